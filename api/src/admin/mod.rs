@@ -1,0 +1,7 @@
+//! Bureau administration: the district's reference data (streets) now; settings and
+//! statistics as later issues land. Owns the `street` table.
+mod dto;
+mod routes;
+pub mod service;
+
+pub use routes::routes;

@@ -1,0 +1,338 @@
+//! Configuration: defaults, then `minzheng.toml`, then `MINZHENG_*` environment
+//! variables (and `DATABASE_URL`), then command-line flags. A wrong value stops start-up
+//! with a message naming the setting. Secrets are not configuration: they come only from
+//! the environment (see [`Secrets`]).
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Where the service runs: `dev` generates missing secrets, `production` refuses to start
+/// without them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    Dev,
+    Production,
+}
+
+/// The shape of log lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Every setting, with its default. The README's configuration table lists the same.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub mode: Mode,
+    /// Address and port to listen on.
+    pub bind: SocketAddr,
+    /// Everything the embedded default writes goes here: the SQLite file, dev keys.
+    pub data_dir: PathBuf,
+    /// `postgres://...` for PostgreSQL, `sqlite://...` for another SQLite file; unset
+    /// means SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    pub db_max_connections: u32,
+    /// Run pending migrations when `serve` starts.
+    pub migrate_on_start: bool,
+    /// Seed demo data (streets, the first admin) into a fresh database.
+    pub seed_demo_data: bool,
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info` or `minzheng=debug,info`; `RUST_LOG` wins if set.
+    pub log_level: String,
+    /// The largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// A request still running after this many seconds is answered 503 `server.timeout`.
+    pub request_timeout_secs: u64,
+    /// On SIGTERM, how long in-flight requests may take to finish.
+    pub shutdown_timeout_secs: u64,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Dev,
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            db_max_connections: 10,
+            migrate_on_start: true,
+            seed_demo_data: true,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            body_limit_bytes: 256 * 1024,
+            request_timeout_secs: 30,
+            shutdown_timeout_secs: 30,
+            workers: 0,
+        }
+    }
+}
+
+/// Settings given on the command line; they win over everything else.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Names of the environment variables that hold secrets, never read from a file.
+pub const SECRET_VARS: [&str; 3] = [
+    "MINZHENG_SEALING_KEY",
+    "MINZHENG_BLIND_INDEX_KEY",
+    "MINZHENG_TOKEN_KEY",
+];
+
+/// A configuration that cannot be used; the message names the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Reads the layers in order. `file` is `minzheng.toml` unless `MINZHENG_CONFIG` or
+    /// `--config` names another; a named file must exist, the default one may not.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let (path, required) = match file {
+            Some(path) => (path.to_path_buf(), true),
+            None => (PathBuf::from("minzheng.toml"), false),
+        };
+        if required && !path.exists() {
+            return Err(ConfigError(format!(
+                "the configuration file {} does not exist",
+                path.display()
+            )));
+        }
+        reject_secrets_in_file(&path)?;
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&path))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("MINZHENG_").only(&Self::env_keys()))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| ConfigError(describe(e)))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The keys that `MINZHENG_<KEY>` may set: every field, nothing else (so secrets and
+    /// the test harness's own variables are never mistaken for settings).
+    fn env_keys() -> Vec<&'static str> {
+        vec![
+            "mode",
+            "bind",
+            "data_dir",
+            "database_url",
+            "db_max_connections",
+            "migrate_on_start",
+            "seed_demo_data",
+            "log_format",
+            "log_level",
+            "body_limit_bytes",
+            "request_timeout_secs",
+            "shutdown_timeout_secs",
+            "workers",
+        ]
+    }
+
+    /// Checks that serde cannot express.
+    fn check(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            let known = ["postgres://", "postgresql://", "sqlite:"];
+            if !known.iter().any(|prefix| url.starts_with(prefix)) {
+                return Err(ConfigError(
+                    "database_url (DATABASE_URL) must start with postgres:// or sqlite:".into(),
+                ));
+            }
+        }
+        let positive = [
+            ("db_max_connections", self.db_max_connections as u64),
+            ("body_limit_bytes", self.body_limit_bytes as u64),
+            ("request_timeout_secs", self.request_timeout_secs),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
+            return Err(ConfigError(format!("{name} must be greater than 0")));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {
+            ConfigError(format!(
+                "log_level {:?} is not a valid filter: {e}",
+                self.log_level
+            ))
+        })?;
+        Ok(())
+    }
+}
+
+/// figment's message names the key and where it came from; add which variable sets it.
+fn describe(err: figment::Error) -> String {
+    err.into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let env = if key.is_empty() {
+                String::new()
+            } else {
+                format!(" (MINZHENG_{})", key.to_uppercase())
+            };
+            match e.metadata.as_ref() {
+                Some(meta) => format!("setting `{key}`{env} from {}: {}", meta.name, e.kind),
+                None => format!("setting `{key}`{env}: {}", e.kind),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn reject_secrets_in_file(path: &Path) -> Result<(), ConfigError> {
+    let file = Figment::from(Toml::file(path));
+    for var in SECRET_VARS {
+        let key = var.trim_start_matches("MINZHENG_").to_lowercase();
+        if file.contains(&key) {
+            return Err(ConfigError(format!(
+                "`{key}` is a secret: set it in the environment as {var}, not in {}",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Keys that must not live in a file: 32 bytes each, base64 in the environment.
+#[derive(Clone)]
+pub struct Secrets {
+    /// AES-256-GCM key for personal data at rest.
+    pub sealing_key: [u8; 32],
+    /// HMAC key of the blind index that finds sealed ID numbers.
+    pub blind_index_key: [u8; 32],
+    /// Signing key of access tokens.
+    pub token_key: [u8; 32],
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets(..)")
+    }
+}
+
+/// The file in the data folder that holds generated development keys.
+pub const DEV_SECRETS_FILE: &str = "dev-secrets.env";
+
+impl Secrets {
+    /// Reads the keys from the environment. In dev mode a missing key is taken from, or
+    /// generated into, `data_dir/dev-secrets.env` with a warning; in production it is an error.
+    pub fn load(config: &Config) -> Result<Secrets, ConfigError> {
+        let dev_file = config.data_dir.join(DEV_SECRETS_FILE);
+        let mut stored = match config.mode {
+            Mode::Dev => read_env_file(&dev_file)?,
+            Mode::Production => Vec::new(),
+        };
+        let mut keys = Vec::with_capacity(SECRET_VARS.len());
+        let mut generated = false;
+        for var in SECRET_VARS {
+            let value = match std::env::var(var) {
+                Ok(value) => value,
+                Err(_) if config.mode == Mode::Production => {
+                    return Err(ConfigError(format!(
+                        "{var} is not set; production mode needs every secret in the environment"
+                    )));
+                }
+                Err(_) => match stored.iter().find(|(k, _)| k == var) {
+                    Some((_, v)) => v.clone(),
+                    None => {
+                        generated = true;
+                        let value = STANDARD.encode(random_bytes()?);
+                        stored.push((var.to_owned(), value.clone()));
+                        value
+                    }
+                },
+            };
+            keys.push(decode_key(var, &value)?);
+        }
+        if generated {
+            write_env_file(&dev_file, &stored)?;
+        }
+        if config.mode == Mode::Dev && SECRET_VARS.iter().any(|v| std::env::var(v).is_err()) {
+            tracing::warn!(file = %dev_file.display(), "dev mode: using development keys from the data folder; set MINZHENG_SEALING_KEY, MINZHENG_BLIND_INDEX_KEY and MINZHENG_TOKEN_KEY in production");
+        }
+        Ok(Secrets {
+            sealing_key: keys[0],
+            blind_index_key: keys[1],
+            token_key: keys[2],
+        })
+    }
+}
+
+fn decode_key(var: &str, value: &str) -> Result<[u8; 32], ConfigError> {
+    STANDARD
+        .decode(value.trim())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| {
+            ConfigError(format!(
+                "{var} must be 32 bytes in standard base64 (openssl rand -base64 32)"
+            ))
+        })
+}
+
+fn random_bytes() -> Result<[u8; 32], ConfigError> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key)
+        .map_err(|e| ConfigError(format!("no randomness for a dev key: {e}")))?;
+    Ok(key)
+}
+
+fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(Vec::new());
+    };
+    Ok(text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect())
+}
+
+fn write_env_file(path: &Path, pairs: &[(String, String)]) -> Result<(), ConfigError> {
+    let fail = |e: std::io::Error| {
+        ConfigError(format!("cannot write dev keys to {}: {e}", path.display()))
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let mut text =
+        String::from("# Development keys generated by minzheng. Never use them in production.\n");
+    for (k, v) in pairs {
+        text.push_str(&format!("{k}={v}\n"));
+    }
+    write_private(path, &text).map_err(fail)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}

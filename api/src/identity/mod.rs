@@ -1,0 +1,7 @@
+//! Identity: resident ID numbers (GB 11643) now; real names, proxies and consent as the
+//! identity issue lands. Owns the rules of what a valid ID number is and how it is shown.
+pub mod domain;
+mod dto;
+mod routes;
+
+pub use routes::routes;

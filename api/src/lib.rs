@@ -1,0 +1,15 @@
+//! Minzheng: the civil-affairs self-service backend of a district bureau.
+//!
+//! `startup` builds the service; each room (`admin`, `auth`, `identity`, ...) owns one
+//! capability; `platform` holds the rule-free plumbing they share.
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod identity;
+pub mod openapi;
+pub mod platform;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;

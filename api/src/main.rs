@@ -1,0 +1,102 @@
+//! The `minzheng` command: `serve` (the default), `migrate`, `openapi`.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use minzheng::config::{Config, Overrides, Secrets};
+use minzheng::platform::db;
+use minzheng::startup::Application;
+use minzheng::{openapi, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "minzheng",
+    version,
+    about = "民政自助服务后端 / civil-affairs self-service backend"
+)]
+struct Cli {
+    /// Configuration file (default: ./minzheng.toml when present).
+    #[arg(long, env = "MINZHENG_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run migrations, seed a fresh database and serve HTTP (the default).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080; env MINZHENG_BIND].
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<std::net::SocketAddr>,
+        /// Folder for the SQLite database and dev keys [default: ./data; env MINZHENG_DATA_DIR].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Run pending migrations and exit.
+    Migrate {
+        /// Folder of the SQLite database [default: ./data; env MINZHENG_DATA_DIR].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Print the OpenAPI contract (JSON) to standard output.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve {
+        bind: None,
+        data_dir: None,
+    });
+    if let Command::Openapi = command {
+        print!("{}", openapi::spec_json());
+        return ExitCode::SUCCESS;
+    }
+    let overrides = match &command {
+        Command::Serve { bind, data_dir } => Overrides {
+            bind: *bind,
+            data_dir: data_dir.clone(),
+        },
+        Command::Migrate { data_dir } => Overrides {
+            bind: None,
+            data_dir: data_dir.clone(),
+        },
+        Command::Openapi => Overrides::default(),
+    };
+    let config = match Config::load(cli.config.as_deref(), &overrides) {
+        Ok(config) => config,
+        Err(e) => return fail(&e),
+    };
+    telemetry::init(&config);
+    let runtime = actix_web::rt::System::new();
+    let result = match command {
+        Command::Migrate { .. } => runtime.block_on(migrate(config)),
+        _ => runtime.block_on(serve(config)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e.as_ref()),
+    }
+}
+
+async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let secrets = Secrets::load(&config)?;
+    let app = Application::build(config, secrets).await?;
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let conn = db::connect(&config).await?;
+    db::migrate(&conn).await?;
+    tracing::info!("migrations are up to date");
+    Ok(())
+}
+
+fn fail(err: &dyn std::error::Error) -> ExitCode {
+    eprintln!("minzheng: {err}");
+    ExitCode::FAILURE
+}

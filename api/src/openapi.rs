@@ -1,0 +1,167 @@
+//! The OpenAPI 3.1 contract, generated from the same registrations that mount the routes
+//! (see `startup::mount`), so that the two cannot drift. [`spec`] adds what every
+//! operation shares: the problem+json error answers and the table of error codes.
+use actix_web::App;
+use actix_web::http::Method;
+use utoipa::OpenApi;
+use utoipa::openapi::extensions::ExtensionsBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::{ContentBuilder, OpenApi as Spec, Ref, RefOr, ResponseBuilder};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{Code, Problem, ProblemField};
+use crate::platform::http::RouteTable;
+use crate::platform::lang::Lang;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Minzheng 民政自助服务 API",
+        description = include_str!("../../openapi/INTRO.md"),
+        license(name = "Proprietary"),
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "identity", description = "身份证号码与实名 (ID numbers, real names)"),
+        (name = "reference", description = "参考数据：街道乡镇 (reference data)"),
+        (name = "operations", description = "运维：存活、就绪、指标 (health and metrics)"),
+    ),
+    components(schemas(Problem, ProblemField)),
+)]
+struct ApiDoc;
+
+/// The complete contract as the server publishes it.
+pub fn spec() -> Spec {
+    let (_, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::startup::mount)
+        .split_for_parts();
+    finish(spec)
+}
+
+/// The contract as pretty JSON with a final newline, as committed in `openapi/openapi.json`.
+pub fn spec_json() -> String {
+    let mut text = spec().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Every path and method of the contract, for 405 answers.
+pub fn route_table(spec: &Spec) -> RouteTable {
+    let mut table = RouteTable::default();
+    for (path, item) in &spec.paths.paths {
+        let ops = [
+            (Method::GET, &item.get),
+            (Method::POST, &item.post),
+            (Method::PUT, &item.put),
+            (Method::PATCH, &item.patch),
+            (Method::DELETE, &item.delete),
+        ];
+        for (method, op) in ops {
+            if op.is_some() {
+                table.add(path, method);
+            }
+        }
+    }
+    table.add("/api/v1/openapi.json", Method::GET);
+    table.add("/docs", Method::GET);
+    table.add("/docs/{_:.*}", Method::GET);
+    table
+}
+
+fn finish(mut spec: Spec) -> Spec {
+    spec.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    add_error_responses(&mut spec);
+    let codes: Vec<serde_json::Value> = Code::ALL
+        .iter()
+        .map(|c| {
+            serde_json::json!({"code": c.as_str(), "status": c.status().as_u16(),
+                "title_zh": c.title(Lang::Zh), "title_en": c.title(Lang::En)})
+        })
+        .collect();
+    spec.extensions = Some(ExtensionsBuilder::new().add("x-error-codes", codes).build());
+    if let Some(description) = spec.info.description.as_mut() {
+        description.push_str(&code_table());
+    }
+    spec
+}
+
+/// Shared error answers, defined once in `components.responses` and referenced by every
+/// operation: any operation may answer `default` (e.g. 500, 503 `server.timeout`), and
+/// one that takes a body may answer 400, 413, 415 and 422 for it.
+fn add_error_responses(spec: &mut Spec) {
+    let components = spec.components.get_or_insert_with(Default::default);
+    let shared = [
+        ("Error", "problem+json: any error; see `code`"),
+        (
+            "MalformedJson",
+            "`request.malformed_json`: the body is not JSON",
+        ),
+        ("BodyTooLarge", "`request.body_too_large`"),
+        (
+            "UnsupportedMediaType",
+            "`request.unsupported_media_type`: send `Content-Type: application/json`",
+        ),
+        (
+            "InvalidBody",
+            "`request.invalid_body` or `request.unknown_field`, with `errors[]` naming each field",
+        ),
+    ];
+    for (name, description) in shared {
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build();
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content("application/problem+json", content);
+        components
+            .responses
+            .insert(name.to_owned(), RefOr::T(response.build()));
+    }
+    for item in spec.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in ops.into_iter().flatten() {
+            add_to_operation(op);
+        }
+    }
+}
+
+fn add_to_operation(op: &mut Operation) {
+    let responses = &mut op.responses.responses;
+    let mut add = |status: &str, name: &str| {
+        responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+    };
+    add("default", "Error");
+    if op.request_body.is_some() {
+        add("400", "MalformedJson");
+        add("413", "BodyTooLarge");
+        add("415", "UnsupportedMediaType");
+        add("422", "InvalidBody");
+    }
+}
+
+/// The error codes as a markdown table for the docs page.
+fn code_table() -> String {
+    let mut table = String::from(
+        "\n\n## Error codes\n\n| code | status | 中文 | English |\n|---|---|---|---|\n",
+    );
+    for c in Code::ALL {
+        table.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            c.as_str(),
+            c.status().as_u16(),
+            c.title(Lang::Zh),
+            c.title(Lang::En)
+        ));
+    }
+    table
+}

@@ -1,0 +1,84 @@
+//! The database connection: SQLite in the data folder by default, PostgreSQL when
+//! `DATABASE_URL` says so. The rest of the code sees one `DatabaseConnection` either way.
+use std::path::Path;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionTrait,
+};
+
+use crate::config::Config;
+
+/// The SQLite file inside the data folder.
+pub const SQLITE_FILE: &str = "minzheng.sqlite";
+
+/// How long a writer waits for SQLite's single write lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens the pool the configuration names.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+    match &config.database_url {
+        Some(url) => connect_url(url, config.db_max_connections, None).await,
+        None => {
+            let path = config.data_dir.join(SQLITE_FILE);
+            // The URL only selects the backend; the real path is set on the options below.
+            connect_url(
+                "sqlite://minzheng.sqlite?mode=rwc",
+                config.db_max_connections,
+                Some(&path),
+            )
+            .await
+        }
+    }
+}
+
+async fn connect_url(
+    url: &str,
+    max_connections: u32,
+    sqlite_file: Option<&Path>,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let file = sqlite_file.map(Path::to_path_buf);
+    options.map_sqlx_sqlite_opts(move |o| {
+        // The file path is set here rather than in the URL so that any folder name works.
+        let o = match &file {
+            Some(path) => o.filename(path).create_if_missing(true),
+            None => o,
+        };
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .foreign_keys(true)
+    });
+    Database::connect(options).await
+}
+
+/// Brings the schema up to date. On PostgreSQL the run holds an advisory lock inside
+/// one transaction, so that instances starting together do not migrate twice.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared("SELECT pg_advisory_xact_lock(7714253)")
+        .await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
+}
+
+/// Whether the database answers, for `/readyz`.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), db.ping()).await,
+        Ok(Ok(()))
+    )
+}

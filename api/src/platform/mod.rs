@@ -1,0 +1,9 @@
+//! Rule-free plumbing shared by every room: the request context (id, language, problem
+//! rendering), body and query extraction, pagination and the database connection.
+//! Nothing here knows a domain rule; if it does, it belongs to a room.
+pub mod clock;
+pub mod db;
+pub mod extract;
+pub mod http;
+pub mod lang;
+pub mod pagination;

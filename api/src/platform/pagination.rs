@@ -1,0 +1,87 @@
+//! Cursor pagination: `?limit=&cursor=` in, `{items, next_cursor}` out.
+//!
+//! The cursor is opaque to clients (base64url of the last item's sort key); a room
+//! decides what the key is and decodes it with [`PageQuery::cursor_key`].
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, Code, FieldError, Message};
+
+/// Items per page when the client does not say.
+pub const DEFAULT_LIMIT: u32 = 20;
+/// The most items one page may hold.
+pub const MAX_LIMIT: u32 = 100;
+
+/// The query of every list route.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The page size, checked against the allowed range.
+    pub fn limit(&self) -> Result<u32, ApiError> {
+        match self.limit {
+            None => Ok(DEFAULT_LIMIT),
+            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            Some(_) => Err(ApiError::new(Code::InvalidQuery).with_field(FieldError {
+                field: "limit".into(),
+                reason: "range",
+                message: Message::new(
+                    "每页数量须在 1 到 100 之间",
+                    "limit must be between 1 and 100",
+                ),
+            })),
+        }
+    }
+
+    /// The decoded sort key of the last item already seen, if any.
+    pub fn cursor_key(&self) -> Result<Option<String>, ApiError> {
+        let Some(cursor) = &self.cursor else {
+            return Ok(None);
+        };
+        URL_SAFE_NO_PAD
+            .decode(cursor)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::new(Code::InvalidCursor))
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> Page<T> {
+    /// Builds a page from up to `limit + 1` fetched rows: the extra row only says that
+    /// another page exists, and `key` gives the sort key of the last row kept.
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        limit: u32,
+        key: impl Fn(&R) -> String,
+        map: impl Fn(R) -> T,
+    ) -> Self {
+        let has_more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = has_more
+            .then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r))))
+            .flatten();
+        Page {
+            items: rows.into_iter().map(map).collect(),
+            next_cursor,
+        }
+    }
+}

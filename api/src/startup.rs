@@ -1,0 +1,171 @@
+//! Builds the running service from a configuration: the one place where every room is
+//! mounted, used by `minzheng serve` and by the integration tests alike.
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use sea_orm::DatabaseConnection;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::{Config, Secrets};
+use crate::health::MetricsRegistry;
+use crate::platform::{db, http};
+use crate::seed::{self, Seeded};
+use crate::{admin, health, identity, openapi};
+
+/// Registers every room's routes; the OpenAPI contract is collected from the same calls.
+pub fn mount(cfg: &mut ServiceConfig) {
+    // One `/api/v1` scope: actix stops at the first scope whose prefix matches, so two
+    // scopes sharing a prefix would hide each other's routes.
+    let v1 = scope("/api/v1")
+        .configure(admin::routes)
+        .service(scope("/identity").configure(identity::routes));
+    cfg.configure(health::routes).service(v1);
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[source] sea_orm::DbErr),
+    #[error("cannot run the migrations: {0}")]
+    Migrate(#[source] sea_orm::DbErr),
+    #[error("cannot seed the demo data: {0}")]
+    Seed(String),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(std::net::SocketAddr, #[source] std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A bound, not yet running service.
+pub struct Application {
+    server: Server,
+    port: u16,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Connects, migrates (unless turned off), seeds a fresh database, and binds. Port 0
+    /// picks a free port (tests); [`Application::port`] says which.
+    pub async fn build(config: Config, secrets: Secrets) -> Result<Application, StartupError> {
+        let started = Instant::now();
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            StartupError::Other(format!(
+                "cannot create the data folder {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+        let db = db::connect(&config).await.map_err(StartupError::Database)?;
+        if config.migrate_on_start {
+            db::migrate(&db).await.map_err(StartupError::Migrate)?;
+        }
+        if config.seed_demo_data {
+            announce(
+                seed::run(&db)
+                    .await
+                    .map_err(|e| StartupError::Seed(e.to_string()))?,
+            );
+        }
+        let listener =
+            TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind, e))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind(config.bind, e))?
+            .port();
+        let server = serve(listener, &config, secrets, db.clone())?;
+        tracing::info!(
+            port,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "listening"
+        );
+        Ok(Application { server, port, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The database the app uses (tests inspect it).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or SIGINT (in-flight requests finish first) or a stop
+    /// through [`Application::handle`].
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await?;
+        self.db.close().await.ok();
+        Ok(())
+    }
+}
+
+/// Prints the first admin's password once, to the terminal, never to the log.
+fn announce(seeded: Seeded) {
+    if let Seeded::Now { admin_password } = seeded {
+        println!(
+            "\n  演示数据已写入 / demo data seeded.\n  首个管理员 / first admin: username `admin`, password `{admin_password}`\n  (只显示这一次，首次登录须修改 / shown only this once; change it at first sign-in)\n"
+        );
+    }
+}
+
+fn serve(
+    listener: TcpListener,
+    config: &Config,
+    secrets: Secrets,
+    db: DatabaseConnection,
+) -> Result<Server, StartupError> {
+    let spec = openapi::spec();
+    let routes = web::Data::new(openapi::route_table(&spec));
+    let metrics = metrics()?;
+    let registry = web::Data::new(MetricsRegistry(metrics.registry.clone()));
+    let db = web::Data::new(db);
+    let secrets = web::Data::new(secrets);
+    let deadline = Duration::from_secs(config.request_timeout_secs);
+    let body_limit = config.body_limit_bytes;
+    let spec = Arc::new(spec);
+    let mut server = HttpServer::new(move || {
+        let app = App::new()
+            .app_data(db.clone())
+            .app_data(secrets.clone())
+            .app_data(routes.clone())
+            .app_data(registry.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(web::PathConfig::default().error_handler(http::path_error))
+            .into_utoipa_app()
+            .configure(mount)
+            .into_app()
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", (*spec).clone()))
+            .service(web::redirect("/docs", "/docs/"))
+            .default_service(web::to(http::unmatched));
+        app.wrap(metrics.clone())
+            .wrap_fn(move |req, srv| http::handle(req, srv, deadline))
+    })
+    .shutdown_timeout(config.shutdown_timeout_secs);
+    if config.workers > 0 {
+        server = server.workers(config.workers);
+    }
+    let server = server
+        .listen(listener)
+        .map_err(|e| StartupError::Other(e.to_string()))?;
+    Ok(server.run())
+}
+
+/// Request counts and latency by route pattern; unmatched paths share one label so that
+/// scanners cannot blow up the series count.
+fn metrics() -> Result<PrometheusMetrics, StartupError> {
+    PrometheusMetricsBuilder::new("minzheng")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| StartupError::Other(format!("cannot set up metrics: {e}")))
+}
