@@ -185,10 +185,11 @@ fn describe(err: figment::Error) -> String {
             } else {
                 format!(" (MINZHENG_{})", key.to_uppercase())
             };
-            match e.metadata.as_ref() {
-                Some(meta) => format!("setting `{key}`{env} from {}: {}", meta.name, e.kind),
-                None => format!("setting `{key}`{env}: {}", e.kind),
-            }
+            let origin = e.metadata.as_ref().map(|meta| match &meta.source {
+                Some(source) => format!(" from {} {source}", meta.name),
+                None => format!(" from {}", meta.name),
+            });
+            format!("setting `{key}`{env}{}: {}", origin.unwrap_or_default(), e.kind)
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -335,4 +336,73 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order_defaults_file_environment_flags() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("minzheng.toml", "bind = \"127.0.0.1:9000\"\nworkers = 3\nlog_format = \"json\"\n")?;
+            jail.set_env("MINZHENG_WORKERS", "5");
+            jail.set_env("DATABASE_URL", "postgres://u@localhost/db");
+            let flags = Overrides { data_dir: Some("/srv/data".into()), bind: None };
+            let config = Config::load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(config.bind, "127.0.0.1:9000".parse().unwrap());
+            assert_eq!(config.workers, 5, "the environment wins over the file");
+            assert_eq!(config.log_format, LogFormat::Json);
+            assert_eq!(config.data_dir, PathBuf::from("/srv/data"), "flags win over everything");
+            assert_eq!(config.database_url.as_deref(), Some("postgres://u@localhost/db"));
+            assert_eq!(config.request_timeout_secs, 30, "untouched settings keep their default");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn wrong_values_name_the_setting() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MINZHENG_DB_MAX_CONNECTIONS", "many");
+            let err = Config::load(None, &Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("db_max_connections") && err.contains("MINZHENG_DB_MAX_CONNECTIONS"), "{err}");
+            jail.set_env("MINZHENG_DB_MAX_CONNECTIONS", "0");
+            let err = Config::load(None, &Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("db_max_connections must be greater than 0"), "{err}");
+            jail.set_env("MINZHENG_DB_MAX_CONNECTIONS", "4");
+            jail.set_env("DATABASE_URL", "mysql://x");
+            let err = Config::load(None, &Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("database_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_settings_in_the_file_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("minzheng.toml", "bnid = \"127.0.0.1:9000\"\n")?;
+            let err = Config::load(None, &Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("bnid"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_named_file_must_exist() {
+        let err = Config::load(Some(Path::new("/no/such/minzheng.toml")), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("/no/such/minzheng.toml"));
+    }
+
+    #[test]
+    fn dev_keys_are_generated_once_and_reused() {
+        figment::Jail::expect_with(|jail| {
+            let config = Config { data_dir: jail.directory().join("data"), ..Config::default() };
+            let first = Secrets::load(&config).map_err(|e| e.to_string())?;
+            let second = Secrets::load(&config).map_err(|e| e.to_string())?;
+            assert_eq!(first.sealing_key, second.sealing_key);
+            assert_ne!(first.sealing_key, first.token_key);
+            assert!(config.data_dir.join(DEV_SECRETS_FILE).exists());
+            Ok(())
+        });
+    }
 }

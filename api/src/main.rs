@@ -1,6 +1,7 @@
 //! The `minzheng` command: `serve` (the default), `migrate`, `openapi`.
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use minzheng::config::{Config, Overrides, Secrets};
@@ -44,6 +45,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve {
         bind: None,
@@ -72,7 +74,7 @@ fn main() -> ExitCode {
     let runtime = actix_web::rt::System::new();
     let result = match command {
         Command::Migrate { .. } => runtime.block_on(migrate(config)),
-        _ => runtime.block_on(serve(config)),
+        _ => runtime.block_on(serve(config, started)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,9 +82,13 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(config: Config, started: Instant) -> Result<(), Box<dyn std::error::Error>> {
     let secrets = Secrets::load(&config)?;
     let app = Application::build(config, secrets).await?;
+    app.stop_on_signals()?;
+    // The start-up figure in the README is this number, from process start to listening.
+    let startup_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(port = app.port(), startup_ms, "listening");
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())

@@ -1,7 +1,6 @@
 //! Builds the running service from a configuration: the one place where every room is
 //! mounted, used by `minzheng serve` and by the integration tests alike.
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
@@ -10,7 +9,7 @@ use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use sea_orm::DatabaseConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::config::{Config, Secrets};
 use crate::health::MetricsRegistry;
@@ -23,6 +22,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
     // One `/api/v1` scope: actix stops at the first scope whose prefix matches, so two
     // scopes sharing a prefix would hide each other's routes.
     let v1 = scope("/api/v1")
+        .service(openapi::contract)
         .configure(admin::routes)
         .service(scope("/identity").configure(identity::routes));
     cfg.configure(health::routes).service(v1);
@@ -101,8 +101,27 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or SIGINT (in-flight requests finish first) or a stop
-    /// through [`Application::handle`].
+    /// Stops gracefully on SIGTERM or SIGINT: no new connections, in-flight requests
+    /// finish (up to `shutdown_timeout_secs`). The handlers are in place when this
+    /// returns, so a signal sent after "listening" is logged is never lost.
+    pub fn stop_on_signals(&self) -> std::io::Result<()> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let handle = self.server.handle();
+        actix_web::rt::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            tracing::info!("stopping: finishing in-flight requests");
+            handle.stop(true).await;
+        });
+        Ok(())
+    }
+
+    /// Serves until stopped through [`Application::handle`] or a signal (see
+    /// [`Application::stop_on_signals`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await?;
         self.db.close().await.ok();
@@ -127,31 +146,33 @@ fn serve(
 ) -> Result<Server, StartupError> {
     let spec = openapi::spec();
     let routes = web::Data::new(openapi::route_table(&spec));
+    let contract = web::Data::new(openapi::ContractJson(openapi::spec_json_of(&spec)));
     let metrics = metrics()?;
     let registry = web::Data::new(MetricsRegistry(metrics.registry.clone()));
     let db = web::Data::new(db);
     let secrets = web::Data::new(secrets);
     let deadline = Duration::from_secs(config.request_timeout_secs);
     let body_limit = config.body_limit_bytes;
-    let spec = Arc::new(spec);
     let mut server = HttpServer::new(move || {
         let app = App::new()
             .app_data(db.clone())
             .app_data(secrets.clone())
             .app_data(routes.clone())
+            .app_data(contract.clone())
             .app_data(registry.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::PathConfig::default().error_handler(http::path_error))
             .into_utoipa_app()
             .configure(mount)
             .into_app()
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", (*spec).clone()))
+            .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/api/v1/openapi.json"])))
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(http::unmatched));
         app.wrap(metrics.clone())
             .wrap_fn(move |req, srv| http::handle(req, srv, deadline))
     })
-    .shutdown_timeout(config.shutdown_timeout_secs);
+    .shutdown_timeout(config.shutdown_timeout_secs)
+    .disable_signals();
     if config.workers > 0 {
         server = server.workers(config.workers);
     }

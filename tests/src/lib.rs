@@ -1,1 +1,154 @@
-//! test support
+//! The integration-test harness: spawns the real app on a random port against a fresh
+//! SQLite database or a fresh PostgreSQL database, and gives tests an HTTP client.
+//!
+//! PostgreSQL comes from `MINZHENG_TEST_DATABASE_URL` (a URL of a server where the test
+//! user may `CREATE DATABASE`); `scripts/test` starts a throwaway cluster and sets it.
+//! Write tests with [`on_both_backends!`] so that each runs on SQLite and on PostgreSQL.
+use std::path::PathBuf;
+
+use actix_web::dev::ServerHandle;
+use minzheng::config::{Config, Secrets};
+use minzheng::startup::Application;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use tempfile::TempDir;
+
+/// The variable naming the PostgreSQL server for tests.
+pub const PG_URL_VAR: &str = "MINZHENG_TEST_DATABASE_URL";
+
+/// Which store a test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running app and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The app's own database connection, for tests that inspect rows.
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub backend: Backend,
+    handle: ServerHandle,
+    _data_dir: std::sync::Arc<TempDir>,
+}
+
+impl TestApp {
+    /// The full URL of a path on the app.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request failed")
+    }
+
+    /// POSTs a raw body with the given content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.post_raw(path, "application/json", body.to_string()).await
+    }
+
+    /// Stops this app gracefully and starts a new one on the same database and data folder.
+    pub async fn restart(self) -> TestApp {
+        self.handle.stop(true).await;
+        start(self.config, self.backend, self._data_dir).await
+    }
+}
+
+/// Starts the app on a fresh database of the given backend.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with a chance to change the configuration first.
+pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config)) -> TestApp {
+    let data_dir = std::sync::Arc::new(tempfile::tempdir().expect("no temp dir"));
+    let mut config = test_config(backend, data_dir.path().to_path_buf()).await;
+    customise(&mut config);
+    start(config, backend, data_dir).await
+}
+
+/// The configuration tests run with: port 0, a temp data folder, one worker.
+pub async fn test_config(backend: Backend, data_dir: PathBuf) -> Config {
+    Config {
+        bind: "127.0.0.1:0".parse().expect("literal address"),
+        data_dir,
+        database_url: match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(fresh_pg_database().await),
+        },
+        workers: 1,
+        log_level: "warn".into(),
+        shutdown_timeout_secs: 1,
+        ..Config::default()
+    }
+}
+
+async fn start(config: Config, backend: Backend, data_dir: std::sync::Arc<TempDir>) -> TestApp {
+    let app = Application::build(config.clone(), test_secrets()).await.expect("the app did not start");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), db, config, backend, handle, _data_dir: data_dir }
+}
+
+/// Fixed keys: tests never need the dev key file.
+pub fn test_secrets() -> Secrets {
+    Secrets { sealing_key: [1; 32], blind_index_key: [2; 32], token_key: [3; 32] }
+}
+
+/// Creates an empty database on the test server and returns its URL.
+pub async fn fresh_pg_database() -> String {
+    let admin_url = std::env::var(PG_URL_VAR).unwrap_or_else(|_| {
+        panic!("{PG_URL_VAR} is not set: run the tests with scripts/test, which starts a throwaway PostgreSQL")
+    });
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url).await.expect("cannot reach the test PostgreSQL");
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("cannot create a test database");
+    admin.close().await.ok();
+    let (base, _) = admin_url.rsplit_once('/').expect("the URL names a database");
+    format!("{base}/{name}")
+}
+
+/// Declares each test twice, as `name::sqlite` and `name::postgres`. The body gets the
+/// `backend` to start apps with.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(
+        $(#[$meta:meta])*
+        async fn $name:ident($backend:ident: Backend) $body:block
+    )*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($backend: $crate::Backend) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run($crate::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    run($crate::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
