@@ -58,6 +58,15 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
+    /// Where emails go, e.g. `smtp://mail.example:587` or `smtps://user@mail.example`;
+    /// unset writes them as `.eml` files into `data_dir/mail` (dev).
+    pub smtp_url: Option<String>,
+    /// The sender of every email.
+    pub mail_from: String,
+    /// WeChat's API base URL (tests point it at a fake).
+    pub wechat_api_base: String,
+    /// The mini-program's app id; unset turns WeChat sign-in off.
+    pub wechat_app_id: Option<String>,
 }
 
 impl Default for Config {
@@ -76,6 +85,10 @@ impl Default for Config {
             request_timeout_secs: 30,
             shutdown_timeout_secs: 30,
             workers: 0,
+            smtp_url: None,
+            mail_from: "民政自助服务 <noreply@minzheng.local>".into(),
+            wechat_api_base: "https://api.weixin.qq.com".into(),
+            wechat_app_id: None,
         }
     }
 }
@@ -95,6 +108,10 @@ pub const SECRET_VARS: [&str; 3] = [
     "MINZHENG_BLIND_INDEX_KEY",
     "MINZHENG_TOKEN_KEY",
 ];
+
+/// Optional secrets: read from the environment when set, refused in the file like the others.
+pub const OPTIONAL_SECRET_VARS: [&str; 2] =
+    ["MINZHENG_WECHAT_APP_SECRET", "MINZHENG_SMTP_PASSWORD"];
 
 /// A configuration that cannot be used; the message names the setting.
 #[derive(Debug, thiserror::Error)]
@@ -189,7 +206,11 @@ fn describe(err: figment::Error) -> String {
                 Some(source) => format!(" from {} {source}", meta.name),
                 None => format!(" from {}", meta.name),
             });
-            format!("setting `{key}`{env}{}: {}", origin.unwrap_or_default(), e.kind)
+            format!(
+                "setting `{key}`{env}{}: {}",
+                origin.unwrap_or_default(),
+                e.kind
+            )
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -197,7 +218,7 @@ fn describe(err: figment::Error) -> String {
 
 fn reject_secrets_in_file(path: &Path) -> Result<(), ConfigError> {
     let file = Figment::from(Toml::file(path));
-    for var in SECRET_VARS {
+    for var in SECRET_VARS.iter().chain(&OPTIONAL_SECRET_VARS) {
         let key = var.trim_start_matches("MINZHENG_").to_lowercase();
         if file.contains(&key) {
             return Err(ConfigError(format!(
@@ -218,6 +239,10 @@ pub struct Secrets {
     pub blind_index_key: [u8; 32],
     /// Signing key of access tokens.
     pub token_key: [u8; 32],
+    /// `MINZHENG_WECHAT_APP_SECRET`, optional: WeChat sign-in needs it.
+    pub wechat_app_secret: Option<String>,
+    /// `MINZHENG_SMTP_PASSWORD`, optional: for an SMTP server that wants a login.
+    pub smtp_password: Option<String>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -270,6 +295,8 @@ impl Secrets {
             sealing_key: keys[0],
             blind_index_key: keys[1],
             token_key: keys[2],
+            wechat_app_secret: std::env::var("MINZHENG_WECHAT_APP_SECRET").ok(),
+            smtp_password: std::env::var("MINZHENG_SMTP_PASSWORD").ok(),
         })
     }
 }
@@ -345,17 +372,33 @@ mod tests {
     #[test]
     fn layers_apply_in_order_defaults_file_environment_flags() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("minzheng.toml", "bind = \"127.0.0.1:9000\"\nworkers = 3\nlog_format = \"json\"\n")?;
+            jail.create_file(
+                "minzheng.toml",
+                "bind = \"127.0.0.1:9000\"\nworkers = 3\nlog_format = \"json\"\n",
+            )?;
             jail.set_env("MINZHENG_WORKERS", "5");
             jail.set_env("DATABASE_URL", "postgres://u@localhost/db");
-            let flags = Overrides { data_dir: Some("/srv/data".into()), bind: None };
+            let flags = Overrides {
+                data_dir: Some("/srv/data".into()),
+                bind: None,
+            };
             let config = Config::load(None, &flags).map_err(|e| e.to_string())?;
             assert_eq!(config.bind, "127.0.0.1:9000".parse().unwrap());
             assert_eq!(config.workers, 5, "the environment wins over the file");
             assert_eq!(config.log_format, LogFormat::Json);
-            assert_eq!(config.data_dir, PathBuf::from("/srv/data"), "flags win over everything");
-            assert_eq!(config.database_url.as_deref(), Some("postgres://u@localhost/db"));
-            assert_eq!(config.request_timeout_secs, 30, "untouched settings keep their default");
+            assert_eq!(
+                config.data_dir,
+                PathBuf::from("/srv/data"),
+                "flags win over everything"
+            );
+            assert_eq!(
+                config.database_url.as_deref(),
+                Some("postgres://u@localhost/db")
+            );
+            assert_eq!(
+                config.request_timeout_secs, 30,
+                "untouched settings keep their default"
+            );
             Ok(())
         });
     }
@@ -364,14 +407,26 @@ mod tests {
     fn wrong_values_name_the_setting() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("MINZHENG_DB_MAX_CONNECTIONS", "many");
-            let err = Config::load(None, &Overrides::default()).unwrap_err().to_string();
-            assert!(err.contains("db_max_connections") && err.contains("MINZHENG_DB_MAX_CONNECTIONS"), "{err}");
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("db_max_connections") && err.contains("MINZHENG_DB_MAX_CONNECTIONS"),
+                "{err}"
+            );
             jail.set_env("MINZHENG_DB_MAX_CONNECTIONS", "0");
-            let err = Config::load(None, &Overrides::default()).unwrap_err().to_string();
-            assert!(err.contains("db_max_connections must be greater than 0"), "{err}");
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("db_max_connections must be greater than 0"),
+                "{err}"
+            );
             jail.set_env("MINZHENG_DB_MAX_CONNECTIONS", "4");
             jail.set_env("DATABASE_URL", "mysql://x");
-            let err = Config::load(None, &Overrides::default()).unwrap_err().to_string();
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("database_url"), "{err}");
             Ok(())
         });
@@ -381,7 +436,9 @@ mod tests {
     fn unknown_settings_in_the_file_are_refused() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("minzheng.toml", "bnid = \"127.0.0.1:9000\"\n")?;
-            let err = Config::load(None, &Overrides::default()).unwrap_err().to_string();
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("bnid"), "{err}");
             Ok(())
         });
@@ -389,14 +446,21 @@ mod tests {
 
     #[test]
     fn a_named_file_must_exist() {
-        let err = Config::load(Some(Path::new("/no/such/minzheng.toml")), &Overrides::default()).unwrap_err();
+        let err = Config::load(
+            Some(Path::new("/no/such/minzheng.toml")),
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("/no/such/minzheng.toml"));
     }
 
     #[test]
     fn dev_keys_are_generated_once_and_reused() {
         figment::Jail::expect_with(|jail| {
-            let config = Config { data_dir: jail.directory().join("data"), ..Config::default() };
+            let config = Config {
+                data_dir: jail.directory().join("data"),
+                ..Config::default()
+            };
             let first = Secrets::load(&config).map_err(|e| e.to_string())?;
             let second = Secrets::load(&config).map_err(|e| e.to_string())?;
             assert_eq!(first.sealing_key, second.sealing_key);

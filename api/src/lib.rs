@@ -12,4 +12,5 @@ pub mod openapi;
 pub mod platform;
 pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod telemetry;

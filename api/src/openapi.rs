@@ -1,8 +1,8 @@
 //! The OpenAPI 3.1 contract, generated from the same registrations that mount the routes
 //! (see `startup::mount`), so that the two cannot drift. [`spec`] adds what every
 //! operation shares: the problem+json error answers and the table of error codes.
-use actix_web::{App, HttpResponse, get, web};
 use actix_web::http::Method;
+use actix_web::{App, HttpResponse, get, web};
 use utoipa::OpenApi;
 use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::Operation;
@@ -38,7 +38,9 @@ pub struct ContractJson(pub String);
     responses((status = 200, description = "The OpenAPI 3.1 document", body = serde_json::Value, content_type = "application/json")))]
 #[get("/openapi.json")]
 pub async fn contract(json: web::Data<ContractJson>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(json.0.clone())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json.0.clone())
 }
 
 /// The complete contract as the server publishes it.

@@ -165,7 +165,9 @@ fn serve(
             .into_utoipa_app()
             .configure(mount)
             .into_app()
-            .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/api/v1/openapi.json"])))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/api/v1/openapi.json"])),
+            )
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(http::unmatched));
         app.wrap(metrics.clone())

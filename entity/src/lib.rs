@@ -1,5 +1,15 @@
 //! sea-orm entities: one file per table, no logic. Entities never go on the wire; each
 //! room's `dto.rs` does.
 pub mod app_meta;
+pub mod audit_event;
+pub mod auth_session;
+pub mod citizen_account;
+pub mod email_code;
+pub mod idempotency_record;
+pub mod outbox_message;
+pub mod proxy_consent;
+pub mod rate_counter;
+pub mod real_name;
+pub mod refresh_token;
 pub mod staff_account;
 pub mod street;

@@ -20,6 +20,12 @@ pub struct Model {
     pub disabled: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Wrong passwords since the last success.
+    pub failed_attempts: i32,
+    pub locked_until: Option<DateTimeUtc>,
+    /// The TOTP secret, sealed.
+    pub totp_secret_sealed: Option<String>,
+    pub totp_enabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

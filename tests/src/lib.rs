@@ -42,11 +42,20 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request failed")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request failed")
     }
 
     /// POSTs a raw body with the given content type.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .header("content-type", content_type)
@@ -57,7 +66,8 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.post_raw(path, "application/json", body.to_string()).await
+        self.post_raw(path, "application/json", body.to_string())
+            .await
     }
 
     /// Stops this app gracefully and starts a new one on the same database and data folder.
@@ -97,17 +107,31 @@ pub async fn test_config(backend: Backend, data_dir: PathBuf) -> Config {
 }
 
 async fn start(config: Config, backend: Backend, data_dir: std::sync::Arc<TempDir>) -> TestApp {
-    let app = Application::build(config.clone(), test_secrets()).await.expect("the app did not start");
+    let app = Application::build(config.clone(), test_secrets())
+        .await
+        .expect("the app did not start");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), db, config, backend, handle, _data_dir: data_dir }
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        config,
+        backend,
+        handle,
+        _data_dir: data_dir,
+    }
 }
 
 /// Fixed keys: tests never need the dev key file.
 pub fn test_secrets() -> Secrets {
-    Secrets { sealing_key: [1; 32], blind_index_key: [2; 32], token_key: [3; 32] }
+    Secrets {
+        sealing_key: [1; 32],
+        blind_index_key: [2; 32],
+        token_key: [3; 32],
+    }
 }
 
 /// Creates an empty database on the test server and returns its URL.
@@ -116,10 +140,17 @@ pub async fn fresh_pg_database() -> String {
         panic!("{PG_URL_VAR} is not set: run the tests with scripts/test, which starts a throwaway PostgreSQL")
     });
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&admin_url).await.expect("cannot reach the test PostgreSQL");
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("cannot create a test database");
+    let admin = Database::connect(&admin_url)
+        .await
+        .expect("cannot reach the test PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("cannot create a test database");
     admin.close().await.ok();
-    let (base, _) = admin_url.rsplit_once('/').expect("the URL names a database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("the URL names a database");
     format!("{base}/{name}")
 }
 

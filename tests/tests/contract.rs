@@ -7,7 +7,8 @@ use serde_json::Value;
 /// The committed contract, read from the repository.
 fn committed() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
-    let text = std::fs::read_to_string(path).expect("openapi/openapi.json is missing; run scripts/openapi");
+    let text = std::fs::read_to_string(path)
+        .expect("openapi/openapi.json is missing; run scripts/openapi");
     serde_json::from_str(&text).expect("openapi/openapi.json is not JSON")
 }
 

@@ -13,15 +13,22 @@ async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status);
     assert_eq!(body["type"], format!("urn:minzheng:problem:{code}"));
-    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
-    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(
+        body["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
     assert!(body["errors"].is_array(), "{body}");
     assert_eq!(body["request_id"], header_id.as_str());
     body
 }
 
 async fn check(app: &TestApp, body: &str) -> reqwest::Response {
-    app.post_raw(CHECK, "application/json", body.to_owned()).await
+    app.post_raw(CHECK, "application/json", body.to_owned())
+        .await
 }
 
 on_both_backends! {
@@ -107,7 +114,10 @@ on_both_backends! {
 }
 
 /// A body stream with no Content-Length, in 64 KiB chunks.
-fn futures_stream(bytes: Vec<u8>) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = bytes.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+fn futures_stream(
+    bytes: Vec<u8>,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        bytes.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
     futures_util::stream::iter(chunks)
 }

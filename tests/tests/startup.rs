@@ -30,7 +30,11 @@ async fn database_url(backend: Backend) -> Option<String> {
 
 async fn count(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) AS n FROM {table}");
-    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
     row.try_get::<i64>("", "n").unwrap()
 }
 
@@ -41,7 +45,9 @@ fn wait_for_port(child: &mut Child) -> u16 {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         let Some(Ok(line)) = lines.next() else { break };
-        let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
         if event["message"] == "listening" {
             std::thread::spawn(move || lines.for_each(drop));
             return event["port"].as_u64().expect("port in the log line") as u16;
@@ -51,7 +57,10 @@ fn wait_for_port(child: &mut Child) -> u16 {
 }
 
 fn sigterm(child: &Child) {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
 }
 

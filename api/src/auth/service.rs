@@ -60,6 +60,10 @@ pub async fn seed_admin(
         disabled: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
+        failed_attempts: Set(0),
+        locked_until: Set(None),
+        totp_secret_sealed: Set(None),
+        totp_enabled: Set(false),
     };
     staff_account::Entity::insert(admin).exec(db).await?;
     Ok(password)

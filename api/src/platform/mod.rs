@@ -1,9 +1,12 @@
 //! Rule-free plumbing shared by every room: the request context (id, language, problem
 //! rendering), body and query extraction, pagination and the database connection.
 //! Nothing here knows a domain rule; if it does, it belongs to a room.
+pub mod audit;
 pub mod clock;
+pub mod crypto;
 pub mod db;
 pub mod extract;
 pub mod http;
 pub mod lang;
+pub mod outbox;
 pub mod pagination;

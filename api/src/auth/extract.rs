@@ -1,0 +1,178 @@
+//! The typed callers handlers receive. The extractor in a handler's signature says who
+//! may call it: a handler taking `Admin` cannot be reached by a clerk, whatever it forgets.
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use entity::{citizen_account, staff_account};
+use sea_orm::EntityTrait;
+use uuid::Uuid;
+
+use super::domain::{Role, Scope, ScopeKind};
+use super::session::{self, RESTRICT_PASSWORD};
+use super::tokens::AccountKind;
+use crate::error::{ApiError, Code};
+use crate::platform::http::RequestId;
+use crate::state::AppState;
+
+/// A signed-in citizen.
+#[derive(Clone, Debug)]
+pub struct Citizen {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub request_id: Option<String>,
+}
+
+/// A signed-in staff member with no pending required step.
+#[derive(Clone, Debug)]
+pub struct Staff {
+    pub id: Uuid,
+    pub role: Role,
+    pub scope: Scope,
+    pub session_id: Uuid,
+    pub request_id: Option<String>,
+}
+
+/// A staff member whose session may still owe a step (changing the first password,
+/// setting up TOTP): only the routes that complete those steps take this.
+#[derive(Clone, Debug)]
+pub struct PendingStaff(pub Staff, pub Option<String>);
+
+/// A signed-in admin.
+#[derive(Clone, Debug)]
+pub struct Admin(pub Staff);
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+fn unauthenticated() -> ApiError {
+    ApiError::new(Code::Unauthenticated).with_header(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    )
+}
+
+fn context(
+    req: &HttpRequest,
+) -> Result<(web::Data<AppState>, Option<String>, Option<String>), ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("no AppState"))?;
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.to_string());
+    Ok((state, bearer(req), request_id))
+}
+
+impl FromRequest for Citizen {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let ctx = context(req);
+        Box::pin(async move {
+            let (state, token, request_id) = ctx?;
+            let claims = token
+                .and_then(|t| state.tokens.verify(AccountKind::Citizen, &t))
+                .ok_or_else(unauthenticated)?;
+            let session = session::check(&state.db, AccountKind::Citizen, &claims).await?;
+            let account = citizen_account::Entity::find_by_id(claims.sub)
+                .one(&state.db)
+                .await?;
+            if account.is_none_or(|a| a.disabled) {
+                return Err(ApiError::new(Code::SessionEnded));
+            }
+            Ok(Citizen {
+                id: claims.sub,
+                session_id: session.id,
+                request_id,
+            })
+        })
+    }
+}
+
+/// Loads the staff member behind the bearer token, with the session's pending step.
+async fn load_staff(
+    state: &AppState,
+    token: Option<String>,
+    request_id: Option<String>,
+) -> Result<PendingStaff, ApiError> {
+    let claims = token
+        .and_then(|t| state.tokens.verify(AccountKind::Staff, &t))
+        .ok_or_else(unauthenticated)?;
+    let session = session::check(&state.db, AccountKind::Staff, &claims).await?;
+    let account = staff_account::Entity::find_by_id(claims.sub)
+        .one(&state.db)
+        .await?
+        .filter(|a| !a.disabled)
+        .ok_or_else(|| ApiError::new(Code::SessionEnded))?;
+    let role = Role::parse(&account.role)
+        .ok_or_else(|| ApiError::internal("unknown role in staff_account"))?;
+    let kind =
+        ScopeKind::parse(&account.scope_kind).ok_or_else(|| ApiError::internal("unknown scope"))?;
+    let staff = Staff {
+        id: account.id,
+        role,
+        scope: Scope {
+            kind,
+            id: account.scope_id,
+        },
+        session_id: session.id,
+        request_id,
+    };
+    Ok(PendingStaff(staff, session.restriction))
+}
+
+impl FromRequest for PendingStaff {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let ctx = context(req);
+        Box::pin(async move {
+            let (state, token, request_id) = ctx?;
+            load_staff(&state, token, request_id).await
+        })
+    }
+}
+
+impl FromRequest for Staff {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let pending = PendingStaff::from_request(req, payload);
+        Box::pin(async move {
+            let PendingStaff(staff, restriction) = pending.await?;
+            match restriction.as_deref() {
+                None => Ok(staff),
+                Some(RESTRICT_PASSWORD) => Err(ApiError::new(Code::PasswordChangeRequired)),
+                Some(_) => Err(ApiError::new(Code::TotpSetupRequired)),
+            }
+        })
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let staff = Staff::from_request(req, payload);
+        Box::pin(async move {
+            let staff = staff.await?;
+            if staff.role != Role::Admin {
+                return Err(ApiError::new(Code::Forbidden));
+            }
+            Ok(Admin(staff))
+        })
+    }
+}

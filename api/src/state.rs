@@ -1,0 +1,41 @@
+//! What every handler may need, built once at start-up and shared by all workers.
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::tokens::TokenKeys;
+use crate::config::{Config, Secrets};
+use crate::platform::crypto::Sealer;
+use crate::platform::outbox::Outbox;
+
+/// The shared state handlers take as `web::Data<AppState>`.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub sealer: Sealer,
+    pub tokens: TokenKeys,
+    pub config: Arc<Config>,
+    pub secrets: Arc<Secrets>,
+    /// For calls to WeChat and other peers; timeouts well under WeChat's own 60 s.
+    pub http: reqwest::Client,
+    pub outbox: Outbox,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Arc<Config>, secrets: Secrets) -> AppState {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .connect_timeout(std::time::Duration::from_secs(3))
+            .build()
+            .expect("an HTTP client with default TLS settings");
+        AppState {
+            sealer: Sealer::new(&secrets),
+            tokens: TokenKeys::new(&secrets.token_key),
+            outbox: Outbox::new(db.clone()),
+            db,
+            config,
+            secrets: Arc::new(secrets),
+            http,
+        }
+    }
+}

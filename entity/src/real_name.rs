@@ -1,0 +1,26 @@
+//! A citizen's real name and ID number, both sealed; the blind index finds the ID number.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "real_name")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub citizen_id: Uuid,
+    pub name_sealed: String,
+    pub id_number_sealed: String,
+    pub id_number_index: String,
+    pub id_number_masked: String,
+    pub sex: String,
+    pub birth_date: Date,
+    pub status: String,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<DateTimeUtc>,
+    pub verified_by_staff: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
