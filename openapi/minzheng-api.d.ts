@@ -4,6 +4,270 @@
  */
 
 export interface paths {
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail of one target (district-level staff: admins and approvers).
+         * @description Other staff see the trail of their own scope as the capabilities that own those
+         *     targets add their routes.
+         */
+        get: operations["audit.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/citizen/email-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a sign-in code by email (apps). The code has 6 digits, works once, for 10 minutes. */
+        post: operations["auth.citizen.email_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/citizen/email/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with an emailed code (apps). Ten wrong codes lock the address for 10 minutes. */
+        post: operations["auth.citizen.email_sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/citizen/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the current citizen session. */
+        post: operations["auth.citizen.logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/citizen/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in citizen's account. */
+        get: operations["auth.citizen.me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/citizen/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Trade a citizen refresh token for new tokens. A token used twice ends the session. */
+        post: operations["auth.citizen.refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/citizen/wechat/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Link the caller's WeChat account (the `code` of `wx.login`) to an account made by email. */
+        post: operations["auth.citizen.wechat_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/citizen/wechat/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in from the mini-program with the `code` of `wx.login`. */
+        post: operations["auth.citizen.wechat_sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the current staff session. */
+        post: operations["auth.staff.logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in staff member, with any step still owed. */
+        get: operations["auth.staff.me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the caller's password (required after the first sign-in). Other sessions end. */
+        post: operations["auth.staff.password_change"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff sign-in with username, password and (once set up) a TOTP code.
+         * @description An unknown username, a wrong password, and a disabled or locked account all answer
+         *     `auth.invalid_credentials` after the same work. Ten wrong passwords in a row lock the
+         *     account for 15 minutes. `pending_step` says what must be done before other routes open.
+         */
+        post: operations["auth.staff.sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Trade a staff refresh token for new tokens. A token used twice ends the session. */
+        post: operations["auth.staff.refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start setting up two-factor authentication: a new secret for an authenticator app. */
+        post: operations["auth.staff.totp_setup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish setting up two-factor authentication with a code from the app. */
+        post: operations["auth.staff.totp_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/identity/id-number-checks": {
         parameters: {
             query?: never;
@@ -26,6 +290,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/identity/proxies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The consents the caller gave and those given to the caller. */
+        get: operations["identity.proxy.list"];
+        put?: never;
+        /** Let a family member act for the caller on chosen services (代办授权). Honours `Idempotency-Key`. */
+        post: operations["identity.proxy.grant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity/proxies/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a consent (either side may). */
+        post: operations["identity.proxy.revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity/real-name": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's real name, masked. */
+        get: operations["identity.real_name.get"];
+        put?: never;
+        /**
+         * Bind the caller's real name (实名认证): name and ID number, checked and sealed.
+         * @description The number must be valid and not bound to another account. A bound name becomes
+         *     verified by a face check or in person at a desk; until then it can be replaced.
+         */
+        post: operations["identity.real_name.bind"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity/real-names/in-person-checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify a real name in person (staff who have seen the ID card). */
+        post: operations["identity.real_name.verify_in_person"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -37,6 +375,61 @@ export interface paths {
         get: operations["ops.openapi"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List staff accounts (admins), by username. */
+        get: operations["staff.list"];
+        put?: never;
+        /**
+         * Create a staff account (admins). The first password is shown once and must be changed
+         *     at first sign-in. Honours `Idempotency-Key`.
+         */
+        post: operations["staff.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff-accounts/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a staff account (admins): its sessions end at once. */
+        post: operations["staff.disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff-accounts/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a staff account again (admins); also clears a lock. */
+        post: operations["staff.enable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -121,6 +514,60 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One audit event. */
+        AuditEventDto: {
+            /** Format: int64 */
+            seq: number;
+            at: string;
+            /** @description `citizen`, `staff` or `system`. */
+            actor_kind: string;
+            actor_id?: string | null;
+            actor_role?: string | null;
+            action: string;
+            target_kind: string;
+            target_id: string;
+            summary: string;
+            request_id?: string | null;
+        };
+        /** @description The signed-in citizen. */
+        CitizenMeDto: {
+            /** Format: uuid */
+            id: string;
+            email?: string | null;
+            wechat_linked: boolean;
+        };
+        /** @description A one-time code (TOTP or emailed). */
+        CodeRequest: {
+            /** @example 123456 */
+            code: string;
+        };
+        /**
+         * @description Where to send a sign-in code.
+         * @example {
+         *       "email": "zhang.san@example.com"
+         *     }
+         */
+        EmailCodeRequest: {
+            email: string;
+        };
+        /** @description When the sent code stops working and when another may be asked for. */
+        EmailCodeSentDto: {
+            /** Format: int64 */
+            expires_in: number;
+            /** Format: int64 */
+            resend_after: number;
+        };
+        /**
+         * @description Sign-in with an emailed code.
+         * @example {
+         *       "email": "zhang.san@example.com",
+         *       "code": "042917"
+         *     }
+         */
+        EmailSignInRequest: {
+            email: string;
+            code: string;
+        };
         /**
          * @description What the server reads from a valid ID number. The number itself comes back masked.
          * @example {
@@ -155,6 +602,47 @@ export interface components {
             /** @description 18-character resident ID number (居民身份证号码); a lower-case x is accepted. */
             id_number: string;
         };
+        /** @description A clerk's in-person check: the name and number from the ID card in front of them. */
+        InPersonCheckRequest: {
+            name: string;
+            id_number: string;
+        };
+        /** @description One page of a list. */
+        Page_AuditEventDto: {
+            items: {
+                /** Format: int64 */
+                seq: number;
+                at: string;
+                /** @description `citizen`, `staff` or `system`. */
+                actor_kind: string;
+                actor_id?: string | null;
+                actor_role?: string | null;
+                action: string;
+                target_kind: string;
+                target_id: string;
+                summary: string;
+                request_id?: string | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_StaffAccountDto: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                username: string;
+                display_name: string;
+                role: string;
+                scope_kind: string;
+                scope_id?: string | null;
+                disabled: boolean;
+                totp_enabled: boolean;
+                must_change_password: boolean;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
         /** @description One page of a list. */
         Page_StreetDto: {
             items: {
@@ -167,6 +655,18 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+        };
+        /**
+         * @description A password change.
+         * @example {
+         *       "current_password": "the one you were given",
+         *       "new_password": "a long new passphrase"
+         *     }
+         */
+        PasswordChangeRequest: {
+            current_password: string;
+            /** @description At least 12 characters, not a common password, not containing the username. */
+            new_password: string;
         };
         /**
          * @description RFC 9457 problem details, as every error answer carries them.
@@ -214,11 +714,162 @@ export interface components {
             /** @description Human-readable explanation in the caller's language. */
             message: string;
         };
+        /** @description A recorded consent. */
+        ProxyConsentDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The citizen who consented.
+             */
+            principal_id: string;
+            /**
+             * Format: uuid
+             * @description The family member who may act.
+             */
+            proxy_id: string;
+            relation: string;
+            services: string[];
+            created_at: string;
+            revoked_at?: string | null;
+        };
+        /**
+         * @description A consent for a family member to act for the caller.
+         * @example {
+         *       "proxy_name": "李四",
+         *       "proxy_id_number": "110101199003070017",
+         *       "relation": "child",
+         *       "services": [
+         *         "dibao",
+         *         "survival_certification"
+         *       ]
+         *     }
+         */
+        ProxyGrantRequest: {
+            proxy_name: string;
+            proxy_id_number: string;
+            /** @description `spouse`, `parent`, `child`, `sibling`, `grandparent`, `grandchild`, `other_relative`. */
+            relation: string;
+            /** @description Service codes the proxy may act on (e.g. `dibao`, `survival_certification`). */
+            services: string[];
+        };
+        /** @description The consents the caller gave and received. */
+        ProxyListDto: {
+            items: components["schemas"]["ProxyConsentDto"][];
+        };
+        /**
+         * @description A real name as answers show it: masked.
+         * @example {
+         *       "name_masked": "张*",
+         *       "id_number_masked": "110105********002X",
+         *       "sex": "female",
+         *       "birth_date": "1949-12-31",
+         *       "age": 76,
+         *       "status": "verified",
+         *       "verified_by": "in_person",
+         *       "verified_at": "2026-11-29T10:00:00+08:00"
+         *     }
+         */
+        RealNameDto: {
+            /** @description The first character, the rest masked. */
+            name_masked: string;
+            id_number_masked: string;
+            sex: string;
+            /** Format: date */
+            birth_date: string;
+            /** Format: int32 */
+            age: number;
+            /** @description `unverified` or `verified`. */
+            status: string;
+            /** @description `face` or `in_person` once verified. */
+            verified_by?: string | null;
+            verified_at?: string | null;
+        };
+        /**
+         * @description A real name to bind.
+         * @example {
+         *       "name": "张三",
+         *       "id_number": "11010519491231002X"
+         *     }
+         */
+        RealNameRequest: {
+            /** @description The name as on the ID card. */
+            name: string;
+            id_number: string;
+        };
+        /** @description A refresh token to trade. */
+        RefreshRequest: {
+            refresh_token: string;
+        };
         /**
          * @description Sex as the ID number encodes it.
          * @enum {string}
          */
         SexDto: "male" | "female";
+        /** @description A staff account as admins see it. */
+        StaffAccountDto: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            display_name: string;
+            role: string;
+            scope_kind: string;
+            scope_id?: string | null;
+            disabled: boolean;
+            totp_enabled: boolean;
+            must_change_password: boolean;
+        };
+        /**
+         * @description A new staff account, as an admin creates it.
+         * @example {
+         *       "username": "wang.li",
+         *       "display_name": "王丽",
+         *       "role": "reviewer",
+         *       "scope_kind": "street",
+         *       "scope_id": "zhongcang"
+         *     }
+         */
+        StaffCreateRequest: {
+            username: string;
+            display_name: string;
+            /** @description `clerk`, `reviewer`, `approver` or `admin`. */
+            role: string;
+            /** @description `office`, `funeral_home`, `cemetery`, `street` or `district`. */
+            scope_kind: string;
+            /** @description Which office, home, cemetery or street; absent for `district`. */
+            scope_id?: string | null;
+        };
+        /** @description A created staff account with its first password, shown this once. */
+        StaffCreatedDto: {
+            account: components["schemas"]["StaffAccountDto"];
+            first_password: string;
+        };
+        /** @description The signed-in staff member. */
+        StaffMeDto: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            display_name: string;
+            role: string;
+            scope_kind: string;
+            scope_id?: string | null;
+            totp_enabled: boolean;
+            pending_step?: string | null;
+        };
+        /**
+         * @description Staff sign-in.
+         * @example {
+         *       "username": "admin",
+         *       "password": "correct horse battery",
+         *       "totp_code": "123456"
+         *     }
+         */
+        StaffSignInRequest: {
+            username: string;
+            password: string;
+            /** @description Required once TOTP is set up. */
+            totp_code?: string | null;
+        };
         /**
          * @description The answer of the health routes.
          * @example {
@@ -244,6 +895,37 @@ export interface components {
             name: string;
             /** @description `subdistrict` (街道), `township` (镇) or `ethnic_township` (民族乡). */
             kind: string;
+        };
+        /**
+         * @description Tokens after a sign-in or a refresh.
+         * @example {
+         *       "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6IjNmYTI5YzEwIn0...",
+         *       "refresh_token": "q0x9...",
+         *       "token_type": "Bearer",
+         *       "expires_in": 900,
+         *       "pending_step": null
+         *     }
+         */
+        TokensDto: {
+            /** @description Send as `Authorization: Bearer <access_token>`; valid `expires_in` seconds. */
+            access_token: string;
+            /** @description Trade for new tokens before or after the access token expires; works once. */
+            refresh_token: string;
+            token_type: string;
+            /** Format: int64 */
+            expires_in: number;
+            /**
+             * @description Staff only: `password_change` or `totp_setup` when a step is owed before other
+             *     routes open; `null` otherwise.
+             */
+            pending_step?: string | null;
+        };
+        /** @description A fresh TOTP secret for an authenticator app. */
+        TotpSetupDto: {
+            /** @description Base32 secret to type in by hand. */
+            secret: string;
+            /** @description `otpauth://` URL to show as a QR code. */
+            otpauth_url: string;
         };
     };
     responses: {
@@ -300,6 +982,568 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "audit.list": {
+        parameters: {
+            query: {
+                /** @description e.g. `citizen_account`, `staff_account`. */
+                target_kind: string;
+                target_id: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Events oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEventDto"];
+                };
+            };
+            /** @description `auth.forbidden` (not district-level staff) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.citizen.email_code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailCodeRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailCodeSentDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            /** @description `request.rate_limited` (one a minute and ten an hour per address, 25 per 5 minutes per client), `auth.code_locked`; both with `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.citizen.email_sign_in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSignInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokensDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.code_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            /** @description `auth.code_locked`, `request.rate_limited`, with `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.citizen.logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.citizen.me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CitizenMeDto"];
+                };
+            };
+            /** @description `auth.unauthenticated`, `auth.session_ended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.citizen.refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokensDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.refresh_invalid`, `auth.session_ended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.citizen.wechat_link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Linked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.wechat_already_linked` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.citizen.wechat_sign_in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokensDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.wechat_code_invalid`, `auth.wechat_code_used` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.wechat_high_risk` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            /** @description `auth.wechat_rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.wechat_unavailable`, `auth.wechat_not_configured` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.staff.logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `auth.unauthenticated`, `auth.session_ended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.staff.me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffMeDto"];
+                };
+            };
+            /** @description `auth.unauthenticated`, `auth.session_ended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.staff.password_change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.invalid_credentials` (current password wrong) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `auth.password_too_weak` (reasons `length`, `common`, `contains_username`, `unchanged`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.staff.sign_in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffSignInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokensDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.invalid_credentials`, `auth.totp_required`, `auth.totp_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            /** @description `request.rate_limited`, with `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.staff.refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokensDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.refresh_invalid`, `auth.session_ended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.staff.totp_setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetupDto"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.staff.totp_confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Two-factor authentication is on */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.totp_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
     "identity.id_number.check": {
         parameters: {
             query?: never;
@@ -354,6 +1598,216 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "identity.proxy.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.proxy.grant": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProxyGrantRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyConsentDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `identity.real_name_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `identity.proxy_invalid`, `identity.id_number_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.proxy.revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyConsentDto"];
+                };
+            };
+            /** @description `identity.proxy_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.real_name.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealNameDto"];
+                };
+            };
+            /** @description `identity.real_name_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.real_name.bind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RealNameRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealNameDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `identity.id_number_taken`, `identity.real_name_verified` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `identity.id_number_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.real_name.verify_in_person": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InPersonCheckRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealNameDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `identity.real_name_not_found` (no bound real name with this name and number) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
     "ops.openapi": {
         parameters: {
             query?: never;
@@ -370,6 +1824,154 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "staff.list": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StaffAccountDto"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "staff.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the same key and body get the first answer */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffCreatedDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` (not an admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `staff.username_taken`, `request.idempotency_in_progress` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "staff.disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffAccountDto"];
+                };
+            };
+            /** @description `staff.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "staff.enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffAccountDto"];
+                };
+            };
+            /** @description `staff.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             default: components["responses"]["Error"];

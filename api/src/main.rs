@@ -42,6 +42,12 @@ enum Command {
     },
     /// Print the OpenAPI contract (JSON) to standard output.
     Openapi,
+    /// Check the audit chain; exits 1 and names the first broken link if there is one.
+    AuditVerify {
+        /// Folder of the SQLite database [default: ./data; env MINZHENG_DATA_DIR].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -60,7 +66,7 @@ fn main() -> ExitCode {
             bind: *bind,
             data_dir: data_dir.clone(),
         },
-        Command::Migrate { data_dir } => Overrides {
+        Command::Migrate { data_dir } | Command::AuditVerify { data_dir } => Overrides {
             bind: None,
             data_dir: data_dir.clone(),
         },
@@ -74,6 +80,7 @@ fn main() -> ExitCode {
     let runtime = actix_web::rt::System::new();
     let result = match command {
         Command::Migrate { .. } => runtime.block_on(migrate(config)),
+        Command::AuditVerify { .. } => runtime.block_on(audit_verify(config)),
         _ => runtime.block_on(serve(config, started)),
     };
     match result {
@@ -100,6 +107,19 @@ async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     db::migrate(&conn).await?;
     tracing::info!("migrations are up to date");
     Ok(())
+}
+
+async fn audit_verify(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let conn = db::connect(&config).await?;
+    match minzheng::platform::audit::verify(&conn).await? {
+        minzheng::platform::audit::Verdict::Intact(n) => {
+            println!("audit chain intact: {n} events");
+            Ok(())
+        }
+        minzheng::platform::audit::Verdict::Broken { seq, reason } => {
+            Err(format!("audit chain broken at event {seq}: {reason}").into())
+        }
+    }
 }
 
 fn fail(err: &dyn std::error::Error) -> ExitCode {

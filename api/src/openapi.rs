@@ -24,11 +24,38 @@ use crate::platform::lang::Lang;
     tags(
         (name = "identity", description = "身份证号码与实名 (ID numbers, real names)"),
         (name = "reference", description = "参考数据：街道乡镇 (reference data)"),
+        (name = "auth", description = "登录与令牌 (sign-in and tokens)"),
+        (name = "staff", description = "工作人员账户 (staff accounts, admins only)"),
+        (name = "audit", description = "审计记录 (the audit trail)"),
         (name = "operations", description = "运维：存活、就绪、指标 (health and metrics)"),
     ),
     components(schemas(Problem, ProblemField)),
+    modifiers(&SecuritySchemes),
 )]
 struct ApiDoc;
+
+/// The two bearer schemes: a token is either a citizen's or a staff member's.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, spec: &mut Spec) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = spec.components.get_or_insert_with(Default::default);
+        for (name, who) in [
+            ("citizen_token", "a citizen (WeChat or email-code sign-in)"),
+            ("staff_token", "a staff member (password + TOTP sign-in)"),
+        ] {
+            let scheme = HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some(format!(
+                    "Access token of {who}; 15 minutes; renew with the refresh token."
+                )))
+                .build();
+            components.add_security_scheme(name, SecurityScheme::Http(scheme));
+        }
+    }
+}
 
 /// The contract as served: the JSON text made once at start-up.
 pub struct ContractJson(pub String);

@@ -13,9 +13,11 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::config::{Config, Secrets};
 use crate::health::MetricsRegistry;
+use crate::platform::outbox::{Mailer, Worker};
 use crate::platform::{db, http};
 use crate::seed::{self, Seeded};
-use crate::{admin, health, identity, openapi};
+use crate::state::AppState;
+use crate::{admin, auth, health, identity, openapi};
 
 /// Registers every room's routes; the OpenAPI contract is collected from the same calls.
 pub fn mount(cfg: &mut ServiceConfig) {
@@ -24,6 +26,8 @@ pub fn mount(cfg: &mut ServiceConfig) {
     let v1 = scope("/api/v1")
         .service(openapi::contract)
         .configure(admin::routes)
+        .configure(auth::routes)
+        .configure(auth::admin_routes)
         .service(scope("/identity").configure(identity::routes));
     cfg.configure(health::routes).service(v1);
 }
@@ -78,7 +82,18 @@ impl Application {
             .local_addr()
             .map_err(|e| StartupError::Bind(config.bind, e))?
             .port();
-        let server = serve(listener, &config, secrets, db.clone())?;
+        let mailer = Mailer::from_config(&config, secrets.smtp_password.as_deref())
+            .map_err(StartupError::Other)?;
+        let state = AppState::new(db.clone(), std::sync::Arc::new(config.clone()), secrets);
+        let worker = Worker::new(
+            db.clone(),
+            state.sealer.clone(),
+            mailer,
+            config.mail_from.clone(),
+            &state.outbox,
+        );
+        actix_web::rt::spawn(worker.run());
+        let server = serve(listener, &config, state)?;
         tracing::info!(
             port,
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -138,25 +153,20 @@ fn announce(seeded: Seeded) {
     }
 }
 
-fn serve(
-    listener: TcpListener,
-    config: &Config,
-    secrets: Secrets,
-    db: DatabaseConnection,
-) -> Result<Server, StartupError> {
+fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Server, StartupError> {
     let spec = openapi::spec();
     let routes = web::Data::new(openapi::route_table(&spec));
     let contract = web::Data::new(openapi::ContractJson(openapi::spec_json_of(&spec)));
     let metrics = metrics()?;
     let registry = web::Data::new(MetricsRegistry(metrics.registry.clone()));
-    let db = web::Data::new(db);
-    let secrets = web::Data::new(secrets);
+    let db = web::Data::new(state.db.clone());
+    let state = web::Data::new(state);
     let deadline = Duration::from_secs(config.request_timeout_secs);
     let body_limit = config.body_limit_bytes;
     let mut server = HttpServer::new(move || {
         let app = App::new()
             .app_data(db.clone())
-            .app_data(secrets.clone())
+            .app_data(state.clone())
             .app_data(routes.clone())
             .app_data(contract.clone())
             .app_data(registry.clone())

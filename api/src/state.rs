@@ -23,6 +23,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Arc<Config>, secrets: Secrets) -> AppState {
+        // reqwest is built without a default TLS provider; ring is the one crypto library
+        // the service links. Installing twice (tests start many apps) is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))
             .connect_timeout(std::time::Duration::from_secs(3))

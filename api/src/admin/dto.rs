@@ -23,3 +23,48 @@ impl From<entity::street::Model> for StreetDto {
         }
     }
 }
+
+/// One audit event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventDto {
+    pub seq: i64,
+    pub at: String,
+    /// `citizen`, `staff` or `system`.
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub summary: String,
+    pub request_id: Option<String>,
+}
+
+impl From<entity::audit_event::Model> for AuditEventDto {
+    fn from(m: entity::audit_event::Model) -> Self {
+        AuditEventDto {
+            seq: m.seq,
+            at: crate::platform::clock::format(m.at),
+            actor_kind: m.actor_kind,
+            actor_id: m.actor_id,
+            actor_role: m.actor_role,
+            action: m.action,
+            target_kind: m.target_kind,
+            target_id: m.target_id,
+            summary: m.summary,
+            request_id: m.request_id,
+        }
+    }
+}
+
+/// Which target's events to list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// e.g. `citizen_account`, `staff_account`.
+    pub target_kind: String,
+    pub target_id: String,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}

@@ -3,15 +3,67 @@ use actix_web::{get, web};
 use sea_orm::DatabaseConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::dto::StreetDto;
+use super::dto::{AuditEventDto, AuditQuery, StreetDto};
 use super::service;
+use crate::auth::domain::ScopeKind;
+use crate::auth::extract::Staff;
+use crate::error::Code;
 use crate::error::{ApiError, Problem};
 use crate::platform::extract::Query;
 use crate::platform::pagination::{Page, PageQuery};
 
 /// Mounts the admin room's routes under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_streets);
+    cfg.service(list_streets).service(list_audit_events);
+}
+
+/// The audit trail of one target (district-level staff: admins and approvers).
+///
+/// Other staff see the trail of their own scope as the capabilities that own those
+/// targets add their routes.
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "audit.list",
+    params(AuditQuery),
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, description = "Events oldest first", body = Page<AuditEventDto>),
+        (status = 403, description = "`auth.forbidden` (not district-level staff)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit-events")]
+async fn list_audit_events(
+    db: web::Data<DatabaseConnection>,
+    staff: Staff,
+    Query(query): Query<AuditQuery>,
+) -> Result<web::Json<Page<AuditEventDto>>, ApiError> {
+    if staff.scope.kind != ScopeKind::District {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let limit = page.limit()?;
+    let after = page
+        .cursor_key()?
+        .map(|k| k.parse::<i64>())
+        .transpose()
+        .map_err(|_| ApiError::new(Code::InvalidCursor))?;
+    let rows = service::audit_events(
+        db.get_ref(),
+        &query.target_kind,
+        &query.target_id,
+        after,
+        limit,
+    )
+    .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |r| r.seq.to_string(),
+        AuditEventDto::from,
+    )))
 }
 
 /// List the district's streets and townships (街道/乡镇).

@@ -82,3 +82,23 @@ fn parse_key(key: &str) -> Option<(i32, String)> {
     let (order, id) = key.split_once(':')?;
     Some((order.parse().ok()?, id.to_owned()))
 }
+
+/// A page of the audit events of one target, oldest first, after sequence `after`.
+pub async fn audit_events(
+    db: &impl ConnectionTrait,
+    target_kind: &str,
+    target_id: &str,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<entity::audit_event::Model>, ApiError> {
+    use entity::audit_event;
+    let mut query = audit_event::Entity::find()
+        .filter(audit_event::Column::TargetKind.eq(target_kind))
+        .filter(audit_event::Column::TargetId.eq(target_id))
+        .order_by_asc(audit_event::Column::Seq)
+        .limit(u64::from(limit) + 1);
+    if let Some(after) = after {
+        query = query.filter(audit_event::Column::Seq.gt(after));
+    }
+    Ok(query.all(db).await?)
+}

@@ -1,6 +1,4 @@
 //! Rules of the auth room.
-use argon2::Argon2;
-use argon2::password_hash::PasswordHasher;
 use chrono::Utc;
 use entity::staff_account;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
@@ -28,25 +26,15 @@ pub fn generate_password(len: usize) -> Result<String, getrandom::Error> {
     Ok(out)
 }
 
-/// argon2id with the crate's default parameters; CPU-heavy, so run off the async workers.
-pub async fn hash_password(password: String) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
-}
-
 /// Creates the first admin with a generated password that must be changed at first
 /// sign-in; returns the password so that start-up can print it once.
 pub async fn seed_admin(
     db: &impl ConnectionTrait,
 ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
     let password = generate_password(16)?;
-    let hash = hash_password(password.clone()).await?;
+    let hash = super::password::hash(password.clone())
+        .await
+        .map_err(|e| e.to_string())?;
     let now = Utc::now();
     let admin = staff_account::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),

@@ -38,3 +38,90 @@ pub enum SexDto {
     Male,
     Female,
 }
+
+/// A real name to bind.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "张三", "id_number": "11010519491231002X"}))]
+pub struct RealNameRequest {
+    /// The name as on the ID card.
+    pub name: String,
+    pub id_number: String,
+}
+
+/// A real name as answers show it: masked.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"name_masked": "张*", "id_number_masked": "110105********002X", "sex": "female", "birth_date": "1949-12-31", "age": 76, "status": "verified", "verified_by": "in_person", "verified_at": "2026-11-29T10:00:00+08:00"}))]
+pub struct RealNameDto {
+    /// The first character, the rest masked.
+    pub name_masked: String,
+    pub id_number_masked: String,
+    pub sex: String,
+    pub birth_date: chrono::NaiveDate,
+    pub age: u32,
+    /// `unverified` or `verified`.
+    pub status: String,
+    /// `face` or `in_person` once verified.
+    pub verified_by: Option<String>,
+    pub verified_at: Option<String>,
+}
+
+/// A clerk's in-person check: the name and number from the ID card in front of them.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InPersonCheckRequest {
+    pub name: String,
+    pub id_number: String,
+}
+
+/// A consent for a family member to act for the caller.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"proxy_name": "李四", "proxy_id_number": "110101199003070017", "relation": "child", "services": ["dibao", "survival_certification"]}))]
+pub struct ProxyGrantRequest {
+    pub proxy_name: String,
+    pub proxy_id_number: String,
+    /// `spouse`, `parent`, `child`, `sibling`, `grandparent`, `grandchild`, `other_relative`.
+    pub relation: String,
+    /// Service codes the proxy may act on (e.g. `dibao`, `survival_certification`).
+    pub services: Vec<String>,
+}
+
+/// A recorded consent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProxyConsentDto {
+    pub id: uuid::Uuid,
+    /// The citizen who consented.
+    pub principal_id: uuid::Uuid,
+    /// The family member who may act.
+    pub proxy_id: uuid::Uuid,
+    pub relation: String,
+    pub services: Vec<String>,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+impl From<entity::proxy_consent::Model> for ProxyConsentDto {
+    fn from(m: entity::proxy_consent::Model) -> Self {
+        ProxyConsentDto {
+            id: m.id,
+            principal_id: m.principal_id,
+            proxy_id: m.proxy_id,
+            relation: m.relation,
+            services: m
+                .services
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            created_at: crate::platform::clock::format(m.created_at),
+            revoked_at: m.revoked_at.map(crate::platform::clock::format),
+        }
+    }
+}
+
+/// The consents the caller gave and received.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProxyListDto {
+    pub items: Vec<ProxyConsentDto>,
+}

@@ -3,5 +3,6 @@
 pub mod domain;
 mod dto;
 mod routes;
+pub mod service;
 
 pub use routes::routes;

@@ -1,16 +1,190 @@
 //! Identity routes.
-use actix_web::post;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::domain::{IdNumber, Sex};
-use super::dto::{IdNumberCheckDto, IdNumberCheckRequest, SexDto};
+use super::dto::*;
+use super::service;
+use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::platform::clock;
 use crate::platform::extract::Json;
+use crate::platform::idempotency::{self, IdempotencyKey};
+use crate::state::AppState;
 
 /// Mounts the identity routes under `/api/v1/identity`.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(check_id_number);
+    cfg.service(check_id_number)
+        .service(bind_real_name)
+        .service(get_real_name)
+        .service(verify_in_person)
+        .service(grant_proxy)
+        .service(list_proxies)
+        .service(revoke_proxy);
+}
+
+type State = web::Data<AppState>;
+
+fn real_name_dto(state: &AppState, row: entity::real_name::Model) -> Result<RealNameDto, ApiError> {
+    let name = state
+        .sealer
+        .open(&row.name_sealed)
+        .map_err(ApiError::internal)?;
+    let mut chars = name.chars();
+    let first = chars.next().map(String::from).unwrap_or_default();
+    Ok(RealNameDto {
+        name_masked: format!("{first}{}", "*".repeat(chars.count().max(1))),
+        id_number_masked: row.id_number_masked,
+        sex: row.sex,
+        birth_date: row.birth_date,
+        age: clock::today().years_since(row.birth_date).unwrap_or(0),
+        status: row.status,
+        verified_by: row.verified_by,
+        verified_at: row.verified_at.map(clock::format),
+    })
+}
+
+/// Bind the caller's real name (实名认证): name and ID number, checked and sealed.
+///
+/// The number must be valid and not bound to another account. A bound name becomes
+/// verified by a face check or in person at a desk; until then it can be replaced.
+#[utoipa::path(tag = "identity", operation_id = "identity.real_name.bind", request_body = RealNameRequest, security(("citizen_token" = [])),
+    responses((status = 200, body = RealNameDto),
+        (status = 409, description = "`identity.id_number_taken`, `identity.real_name_verified`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+#[post("/real-name")]
+async fn bind_real_name(
+    state: State,
+    citizen: Citizen,
+    Json(body): Json<RealNameRequest>,
+) -> Result<web::Json<RealNameDto>, ApiError> {
+    let name = service::parse_name("name", &body.name)?;
+    let id = service::parse_id_number("id_number", &body.id_number)?;
+    let row = service::bind(&state, &citizen, name, id).await?;
+    Ok(web::Json(real_name_dto(&state, row)?))
+}
+
+/// The caller's real name, masked.
+#[utoipa::path(tag = "identity", operation_id = "identity.real_name.get", security(("citizen_token" = [])),
+    responses((status = 200, body = RealNameDto),
+        (status = 404, description = "`identity.real_name_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/real-name")]
+async fn get_real_name(state: State, citizen: Citizen) -> Result<web::Json<RealNameDto>, ApiError> {
+    let row = service::get(&state, citizen.id).await?;
+    Ok(web::Json(real_name_dto(&state, row)?))
+}
+
+/// Verify a real name in person (staff who have seen the ID card).
+#[utoipa::path(tag = "identity", operation_id = "identity.real_name.verify_in_person", request_body = InPersonCheckRequest, security(("staff_token" = [])),
+    responses((status = 200, body = RealNameDto),
+        (status = 404, description = "`identity.real_name_not_found` (no bound real name with this name and number)", body = Problem, content_type = "application/problem+json")))]
+#[post("/real-names/in-person-checks")]
+async fn verify_in_person(
+    state: State,
+    staff: Staff,
+    Json(body): Json<InPersonCheckRequest>,
+) -> Result<web::Json<RealNameDto>, ApiError> {
+    let name = service::parse_name("name", &body.name)?;
+    let id = service::parse_id_number("id_number", &body.id_number)?;
+    let row = service::verify_in_person(&state, &staff, &name, &id).await?;
+    Ok(web::Json(real_name_dto(&state, row)?))
+}
+
+/// Let a family member act for the caller on chosen services (代办授权). Honours `Idempotency-Key`.
+#[utoipa::path(tag = "identity", operation_id = "identity.proxy.grant", request_body = ProxyGrantRequest, security(("citizen_token" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, body = ProxyConsentDto),
+        (status = 403, description = "`identity.real_name_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`identity.proxy_invalid`, `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+#[post("/proxies")]
+async fn grant_proxy(
+    state: State,
+    citizen: Citizen,
+    key: IdempotencyKey,
+    Json(body): Json<ProxyGrantRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let proxy_name = service::parse_name("proxy_name", &body.proxy_name)?;
+    let proxy_id = service::parse_id_number("proxy_id_number", &body.proxy_id_number)?;
+    if !service::RELATIONS.contains(&body.relation.as_str()) {
+        return Err(invalid(
+            "relation",
+            "亲属关系不在可选范围内",
+            "relation is not one of the listed values",
+        ));
+    }
+    if body.services.is_empty()
+        || body
+            .services
+            .iter()
+            .any(|s| !service::PROXY_SERVICES.contains(&s.as_str()))
+    {
+        return Err(invalid(
+            "services",
+            "请选择可代办的服务",
+            "services must list known service codes",
+        ));
+    }
+    let new = service::NewProxy {
+        proxy_name,
+        proxy_id,
+        relation: body.relation.clone(),
+        services: body.services.clone(),
+    };
+    let caller = citizen.id.to_string();
+    idempotency::once(
+        &state.db,
+        &key,
+        &caller,
+        "identity.proxy.grant",
+        &body,
+        StatusCode::CREATED,
+        || async {
+            Ok(ProxyConsentDto::from(
+                service::grant_proxy(&state, &citizen, new).await?,
+            ))
+        },
+    )
+    .await
+}
+
+fn invalid(field: &str, zh: &'static str, en: &'static str) -> ApiError {
+    ApiError::new(Code::InvalidBody).with_field(FieldError {
+        field: field.into(),
+        reason: "value",
+        message: Message::new(zh, en),
+    })
+}
+
+/// The consents the caller gave and those given to the caller.
+#[utoipa::path(tag = "identity", operation_id = "identity.proxy.list", security(("citizen_token" = [])),
+    responses((status = 200, body = ProxyListDto)))]
+#[get("/proxies")]
+async fn list_proxies(state: State, citizen: Citizen) -> Result<web::Json<ProxyListDto>, ApiError> {
+    let items = service::list_proxies(&state, citizen.id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(web::Json(ProxyListDto { items }))
+}
+
+/// Revoke a consent (either side may).
+#[utoipa::path(tag = "identity", operation_id = "identity.proxy.revoke", security(("citizen_token" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ProxyConsentDto),
+        (status = 404, description = "`identity.proxy_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[post("/proxies/{id}/revoke")]
+async fn revoke_proxy(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<uuid::Uuid>,
+) -> Result<web::Json<ProxyConsentDto>, ApiError> {
+    Ok(web::Json(
+        service::revoke_proxy(&state, &citizen, id.into_inner())
+            .await?
+            .into(),
+    ))
 }
 
 /// Check an ID number (身份证号码校验).

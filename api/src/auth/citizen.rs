@@ -1,0 +1,322 @@
+//! Citizen sign-in: WeChat mini-program (`wx.login` code) and apps (a one-time code by
+//! email), and linking a WeChat openid to an account made by email.
+use chrono::{Duration, Utc};
+use entity::{citizen_account, email_code};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::extract::Citizen;
+use super::session::{self, TokenPair};
+use super::tokens::AccountKind;
+use crate::error::{ApiError, Code};
+use crate::platform::audit::{self, Actor, Event};
+use crate::platform::db::begin_write;
+use crate::platform::outbox::{self, Email};
+use crate::platform::rate_limit::{self, Limit, too_many};
+use crate::platform::wechat;
+use crate::state::AppState;
+
+/// A code is good for this long.
+pub const CODE_TTL: Duration = Duration::minutes(10);
+/// Wrong codes before the address locks, and for how long.
+pub const CODE_MAX_WRONG: i32 = 10;
+pub const CODE_LOCK: Duration = Duration::minutes(10);
+/// Sends per client address (RULES: at most 25 per 5 minutes).
+const SENDS_PER_CLIENT: Limit = Limit {
+    hits: 25,
+    window_secs: 300,
+};
+/// Sends per email address: one a minute, ten an hour.
+const SENDS_PER_ADDRESS_MINUTE: Limit = Limit {
+    hits: 1,
+    window_secs: 60,
+};
+const SENDS_PER_ADDRESS_HOUR: Limit = Limit {
+    hits: 10,
+    window_secs: 3600,
+};
+/// Code checks per client address per 5 minutes (stops one client guessing across addresses).
+const CHECKS_PER_CLIENT: Limit = Limit {
+    hits: 60,
+    window_secs: 300,
+};
+
+/// Sends a fresh 6-digit code to `email` (through the outbox). The previous code, if
+/// any, stops working.
+pub async fn send_email_code(state: &AppState, email: &str, client: &str) -> Result<(), ApiError> {
+    rate_limit::hit(
+        &state.db,
+        &format!("email-code:client:{client}"),
+        SENDS_PER_CLIENT,
+        Code::RateLimited,
+    )
+    .await?;
+    rate_limit::hit(
+        &state.db,
+        &format!("email-code:minute:{email}"),
+        SENDS_PER_ADDRESS_MINUTE,
+        Code::RateLimited,
+    )
+    .await?;
+    rate_limit::hit(
+        &state.db,
+        &format!("email-code:hour:{email}"),
+        SENDS_PER_ADDRESS_HOUR,
+        Code::RateLimited,
+    )
+    .await?;
+    let now = Utc::now();
+    if let Some(existing) = email_code::Entity::find_by_id(email.to_owned())
+        .one(&state.db)
+        .await?
+    {
+        if let Some(until) = existing.locked_until.filter(|t| *t > now) {
+            return Err(too_many(
+                Code::CodeLocked,
+                (until - now).num_seconds().max(1),
+            ));
+        }
+    }
+    let code = six_digits();
+    let txn = begin_write(&state.db).await?;
+    let row = email_code::ActiveModel {
+        email: Set(email.to_owned()),
+        code_hash: Set(code_hash(state, email, &code)),
+        expires_at: Set(now + CODE_TTL),
+        wrong_attempts: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+    };
+    email_code::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(email_code::Column::Email)
+                .update_columns([
+                    email_code::Column::CodeHash,
+                    email_code::Column::ExpiresAt,
+                    email_code::Column::CreatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+    let message = Email {
+        subject: "民政自助服务登录验证码".into(),
+        body: format!(
+            "您的登录验证码是 {code}，10 分钟内有效，仅可使用一次。\n如非本人操作，请忽略本邮件。\n\n北京市通州区民政局"
+        ),
+    };
+    outbox::enqueue_email(&txn, &state.sealer, email, "auth.email_code", &message).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(())
+}
+
+/// Signs in with an emailed code: single use, ten wrong tries lock the address.
+pub async fn sign_in_with_email(
+    state: &AppState,
+    email: &str,
+    code: &str,
+    client: &str,
+) -> Result<TokenPair, ApiError> {
+    rate_limit::hit(
+        &state.db,
+        &format!("email-check:client:{client}"),
+        CHECKS_PER_CLIENT,
+        Code::RateLimited,
+    )
+    .await?;
+    let now = Utc::now();
+    let txn = begin_write(&state.db).await?;
+    let Some(row) = email_code::Entity::find_by_id(email.to_owned())
+        .one(&txn)
+        .await?
+    else {
+        return Err(ApiError::new(Code::CodeInvalid));
+    };
+    if let Some(until) = row.locked_until.filter(|t| *t > now) {
+        return Err(too_many(
+            Code::CodeLocked,
+            (until - now).num_seconds().max(1),
+        ));
+    }
+    if row.expires_at <= now || row.code_hash != code_hash(state, email, code.trim()) {
+        let wrong = row.wrong_attempts + 1;
+        let lock = (wrong >= CODE_MAX_WRONG).then(|| now + CODE_LOCK);
+        email_code::Entity::update_many()
+            .col_expr(
+                email_code::Column::WrongAttempts,
+                Expr::value(if lock.is_some() { 0 } else { wrong }),
+            )
+            .col_expr(email_code::Column::LockedUntil, Expr::value(lock))
+            // A locked address also loses its code: after the lock a new one must be sent.
+            .col_expr(
+                email_code::Column::ExpiresAt,
+                Expr::value(if lock.is_some() { now } else { row.expires_at }),
+            )
+            .filter(email_code::Column::Email.eq(email))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        return Err(ApiError::new(Code::CodeInvalid));
+    }
+    // Single use: the row goes with this sign-in.
+    email_code::Entity::delete_by_id(email.to_owned())
+        .exec(&txn)
+        .await?;
+    let account = find_or_create(&txn, citizen_account::Column::Email, email, None).await?;
+    let tokens = session::start(&txn, state, AccountKind::Citizen, account, None).await?;
+    audit::record(
+        &txn,
+        event(
+            account,
+            "auth.citizen.sign_in",
+            "signed in with an email code".into(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(tokens)
+}
+
+/// Signs in with the `code` from `wx.login`.
+pub async fn sign_in_with_wechat(state: &AppState, code: &str) -> Result<TokenPair, ApiError> {
+    let session = wechat_session(state, code).await?;
+    let txn = begin_write(&state.db).await?;
+    let account = find_or_create(
+        &txn,
+        citizen_account::Column::WechatOpenid,
+        &session.openid,
+        session.unionid.clone(),
+    )
+    .await?;
+    let tokens = session::start(&txn, state, AccountKind::Citizen, account, None).await?;
+    audit::record(
+        &txn,
+        event(
+            account,
+            "auth.citizen.sign_in",
+            "signed in with WeChat".into(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(tokens)
+}
+
+/// Links the WeChat openid behind `code` to the caller's account.
+pub async fn link_wechat(state: &AppState, citizen: &Citizen, code: &str) -> Result<(), ApiError> {
+    let session = wechat_session(state, code).await?;
+    let txn = begin_write(&state.db).await?;
+    let owner = citizen_account::Entity::find()
+        .filter(citizen_account::Column::WechatOpenid.eq(&session.openid))
+        .one(&txn)
+        .await?;
+    match owner {
+        Some(other) if other.id != citizen.id => {
+            return Err(ApiError::new(Code::WechatAlreadyLinked));
+        }
+        Some(_) => return Ok(()),
+        None => {}
+    }
+    citizen_account::Entity::update_many()
+        .col_expr(
+            citizen_account::Column::WechatOpenid,
+            Expr::value(session.openid),
+        )
+        .col_expr(
+            citizen_account::Column::WechatUnionid,
+            Expr::value(session.unionid),
+        )
+        .filter(citizen_account::Column::Id.eq(citizen.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        event(
+            citizen.id,
+            "auth.citizen.link_wechat",
+            "linked a WeChat account".into(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn wechat_session(state: &AppState, code: &str) -> Result<wechat::WechatSession, ApiError> {
+    let (Some(app_id), Some(secret)) = (
+        &state.config.wechat_app_id,
+        &state.secrets.wechat_app_secret,
+    ) else {
+        return Err(ApiError::new(Code::WechatNotConfigured));
+    };
+    wechat::jscode2session(
+        &state.http,
+        &state.config.wechat_api_base,
+        app_id,
+        secret,
+        code,
+    )
+    .await
+}
+
+/// The account whose `column` equals `value`, made on first sign-in. Two first sign-ins
+/// racing meet at the unique index; the loser finds the winner's row.
+async fn find_or_create(
+    conn: &impl ConnectionTrait,
+    column: citizen_account::Column,
+    value: &str,
+    unionid: Option<String>,
+) -> Result<Uuid, ApiError> {
+    if let Some(found) = citizen_account::Entity::find()
+        .filter(column.eq(value))
+        .one(conn)
+        .await?
+    {
+        return Ok(found.id);
+    }
+    let id = Uuid::now_v7();
+    let mut row = citizen_account::ActiveModel {
+        id: Set(id),
+        wechat_openid: Set(None),
+        wechat_unionid: Set(unionid),
+        email: Set(None),
+        disabled: Set(false),
+        created_at: Set(Utc::now()),
+    };
+    match column {
+        citizen_account::Column::Email => row.email = Set(Some(value.to_owned())),
+        _ => row.wechat_openid = Set(Some(value.to_owned())),
+    }
+    citizen_account::Entity::insert(row).exec(conn).await?;
+    Ok(id)
+}
+
+fn six_digits() -> String {
+    // Rejection sampling over u32 keeps the six digits uniform.
+    loop {
+        let n = u32::from_le_bytes(crate::platform::crypto::random_bytes::<4>());
+        if n < 4_294_000_000 {
+            return format!("{:06}", n % 1_000_000);
+        }
+    }
+}
+
+/// Keyed with the blind-index key: a 6-digit code's plain hash would fall to brute force.
+fn code_hash(state: &AppState, email: &str, code: &str) -> String {
+    state
+        .sealer
+        .blind_index("email_code", &format!("{email}\u{1f}{code}"))
+}
+
+fn event(citizen: Uuid, action: &'static str, summary: String) -> Event {
+    Event {
+        actor: Actor::Citizen(citizen),
+        action,
+        target_kind: "citizen_account",
+        target_id: citizen.to_string(),
+        summary,
+        request_id: None,
+    }
+}

@@ -1,0 +1,198 @@
+//! Wire types of the auth room.
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, Code, FieldError, Message};
+
+/// Tokens after a sign-in or a refresh.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6IjNmYTI5YzEwIn0...", "refresh_token": "q0x9...", "token_type": "Bearer", "expires_in": 900, "pending_step": null}))]
+pub struct TokensDto {
+    /// Send as `Authorization: Bearer <access_token>`; valid `expires_in` seconds.
+    pub access_token: String,
+    /// Trade for new tokens before or after the access token expires; works once.
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    /// Staff only: `password_change` or `totp_setup` when a step is owed before other
+    /// routes open; `null` otherwise.
+    pub pending_step: Option<String>,
+}
+
+impl TokensDto {
+    pub fn new(pair: super::session::TokenPair, pending_step: Option<String>) -> TokensDto {
+        TokensDto {
+            access_token: pair.access_token,
+            refresh_token: pair.refresh_token,
+            token_type: "Bearer",
+            expires_in: pair.expires_in,
+            pending_step,
+        }
+    }
+}
+
+/// Staff sign-in.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "admin", "password": "correct horse battery", "totp_code": "123456"}))]
+pub struct StaffSignInRequest {
+    pub username: String,
+    pub password: String,
+    /// Required once TOTP is set up.
+    pub totp_code: Option<String>,
+}
+
+/// A refresh token to trade.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "the one you were given", "new_password": "a long new passphrase"}))]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    /// At least 12 characters, not a common password, not containing the username.
+    pub new_password: String,
+}
+
+/// A fresh TOTP secret for an authenticator app.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotpSetupDto {
+    /// Base32 secret to type in by hand.
+    pub secret: String,
+    /// `otpauth://` URL to show as a QR code.
+    pub otpauth_url: String,
+}
+
+/// A one-time code (TOTP or emailed).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    #[schema(example = "123456")]
+    pub code: String,
+}
+
+/// Where to send a sign-in code.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "zhang.san@example.com"}))]
+pub struct EmailCodeRequest {
+    pub email: String,
+}
+
+/// When the sent code stops working and when another may be asked for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailCodeSentDto {
+    pub expires_in: i64,
+    pub resend_after: i64,
+}
+
+/// Sign-in with an emailed code.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "zhang.san@example.com", "code": "042917"}))]
+pub struct EmailSignInRequest {
+    pub email: String,
+    pub code: String,
+}
+
+/// The signed-in staff member.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffMeDto {
+    pub id: uuid::Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub scope_kind: String,
+    pub scope_id: Option<String>,
+    pub totp_enabled: bool,
+    pub pending_step: Option<String>,
+}
+
+/// The signed-in citizen.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CitizenMeDto {
+    pub id: uuid::Uuid,
+    pub email: Option<String>,
+    pub wechat_linked: bool,
+}
+
+/// A new staff account, as an admin creates it.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "wang.li", "display_name": "王丽", "role": "reviewer", "scope_kind": "street", "scope_id": "zhongcang"}))]
+pub struct StaffCreateRequest {
+    pub username: String,
+    pub display_name: String,
+    /// `clerk`, `reviewer`, `approver` or `admin`.
+    pub role: String,
+    /// `office`, `funeral_home`, `cemetery`, `street` or `district`.
+    pub scope_kind: String,
+    /// Which office, home, cemetery or street; absent for `district`.
+    pub scope_id: Option<String>,
+}
+
+/// A staff account as admins see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffAccountDto {
+    pub id: uuid::Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub scope_kind: String,
+    pub scope_id: Option<String>,
+    pub disabled: bool,
+    pub totp_enabled: bool,
+    pub must_change_password: bool,
+}
+
+impl From<entity::staff_account::Model> for StaffAccountDto {
+    fn from(m: entity::staff_account::Model) -> Self {
+        StaffAccountDto {
+            id: m.id,
+            username: m.username,
+            display_name: m.display_name,
+            role: m.role,
+            scope_kind: m.scope_kind,
+            scope_id: m.scope_id,
+            disabled: m.disabled,
+            totp_enabled: m.totp_enabled,
+            must_change_password: m.must_change_password,
+        }
+    }
+}
+
+/// A created staff account with its first password, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffCreatedDto {
+    pub account: StaffAccountDto,
+    pub first_password: String,
+}
+
+/// An email address, trimmed and lower-cased, or a field error.
+pub fn parse_email(text: &str) -> Result<String, ApiError> {
+    let email = text.trim().to_lowercase();
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>');
+    if ok {
+        Ok(email)
+    } else {
+        Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field: "email".into(),
+            reason: "format",
+            message: Message::new("邮箱地址格式不正确", "not an email address"),
+        }))
+    }
+}

@@ -1,0 +1,412 @@
+//! Auth routes: sign-in, tokens, the caller's own account, and staff accounts (admins).
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use entity::{citizen_account, staff_account};
+use sea_orm::EntityTrait;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::domain::{Role, ScopeKind};
+use super::dto::*;
+use super::extract::{Admin, Citizen, PendingStaff};
+use super::tokens::AccountKind;
+use super::{citizen, session, staff};
+use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::platform::extract::{Json, Query};
+use crate::platform::idempotency::{self, IdempotencyKey};
+use crate::platform::pagination::{Page, PageQuery};
+use crate::state::AppState;
+
+type State = web::Data<AppState>;
+
+/// Mounts `/api/v1/auth/...` and `/api/v1/staff-accounts/...`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(staff_sign_in)
+        .service(staff_refresh)
+        .service(staff_logout)
+        .service(staff_me)
+        .service(staff_password)
+        .service(staff_totp_setup)
+        .service(staff_totp_confirm)
+        .service(email_code)
+        .service(email_sign_in)
+        .service(wechat_sign_in)
+        .service(wechat_link)
+        .service(citizen_refresh)
+        .service(citizen_logout)
+        .service(citizen_me);
+}
+
+/// Mounts the admins' staff-account routes.
+pub fn admin_routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_staff)
+        .service(list_staff)
+        .service(disable_staff)
+        .service(enable_staff);
+}
+
+/// The client's address for per-client limits: the TCP peer (a proxy in front must be
+/// configured to pass the real one before this changes).
+fn client(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn no_content() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// Staff sign-in with username, password and (once set up) a TOTP code.
+///
+/// An unknown username, a wrong password, and a disabled or locked account all answer
+/// `auth.invalid_credentials` after the same work. Ten wrong passwords in a row lock the
+/// account for 15 minutes. `pending_step` says what must be done before other routes open.
+#[utoipa::path(tag = "auth", operation_id = "auth.staff.sign_in", request_body = StaffSignInRequest,
+    responses((status = 200, body = TokensDto),
+        (status = 401, description = "`auth.invalid_credentials`, `auth.totp_required`, `auth.totp_invalid`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`request.rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/staff/sessions")]
+async fn staff_sign_in(
+    state: State,
+    req: HttpRequest,
+    Json(body): Json<StaffSignInRequest>,
+) -> Result<web::Json<TokensDto>, ApiError> {
+    let signed = staff::sign_in(
+        &state,
+        &body.username,
+        body.password,
+        body.totp_code,
+        &client(&req),
+    )
+    .await?;
+    Ok(web::Json(TokensDto::new(
+        signed.tokens,
+        signed.pending_step,
+    )))
+}
+
+/// Trade a staff refresh token for new tokens. A token used twice ends the session.
+#[utoipa::path(tag = "auth", operation_id = "auth.staff.refresh", request_body = RefreshRequest,
+    responses((status = 200, body = TokensDto),
+        (status = 401, description = "`auth.refresh_invalid`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/staff/tokens")]
+async fn staff_refresh(
+    state: State,
+    Json(body): Json<RefreshRequest>,
+) -> Result<web::Json<TokensDto>, ApiError> {
+    let pair = session::refresh(&state, AccountKind::Staff, &body.refresh_token).await?;
+    let restriction = entity::auth_session::Entity::find_by_id(pair.session_id)
+        .one(&state.db)
+        .await?
+        .and_then(|s| s.restriction);
+    Ok(web::Json(TokensDto::new(pair, restriction)))
+}
+
+/// End the current staff session.
+#[utoipa::path(tag = "auth", operation_id = "auth.staff.logout", security(("staff_token" = [])),
+    responses((status = 204, description = "Signed out"),
+        (status = 401, description = "`auth.unauthenticated`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/staff/logout")]
+async fn staff_logout(state: State, staff: PendingStaff) -> Result<HttpResponse, ApiError> {
+    session::revoke(&state.db, staff.0.session_id).await?;
+    Ok(no_content())
+}
+
+/// The signed-in staff member, with any step still owed.
+#[utoipa::path(tag = "auth", operation_id = "auth.staff.me", security(("staff_token" = [])),
+    responses((status = 200, body = StaffMeDto),
+        (status = 401, description = "`auth.unauthenticated`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
+#[get("/auth/staff/me")]
+async fn staff_me(state: State, staff: PendingStaff) -> Result<web::Json<StaffMeDto>, ApiError> {
+    let PendingStaff(staff, pending_step) = staff;
+    let account = staff_account::Entity::find_by_id(staff.id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::StaffNotFound))?;
+    Ok(web::Json(StaffMeDto {
+        id: account.id,
+        username: account.username,
+        display_name: account.display_name,
+        role: account.role,
+        scope_kind: account.scope_kind,
+        scope_id: account.scope_id,
+        totp_enabled: account.totp_enabled,
+        pending_step,
+    }))
+}
+
+/// Change the caller's password (required after the first sign-in). Other sessions end.
+#[utoipa::path(tag = "auth", operation_id = "auth.staff.password_change", request_body = PasswordChangeRequest, security(("staff_token" = [])),
+    responses((status = 204, description = "Changed"),
+        (status = 401, description = "`auth.invalid_credentials` (current password wrong)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`auth.password_too_weak` (reasons `length`, `common`, `contains_username`, `unchanged`)", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/staff/password")]
+async fn staff_password(
+    state: State,
+    staff: PendingStaff,
+    Json(body): Json<PasswordChangeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    staff::change_password(&state, &staff.0, body.current_password, body.new_password).await?;
+    Ok(no_content())
+}
+
+/// Start setting up two-factor authentication: a new secret for an authenticator app.
+#[utoipa::path(tag = "auth", operation_id = "auth.staff.totp_setup", security(("staff_token" = [])),
+    responses((status = 200, body = TotpSetupDto),
+        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/staff/totp")]
+async fn staff_totp_setup(
+    state: State,
+    staff: PendingStaff,
+) -> Result<web::Json<TotpSetupDto>, ApiError> {
+    let (secret, otpauth_url) = staff::start_totp(&state, &staff.0).await?;
+    Ok(web::Json(TotpSetupDto {
+        secret,
+        otpauth_url,
+    }))
+}
+
+/// Finish setting up two-factor authentication with a code from the app.
+#[utoipa::path(tag = "auth", operation_id = "auth.staff.totp_confirm", request_body = CodeRequest, security(("staff_token" = [])),
+    responses((status = 204, description = "Two-factor authentication is on"),
+        (status = 401, description = "`auth.totp_invalid`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/staff/totp/confirm")]
+async fn staff_totp_confirm(
+    state: State,
+    staff: PendingStaff,
+    Json(body): Json<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    staff::confirm_totp(&state, &staff.0, &body.code).await?;
+    Ok(no_content())
+}
+
+/// Send a sign-in code by email (apps). The code has 6 digits, works once, for 10 minutes.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.email_code", request_body = EmailCodeRequest,
+    responses((status = 202, body = EmailCodeSentDto),
+        (status = 429, description = "`request.rate_limited` (one a minute and ten an hour per address, 25 per 5 minutes per client), `auth.code_locked`; both with `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/citizen/email-codes")]
+async fn email_code(
+    state: State,
+    req: HttpRequest,
+    Json(body): Json<EmailCodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let email = parse_email(&body.email)?;
+    citizen::send_email_code(&state, &email, &client(&req)).await?;
+    let sent = EmailCodeSentDto {
+        expires_in: citizen::CODE_TTL.num_seconds(),
+        resend_after: 60,
+    };
+    Ok(HttpResponse::Accepted().json(sent))
+}
+
+/// Sign in with an emailed code (apps). Ten wrong codes lock the address for 10 minutes.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.email_sign_in", request_body = EmailSignInRequest,
+    responses((status = 200, body = TokensDto),
+        (status = 401, description = "`auth.code_invalid`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`auth.code_locked`, `request.rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/citizen/email/sessions")]
+async fn email_sign_in(
+    state: State,
+    req: HttpRequest,
+    Json(body): Json<EmailSignInRequest>,
+) -> Result<web::Json<TokensDto>, ApiError> {
+    let email = parse_email(&body.email)?;
+    let pair = citizen::sign_in_with_email(&state, &email, &body.code, &client(&req)).await?;
+    Ok(web::Json(TokensDto::new(pair, None)))
+}
+
+/// Sign in from the mini-program with the `code` of `wx.login`.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.wechat_sign_in", request_body = CodeRequest,
+    responses((status = 200, body = TokensDto),
+        (status = 401, description = "`auth.wechat_code_invalid`, `auth.wechat_code_used`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.wechat_high_risk`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`auth.wechat_rate_limited`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`auth.wechat_unavailable`, `auth.wechat_not_configured`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/citizen/wechat/sessions")]
+async fn wechat_sign_in(
+    state: State,
+    Json(body): Json<CodeRequest>,
+) -> Result<web::Json<TokensDto>, ApiError> {
+    let pair = citizen::sign_in_with_wechat(&state, &body.code).await?;
+    Ok(web::Json(TokensDto::new(pair, None)))
+}
+
+/// Link the caller's WeChat account (the `code` of `wx.login`) to an account made by email.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.wechat_link", request_body = CodeRequest, security(("citizen_token" = [])),
+    responses((status = 204, description = "Linked"),
+        (status = 409, description = "`auth.wechat_already_linked`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/citizen/wechat/link")]
+async fn wechat_link(
+    state: State,
+    citizen: Citizen,
+    Json(body): Json<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    citizen::link_wechat(&state, &citizen, &body.code).await?;
+    Ok(no_content())
+}
+
+/// Trade a citizen refresh token for new tokens. A token used twice ends the session.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.refresh", request_body = RefreshRequest,
+    responses((status = 200, body = TokensDto),
+        (status = 401, description = "`auth.refresh_invalid`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/citizen/tokens")]
+async fn citizen_refresh(
+    state: State,
+    Json(body): Json<RefreshRequest>,
+) -> Result<web::Json<TokensDto>, ApiError> {
+    let pair = session::refresh(&state, AccountKind::Citizen, &body.refresh_token).await?;
+    Ok(web::Json(TokensDto::new(pair, None)))
+}
+
+/// End the current citizen session.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.logout", security(("citizen_token" = [])),
+    responses((status = 204, description = "Signed out"),
+        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/citizen/logout")]
+async fn citizen_logout(state: State, citizen: Citizen) -> Result<HttpResponse, ApiError> {
+    session::revoke(&state.db, citizen.session_id).await?;
+    Ok(no_content())
+}
+
+/// The signed-in citizen's account.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.me", security(("citizen_token" = [])),
+    responses((status = 200, body = CitizenMeDto),
+        (status = 401, description = "`auth.unauthenticated`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
+#[get("/auth/citizen/me")]
+async fn citizen_me(state: State, citizen: Citizen) -> Result<web::Json<CitizenMeDto>, ApiError> {
+    let account = citizen_account::Entity::find_by_id(citizen.id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::SessionEnded))?;
+    Ok(web::Json(CitizenMeDto {
+        id: account.id,
+        email: account.email,
+        wechat_linked: account.wechat_openid.is_some(),
+    }))
+}
+
+/// Create a staff account (admins). The first password is shown once and must be changed
+/// at first sign-in. Honours `Idempotency-Key`.
+#[utoipa::path(tag = "staff", operation_id = "staff.create", request_body = StaffCreateRequest, security(("staff_token" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body get the first answer")),
+    responses((status = 201, body = StaffCreatedDto),
+        (status = 403, description = "`auth.forbidden` (not an admin)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`staff.username_taken`, `request.idempotency_in_progress`", body = Problem, content_type = "application/problem+json")))]
+#[post("/staff-accounts")]
+async fn create_staff(
+    state: State,
+    admin: Admin,
+    key: IdempotencyKey,
+    Json(body): Json<StaffCreateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let role = Role::parse(&body.role).ok_or_else(|| {
+        field(
+            "role",
+            "clerk, reviewer, approver 或 admin",
+            "clerk, reviewer, approver or admin",
+        )
+    })?;
+    let kind = ScopeKind::parse(&body.scope_kind).ok_or_else(|| {
+        field(
+            "scope_kind",
+            "office, funeral_home, cemetery, street 或 district",
+            "office, funeral_home, cemetery, street or district",
+        )
+    })?;
+    if body.username.trim().len() < 3 || body.username.trim().len() > 64 {
+        return Err(field(
+            "username",
+            "用户名 3 到 64 个字符",
+            "3 to 64 characters",
+        ));
+    }
+    let scope = staff::check_scope(&state, kind, body.scope_id.clone()).await?;
+    let new = staff::NewStaff {
+        username: body.username.clone(),
+        display_name: body.display_name.clone(),
+        role,
+        scope,
+    };
+    let caller = admin.0.id.to_string();
+    idempotency::once(
+        &state.db,
+        &key,
+        &caller,
+        "staff.create",
+        &body,
+        StatusCode::CREATED,
+        || async {
+            let (account, first_password) = staff::create(&state, &admin, new).await?;
+            Ok(StaffCreatedDto {
+                account: account.into(),
+                first_password,
+            })
+        },
+    )
+    .await
+}
+
+fn field(name: &str, zh: &'static str, en: &'static str) -> ApiError {
+    ApiError::new(Code::InvalidBody).with_field(FieldError {
+        field: name.into(),
+        reason: "value",
+        message: Message::new(zh, en),
+    })
+}
+
+/// List staff accounts (admins), by username.
+#[utoipa::path(tag = "staff", operation_id = "staff.list", params(PageQuery), security(("staff_token" = [])),
+    responses((status = 200, body = Page<StaffAccountDto>),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[get("/staff-accounts")]
+async fn list_staff(
+    state: State,
+    _admin: Admin,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<Page<StaffAccountDto>>, ApiError> {
+    let limit = page.limit()?;
+    let rows = staff::list(&state, page.cursor_key()?, limit).await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |r| r.username.clone(),
+        StaffAccountDto::from,
+    )))
+}
+
+/// Disable a staff account (admins): its sessions end at once.
+#[utoipa::path(tag = "staff", operation_id = "staff.disable", security(("staff_token" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = StaffAccountDto),
+        (status = 404, description = "`staff.not_found`", body = Problem, content_type = "application/problem+json")))]
+#[post("/staff-accounts/{id}/disable")]
+async fn disable_staff(
+    state: State,
+    admin: Admin,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<StaffAccountDto>, ApiError> {
+    Ok(web::Json(
+        staff::set_disabled(&state, &admin, id.into_inner(), true)
+            .await?
+            .into(),
+    ))
+}
+
+/// Enable a staff account again (admins); also clears a lock.
+#[utoipa::path(tag = "staff", operation_id = "staff.enable", security(("staff_token" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = StaffAccountDto),
+        (status = 404, description = "`staff.not_found`", body = Problem, content_type = "application/problem+json")))]
+#[post("/staff-accounts/{id}/enable")]
+async fn enable_staff(
+    state: State,
+    admin: Admin,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<StaffAccountDto>, ApiError> {
+    Ok(web::Json(
+        staff::set_disabled(&state, &admin, id.into_inner(), false)
+            .await?
+            .into(),
+    ))
+}

@@ -1,0 +1,488 @@
+//! Staff sign-in, password change, TOTP, and the admin's management of staff accounts.
+use chrono::{Duration, Utc};
+use entity::{auth_session, staff_account};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use totp_rs::{Builder, Secret, Totp};
+use uuid::Uuid;
+
+use super::domain::{Role, Scope, ScopeKind};
+use super::extract::{Admin, Staff};
+use super::password;
+use super::session::{self, RESTRICT_PASSWORD, RESTRICT_TOTP, TokenPair};
+use super::tokens::AccountKind;
+use crate::error::{ApiError, Code, FieldError, Message};
+use crate::platform::audit::{self, Actor, Event};
+use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::rate_limit::{self, Limit};
+use crate::state::AppState;
+
+/// Wrong passwords in a row before the account locks.
+pub const LOCK_AFTER: i32 = 10;
+/// How long a locked account stays locked.
+pub const LOCK_FOR: Duration = Duration::minutes(15);
+/// Sign-in attempts per account per hour (RULES: at most 100 failures an hour).
+const PER_ACCOUNT: Limit = Limit {
+    hits: 100,
+    window_secs: 3600,
+};
+/// Sign-in attempts per client address per five minutes.
+const PER_CLIENT: Limit = Limit {
+    hits: 50,
+    window_secs: 300,
+};
+const TOTP_ISSUER: &str = "Minzheng";
+
+/// A successful staff sign-in: the tokens and the step still owed, if any.
+pub struct SignedIn {
+    pub tokens: TokenPair,
+    pub pending_step: Option<String>,
+}
+
+/// Signs a staff member in. Unknown user, wrong password, disabled or locked account all
+/// answer the same `auth.invalid_credentials` after the same argon2 work.
+pub async fn sign_in(
+    state: &AppState,
+    username: &str,
+    secret: String,
+    totp: Option<String>,
+    client: &str,
+) -> Result<SignedIn, ApiError> {
+    let username = username.trim().to_lowercase();
+    rate_limit::hit(
+        &state.db,
+        &format!("staff-sign-in:account:{username}"),
+        PER_ACCOUNT,
+        Code::RateLimited,
+    )
+    .await?;
+    rate_limit::hit(
+        &state.db,
+        &format!("staff-sign-in:client:{client}"),
+        PER_CLIENT,
+        Code::RateLimited,
+    )
+    .await?;
+    let account = staff_account::Entity::find()
+        .filter(staff_account::Column::Username.eq(&username))
+        .one(&state.db)
+        .await?;
+    let matches = password::verify(secret, account.as_ref().map(|a| a.password_hash.clone())).await;
+    let Some(account) = account else {
+        return Err(ApiError::new(Code::InvalidCredentials));
+    };
+    let now = Utc::now();
+    if account.disabled || account.locked_until.is_some_and(|t| t > now) {
+        return Err(ApiError::new(Code::InvalidCredentials));
+    }
+    if !matches {
+        record_failure(state, &account).await?;
+        return Err(ApiError::new(Code::InvalidCredentials));
+    }
+    if account.totp_enabled {
+        let code = totp.ok_or_else(|| ApiError::new(Code::TotpRequired))?;
+        if !totp_matches(state, &account, &code)? {
+            record_failure(state, &account).await?;
+            return Err(ApiError::new(Code::TotpInvalid));
+        }
+    }
+    let role = Role::parse(&account.role).ok_or_else(|| ApiError::internal("unknown role"))?;
+    let pending = pending_step(&account, role);
+    let txn = begin_write(&state.db).await?;
+    staff_account::Entity::update_many()
+        .col_expr(staff_account::Column::FailedAttempts, Expr::value(0))
+        .filter(staff_account::Column::Id.eq(account.id))
+        .exec(&txn)
+        .await?;
+    let tokens = session::start(&txn, state, AccountKind::Staff, account.id, pending).await?;
+    audit::record(
+        &txn,
+        event(
+            Actor::Staff {
+                id: account.id,
+                role: role.as_str(),
+            },
+            "auth.staff.sign_in",
+            account.id,
+            "signed in".into(),
+            None,
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(SignedIn {
+        tokens,
+        pending_step: pending.map(str::to_owned),
+    })
+}
+
+fn pending_step(account: &staff_account::Model, role: Role) -> Option<&'static str> {
+    if account.must_change_password {
+        Some(RESTRICT_PASSWORD)
+    } else if role.requires_totp() && !account.totp_enabled {
+        Some(RESTRICT_TOTP)
+    } else {
+        None
+    }
+}
+
+async fn record_failure(state: &AppState, account: &staff_account::Model) -> Result<(), ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let fresh = staff_account::Entity::find_by_id(account.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::InvalidCredentials))?;
+    let failures = fresh.failed_attempts + 1;
+    let mut row = fresh.into_active_model();
+    if failures >= LOCK_AFTER {
+        row.failed_attempts = Set(0);
+        row.locked_until = Set(Some(Utc::now() + LOCK_FOR));
+        audit::record(
+            &txn,
+            event(
+                Actor::System,
+                "auth.staff.locked",
+                account.id,
+                format!("locked for 15 minutes after {LOCK_AFTER} failed sign-ins"),
+                None,
+            ),
+        )
+        .await?;
+    } else {
+        row.failed_attempts = Set(failures);
+    }
+    row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// RFC 6238 with the usual authenticator-app settings: SHA-1, 6 digits, 30 s, one step of skew.
+fn totp_for(state: &AppState, account: &staff_account::Model) -> Result<Option<Totp>, ApiError> {
+    let Some(sealed) = &account.totp_secret_sealed else {
+        return Ok(None);
+    };
+    let secret = state.sealer.open(sealed).map_err(ApiError::internal)?;
+    let secret =
+        Secret::try_from_base32(secret).map_err(|e| ApiError::internal(format!("{e:?}")))?;
+    Builder::new()
+        .with_secret(secret)
+        .with_account_name(account.username.clone())
+        .with_issuer(Some(TOTP_ISSUER))
+        .build()
+        .map(Some)
+        .map_err(|e| ApiError::internal(format!("{e:?}")))
+}
+
+fn totp_matches(
+    state: &AppState,
+    account: &staff_account::Model,
+    code: &str,
+) -> Result<bool, ApiError> {
+    Ok(totp_for(state, account)?.is_some_and(|t| t.check_current(code.trim()).is_some()))
+}
+
+/// Changes the caller's password; other sessions end. Clears the first-password step.
+pub async fn change_password(
+    state: &AppState,
+    staff: &Staff,
+    current: String,
+    new: String,
+) -> Result<(), ApiError> {
+    let account = load(state, staff.id).await?;
+    password::check_rules(&new, &account.username)?;
+    if current == new {
+        return Err(ApiError::new(Code::PasswordTooWeak).with_field(FieldError {
+            field: "new_password".into(),
+            reason: "unchanged",
+            message: Message::new(
+                "新密码不能与当前密码相同",
+                "the new password must differ from the current one",
+            ),
+        }));
+    }
+    if !password::verify(current, Some(account.password_hash.clone())).await {
+        return Err(ApiError::new(Code::InvalidCredentials));
+    }
+    let hash = password::hash(new).await?;
+    let txn = begin_write(&state.db).await?;
+    let role = staff.role;
+    let mut row = account.clone().into_active_model();
+    row.password_hash = Set(hash);
+    row.must_change_password = Set(false);
+    row.updated_at = Set(Utc::now());
+    let updated = row.update(&txn).await?;
+    session::revoke_all(&txn, staff.id, Some(staff.session_id)).await?;
+    set_restriction(&txn, staff.session_id, pending_step(&updated, role)).await?;
+    audit::record(
+        &txn,
+        event(
+            actor(staff),
+            "auth.staff.password_change",
+            staff.id,
+            "changed own password".into(),
+            staff.request_id.clone(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn set_restriction(
+    conn: &impl ConnectionTrait,
+    session: Uuid,
+    restriction: Option<&str>,
+) -> Result<(), sea_orm::DbErr> {
+    auth_session::Entity::update_many()
+        .col_expr(
+            auth_session::Column::Restriction,
+            Expr::value(restriction.map(str::to_owned)),
+        )
+        .filter(auth_session::Column::Id.eq(session))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A fresh TOTP secret for the caller (not active until confirmed with a code).
+pub async fn start_totp(state: &AppState, staff: &Staff) -> Result<(String, String), ApiError> {
+    let account = load(state, staff.id).await?;
+    let secret = Secret::from(crate::platform::crypto::random_bytes::<20>()).to_base32();
+    let mut row = account.clone().into_active_model();
+    row.totp_secret_sealed = Set(Some(state.sealer.seal(&secret)));
+    row.totp_enabled = Set(false);
+    let updated = row.update(&state.db).await?;
+    let url = totp_for(state, &updated)?
+        .and_then(|t| t.to_url().ok())
+        .unwrap_or_default();
+    Ok((secret, url))
+}
+
+/// Turns TOTP on once the caller proves the authenticator app has the secret.
+pub async fn confirm_totp(state: &AppState, staff: &Staff, code: &str) -> Result<(), ApiError> {
+    let account = load(state, staff.id).await?;
+    if !totp_matches(state, &account, code)? {
+        return Err(ApiError::new(Code::TotpInvalid));
+    }
+    let txn = begin_write(&state.db).await?;
+    let mut row = account.into_active_model();
+    row.totp_enabled = Set(true);
+    let updated = row.update(&txn).await?;
+    set_restriction(&txn, staff.session_id, pending_step(&updated, staff.role)).await?;
+    audit::record(
+        &txn,
+        event(
+            actor(staff),
+            "auth.staff.totp_enable",
+            staff.id,
+            "two-factor authentication on".into(),
+            staff.request_id.clone(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn load(state: &AppState, id: Uuid) -> Result<staff_account::Model, ApiError> {
+    staff_account::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::StaffNotFound))
+}
+
+/// What an admin gives to create a staff account.
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// Creates a staff account with a generated first password (returned once, to be
+/// changed at first sign-in).
+pub async fn create(
+    state: &AppState,
+    admin: &Admin,
+    new: NewStaff,
+) -> Result<(staff_account::Model, String), ApiError> {
+    let first_password = super::service::generate_password(16).map_err(ApiError::internal)?;
+    let hash = password::hash(first_password.clone()).await?;
+    let now = Utc::now();
+    let row = staff_account::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set(new.username.trim().to_lowercase()),
+        display_name: Set(new.display_name),
+        password_hash: Set(hash),
+        role: Set(new.role.as_str().into()),
+        scope_kind: Set(new.scope.kind.as_str().into()),
+        scope_id: Set(new.scope.id),
+        must_change_password: Set(true),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        failed_attempts: Set(0),
+        locked_until: Set(None),
+        totp_secret_sealed: Set(None),
+        totp_enabled: Set(false),
+    };
+    let txn = begin_write(&state.db).await?;
+    let created = match staff_account::Entity::insert(row)
+        .exec_with_returning(&txn)
+        .await
+    {
+        Ok(created) => created,
+        Err(e) if is_unique_violation(&e) => return Err(ApiError::new(Code::UsernameTaken)),
+        Err(e) => return Err(e.into()),
+    };
+    let summary = format!(
+        "created {} ({}, {})",
+        created.username, created.role, created.scope_kind
+    );
+    audit::record(
+        &txn,
+        event(
+            actor(&admin.0),
+            "auth.staff.create",
+            created.id,
+            summary,
+            admin.0.request_id.clone(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((created, first_password))
+}
+
+/// Disables or enables an account; disabling ends its sessions at once.
+pub async fn set_disabled(
+    state: &AppState,
+    admin: &Admin,
+    id: Uuid,
+    disabled: bool,
+) -> Result<staff_account::Model, ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let account = staff_account::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::StaffNotFound))?;
+    let mut row = account.into_active_model();
+    row.disabled = Set(disabled);
+    row.updated_at = Set(Utc::now());
+    if !disabled {
+        row.failed_attempts = Set(0);
+        row.locked_until = Set(None);
+    }
+    let updated = row.update(&txn).await?;
+    if disabled {
+        session::revoke_all(&txn, id, None).await?;
+    }
+    let action = if disabled {
+        "auth.staff.disable"
+    } else {
+        "auth.staff.enable"
+    };
+    audit::record(
+        &txn,
+        event(
+            actor(&admin.0),
+            action,
+            id,
+            format!(
+                "{} {}",
+                action.rsplit('.').next().unwrap_or(""),
+                updated.username
+            ),
+            admin.0.request_id.clone(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// A page of staff accounts by username.
+pub async fn list(
+    state: &AppState,
+    after: Option<String>,
+    limit: u32,
+) -> Result<Vec<staff_account::Model>, ApiError> {
+    let mut query = staff_account::Entity::find()
+        .order_by_asc(staff_account::Column::Username)
+        .limit(u64::from(limit) + 1);
+    if let Some(after) = after {
+        query = query.filter(staff_account::Column::Username.gt(after));
+    }
+    Ok(query.all(&state.db).await?)
+}
+
+/// Checks that a scope names a place that exists for its kind.
+pub async fn check_scope(
+    state: &AppState,
+    kind: ScopeKind,
+    id: Option<String>,
+) -> Result<Scope, ApiError> {
+    let field_error = |zh: &'static str, en: &'static str| {
+        ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field: "scope_id".into(),
+            reason: "scope",
+            message: Message::new(zh, en),
+        })
+    };
+    match (kind, id) {
+        (ScopeKind::District, None) => Ok(Scope { kind, id: None }),
+        (ScopeKind::District, Some(_)) => Err(field_error(
+            "区级范围不需要 scope_id",
+            "a district scope takes no scope_id",
+        )),
+        (_, None) => Err(field_error(
+            "请填写 scope_id",
+            "scope_id is required for this scope",
+        )),
+        (ScopeKind::Street, Some(id)) => {
+            let known = entity::street::Entity::find_by_id(id.clone())
+                .one(&state.db)
+                .await?
+                .is_some();
+            if known {
+                Ok(Scope { kind, id: Some(id) })
+            } else {
+                Err(field_error("没有这个街道", "no such street"))
+            }
+        }
+        // Offices, funeral homes and cemeteries arrive with their rooms; until then any
+        // non-empty id is accepted.
+        (_, Some(id)) if !id.trim().is_empty() => Ok(Scope { kind, id: Some(id) }),
+        _ => Err(field_error(
+            "请填写 scope_id",
+            "scope_id is required for this scope",
+        )),
+    }
+}
+
+fn actor(staff: &Staff) -> Actor {
+    Actor::Staff {
+        id: staff.id,
+        role: staff.role.as_str(),
+    }
+}
+
+fn event(
+    actor: Actor,
+    action: &'static str,
+    target: Uuid,
+    summary: String,
+    request_id: Option<String>,
+) -> Event {
+    Event {
+        actor,
+        action,
+        target_kind: "staff_account",
+        target_id: target.to_string(),
+        summary,
+        request_id,
+    }
+}

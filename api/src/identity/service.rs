@@ -1,0 +1,421 @@
+//! Rules of the identity room: binding a real name, verifying it (face or in person),
+//! and proxies with consent. ID numbers and names are sealed; the blind index finds them.
+use chrono::Utc;
+use entity::{proxy_consent, real_name};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::domain::{IdNumber, Sex};
+use crate::auth::extract::{Citizen, Staff};
+use crate::error::{ApiError, Code, FieldError, Message};
+use crate::platform::audit::{self, Actor, Event};
+use crate::platform::clock;
+use crate::platform::crypto::Sealer;
+use crate::platform::db::{begin_write, is_unique_violation};
+use crate::state::AppState;
+
+/// The purpose tag of the ID-number blind index.
+const ID_INDEX: &str = "id_number";
+
+/// Services a proxy may be allowed to act on (GLOSSARY names).
+pub const PROXY_SERVICES: &[&str] = &[
+    "dibao",
+    "low_income",
+    "extreme_hardship",
+    "temporary_relief",
+    "education_grant",
+    "heating_subsidy",
+    "disability_living_allowance",
+    "disability_care_allowance",
+    "survival_certification",
+    "marriage",
+    "funeral",
+    "tomb_sweeping",
+];
+/// Family relations a proxy may have.
+pub const RELATIONS: &[&str] = &[
+    "spouse",
+    "parent",
+    "child",
+    "sibling",
+    "grandparent",
+    "grandchild",
+    "other_relative",
+];
+
+/// Parses an ID number from a request field, as a field error when invalid.
+pub fn parse_id_number(field: &str, text: &str) -> Result<IdNumber, ApiError> {
+    IdNumber::parse(text, clock::today()).map_err(|e| {
+        ApiError::new(Code::IdNumberInvalid).with_field(FieldError {
+            field: field.into(),
+            reason: e.reason(),
+            message: Message::new(e.message_zh(), e.message_en()),
+        })
+    })
+}
+
+/// A name as written on the ID card: 1 to 30 characters after trimming.
+pub fn parse_name(field: &str, text: &str) -> Result<String, ApiError> {
+    let name = text.trim();
+    if (1..=30).contains(&name.chars().count()) {
+        Ok(name.to_owned())
+    } else {
+        Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field: field.into(),
+            reason: "length",
+            message: Message::new("姓名须为 1 到 30 个字", "a name has 1 to 30 characters"),
+        }))
+    }
+}
+
+/// The blind index of an ID number (for look-ups without opening sealed rows).
+pub fn id_index(sealer: &Sealer, id: &IdNumber) -> String {
+    sealer.blind_index(ID_INDEX, id.expose())
+}
+
+/// Binds (or, while unverified, replaces) the caller's real name.
+pub async fn bind(
+    state: &AppState,
+    citizen: &Citizen,
+    name: String,
+    id: IdNumber,
+) -> Result<real_name::Model, ApiError> {
+    let now = Utc::now();
+    let txn = begin_write(&state.db).await?;
+    let existing = real_name::Entity::find_by_id(citizen.id).one(&txn).await?;
+    if existing.as_ref().is_some_and(|r| r.status == "verified") {
+        return Err(ApiError::new(Code::RealNameVerified));
+    }
+    let row = real_name::ActiveModel {
+        citizen_id: Set(citizen.id),
+        name_sealed: Set(state.sealer.seal(&name)),
+        id_number_sealed: Set(state.sealer.seal(id.expose())),
+        id_number_index: Set(id_index(&state.sealer, &id)),
+        id_number_masked: Set(id.masked()),
+        sex: Set(match id.sex() {
+            Sex::Male => "male".into(),
+            Sex::Female => "female".into(),
+        }),
+        birth_date: Set(id.birth_date()),
+        status: Set("unverified".into()),
+        verified_by: Set(None),
+        verified_at: Set(None),
+        verified_by_staff: Set(None),
+        created_at: Set(existing.as_ref().map_or(now, |r| r.created_at)),
+        updated_at: Set(now),
+    };
+    let saved = if existing.is_some() {
+        row.update(&txn).await
+    } else {
+        row.insert(&txn).await
+    };
+    let saved = match saved {
+        Ok(saved) => saved,
+        Err(e) if is_unique_violation(&e) => return Err(ApiError::new(Code::IdNumberTaken)),
+        Err(e) => return Err(e.into()),
+    };
+    let summary = format!("bound real name, ID {}", id.masked());
+    audit::record(
+        &txn,
+        event(
+            Actor::Citizen(citizen.id),
+            "identity.real_name.bind",
+            citizen.id,
+            summary,
+            citizen.request_id.clone(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The caller's real name, if bound.
+pub async fn get(state: &AppState, citizen: Uuid) -> Result<real_name::Model, ApiError> {
+    real_name::Entity::find_by_id(citizen)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::RealNameNotFound))
+}
+
+/// A clerk who has seen the ID card marks the matching real name verified.
+pub async fn verify_in_person(
+    state: &AppState,
+    staff: &Staff,
+    name: &str,
+    id: &IdNumber,
+) -> Result<real_name::Model, ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let row = real_name::Entity::find()
+        .filter(real_name::Column::IdNumberIndex.eq(id_index(&state.sealer, id)))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::RealNameNotFound))?;
+    if state
+        .sealer
+        .open(&row.name_sealed)
+        .map_err(ApiError::internal)?
+        != name
+    {
+        // Same answer as "not found": the desk must not learn names by guessing.
+        return Err(ApiError::new(Code::RealNameNotFound));
+    }
+    let citizen = row.citizen_id;
+    let updated = mark_verified(&txn, row, "in_person", Some(staff.id)).await?;
+    let actor = Actor::Staff {
+        id: staff.id,
+        role: staff.role.as_str(),
+    };
+    let summary = format!("verified in person, ID {}", id.masked());
+    audit::record(
+        &txn,
+        event(
+            actor,
+            "identity.real_name.verify",
+            citizen,
+            summary,
+            staff.request_id.clone(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// The hook for face verification (survival certification supplies the verifiers): a
+/// passed check for this citizen marks the real name verified, inside the caller's transaction.
+pub async fn mark_verified_by_face<C: ConnectionTrait + TransactionTrait>(
+    conn: &C,
+    citizen: Uuid,
+    request_id: Option<String>,
+) -> Result<(), ApiError> {
+    let row = real_name::Entity::find_by_id(citizen)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::RealNameNotFound))?;
+    mark_verified(conn, row, "face", None).await?;
+    audit::record(
+        conn,
+        event(
+            Actor::Citizen(citizen),
+            "identity.real_name.verify",
+            citizen,
+            "verified by face".into(),
+            request_id,
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn mark_verified(
+    conn: &impl ConnectionTrait,
+    row: real_name::Model,
+    how: &str,
+    staff: Option<Uuid>,
+) -> Result<real_name::Model, ApiError> {
+    let now = Utc::now();
+    let mut active = row.into_active_model();
+    active.status = Set("verified".into());
+    active.verified_by = Set(Some(how.into()));
+    active.verified_at = Set(Some(now));
+    active.verified_by_staff = Set(staff);
+    active.updated_at = Set(now);
+    Ok(active.update(conn).await?)
+}
+
+/// What a citizen gives to let a family member act for them.
+pub struct NewProxy {
+    pub proxy_name: String,
+    pub proxy_id: IdNumber,
+    pub relation: String,
+    pub services: Vec<String>,
+}
+
+/// Records the caller's consent for a proxy. Both must have bound real names; the proxy
+/// is found by ID number and must carry the name given.
+pub async fn grant_proxy(
+    state: &AppState,
+    citizen: &Citizen,
+    new: NewProxy,
+) -> Result<proxy_consent::Model, ApiError> {
+    get(state, citizen.id)
+        .await
+        .map_err(|_| ApiError::new(Code::RealNameRequired))?;
+    let proxy = real_name::Entity::find()
+        .filter(real_name::Column::IdNumberIndex.eq(id_index(&state.sealer, &new.proxy_id)))
+        .one(&state.db)
+        .await?
+        .filter(|r| {
+            state
+                .sealer
+                .open(&r.name_sealed)
+                .is_ok_and(|n| n == new.proxy_name)
+        })
+        .ok_or_else(|| {
+            proxy_invalid(
+                "proxy_id_number",
+                "没有与该姓名和身份证号码一致的实名用户",
+                "no citizen with this name and ID number has bound a real name",
+            )
+        })?;
+    if proxy.citizen_id == citizen.id {
+        return Err(proxy_invalid(
+            "proxy_id_number",
+            "不能授权给自己",
+            "you cannot be your own proxy",
+        ));
+    }
+    let txn = begin_write(&state.db).await?;
+    let consent = proxy_consent::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        principal_id: Set(citizen.id),
+        proxy_id: Set(proxy.citizen_id),
+        relation: Set(new.relation.clone()),
+        services: Set(new.services.join(",")),
+        created_at: Set(Utc::now()),
+        revoked_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let summary = format!(
+        "consented to proxy {} ({}) for {}",
+        new.proxy_id.masked(),
+        new.relation,
+        new.services.join(",")
+    );
+    audit::record(
+        &txn,
+        proxy_event(
+            Actor::Citizen(citizen.id),
+            "identity.proxy.grant",
+            &consent,
+            summary,
+            citizen.request_id.clone(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(consent)
+}
+
+fn proxy_invalid(field: &str, zh: &'static str, en: &'static str) -> ApiError {
+    ApiError::new(Code::ProxyInvalid).with_field(FieldError {
+        field: field.into(),
+        reason: "proxy",
+        message: Message::new(zh, en),
+    })
+}
+
+/// Consents the caller gave and received, newest first.
+pub async fn list_proxies(
+    state: &AppState,
+    citizen: Uuid,
+) -> Result<Vec<proxy_consent::Model>, ApiError> {
+    use sea_orm::Condition;
+    Ok(proxy_consent::Entity::find()
+        .filter(
+            Condition::any()
+                .add(proxy_consent::Column::PrincipalId.eq(citizen))
+                .add(proxy_consent::Column::ProxyId.eq(citizen)),
+        )
+        .order_by_desc(proxy_consent::Column::CreatedAt)
+        .all(&state.db)
+        .await?)
+}
+
+/// Revokes a consent; either side may. Someone else's consent is "not found".
+pub async fn revoke_proxy(
+    state: &AppState,
+    citizen: &Citizen,
+    id: Uuid,
+) -> Result<proxy_consent::Model, ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let consent = proxy_consent::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .filter(|c| c.principal_id == citizen.id || c.proxy_id == citizen.id)
+        .ok_or_else(|| ApiError::new(Code::ProxyNotFound))?;
+    if consent.revoked_at.is_some() {
+        return Ok(consent);
+    }
+    proxy_consent::Entity::update_many()
+        .col_expr(proxy_consent::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(proxy_consent::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let updated = proxy_consent::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::ProxyNotFound))?;
+    audit::record(
+        &txn,
+        proxy_event(
+            Actor::Citizen(citizen.id),
+            "identity.proxy.revoke",
+            &updated,
+            "revoked proxy consent".into(),
+            citizen.request_id.clone(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Whether `proxy` may act for `principal` on `service` now (for other rooms).
+pub async fn proxy_allowed(
+    conn: &impl ConnectionTrait,
+    proxy: Uuid,
+    principal: Uuid,
+    service: &str,
+) -> Result<bool, ApiError> {
+    let consents = proxy_consent::Entity::find()
+        .filter(proxy_consent::Column::ProxyId.eq(proxy))
+        .filter(proxy_consent::Column::PrincipalId.eq(principal))
+        .filter(proxy_consent::Column::RevokedAt.is_null())
+        .all(conn)
+        .await?;
+    Ok(consents
+        .iter()
+        .any(|c| c.services.split(',').any(|s| s == service)))
+}
+
+fn event(
+    actor: Actor,
+    action: &'static str,
+    citizen: Uuid,
+    summary: String,
+    request_id: Option<String>,
+) -> Event {
+    Event {
+        actor,
+        action,
+        target_kind: "citizen_account",
+        target_id: citizen.to_string(),
+        summary,
+        request_id,
+    }
+}
+
+/// Proxy events are recorded against the principal, so the principal's trail shows them.
+fn proxy_event(
+    actor: Actor,
+    action: &'static str,
+    consent: &proxy_consent::Model,
+    summary: String,
+    request_id: Option<String>,
+) -> Event {
+    Event {
+        actor,
+        action,
+        target_kind: "citizen_account",
+        target_id: consent.principal_id.to_string(),
+        summary,
+        request_id,
+    }
+}
