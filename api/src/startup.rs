@@ -92,7 +92,7 @@ impl Application {
             config.mail_from.clone(),
             &state.outbox,
         );
-        actix_web::rt::spawn(worker.run());
+        tokio::spawn(worker.run());
         let server = serve(listener, &config, state)?;
         tracing::info!(
             port,

@@ -4,6 +4,8 @@
 //! PostgreSQL comes from `MINZHENG_TEST_DATABASE_URL` (a URL of a server where the test
 //! user may `CREATE DATABASE`); `scripts/test` starts a throwaway cluster and sets it.
 //! Write tests with [`on_both_backends!`] so that each runs on SQLite and on PostgreSQL.
+pub mod peers;
+
 use std::path::PathBuf;
 
 use actix_web::dev::ServerHandle;
@@ -31,6 +33,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub config: Config,
     pub backend: Backend,
+    /// The SMTP sink the app sends email to.
+    pub smtp: peers::SmtpSink,
     handle: ServerHandle,
     _data_dir: std::sync::Arc<TempDir>,
 }
@@ -73,7 +77,60 @@ impl TestApp {
     /// Stops this app gracefully and starts a new one on the same database and data folder.
     pub async fn restart(self) -> TestApp {
         self.handle.stop(true).await;
-        start(self.config, self.backend, self._data_dir).await
+        start(self.config, self.backend, self._data_dir, self.smtp).await
+    }
+
+    /// Stops the app (as a crash would, as far as the database is concerned) and returns
+    /// what is needed to start it again with [`TestApp::start_again`].
+    pub async fn stop(self) -> (Config, Backend, std::sync::Arc<TempDir>, peers::SmtpSink) {
+        self.handle.stop(false).await;
+        (self.config, self.backend, self._data_dir, self.smtp)
+    }
+
+    pub async fn start_again(
+        parts: (Config, Backend, std::sync::Arc<TempDir>, peers::SmtpSink),
+    ) -> TestApp {
+        start(parts.0, parts.1, parts.2, parts.3).await
+    }
+
+    /// Sends a request with a bearer token.
+    pub fn authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    /// POSTs JSON with a bearer token and returns status and body.
+    pub async fn post_as(
+        &self,
+        token: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .authed(reqwest::Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("request failed");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// GETs with a bearer token and returns status and body.
+    pub async fn get_as(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let res = self
+            .authed(reqwest::Method::GET, path, token)
+            .send()
+            .await
+            .expect("request failed");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
 }
 
@@ -85,9 +142,13 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Like [`spawn_app`], with a chance to change the configuration first.
 pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = std::sync::Arc::new(tempfile::tempdir().expect("no temp dir"));
+    let smtp = peers::SmtpSink::start().await;
     let mut config = test_config(backend, data_dir.path().to_path_buf()).await;
+    config.smtp_url = Some(smtp.url());
+    config.wechat_api_base = peers::fake_wechat().await;
+    config.wechat_app_id = Some(peers::WECHAT_APP_ID.into());
     customise(&mut config);
-    start(config, backend, data_dir).await
+    start(config, backend, data_dir, smtp).await
 }
 
 /// The configuration tests run with: port 0, a temp data folder, one worker.
@@ -106,7 +167,12 @@ pub async fn test_config(backend: Backend, data_dir: PathBuf) -> Config {
     }
 }
 
-async fn start(config: Config, backend: Backend, data_dir: std::sync::Arc<TempDir>) -> TestApp {
+async fn start(
+    config: Config,
+    backend: Backend,
+    data_dir: std::sync::Arc<TempDir>,
+    smtp: peers::SmtpSink,
+) -> TestApp {
     let app = Application::build(config.clone(), test_secrets())
         .await
         .expect("the app did not start");
@@ -120,17 +186,23 @@ async fn start(config: Config, backend: Backend, data_dir: std::sync::Arc<TempDi
         db,
         config,
         backend,
+        smtp,
         handle,
         _data_dir: data_dir,
     }
 }
+
+/// The token signing key tests run with (so token tests can forge and tamper).
+pub const TEST_TOKEN_KEY: [u8; 32] = [3; 32];
 
 /// Fixed keys: tests never need the dev key file.
 pub fn test_secrets() -> Secrets {
     Secrets {
         sealing_key: [1; 32],
         blind_index_key: [2; 32],
-        token_key: [3; 32],
+        token_key: TEST_TOKEN_KEY,
+        wechat_app_secret: Some(peers::WECHAT_SECRET.into()),
+        smtp_password: None,
     }
 }
 
@@ -183,3 +255,6 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+mod actors;
+pub use actors::*;

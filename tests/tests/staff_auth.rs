@@ -1,0 +1,173 @@
+//! Staff sign-in: password rules, same answer for unknown user and wrong password,
+//! lockout, the first-password change, TOTP for admins and approvers, session limits.
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+use minzheng_tests::{STAFF_PASSWORD, on_both_backends, spawn_app, totp_code};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+on_both_backends! {
+    async fn the_seeded_admin_must_change_the_generated_password(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = entity::staff_account::Entity::find()
+            .filter(entity::staff_account::Column::Username.eq("admin")).one(&app.db).await.unwrap().unwrap();
+        assert!(admin.must_change_password);
+        assert_eq!(admin.role, "admin");
+        assert!(admin.password_hash.starts_with("$argon2id$"));
+    }
+
+    async fn a_new_account_signs_in_changes_its_first_password_then_works(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let (status, created) = app.post_as(&admin.access, "/api/v1/staff-accounts",
+            &json!({"username": "Clerk.One", "display_name": "一号窗口", "role": "clerk", "scope_kind": "office", "scope_id": "centre"})).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["account"]["username"], "clerk.one");
+        let first = created["first_password"].as_str().unwrap().to_owned();
+
+        let (status, signed) = app.staff_sign_in("clerk.one", &first, None).await;
+        assert_eq!(status, 200, "{signed}");
+        assert_eq!(signed["pending_step"], "password_change");
+        let token = signed["access_token"].as_str().unwrap().to_owned();
+        let (status, body) = app.get_as(&token, "/api/v1/audit-events?target_kind=x&target_id=y").await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("auth.password_change_required")));
+
+        let (status, weak) = app.post_as(&token, "/api/v1/auth/staff/password", &json!({"current_password": first, "new_password": "qwertyuiop12"})).await;
+        assert_eq!((status, weak["code"].as_str()), (422, Some("auth.password_too_weak")));
+        assert_eq!(weak["errors"][0]["reason"], "common");
+        let (status, short) = app.post_as(&token, "/api/v1/auth/staff/password", &json!({"current_password": first, "new_password": "short"})).await;
+        assert_eq!((status, short["errors"][0]["reason"].as_str()), (422, Some("length")));
+        let (status, _) = app.post_as(&token, "/api/v1/auth/staff/password", &json!({"current_password": "wrong", "new_password": "a fine new passphrase"})).await;
+        assert_eq!(status, 401);
+        let (status, _) = app.post_as(&token, "/api/v1/auth/staff/password", &json!({"current_password": first, "new_password": "a fine new passphrase"})).await;
+        assert_eq!(status, 204);
+
+        let (status, me) = app.get_as(&token, "/api/v1/auth/staff/me").await;
+        assert_eq!((status, &me["pending_step"]), (200, &serde_json::Value::Null), "{me}");
+        let (status, _) = app.staff_sign_in("clerk.one", &first, None).await;
+        assert_eq!(status, 401, "the old password is gone");
+        let (status, _) = app.staff_sign_in("clerk.one", "a fine new passphrase", None).await;
+        assert_eq!(status, 200);
+    }
+
+    async fn unknown_user_and_wrong_password_get_the_same_answer_in_similar_time(backend: Backend) {
+        let app = spawn_app(backend).await;
+        app.create_staff("real.user", "clerk", "office", Some("centre")).await;
+        let mut timings = (Vec::new(), Vec::new());
+        let mut bodies = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            let (status, body) = app.staff_sign_in("nobody.here", "whatever password", None).await;
+            timings.0.push(started.elapsed().as_secs_f64());
+            assert_eq!(status, 401);
+            bodies.push(body);
+            let started = Instant::now();
+            let (status, body) = app.staff_sign_in("real.user", "not the password", None).await;
+            timings.1.push(started.elapsed().as_secs_f64());
+            assert_eq!(status, 401);
+            bodies.push(body);
+        }
+        for body in &bodies {
+            assert_eq!(body["code"], "auth.invalid_credentials");
+            assert_eq!(body["detail"], bodies[0]["detail"]);
+        }
+        let median = |v: &mut Vec<f64>| { v.sort_by(f64::total_cmp); v[1] };
+        let ratio = median(&mut timings.0) / median(&mut timings.1);
+        assert!((0.33..3.0).contains(&ratio), "unknown user {:?} vs wrong password {:?}", timings.0, timings.1);
+    }
+
+    async fn ten_wrong_passwords_lock_the_account_until_an_admin_enables_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let id = app.create_staff("tries.hard", "clerk", "office", Some("centre")).await;
+        for _ in 0..10 {
+            assert_eq!(app.staff_sign_in("tries.hard", "wrong password!", None).await.0, 401);
+        }
+        let (status, body) = app.staff_sign_in("tries.hard", STAFF_PASSWORD, None).await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("auth.invalid_credentials")), "locked, even with the right password");
+        let admin = app.admin().await;
+        let (status, _) = app.post_as(&admin.access, &format!("/api/v1/staff-accounts/{id}/enable"), &json!({})).await;
+        assert_eq!(status, 200);
+        assert_eq!(app.staff_sign_in("tries.hard", STAFF_PASSWORD, None).await.0, 200);
+    }
+
+    async fn admins_must_set_up_totp_and_then_sign_in_with_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        app.create_staff("boss", "admin", "district", None).await;
+        let (status, signed) = app.staff_sign_in("boss", STAFF_PASSWORD, None).await;
+        assert_eq!((status, signed["pending_step"].as_str()), (200, Some("totp_setup")));
+        let token = signed["access_token"].as_str().unwrap().to_owned();
+        let (status, body) = app.get_as(&token, "/api/v1/staff-accounts").await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("auth.totp_setup_required")));
+        let (_, setup) = app.post_as(&token, "/api/v1/auth/staff/totp", &json!({})).await;
+        let secret = setup["secret"].as_str().unwrap().to_owned();
+        assert!(setup["otpauth_url"].as_str().unwrap().starts_with("otpauth://totp/"));
+        let (status, _) = app.post_as(&token, "/api/v1/auth/staff/totp/confirm", &json!({"code": "000000"})).await;
+        assert_eq!(status, 401);
+        let (status, _) = app.post_as(&token, "/api/v1/auth/staff/totp/confirm", &json!({"code": totp_code(&secret)})).await;
+        assert_eq!(status, 204);
+        assert_eq!(app.get_as(&token, "/api/v1/staff-accounts").await.0, 200, "the step is done");
+
+        let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, None).await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("auth.totp_required")));
+        let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, Some("123456".into())).await;
+        let wrong = if totp_code(&secret) == "123456" { 200 } else { 401 };
+        assert_eq!(status, wrong, "{body}");
+        let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, Some(totp_code(&secret))).await;
+        assert_eq!((status, &body["pending_step"]), (200, &serde_json::Value::Null));
+    }
+
+    async fn clerks_may_turn_on_totp_but_need_not(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let clerk = app.staff("desk.one", "clerk", "office", Some("centre")).await;
+        assert!(clerk.totp_secret.is_none());
+        let (status, _) = app.get_as(&clerk.access, "/api/v1/auth/staff/me").await;
+        assert_eq!(status, 200);
+    }
+
+    async fn disabling_an_account_ends_its_sessions_at_once(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let clerk = app.staff("desk.two", "clerk", "office", Some("centre")).await;
+        assert_eq!(app.get_as(&clerk.access, "/api/v1/auth/staff/me").await.0, 200);
+        let (status, _) = app.post_as(&admin.access, &format!("/api/v1/staff-accounts/{}/disable", clerk.id), &json!({})).await;
+        assert_eq!(status, 200);
+        let (status, body) = app.get_as(&clerk.access, "/api/v1/auth/staff/me").await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("auth.session_ended")));
+        let status = app.post_json("/api/v1/auth/staff/tokens", &json!({"refresh_token": clerk.refresh})).await.status().as_u16();
+        assert_eq!(status, 401);
+        assert_eq!(app.staff_sign_in("desk.two", STAFF_PASSWORD, None).await.0, 401);
+    }
+
+    async fn staff_sessions_end_after_15_idle_minutes_and_12_hours(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let clerk = app.staff("desk.three", "clerk", "office", Some("centre")).await;
+        use entity::auth_session::{Column, Entity};
+        Entity::update_many().col_expr(Column::LastSeenAt, Expr::value(Utc::now() - Duration::minutes(16)))
+            .filter(Column::AccountId.eq(uuid::Uuid::parse_str(&clerk.id).unwrap())).exec(&app.db).await.unwrap();
+        assert_eq!(app.get_as(&clerk.access, "/api/v1/auth/staff/me").await.0, 401, "idle");
+
+        let again = app.staff_sign_in("desk.three", STAFF_PASSWORD, None).await.1;
+        let token = again["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(app.get_as(&token, "/api/v1/auth/staff/me").await.0, 200);
+        Entity::update_many().col_expr(Column::ExpiresAt, Expr::value(Utc::now() - Duration::seconds(1)))
+            .filter(Column::AccountId.eq(uuid::Uuid::parse_str(&clerk.id).unwrap())).exec(&app.db).await.unwrap();
+        assert_eq!(app.get_as(&token, "/api/v1/auth/staff/me").await.0, 401, "12 hours in all");
+    }
+
+    async fn only_admins_manage_staff_accounts(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let reviewer = app.staff("rev.one", "reviewer", "street", Some("zhongcang")).await;
+        let (status, body) = app.post_as(&reviewer.access, "/api/v1/staff-accounts",
+            &json!({"username": "sneaky", "display_name": "x", "role": "admin", "scope_kind": "district"})).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("auth.forbidden")));
+        let admin = app.admin().await;
+        let (status, body) = app.post_as(&admin.access, "/api/v1/staff-accounts",
+            &json!({"username": "rev.two", "display_name": "x", "role": "reviewer", "scope_kind": "street", "scope_id": "nowhere"})).await;
+        assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("scope_id")));
+        let (status, body) = app.post_as(&admin.access, "/api/v1/staff-accounts",
+            &json!({"username": "rev.one", "display_name": "x", "role": "reviewer", "scope_kind": "street", "scope_id": "xinhua"})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("staff.username_taken")));
+    }
+}
