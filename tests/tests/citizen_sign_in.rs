@@ -1,0 +1,127 @@
+//! Citizen sign-in by email code (read from the SMTP sink) and by WeChat (a fake
+//! jscode2session), with their limits and error mapping, and linking WeChat later.
+use minzheng_tests::{code_in_email, on_both_backends, spawn_app, spawn_app_with};
+use serde_json::{Value, json};
+
+async fn ask_code(app: &minzheng_tests::TestApp, email: &str) -> reqwest::Response {
+    app.post_json("/api/v1/auth/citizen/email-codes", &json!({"email": email}))
+        .await
+}
+
+async fn sign_in(app: &minzheng_tests::TestApp, email: &str, code: &str) -> (u16, Value) {
+    let res = app
+        .post_json(
+            "/api/v1/auth/citizen/email/sessions",
+            &json!({"email": email, "code": code}),
+        )
+        .await;
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+on_both_backends! {
+    async fn an_emailed_code_signs_in_once(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let res = ask_code(&app, " Zhang.San@Example.com ").await;
+        assert_eq!(res.status(), 202);
+        let mail = app.smtp.wait_for("zhang.san@example.com").await;
+        let code = code_in_email(&mail);
+        let (status, tokens) = sign_in(&app, "zhang.san@example.com", &code).await;
+        assert_eq!(status, 200, "{tokens}");
+        let (_, me) = app.get_as(tokens["access_token"].as_str().unwrap(), "/api/v1/auth/citizen/me").await;
+        assert_eq!(me["email"], "zhang.san@example.com");
+        let (status, body) = sign_in(&app, "zhang.san@example.com", &code).await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("auth.code_invalid")), "single use");
+    }
+
+    async fn sending_is_limited_per_address(backend: Backend) {
+        let app = spawn_app(backend).await;
+        assert_eq!(ask_code(&app, "li@example.com").await.status(), 202);
+        let again = ask_code(&app, "li@example.com").await;
+        assert_eq!(again.status(), 429);
+        let wait: i64 = again.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+        let body: Value = again.json().await.unwrap();
+        assert_eq!(body["code"], "request.rate_limited");
+        assert_eq!(ask_code(&app, "other@example.com").await.status(), 202, "another address is not affected");
+        let bad = ask_code(&app, "not-an-email").await;
+        assert_eq!(bad.status(), 422);
+    }
+
+    async fn sending_is_limited_per_client_address(backend: Backend) {
+        let app = spawn_app(backend).await;
+        // RULES: at most 25 sends per client address per 5 minutes.
+        for n in 0..25 {
+            assert_eq!(ask_code(&app, &format!("user{n}@example.com")).await.status(), 202, "send {n}");
+        }
+        let refused = ask_code(&app, "user25@example.com").await;
+        assert_eq!(refused.status(), 429);
+        assert!(refused.headers().contains_key("retry-after"));
+    }
+
+    async fn ten_wrong_codes_lock_the_address(backend: Backend) {
+        let app = spawn_app(backend).await;
+        ask_code(&app, "wang@example.com").await;
+        let code = code_in_email(&app.smtp.wait_for("wang@example.com").await);
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..10 {
+            assert_eq!(sign_in(&app, "wang@example.com", wrong).await.0, 401);
+        }
+        let res = app.post_json("/api/v1/auth/citizen/email/sessions", &json!({"email": "wang@example.com", "code": code})).await;
+        assert_eq!(res.status(), 429);
+        assert!(res.headers().contains_key("retry-after"));
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "auth.code_locked");
+    }
+
+    async fn wechat_sign_in_finds_the_same_account_by_openid(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let first = app.citizen("zhao").await;
+        let second = app.citizen("zhao").await;
+        assert_eq!(first.id, second.id);
+        let other = app.citizen("qian").await;
+        assert_ne!(first.id, other.id);
+        let (_, me) = app.get_as(&first.access, "/api/v1/auth/citizen/me").await;
+        assert_eq!(me["wechat_linked"], true);
+        assert!(!me.to_string().contains("session_key") && !me.to_string().contains("never-leaves"));
+    }
+
+    async fn wechat_errors_map_to_clear_codes(backend: Backend) {
+        let app = spawn_app(backend).await;
+        for (code, status, expected) in [
+            ("invalid", 401, "auth.wechat_code_invalid"),
+            ("used", 401, "auth.wechat_code_used"),
+            ("limit", 429, "auth.wechat_rate_limited"),
+            ("risky", 403, "auth.wechat_high_risk"),
+            ("busy", 503, "auth.wechat_unavailable"),
+        ] {
+            let res = app.post_json("/api/v1/auth/citizen/wechat/sessions", &json!({"code": code})).await;
+            assert_eq!(res.status(), status, "{code}");
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["code"], expected);
+        }
+        let down = spawn_app_with(backend, |c| c.wechat_api_base = "http://127.0.0.1:9".into()).await;
+        let res = down.post_json("/api/v1/auth/citizen/wechat/sessions", &json!({"code": "ok-x"})).await;
+        assert_eq!(res.status(), 503, "WeChat unreachable");
+        let off = spawn_app_with(backend, |c| c.wechat_app_id = None).await;
+        let res = off.post_json("/api/v1/auth/citizen/wechat/sessions", &json!({"code": "ok-x"})).await;
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "auth.wechat_not_configured");
+    }
+
+    async fn an_email_account_can_link_its_wechat_once(backend: Backend) {
+        let app = spawn_app(backend).await;
+        ask_code(&app, "sun@example.com").await;
+        let code = code_in_email(&app.smtp.wait_for("sun@example.com").await);
+        let (_, tokens) = sign_in(&app, "sun@example.com", &code).await;
+        let token = tokens["access_token"].as_str().unwrap().to_owned();
+        let (status, _) = app.post_as(&token, "/api/v1/auth/citizen/wechat/link", &json!({"code": "ok-sun"})).await;
+        assert_eq!(status, 204);
+        let by_wechat = app.citizen("sun").await;
+        let (_, me) = app.get_as(&token, "/api/v1/auth/citizen/me").await;
+        assert_eq!(me["id"], by_wechat.id.as_str(), "WeChat now signs in to the same account");
+        let zhou = app.citizen("zhou").await;
+        let (status, body) = app.post_as(&token, "/api/v1/auth/citizen/wechat/link", &json!({"code": "ok-zhou"})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("auth.wechat_already_linked")), "{}", zhou.id);
+    }
+}

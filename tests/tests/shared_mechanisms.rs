@@ -1,0 +1,151 @@
+//! Idempotent POSTs, the audit chain (and `minzheng audit-verify` finding an edited
+//! row), and outbox delivery that survives a crash.
+use std::time::Duration;
+
+use chrono::Utc;
+use minzheng::platform::audit::{self, Verdict};
+use minzheng_tests::peers::SmtpSink;
+use minzheng_tests::{TestApp, code_in_email, on_both_backends, spawn_app, spawn_app_with};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+async fn create_with_key(
+    app: &TestApp,
+    token: &str,
+    key: &str,
+    body: &Value,
+) -> (u16, String, bool) {
+    let res = app
+        .authed(reqwest::Method::POST, "/api/v1/staff-accounts", token)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let replayed = res.headers().contains_key("idempotency-replayed");
+    (res.status().as_u16(), res.text().await.unwrap(), replayed)
+}
+
+async fn outbox_rows(app: &TestApp) -> Vec<entity::outbox_message::Model> {
+    entity::outbox_message::Entity::find()
+        .order_by_asc(entity::outbox_message::Column::CreatedAt)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+on_both_backends! {
+    async fn a_retried_post_with_the_same_key_gets_the_first_answer(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let body = json!({"username": "idem.one", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+        let first = create_with_key(&app, &admin.access, "key-1", &body).await;
+        assert_eq!((first.0, first.2), (201, false), "{}", first.1);
+        let again = create_with_key(&app, &admin.access, "key-1", &body).await;
+        assert_eq!((again.0, &again.1, again.2), (201, &first.1, true), "the same answer, the same first password");
+        let other = json!({"username": "idem.two", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+        let (status, text, _) = create_with_key(&app, &admin.access, "key-1", &other).await;
+        assert_eq!(status, 422, "{text}");
+        assert!(text.contains("request.idempotency_key_reused"));
+        let count = entity::staff_account::Entity::find().filter(entity::staff_account::Column::Username.starts_with("idem.")).all(&app.db).await.unwrap().len();
+        assert_eq!(count, 1);
+    }
+
+    async fn parallel_duplicates_create_exactly_one(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let body = json!({"username": "storm", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+        let attempts = (0..10).map(|_| create_with_key(&app, &admin.access, "storm-key", &body));
+        let answers = futures_util::future::join_all(attempts).await;
+        let created: Vec<_> = answers.iter().filter(|a| a.0 == 201).collect();
+        assert!(!created.is_empty());
+        assert!(created.iter().all(|a| a.1 == created[0].1), "every 201 is the same answer");
+        assert!(answers.iter().all(|a| a.0 == 201 || a.0 == 409), "{:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
+        let count = entity::staff_account::Entity::find().filter(entity::staff_account::Column::Username.eq("storm")).all(&app.db).await.unwrap().len();
+        assert_eq!(count, 1);
+    }
+
+    async fn the_audit_chain_verifies_and_an_edited_row_breaks_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        for n in 0..3 {
+            let body = json!({"username": format!("audited.{n}"), "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+            assert_eq!(app.post_as(&admin.access, "/api/v1/staff-accounts", &body).await.0, 201);
+        }
+        let Verdict::Intact(n) = audit::verify(&app.db).await.unwrap() else { panic!("chain broken") };
+        assert!(n >= 5, "{n}");
+        let target = entity::audit_event::Entity::find().filter(entity::audit_event::Column::Action.eq("auth.staff.create"))
+            .order_by_asc(entity::audit_event::Column::Seq).one(&app.db).await.unwrap().unwrap();
+        entity::audit_event::Entity::update_many().col_expr(entity::audit_event::Column::Summary, Expr::value("nothing happened"))
+            .filter(entity::audit_event::Column::Seq.eq(target.seq)).exec(&app.db).await.unwrap();
+        assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Broken { seq: target.seq, reason: "altered after it was written" });
+
+        // The command says the same and fails.
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_minzheng-under-test"));
+        cmd.arg("audit-verify").env("MINZHENG_DATA_DIR", &app.config.data_dir).env_remove("DATABASE_URL");
+        if let Some(url) = &app.config.database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("event {}", target.seq)), "{err}");
+    }
+
+    async fn concurrent_writers_keep_one_unbroken_chain(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let creates = (0..12).map(|n| {
+            let body = json!({"username": format!("para.{n}"), "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+            let (app, token) = (&app, admin.access.clone());
+            async move { app.post_as(&token, "/api/v1/staff-accounts", &body).await.0 }
+        });
+        let statuses = futures_util::future::join_all(creates).await;
+        assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+        assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact(_)));
+    }
+
+    async fn a_message_survives_a_crash_and_is_sent_once(backend: Backend) {
+        // The mail server is down when the code is asked for.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let app = spawn_app_with(backend, |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+        assert_eq!(app.post_json("/api/v1/auth/citizen/email-codes", &json!({"email": "crash@example.com"})).await.status(), 202);
+        let mut rows = outbox_rows(&app).await;
+        for _ in 0..100 {
+            if rows[0].attempts > 0 { break; }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            rows = outbox_rows(&app).await;
+        }
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].status, "pending", "a failed send stays queued");
+        assert!(rows[0].attempts >= 1);
+
+        // The service dies; the mail server comes up; the service starts again.
+        let mut parts = app.stop().await;
+        let sink = SmtpSink::start_on(port).await;
+        parts.3 = sink.clone();
+        parts.0.smtp_url = Some(sink.url());
+        let app = TestApp::start_again(parts).await;
+        entity::outbox_message::Entity::update_many().col_expr(entity::outbox_message::Column::NextAttemptAt, Expr::value(Utc::now()))
+            .exec(&app.db).await.unwrap();
+        let mail = sink.wait_for("crash@example.com").await;
+        assert_eq!(code_in_email(&mail).len(), 6);
+        let mut rows = outbox_rows(&app).await;
+        for _ in 0..100 {
+            if rows[0].status == "sent" { break; }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            rows = outbox_rows(&app).await;
+        }
+        assert_eq!(rows[0].status, "sent");
+        assert!(!rows[0].payload.contains("验证码"), "payloads are sealed at rest");
+
+        // Another restart sends nothing again.
+        let app = app.restart().await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(sink.count(), 1, "sent exactly once");
+        drop(app);
+    }
+}
