@@ -1729,7 +1729,10 @@ export interface operations {
     "identity.real_name.bind": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retries safe */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };

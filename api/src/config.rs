@@ -67,6 +67,11 @@ pub struct Config {
     pub wechat_api_base: String,
     /// The mini-program's app id; unset turns WeChat sign-in off.
     pub wechat_app_id: Option<String>,
+    /// Subscribe-message template ids by purpose, e.g. `proxy_granted = "Xyz..."`
+    /// (file only: `[wechat_templates]`). A purpose without a template sends no WeChat message.
+    pub wechat_templates: std::collections::BTreeMap<String, String>,
+    /// `miniprogram_state` of subscribe messages: `formal`, `trial` or `developer`.
+    pub wechat_miniprogram_state: String,
 }
 
 impl Default for Config {
@@ -89,6 +94,8 @@ impl Default for Config {
             mail_from: "民政自助服务 <noreply@minzheng.local>".into(),
             wechat_api_base: "https://api.weixin.qq.com".into(),
             wechat_app_id: None,
+            wechat_templates: Default::default(),
+            wechat_miniprogram_state: "formal".into(),
         }
     }
 }
@@ -161,6 +168,11 @@ impl Config {
             "request_timeout_secs",
             "shutdown_timeout_secs",
             "workers",
+            "smtp_url",
+            "mail_from",
+            "wechat_api_base",
+            "wechat_app_id",
+            "wechat_miniprogram_state",
         ]
     }
 

@@ -85,19 +85,13 @@ impl Application {
         let mailer = Mailer::from_config(&config, secrets.smtp_password.as_deref())
             .map_err(StartupError::Other)?;
         let state = AppState::new(db.clone(), std::sync::Arc::new(config.clone()), secrets);
-        let worker = Worker::new(
-            db.clone(),
-            state.sealer.clone(),
-            mailer,
-            config.mail_from.clone(),
-            &state.outbox,
-        );
+        let worker = Worker::new(&state, mailer);
         tokio::spawn(worker.run());
         let server = serve(listener, &config, state)?;
-        tracing::info!(
+        tracing::debug!(
             port,
             elapsed_ms = started.elapsed().as_millis() as u64,
-            "listening"
+            "built"
         );
         Ok(Application { server, port, db })
     }

@@ -17,6 +17,15 @@ use tempfile::TempDir;
 /// The variable naming the PostgreSQL server for tests.
 pub const PG_URL_VAR: &str = "MINZHENG_TEST_DATABASE_URL";
 
+/// What it takes to start a stopped app again: config, backend, data folder, peers.
+pub type Parts = (
+    Config,
+    Backend,
+    std::sync::Arc<TempDir>,
+    peers::SmtpSink,
+    peers::FakeWechat,
+);
+
 /// Which store a test runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -35,6 +44,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The SMTP sink the app sends email to.
     pub smtp: peers::SmtpSink,
+    /// The fake WeChat the app talks to.
+    pub wechat: peers::FakeWechat,
     handle: ServerHandle,
     _data_dir: std::sync::Arc<TempDir>,
 }
@@ -77,20 +88,31 @@ impl TestApp {
     /// Stops this app gracefully and starts a new one on the same database and data folder.
     pub async fn restart(self) -> TestApp {
         self.handle.stop(true).await;
-        start(self.config, self.backend, self._data_dir, self.smtp).await
+        start(
+            self.config,
+            self.backend,
+            self._data_dir,
+            self.smtp,
+            self.wechat,
+        )
+        .await
     }
 
     /// Stops the app (as a crash would, as far as the database is concerned) and returns
     /// what is needed to start it again with [`TestApp::start_again`].
-    pub async fn stop(self) -> (Config, Backend, std::sync::Arc<TempDir>, peers::SmtpSink) {
+    pub async fn stop(self) -> Parts {
         self.handle.stop(false).await;
-        (self.config, self.backend, self._data_dir, self.smtp)
+        (
+            self.config,
+            self.backend,
+            self._data_dir,
+            self.smtp,
+            self.wechat,
+        )
     }
 
-    pub async fn start_again(
-        parts: (Config, Backend, std::sync::Arc<TempDir>, peers::SmtpSink),
-    ) -> TestApp {
-        start(parts.0, parts.1, parts.2, parts.3).await
+    pub async fn start_again(parts: Parts) -> TestApp {
+        start(parts.0, parts.1, parts.2, parts.3, parts.4).await
     }
 
     /// Sends a request with a bearer token.
@@ -145,10 +167,14 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
     let smtp = peers::SmtpSink::start().await;
     let mut config = test_config(backend, data_dir.path().to_path_buf()).await;
     config.smtp_url = Some(smtp.url());
-    config.wechat_api_base = peers::fake_wechat().await;
+    let wechat = peers::fake_wechat().await;
+    config.wechat_api_base = wechat.address.clone();
+    config
+        .wechat_templates
+        .insert("proxy_granted".into(), "tmpl-proxy-granted".into());
     config.wechat_app_id = Some(peers::WECHAT_APP_ID.into());
     customise(&mut config);
-    start(config, backend, data_dir, smtp).await
+    start(config, backend, data_dir, smtp, wechat).await
 }
 
 /// The configuration tests run with: port 0, a temp data folder, one worker.
@@ -172,6 +198,7 @@ async fn start(
     backend: Backend,
     data_dir: std::sync::Arc<TempDir>,
     smtp: peers::SmtpSink,
+    wechat: peers::FakeWechat,
 ) -> TestApp {
     let app = Application::build(config.clone(), test_secrets())
         .await
@@ -187,6 +214,7 @@ async fn start(
         config,
         backend,
         smtp,
+        wechat,
         handle,
         _data_dir: data_dir,
     }

@@ -14,15 +14,79 @@ pub const WECHAT_SECRET: &str = "wx-test-secret";
 /// `ok-<name>` → openid `openid-<name>` (and unionid `union-<name>`), `invalid` → 40029,
 /// `used` → 40163, `limit` → 45011, `risky` → 40226, `busy` → -1. A wrong app id or
 /// secret answers 40013, so a test fails if the service sends the wrong credentials.
-pub async fn fake_wechat() -> String {
-    let server =
-        HttpServer::new(|| App::new().route("/sns/jscode2session", web::get().to(jscode2session)))
-            .workers(1)
-            .bind("127.0.0.1:0")
-            .expect("bind the fake WeChat");
+/// It also hands out access tokens (`/cgi-bin/stable_token`, counting the fetches) and
+/// keeps every subscribe message it accepts; one sent to `openid-refuser` gets 43101.
+pub async fn fake_wechat() -> FakeWechat {
+    let fake = FakeWechat {
+        address: String::new(),
+        sent: Arc::default(),
+        token_fetches: Arc::default(),
+    };
+    let shared = fake.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(shared.clone()))
+            .route("/sns/jscode2session", web::get().to(jscode2session))
+            .route("/cgi-bin/stable_token", web::post().to(stable_token))
+            .route(
+                "/cgi-bin/message/subscribe/send",
+                web::post().to(subscribe_send),
+            )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .expect("bind the fake WeChat");
     let address = format!("http://{}", server.addrs()[0]);
     tokio::spawn(server.run());
-    address
+    FakeWechat { address, ..fake }
+}
+
+/// The fake WeChat and what it received.
+#[derive(Clone, Default)]
+pub struct FakeWechat {
+    pub address: String,
+    pub sent: Arc<Mutex<Vec<serde_json::Value>>>,
+    pub token_fetches: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+const FAKE_TOKEN: &str = "fake-access-token";
+
+async fn stable_token(
+    fake: web::Data<FakeWechat>,
+    body: web::Json<serde_json::Value>,
+) -> HttpResponse {
+    if body["appid"] != WECHAT_APP_ID
+        || body["secret"] != WECHAT_SECRET
+        || body["grant_type"] != "client_credential"
+    {
+        return HttpResponse::Ok()
+            .json(serde_json::json!({"errcode": 40013, "errmsg": "invalid appid"}));
+    }
+    fake.token_fetches
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    HttpResponse::Ok().json(serde_json::json!({"access_token": FAKE_TOKEN, "expires_in": 7200}))
+}
+
+async fn subscribe_send(
+    fake: web::Data<FakeWechat>,
+    query: web::Query<std::collections::HashMap<String, String>>,
+    body: web::Json<serde_json::Value>,
+) -> HttpResponse {
+    if query.get("access_token").map(String::as_str) != Some(FAKE_TOKEN) {
+        return HttpResponse::Ok()
+            .json(serde_json::json!({"errcode": 40001, "errmsg": "invalid credential"}));
+    }
+    if body["touser"] == "openid-refuser" {
+        return HttpResponse::Ok().json(
+            serde_json::json!({"errcode": 43101, "errmsg": "user refuse to accept the msg"}),
+        );
+    }
+    if !body["template_id"].is_string() || !body["data"].is_object() {
+        return HttpResponse::Ok()
+            .json(serde_json::json!({"errcode": 47003, "errmsg": "argument invalid"}));
+    }
+    fake.sent.lock().unwrap().push(body.into_inner());
+    HttpResponse::Ok().json(serde_json::json!({"errcode": 0, "errmsg": "ok"}))
 }
 
 async fn jscode2session(

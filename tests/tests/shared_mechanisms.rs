@@ -149,3 +149,53 @@ on_both_backends! {
         drop(app);
     }
 }
+
+on_both_backends! {
+    async fn a_wechat_subscribe_message_goes_out_with_one_cached_token(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let principal_one = app.citizen_with_real_name("p1", "张三", &minzheng_tests::id_number("11011219800101051")).await;
+        let principal_two = app.citizen_with_real_name("p2", "王五", &minzheng_tests::id_number("11011219700303073")).await;
+        app.citizen_with_real_name("helper", "李四", &minzheng_tests::id_number("11011219900202062")).await;
+        let grant = json!({"proxy_name": "李四", "proxy_id_number": minzheng_tests::id_number("11011219900202062"), "relation": "child", "services": ["dibao", "survival_certification"]});
+        assert_eq!(app.post_as(&principal_one.access, "/api/v1/identity/proxies", &grant).await.0, 201);
+        assert_eq!(app.post_as(&principal_two.access, "/api/v1/identity/proxies", &grant).await.0, 201);
+        for _ in 0..100 {
+            if app.wechat.sent.lock().unwrap().len() >= 2 { break; }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let sent = app.wechat.sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 2, "{sent:?}");
+        assert_eq!(sent[0]["touser"], "openid-helper");
+        assert_eq!(sent[0]["template_id"], "tmpl-proxy-granted");
+        assert_eq!(sent[0]["data"]["thing2"]["value"], "低保、生存认证");
+        assert!(sent[0]["data"]["time3"]["value"].as_str().unwrap().contains('年'));
+        assert_eq!(app.wechat.token_fetches.load(std::sync::atomic::Ordering::SeqCst), 1, "the access token is cached");
+    }
+
+    async fn a_refused_subscribe_message_is_given_up_not_retried(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let message = minzheng::platform::outbox::WechatMessage {
+            purpose: "proxy_granted".into(),
+            page: None,
+            data: [("thing1".to_owned(), "测试".to_owned())].into(),
+        };
+        let sealer = minzheng::platform::crypto::Sealer::new(&minzheng_tests::test_secrets());
+        minzheng::platform::outbox::enqueue_wechat(&app.db, &sealer, "openid-refuser", &message).await.unwrap();
+        let too_long = minzheng::platform::outbox::WechatMessage {
+            purpose: "proxy_granted".into(),
+            page: None,
+            data: [("thing1".to_owned(), "这是一段超过二十个字的内容，微信会拒绝它，所以发送前就要检查".to_owned())].into(),
+        };
+        minzheng::platform::outbox::enqueue_wechat(&app.db, &sealer, "openid-someone", &too_long).await.unwrap();
+        let mut rows = outbox_rows(&app).await;
+        for _ in 0..100 {
+            if rows.iter().all(|r| r.status != "pending") { break; }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            rows = outbox_rows(&app).await;
+        }
+        assert!(rows.iter().all(|r| r.status == "failed"), "{rows:?}");
+        assert!(rows.iter().any(|r| r.last_error.as_deref().unwrap_or("").contains("43101")));
+        assert!(rows.iter().any(|r| r.last_error.as_deref().unwrap_or("").contains("thing1")));
+        assert!(app.wechat.sent.lock().unwrap().is_empty());
+    }
+}

@@ -3,7 +3,9 @@
 use chrono::{Duration, Utc};
 use entity::{citizen_account, email_code};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+
+use crate::platform::crypto::Sealer;
 use uuid::Uuid;
 
 use super::extract::Citizen;
@@ -41,6 +43,42 @@ const CHECKS_PER_CLIENT: Limit = Limit {
     hits: 60,
     window_secs: 300,
 };
+
+/// Where one-time sign-in codes go. Email is the first real channel; an SMS gateway
+/// implements the same trait when the bureau contracts one, and the sign-in rules
+/// (expiry, single use, lockout, limits) stay as they are.
+pub trait CodeChannel {
+    /// Queues `code` for `address` inside the caller's transaction (through the outbox,
+    /// so a crash after the commit loses nothing).
+    fn queue(
+        &self,
+        txn: &DatabaseTransaction,
+        sealer: &Sealer,
+        address: &str,
+        code: &str,
+    ) -> impl std::future::Future<Output = Result<(), sea_orm::DbErr>> + Send;
+}
+
+/// Codes by email, through the outbox and lettre.
+pub struct EmailChannel;
+
+impl CodeChannel for EmailChannel {
+    async fn queue(
+        &self,
+        txn: &DatabaseTransaction,
+        sealer: &Sealer,
+        address: &str,
+        code: &str,
+    ) -> Result<(), sea_orm::DbErr> {
+        let message = Email {
+            subject: "民政自助服务登录验证码".into(),
+            body: format!(
+                "您的登录验证码是 {code}，10 分钟内有效，仅可使用一次。\n如非本人操作，请忽略本邮件。\n\n北京市通州区民政局"
+            ),
+        };
+        outbox::enqueue_email(txn, sealer, address, "auth.email_code", &message).await
+    }
+}
 
 /// Sends a fresh 6-digit code to `email` (through the outbox). The previous code, if
 /// any, stops working.
@@ -100,13 +138,9 @@ pub async fn send_email_code(state: &AppState, email: &str, client: &str) -> Res
         )
         .exec(&txn)
         .await?;
-    let message = Email {
-        subject: "民政自助服务登录验证码".into(),
-        body: format!(
-            "您的登录验证码是 {code}，10 分钟内有效，仅可使用一次。\n如非本人操作，请忽略本邮件。\n\n北京市通州区民政局"
-        ),
-    };
-    outbox::enqueue_email(&txn, &state.sealer, email, "auth.email_code", &message).await?;
+    EmailChannel
+        .queue(&txn, &state.sealer, email, &code)
+        .await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok(())
@@ -319,4 +353,15 @@ fn event(citizen: Uuid, action: &'static str, summary: String) -> Event {
         summary,
         request_id: None,
     }
+}
+
+/// The WeChat openid of a citizen, if linked (for notifications from other rooms).
+pub async fn openid_of(
+    conn: &impl ConnectionTrait,
+    citizen: Uuid,
+) -> Result<Option<String>, ApiError> {
+    Ok(citizen_account::Entity::find_by_id(citizen)
+        .one(conn)
+        .await?
+        .and_then(|a| a.wechat_openid))
 }

@@ -35,6 +35,11 @@ const PER_CLIENT: Limit = Limit {
     window_secs: 300,
 };
 const TOTP_ISSUER: &str = "Minzheng";
+/// Codes tried while setting up TOTP, per account per 5 minutes.
+const TOTP_TRIES: Limit = Limit {
+    hits: 10,
+    window_secs: 300,
+};
 
 /// A successful staff sign-in: the tokens and the step still owed, if any.
 pub struct SignedIn {
@@ -263,6 +268,13 @@ pub async fn start_totp(state: &AppState, staff: &Staff) -> Result<(String, Stri
 
 /// Turns TOTP on once the caller proves the authenticator app has the secret.
 pub async fn confirm_totp(state: &AppState, staff: &Staff, code: &str) -> Result<(), ApiError> {
+    rate_limit::hit(
+        &state.db,
+        &format!("totp-confirm:{}", staff.id),
+        TOTP_TRIES,
+        Code::RateLimited,
+    )
+    .await?;
     let account = load(state, staff.id).await?;
     if !totp_matches(state, &account, code)? {
         return Err(ApiError::new(Code::TotpInvalid));

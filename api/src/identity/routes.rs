@@ -50,6 +50,7 @@ fn real_name_dto(state: &AppState, row: entity::real_name::Model) -> Result<Real
 /// The number must be valid and not bound to another account. A bound name becomes
 /// verified by a face check or in person at a desk; until then it can be replaced.
 #[utoipa::path(tag = "identity", operation_id = "identity.real_name.bind", request_body = RealNameRequest, security(("citizen_token" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 200, body = RealNameDto),
         (status = 409, description = "`identity.id_number_taken`, `identity.real_name_verified`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
@@ -57,12 +58,25 @@ fn real_name_dto(state: &AppState, row: entity::real_name::Model) -> Result<Real
 async fn bind_real_name(
     state: State,
     citizen: Citizen,
+    key: IdempotencyKey,
     Json(body): Json<RealNameRequest>,
-) -> Result<web::Json<RealNameDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let name = service::parse_name("name", &body.name)?;
     let id = service::parse_id_number("id_number", &body.id_number)?;
-    let row = service::bind(&state, &citizen, name, id).await?;
-    Ok(web::Json(real_name_dto(&state, row)?))
+    let caller = citizen.id.to_string();
+    idempotency::once(
+        &state.db,
+        &key,
+        &caller,
+        "identity.real_name.bind",
+        &body,
+        StatusCode::OK,
+        || async {
+            let row = service::bind(&state, &citizen, name, id).await?;
+            real_name_dto(&state, row)
+        },
+    )
+    .await
 }
 
 /// The caller's real name, masked.

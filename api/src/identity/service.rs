@@ -16,6 +16,7 @@ use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::crypto::Sealer;
 use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::outbox::{self, WechatMessage};
 use crate::state::AppState;
 
 /// The purpose tag of the ID-number blind index.
@@ -282,6 +283,7 @@ pub async fn grant_proxy(
     }
     .insert(&txn)
     .await?;
+    notify_proxy(&txn, state, &consent).await?;
     let summary = format!(
         "consented to proxy {} ({}) for {}",
         new.proxy_id.masked(),
@@ -300,6 +302,7 @@ pub async fn grant_proxy(
     )
     .await?;
     txn.commit().await?;
+    state.outbox.wake();
     Ok(consent)
 }
 
@@ -417,5 +420,60 @@ fn proxy_event(
         target_id: consent.principal_id.to_string(),
         summary,
         request_id,
+    }
+}
+
+/// Tells the proxy on WeChat that a family member let them act (when the proxy has linked
+/// WeChat and a `proxy_granted` template is configured).
+async fn notify_proxy(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    consent: &proxy_consent::Model,
+) -> Result<(), ApiError> {
+    if !state.config.wechat_templates.contains_key("proxy_granted") {
+        return Ok(());
+    }
+    let Some(openid) = crate::auth::citizen::openid_of(conn, consent.proxy_id).await? else {
+        return Ok(());
+    };
+    let services: String = consent
+        .services
+        .split(',')
+        .map(service_label)
+        .collect::<Vec<_>>()
+        .join("、")
+        .chars()
+        .take(20)
+        .collect();
+    let message = WechatMessage {
+        purpose: "proxy_granted".into(),
+        page: Some("pages/identity/proxies".into()),
+        data: [
+            ("thing1".to_owned(), "家属授权您代办业务".to_owned()),
+            ("thing2".to_owned(), services),
+            ("time3".to_owned(), clock::format_wechat(consent.created_at)),
+        ]
+        .into(),
+    };
+    outbox::enqueue_wechat(conn, &state.sealer, &openid, &message).await?;
+    Ok(())
+}
+
+/// The Chinese name of a service code, for messages.
+fn service_label(code: &str) -> &'static str {
+    match code {
+        "dibao" => "低保",
+        "low_income" => "低收入认定",
+        "extreme_hardship" => "特困供养",
+        "temporary_relief" => "临时救助",
+        "education_grant" => "教育救助",
+        "heating_subsidy" => "采暖救助",
+        "disability_living_allowance" => "困难残疾人补贴",
+        "disability_care_allowance" => "重度残疾人护理补贴",
+        "survival_certification" => "生存认证",
+        "marriage" => "婚姻登记",
+        "funeral" => "殡葬服务",
+        "tomb_sweeping" => "祭扫",
+        _ => "其他",
     }
 }

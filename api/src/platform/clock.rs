@@ -25,3 +25,17 @@ mod tests {
         assert_eq!(super::format(instant), "2026-05-20T09:00:00+08:00");
     }
 }
+
+/// The `time` field format of WeChat subscribe messages: `2026年5月20日 09:30`.
+pub fn format_wechat(instant: DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    let t = instant.with_timezone(&Shanghai);
+    format!(
+        "{}年{}月{}日 {:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}

@@ -18,8 +18,12 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
+use std::collections::BTreeMap;
+
 use crate::config::Config;
 use crate::platform::crypto::Sealer;
+use crate::platform::wechat;
+use crate::state::AppState;
 
 /// How long a claimed message is reserved for its worker before others may take it.
 const CLAIM: Duration = Duration::seconds(60);
@@ -53,6 +57,15 @@ impl Outbox {
     }
 }
 
+/// A WeChat subscribe message: the purpose names the template in configuration
+/// (`wechat_templates`), `data` maps template keys (`thing1`, `time2`, ...) to values.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WechatMessage {
+    pub purpose: String,
+    pub page: Option<String>,
+    pub data: BTreeMap<String, String>,
+}
+
 /// Queues an email inside the caller's transaction.
 pub async fn enqueue_email(
     conn: &impl ConnectionTrait,
@@ -61,11 +74,40 @@ pub async fn enqueue_email(
     template: &str,
     email: &Email,
 ) -> Result<(), DbErr> {
+    enqueue(conn, sealer, "email", to, template, email).await
+}
+
+/// Queues a WeChat subscribe message to `openid` inside the caller's transaction.
+pub async fn enqueue_wechat(
+    conn: &impl ConnectionTrait,
+    sealer: &Sealer,
+    openid: &str,
+    message: &WechatMessage,
+) -> Result<(), DbErr> {
+    enqueue(
+        conn,
+        sealer,
+        "wechat",
+        openid,
+        &message.purpose.clone(),
+        message,
+    )
+    .await
+}
+
+async fn enqueue(
+    conn: &impl ConnectionTrait,
+    sealer: &Sealer,
+    channel: &str,
+    to: &str,
+    template: &str,
+    payload: &impl Serialize,
+) -> Result<(), DbErr> {
     let now = Utc::now();
-    let payload = serde_json::to_string(email).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let payload = serde_json::to_string(payload).map_err(|e| DbErr::Custom(e.to_string()))?;
     outbox_message::Entity::insert(outbox_message::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
-        channel: Set("email".into()),
+        channel: Set(channel.into()),
         recipient: Set(to.to_owned()),
         template: Set(template.to_owned()),
         payload: Set(sealer.seal(&payload)),
@@ -126,27 +168,34 @@ impl Mailer {
 
 /// The delivering side: claims due messages, sends them, records the outcome.
 pub struct Worker {
-    pub db: DatabaseConnection,
-    pub sealer: Sealer,
-    pub mailer: Mailer,
-    pub from: String,
-    pub wake: Arc<Notify>,
+    db: DatabaseConnection,
+    sealer: Sealer,
+    mailer: Mailer,
+    config: Arc<Config>,
+    wechat_secret: Option<String>,
+    http: reqwest::Client,
+    tokens: wechat::AccessTokenCache,
+    wake: Arc<Notify>,
+}
+
+/// What one delivery attempt came to.
+enum Delivery {
+    Sent,
+    Retry(String),
+    GiveUp(String),
 }
 
 impl Worker {
-    pub fn new(
-        db: DatabaseConnection,
-        sealer: Sealer,
-        mailer: Mailer,
-        from: String,
-        outbox: &Outbox,
-    ) -> Worker {
+    pub fn new(state: &AppState, mailer: Mailer) -> Worker {
         Worker {
-            db,
-            sealer,
+            db: state.db.clone(),
+            sealer: state.sealer.clone(),
             mailer,
-            from,
-            wake: outbox.wake.clone(),
+            config: state.config.clone(),
+            wechat_secret: state.secrets.wechat_app_secret.clone(),
+            http: state.http.clone(),
+            tokens: wechat::AccessTokenCache::default(),
+            wake: state.outbox.wake.clone(),
         }
     }
 
@@ -175,28 +224,85 @@ impl Worker {
         Ok(batch.len())
     }
 
-    async fn deliver(&self, message: &outbox_message::Model) -> Result<(), String> {
-        let payload = self
-            .sealer
-            .open(&message.payload)
-            .map_err(|e| e.to_string())?;
+    async fn deliver(&self, message: &outbox_message::Model) -> Delivery {
+        let payload = match self.sealer.open(&message.payload) {
+            Ok(payload) => payload,
+            Err(e) => return Delivery::GiveUp(e.to_string()),
+        };
         match message.channel.as_str() {
-            "email" => {
-                let email: Email = serde_json::from_str(&payload).map_err(|e| e.to_string())?;
-                let mail = Message::builder()
-                    .from(self.from.parse().map_err(|e| format!("mail_from: {e}"))?)
-                    .to(message
-                        .recipient
-                        .parse()
-                        .map_err(|e| format!("recipient: {e}"))?)
-                    .subject(email.subject)
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(email.body)
-                    .map_err(|e| e.to_string())?;
-                self.mailer.send(mail).await
-            }
-            other => Err(format!("unknown channel {other}")),
+            "email" => match self.email(&message.recipient, &payload) {
+                Ok(mail) => self
+                    .mailer
+                    .send(mail)
+                    .await
+                    .map_or_else(Delivery::Retry, |()| Delivery::Sent),
+                Err(e) => Delivery::GiveUp(e),
+            },
+            "wechat" => self.wechat(&message.recipient, &payload).await,
+            other => Delivery::GiveUp(format!("unknown channel {other}")),
         }
+    }
+
+    fn email(&self, to: &str, payload: &str) -> Result<Message, String> {
+        let email: Email = serde_json::from_str(payload).map_err(|e| e.to_string())?;
+        Message::builder()
+            .from(
+                self.config
+                    .mail_from
+                    .parse()
+                    .map_err(|e| format!("mail_from: {e}"))?,
+            )
+            .to(to.parse().map_err(|e| format!("recipient: {e}"))?)
+            .subject(email.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.body)
+            .map_err(|e| e.to_string())
+    }
+
+    async fn wechat(&self, openid: &str, payload: &str) -> Delivery {
+        let message: WechatMessage = match serde_json::from_str(payload) {
+            Ok(m) => m,
+            Err(e) => return Delivery::GiveUp(e.to_string()),
+        };
+        let (Some(app_id), Some(secret)) = (&self.config.wechat_app_id, &self.wechat_secret) else {
+            return Delivery::GiveUp("WeChat is not configured".into());
+        };
+        let Some(template_id) = self.config.wechat_templates.get(&message.purpose) else {
+            return Delivery::GiveUp(format!("no template configured for {}", message.purpose));
+        };
+        if let Err(e) = wechat::check_fields(&message.data) {
+            return Delivery::GiveUp(e);
+        }
+        let data: serde_json::Map<String, serde_json::Value> = message
+            .data
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::json!({"value": v})))
+            .collect();
+        let body = serde_json::json!({
+            "touser": openid, "template_id": template_id, "page": message.page, "data": data,
+            "miniprogram_state": self.config.wechat_miniprogram_state, "lang": "zh_CN",
+        });
+        let base = &self.config.wechat_api_base;
+        // A rejected token is fetched afresh once; anything else waits for the backoff.
+        for force in [false, true] {
+            let token = match self
+                .tokens
+                .get(&self.http, base, app_id, secret, force)
+                .await
+            {
+                Ok(token) => token,
+                Err(e) => return Delivery::Retry(e),
+            };
+            match wechat::send_subscribe(&self.http, base, &token, &body).await {
+                Ok(()) => return Delivery::Sent,
+                Err(wechat::SendFailure::Permanent(e)) => return Delivery::GiveUp(e),
+                Err(wechat::SendFailure::Retry(e)) if force || !e.contains("access token") => {
+                    return Delivery::Retry(e);
+                }
+                Err(wechat::SendFailure::Retry(_)) => {}
+            }
+        }
+        Delivery::Retry("access token rejected twice".into())
     }
 }
 
@@ -229,16 +335,26 @@ async fn claim(db: &DatabaseConnection) -> Result<Vec<outbox_message::Model>, Db
 async fn record(
     db: &DatabaseConnection,
     message: &outbox_message::Model,
-    outcome: Result<(), String>,
+    outcome: Delivery,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
     let update =
         outbox_message::Entity::update_many().filter(outbox_message::Column::Id.eq(message.id));
     let update = match outcome {
-        Ok(()) => update
+        Delivery::Sent => update
             .col_expr(outbox_message::Column::Status, Expr::value("sent"))
             .col_expr(outbox_message::Column::SentAt, Expr::value(now)),
-        Err(error) => {
+        Delivery::GiveUp(error) => {
+            tracing::warn!(id = %message.id, error = %error, "outbox: message cannot be delivered; given up");
+            update
+                .col_expr(outbox_message::Column::Status, Expr::value("failed"))
+                .col_expr(
+                    outbox_message::Column::Attempts,
+                    Expr::value(message.attempts + 1),
+                )
+                .col_expr(outbox_message::Column::LastError, Expr::value(error))
+        }
+        Delivery::Retry(error) => {
             let attempts = message.attempts + 1;
             tracing::warn!(id = %message.id, attempts, error = %error, "outbox: delivery failed");
             let status = if attempts >= MAX_ATTEMPTS {
