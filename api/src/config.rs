@@ -251,6 +251,11 @@ pub struct Secrets {
     pub blind_index_key: [u8; 32],
     /// Signing key of access tokens.
     pub token_key: [u8; 32],
+    /// `MINZHENG_SEALING_KEY_PREVIOUS`, optional: the key before the last rotation; values
+    /// sealed with it still open, new ones use the current key.
+    pub previous_sealing_key: Option<[u8; 32]>,
+    /// `MINZHENG_TOKEN_KEY_PREVIOUS`, optional: tokens signed with it stay valid until they expire.
+    pub previous_token_key: Option<[u8; 32]>,
     /// `MINZHENG_WECHAT_APP_SECRET`, optional: WeChat sign-in needs it.
     pub wechat_app_secret: Option<String>,
     /// `MINZHENG_SMTP_PASSWORD`, optional: for an SMTP server that wants a login.
@@ -307,10 +312,19 @@ impl Secrets {
             sealing_key: keys[0],
             blind_index_key: keys[1],
             token_key: keys[2],
+            previous_sealing_key: optional_key("MINZHENG_SEALING_KEY_PREVIOUS")?,
+            previous_token_key: optional_key("MINZHENG_TOKEN_KEY_PREVIOUS")?,
             wechat_app_secret: std::env::var("MINZHENG_WECHAT_APP_SECRET").ok(),
             smtp_password: std::env::var("MINZHENG_SMTP_PASSWORD").ok(),
         })
     }
+}
+
+fn optional_key(var: &str) -> Result<Option<[u8; 32]>, ConfigError> {
+    std::env::var(var)
+        .ok()
+        .map(|value| decode_key(var, &value))
+        .transpose()
 }
 
 fn decode_key(var: &str, value: &str) -> Result<[u8; 32], ConfigError> {

@@ -33,7 +33,7 @@ impl AppState {
             .expect("an HTTP client with default TLS settings");
         AppState {
             sealer: Sealer::new(&secrets),
-            tokens: TokenKeys::new(&secrets.token_key),
+            tokens: TokenKeys::new(&secrets.token_key, secrets.previous_token_key.as_ref()),
             outbox: Outbox::new(db.clone()),
             db,
             config,

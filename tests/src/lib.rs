@@ -229,6 +229,8 @@ pub fn test_secrets() -> Secrets {
         sealing_key: [1; 32],
         blind_index_key: [2; 32],
         token_key: TEST_TOKEN_KEY,
+        previous_sealing_key: None,
+        previous_token_key: None,
         wechat_app_secret: Some(peers::WECHAT_SECRET.into()),
         smtp_password: None,
     }

@@ -199,3 +199,19 @@ on_both_backends! {
         assert!(app.wechat.sent.lock().unwrap().is_empty());
     }
 }
+
+on_both_backends! {
+    async fn stored_answers_are_sealed(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let body = json!({"username": "sealed.one", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+        let (status, text, _) = create_with_key(&app, &admin.access, "seal-key", &body).await;
+        assert_eq!(status, 201);
+        let answer: Value = serde_json::from_str(&text).unwrap();
+        let password = answer["first_password"].as_str().unwrap();
+        let rows = entity::idempotency_record::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        let stored = rows[0].response_body.clone().unwrap();
+        assert!(!stored.contains(password), "the first password is stored in clear");
+    }
+}

@@ -12,6 +12,7 @@ use super::extract::{Admin, Citizen, PendingStaff};
 use super::tokens::AccountKind;
 use super::{citizen, session, staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::platform::audit::Actor;
 use crate::platform::extract::{Json, Query};
 use crate::platform::idempotency::{self, IdempotencyKey};
 use crate::platform::pagination::{Page, PageQuery};
@@ -109,7 +110,11 @@ async fn staff_refresh(
         (status = 401, description = "`auth.unauthenticated`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
 #[post("/auth/staff/logout")]
 async fn staff_logout(state: State, staff: PendingStaff) -> Result<HttpResponse, ApiError> {
-    session::revoke(&state.db, staff.0.session_id).await?;
+    let actor = Actor::Staff {
+        id: staff.0.id,
+        role: staff.0.role.as_str(),
+    };
+    session::revoke(&state.db, staff.0.session_id, actor).await?;
     Ok(no_content())
 }
 
@@ -265,7 +270,7 @@ async fn citizen_refresh(
         (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json")))]
 #[post("/auth/citizen/logout")]
 async fn citizen_logout(state: State, citizen: Citizen) -> Result<HttpResponse, ApiError> {
-    session::revoke(&state.db, citizen.session_id).await?;
+    session::revoke(&state.db, citizen.session_id, Actor::Citizen(citizen.id)).await?;
     Ok(no_content())
 }
 
@@ -331,6 +336,7 @@ async fn create_staff(
     let caller = admin.0.id.to_string();
     idempotency::once(
         &state.db,
+        &state.sealer,
         &key,
         &caller,
         "staff.create",

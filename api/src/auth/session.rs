@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::tokens::{ACCESS_TTL_SECS, AccountKind, Claims, new_refresh_token};
 use crate::error::{ApiError, Code};
+use crate::platform::audit::{self, Actor, Event};
 use crate::platform::crypto::sha256_hex;
 use crate::platform::db::begin_write;
 use crate::state::AppState;
@@ -119,6 +120,20 @@ pub async fn refresh(
         .await?;
     if claimed.rows_affected == 0 {
         revoke_in(&txn, session.id, now).await?;
+        let summary = format!(
+            "a used refresh token of a {} session came back: session revoked",
+            session.account_kind
+        );
+        audit::record(
+            &txn,
+            session_event(
+                Actor::System,
+                "auth.session.reuse_revoked",
+                session.id,
+                summary,
+            ),
+        )
+        .await?;
         txn.commit().await?;
         tracing::warn!(session = %session.id, "a used refresh token came back: session revoked");
         return Err(ApiError::new(Code::RefreshInvalid));
@@ -130,8 +145,27 @@ pub async fn refresh(
 }
 
 /// Ends one session (logout).
-pub async fn revoke(db: &DatabaseConnection, session: Uuid) -> Result<(), ApiError> {
-    revoke_in(db, session, Utc::now()).await.map_err(Into::into)
+pub async fn revoke(db: &DatabaseConnection, session: Uuid, actor: Actor) -> Result<(), ApiError> {
+    let txn = begin_write(db).await?;
+    revoke_in(&txn, session, Utc::now()).await?;
+    audit::record(
+        &txn,
+        session_event(actor, "auth.session.logout", session, "signed out".into()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn session_event(actor: Actor, action: &'static str, session: Uuid, summary: String) -> Event {
+    Event {
+        actor,
+        action,
+        target_kind: "auth_session",
+        target_id: session.to_string(),
+        summary,
+        request_id: None,
+    }
 }
 
 async fn revoke_in(

@@ -56,14 +56,27 @@ pub struct TokenKeys {
     kid: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
+    previous: Option<(String, DecodingKey)>,
+}
+
+fn kid_of(secret: &[u8; 32]) -> String {
+    hex::encode(&Sha256::digest(secret)[..4])
 }
 
 impl TokenKeys {
-    pub fn new(secret: &[u8; 32]) -> TokenKeys {
+    /// The current key signs; the previous one (after a rotation) still verifies, so
+    /// tokens issued just before the switch keep working until they expire.
+    pub fn new(secret: &[u8; 32], previous: Option<&[u8; 32]>) -> TokenKeys {
         TokenKeys {
-            kid: hex::encode(&Sha256::digest(secret)[..4]),
+            kid: kid_of(secret),
             encoding: EncodingKey::from_secret(secret).expect("an HMAC key of 32 bytes"),
             decoding: DecodingKey::from_secret(secret).expect("an HMAC key of 32 bytes"),
+            previous: previous.map(|p| {
+                (
+                    kid_of(p),
+                    DecodingKey::from_secret(p).expect("an HMAC key of 32 bytes"),
+                )
+            }),
         }
     }
 
@@ -94,16 +107,21 @@ impl TokenKeys {
     /// id, audience, issuer, expiry and not-before.
     pub fn verify(&self, kind: AccountKind, token: &str) -> Option<Claims> {
         let header = jsonwebtoken::decode_header(token).ok()?;
-        if header.alg != Algorithm::HS256 || header.kid.as_deref() != Some(self.kid.as_str()) {
+        if header.alg != Algorithm::HS256 {
             return None;
         }
+        let key = match (header.kid.as_deref(), &self.previous) {
+            (Some(kid), _) if kid == self.kid => &self.decoding,
+            (Some(kid), Some((previous_kid, previous))) if kid == previous_kid => previous,
+            _ => return None,
+        };
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[kind.audience()]);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = 5;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+        jsonwebtoken::decode::<Claims>(token, key, &validation)
             .ok()
             .map(|data| data.claims)
     }
@@ -123,7 +141,7 @@ mod tests {
 
     #[test]
     fn tokens_are_bound_to_their_audience_and_key() {
-        let keys = TokenKeys::new(&[7; 32]);
+        let keys = TokenKeys::new(&[7; 32], None);
         let (account, session) = (Uuid::now_v7(), Uuid::now_v7());
         let token = keys.issue(AccountKind::Citizen, account, session, Utc::now());
         assert_eq!(
@@ -135,7 +153,7 @@ mod tests {
             "wrong audience"
         );
         assert!(
-            TokenKeys::new(&[8; 32])
+            TokenKeys::new(&[8; 32], None)
                 .verify(AccountKind::Citizen, &token)
                 .is_none(),
             "other key"
@@ -143,8 +161,31 @@ mod tests {
     }
 
     #[test]
+    fn after_a_rotation_tokens_of_the_previous_key_still_verify() {
+        let before = TokenKeys::new(&[7; 32], None).issue(
+            AccountKind::Staff,
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Utc::now(),
+        );
+        let rotated = TokenKeys::new(&[8; 32], Some(&[7; 32]));
+        assert!(rotated.verify(AccountKind::Staff, &before).is_some());
+        let after = rotated.issue(
+            AccountKind::Staff,
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Utc::now(),
+        );
+        assert!(
+            TokenKeys::new(&[7; 32], None)
+                .verify(AccountKind::Staff, &after)
+                .is_none()
+        );
+    }
+
+    #[test]
     fn expired_and_future_tokens_are_refused() {
-        let keys = TokenKeys::new(&[7; 32]);
+        let keys = TokenKeys::new(&[7; 32], None);
         let old = keys.issue(
             AccountKind::Citizen,
             Uuid::now_v7(),

@@ -66,6 +66,7 @@ async fn bind_real_name(
     let caller = citizen.id.to_string();
     idempotency::once(
         &state.db,
+        &state.sealer,
         &key,
         &caller,
         "identity.real_name.bind",
@@ -148,6 +149,7 @@ async fn grant_proxy(
     let caller = citizen.id.to_string();
     idempotency::once(
         &state.db,
+        &state.sealer,
         &key,
         &caller,
         "identity.proxy.grant",

@@ -20,6 +20,8 @@ fn key_id(key: &[u8; 32]) -> String {
 pub struct Sealer {
     key_id: String,
     cipher: Aes256Gcm,
+    /// The key before the last rotation, to open older values.
+    previous: Option<(String, Aes256Gcm)>,
     index_key: [u8; 32],
 }
 
@@ -33,6 +35,9 @@ impl Sealer {
         Sealer {
             key_id: key_id(&secrets.sealing_key),
             cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(secrets.sealing_key)),
+            previous: secrets
+                .previous_sealing_key
+                .map(|k| (key_id(&k), Aes256Gcm::new(&Key::<Aes256Gcm>::from(k)))),
             index_key: secrets.blind_index_key,
         }
     }
@@ -55,9 +60,11 @@ impl Sealer {
         let (Some("v1"), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(OpenError("format"));
         };
-        if kid != self.key_id {
-            return Err(OpenError("unknown key id"));
-        }
+        let cipher = match &self.previous {
+            _ if kid == self.key_id => &self.cipher,
+            Some((previous_id, previous)) if kid == previous_id => previous,
+            _ => return Err(OpenError("unknown key id")),
+        };
         let bytes = STANDARD_NO_PAD
             .decode(body)
             .map_err(|_| OpenError("encoding"))?;
@@ -65,8 +72,7 @@ impl Sealer {
             return Err(OpenError("length"));
         }
         let nonce: [u8; 12] = bytes[..12].try_into().map_err(|_| OpenError("length"))?;
-        let plain = self
-            .cipher
+        let plain = cipher
             .decrypt(&Nonce::from(nonce), &bytes[12..])
             .map_err(|_| OpenError("authentication"))?;
         String::from_utf8(plain).map_err(|_| OpenError("utf-8"))
@@ -100,14 +106,30 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 mod tests {
     use super::*;
 
-    fn sealer(key: u8) -> Sealer {
-        Sealer::new(&Secrets {
+    fn secrets(key: u8, previous: Option<u8>) -> Secrets {
+        Secrets {
             sealing_key: [key; 32],
             blind_index_key: [9; 32],
             token_key: [8; 32],
+            previous_sealing_key: previous.map(|p| [p; 32]),
+            previous_token_key: None,
             wechat_app_secret: None,
             smtp_password: None,
-        })
+        }
+    }
+
+    fn sealer(key: u8) -> Sealer {
+        Sealer::new(&secrets(key, None))
+    }
+
+    #[test]
+    fn after_a_rotation_old_values_still_open_and_new_ones_use_the_new_key() {
+        let old = sealer(1).seal("before");
+        let rotated = Sealer::new(&secrets(2, Some(1)));
+        assert_eq!(rotated.open(&old).unwrap(), "before");
+        let new = rotated.seal("after");
+        assert!(sealer(1).open(&new).is_err());
+        assert_eq!(sealer(2).open(&new).unwrap(), "after");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! and body gets the first answer again; the same key with another body gets 422. Keys
 //! live 24 hours. The record is claimed before the work runs, so two identical requests
 //! racing each other cannot both do it: the second answers 409 until the first is done.
+//! Stored answers are sealed: some hold secrets (a new account's first password).
 use std::future::Future;
 
 use actix_web::dev::Payload;
@@ -15,7 +16,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use crate::error::{ApiError, Code, FieldError, Message};
-use crate::platform::crypto::sha256_hex;
+use crate::platform::crypto::{Sealer, sha256_hex};
 use crate::platform::db::is_unique_violation;
 
 /// How long a key is remembered.
@@ -57,6 +58,7 @@ impl FromRequest for IdempotencyKey {
 /// as received (its hash tells a retry from a different request).
 pub async fn once<T, F, Fut>(
     db: &DatabaseConnection,
+    sealer: &Sealer,
     key: &IdempotencyKey,
     caller: &str,
     route: &str,
@@ -74,7 +76,7 @@ where
     };
     let key_hash = sha256_hex(format!("{caller}\u{1f}{route}\u{1f}{key}").as_bytes());
     let request_hash = sha256_hex(serde_json::to_string(body).unwrap_or_default().as_bytes());
-    if let Some(replay) = claim(db, &key_hash, &request_hash).await? {
+    if let Some(replay) = claim(db, sealer, &key_hash, &request_hash).await? {
         return Ok(replay);
     }
     match work().await {
@@ -87,7 +89,7 @@ where
                 )
                 .col_expr(
                     idempotency_record::Column::ResponseBody,
-                    Expr::value(text.clone()),
+                    Expr::value(sealer.seal(&text)),
                 )
                 .filter(idempotency_record::Column::KeyHash.eq(&key_hash))
                 .exec(db)
@@ -116,6 +118,7 @@ fn answer(status: StatusCode, value: &impl Serialize) -> Result<HttpResponse, Ap
 /// Claims the key for this request, or returns what a request with it answered before.
 async fn claim(
     db: &DatabaseConnection,
+    sealer: &Sealer,
     key_hash: &str,
     request_hash: &str,
 ) -> Result<Option<HttpResponse>, ApiError> {
@@ -151,7 +154,8 @@ async fn claim(
             return Err(ApiError::new(Code::IdempotencyMismatch));
         }
         return match (existing.status, existing.response_body) {
-            (Some(status), Some(body)) => {
+            (Some(status), Some(sealed)) => {
+                let body = sealer.open(&sealed).map_err(ApiError::internal)?;
                 let status = StatusCode::from_u16(status as u16).map_err(ApiError::internal)?;
                 Ok(Some(
                     HttpResponse::build(status)
