@@ -268,6 +268,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Load national holidays and make-up working days (admins), e.g. a year at once. */
+        post: operations["scheduling.calendar.load"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/marriage/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The day's appointments of an office (clerks of that office, district staff). */
+        get: operations["desk.marriage.day_sheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/marriage/appointments/{id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a couple in (confirmed → checked_in). */
+        post: operations["desk.marriage.check_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/marriage/appointments/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an appointment done (checked_in → completed). */
+        post: operations["desk.marriage.complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/marriage/appointments/{id}/no-show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a no-show (confirmed → no_show). */
+        post: operations["desk.marriage.no_show"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/marriage/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find appointments by booking code, QR content or a party's ID number (own offices only). */
+        get: operations["desk.marriage.lookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/identity/id-number-checks": {
         parameters: {
             query?: never;
@@ -364,6 +466,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/marriage/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's appointments (booked, or as a party), newest first. */
+        get: operations["marriage.appointment.list"];
+        put?: never;
+        /**
+         * Book a marriage registration appointment (婚姻登记预约). Honours `Idempotency-Key`.
+         * @description The caller must be one of the parties, with a verified real name. With two parties
+         *     the other one confirms from their own account within 24 hours (configurable), or the
+         *     seat is released. One active appointment per person.
+         */
+        post: operations["marriage.appointment.book"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/appointments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller's appointments. */
+        get: operations["marriage.appointment.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/appointments/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an appointment (a party may), until the office's cancel time before the slot. */
+        post: operations["marriage.appointment.cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/appointments/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an appointment as its other party (verified real name required). */
+        post: operations["marriage.appointment.confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/appointments/{id}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The appointment's QR code (PNG) carrying `qr_content`, to show at the desk. */
+        get: operations["marriage.appointment.qr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -374,6 +567,92 @@ export interface paths {
         /** The OpenAPI 3.1 contract of this service (this document). */
         get: operations["ops.openapi"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the bookable places (婚姻登记处、告别厅、墓园 ...). */
+        get: operations["scheduling.resource.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resources/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One bookable place and its booking rules. */
+        get: operations["scheduling.resource.get"];
+        /** Create or change a bookable place (admins). */
+        put: operations["scheduling.resource.save"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resources/{id}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Seats per day and slot (放号查询). Public; answers may be up to a second old. */
+        get: operations["scheduling.availability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resources/{id}/exceptions/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Close a day or change its capacity (admins): holidays of the office, 5.20, 七夕, 清明. */
+        put: operations["scheduling.exception.set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resources/{id}/templates/{business_type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a place's weekly slot template for one business type (admins). */
+        put: operations["scheduling.template.replace"];
         post?: never;
         delete?: never;
         options?: never;
@@ -514,6 +793,64 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description An appointment.
+         * @example {
+         *       "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "code": "K7PM2QXR",
+         *       "qr_content": "MZ-K7PM2QXR",
+         *       "office_id": "marriage-centre",
+         *       "business_type": "marriage",
+         *       "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71",
+         *       "date": "2026-12-02",
+         *       "starts_at": "2026-12-02T09:00:00+08:00",
+         *       "status": "pending_confirmation",
+         *       "confirm_deadline": "2026-11-30T10:15:00+08:00",
+         *       "parties": [
+         *         {
+         *           "position": 1,
+         *           "name_masked": "张*",
+         *           "id_number_masked": "110112********0019",
+         *           "sex": "male",
+         *           "confirmed": true
+         *         },
+         *         {
+         *           "position": 2,
+         *           "name_masked": "李*",
+         *           "id_number_masked": "110112********0028",
+         *           "sex": "female",
+         *           "confirmed": false
+         *         }
+         *       ]
+         *     }
+         */
+        AppointmentDto: {
+            /** Format: uuid */
+            id: string;
+            /** @description 8 characters to show at the desk. */
+            code: string;
+            /** @description What the QR code (`/qr.png`) carries. */
+            qr_content: string;
+            office_id: string;
+            business_type: string;
+            /** Format: uuid */
+            slot_id: string;
+            /** Format: date */
+            date: string;
+            starts_at: string;
+            /**
+             * @description `pending_confirmation`, `confirmed`, `checked_in`, `completed`, `cancelled`,
+             *     `expired` (not confirmed in time), `no_show`.
+             */
+            status: string;
+            /** @description The second party must confirm before this. */
+            confirm_deadline: string;
+            parties: components["schemas"]["PartyDto"][];
+        };
+        /** @description A list of appointments. */
+        AppointmentListDto: {
+            items: components["schemas"]["AppointmentDto"][];
+        };
         /** @description One audit event. */
         AuditEventDto: {
             /** Format: int64 */
@@ -529,6 +866,100 @@ export interface components {
             summary: string;
             request_id?: string | null;
         };
+        /**
+         * @description Availability of a resource for a business type.
+         * @example {
+         *       "resource_id": "marriage-centre",
+         *       "business_type": "marriage",
+         *       "days": [
+         *         {
+         *           "date": "2026-12-02",
+         *           "state": "open",
+         *           "slots": [
+         *             {
+         *               "slot_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *               "starts_at": "2026-12-02T09:00:00+08:00",
+         *               "ends_at": "2026-12-02T10:00:00+08:00",
+         *               "capacity": 10,
+         *               "remaining": 3,
+         *               "bookable": true
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        AvailabilityDto: {
+            resource_id: string;
+            business_type: string;
+            days: components["schemas"]["DayDto"][];
+        };
+        /**
+         * @description A booking request.
+         * @example {
+         *       "office_id": "marriage-centre",
+         *       "business_type": "marriage",
+         *       "slot_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "parties": [
+         *         {
+         *           "name": "张伟",
+         *           "id_number": "110112199001010019"
+         *         },
+         *         {
+         *           "name": "李娜",
+         *           "id_number": "110112199203040028"
+         *         }
+         *       ]
+         *     }
+         */
+        BookRequest: {
+            office_id: string;
+            /** @description `marriage` (结婚), `divorce` (离婚), `reissue` (补领). */
+            business_type: string;
+            /**
+             * Format: uuid
+             * @description A slot from the office's availability for this business type.
+             */
+            slot_id: string;
+            /**
+             * @description Both parties for `marriage` (a man of 22 or more and a woman of 20 or more on the
+             *     day); one or both for `reissue`. The caller must be one of them.
+             */
+            parties: components["schemas"]["PartyRequest"][];
+        };
+        /** @description A national calendar day. */
+        CalendarDayDto: {
+            /** Format: date */
+            date: string;
+            /** @description `holiday` (法定节假日) or `workday` (调休上班). */
+            kind: string;
+            /** @example 国庆节 */
+            name: string;
+        };
+        /** @description How many days were loaded. */
+        CalendarLoadedDto: {
+            loaded: number;
+        };
+        /**
+         * @description A year's holidays and make-up working days, in one request.
+         * @example {
+         *       "days": [
+         *         {
+         *           "date": "2026-10-01",
+         *           "kind": "holiday",
+         *           "name": "国庆节"
+         *         },
+         *         {
+         *           "date": "2026-10-10",
+         *           "kind": "workday",
+         *           "name": "国庆节调休"
+         *         }
+         *       ]
+         *     }
+         */
+        CalendarRequest: {
+            days: components["schemas"]["CalendarDayDto"][];
+        };
         /** @description The signed-in citizen. */
         CitizenMeDto: {
             /** Format: uuid */
@@ -540,6 +971,14 @@ export interface components {
         CodeRequest: {
             /** @example 123456 */
             code: string;
+        };
+        /** @description One day. */
+        DayDto: {
+            /** Format: date */
+            date: string;
+            /** @description `open`, `closed` (no service that day), `not_open_yet`, `past`. */
+            state: string;
+            slots: components["schemas"]["SlotDto"][];
         };
         /**
          * @description Where to send a sign-in code.
@@ -567,6 +1006,24 @@ export interface components {
         EmailSignInRequest: {
             email: string;
             code: string;
+        };
+        /**
+         * @description A dated exception.
+         * @example {
+         *       "kind": "special",
+         *       "capacity_percent": 200,
+         *       "note": "5.20 加开"
+         *     }
+         */
+        ExceptionRequest: {
+            /** @description `closed` or `special`. */
+            kind: string;
+            /**
+             * Format: int32
+             * @description For `special`: capacity in percent of the template (e.g. 200, or 70 for a cut).
+             */
+            capacity_percent?: number | null;
+            note?: string;
         };
         /**
          * @description What the server reads from a valid ID number. The number itself comes back masked.
@@ -602,8 +1059,16 @@ export interface components {
             /** @description 18-character resident ID number (居民身份证号码); a lower-case x is accepted. */
             id_number: string;
         };
-        /** @description A clerk's in-person check: the name and number from the ID card in front of them. */
+        /**
+         * @description A clerk's in-person check: the citizen's account (shown by their app) and the name
+         *     and number from the ID card in front of the clerk.
+         */
         InPersonCheckRequest: {
+            /**
+             * Format: uuid
+             * @description The account id the citizen's app shows (`GET /api/v1/auth/citizen/me`).
+             */
+            citizen_id: string;
             name: string;
             id_number: string;
         };
@@ -655,6 +1120,21 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+        };
+        /** @description A party as answers show it. */
+        PartyDto: {
+            /** Format: int32 */
+            position: number;
+            name_masked: string;
+            id_number_masked: string;
+            sex: string;
+            /** @description Whether this party confirmed from their own account. */
+            confirmed: boolean;
+        };
+        /** @description One party as the booker names them. */
+        PartyRequest: {
+            name: string;
+            id_number: string;
         };
         /**
          * @description A password change.
@@ -802,10 +1282,100 @@ export interface components {
             refresh_token: string;
         };
         /**
+         * @description A bookable place and its booking rules.
+         * @example {
+         *       "id": "marriage-centre",
+         *       "kind": "marriage_office",
+         *       "name": "通州区婚姻登记中心",
+         *       "address": "通州区新华西街",
+         *       "window_days": 15,
+         *       "window_opens_at": "00:00",
+         *       "cutoff_previous_day_at": "15:00",
+         *       "cutoff_minutes": 0,
+         *       "cancel_minutes": 60,
+         *       "working_days_only": true
+         *     }
+         */
+        ResourceDto: {
+            id: string;
+            /** @description `marriage_office`, `farewell_hall`, `cremation`, `cemetery`, ... */
+            kind: string;
+            name: string;
+            address?: string | null;
+            /**
+             * Format: int32
+             * @description Dates up to this many days ahead can be booked.
+             */
+            window_days: number;
+            /** @description The newest date opens at this time of day (Beijing time, `HH:MM`). */
+            window_opens_at: string;
+            /** @description Booking for a date closes the day before at this time, if set. */
+            cutoff_previous_day_at?: string | null;
+            /**
+             * Format: int32
+             * @description And in any case this many minutes before the slot.
+             */
+            cutoff_minutes: number;
+            /**
+             * Format: int32
+             * @description Cancelling is possible until this many minutes before the slot.
+             */
+            cancel_minutes: number;
+            /** @description Only working days (national calendar) open. */
+            working_days_only: boolean;
+        };
+        /** @description All resources (few: no paging). */
+        ResourceListDto: {
+            items: components["schemas"]["ResourceDto"][];
+        };
+        /**
+         * @description A resource's settings, as an admin saves them.
+         * @example {
+         *       "kind": "marriage_office",
+         *       "name": "通州区婚姻登记中心",
+         *       "address": "通州区新华西街",
+         *       "window_days": 15,
+         *       "window_opens_at": "00:00",
+         *       "cutoff_previous_day_at": "15:00",
+         *       "cutoff_minutes": 0,
+         *       "cancel_minutes": 60,
+         *       "working_days_only": true
+         *     }
+         */
+        ResourceRequest: {
+            kind: string;
+            name: string;
+            address?: string | null;
+            /** Format: int32 */
+            window_days: number;
+            window_opens_at: string;
+            cutoff_previous_day_at?: string | null;
+            /** Format: int32 */
+            cutoff_minutes: number;
+            /** Format: int32 */
+            cancel_minutes: number;
+            working_days_only: boolean;
+        };
+        /**
          * @description Sex as the ID number encodes it.
          * @enum {string}
          */
         SexDto: "male" | "female";
+        /** @description Seats of one slot. */
+        SlotDto: {
+            /** Format: uuid */
+            slot_id: string;
+            /** @example 2026-12-02T09:00:00+08:00 */
+            starts_at: string;
+            /** @example 2026-12-02T10:00:00+08:00 */
+            ends_at: string;
+            /** Format: int32 */
+            capacity: number;
+            /** Format: int32 */
+            remaining: number;
+            /** @description Whether it still takes bookings now (its cut-off has not passed). */
+            bookable: boolean;
+        };
         /** @description A staff account as admins see it. */
         StaffAccountDto: {
             /** Format: uuid */
@@ -895,6 +1465,42 @@ export interface components {
             name: string;
             /** @description `subdistrict` (街道), `township` (镇) or `ethnic_township` (民族乡). */
             kind: string;
+        };
+        /**
+         * @description A whole weekly template for one business type.
+         * @example {
+         *       "slots": [
+         *         {
+         *           "weekday": 1,
+         *           "start_time": "09:00",
+         *           "end_time": "10:00",
+         *           "capacity": 10
+         *         },
+         *         {
+         *           "weekday": 1,
+         *           "start_time": "10:00",
+         *           "end_time": "11:00",
+         *           "capacity": 10
+         *         }
+         *       ]
+         *     }
+         */
+        TemplateRequest: {
+            slots: components["schemas"]["TemplateSlotDto"][];
+        };
+        /** @description One slot of a weekly template. */
+        TemplateSlotDto: {
+            /**
+             * Format: int32
+             * @description 1 = Monday .. 7 = Sunday.
+             */
+            weekday: number;
+            /** @example 09:00 */
+            start_time: string;
+            /** @example 10:00 */
+            end_time: string;
+            /** Format: int32 */
+            capacity: number;
         };
         /**
          * @description Tokens after a sign-in or a refresh.
@@ -1544,6 +2150,202 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "scheduling.calendar.load": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarLoadedDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "desk.marriage.day_sheet": {
+        parameters: {
+            query: {
+                office_id: string;
+                /** @description Default: today (Beijing time). */
+                date?: string;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentListDto"];
+                };
+            };
+            /** @description `auth.forbidden` (another office) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "desk.marriage.check_in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            /** @description `marriage.appointment_not_found` (also another office's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `marriage.wrong_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "desk.marriage.complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            /** @description `marriage.wrong_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "desk.marriage.no_show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            /** @description `marriage.wrong_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "desk.marriage.lookup": {
+        parameters: {
+            query: {
+                /** @description A booking code, a QR scanner's input (`MZ-...`), or a party's ID number. */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentListDto"];
+                };
+            };
+            /** @description `request.invalid_query` (neither a code nor an ID number) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "identity.id_number.check": {
         parameters: {
             query?: never;
@@ -1811,6 +2613,246 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "marriage.appointment.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.appointment.book": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the same key and body get the first answer */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `identity.real_name_required`, `identity.real_name_unverified`, `marriage.not_a_party` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.resource_not_found`, `scheduling.slot_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.slot_full`, `scheduling.not_open_yet`, `scheduling.booking_closed`, `marriage.party_has_active_booking`, `marriage.divorce_application_required` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:scheduling.slot_full",
+                     *       "title": "该时段已约满，请选择其他时段",
+                     *       "status": 409,
+                     *       "detail": "该时段已约满，请选择其他时段",
+                     *       "code": "scheduling.slot_full",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `marriage.under_legal_age`, `marriage.invalid_parties`, `identity.id_number_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.appointment.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            /** @description `marriage.appointment_not_found` (also for someone else's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.appointment.cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            /** @description `marriage.appointment_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `marriage.cancel_closed`, `marriage.wrong_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.appointment.confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            /** @description `marriage.appointment_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `marriage.confirm_expired`, `marriage.wrong_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.appointment.qr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": number[];
+                };
+            };
+            /** @description `marriage.appointment_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "ops.openapi": {
         parameters: {
             query?: never;
@@ -1829,6 +2871,226 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    "scheduling.resource.list": {
+        parameters: {
+            query?: {
+                /** @description e.g. `marriage_office`. */
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "scheduling.resource.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceDto"];
+                };
+            };
+            /** @description `scheduling.resource_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "scheduling.resource.save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Lower-case id, e.g. `marriage-centre` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResourceRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "scheduling.availability": {
+        parameters: {
+            query: {
+                /** @description e.g. `marriage`, `divorce`, `reissue`. */
+                business_type: string;
+                /** @description First date (default: today, Beijing time). */
+                from?: string;
+                /** @description Last date (default and maximum: 31 days after `from`). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityDto"];
+                };
+            };
+            /** @description `request.invalid_query` (range over 31 days, `to` before `from`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.resource_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "scheduling.exception.set": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExceptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Set */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `scheduling.day_has_bookings` (closing a day with bookings) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "scheduling.template.replace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description e.g. `marriage` */
+                business_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description Replaced; dates not yet shown follow it */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `scheduling.resource_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
             default: components["responses"]["Error"];
         };
     };

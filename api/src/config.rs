@@ -70,6 +70,10 @@ pub struct Config {
     /// Subscribe-message template ids by purpose, e.g. `proxy_granted = "Xyz..."`
     /// (file only: `[wechat_templates]`). A purpose without a template sends no WeChat message.
     pub wechat_templates: std::collections::BTreeMap<String, String>,
+    /// How often background sweeps run (releasing unconfirmed appointments), in seconds.
+    pub sweep_interval_secs: u64,
+    /// Hours the second party has to confirm a marriage appointment before its seat is released.
+    pub marriage_confirm_hours: i64,
     /// `miniprogram_state` of subscribe messages: `formal`, `trial` or `developer`.
     pub wechat_miniprogram_state: String,
 }
@@ -96,6 +100,8 @@ impl Default for Config {
             wechat_app_id: None,
             wechat_templates: Default::default(),
             wechat_miniprogram_state: "formal".into(),
+            marriage_confirm_hours: 24,
+            sweep_interval_secs: 30,
         }
     }
 }
@@ -173,6 +179,8 @@ impl Config {
             "wechat_api_base",
             "wechat_app_id",
             "wechat_miniprogram_state",
+            "marriage_confirm_hours",
+            "sweep_interval_secs",
         ]
     }
 

@@ -17,7 +17,7 @@ use crate::platform::outbox::{Mailer, Worker};
 use crate::platform::{db, http};
 use crate::seed::{self, Seeded};
 use crate::state::AppState;
-use crate::{admin, auth, health, identity, openapi};
+use crate::{admin, auth, health, identity, marriage, openapi, scheduling};
 
 /// Registers every room's routes; the OpenAPI contract is collected from the same calls.
 pub fn mount(cfg: &mut ServiceConfig) {
@@ -28,6 +28,9 @@ pub fn mount(cfg: &mut ServiceConfig) {
         .configure(admin::routes)
         .configure(auth::routes)
         .configure(auth::admin_routes)
+        .configure(scheduling::routes)
+        .configure(marriage::routes)
+        .configure(marriage::desk_routes)
         .service(scope("/identity").configure(identity::routes));
     cfg.configure(health::routes).service(v1);
 }
@@ -87,6 +90,7 @@ impl Application {
         let state = AppState::new(db.clone(), std::sync::Arc::new(config.clone()), secrets);
         let worker = Worker::new(&state, mailer);
         tokio::spawn(worker.run());
+        tokio::spawn(marriage::service::sweeper(state.clone()));
         let server = serve(listener, &config, state)?;
         tracing::debug!(
             port,

@@ -19,6 +19,8 @@ pub struct AppState {
     /// For calls to WeChat and other peers; timeouts well under WeChat's own 60 s.
     pub http: reqwest::Client,
     pub outbox: Outbox,
+    /// Recent availability answers (a second at most).
+    pub availability: Arc<crate::scheduling::service::AvailabilityCache>,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
             sealer: Sealer::new(&secrets),
             tokens: TokenKeys::new(&secrets.token_key, secrets.previous_token_key.as_ref()),
             outbox: Outbox::new(db.clone()),
+            availability: Arc::default(),
             db,
             config,
             secrets: Arc::new(secrets),

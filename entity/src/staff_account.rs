@@ -26,6 +26,8 @@ pub struct Model {
     /// The TOTP secret, sealed.
     pub totp_secret_sealed: Option<String>,
     pub totp_enabled: bool,
+    /// The last TOTP time step accepted (a code works once).
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

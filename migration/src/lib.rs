@@ -4,6 +4,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_foundation;
 mod m20261129_000002_identity_access;
+mod m20261129_000003_scheduling_marriage;
+mod m20261129_000004_totp_step;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -14,6 +16,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_identity_access::Migration),
+            Box::new(m20261129_000003_scheduling_marriage::Migration),
+            Box::new(m20261129_000004_totp_step::Migration),
         ]
     }
 }

@@ -40,6 +40,18 @@ pub fn id_number(first17: &str) -> String {
     format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
 }
 
+/// The code of the next 30-second step (accepted within the one-step skew).
+pub fn totp_code_next(secret: &str) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).expect("base32 secret");
+    let totp = totp_rs::Builder::new()
+        .with_secret(secret)
+        .with_account_name("test")
+        .build()
+        .expect("totp");
+    totp.generate(chrono::Utc::now().timestamp() as u64 + 30)
+        .to_string()
+}
+
 /// The current TOTP code for a base32 secret.
 pub fn totp_code(secret: &str) -> String {
     let secret = totp_rs::Secret::try_from_base32(secret).expect("base32 secret");
@@ -82,6 +94,7 @@ impl TestApp {
             locked_until: Set(None),
             totp_secret_sealed: Set(None),
             totp_enabled: Set(false),
+            totp_last_step: Set(None),
         })
         .exec(&self.db)
         .await
@@ -184,6 +197,46 @@ impl TestApp {
         assert_eq!(status, 200, "{body}");
         citizen
     }
+}
+
+impl TestApp {
+    /// A citizen whose real name is bound and verified (as after a desk check).
+    pub async fn verified_citizen(
+        &self,
+        login_name: &str,
+        name: &str,
+        id_number: &str,
+    ) -> CitizenLogin {
+        use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+        let citizen = self
+            .citizen_with_real_name(login_name, name, id_number)
+            .await;
+        entity::real_name::Entity::update_many()
+            .col_expr(entity::real_name::Column::Status, Expr::value("verified"))
+            .col_expr(
+                entity::real_name::Column::VerifiedBy,
+                Expr::value("in_person"),
+            )
+            .filter(
+                entity::real_name::Column::CitizenId
+                    .eq(uuid::Uuid::parse_str(&citizen.id).unwrap()),
+            )
+            .exec(&self.db)
+            .await
+            .expect("verify");
+        citizen
+    }
+}
+
+/// The first weekday at least `days_ahead` days after today in Beijing (no holidays loaded).
+pub fn next_weekday(days_ahead: i64) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let mut date =
+        (Utc::now() + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(days_ahead);
+    while date.weekday().number_from_monday() > 5 {
+        date += chrono::Duration::days(1);
+    }
+    date
 }
 
 /// The 6-digit code in an email as the SMTP sink kept it (body in base64 or quoted-printable).

@@ -80,22 +80,43 @@ on_both_backends! {
         let id = id_number(ZHANG);
         let citizen = app.citizen_with_real_name("zhang", "张三", &id).await;
         let clerk = app.staff("desk.1", "clerk", "office", Some("centre")).await;
-        let (status, _) = app.post_as(&clerk.access, "/api/v1/identity/real-names/in-person-checks", &json!({"name": "李四", "id_number": id})).await;
+        let check = |name: &str| json!({"citizen_id": citizen.id, "name": name, "id_number": id});
+        let (status, _) = app.post_as(&clerk.access, "/api/v1/identity/real-names/in-person-checks", &check("李四")).await;
         assert_eq!(status, 404, "a name that does not match");
-        let (status, body) = app.post_as(&clerk.access, "/api/v1/identity/real-names/in-person-checks", &json!({"name": "张三", "id_number": id})).await;
+        let reviewer = app.staff("rev.1", "reviewer", "street", Some("zhongcang")).await;
+        let (status, _) = app.post_as(&reviewer.access, "/api/v1/identity/real-names/in-person-checks", &check("张三")).await;
+        assert_eq!(status, 403, "only clerks (and admins) check cards");
+        let (status, body) = app.post_as(&clerk.access, "/api/v1/identity/real-names/in-person-checks", &check("张三")).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["status"], "verified");
         assert_eq!(body["verified_by"], "in_person");
         let (status, body) = app.post_as(&citizen.access, "/api/v1/identity/real-name", &json!({"name": "张三", "id_number": id})).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("identity.real_name_verified")));
-        let (status, _) = app.post_as(&citizen.access, "/api/v1/identity/real-names/in-person-checks", &json!({"name": "张三", "id_number": id})).await;
+        let (status, _) = app.post_as(&citizen.access, "/api/v1/identity/real-names/in-person-checks", &check("张三")).await;
         assert_eq!(status, 401, "citizens cannot verify themselves");
+    }
+
+    async fn the_card_holder_at_the_desk_wins_over_a_squatter(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let id = id_number(ZHANG);
+        let squatter = app.citizen_with_real_name("squatter", "张三", &id).await;
+        let owner = app.citizen("owner").await;
+        let (status, _) = app.post_as(&owner.access, "/api/v1/identity/real-name", &json!({"name": "张三", "id_number": id})).await;
+        assert_eq!(status, 409, "the number is taken by the squatter's unverified binding");
+        let clerk = app.staff("desk.2", "clerk", "office", Some("centre")).await;
+        let (status, body) = app.post_as(&clerk.access, "/api/v1/identity/real-names/in-person-checks",
+            &json!({"citizen_id": owner.id, "name": "张三", "id_number": id})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("verified")), "{body}");
+        let (status, _) = app.get_as(&squatter.access, "/api/v1/identity/real-name").await;
+        assert_eq!(status, 404, "the squatter's binding is gone");
+        let (_, mine) = app.get_as(&owner.access, "/api/v1/identity/real-name").await;
+        assert_eq!(mine["status"], "verified");
     }
 
     async fn a_proxy_consent_is_recorded_revocable_and_audited(backend: Backend) {
         let app = spawn_app(backend).await;
         let parent = app.citizen_with_real_name("parent", "张三", &id_number(ZHANG)).await;
-        let child = app.citizen_with_real_name("child", "李四", &id_number(LI)).await;
+        let child = app.verified_citizen("child", "李四", &id_number(LI)).await;
         let grant = json!({"proxy_name": "李四", "proxy_id_number": id_number(LI), "relation": "child", "services": ["dibao", "survival_certification"]});
         let (status, consent) = app.post_as(&parent.access, "/api/v1/identity/proxies", &grant).await;
         assert_eq!(status, 201, "{consent}");

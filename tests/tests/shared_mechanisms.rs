@@ -155,7 +155,7 @@ on_both_backends! {
         let app = spawn_app(backend).await;
         let principal_one = app.citizen_with_real_name("p1", "张三", &minzheng_tests::id_number("11011219800101051")).await;
         let principal_two = app.citizen_with_real_name("p2", "王五", &minzheng_tests::id_number("11011219700303073")).await;
-        app.citizen_with_real_name("helper", "李四", &minzheng_tests::id_number("11011219900202062")).await;
+        app.verified_citizen("helper", "李四", &minzheng_tests::id_number("11011219900202062")).await;
         let grant = json!({"proxy_name": "李四", "proxy_id_number": minzheng_tests::id_number("11011219900202062"), "relation": "child", "services": ["dibao", "survival_certification"]});
         assert_eq!(app.post_as(&principal_one.access, "/api/v1/identity/proxies", &grant).await.0, 201);
         assert_eq!(app.post_as(&principal_two.access, "/api/v1/identity/proxies", &grant).await.0, 201);

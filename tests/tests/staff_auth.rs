@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use minzheng_tests::{STAFF_PASSWORD, on_both_backends, spawn_app, totp_code};
+use minzheng_tests::{STAFF_PASSWORD, on_both_backends, spawn_app, totp_code, totp_code_next};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -111,11 +111,17 @@ on_both_backends! {
 
         let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, None).await;
         assert_eq!((status, body["code"].as_str()), (401, Some("auth.totp_required")));
-        let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, Some("123456".into())).await;
-        let wrong = if totp_code(&secret) == "123456" { 200 } else { 401 };
-        assert_eq!(status, wrong, "{body}");
-        let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, Some(totp_code(&secret))).await;
-        assert_eq!((status, &body["pending_step"]), (200, &serde_json::Value::Null));
+        let used = totp_code(&secret);
+        let wrong = if used == "123456" { "654321" } else { "123456" };
+        let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, Some(wrong.into())).await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("auth.totp_invalid")));
+        let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, Some(used)).await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("auth.totp_invalid")), "a code works once (RFC 6238 5.2)");
+        // The next time step's code is within the allowed skew and not used yet.
+        let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, Some(totp_code_next(&secret))).await;
+        assert_eq!((status, &body["pending_step"]), (200, &serde_json::Value::Null), "{body}");
+        let (status, body) = app.post_as(&token, "/api/v1/auth/staff/totp", &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("auth.totp_already_enabled")), "a token alone cannot replace the factor");
     }
 
     async fn clerks_may_turn_on_totp_but_need_not(backend: Backend) {

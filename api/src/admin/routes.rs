@@ -37,7 +37,12 @@ async fn list_audit_events(
     staff: Staff,
     Query(query): Query<AuditQuery>,
 ) -> Result<web::Json<Page<AuditEventDto>>, ApiError> {
-    if staff.scope.kind != ScopeKind::District {
+    // District admins and approvers: the trail shows every room's changes.
+    let role_ok = matches!(
+        staff.role,
+        crate::auth::domain::Role::Admin | crate::auth::domain::Role::Approver
+    );
+    if staff.scope.kind != ScopeKind::District || !role_ok {
         return Err(ApiError::new(Code::Forbidden));
     }
     let page = PageQuery {

@@ -13,7 +13,7 @@ use super::session::{self, TokenPair};
 use super::tokens::AccountKind;
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
-use crate::platform::db::begin_write;
+use crate::platform::db::{begin_write, is_unique_violation};
 use crate::platform::outbox::{self, Email};
 use crate::platform::rate_limit::{self, Limit, too_many};
 use crate::platform::wechat;
@@ -37,6 +37,12 @@ const SENDS_PER_ADDRESS_MINUTE: Limit = Limit {
 const SENDS_PER_ADDRESS_HOUR: Limit = Limit {
     hits: 10,
     window_secs: 3600,
+};
+/// WeChat sign-ins per client address per minute: generous, because mobile carriers put
+/// many phones behind one address, yet enough to stop one client burning the app's quota.
+const WECHAT_PER_CLIENT: Limit = Limit {
+    hits: 300,
+    window_secs: 60,
 };
 /// Code checks per client address per 5 minutes (stops one client guessing across addresses).
 const CHECKS_PER_CLIENT: Limit = Limit {
@@ -174,30 +180,45 @@ pub async fn sign_in_with_email(
             (until - now).num_seconds().max(1),
         ));
     }
-    if row.expires_at <= now || row.code_hash != code_hash(state, email, code.trim()) {
-        let wrong = row.wrong_attempts + 1;
-        let lock = (wrong >= CODE_MAX_WRONG).then(|| now + CODE_LOCK);
+    let hash = code_hash(state, email, code.trim());
+    // Single use: only the request whose delete removes the row signs in, however many
+    // arrive with the right code at once.
+    let used = email_code::Entity::delete_many()
+        .filter(email_code::Column::Email.eq(email))
+        .filter(email_code::Column::CodeHash.eq(&hash))
+        .filter(email_code::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        // Counted atomically, so parallel guesses cannot outrun the lock.
         email_code::Entity::update_many()
             .col_expr(
                 email_code::Column::WrongAttempts,
-                Expr::value(if lock.is_some() { 0 } else { wrong }),
-            )
-            .col_expr(email_code::Column::LockedUntil, Expr::value(lock))
-            // A locked address also loses its code: after the lock a new one must be sent.
-            .col_expr(
-                email_code::Column::ExpiresAt,
-                Expr::value(if lock.is_some() { now } else { row.expires_at }),
+                sea_orm::sea_query::ExprTrait::add(Expr::col(email_code::Column::WrongAttempts), 1),
             )
             .filter(email_code::Column::Email.eq(email))
             .exec(&txn)
             .await?;
+        let wrong = email_code::Entity::find_by_id(email.to_owned())
+            .one(&txn)
+            .await?
+            .map_or(0, |r| r.wrong_attempts);
+        if wrong >= CODE_MAX_WRONG {
+            // A locked address also loses its code: after the lock a new one must be sent.
+            email_code::Entity::update_many()
+                .col_expr(email_code::Column::WrongAttempts, Expr::value(0))
+                .col_expr(
+                    email_code::Column::LockedUntil,
+                    Expr::value(now + CODE_LOCK),
+                )
+                .col_expr(email_code::Column::ExpiresAt, Expr::value(now))
+                .filter(email_code::Column::Email.eq(email))
+                .exec(&txn)
+                .await?;
+        }
         txn.commit().await?;
         return Err(ApiError::new(Code::CodeInvalid));
     }
-    // Single use: the row goes with this sign-in.
-    email_code::Entity::delete_by_id(email.to_owned())
-        .exec(&txn)
-        .await?;
     let account = find_or_create(&txn, citizen_account::Column::Email, email, None).await?;
     let tokens = session::start(&txn, state, AccountKind::Citizen, account, None).await?;
     audit::record(
@@ -214,7 +235,19 @@ pub async fn sign_in_with_email(
 }
 
 /// Signs in with the `code` from `wx.login`.
-pub async fn sign_in_with_wechat(state: &AppState, code: &str) -> Result<TokenPair, ApiError> {
+pub async fn sign_in_with_wechat(
+    state: &AppState,
+    code: &str,
+    client: &str,
+) -> Result<TokenPair, ApiError> {
+    // Each call spends the app's jscode2session quota: one client cannot spend it all.
+    rate_limit::hit(
+        &state.db,
+        &format!("wechat-sign-in:client:{client}"),
+        WECHAT_PER_CLIENT,
+        Code::RateLimited,
+    )
+    .await?;
     let session = wechat_session(state, code).await?;
     let txn = begin_write(&state.db).await?;
     let account = find_or_create(
@@ -264,7 +297,14 @@ pub async fn link_wechat(state: &AppState, citizen: &Citizen, code: &str) -> Res
         )
         .filter(citizen_account::Column::Id.eq(citizen.id))
         .exec(&txn)
-        .await?;
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                ApiError::new(Code::WechatAlreadyLinked)
+            } else {
+                e.into()
+            }
+        })?;
     audit::record(
         &txn,
         event(
@@ -323,8 +363,18 @@ async fn find_or_create(
         citizen_account::Column::Email => row.email = Set(Some(value.to_owned())),
         _ => row.wechat_openid = Set(Some(value.to_owned())),
     }
-    citizen_account::Entity::insert(row).exec(conn).await?;
-    Ok(id)
+    // Two first sign-ins at once (mini-programs often log in twice on launch) meet at the
+    // unique index: the insert that loses does nothing, and both read the one row.
+    citizen_account::Entity::insert(row)
+        .on_conflict_do_nothing_on([column])
+        .exec(conn)
+        .await?;
+    citizen_account::Entity::find()
+        .filter(column.eq(value))
+        .one(conn)
+        .await?
+        .map(|a| a.id)
+        .ok_or_else(|| ApiError::internal("citizen account vanished after insert"))
 }
 
 fn six_digits() -> String {
@@ -364,4 +414,12 @@ pub async fn openid_of(
         .one(conn)
         .await?
         .and_then(|a| a.wechat_openid))
+}
+
+/// Whether a citizen account exists (for rooms that take an account id from a client).
+pub async fn exists(conn: &impl ConnectionTrait, citizen: Uuid) -> Result<bool, ApiError> {
+    Ok(citizen_account::Entity::find_by_id(citizen)
+        .one(conn)
+        .await?
+        .is_some())
 }

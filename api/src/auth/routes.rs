@@ -48,10 +48,16 @@ pub fn admin_routes(cfg: &mut ServiceConfig) {
 
 /// The client's address for per-client limits: the TCP peer (a proxy in front must be
 /// configured to pass the real one before this changes).
+/// IPv6 clients are counted by their /64 network, which one subscriber usually holds whole.
 fn client(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    match req.peer_addr().map(|a| a.ip()) {
+        Some(std::net::IpAddr::V6(ip)) if ip.to_ipv4_mapped().is_none() => {
+            let s = ip.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(ip) => ip.to_canonical().to_string(),
+        None => "unknown".into(),
+    }
 }
 
 fn no_content() -> HttpResponse {
@@ -231,9 +237,10 @@ async fn email_sign_in(
 #[post("/auth/citizen/wechat/sessions")]
 async fn wechat_sign_in(
     state: State,
+    req: HttpRequest,
     Json(body): Json<CodeRequest>,
 ) -> Result<web::Json<TokensDto>, ApiError> {
-    let pair = citizen::sign_in_with_wechat(&state, &body.code).await?;
+    let pair = citizen::sign_in_with_wechat(&state, &body.code, &client(&req)).await?;
     Ok(web::Json(TokensDto::new(pair, None)))
 }
 
@@ -326,6 +333,16 @@ async fn create_staff(
             "3 to 64 characters",
         ));
     }
+    if body.display_name.trim().is_empty() || body.display_name.chars().count() > 64 {
+        return Err(field(
+            "display_name",
+            "姓名 1 到 64 个字",
+            "1 to 64 characters",
+        ));
+    }
+    if body.scope_id.as_ref().is_some_and(|id| id.len() > 64) {
+        return Err(field("scope_id", "最多 64 个字符", "at most 64 characters"));
+    }
     let scope = staff::check_scope(&state, kind, body.scope_id.clone()).await?;
     let new = staff::NewStaff {
         username: body.username.clone(),
@@ -368,11 +385,11 @@ fn field(name: &str, zh: &'static str, en: &'static str) -> ApiError {
 #[get("/staff-accounts")]
 async fn list_staff(
     state: State,
-    _admin: Admin,
+    admin: Admin,
     Query(page): Query<PageQuery>,
 ) -> Result<web::Json<Page<StaffAccountDto>>, ApiError> {
     let limit = page.limit()?;
-    let rows = staff::list(&state, page.cursor_key()?, limit).await?;
+    let rows = staff::list(&state, &admin, page.cursor_key()?, limit).await?;
     Ok(web::Json(Page::from_rows(
         rows,
         limit,

@@ -52,6 +52,7 @@ pub async fn seed_admin(
         locked_until: Set(None),
         totp_secret_sealed: Set(None),
         totp_enabled: Set(false),
+        totp_last_step: Set(None),
     };
     staff_account::Entity::insert(admin).exec(db).await?;
     Ok(password)

@@ -77,6 +77,18 @@ pub async fn sign_in(
         .await?;
     let matches = password::verify(secret, account.as_ref().map(|a| a.password_hash.clone())).await;
     let Some(account) = account else {
+        // A write like a wrong password's, so that unknown names cost the same time.
+        let unknown = Limit {
+            hits: i32::MAX,
+            window_secs: 60,
+        };
+        rate_limit::hit(
+            &state.db,
+            "staff-sign-in:unknown-user",
+            unknown,
+            Code::RateLimited,
+        )
+        .await?;
         return Err(ApiError::new(Code::InvalidCredentials));
     };
     let now = Utc::now();
@@ -89,7 +101,7 @@ pub async fn sign_in(
     }
     if account.totp_enabled {
         let code = totp.ok_or_else(|| ApiError::new(Code::TotpRequired))?;
-        if !totp_matches(state, &account, &code)? {
+        if !totp_matches(state, &account, &code).await? {
             record_failure(state, &account).await?;
             return Err(ApiError::new(Code::TotpInvalid));
         }
@@ -136,30 +148,42 @@ fn pending_step(account: &staff_account::Model, role: Role) -> Option<&'static s
 
 async fn record_failure(state: &AppState, account: &staff_account::Model) -> Result<(), ApiError> {
     let txn = begin_write(&state.db).await?;
-    let fresh = staff_account::Entity::find_by_id(account.id)
+    // Counted in the database, so parallel wrong passwords cannot lose a count.
+    staff_account::Entity::update_many()
+        .col_expr(
+            staff_account::Column::FailedAttempts,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(staff_account::Column::FailedAttempts), 1),
+        )
+        .filter(staff_account::Column::Id.eq(account.id))
+        .exec(&txn)
+        .await?;
+    let failures = staff_account::Entity::find_by_id(account.id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::new(Code::InvalidCredentials))?;
-    let failures = fresh.failed_attempts + 1;
-    let mut row = fresh.into_active_model();
+        .map_or(0, |a| a.failed_attempts);
     if failures >= LOCK_AFTER {
-        row.failed_attempts = Set(0);
-        row.locked_until = Set(Some(Utc::now() + LOCK_FOR));
+        staff_account::Entity::update_many()
+            .col_expr(staff_account::Column::FailedAttempts, Expr::value(0))
+            .col_expr(
+                staff_account::Column::LockedUntil,
+                Expr::value(Utc::now() + LOCK_FOR),
+            )
+            .filter(staff_account::Column::Id.eq(account.id))
+            .exec(&txn)
+            .await?;
+        let summary = format!("locked for 15 minutes after {LOCK_AFTER} failed sign-ins");
         audit::record(
             &txn,
             event(
                 Actor::System,
                 "auth.staff.locked",
                 account.id,
-                format!("locked for 15 minutes after {LOCK_AFTER} failed sign-ins"),
+                summary,
                 None,
             ),
         )
         .await?;
-    } else {
-        row.failed_attempts = Set(failures);
     }
-    row.update(&txn).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -181,12 +205,29 @@ fn totp_for(state: &AppState, account: &staff_account::Model) -> Result<Option<T
         .map_err(|e| ApiError::internal(format!("{e:?}")))
 }
 
-fn totp_matches(
+/// Whether `code` is the account's current TOTP code, not used before: the matched time
+/// step is recorded with a conditional update, so a code works once (RFC 6238 5.2) even
+/// when two requests bring it at the same moment.
+async fn totp_matches(
     state: &AppState,
     account: &staff_account::Model,
     code: &str,
 ) -> Result<bool, ApiError> {
-    Ok(totp_for(state, account)?.is_some_and(|t| t.check_current(code.trim()).is_some()))
+    let Some(step) = totp_for(state, account)?.and_then(|t| t.check_current(code.trim())) else {
+        return Ok(false);
+    };
+    let step = step as i64;
+    let fresh = staff_account::Entity::update_many()
+        .col_expr(staff_account::Column::TotpLastStep, Expr::value(step))
+        .filter(staff_account::Column::Id.eq(account.id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(staff_account::Column::TotpLastStep.is_null())
+                .add(staff_account::Column::TotpLastStep.lt(step)),
+        )
+        .exec(&state.db)
+        .await?;
+    Ok(fresh.rows_affected == 1)
 }
 
 /// Changes the caller's password; other sessions end. Clears the first-password step.
@@ -208,6 +249,13 @@ pub async fn change_password(
             ),
         }));
     }
+    rate_limit::hit(
+        &state.db,
+        &format!("password-change:{}", staff.id),
+        TOTP_TRIES,
+        Code::RateLimited,
+    )
+    .await?;
     if !password::verify(current, Some(account.password_hash.clone())).await {
         return Err(ApiError::new(Code::InvalidCredentials));
     }
@@ -255,6 +303,10 @@ async fn set_restriction(
 /// A fresh TOTP secret for the caller (not active until confirmed with a code).
 pub async fn start_totp(state: &AppState, staff: &Staff) -> Result<(String, String), ApiError> {
     let account = load(state, staff.id).await?;
+    // A stolen access token must not be enough to replace a working second factor.
+    if account.totp_enabled {
+        return Err(ApiError::new(Code::TotpAlreadyEnabled));
+    }
     let secret = Secret::from(crate::platform::crypto::random_bytes::<20>()).to_base32();
     let mut row = account.clone().into_active_model();
     row.totp_secret_sealed = Set(Some(state.sealer.seal(&secret)));
@@ -263,6 +315,18 @@ pub async fn start_totp(state: &AppState, staff: &Staff) -> Result<(String, Stri
     let url = totp_for(state, &updated)?
         .and_then(|t| t.to_url().ok())
         .unwrap_or_default();
+    let summary = "started two-factor setup".to_owned();
+    audit::record(
+        &state.db,
+        event(
+            actor(staff),
+            "auth.staff.totp_setup",
+            staff.id,
+            summary,
+            staff.request_id.clone(),
+        ),
+    )
+    .await?;
     Ok((secret, url))
 }
 
@@ -276,7 +340,7 @@ pub async fn confirm_totp(state: &AppState, staff: &Staff, code: &str) -> Result
     )
     .await?;
     let account = load(state, staff.id).await?;
-    if !totp_matches(state, &account, code)? {
+    if !totp_matches(state, &account, code).await? {
         return Err(ApiError::new(Code::TotpInvalid));
     }
     let txn = begin_write(&state.db).await?;
@@ -314,6 +378,16 @@ pub struct NewStaff {
     pub scope: Scope,
 }
 
+/// Staff accounts are managed by district admins only: an admin of a narrower scope must
+/// not be able to create or disable wider ones.
+fn require_district(admin: &Admin) -> Result<(), ApiError> {
+    if admin.0.scope.kind == ScopeKind::District {
+        Ok(())
+    } else {
+        Err(ApiError::new(Code::Forbidden))
+    }
+}
+
 /// Creates a staff account with a generated first password (returned once, to be
 /// changed at first sign-in).
 pub async fn create(
@@ -321,6 +395,7 @@ pub async fn create(
     admin: &Admin,
     new: NewStaff,
 ) -> Result<(staff_account::Model, String), ApiError> {
+    require_district(admin)?;
     let first_password = super::service::generate_password(16).map_err(ApiError::internal)?;
     let hash = password::hash(first_password.clone()).await?;
     let now = Utc::now();
@@ -340,6 +415,7 @@ pub async fn create(
         locked_until: Set(None),
         totp_secret_sealed: Set(None),
         totp_enabled: Set(false),
+        totp_last_step: Set(None),
     };
     let txn = begin_write(&state.db).await?;
     let created = match staff_account::Entity::insert(row)
@@ -376,6 +452,7 @@ pub async fn set_disabled(
     id: Uuid,
     disabled: bool,
 ) -> Result<staff_account::Model, ApiError> {
+    require_district(admin)?;
     let txn = begin_write(&state.db).await?;
     let account = staff_account::Entity::find_by_id(id)
         .one(&txn)
@@ -419,9 +496,11 @@ pub async fn set_disabled(
 /// A page of staff accounts by username.
 pub async fn list(
     state: &AppState,
+    admin: &Admin,
     after: Option<String>,
     limit: u32,
 ) -> Result<Vec<staff_account::Model>, ApiError> {
+    require_district(admin)?;
     let mut query = staff_account::Entity::find()
         .order_by_asc(staff_account::Column::Username)
         .limit(u64::from(limit) + 1);

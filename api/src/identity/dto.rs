@@ -66,10 +66,13 @@ pub struct RealNameDto {
     pub verified_at: Option<String>,
 }
 
-/// A clerk's in-person check: the name and number from the ID card in front of them.
+/// A clerk's in-person check: the citizen's account (shown by their app) and the name
+/// and number from the ID card in front of the clerk.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InPersonCheckRequest {
+    /// The account id the citizen's app shows (`GET /api/v1/auth/citizen/me`).
+    pub citizen_id: uuid::Uuid,
     pub name: String,
     pub id_number: String,
 }

@@ -102,7 +102,7 @@ async fn verify_in_person(
 ) -> Result<web::Json<RealNameDto>, ApiError> {
     let name = service::parse_name("name", &body.name)?;
     let id = service::parse_id_number("id_number", &body.id_number)?;
-    let row = service::verify_in_person(&state, &staff, &name, &id).await?;
+    let row = service::verify_in_person(&state, &staff, body.citizen_id, &name, &id).await?;
     Ok(web::Json(real_name_dto(&state, row)?))
 }
 

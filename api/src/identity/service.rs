@@ -143,34 +143,81 @@ pub async fn get(state: &AppState, citizen: Uuid) -> Result<real_name::Model, Ap
         .ok_or_else(|| ApiError::new(Code::RealNameNotFound))
 }
 
-/// A clerk who has seen the ID card marks the matching real name verified.
+/// A clerk who has seen the ID card of the citizen at the desk verifies the real name of
+/// that citizen's account (the account id comes from the citizen's app). The card wins
+/// over an unverified binding of the same number by another account: that binding is
+/// removed (and audited), so a leaked ID number cannot be squatted.
 pub async fn verify_in_person(
     state: &AppState,
     staff: &Staff,
+    citizen: Uuid,
     name: &str,
     id: &IdNumber,
 ) -> Result<real_name::Model, ApiError> {
-    let txn = begin_write(&state.db).await?;
-    let row = real_name::Entity::find()
-        .filter(real_name::Column::IdNumberIndex.eq(id_index(&state.sealer, id)))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::RealNameNotFound))?;
-    if state
-        .sealer
-        .open(&row.name_sealed)
-        .map_err(ApiError::internal)?
-        != name
-    {
-        // Same answer as "not found": the desk must not learn names by guessing.
+    use crate::auth::domain::Role;
+    if !matches!(staff.role, Role::Clerk | Role::Admin) {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    if !crate::auth::citizen::exists(&state.db, citizen).await? {
         return Err(ApiError::new(Code::RealNameNotFound));
     }
-    let citizen = row.citizen_id;
-    let updated = mark_verified(&txn, row, "in_person", Some(staff.id)).await?;
+    let index = id_index(&state.sealer, id);
     let actor = Actor::Staff {
         id: staff.id,
         role: staff.role.as_str(),
     };
+    let txn = begin_write(&state.db).await?;
+    let holder = real_name::Entity::find()
+        .filter(real_name::Column::IdNumberIndex.eq(&index))
+        .one(&txn)
+        .await?;
+    if let Some(other) = holder.filter(|r| r.citizen_id != citizen) {
+        if other.status == "verified" {
+            return Err(ApiError::new(Code::IdNumberTaken));
+        }
+        real_name::Entity::delete_by_id(other.citizen_id)
+            .exec(&txn)
+            .await?;
+        let summary = format!(
+            "unverified binding of ID {} removed: the card holder was verified on another account",
+            id.masked()
+        );
+        audit::record(
+            &txn,
+            event(
+                actor.clone(),
+                "identity.real_name.remove",
+                other.citizen_id,
+                summary,
+                staff.request_id.clone(),
+            ),
+        )
+        .await?;
+    }
+    let own = real_name::Entity::find_by_id(citizen).one(&txn).await?;
+    let row = match own {
+        Some(row) if row.id_number_index == index => {
+            if state
+                .sealer
+                .open(&row.name_sealed)
+                .map_err(ApiError::internal)?
+                != name
+            {
+                return Err(ApiError::new(Code::RealNameNotFound));
+            }
+            row
+        }
+        Some(row) if row.status == "verified" => return Err(ApiError::new(Code::RealNameVerified)),
+        other => {
+            if let Some(stale) = other {
+                real_name::Entity::delete_by_id(stale.citizen_id)
+                    .exec(&txn)
+                    .await?;
+            }
+            new_row(state, citizen, name, id).insert(&txn).await?
+        }
+    };
+    let updated = mark_verified(&txn, row, "in_person", Some(staff.id)).await?;
     let summary = format!("verified in person, ID {}", id.masked());
     audit::record(
         &txn,
@@ -185,6 +232,29 @@ pub async fn verify_in_person(
     .await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// A fresh, unverified real-name row.
+fn new_row(state: &AppState, citizen: Uuid, name: &str, id: &IdNumber) -> real_name::ActiveModel {
+    let now = Utc::now();
+    real_name::ActiveModel {
+        citizen_id: Set(citizen),
+        name_sealed: Set(state.sealer.seal(name)),
+        id_number_sealed: Set(state.sealer.seal(id.expose())),
+        id_number_index: Set(id_index(&state.sealer, id)),
+        id_number_masked: Set(id.masked()),
+        sex: Set(match id.sex() {
+            Sex::Male => "male".into(),
+            Sex::Female => "female".into(),
+        }),
+        birth_date: Set(id.birth_date()),
+        status: Set("unverified".into()),
+        verified_by: Set(None),
+        verified_at: Set(None),
+        verified_by_staff: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
 }
 
 /// The hook for face verification (survival certification supplies the verifiers): a
@@ -251,17 +321,19 @@ pub async fn grant_proxy(
         .filter(real_name::Column::IdNumberIndex.eq(id_index(&state.sealer, &new.proxy_id)))
         .one(&state.db)
         .await?
+        // Only a verified proxy: an unverified binding could be someone squatting the number.
         .filter(|r| {
-            state
-                .sealer
-                .open(&r.name_sealed)
-                .is_ok_and(|n| n == new.proxy_name)
+            r.status == "verified"
+                && state
+                    .sealer
+                    .open(&r.name_sealed)
+                    .is_ok_and(|n| n == new.proxy_name)
         })
         .ok_or_else(|| {
             proxy_invalid(
                 "proxy_id_number",
-                "没有与该姓名和身份证号码一致的实名用户",
-                "no citizen with this name and ID number has bound a real name",
+                "没有与该姓名和身份证号码一致、已核验的实名用户",
+                "no citizen with this name and ID number has a verified real name",
             )
         })?;
     if proxy.citizen_id == citizen.id {
@@ -476,4 +548,20 @@ fn service_label(code: &str) -> &'static str {
         "tomb_sweeping" => "祭扫",
         _ => "其他",
     }
+}
+
+/// The blind index of the caller's ID number, when their real name is verified (rooms
+/// that need a verified person call this, never the table).
+pub async fn verified_index(
+    conn: &impl ConnectionTrait,
+    citizen: Uuid,
+) -> Result<String, ApiError> {
+    let row = real_name::Entity::find_by_id(citizen)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::RealNameRequired))?;
+    if row.status != "verified" {
+        return Err(ApiError::new(Code::RealNameUnverified));
+    }
+    Ok(row.id_number_index)
 }

@@ -75,7 +75,11 @@ where
         return answer(status, &work().await?);
     };
     let key_hash = sha256_hex(format!("{caller}\u{1f}{route}\u{1f}{key}").as_bytes());
-    let request_hash = sha256_hex(serde_json::to_string(body).unwrap_or_default().as_bytes());
+    // Keyed: bodies hold ID numbers, and a plain hash of one could be brute-forced.
+    let request_hash = sealer.blind_index(
+        "idempotency",
+        &serde_json::to_string(body).unwrap_or_default(),
+    );
     if let Some(replay) = claim(db, sealer, &key_hash, &request_hash).await? {
         return Ok(replay);
     }
@@ -145,7 +149,10 @@ async fn claim(
         let stale = existing.created_at < now - KEY_LIFETIME
             || (existing.status.is_none() && existing.created_at < now - ABANDONED);
         if stale {
-            idempotency_record::Entity::delete_by_id(key_hash.to_owned())
+            // Only the stale claim we saw: another retry may have replaced it already.
+            idempotency_record::Entity::delete_many()
+                .filter(idempotency_record::Column::KeyHash.eq(key_hash))
+                .filter(idempotency_record::Column::CreatedAt.eq(existing.created_at))
                 .exec(db)
                 .await?;
             continue;

@@ -26,10 +26,11 @@ use crate::platform::wechat;
 use crate::state::AppState;
 
 /// How long a claimed message is reserved for its worker before others may take it.
-const CLAIM: Duration = Duration::seconds(60);
+/// Long enough for a whole batch at the slowest (5 messages × 40 s of timeouts).
+const CLAIM: Duration = Duration::minutes(5);
 /// After this many failed attempts a message is given up (status `failed`).
 pub const MAX_ATTEMPTS: i32 = 10;
-const BATCH: i64 = 20;
+const BATCH: i64 = 5;
 
 /// An email, rendered by the room that sends it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -338,8 +339,11 @@ async fn record(
     outcome: Delivery,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
-    let update =
-        outbox_message::Entity::update_many().filter(outbox_message::Column::Id.eq(message.id));
+    // Only while the claim is still ours: if it lapsed and another worker took the row,
+    // that worker records the outcome.
+    let update = outbox_message::Entity::update_many()
+        .filter(outbox_message::Column::Id.eq(message.id))
+        .filter(outbox_message::Column::LockedUntil.eq(message.locked_until));
     let update = match outcome {
         Delivery::Sent => update
             .col_expr(outbox_message::Column::Status, Expr::value("sent"))

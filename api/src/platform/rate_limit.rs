@@ -21,6 +21,9 @@ pub async fn hit(
     limit: Limit,
     code: Code,
 ) -> Result<(), ApiError> {
+    // Keys carry user input (usernames, addresses): hashed, they have a fixed length
+    // and no personal data in clear.
+    let key = crate::platform::crypto::sha256_hex(key.as_bytes());
     let now = Utc::now().timestamp();
     let window = now - now.rem_euclid(limit.window_secs);
     let sql = "INSERT INTO rate_counter (key, window_start, hits) VALUES ($1, $2, 1) \
@@ -31,7 +34,7 @@ pub async fn hit(
     let stmt = statement(
         db.get_database_backend(),
         sql,
-        vec![key.into(), window.into()],
+        vec![key.as_str().into(), window.into()],
     );
     let row = db
         .query_one_raw(stmt)

@@ -59,7 +59,10 @@ pub async fn jscode2session(
     }
 }
 
+/// The URL of these calls carries the app secret or the access token: errors lose it
+/// before they reach a log or the database.
 fn unavailable(err: reqwest::Error) -> ApiError {
+    let err = err.without_url();
     ApiError::new(Code::WechatUnavailable).with_source(err)
 }
 
@@ -105,10 +108,10 @@ impl AccessTokenCache {
             .json(&body)
             .send()
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(|e| e.without_url().to_string())?
             .json()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.without_url().to_string())?;
         let token = answer
             .access_token
             .filter(|_| answer.errcode == 0)
@@ -176,11 +179,11 @@ pub async fn send_subscribe(
         .json(body)
         .send()
         .await
-        .map_err(|e| SendFailure::Retry(e.to_string()))?;
+        .map_err(|e| SendFailure::Retry(e.without_url().to_string()))?;
     let answer: ErrAnswer = response
         .json()
         .await
-        .map_err(|e| SendFailure::Retry(e.to_string()))?;
+        .map_err(|e| SendFailure::Retry(e.without_url().to_string()))?;
     match answer.errcode {
         0 => Ok(()),
         43101 => Err(SendFailure::Permanent(

@@ -1,0 +1,206 @@
+//! Marriage rules without storage: business types, who may register, booking codes.
+use chrono::NaiveDate;
+
+use crate::identity::domain::{IdNumber, Sex};
+
+/// What an appointment is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BusinessType {
+    /// 结婚登记
+    Marriage,
+    /// 离婚登记 (after the cooling-off period)
+    Divorce,
+    /// 补领婚姻登记证
+    Reissue,
+}
+
+impl BusinessType {
+    pub fn parse(text: &str) -> Option<BusinessType> {
+        match text {
+            "marriage" => Some(BusinessType::Marriage),
+            "divorce" => Some(BusinessType::Divorce),
+            "reissue" => Some(BusinessType::Reissue),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BusinessType::Marriage => "marriage",
+            BusinessType::Divorce => "divorce",
+            BusinessType::Reissue => "reissue",
+        }
+    }
+}
+
+/// Minimum ages on the registration day (Civil Code art. 1047).
+pub const MIN_AGE_MEN: u32 = 22;
+pub const MIN_AGE_WOMEN: u32 = 20;
+
+/// Why the parties cannot book this business type.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PartiesError {
+    /// Wrong number of parties, the same person twice, or not one man and one woman.
+    Shape,
+    /// Position (0-based) of a party under the legal age on the date.
+    UnderAge(usize),
+}
+
+/// Checks the parties of a booking on the appointment date: a marriage needs a man of
+/// at least 22 and a woman of at least 20; a reissue one or both spouses; a divorce both.
+pub fn check_parties(
+    kind: BusinessType,
+    ids: &[IdNumber],
+    date: NaiveDate,
+) -> Result<(), PartiesError> {
+    let distinct = ids.len() < 2 || ids[0] != ids[1];
+    let count_ok = match kind {
+        BusinessType::Marriage | BusinessType::Divorce => ids.len() == 2,
+        BusinessType::Reissue => (1..=2).contains(&ids.len()),
+    };
+    if !count_ok || !distinct {
+        return Err(PartiesError::Shape);
+    }
+    if kind == BusinessType::Marriage {
+        if ids[0].sex() == ids[1].sex() {
+            return Err(PartiesError::Shape);
+        }
+        for (i, id) in ids.iter().enumerate() {
+            let min = if id.sex() == Sex::Male {
+                MIN_AGE_MEN
+            } else {
+                MIN_AGE_WOMEN
+            };
+            if id.age_on(date) < min {
+                return Err(PartiesError::UnderAge(i));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Characters of booking codes: no 0/O, 1/I/L, easy to read out at a desk.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// A random 8-character booking code (31^8 ≈ 8.5e11 codes).
+pub fn booking_code() -> String {
+    let bytes = crate::platform::crypto::random_bytes::<8>();
+    bytes
+        .iter()
+        .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
+        .collect()
+}
+
+/// What the QR code carries: the booking code with a prefix the desk scanner recognises.
+pub fn qr_content(code: &str) -> String {
+    format!("MZ-{code}")
+}
+
+/// A booking code from what a clerk typed or a scanner sent (`MZ-ABCD2345` or `abcd2345`).
+pub fn code_from_input(input: &str) -> Option<String> {
+    let text = input.trim().to_ascii_uppercase();
+    let code = text.strip_prefix("MZ-").unwrap_or(&text);
+    (code.len() == 8 && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then(|| code.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(first17: &str) -> IdNumber {
+        const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        let sum: u32 = first17
+            .bytes()
+            .zip(W)
+            .map(|(d, w)| u32::from(d - b'0') * w)
+            .sum();
+        let full = format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char);
+        IdNumber::parse(&full, NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()).unwrap()
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_man_turns_22_on_his_birthday_and_may_marry_that_day() {
+        let man = id("11011220041202001"); // born 2004-12-02, male (sequence 001 is odd)
+        let woman = id("11011220000101002");
+        assert_eq!(
+            check_parties(
+                BusinessType::Marriage,
+                &[man.clone(), woman.clone()],
+                day(2026, 12, 1)
+            ),
+            Err(PartiesError::UnderAge(0))
+        );
+        assert_eq!(
+            check_parties(BusinessType::Marriage, &[man, woman], day(2026, 12, 2)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_woman_needs_20_on_the_registration_day() {
+        let man = id("11011219900101001");
+        let woman = id("11011220061203002"); // 20 on 2026-12-03
+        assert_eq!(
+            check_parties(
+                BusinessType::Marriage,
+                &[man.clone(), woman.clone()],
+                day(2026, 12, 2)
+            ),
+            Err(PartiesError::UnderAge(1))
+        );
+        assert_eq!(
+            check_parties(BusinessType::Marriage, &[man, woman], day(2026, 12, 3)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn shapes_that_cannot_register() {
+        let man = id("11011219900101001");
+        let other_man = id("11011219910101011");
+        assert_eq!(
+            check_parties(
+                BusinessType::Marriage,
+                &[man.clone(), other_man],
+                day(2026, 12, 2)
+            ),
+            Err(PartiesError::Shape)
+        );
+        assert_eq!(
+            check_parties(
+                BusinessType::Marriage,
+                &[man.clone(), man.clone()],
+                day(2026, 12, 2)
+            ),
+            Err(PartiesError::Shape)
+        );
+        assert_eq!(
+            check_parties(
+                BusinessType::Marriage,
+                std::slice::from_ref(&man),
+                day(2026, 12, 2)
+            ),
+            Err(PartiesError::Shape)
+        );
+        assert_eq!(
+            check_parties(BusinessType::Reissue, &[man], day(2026, 12, 2)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn codes_read_back_from_typing_and_scanning() {
+        let code = booking_code();
+        assert_eq!(code.len(), 8);
+        assert_eq!(code_from_input(&qr_content(&code)), Some(code.clone()));
+        assert_eq!(
+            code_from_input(&format!("  {}  ", code.to_lowercase())),
+            Some(code)
+        );
+        assert_eq!(code_from_input("MZ-0000"), None);
+    }
+}

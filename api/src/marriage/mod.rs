@@ -1,0 +1,9 @@
+//! Marriage registration appointments (婚姻登记预约): booking a slot for a couple, the
+//! other party's confirmation, cancellation, the desk's check-in, completion and no-show.
+//! Owns `marriage_appointment` and `marriage_party`; takes seats through `scheduling`.
+pub mod domain;
+mod dto;
+mod routes;
+pub mod service;
+
+pub use routes::{desk_routes, routes};

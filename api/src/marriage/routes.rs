@@ -1,0 +1,306 @@
+//! Marriage appointment routes: citizens book, confirm, cancel and show their QR code;
+//! clerks work through their office's day.
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::domain::{self, BusinessType};
+use super::dto::*;
+use super::service::{self, NewParty};
+use crate::auth::extract::{Citizen, Staff};
+use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::identity::service as identity;
+use crate::platform::clock;
+use crate::platform::extract::{Json, Query};
+use crate::platform::idempotency::{self, IdempotencyKey};
+use crate::state::AppState;
+
+type State = web::Data<AppState>;
+type Loaded = (
+    entity::marriage_appointment::Model,
+    Vec<entity::marriage_party::Model>,
+);
+
+/// Mounts the citizens' routes under `/api/v1/marriage` and the desk's under `/api/v1/desk/marriage`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(book)
+        .service(mine)
+        .service(one)
+        .service(confirm)
+        .service(cancel)
+        .service(qr);
+}
+
+/// Mounts the desk's routes.
+pub fn desk_routes(cfg: &mut ServiceConfig) {
+    cfg.service(day_sheet)
+        .service(lookup)
+        .service(check_in)
+        .service(complete)
+        .service(no_show);
+}
+
+fn dto(state: &AppState, (row, parties): Loaded) -> AppointmentDto {
+    AppointmentDto {
+        id: row.id,
+        qr_content: domain::qr_content(&row.code),
+        code: row.code,
+        office_id: row.office_id,
+        business_type: row.business_type,
+        slot_id: row.slot_id,
+        date: row.date,
+        starts_at: clock::format(row.starts_at),
+        status: row.status,
+        confirm_deadline: clock::format(row.confirm_deadline),
+        parties: parties
+            .into_iter()
+            .map(|p| PartyDto {
+                position: p.position,
+                name_masked: mask_name(&state.sealer.open(&p.name_sealed).unwrap_or_default()),
+                id_number_masked: p.id_number_masked,
+                sex: p.sex,
+                confirmed: p.confirmed_at.is_some(),
+            })
+            .collect(),
+    }
+}
+
+fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    let first = chars.next().map(String::from).unwrap_or_default();
+    format!("{first}{}", "*".repeat(chars.count().max(1)))
+}
+
+/// Book a marriage registration appointment (婚姻登记预约). Honours `Idempotency-Key`.
+///
+/// The caller must be one of the parties, with a verified real name. With two parties
+/// the other one confirms from their own account within 24 hours (configurable), or the
+/// seat is released. One active appointment per person.
+#[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.book", request_body = BookRequest, security(("citizen_token" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body get the first answer")),
+    responses((status = 201, body = AppointmentDto),
+        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`, `marriage.not_a_party`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`scheduling.resource_not_found`, `scheduling.slot_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`scheduling.slot_full`, `scheduling.not_open_yet`, `scheduling.booking_closed`, `marriage.party_has_active_booking`, `marriage.divorce_application_required`", body = Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:minzheng:problem:scheduling.slot_full", "title": "该时段已约满，请选择其他时段", "status": 409, "detail": "该时段已约满，请选择其他时段", "code": "scheduling.slot_full", "errors": [], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"})),
+        (status = 422, description = "`marriage.under_legal_age`, `marriage.invalid_parties`, `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+#[post("/marriage/appointments")]
+async fn book(
+    state: State,
+    citizen: Citizen,
+    key: IdempotencyKey,
+    Json(body): Json<BookRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = BusinessType::parse(&body.business_type).ok_or_else(|| {
+        ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field: "business_type".into(),
+            reason: "value",
+            message: Message::new(
+                "marriage、divorce 或 reissue",
+                "marriage, divorce or reissue",
+            ),
+        })
+    })?;
+    let mut parties = Vec::with_capacity(body.parties.len());
+    for (i, p) in body.parties.iter().enumerate() {
+        parties.push(NewParty {
+            name: identity::parse_name(&format!("parties[{i}].name"), &p.name)?,
+            id: identity::parse_id_number(&format!("parties[{i}].id_number"), &p.id_number)?,
+        });
+    }
+    let caller = citizen.id.to_string();
+    idempotency::once(
+        &state.db,
+        &state.sealer,
+        &key,
+        &caller,
+        "marriage.appointment.book",
+        &body,
+        StatusCode::CREATED,
+        || async {
+            let booked = service::book(
+                &state,
+                &citizen,
+                &body.office_id,
+                kind,
+                body.slot_id,
+                parties,
+            )
+            .await?;
+            Ok(dto(&state, booked))
+        },
+    )
+    .await
+}
+
+/// The caller's appointments (booked, or as a party), newest first.
+#[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.list", security(("citizen_token" = [])),
+    responses((status = 200, body = AppointmentListDto)))]
+#[get("/marriage/appointments")]
+async fn mine(state: State, citizen: Citizen) -> Result<web::Json<AppointmentListDto>, ApiError> {
+    let items = service::list_for_citizen(&state, &citizen)
+        .await?
+        .into_iter()
+        .map(|a| dto(&state, a))
+        .collect();
+    Ok(web::Json(AppointmentListDto { items }))
+}
+
+/// One of the caller's appointments.
+#[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.get", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = AppointmentDto),
+        (status = 404, description = "`marriage.appointment_not_found` (also for someone else's)", body = Problem, content_type = "application/problem+json")))]
+#[get("/marriage/appointments/{id}")]
+async fn one(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AppointmentDto>, ApiError> {
+    Ok(web::Json(dto(
+        &state,
+        service::load_for_citizen(&state.db, &citizen, id.into_inner()).await?,
+    )))
+}
+
+/// Confirm an appointment as its other party (verified real name required).
+#[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.confirm", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = AppointmentDto),
+        (status = 404, description = "`marriage.appointment_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`marriage.confirm_expired`, `marriage.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+#[post("/marriage/appointments/{id}/confirm")]
+async fn confirm(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AppointmentDto>, ApiError> {
+    Ok(web::Json(dto(
+        &state,
+        service::confirm(&state, &citizen, id.into_inner()).await?,
+    )))
+}
+
+/// Cancel an appointment (a party may), until the office's cancel time before the slot.
+#[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.cancel", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = AppointmentDto),
+        (status = 404, description = "`marriage.appointment_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`marriage.cancel_closed`, `marriage.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+#[post("/marriage/appointments/{id}/cancel")]
+async fn cancel(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AppointmentDto>, ApiError> {
+    Ok(web::Json(dto(
+        &state,
+        service::cancel(&state, &citizen, id.into_inner()).await?,
+    )))
+}
+
+/// The appointment's QR code (PNG) carrying `qr_content`, to show at the desk.
+#[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.qr", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "PNG image", content_type = "image/png", body = Vec<u8>),
+        (status = 404, description = "`marriage.appointment_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/marriage/appointments/{id}/qr.png")]
+async fn qr(state: State, citizen: Citizen, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (row, _) = service::load_for_citizen(&state.db, &citizen, id.into_inner()).await?;
+    let content = domain::qr_content(&row.code);
+    let png = web::block(move || -> Result<Vec<u8>, String> {
+        let code = qrcode::QrCode::new(content.as_bytes()).map_err(|e| e.to_string())?;
+        let image = code
+            .render::<image::Luma<u8>>()
+            .min_dimensions(256, 256)
+            .build();
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageLuma8(image)
+            .write_to(&mut out, image::ImageFormat::Png)
+            .map_err(|e| e.to_string())?;
+        Ok(out.into_inner())
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().content_type("image/png").body(png))
+}
+
+/// The day's appointments of an office (clerks of that office, district staff).
+#[utoipa::path(tag = "desk", operation_id = "desk.marriage.day_sheet", security(("staff_token" = [])), params(DaySheetQuery),
+    responses((status = 200, body = AppointmentListDto),
+        (status = 403, description = "`auth.forbidden` (another office)", body = Problem, content_type = "application/problem+json")))]
+#[get("/desk/marriage/appointments")]
+async fn day_sheet(
+    state: State,
+    staff: Staff,
+    Query(q): Query<DaySheetQuery>,
+) -> Result<web::Json<AppointmentListDto>, ApiError> {
+    let date = q.date.unwrap_or_else(clock::today);
+    let rows = service::day_sheet(&state, &staff, &q.office_id, date, q.status).await?;
+    Ok(web::Json(AppointmentListDto {
+        items: rows.into_iter().map(|a| dto(&state, a)).collect(),
+    }))
+}
+
+/// Find appointments by booking code, QR content or a party's ID number (own offices only).
+#[utoipa::path(tag = "desk", operation_id = "desk.marriage.lookup", security(("staff_token" = [])), params(LookupQuery),
+    responses((status = 200, body = AppointmentListDto),
+        (status = 400, description = "`request.invalid_query` (neither a code nor an ID number)", body = Problem, content_type = "application/problem+json")))]
+#[get("/desk/marriage/lookup")]
+async fn lookup(
+    state: State,
+    staff: Staff,
+    Query(q): Query<LookupQuery>,
+) -> Result<web::Json<AppointmentListDto>, ApiError> {
+    let rows = service::desk_lookup(&state, &staff, &q.q).await?;
+    Ok(web::Json(AppointmentListDto {
+        items: rows.into_iter().map(|a| dto(&state, a)).collect(),
+    }))
+}
+
+/// Check a couple in (confirmed → checked_in).
+#[utoipa::path(tag = "desk", operation_id = "desk.marriage.check_in", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = AppointmentDto),
+        (status = 404, description = "`marriage.appointment_not_found` (also another office's)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`marriage.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+#[post("/desk/marriage/appointments/{id}/check-in")]
+async fn check_in(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AppointmentDto>, ApiError> {
+    Ok(web::Json(dto(
+        &state,
+        service::desk_action(&state, &staff, id.into_inner(), "check_in").await?,
+    )))
+}
+
+/// Mark an appointment done (checked_in → completed).
+#[utoipa::path(tag = "desk", operation_id = "desk.marriage.complete", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = AppointmentDto),
+        (status = 409, description = "`marriage.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+#[post("/desk/marriage/appointments/{id}/complete")]
+async fn complete(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AppointmentDto>, ApiError> {
+    Ok(web::Json(dto(
+        &state,
+        service::desk_action(&state, &staff, id.into_inner(), "complete").await?,
+    )))
+}
+
+/// Record a no-show (confirmed → no_show).
+#[utoipa::path(tag = "desk", operation_id = "desk.marriage.no_show", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = AppointmentDto),
+        (status = 409, description = "`marriage.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+#[post("/desk/marriage/appointments/{id}/no-show")]
+async fn no_show(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AppointmentDto>, ApiError> {
+    Ok(web::Json(dto(
+        &state,
+        service::desk_action(&state, &staff, id.into_inner(), "no_show").await?,
+    )))
+}

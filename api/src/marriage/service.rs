@@ -1,0 +1,667 @@
+//! Rules of marriage appointments. A booking takes its seat with the scheduling core's
+//! conditional update and writes the appointment and its parties in the same
+//! transaction; "one active appointment per person" is the unique `active_key`.
+use chrono::{Duration, Utc};
+use entity::{marriage_appointment as appointment, marriage_party as party};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use super::domain::{self, BusinessType, PartiesError};
+use crate::auth::domain::ScopeKind;
+use crate::auth::extract::{Citizen, Staff};
+use crate::error::{ApiError, Code, FieldError, Message};
+use crate::identity::domain::{IdNumber, Sex};
+use crate::identity::service as identity;
+use crate::platform::audit::{self, Actor, Event};
+use crate::platform::db::{begin_write, is_unique_violation};
+use crate::scheduling::service as scheduling;
+use crate::state::AppState;
+
+/// Statuses in which an appointment holds its seat and its parties' active keys.
+pub const ACTIVE: [&str; 2] = ["pending_confirmation", "confirmed"];
+
+/// One party as the booker names them.
+pub struct NewParty {
+    pub name: String,
+    pub id: IdNumber,
+}
+
+/// Books a slot for the parties; the caller must be one of them, with a verified real name.
+pub async fn book(
+    state: &AppState,
+    citizen: &Citizen,
+    office_id: &str,
+    kind: BusinessType,
+    slot_id: Uuid,
+    parties: Vec<NewParty>,
+) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
+    if kind == BusinessType::Divorce {
+        return Err(ApiError::new(Code::DivorceApplicationRequired));
+    }
+    let caller_index = identity::verified_index(&state.db, citizen.id).await?;
+    let indexes: Vec<String> = parties
+        .iter()
+        .map(|p| identity::id_index(&state.sealer, &p.id))
+        .collect();
+    let Some(caller_position) = indexes.iter().position(|i| *i == caller_index) else {
+        return Err(ApiError::new(Code::NotAParty));
+    };
+    let office = scheduling::resource(&state.db, office_id).await?;
+    let slot = scheduling::slot(&state.db, slot_id).await?;
+    if slot.resource_id != office.id || slot.business_type != kind.as_str() {
+        return Err(ApiError::new(Code::SlotNotFound));
+    }
+    let now = Utc::now();
+    scheduling::check_open(&office, &slot, now)?;
+    let ids: Vec<IdNumber> = parties.iter().map(|p| p.id.clone()).collect();
+    domain::check_parties(kind, &ids, slot.date).map_err(parties_error)?;
+
+    let all_confirmed = parties.len() == 1;
+    let row = appointment::Model {
+        id: Uuid::now_v7(),
+        code: domain::booking_code(),
+        office_id: office.id.clone(),
+        business_type: kind.as_str().into(),
+        slot_id,
+        date: slot.date,
+        starts_at: slot.starts_at,
+        booked_by: citizen.id,
+        status: if all_confirmed {
+            "confirmed"
+        } else {
+            "pending_confirmation"
+        }
+        .into(),
+        confirm_deadline: now + Duration::hours(state.config.marriage_confirm_hours),
+        created_at: now,
+        updated_at: now,
+    };
+    let txn = begin_write(&state.db).await?;
+    // The seat first: it is the contended row, and a full slot stops here.
+    scheduling::take_seats(&txn, slot_id, 1).await?;
+    appointment::Entity::insert(active(&row)).exec(&txn).await?;
+    let mut party_rows = Vec::new();
+    for (position, (p, index)) in parties.iter().zip(&indexes).enumerate() {
+        let is_caller = position == caller_position;
+        let party_row = party::Model {
+            id: Uuid::now_v7(),
+            appointment_id: row.id,
+            position: position as i32 + 1,
+            name_sealed: state.sealer.seal(&p.name),
+            id_number_sealed: state.sealer.seal(p.id.expose()),
+            id_number_index: index.clone(),
+            id_number_masked: p.id.masked(),
+            sex: if p.id.sex() == Sex::Male {
+                "male"
+            } else {
+                "female"
+            }
+            .into(),
+            citizen_id: is_caller.then_some(citizen.id),
+            confirmed_at: is_caller.then_some(now),
+            active_key: Some(index.clone()),
+        };
+        match party::Entity::insert(party_active(&party_row))
+            .exec(&txn)
+            .await
+        {
+            Ok(_) => party_rows.push(party_row),
+            Err(e) if is_unique_violation(&e) => {
+                return Err(
+                    ApiError::new(Code::PartyHasActiveBooking).with_field(FieldError {
+                        field: format!("parties[{position}].id_number"),
+                        reason: "active_booking",
+                        message: Message::new(
+                            "该当事人已有未完成的预约",
+                            "this party already holds an active appointment",
+                        ),
+                    }),
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let summary = format!(
+        "booked {} on {} for {}",
+        kind.as_str(),
+        slot.date,
+        masked(&party_rows)
+    );
+    audit::record(
+        &txn,
+        event(
+            Actor::Citizen(citizen.id),
+            "marriage.appointment.book",
+            row.id,
+            summary,
+            citizen.request_id.clone(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    state
+        .availability
+        .forget(&office.id, kind.as_str(), slot.date);
+    Ok((row, party_rows))
+}
+
+fn parties_error(e: PartiesError) -> ApiError {
+    match e {
+        PartiesError::Shape => ApiError::new(Code::MarriageParties),
+        PartiesError::UnderAge(i) => ApiError::new(Code::MarriageAge).with_field(FieldError {
+            field: format!("parties[{i}].id_number"),
+            reason: "age",
+            message: Message::new(
+                "预约当日未达法定婚龄",
+                "under the legal marriage age on the appointment date",
+            ),
+        }),
+    }
+}
+
+fn masked(parties: &[party::Model]) -> String {
+    parties
+        .iter()
+        .map(|p| p.id_number_masked.clone())
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// The other party confirms from their own account (verified real name).
+pub async fn confirm(
+    state: &AppState,
+    citizen: &Citizen,
+    id: Uuid,
+) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
+    let index = identity::verified_index(&state.db, citizen.id).await?;
+    let txn = begin_write(&state.db).await?;
+    let (row, parties) = load(&txn, id).await?;
+    let Some(me) = parties.iter().find(|p| p.id_number_index == index) else {
+        return Err(ApiError::new(Code::AppointmentNotFound));
+    };
+    let now = Utc::now();
+    if row.status != "pending_confirmation" {
+        return Err(ApiError::new(Code::AppointmentState));
+    }
+    if row.confirm_deadline <= now {
+        return Err(ApiError::new(Code::ConfirmExpired));
+    }
+    party::Entity::update_many()
+        .col_expr(party::Column::CitizenId, Expr::value(citizen.id))
+        .col_expr(party::Column::ConfirmedAt, Expr::value(now))
+        .filter(party::Column::Id.eq(me.id))
+        .exec(&txn)
+        .await?;
+    let others_confirmed = parties
+        .iter()
+        .filter(|p| p.id != me.id)
+        .all(|p| p.confirmed_at.is_some());
+    if others_confirmed {
+        set_status(&txn, id, "pending_confirmation", "confirmed").await?;
+    }
+    audit::record(
+        &txn,
+        event(
+            Actor::Citizen(citizen.id),
+            "marriage.appointment.confirm",
+            id,
+            format!("{} confirmed", me.id_number_masked),
+            citizen.request_id.clone(),
+        ),
+    )
+    .await?;
+    let answer = load(&txn, id).await?;
+    txn.commit().await?;
+    Ok(answer)
+}
+
+/// Cancels an active appointment (a party may), until the office's cancel time before
+/// the slot; the seat and the parties' active keys are freed in the same transaction.
+pub async fn cancel(
+    state: &AppState,
+    citizen: &Citizen,
+    id: Uuid,
+) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let (row, parties) = load_for_citizen(&txn, citizen, id).await?;
+    if !ACTIVE.contains(&row.status.as_str()) {
+        return Err(ApiError::new(Code::AppointmentState));
+    }
+    let office = scheduling::resource(&txn, &row.office_id).await?;
+    if Utc::now() >= row.starts_at - Duration::minutes(i64::from(office.cancel_minutes)) {
+        return Err(ApiError::new(Code::CancelClosed));
+    }
+    end(&txn, &row, "cancelled").await?;
+    audit::record(
+        &txn,
+        event(
+            Actor::Citizen(citizen.id),
+            "marriage.appointment.cancel",
+            id,
+            format!("cancelled, {}", masked(&parties)),
+            citizen.request_id.clone(),
+        ),
+    )
+    .await?;
+    let answer = load(&txn, id).await?;
+    txn.commit().await?;
+    state
+        .availability
+        .forget(&row.office_id, &row.business_type, row.date);
+    Ok(answer)
+}
+
+/// Moves an active appointment to a final status, giving its seat and keys back. The
+/// status change is conditional, so two enders cannot both release the seat.
+async fn end(
+    conn: &impl ConnectionTrait,
+    row: &appointment::Model,
+    status: &str,
+) -> Result<bool, ApiError> {
+    let ended = appointment::Entity::update_many()
+        .col_expr(appointment::Column::Status, Expr::value(status))
+        .col_expr(appointment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(appointment::Column::Id.eq(row.id))
+        .filter(appointment::Column::Status.is_in(ACTIVE))
+        .exec(conn)
+        .await?;
+    if ended.rows_affected == 0 {
+        return Ok(false);
+    }
+    scheduling::release_seats(conn, row.slot_id, 1).await?;
+    party::Entity::update_many()
+        .col_expr(
+            party::Column::ActiveKey,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(party::Column::AppointmentId.eq(row.id))
+        .exec(conn)
+        .await?;
+    Ok(true)
+}
+
+async fn set_status(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    from: &str,
+    to: &str,
+) -> Result<bool, ApiError> {
+    let done = appointment::Entity::update_many()
+        .col_expr(appointment::Column::Status, Expr::value(to))
+        .col_expr(appointment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(appointment::Column::Id.eq(id))
+        .filter(appointment::Column::Status.eq(from))
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Releases appointments whose second party did not confirm in time. Runs in every
+/// instance; the conditional status change makes each release happen once.
+pub async fn expire_unconfirmed(state: &AppState) -> Result<usize, ApiError> {
+    let due = appointment::Entity::find()
+        .filter(appointment::Column::Status.eq("pending_confirmation"))
+        .filter(appointment::Column::ConfirmDeadline.lte(Utc::now()))
+        .all(&state.db)
+        .await?;
+    let mut released = 0;
+    for row in due {
+        let txn = begin_write(&state.db).await?;
+        if end(&txn, &row, "expired").await? {
+            audit::record(
+                &txn,
+                event(
+                    Actor::System,
+                    "marriage.appointment.expire",
+                    row.id,
+                    "not confirmed in time: seat released".into(),
+                    None,
+                ),
+            )
+            .await?;
+            released += 1;
+        }
+        txn.commit().await?;
+        state
+            .availability
+            .forget(&row.office_id, &row.business_type, row.date);
+    }
+    Ok(released)
+}
+
+/// Runs [`expire_unconfirmed`] every `sweep_interval_secs` until the process ends.
+pub async fn sweeper(state: AppState) {
+    let every = std::time::Duration::from_secs(state.config.sweep_interval_secs.max(1));
+    loop {
+        if let Err(e) = expire_unconfirmed(&state).await {
+            tracing::error!(
+                code = e.code.as_str(),
+                "marriage: cannot release unconfirmed appointments"
+            );
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+async fn load(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
+    let row = appointment::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::AppointmentNotFound))?;
+    let parties = party::Entity::find()
+        .filter(party::Column::AppointmentId.eq(id))
+        .order_by_asc(party::Column::Position)
+        .all(conn)
+        .await?;
+    Ok((row, parties))
+}
+
+/// An appointment the citizen booked or is a party of; anyone else's is "not found".
+pub async fn load_for_citizen(
+    conn: &impl ConnectionTrait,
+    citizen: &Citizen,
+    id: Uuid,
+) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
+    let (row, parties) = load(conn, id).await?;
+    let index = identity::verified_index(conn, citizen.id).await.ok();
+    let mine = row.booked_by == citizen.id
+        || parties.iter().any(|p| {
+            p.citizen_id == Some(citizen.id) || Some(&p.id_number_index) == index.as_ref()
+        });
+    if mine {
+        Ok((row, parties))
+    } else {
+        Err(ApiError::new(Code::AppointmentNotFound))
+    }
+}
+
+/// The citizen's appointments (booked or as a party), newest first.
+pub async fn list_for_citizen(
+    state: &AppState,
+    citizen: &Citizen,
+) -> Result<Vec<(appointment::Model, Vec<party::Model>)>, ApiError> {
+    let index = identity::verified_index(&state.db, citizen.id).await.ok();
+    let mut ids: Vec<Uuid> = appointment::Entity::find()
+        .filter(appointment::Column::BookedBy.eq(citizen.id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    if let Some(index) = index {
+        let as_party = party::Entity::find()
+            .filter(party::Column::IdNumberIndex.eq(index))
+            .all(&state.db)
+            .await?;
+        ids.extend(as_party.into_iter().map(|p| p.appointment_id));
+    }
+    ids.sort();
+    ids.dedup();
+    ids.reverse();
+    let mut out = Vec::new();
+    for id in ids.into_iter().take(100) {
+        out.push(load(&state.db, id).await?);
+    }
+    Ok(out)
+}
+
+/// Whether a staff member works for this office (or the whole district).
+pub fn covers(staff: &Staff, office_id: &str) -> bool {
+    staff.scope.covers(ScopeKind::Office, office_id)
+}
+
+/// The day's appointments of an office for the desk, by slot time.
+pub async fn day_sheet(
+    state: &AppState,
+    staff: &Staff,
+    office_id: &str,
+    date: chrono::NaiveDate,
+    status: Option<String>,
+) -> Result<Vec<(appointment::Model, Vec<party::Model>)>, ApiError> {
+    if !covers(staff, office_id) {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    let mut find = appointment::Entity::find()
+        .filter(appointment::Column::OfficeId.eq(office_id))
+        .filter(appointment::Column::Date.eq(date))
+        .order_by_asc(appointment::Column::StartsAt);
+    if let Some(status) = status {
+        find = find.filter(appointment::Column::Status.eq(status));
+    }
+    let rows = find.all(&state.db).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(load(&state.db, row.id).await?);
+    }
+    Ok(out)
+}
+
+/// Finds appointments by booking code, QR content or a party's ID number, within the
+/// clerk's offices.
+pub async fn desk_lookup(
+    state: &AppState,
+    staff: &Staff,
+    query: &str,
+) -> Result<Vec<(appointment::Model, Vec<party::Model>)>, ApiError> {
+    let ids: Vec<Uuid> = if let Some(code) = domain::code_from_input(query) {
+        appointment::Entity::find()
+            .filter(appointment::Column::Code.eq(code))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect()
+    } else if let Ok(id) = identity::parse_id_number("q", query) {
+        let index = identity::id_index(&state.sealer, &id);
+        party::Entity::find()
+            .filter(party::Column::IdNumberIndex.eq(index))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|p| p.appointment_id)
+            .collect()
+    } else {
+        return Err(ApiError::new(Code::InvalidQuery).with_field(FieldError {
+            field: "q".into(),
+            reason: "format",
+            message: Message::new(
+                "请输入预约码、扫码内容或身份证号码",
+                "a booking code, scanned QR content or an ID number",
+            ),
+        }));
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        let (row, parties) = load(&state.db, id).await?;
+        if covers(staff, &row.office_id) {
+            out.push((row, parties));
+        }
+    }
+    Ok(out)
+}
+
+/// A desk action on an appointment of the clerk's office: `check_in` (confirmed →
+/// checked_in), `complete` (checked_in → completed), `no_show` (confirmed → no_show).
+pub async fn desk_action(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    action: &str,
+) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let (row, _) = load(&txn, id).await?;
+    if !covers(staff, &row.office_id) {
+        return Err(ApiError::new(Code::AppointmentNotFound));
+    }
+    let changed = match action {
+        "check_in" => set_status(&txn, id, "confirmed", "checked_in").await?,
+        "complete" => {
+            let done = set_status(&txn, id, "checked_in", "completed").await?;
+            if done {
+                free_keys(&txn, id).await?;
+            }
+            done
+        }
+        // A no-show keeps its seat counted (the slot has passed) but frees the people.
+        "no_show" => {
+            let done = set_status(&txn, id, "confirmed", "no_show").await?;
+            if done {
+                free_keys(&txn, id).await?;
+            }
+            done
+        }
+        _ => false,
+    };
+    if !changed {
+        return Err(ApiError::new(Code::AppointmentState));
+    }
+    let actor = Actor::Staff {
+        id: staff.id,
+        role: staff.role.as_str(),
+    };
+    let action_name = match action {
+        "check_in" => "marriage.appointment.check_in",
+        "complete" => "marriage.appointment.complete",
+        _ => "marriage.appointment.no_show",
+    };
+    audit::record(
+        &txn,
+        event(
+            actor,
+            action_name,
+            id,
+            format!("{action} at the desk"),
+            staff.request_id.clone(),
+        ),
+    )
+    .await?;
+    let answer = load(&txn, id).await?;
+    txn.commit().await?;
+    Ok(answer)
+}
+
+async fn free_keys(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), ApiError> {
+    party::Entity::update_many()
+        .col_expr(
+            party::Column::ActiveKey,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(party::Column::AppointmentId.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+fn active(m: &appointment::Model) -> appointment::ActiveModel {
+    appointment::ActiveModel {
+        id: Set(m.id),
+        code: Set(m.code.clone()),
+        office_id: Set(m.office_id.clone()),
+        business_type: Set(m.business_type.clone()),
+        slot_id: Set(m.slot_id),
+        date: Set(m.date),
+        starts_at: Set(m.starts_at),
+        booked_by: Set(m.booked_by),
+        status: Set(m.status.clone()),
+        confirm_deadline: Set(m.confirm_deadline),
+        created_at: Set(m.created_at),
+        updated_at: Set(m.updated_at),
+    }
+}
+
+fn party_active(p: &party::Model) -> party::ActiveModel {
+    party::ActiveModel {
+        id: Set(p.id),
+        appointment_id: Set(p.appointment_id),
+        position: Set(p.position),
+        name_sealed: Set(p.name_sealed.clone()),
+        id_number_sealed: Set(p.id_number_sealed.clone()),
+        id_number_index: Set(p.id_number_index.clone()),
+        id_number_masked: Set(p.id_number_masked.clone()),
+        sex: Set(p.sex.clone()),
+        citizen_id: Set(p.citizen_id),
+        confirmed_at: Set(p.confirmed_at),
+        active_key: Set(p.active_key.clone()),
+    }
+}
+
+fn event(
+    actor: Actor,
+    action: &'static str,
+    id: Uuid,
+    summary: String,
+    request_id: Option<String>,
+) -> Event {
+    Event {
+        actor,
+        action,
+        target_kind: "marriage_appointment",
+        target_id: id.to_string(),
+        summary,
+        request_id,
+    }
+}
+
+/// The district's marriage registration centre and a branch, with Beijing's defaults:
+/// working days within 15 days, booking for the next day closing at 15:00, cancelling
+/// until an hour before. Capacities are demo values an admin changes.
+pub async fn seed_offices(txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiError> {
+    use crate::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
+    let offices = [
+        ("marriage-centre", "通州区婚姻登记中心", "通州区运河东大街"),
+        (
+            "marriage-branch",
+            "通州区婚姻登记处（台湖分处）",
+            "通州区台湖镇",
+        ),
+    ];
+    for (id, name, address) in offices {
+        let spec = ResourceSpec {
+            id: id.into(),
+            kind: "marriage_office".into(),
+            name: name.into(),
+            address: Some(address.into()),
+            window_days: 15,
+            window_opens_at: "00:00".into(),
+            cutoff_previous_day_at: Some("15:00".into()),
+            cutoff_minutes: 0,
+            cancel_minutes: 60,
+            working_days_only: true,
+        };
+        save_resource(txn, spec, Actor::System, None).await?;
+        let plan: [(&str, &[(&str, &str)], i32); 3] = [
+            (
+                "marriage",
+                &[
+                    ("09:00", "10:00"),
+                    ("10:00", "11:00"),
+                    ("11:00", "12:00"),
+                    ("13:30", "14:30"),
+                    ("14:30", "15:30"),
+                    ("15:30", "16:30"),
+                ],
+                10,
+            ),
+            ("divorce", &[("09:00", "11:00"), ("13:30", "16:30")], 5),
+            ("reissue", &[("09:00", "12:00"), ("13:30", "16:30")], 5),
+        ];
+        for (business_type, times, capacity) in plan {
+            let slots = (1..=5)
+                .flat_map(|weekday| {
+                    times.iter().map(move |(s, e)| TemplateSlot {
+                        weekday,
+                        start_time: (*s).into(),
+                        end_time: (*e).into(),
+                        capacity,
+                    })
+                })
+                .collect();
+            replace_template(txn, id, business_type, slots, Actor::System, None).await?;
+        }
+    }
+    Ok(())
+}

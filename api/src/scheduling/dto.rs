@@ -1,0 +1,178 @@
+//! Wire types of the scheduling core.
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A bookable place and its booking rules.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "marriage-centre", "kind": "marriage_office", "name": "通州区婚姻登记中心", "address": "通州区新华西街", "window_days": 15, "window_opens_at": "00:00", "cutoff_previous_day_at": "15:00", "cutoff_minutes": 0, "cancel_minutes": 60, "working_days_only": true}))]
+pub struct ResourceDto {
+    pub id: String,
+    /// `marriage_office`, `farewell_hall`, `cremation`, `cemetery`, ...
+    pub kind: String,
+    pub name: String,
+    pub address: Option<String>,
+    /// Dates up to this many days ahead can be booked.
+    pub window_days: i32,
+    /// The newest date opens at this time of day (Beijing time, `HH:MM`).
+    pub window_opens_at: String,
+    /// Booking for a date closes the day before at this time, if set.
+    pub cutoff_previous_day_at: Option<String>,
+    /// And in any case this many minutes before the slot.
+    pub cutoff_minutes: i32,
+    /// Cancelling is possible until this many minutes before the slot.
+    pub cancel_minutes: i32,
+    /// Only working days (national calendar) open.
+    pub working_days_only: bool,
+}
+
+impl From<entity::resource::Model> for ResourceDto {
+    fn from(r: entity::resource::Model) -> Self {
+        ResourceDto {
+            id: r.id,
+            kind: r.kind,
+            name: r.name,
+            address: r.address,
+            window_days: r.window_days,
+            window_opens_at: r.window_opens_at,
+            cutoff_previous_day_at: r.cutoff_previous_day_at,
+            cutoff_minutes: r.cutoff_minutes,
+            cancel_minutes: r.cancel_minutes,
+            working_days_only: r.working_days_only,
+        }
+    }
+}
+
+/// A resource's settings, as an admin saves them.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "marriage_office", "name": "通州区婚姻登记中心", "address": "通州区新华西街", "window_days": 15, "window_opens_at": "00:00", "cutoff_previous_day_at": "15:00", "cutoff_minutes": 0, "cancel_minutes": 60, "working_days_only": true}))]
+pub struct ResourceRequest {
+    pub kind: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub window_days: i32,
+    pub window_opens_at: String,
+    pub cutoff_previous_day_at: Option<String>,
+    pub cutoff_minutes: i32,
+    pub cancel_minutes: i32,
+    pub working_days_only: bool,
+}
+
+/// The resources, optionally of one kind.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResourceQuery {
+    /// e.g. `marriage_office`.
+    pub kind: Option<String>,
+}
+
+/// All resources (few: no paging).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResourceListDto {
+    pub items: Vec<ResourceDto>,
+}
+
+/// One slot of a weekly template.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSlotDto {
+    /// 1 = Monday .. 7 = Sunday.
+    pub weekday: i32,
+    #[schema(example = "09:00")]
+    pub start_time: String,
+    #[schema(example = "10:00")]
+    pub end_time: String,
+    pub capacity: i32,
+}
+
+/// A whole weekly template for one business type.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"slots": [{"weekday": 1, "start_time": "09:00", "end_time": "10:00", "capacity": 10}, {"weekday": 1, "start_time": "10:00", "end_time": "11:00", "capacity": 10}]}))]
+pub struct TemplateRequest {
+    pub slots: Vec<TemplateSlotDto>,
+}
+
+/// A dated exception.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "special", "capacity_percent": 200, "note": "5.20 加开"}))]
+pub struct ExceptionRequest {
+    /// `closed` or `special`.
+    pub kind: String,
+    /// For `special`: capacity in percent of the template (e.g. 200, or 70 for a cut).
+    pub capacity_percent: Option<i32>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A national calendar day.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarDayDto {
+    pub date: chrono::NaiveDate,
+    /// `holiday` (法定节假日) or `workday` (调休上班).
+    pub kind: String,
+    #[schema(example = "国庆节")]
+    pub name: String,
+}
+
+/// A year's holidays and make-up working days, in one request.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"days": [{"date": "2026-10-01", "kind": "holiday", "name": "国庆节"}, {"date": "2026-10-10", "kind": "workday", "name": "国庆节调休"}]}))]
+pub struct CalendarRequest {
+    pub days: Vec<CalendarDayDto>,
+}
+
+/// How many days were loaded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarLoadedDto {
+    pub loaded: usize,
+}
+
+/// Which days to show.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AvailabilityQuery {
+    /// e.g. `marriage`, `divorce`, `reissue`.
+    pub business_type: String,
+    /// First date (default: today, Beijing time).
+    pub from: Option<chrono::NaiveDate>,
+    /// Last date (default and maximum: 31 days after `from`).
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// Seats of one slot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotDto {
+    pub slot_id: uuid::Uuid,
+    #[schema(example = "2026-12-02T09:00:00+08:00")]
+    pub starts_at: String,
+    #[schema(example = "2026-12-02T10:00:00+08:00")]
+    pub ends_at: String,
+    pub capacity: i32,
+    pub remaining: i32,
+    /// Whether it still takes bookings now (its cut-off has not passed).
+    pub bookable: bool,
+}
+
+/// One day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayDto {
+    pub date: chrono::NaiveDate,
+    /// `open`, `closed` (no service that day), `not_open_yet`, `past`.
+    pub state: String,
+    pub slots: Vec<SlotDto>,
+}
+
+/// Availability of a resource for a business type.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"resource_id": "marriage-centre", "business_type": "marriage", "days": [{"date": "2026-12-02", "state": "open", "slots": [{"slot_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "starts_at": "2026-12-02T09:00:00+08:00", "ends_at": "2026-12-02T10:00:00+08:00", "capacity": 10, "remaining": 3, "bookable": true}]}]}))]
+pub struct AvailabilityDto {
+    pub resource_id: String,
+    pub business_type: String,
+    pub days: Vec<DayDto>,
+}

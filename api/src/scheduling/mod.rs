@@ -1,0 +1,11 @@
+//! The scheduling core shared by marriage appointments, funeral bookings and cemetery
+//! visits: resources with weekly slot templates, the national calendar (holidays and
+//! make-up working days), dated exceptions, booking windows and cut-offs, and slots whose
+//! seat counters can never be overbooked. Owns `resource`, `slot_template`,
+//! `calendar_day`, `resource_exception`, `slot`. Rooms that book call `service`.
+pub mod domain;
+mod dto;
+mod routes;
+pub mod service;
+
+pub use routes::routes;

@@ -1,0 +1,352 @@
+//! Scheduling routes: resources and their availability (public), and their settings,
+//! templates, exceptions and the national calendar (admins).
+use actix_web::{get, post, put, web};
+use chrono::{Duration, NaiveDate, Utc};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::domain::{self, CalendarKind};
+use super::dto::*;
+use super::service::{self, ResourceSpec, TemplateSlot};
+use crate::auth::extract::Admin;
+use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::platform::audit::Actor;
+use crate::platform::clock;
+use crate::platform::db::begin_write;
+use crate::platform::extract::{Json, Query};
+use crate::state::AppState;
+
+type State = web::Data<AppState>;
+
+/// Mounts the scheduling routes under `/api/v1`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_resources)
+        .service(get_resource)
+        .service(save_resource)
+        .service(replace_template)
+        .service(set_exception)
+        .service(load_calendar)
+        .service(availability);
+}
+
+fn invalid(field: &str, zh: &'static str, en: &'static str) -> ApiError {
+    ApiError::new(Code::InvalidBody).with_field(FieldError {
+        field: field.into(),
+        reason: "value",
+        message: Message::new(zh, en),
+    })
+}
+
+fn actor(admin: &Admin) -> Actor {
+    Actor::Staff {
+        id: admin.0.id,
+        role: admin.0.role.as_str(),
+    }
+}
+
+/// A short lower-case code such as `marriage` or `marriage-centre`.
+fn check_code(field: &str, text: &str) -> Result<(), ApiError> {
+    let ok = (1..=48).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            "只能使用小写字母、数字、- 和 _",
+            "lower-case letters, digits, - and _ only",
+        ))
+    }
+}
+
+/// List the bookable places (婚姻登记处、告别厅、墓园 ...).
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.resource.list", params(ResourceQuery),
+    responses((status = 200, body = ResourceListDto)))]
+#[get("/resources")]
+async fn list_resources(
+    state: State,
+    Query(q): Query<ResourceQuery>,
+) -> Result<web::Json<ResourceListDto>, ApiError> {
+    use entity::resource;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let mut find = resource::Entity::find().order_by_asc(resource::Column::Id);
+    if let Some(kind) = q.kind {
+        find = find.filter(resource::Column::Kind.eq(kind));
+    }
+    let items = find
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(web::Json(ResourceListDto { items }))
+}
+
+/// One bookable place and its booking rules.
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.resource.get", params(("id" = String, Path)),
+    responses((status = 200, body = ResourceDto),
+        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/resources/{id}")]
+async fn get_resource(
+    state: State,
+    id: web::Path<String>,
+) -> Result<web::Json<ResourceDto>, ApiError> {
+    Ok(web::Json(service::resource(&state.db, &id).await?.into()))
+}
+
+/// Create or change a bookable place (admins).
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.resource.save", request_body = ResourceRequest, security(("staff_token" = [])),
+    params(("id" = String, Path, description = "Lower-case id, e.g. `marriage-centre`")),
+    responses((status = 200, body = ResourceDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[put("/resources/{id}")]
+async fn save_resource(
+    state: State,
+    admin: Admin,
+    id: web::Path<String>,
+    Json(body): Json<ResourceRequest>,
+) -> Result<web::Json<ResourceDto>, ApiError> {
+    check_code("id", &id)?;
+    check_code("kind", &body.kind)?;
+    if !(1..=366).contains(&body.window_days) {
+        return Err(invalid(
+            "window_days",
+            "须在 1 到 366 之间",
+            "between 1 and 366",
+        ));
+    }
+    if domain::parse_hhmm(&body.window_opens_at).is_none() {
+        return Err(invalid(
+            "window_opens_at",
+            "时间格式为 HH:MM",
+            "a time as HH:MM",
+        ));
+    }
+    if body
+        .cutoff_previous_day_at
+        .as_deref()
+        .is_some_and(|t| domain::parse_hhmm(t).is_none())
+    {
+        return Err(invalid(
+            "cutoff_previous_day_at",
+            "时间格式为 HH:MM",
+            "a time as HH:MM",
+        ));
+    }
+    if body.cutoff_minutes < 0 || body.cancel_minutes < 0 || body.name.trim().is_empty() {
+        return Err(invalid(
+            "cutoff_minutes",
+            "分钟数不能为负，名称不能为空",
+            "minutes cannot be negative; the name is required",
+        ));
+    }
+    let spec = ResourceSpec {
+        id: id.into_inner(),
+        kind: body.kind,
+        name: body.name.trim().to_owned(),
+        address: body.address,
+        window_days: body.window_days,
+        window_opens_at: body.window_opens_at,
+        cutoff_previous_day_at: body.cutoff_previous_day_at,
+        cutoff_minutes: body.cutoff_minutes,
+        cancel_minutes: body.cancel_minutes,
+        working_days_only: body.working_days_only,
+    };
+    let txn = begin_write(&state.db).await?;
+    let saved =
+        service::save_resource(&txn, spec, actor(&admin), admin.0.request_id.clone()).await?;
+    txn.commit().await?;
+    Ok(web::Json(saved.into()))
+}
+
+/// Replace a place's weekly slot template for one business type (admins).
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.template.replace", request_body = TemplateRequest, security(("staff_token" = [])),
+    params(("id" = String, Path), ("business_type" = String, Path, description = "e.g. `marriage`")),
+    responses((status = 204, description = "Replaced; dates not yet shown follow it"),
+        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[put("/resources/{id}/templates/{business_type}")]
+async fn replace_template(
+    state: State,
+    admin: Admin,
+    path: web::Path<(String, String)>,
+    Json(body): Json<TemplateRequest>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let (id, business_type) = path.into_inner();
+    check_code("business_type", &business_type)?;
+    let mut slots = Vec::with_capacity(body.slots.len());
+    for (i, s) in body.slots.into_iter().enumerate() {
+        let (start, end) = (
+            domain::parse_hhmm(&s.start_time),
+            domain::parse_hhmm(&s.end_time),
+        );
+        let ok = (1..=7).contains(&s.weekday)
+            && (0..=10_000).contains(&s.capacity)
+            && matches!((start, end), (Some(a), Some(b)) if a < b);
+        if !ok {
+            return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+                field: format!("slots[{i}]"),
+                reason: "value",
+                message: Message::new(
+                    "星期 1-7，时间 HH:MM 且开始早于结束，容量 0-10000",
+                    "weekday 1-7, times HH:MM with start before end, capacity 0-10000",
+                ),
+            }));
+        }
+        slots.push(TemplateSlot {
+            weekday: s.weekday,
+            start_time: s.start_time,
+            end_time: s.end_time,
+            capacity: s.capacity,
+        });
+    }
+    let txn = begin_write(&state.db).await?;
+    service::replace_template(
+        &txn,
+        &id,
+        &business_type,
+        slots,
+        actor(&admin),
+        admin.0.request_id.clone(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(actix_web::HttpResponse::NoContent().finish())
+}
+
+/// Close a day or change its capacity (admins): holidays of the office, 5.20, 七夕, 清明.
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.exception.set", request_body = ExceptionRequest, security(("staff_token" = [])),
+    params(("id" = String, Path), ("date" = chrono::NaiveDate, Path)),
+    responses((status = 204, description = "Set"),
+        (status = 409, description = "`scheduling.day_has_bookings` (closing a day with bookings)", body = Problem, content_type = "application/problem+json")))]
+#[put("/resources/{id}/exceptions/{date}")]
+async fn set_exception(
+    state: State,
+    admin: Admin,
+    path: web::Path<(String, NaiveDate)>,
+    Json(body): Json<ExceptionRequest>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let (id, date) = path.into_inner();
+    let closed = match body.kind.as_str() {
+        "closed" => true,
+        "special"
+            if body
+                .capacity_percent
+                .is_some_and(|p| (0..=1000).contains(&p)) =>
+        {
+            false
+        }
+        _ => {
+            return Err(invalid(
+                "kind",
+                "closed，或 special 加 0-1000 的 capacity_percent",
+                "closed, or special with capacity_percent 0-1000",
+            ));
+        }
+    };
+    let txn = begin_write(&state.db).await?;
+    service::set_exception(
+        &txn,
+        &id,
+        date,
+        closed,
+        body.capacity_percent,
+        body.note,
+        actor(&admin),
+        admin.0.request_id.clone(),
+    )
+    .await?;
+    txn.commit().await?;
+    for business_type in ["marriage", "divorce", "reissue"] {
+        state.availability.forget(&id, business_type, date);
+    }
+    Ok(actix_web::HttpResponse::NoContent().finish())
+}
+
+/// Load national holidays and make-up working days (admins), e.g. a year at once.
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.calendar.load", request_body = CalendarRequest, security(("staff_token" = [])),
+    responses((status = 200, body = CalendarLoadedDto)))]
+#[post("/calendar/days")]
+async fn load_calendar(
+    state: State,
+    admin: Admin,
+    Json(body): Json<CalendarRequest>,
+) -> Result<web::Json<CalendarLoadedDto>, ApiError> {
+    let mut days = Vec::with_capacity(body.days.len());
+    for (i, d) in body.days.into_iter().enumerate() {
+        let kind = CalendarKind::parse(&d.kind).ok_or_else(|| {
+            ApiError::new(Code::InvalidBody).with_field(FieldError {
+                field: format!("days[{i}].kind"),
+                reason: "value",
+                message: Message::new("holiday 或 workday", "holiday or workday"),
+            })
+        })?;
+        days.push((d.date, kind, d.name));
+    }
+    let txn = begin_write(&state.db).await?;
+    let loaded =
+        service::load_calendar(&txn, days, actor(&admin), admin.0.request_id.clone()).await?;
+    txn.commit().await?;
+    Ok(web::Json(CalendarLoadedDto { loaded }))
+}
+
+/// Seats per day and slot (放号查询). Public; answers may be up to a second old.
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.availability", params(("id" = String, Path), AvailabilityQuery),
+    responses((status = 200, body = AvailabilityDto),
+        (status = 400, description = "`request.invalid_query` (range over 31 days, `to` before `from`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/resources/{id}/availability")]
+async fn availability(
+    state: State,
+    id: web::Path<String>,
+    Query(q): Query<AvailabilityQuery>,
+) -> Result<web::Json<AvailabilityDto>, ApiError> {
+    let now = Utc::now();
+    let from = q.from.unwrap_or_else(|| domain::local_date(now));
+    let to = q.to.unwrap_or(from + Duration::days(31));
+    if to < from || to - from > Duration::days(31) {
+        return Err(ApiError::new(Code::InvalidQuery).with_field(FieldError {
+            field: "to".into(),
+            reason: "range",
+            message: Message::new(
+                "查询范围须在 0 到 31 天之间",
+                "the range must be 0 to 31 days",
+            ),
+        }));
+    }
+    let r = service::resource(&state.db, &id).await?;
+    let days = service::availability(
+        &state.db,
+        &state.availability,
+        &r,
+        &q.business_type,
+        from,
+        to,
+        now,
+    )
+    .await?;
+    let days = days
+        .into_iter()
+        .map(|d| DayDto {
+            date: d.date,
+            state: d.state.to_owned(),
+            slots: d
+                .slots
+                .iter()
+                .map(|s| SlotDto {
+                    slot_id: s.id,
+                    starts_at: clock::format(s.starts_at),
+                    ends_at: clock::format(s.ends_at),
+                    capacity: s.capacity,
+                    remaining: (s.capacity - s.booked).max(0),
+                    bookable: s.booked < s.capacity && service::check_open(&r, s, now).is_ok(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(web::Json(AvailabilityDto {
+        resource_id: r.id,
+        business_type: q.business_type,
+        days,
+    }))
+}

@@ -1,0 +1,596 @@
+//! Rules of the scheduling core, in functions other rooms call. Seats are taken with one
+//! conditional UPDATE (`booked + n <= capacity`) inside the caller's transaction, so no
+//! timing of requests can overbook a slot, on SQLite or PostgreSQL alike.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{calendar_day, resource, resource_exception, slot, slot_template};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use super::domain::{self, CalendarKind, Window};
+use crate::error::{ApiError, Code};
+use crate::platform::audit::{self, Actor, Event};
+
+/// How long an availability answer may be served from memory. Short, so that a full slot
+/// is never shown as free for long, yet long enough to absorb an opening-time read storm.
+pub const CACHE_TTL: StdDuration = StdDuration::from_secs(1);
+
+/// Recent availability per (resource, business type, date), per instance.
+#[derive(Default)]
+pub struct AvailabilityCache {
+    days: Mutex<HashMap<(String, String, NaiveDate), (Instant, Arc<Vec<slot::Model>>)>>,
+}
+
+impl AvailabilityCache {
+    fn get(&self, key: &(String, String, NaiveDate)) -> Option<Arc<Vec<slot::Model>>> {
+        let days = self.days.lock().ok()?;
+        days.get(key)
+            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+            .map(|(_, slots)| slots.clone())
+    }
+
+    fn put(&self, key: (String, String, NaiveDate), slots: Arc<Vec<slot::Model>>) {
+        if let Ok(mut days) = self.days.lock() {
+            if days.len() > 10_000 {
+                days.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+            }
+            days.insert(key, (Instant::now(), slots));
+        }
+    }
+
+    /// Drops a day after this instance changed its seats.
+    pub fn forget(&self, resource: &str, business_type: &str, date: NaiveDate) {
+        if let Ok(mut days) = self.days.lock() {
+            days.remove(&(resource.to_owned(), business_type.to_owned(), date));
+        }
+    }
+}
+
+/// A resource or 404.
+pub async fn resource(conn: &impl ConnectionTrait, id: &str) -> Result<resource::Model, ApiError> {
+    resource::Entity::find_by_id(id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::ResourceNotFound))
+}
+
+/// The booking window of a resource.
+pub fn window(r: &resource::Model) -> Window {
+    Window {
+        days: i64::from(r.window_days),
+        opens_at: domain::parse_hhmm(&r.window_opens_at).unwrap_or_default(),
+        previous_day_at: r
+            .cutoff_previous_day_at
+            .as_deref()
+            .and_then(domain::parse_hhmm),
+        minutes_before: i64::from(r.cutoff_minutes),
+    }
+}
+
+/// The national calendar between two dates, by date.
+pub async fn calendar(
+    conn: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<NaiveDate, CalendarKind>, ApiError> {
+    let rows = calendar_day::Entity::find()
+        .filter(calendar_day::Column::Date.gte(from))
+        .filter(calendar_day::Column::Date.lte(to))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| CalendarKind::parse(&r.kind).map(|k| (r.date, k)))
+        .collect())
+}
+
+/// Whether the resource opens on `date` at all (working day, not closed).
+pub async fn is_open_day(
+    conn: &impl ConnectionTrait,
+    r: &resource::Model,
+    date: NaiveDate,
+    cal: Option<CalendarKind>,
+) -> Result<bool, ApiError> {
+    if r.working_days_only && !domain::is_working_day(date, cal) {
+        return Ok(false);
+    }
+    Ok(exception(conn, &r.id, date)
+        .await?
+        .is_none_or(|e| e.kind != "closed"))
+}
+
+async fn exception(
+    conn: &impl ConnectionTrait,
+    resource_id: &str,
+    date: NaiveDate,
+) -> Result<Option<resource_exception::Model>, ApiError> {
+    Ok(resource_exception::Entity::find()
+        .filter(resource_exception::Column::ResourceId.eq(resource_id))
+        .filter(resource_exception::Column::Date.eq(date))
+        .one(conn)
+        .await?)
+}
+
+/// The slots of a day, made from the template the first time the day is asked for (an
+/// insert that ignores slots another request made first).
+pub async fn day_slots(
+    conn: &impl ConnectionTrait,
+    r: &resource::Model,
+    business_type: &str,
+    date: NaiveDate,
+    cal: Option<CalendarKind>,
+) -> Result<Vec<slot::Model>, ApiError> {
+    let existing = find_day(conn, &r.id, business_type, date).await?;
+    if !existing.is_empty() || !is_open_day(conn, r, date, cal).await? {
+        return Ok(existing);
+    }
+    let percent = exception(conn, &r.id, date)
+        .await?
+        .and_then(|e| e.capacity_percent)
+        .unwrap_or(100);
+    let templates = slot_template::Entity::find()
+        .filter(slot_template::Column::ResourceId.eq(&r.id))
+        .filter(slot_template::Column::BusinessType.eq(business_type))
+        .filter(slot_template::Column::Weekday.eq(domain::template_weekday(date, cal)))
+        .all(conn)
+        .await?;
+    let rows: Vec<slot::ActiveModel> = templates
+        .iter()
+        .filter_map(|t| {
+            Some((
+                domain::parse_hhmm(&t.start_time)?,
+                domain::parse_hhmm(&t.end_time)?,
+                t.capacity,
+            ))
+        })
+        .map(|(start, end, capacity)| slot::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            resource_id: Set(r.id.clone()),
+            business_type: Set(business_type.to_owned()),
+            date: Set(date),
+            starts_at: Set(domain::at(date, start)),
+            ends_at: Set(domain::at(date, end)),
+            capacity: Set(capacity * percent / 100),
+            booked: Set(0),
+        })
+        .collect();
+    if !rows.is_empty() {
+        let key = [
+            slot::Column::ResourceId,
+            slot::Column::BusinessType,
+            slot::Column::StartsAt,
+        ];
+        slot::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on(key)
+            .exec(conn)
+            .await?;
+    }
+    find_day(conn, &r.id, business_type, date).await
+}
+
+async fn find_day(
+    conn: &impl ConnectionTrait,
+    resource_id: &str,
+    business_type: &str,
+    date: NaiveDate,
+) -> Result<Vec<slot::Model>, ApiError> {
+    Ok(slot::Entity::find()
+        .filter(slot::Column::ResourceId.eq(resource_id))
+        .filter(slot::Column::BusinessType.eq(business_type))
+        .filter(slot::Column::Date.eq(date))
+        .order_by_asc(slot::Column::StartsAt)
+        .all(conn)
+        .await?)
+}
+
+/// One day of availability.
+pub struct Day {
+    pub date: NaiveDate,
+    /// `open`, `not_open_yet`, `past`, `closed` (non-working day or closure).
+    pub state: &'static str,
+    pub slots: Arc<Vec<slot::Model>>,
+}
+
+/// Availability from `from` to `to` (inclusive), served from the short cache when it can be.
+pub async fn availability(
+    conn: &impl ConnectionTrait,
+    cache: &AvailabilityCache,
+    r: &resource::Model,
+    business_type: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<Day>, ApiError> {
+    let last_open = window(r).last_open_date(now);
+    let today = domain::local_date(now);
+    let cal = calendar(conn, from, to).await?;
+    let mut days = Vec::new();
+    let mut date = from;
+    while date <= to {
+        let key = (r.id.clone(), business_type.to_owned(), date);
+        let day = if date < today {
+            Day {
+                date,
+                state: "past",
+                slots: Arc::default(),
+            }
+        } else if date > last_open {
+            Day {
+                date,
+                state: "not_open_yet",
+                slots: Arc::default(),
+            }
+        } else if let Some(slots) = cache.get(&key) {
+            Day {
+                date,
+                state: if slots.is_empty() { "closed" } else { "open" },
+                slots,
+            }
+        } else {
+            let slots =
+                Arc::new(day_slots(conn, r, business_type, date, cal.get(&date).copied()).await?);
+            cache.put(key, slots.clone());
+            Day {
+                date,
+                state: if slots.is_empty() { "closed" } else { "open" },
+                slots,
+            }
+        };
+        days.push(day);
+        date += Duration::days(1);
+    }
+    Ok(days)
+}
+
+/// Checks that `slot` still takes bookings at `now`: its day is open and its cut-off has
+/// not passed.
+pub fn check_open(
+    r: &resource::Model,
+    s: &slot::Model,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let w = window(r);
+    if s.date > w.last_open_date(now) {
+        return Err(ApiError::new(Code::NotOpenYet));
+    }
+    if now >= w.closes_at(s.date, s.starts_at) {
+        return Err(ApiError::new(Code::BookingClosed));
+    }
+    Ok(())
+}
+
+/// A slot or 404.
+pub async fn slot(conn: &impl ConnectionTrait, id: Uuid) -> Result<slot::Model, ApiError> {
+    slot::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::SlotNotFound))
+}
+
+/// Takes `seats` seats, or answers `scheduling.slot_full`. Must run in the caller's write
+/// transaction, before the booking row is written.
+pub async fn take_seats(
+    conn: &impl ConnectionTrait,
+    slot_id: Uuid,
+    seats: i32,
+) -> Result<(), ApiError> {
+    let taken = slot::Entity::update_many()
+        .col_expr(
+            slot::Column::Booked,
+            Expr::col(slot::Column::Booked).add(seats),
+        )
+        .filter(slot::Column::Id.eq(slot_id))
+        .filter(
+            Expr::col(slot::Column::Booked)
+                .add(seats)
+                .lte(Expr::col(slot::Column::Capacity)),
+        )
+        .exec(conn)
+        .await?;
+    if taken.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::new(Code::SlotFull))
+    }
+}
+
+/// Gives seats back, in the same transaction as the cancellation that frees them.
+pub async fn release_seats(
+    conn: &impl ConnectionTrait,
+    slot_id: Uuid,
+    seats: i32,
+) -> Result<(), ApiError> {
+    slot::Entity::update_many()
+        .col_expr(
+            slot::Column::Booked,
+            Expr::col(slot::Column::Booked).sub(seats),
+        )
+        .filter(slot::Column::Id.eq(slot_id))
+        .filter(Expr::col(slot::Column::Booked).gte(seats))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A resource as an admin defines it.
+pub struct ResourceSpec {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub window_days: i32,
+    pub window_opens_at: String,
+    pub cutoff_previous_day_at: Option<String>,
+    pub cutoff_minutes: i32,
+    pub cancel_minutes: i32,
+    pub working_days_only: bool,
+}
+
+/// Creates or updates a resource (by id). Existing slots keep their seats.
+pub async fn save_resource<C: ConnectionTrait + sea_orm::TransactionTrait>(
+    conn: &C,
+    spec: ResourceSpec,
+    actor: Actor,
+    request_id: Option<String>,
+) -> Result<resource::Model, ApiError> {
+    let row = resource::ActiveModel {
+        id: Set(spec.id.clone()),
+        kind: Set(spec.kind),
+        name: Set(spec.name),
+        address: Set(spec.address),
+        window_days: Set(spec.window_days),
+        window_opens_at: Set(spec.window_opens_at),
+        cutoff_previous_day_at: Set(spec.cutoff_previous_day_at),
+        cutoff_minutes: Set(spec.cutoff_minutes),
+        cancel_minutes: Set(spec.cancel_minutes),
+        working_days_only: Set(spec.working_days_only),
+        created_at: Set(Utc::now()),
+    };
+    let conflict = OnConflict::column(resource::Column::Id)
+        .update_columns([
+            resource::Column::Kind,
+            resource::Column::Name,
+            resource::Column::Address,
+            resource::Column::WindowDays,
+            resource::Column::WindowOpensAt,
+            resource::Column::CutoffPreviousDayAt,
+            resource::Column::CutoffMinutes,
+            resource::Column::CancelMinutes,
+            resource::Column::WorkingDaysOnly,
+        ])
+        .to_owned();
+    resource::Entity::insert(row)
+        .on_conflict(conflict)
+        .exec(conn)
+        .await?;
+    audit::record(
+        conn,
+        event(
+            actor,
+            "scheduling.resource.save",
+            &spec.id,
+            "saved the resource settings".into(),
+            request_id,
+        ),
+    )
+    .await?;
+    resource(conn, &spec.id).await
+}
+
+/// One slot of a weekly template.
+pub struct TemplateSlot {
+    pub weekday: i32,
+    pub start_time: String,
+    pub end_time: String,
+    pub capacity: i32,
+}
+
+/// Replaces the weekly template of a resource for one business type. Days already made
+/// into slots keep them; new days follow the new template.
+pub async fn replace_template<C: ConnectionTrait + sea_orm::TransactionTrait>(
+    conn: &C,
+    resource_id: &str,
+    business_type: &str,
+    slots: Vec<TemplateSlot>,
+    actor: Actor,
+    request_id: Option<String>,
+) -> Result<(), ApiError> {
+    resource(conn, resource_id).await?;
+    slot_template::Entity::delete_many()
+        .filter(slot_template::Column::ResourceId.eq(resource_id))
+        .filter(slot_template::Column::BusinessType.eq(business_type))
+        .exec(conn)
+        .await?;
+    let count = slots.len();
+    let rows: Vec<slot_template::ActiveModel> = slots
+        .into_iter()
+        .map(|s| slot_template::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            resource_id: Set(resource_id.to_owned()),
+            business_type: Set(business_type.to_owned()),
+            weekday: Set(s.weekday),
+            start_time: Set(s.start_time),
+            end_time: Set(s.end_time),
+            capacity: Set(s.capacity),
+        })
+        .collect();
+    if !rows.is_empty() {
+        slot_template::Entity::insert_many(rows).exec(conn).await?;
+    }
+    let summary = format!("weekly template for {business_type}: {count} slots");
+    audit::record(
+        conn,
+        event(
+            actor,
+            "scheduling.template.replace",
+            resource_id,
+            summary,
+            request_id,
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Loads national calendar days (a year's holidays and make-up working days) in one go;
+/// a date already known is overwritten.
+pub async fn load_calendar<C: ConnectionTrait + sea_orm::TransactionTrait>(
+    conn: &C,
+    days: Vec<(NaiveDate, CalendarKind, String)>,
+    actor: Actor,
+    request_id: Option<String>,
+) -> Result<usize, ApiError> {
+    let count = days.len();
+    let rows: Vec<calendar_day::ActiveModel> = days
+        .into_iter()
+        .map(|(date, kind, name)| calendar_day::ActiveModel {
+            date: Set(date),
+            kind: Set(match kind {
+                CalendarKind::Holiday => "holiday".into(),
+                CalendarKind::Workday => "workday".into(),
+            }),
+            name: Set(name),
+        })
+        .collect();
+    if !rows.is_empty() {
+        let conflict = OnConflict::column(calendar_day::Column::Date)
+            .update_columns([calendar_day::Column::Kind, calendar_day::Column::Name])
+            .to_owned();
+        calendar_day::Entity::insert_many(rows)
+            .on_conflict(conflict)
+            .exec(conn)
+            .await?;
+    }
+    audit::record(
+        conn,
+        event(
+            actor,
+            "scheduling.calendar.load",
+            "national",
+            format!("{count} calendar days"),
+            request_id,
+        ),
+    )
+    .await?;
+    Ok(count)
+}
+
+/// Sets a dated exception: `closed` (refused if the day already has bookings; its empty
+/// slots go), or `special` with a capacity in percent of the template (slots already made
+/// get the new capacity, never below what is booked).
+pub async fn set_exception<C: ConnectionTrait + sea_orm::TransactionTrait>(
+    conn: &C,
+    resource_id: &str,
+    date: NaiveDate,
+    closed: bool,
+    capacity_percent: Option<i32>,
+    note: String,
+    actor: Actor,
+    request_id: Option<String>,
+) -> Result<(), ApiError> {
+    resource(conn, resource_id).await?;
+    let made = slot::Entity::find()
+        .filter(slot::Column::ResourceId.eq(resource_id))
+        .filter(slot::Column::Date.eq(date))
+        .all(conn)
+        .await?;
+    if closed {
+        if made.iter().any(|s| s.booked > 0) {
+            return Err(ApiError::new(Code::DayHasBookings));
+        }
+        slot::Entity::delete_many()
+            .filter(slot::Column::ResourceId.eq(resource_id))
+            .filter(slot::Column::Date.eq(date))
+            .exec(conn)
+            .await?;
+    } else if let Some(percent) = capacity_percent {
+        for s in made {
+            let base = template_capacity(conn, resource_id, &s)
+                .await?
+                .unwrap_or(s.capacity);
+            let capacity = Ord::max(base * percent / 100, s.booked);
+            slot::Entity::update_many()
+                .col_expr(slot::Column::Capacity, Expr::value(capacity))
+                .filter(slot::Column::Id.eq(s.id))
+                .exec(conn)
+                .await?;
+        }
+    }
+    resource_exception::Entity::delete_many()
+        .filter(resource_exception::Column::ResourceId.eq(resource_id))
+        .filter(resource_exception::Column::Date.eq(date))
+        .exec(conn)
+        .await?;
+    resource_exception::Entity::insert(resource_exception::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        resource_id: Set(resource_id.to_owned()),
+        date: Set(date),
+        kind: Set(if closed {
+            "closed".into()
+        } else {
+            "special".into()
+        }),
+        capacity_percent: Set(capacity_percent),
+        note: Set(note.clone()),
+    })
+    .exec(conn)
+    .await?;
+    let what = if closed {
+        "closed".to_owned()
+    } else {
+        format!("special, capacity {}%", capacity_percent.unwrap_or(100))
+    };
+    audit::record(
+        conn,
+        event(
+            actor,
+            "scheduling.exception.set",
+            resource_id,
+            format!("{date}: {what} ({note})"),
+            request_id,
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The template capacity of the slot's start time on its weekday, if the template has it.
+async fn template_capacity(
+    conn: &impl ConnectionTrait,
+    resource_id: &str,
+    s: &slot::Model,
+) -> Result<Option<i32>, ApiError> {
+    let local = s
+        .starts_at
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%H:%M")
+        .to_string();
+    let t = slot_template::Entity::find()
+        .filter(slot_template::Column::ResourceId.eq(resource_id))
+        .filter(slot_template::Column::BusinessType.eq(&s.business_type))
+        .filter(slot_template::Column::StartTime.eq(local))
+        .one(conn)
+        .await?;
+    Ok(t.map(|t| t.capacity))
+}
+
+fn event(
+    actor: Actor,
+    action: &'static str,
+    target: &str,
+    summary: String,
+    request_id: Option<String>,
+) -> Event {
+    Event {
+        actor,
+        action,
+        target_kind: "resource",
+        target_id: target.to_owned(),
+        summary,
+        request_id,
+    }
+}

@@ -1,0 +1,247 @@
+//! The scheduling core and marriage registration appointments: availability, the
+//! couple's booking and confirmation, the rules, cancellation and lapse, the desk, and a
+//! rush of simultaneous bookings on a slot of a few seats.
+use chrono::{Datelike, Duration};
+use minzheng_tests::{
+    TestApp, id_number, next_weekday, on_both_backends, spawn_app, spawn_app_with,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const HE: &str = "11011219900101001"; // male, born 1990
+const SHE: &str = "11011219920304002"; // female, born 1992
+
+/// The first slot of `business_type` at `office` on `date`.
+async fn first_slot(
+    app: &TestApp,
+    office: &str,
+    business_type: &str,
+    date: chrono::NaiveDate,
+) -> Value {
+    let path = format!(
+        "/api/v1/resources/{office}/availability?business_type={business_type}&from={date}&to={date}"
+    );
+    let body: Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(body["days"][0]["state"], "open", "{body}");
+    body["days"][0]["slots"][0].clone()
+}
+
+fn booking(slot: &Value, business_type: &str, parties: Value) -> Value {
+    json!({"office_id": "marriage-centre", "business_type": business_type, "slot_id": slot["slot_id"], "parties": parties})
+}
+
+fn couple() -> Value {
+    json!([{"name": "张伟", "id_number": id_number(HE)}, {"name": "李娜", "id_number": id_number(SHE)}])
+}
+
+on_both_backends! {
+    async fn availability_shows_working_days_in_the_window_only(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+        let to = today + Duration::days(20);
+        let body: Value = app.get(&format!("/api/v1/resources/marriage-centre/availability?business_type=marriage&from={today}&to={to}")).await.json().await.unwrap();
+        let days = body["days"].as_array().unwrap();
+        assert_eq!(days.len(), 21);
+        for day in days {
+            let date: chrono::NaiveDate = day["date"].as_str().unwrap().parse().unwrap();
+            let state = day["state"].as_str().unwrap();
+            if date > today + Duration::days(15) {
+                assert_eq!(state, "not_open_yet", "{date}");
+            } else if date.weekday().number_from_monday() > 5 {
+                assert_eq!(state, "closed", "{date} is a weekend day");
+            } else {
+                assert_eq!(state, "open", "{date}");
+                assert_eq!(day["slots"].as_array().unwrap().len(), 6);
+                assert_eq!(day["slots"][0]["remaining"], 10);
+                assert!(day["slots"][0]["starts_at"].as_str().unwrap().ends_with("09:00:00+08:00"));
+            }
+        }
+        let res = app.get(&format!("/api/v1/resources/marriage-centre/availability?business_type=marriage&from={today}&to={}", today + Duration::days(40))).await;
+        assert_eq!(res.status(), 400, "at most 31 days at once");
+        assert_eq!(app.get("/api/v1/resources/nowhere/availability?business_type=marriage").await.status(), 404);
+    }
+
+    async fn a_couple_books_confirms_and_the_desk_checks_them_in(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let she = app.verified_citizen("she", "李娜", &id_number(SHE)).await;
+        let date = next_weekday(2);
+        let slot = first_slot(&app, "marriage-centre", "marriage", date).await;
+        let (status, booked) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await;
+        assert_eq!(status, 201, "{booked}");
+        assert_eq!(booked["status"], "pending_confirmation");
+        assert_eq!(booked["parties"][0]["confirmed"], true);
+        assert_eq!(booked["parties"][1]["confirmed"], false);
+        assert_eq!(booked["parties"][1]["name_masked"], "李*");
+        assert!(!booked.to_string().contains(&id_number(SHE)));
+        let after = first_slot(&app, "marriage-centre", "marriage", date).await;
+        assert_eq!(after["remaining"], 9, "the seat is taken (the cache was refreshed by the booking)");
+
+        let id = booked["id"].as_str().unwrap();
+        let (status, confirmed) = app.post_as(&she.access, &format!("/api/v1/marriage/appointments/{id}/confirm"), &json!({})).await;
+        assert_eq!((status, confirmed["status"].as_str()), (200, Some("confirmed")), "{confirmed}");
+        let (_, mine) = app.get_as(&she.access, "/api/v1/marriage/appointments").await;
+        assert_eq!(mine["items"][0]["id"], id);
+
+        let qr = app.authed(reqwest::Method::GET, &format!("/api/v1/marriage/appointments/{id}/qr.png"), &he.access).send().await.unwrap();
+        assert_eq!(qr.headers()["content-type"], "image/png");
+        assert!(qr.bytes().await.unwrap().starts_with(b"\x89PNG"));
+
+        let clerk = app.staff("centre.clerk", "clerk", "office", Some("marriage-centre")).await;
+        let other = app.staff("branch.clerk", "clerk", "office", Some("marriage-branch")).await;
+        let (status, sheet) = app.get_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments?office_id=marriage-centre&date={date}")).await;
+        assert_eq!((status, sheet["items"].as_array().unwrap().len()), (200, 1));
+        assert_eq!(app.get_as(&other.access, &format!("/api/v1/desk/marriage/appointments?office_id=marriage-centre&date={date}")).await.0, 403);
+        for q in [booked["code"].as_str().unwrap().to_owned(), booked["qr_content"].as_str().unwrap().to_owned(), id_number(SHE)] {
+            let (status, found) = app.get_as(&clerk.access, &format!("/api/v1/desk/marriage/lookup?q={q}")).await;
+            assert_eq!((status, found["items"][0]["id"].as_str()), (200, Some(id)), "lookup by {q}");
+            let (_, none) = app.get_as(&other.access, &format!("/api/v1/desk/marriage/lookup?q={q}")).await;
+            assert_eq!(none["items"].as_array().unwrap().len(), 0, "another office sees nothing");
+        }
+        let (status, _) = app.post_as(&other.access, &format!("/api/v1/desk/marriage/appointments/{id}/check-in"), &json!({})).await;
+        assert_eq!(status, 404);
+        let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments/{id}/complete"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.wrong_state")));
+        let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments/{id}/check-in"), &json!({})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("checked_in")));
+        let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments/{id}/complete"), &json!({})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("completed")));
+        let (status, _) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await;
+        assert_eq!(status, 201, "a completed appointment no longer blocks the couple");
+    }
+
+    async fn the_rules_of_who_may_book_hold(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let stranger = app.verified_citizen("stranger", "王五", &id_number("11011219850505031")).await;
+        let unverified = app.citizen_with_real_name("unverified", "赵六", &id_number("11011219860606041")).await;
+        let date = next_weekday(2);
+        let slot = first_slot(&app, "marriage-centre", "marriage", date).await;
+        let book = |who: &str, body: Value| {
+            let (app, token) = (&app, who.to_owned());
+            async move { app.post_as(&token, "/api/v1/marriage/appointments", &body).await }
+        };
+        let (status, body) = book(&stranger.access, booking(&slot, "marriage", couple())).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("marriage.not_a_party")));
+        let (status, body) = book(&unverified.access, booking(&slot, "marriage", couple())).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("identity.real_name_unverified")));
+        let young = json!([{"name": "张伟", "id_number": id_number(HE)}, {"name": "小红", "id_number": id_number(&format!("110112{}0101002", date.year() - 19))}]);
+        let (status, body) = book(&he.access, booking(&slot, "marriage", young)).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("marriage.under_legal_age")), "{body}");
+        assert_eq!(body["errors"][0]["field"], "parties[1].id_number");
+        let two_men = json!([{"name": "张伟", "id_number": id_number(HE)}, {"name": "王五", "id_number": id_number("11011219850505031")}]);
+        let (status, body) = book(&he.access, booking(&slot, "marriage", two_men)).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("marriage.invalid_parties")));
+        let (status, body) = book(&he.access, booking(&slot, "divorce", couple())).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.divorce_application_required")));
+        let reissue_slot = first_slot(&app, "marriage-centre", "reissue", date).await;
+        let (status, body) = book(&he.access, booking(&reissue_slot, "marriage", couple())).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("scheduling.slot_not_found")), "a slot of another business type");
+
+        assert_eq!(book(&he.access, booking(&slot, "marriage", couple())).await.0, 201);
+        let alone = json!([{"name": "张伟", "id_number": id_number(HE)}]);
+        let (status, body) = book(&he.access, booking(&reissue_slot, "reissue", alone)).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.party_has_active_booking")), "one active booking per person");
+        let after = first_slot(&app, "marriage-centre", "reissue", date).await;
+        assert_eq!(after["remaining"], 5, "the refused booking took no seat");
+    }
+
+    async fn cancelling_gives_the_seat_back_and_an_unconfirmed_booking_lapses(backend: Backend) {
+        let app = spawn_app_with(backend, |c| c.sweep_interval_secs = 1).await;
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let she = app.verified_citizen("she", "李娜", &id_number(SHE)).await;
+        let date = next_weekday(2);
+        let slot = first_slot(&app, "marriage-centre", "marriage", date).await;
+        let (_, booked) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await;
+        let id = booked["id"].as_str().unwrap().to_owned();
+        let stranger = app.verified_citizen("stranger", "王五", &id_number("11011219850505031")).await;
+        assert_eq!(app.post_as(&stranger.access, &format!("/api/v1/marriage/appointments/{id}/cancel"), &json!({})).await.0, 404);
+        let (status, body) = app.post_as(&she.access, &format!("/api/v1/marriage/appointments/{id}/cancel"), &json!({})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("cancelled")), "either party may cancel");
+        assert_eq!(first_slot(&app, "marriage-centre", "marriage", date).await["remaining"], 10);
+
+        let (_, again) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await;
+        let again_id = uuid::Uuid::parse_str(again["id"].as_str().unwrap()).unwrap();
+        entity::marriage_appointment::Entity::update_many()
+            .col_expr(entity::marriage_appointment::Column::ConfirmDeadline, Expr::value(chrono::Utc::now() - Duration::seconds(1)))
+            .filter(entity::marriage_appointment::Column::Id.eq(again_id)).exec(&app.db).await.unwrap();
+        let mut status = String::new();
+        for _ in 0..60 {
+            let row = entity::marriage_appointment::Entity::find_by_id(again_id).one(&app.db).await.unwrap().unwrap();
+            status = row.status;
+            if status == "expired" { break; }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(status, "expired");
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(first_slot(&app, "marriage-centre", "marriage", date).await["remaining"], 10, "the seat came back");
+        let (status, body) = app.post_as(&she.access, &format!("/api/v1/marriage/appointments/{again_id}/confirm"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.wrong_state")));
+    }
+
+    async fn admins_shape_the_calendar_and_capacity(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let holiday = next_weekday(3);
+        let special = next_weekday(holiday.signed_duration_since((chrono::Utc::now() + Duration::hours(8)).date_naive()).num_days() + 1);
+        let (status, body) = app.post_as(&admin.access, "/api/v1/calendar/days", &json!({"days": [{"date": holiday, "kind": "holiday", "name": "测试假日"}]})).await;
+        assert_eq!((status, body["loaded"].as_u64()), (200, Some(1)));
+        let day: Value = app.get(&format!("/api/v1/resources/marriage-centre/availability?business_type=marriage&from={holiday}&to={holiday}")).await.json().await.unwrap();
+        assert_eq!(day["days"][0]["state"], "closed", "a public holiday on a weekday");
+
+        let res = app.authed(reqwest::Method::PUT, &format!("/api/v1/resources/marriage-centre/exceptions/{special}"), &admin.access)
+            .json(&json!({"kind": "special", "capacity_percent": 200, "note": "加开"})).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        assert_eq!(first_slot(&app, "marriage-centre", "marriage", special).await["capacity"], 20);
+
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let slot = first_slot(&app, "marriage-centre", "marriage", special).await;
+        assert_eq!(app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await.0, 201);
+        let res = app.authed(reqwest::Method::PUT, &format!("/api/v1/resources/marriage-centre/exceptions/{special}"), &admin.access)
+            .json(&json!({"kind": "closed", "note": "停电"})).send().await.unwrap();
+        assert_eq!(res.status(), 409, "a day with bookings cannot be closed");
+        let clerk = app.staff("c", "clerk", "office", Some("marriage-centre")).await;
+        assert_eq!(app.post_as(&clerk.access, "/api/v1/calendar/days", &json!({"days": []})).await.0, 403);
+    }
+
+    async fn hundreds_of_simultaneous_bookings_fill_a_slot_exactly(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let put = |path: String, body: Value| {
+            let (app, token) = (&app, admin.access.clone());
+            async move { app.authed(reqwest::Method::PUT, &path, &token).json(&body).send().await.unwrap().status().as_u16() }
+        };
+        let office = json!({"kind": "marriage_office", "name": "抢号测试处", "window_days": 15, "window_opens_at": "00:00",
+            "cutoff_previous_day_at": "15:00", "cutoff_minutes": 0, "cancel_minutes": 60, "working_days_only": true});
+        assert_eq!(put("/api/v1/resources/rush-office".into(), office).await, 200);
+        let slots: Vec<Value> = (1..=5).map(|w| json!({"weekday": w, "start_time": "09:00", "end_time": "10:00", "capacity": 3})).collect();
+        assert_eq!(put("/api/v1/resources/rush-office/templates/reissue".into(), json!({"slots": slots})).await, 204);
+        let date = next_weekday(2);
+        let path = format!("/api/v1/resources/rush-office/availability?business_type=reissue&from={date}&to={date}");
+        let day: Value = app.get(&path).await.json().await.unwrap();
+        let slot_id = day["days"][0]["slots"][0]["slot_id"].clone();
+
+        const PEOPLE: usize = 200;
+        let mut people = Vec::new();
+        for n in 0..PEOPLE {
+            let id = id_number(&format!("1101121980{:02}{:02}{:03}", n / 28 + 1, n % 28 + 1, 100 + n % 800));
+            people.push((app.verified_citizen(&format!("p{n}"), "排队人", &id).await, id));
+        }
+        let attempts = people.iter().map(|(citizen, id)| {
+            let body = json!({"office_id": "rush-office", "business_type": "reissue", "slot_id": slot_id, "parties": [{"name": "排队人", "id_number": id}]});
+            let (app, token) = (&app, citizen.access.clone());
+            async move { app.post_as(&token, "/api/v1/marriage/appointments", &body).await }
+        });
+        let answers = futures_util::future::join_all(attempts).await;
+        let created = answers.iter().filter(|(s, _)| *s == 201).count();
+        let full = answers.iter().filter(|(s, b)| *s == 409 && b["code"] == "scheduling.slot_full").count();
+        let others: Vec<_> = answers.iter().filter(|(s, _)| *s != 201 && *s != 409).map(|(s, b)| (s, b.to_string())).collect();
+        assert!(others.is_empty(), "{others:?}");
+        assert_eq!(created, 3);
+        assert_eq!(full, PEOPLE - 3);
+        let slot = entity::slot::Entity::find_by_id(uuid::Uuid::parse_str(slot_id.as_str().unwrap()).unwrap()).one(&app.db).await.unwrap().unwrap();
+        let rows = entity::marriage_appointment::Entity::find().filter(entity::marriage_appointment::Column::SlotId.eq(slot.id)).all(&app.db).await.unwrap();
+        assert_eq!((slot.booked, rows.len()), (3, 3), "the counter equals the rows");
+    }
+}
