@@ -1710,7 +1710,13 @@ export interface operations {
     "auth.citizen.logout": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1804,7 +1810,13 @@ export interface operations {
     "auth.citizen.wechat_link": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1904,7 +1916,13 @@ export interface operations {
     "auth.staff.logout": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1961,7 +1979,13 @@ export interface operations {
     "auth.staff.password_change": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2088,7 +2112,13 @@ export interface operations {
     "auth.staff.totp_setup": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2117,7 +2147,13 @@ export interface operations {
     "auth.staff.totp_confirm": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2153,7 +2189,13 @@ export interface operations {
     "scheduling.calendar.load": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2215,7 +2257,13 @@ export interface operations {
     "desk.marriage.check_in": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2255,7 +2303,13 @@ export interface operations {
     "desk.marriage.complete": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2286,7 +2340,13 @@ export interface operations {
     "desk.marriage.no_show": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2349,7 +2409,13 @@ export interface operations {
     "identity.id_number.check": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2424,8 +2490,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe */
-                "Idempotency-Key"?: string | null;
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2471,7 +2540,13 @@ export interface operations {
     "identity.proxy.revoke": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2532,8 +2607,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe */
-                "Idempotency-Key"?: string | null;
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2579,7 +2657,13 @@ export interface operations {
     "identity.real_name.verify_in_person": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2637,8 +2721,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: the same key and body get the first answer */
-                "Idempotency-Key"?: string | null;
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2744,7 +2831,13 @@ export interface operations {
     "marriage.appointment.cancel": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2784,7 +2877,13 @@ export interface operations {
     "marriage.appointment.confirm": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3135,8 +3234,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: the same key and body get the first answer */
-                "Idempotency-Key"?: string | null;
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3183,7 +3285,13 @@ export interface operations {
     "staff.disable": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3214,7 +3322,13 @@ export interface operations {
     "staff.enable": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };

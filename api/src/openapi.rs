@@ -11,6 +11,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::{Code, Problem, ProblemField};
 use crate::platform::http::RouteTable;
+use crate::platform::idempotency;
 use crate::platform::lang::Lang;
 
 #[derive(OpenApi)]
@@ -166,7 +167,14 @@ fn add_error_responses(spec: &mut Spec) {
             .responses
             .insert(name.to_owned(), RefOr::T(response.build()));
     }
-    for item in spec.paths.paths.values_mut() {
+    for (path, item) in spec.paths.paths.iter_mut() {
+        if let Some(post) = item
+            .post
+            .as_mut()
+            .filter(|_| !idempotency::NOT_REPLAYED.contains(&path.as_str()))
+        {
+            add_idempotency_key(post);
+        }
         let ops = [
             &mut item.get,
             &mut item.post,
@@ -178,6 +186,25 @@ fn add_error_responses(spec: &mut Spec) {
             add_to_operation(op);
         }
     }
+}
+
+/// Every POST but sign-ins honours `Idempotency-Key` (see `platform::idempotency`).
+fn add_idempotency_key(op: &mut Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    let param = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); \
+             the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.",
+        ))
+        .schema(Some(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).max_length(Some(255))))
+        .example(Some(serde_json::json!("5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11")))
+        .build();
+    op.parameters
+        .get_or_insert_with(Vec::new)
+        .push(RefOr::T(param));
 }
 
 fn add_to_operation(op: &mut Operation) {

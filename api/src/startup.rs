@@ -14,7 +14,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::config::{Config, Secrets};
 use crate::health::MetricsRegistry;
 use crate::platform::outbox::{Mailer, Worker};
-use crate::platform::{db, http};
+use crate::platform::{db, http, idempotency};
 use crate::seed::{self, Seeded};
 use crate::state::AppState;
 use crate::{admin, auth, health, identity, marriage, openapi, scheduling};
@@ -178,7 +178,8 @@ fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Serv
             )
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(http::unmatched));
-        app.wrap(metrics.clone())
+        app.wrap(actix_web::middleware::from_fn(idempotency::middleware))
+            .wrap(metrics.clone())
             .wrap_fn(move |req, srv| http::handle(req, srv, deadline))
     })
     .shutdown_timeout(config.shutdown_timeout_secs)

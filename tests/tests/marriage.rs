@@ -147,6 +147,35 @@ on_both_backends! {
         assert_eq!(after["remaining"], 5, "the refused booking took no seat");
     }
 
+    async fn a_duplicate_storm_with_one_key_books_once(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let date = next_weekday(2);
+        let slot = first_slot(&app, "marriage-centre", "marriage", date).await;
+        let body = booking(&slot, "marriage", couple());
+        let attempts = (0..20).map(|_| {
+            let (app, token, body) = (&app, he.access.clone(), body.clone());
+            async move {
+                let res = app.authed(reqwest::Method::POST, "/api/v1/marriage/appointments", &token)
+                    .header("idempotency-key", "tap-1").json(&body).send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            }
+        });
+        let answers = futures_util::future::join_all(attempts).await;
+        let created: Vec<_> = answers.iter().filter(|(s, _)| *s == 201).collect();
+        assert!(!created.is_empty());
+        assert!(created.iter().all(|a| a.1 == created[0].1), "identical answers");
+        assert!(answers.iter().all(|(s, _)| *s == 201 || *s == 409), "{:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
+        let retry = app.authed(reqwest::Method::POST, "/api/v1/marriage/appointments", &he.access)
+            .header("idempotency-key", "tap-1").json(&body).send().await.unwrap();
+        assert_eq!(retry.status(), 201);
+        assert_eq!(retry.headers()["idempotency-replayed"], "true");
+        assert_eq!(retry.text().await.unwrap(), created[0].1);
+        let rows = entity::marriage_appointment::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(rows.len(), 1, "one tap, one booking");
+        assert_eq!(first_slot(&app, "marriage-centre", "marriage", date).await["remaining"], 9);
+    }
+
     async fn cancelling_gives_the_seat_back_and_an_unconfirmed_booking_lapses(backend: Backend) {
         let app = spawn_app_with(backend, |c| c.sweep_interval_secs = 1).await;
         let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;

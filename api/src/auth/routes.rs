@@ -14,7 +14,6 @@ use super::{citizen, session, staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::platform::audit::Actor;
 use crate::platform::extract::{Json, Query};
-use crate::platform::idempotency::{self, IdempotencyKey};
 use crate::platform::pagination::{Page, PageQuery};
 use crate::state::AppState;
 
@@ -301,7 +300,6 @@ async fn citizen_me(state: State, citizen: Citizen) -> Result<web::Json<CitizenM
 /// Create a staff account (admins). The first password is shown once and must be changed
 /// at first sign-in. Honours `Idempotency-Key`.
 #[utoipa::path(tag = "staff", operation_id = "staff.create", request_body = StaffCreateRequest, security(("staff_token" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body get the first answer")),
     responses((status = 201, body = StaffCreatedDto),
         (status = 403, description = "`auth.forbidden` (not an admin)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`staff.username_taken`, `request.idempotency_in_progress`", body = Problem, content_type = "application/problem+json")))]
@@ -309,7 +307,6 @@ async fn citizen_me(state: State, citizen: Citizen) -> Result<web::Json<CitizenM
 async fn create_staff(
     state: State,
     admin: Admin,
-    key: IdempotencyKey,
     Json(body): Json<StaffCreateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let role = Role::parse(&body.role).ok_or_else(|| {
@@ -350,24 +347,13 @@ async fn create_staff(
         role,
         scope,
     };
-    let caller = admin.0.id.to_string();
-    idempotency::once(
-        &state.db,
-        &state.sealer,
-        &key,
-        &caller,
-        "staff.create",
-        &body,
-        StatusCode::CREATED,
-        || async {
-            let (account, first_password) = staff::create(&state, &admin, new).await?;
-            Ok(StaffCreatedDto {
-                account: account.into(),
-                first_password,
-            })
-        },
+    let (account, first_password) = staff::create(&state, &admin, new).await?;
+    Ok(
+        HttpResponse::build(StatusCode::CREATED).json(StaffCreatedDto {
+            account: account.into(),
+            first_password,
+        }),
     )
-    .await
 }
 
 fn field(name: &str, zh: &'static str, en: &'static str) -> ApiError {

@@ -10,7 +10,6 @@ use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::platform::clock;
 use crate::platform::extract::Json;
-use crate::platform::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 
 /// Mounts the identity routes under `/api/v1/identity`.
@@ -50,7 +49,6 @@ fn real_name_dto(state: &AppState, row: entity::real_name::Model) -> Result<Real
 /// The number must be valid and not bound to another account. A bound name becomes
 /// verified by a face check or in person at a desk; until then it can be replaced.
 #[utoipa::path(tag = "identity", operation_id = "identity.real_name.bind", request_body = RealNameRequest, security(("citizen_token" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 200, body = RealNameDto),
         (status = 409, description = "`identity.id_number_taken`, `identity.real_name_verified`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
@@ -58,26 +56,12 @@ fn real_name_dto(state: &AppState, row: entity::real_name::Model) -> Result<Real
 async fn bind_real_name(
     state: State,
     citizen: Citizen,
-    key: IdempotencyKey,
     Json(body): Json<RealNameRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let name = service::parse_name("name", &body.name)?;
     let id = service::parse_id_number("id_number", &body.id_number)?;
-    let caller = citizen.id.to_string();
-    idempotency::once(
-        &state.db,
-        &state.sealer,
-        &key,
-        &caller,
-        "identity.real_name.bind",
-        &body,
-        StatusCode::OK,
-        || async {
-            let row = service::bind(&state, &citizen, name, id).await?;
-            real_name_dto(&state, row)
-        },
-    )
-    .await
+    let row = service::bind(&state, &citizen, name, id).await?;
+    Ok(HttpResponse::Ok().json(real_name_dto(&state, row)?))
 }
 
 /// The caller's real name, masked.
@@ -108,7 +92,6 @@ async fn verify_in_person(
 
 /// Let a family member act for the caller on chosen services (代办授权). Honours `Idempotency-Key`.
 #[utoipa::path(tag = "identity", operation_id = "identity.proxy.grant", request_body = ProxyGrantRequest, security(("citizen_token" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 201, body = ProxyConsentDto),
         (status = 403, description = "`identity.real_name_required`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`identity.proxy_invalid`, `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
@@ -116,7 +99,6 @@ async fn verify_in_person(
 async fn grant_proxy(
     state: State,
     citizen: Citizen,
-    key: IdempotencyKey,
     Json(body): Json<ProxyGrantRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let proxy_name = service::parse_name("proxy_name", &body.proxy_name)?;
@@ -146,22 +128,11 @@ async fn grant_proxy(
         relation: body.relation.clone(),
         services: body.services.clone(),
     };
-    let caller = citizen.id.to_string();
-    idempotency::once(
-        &state.db,
-        &state.sealer,
-        &key,
-        &caller,
-        "identity.proxy.grant",
-        &body,
-        StatusCode::CREATED,
-        || async {
-            Ok(ProxyConsentDto::from(
-                service::grant_proxy(&state, &citizen, new).await?,
-            ))
-        },
+    Ok(
+        HttpResponse::build(StatusCode::CREATED).json(ProxyConsentDto::from(
+            service::grant_proxy(&state, &citizen, new).await?,
+        )),
     )
-    .await
 }
 
 fn invalid(field: &str, zh: &'static str, en: &'static str) -> ApiError {

@@ -13,7 +13,6 @@ use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::identity::service as identity;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
-use crate::platform::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;
@@ -78,7 +77,6 @@ fn mask_name(name: &str) -> String {
 /// the other one confirms from their own account within 24 hours (configurable), or the
 /// seat is released. One active appointment per person.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.book", request_body = BookRequest, security(("citizen_token" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body get the first answer")),
     responses((status = 201, body = AppointmentDto),
         (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`, `marriage.not_a_party`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`scheduling.resource_not_found`, `scheduling.slot_not_found`", body = Problem, content_type = "application/problem+json"),
@@ -89,7 +87,6 @@ fn mask_name(name: &str) -> String {
 async fn book(
     state: State,
     citizen: Citizen,
-    key: IdempotencyKey,
     Json(body): Json<BookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = BusinessType::parse(&body.business_type).ok_or_else(|| {
@@ -109,29 +106,16 @@ async fn book(
             id: identity::parse_id_number(&format!("parties[{i}].id_number"), &p.id_number)?,
         });
     }
-    let caller = citizen.id.to_string();
-    idempotency::once(
-        &state.db,
-        &state.sealer,
-        &key,
-        &caller,
-        "marriage.appointment.book",
-        &body,
-        StatusCode::CREATED,
-        || async {
-            let booked = service::book(
-                &state,
-                &citizen,
-                &body.office_id,
-                kind,
-                body.slot_id,
-                parties,
-            )
-            .await?;
-            Ok(dto(&state, booked))
-        },
+    let booked = service::book(
+        &state,
+        &citizen,
+        &body.office_id,
+        kind,
+        body.slot_id,
+        parties,
     )
-    .await
+    .await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(dto(&state, booked)))
 }
 
 /// The caller's appointments (booked, or as a party), newest first.

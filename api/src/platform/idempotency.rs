@@ -3,21 +3,22 @@
 //! live 24 hours. The record is claimed before the work runs, so two identical requests
 //! racing each other cannot both do it: the second answers 409 until the first is done.
 //! Stored answers are sealed: some hold secrets (a new account's first password).
-use std::future::Future;
-
-use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
-use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes};
 use chrono::{Duration, Utc};
 use entity::idempotency_record;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use serde::Serialize;
 
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::crypto::{Sealer, sha256_hex};
 use crate::platform::db::is_unique_violation;
+use crate::state::AppState;
 
 /// How long a key is remembered.
 pub const KEY_LIFETIME: Duration = Duration::hours(24);
@@ -26,97 +27,130 @@ const ABANDONED: Duration = Duration::seconds(60);
 /// Set on an answer that was replayed from the first request.
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
 
-/// The request's `Idempotency-Key` header, if it sent one.
-#[derive(Clone, Debug)]
-pub struct IdempotencyKey(Option<String>);
+/// POSTs that are never replayed: sign-ins and refreshes hand out fresh tokens, and a
+/// request for a sign-in code must really send one.
+pub const NOT_REPLAYED: [&str; 6] = [
+    "/api/v1/auth/staff/sessions",
+    "/api/v1/auth/staff/tokens",
+    "/api/v1/auth/citizen/email-codes",
+    "/api/v1/auth/citizen/email/sessions",
+    "/api/v1/auth/citizen/wechat/sessions",
+    "/api/v1/auth/citizen/tokens",
+];
 
-impl FromRequest for IdempotencyKey {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let key = req
-            .headers()
-            .get("idempotency-key")
-            .map(|v| v.to_str().map(str::to_owned));
-        std::future::ready(match key {
-            None => Ok(IdempotencyKey(None)),
-            Some(Ok(k)) if (1..=255).contains(&k.len()) => Ok(IdempotencyKey(Some(k))),
-            Some(_) => Err(ApiError::new(Code::BadRequest).with_field(FieldError {
-                field: "Idempotency-Key".into(),
-                reason: "format",
-                message: Message::new(
-                    "Idempotency-Key 须为 1 到 255 个可见字符",
-                    "Idempotency-Key must be 1 to 255 visible characters",
-                ),
-            })),
-        })
-    }
-}
-
-/// Runs `work` once per key: `caller` and `route` scope the key, `body` is the request
-/// as received (its hash tells a retry from a different request).
-pub async fn once<T, F, Fut>(
-    db: &DatabaseConnection,
-    sealer: &Sealer,
-    key: &IdempotencyKey,
-    caller: &str,
-    route: &str,
-    body: &impl Serialize,
-    status: StatusCode,
-    work: F,
-) -> Result<HttpResponse, ApiError>
-where
-    T: Serialize,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    let Some(key) = &key.0 else {
-        return answer(status, &work().await?);
+/// Applies `Idempotency-Key` to every POST of the API (but [`NOT_REPLAYED`]): the first
+/// request with a key runs and its 2xx answer is kept (sealed); a retry with the same key
+/// and body gets that answer again with `Idempotency-Replayed: true`; the same key with
+/// another body gets 422; while the first still runs, 409 with `Retry-After`. A refused
+/// request (4xx/5xx) keeps nothing, so a corrected retry runs. Keys are per caller.
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let key = match req.headers().get("idempotency-key") {
+        Some(value) if req.method() == Method::POST && !NOT_REPLAYED.contains(&req.path()) => {
+            key_text(value)?
+        }
+        _ => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body);
+        }
     };
-    let key_hash = sha256_hex(format!("{caller}\u{1f}{route}\u{1f}{key}").as_bytes());
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("no AppState"))?;
+    let body = req.extract::<Bytes>().await?;
+    req.set_payload(Payload::from(body.to_vec()));
+    let route = format!("{} {}", req.method(), req.path());
+    let key_hash =
+        sha256_hex(format!("{}\u{1f}{route}\u{1f}{key}", caller(&req, &state)).as_bytes());
     // Keyed: bodies hold ID numbers, and a plain hash of one could be brute-forced.
-    let request_hash = sealer.blind_index(
-        "idempotency",
-        &serde_json::to_string(body).unwrap_or_default(),
-    );
-    if let Some(replay) = claim(db, sealer, &key_hash, &request_hash).await? {
-        return Ok(replay);
+    let request_hash = state
+        .sealer
+        .blind_index("idempotency", &String::from_utf8_lossy(&body));
+    if let Some(replay) = claim(&state.db, &state.sealer, &key_hash, &request_hash).await? {
+        return Ok(req.into_response(replay));
     }
-    match work().await {
-        Ok(value) => {
-            let text = serde_json::to_string(&value).map_err(ApiError::internal)?;
-            idempotency_record::Entity::update_many()
-                .col_expr(
-                    idempotency_record::Column::Status,
-                    Expr::value(status.as_u16() as i32),
-                )
-                .col_expr(
-                    idempotency_record::Column::ResponseBody,
-                    Expr::value(sealer.seal(&text)),
-                )
-                .filter(idempotency_record::Column::KeyHash.eq(&key_hash))
-                .exec(db)
-                .await?;
-            Ok(HttpResponse::build(status)
-                .insert_header((CONTENT_TYPE, "application/json"))
-                .body(text))
-        }
-        Err(err) => {
-            // A refused request did nothing: free the key so a corrected retry can run.
-            idempotency_record::Entity::delete_by_id(key_hash)
-                .exec(db)
-                .await?;
-            Err(err)
-        }
+    let res = next.call(req).await?.map_into_boxed_body();
+    if !res.status().is_success() {
+        idempotency_record::Entity::delete_by_id(key_hash)
+            .exec(&state.db)
+            .await
+            .map_err(ApiError::from)?;
+        return Ok(res);
+    }
+    let (http_req, http_res) = res.into_parts();
+    let status = http_res.status();
+    let headers = http_res.headers().clone();
+    let bytes = actix_web::body::to_bytes(http_res.into_body())
+        .await
+        .map_err(|_| ApiError::internal("unreadable answer"))?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    idempotency_record::Entity::update_many()
+        .col_expr(
+            idempotency_record::Column::Status,
+            Expr::value(i32::from(status.as_u16())),
+        )
+        .col_expr(
+            idempotency_record::Column::ResponseBody,
+            Expr::value(state.sealer.seal(&text)),
+        )
+        .filter(idempotency_record::Column::KeyHash.eq(&key_hash))
+        .exec(&state.db)
+        .await
+        .map_err(ApiError::from)?;
+    let mut answer = HttpResponse::build(status).body(bytes);
+    for (name, value) in &headers {
+        answer.headers_mut().insert(name.clone(), value.clone());
+    }
+    Ok(ServiceResponse::new(http_req, answer))
+}
+
+fn key_text(value: &HeaderValue) -> Result<String, ApiError> {
+    match value.to_str() {
+        Ok(k) if (1..=255).contains(&k.len()) => Ok(k.to_owned()),
+        _ => Err(ApiError::new(Code::BadRequest).with_field(FieldError {
+            field: "Idempotency-Key".into(),
+            reason: "format",
+            message: Message::new(
+                "Idempotency-Key 须为 1 到 255 个可见字符",
+                "Idempotency-Key must be 1 to 255 visible characters",
+            ),
+        })),
     }
 }
 
-fn answer(status: StatusCode, value: &impl Serialize) -> Result<HttpResponse, ApiError> {
-    let text = serde_json::to_string(value).map_err(ApiError::internal)?;
-    Ok(HttpResponse::build(status)
-        .insert_header((CONTENT_TYPE, "application/json"))
-        .body(text))
+/// Who sent the request, for scoping keys: the account behind a valid token (stable
+/// across token refreshes), else the anonymous client's address.
+fn caller(req: &ServiceRequest, state: &AppState) -> String {
+    use crate::auth::tokens::AccountKind;
+    let token = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .map(|(_, t)| t.trim().to_owned());
+    let subject = token.and_then(|t| {
+        [AccountKind::Citizen, AccountKind::Staff]
+            .into_iter()
+            .find_map(|kind| {
+                state
+                    .tokens
+                    .verify(kind, &t)
+                    .map(|c| format!("{}:{}", kind.as_str(), c.sub))
+            })
+    });
+    subject.unwrap_or_else(|| {
+        format!(
+            "anonymous:{}",
+            req.peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default()
+        )
+    })
 }
 
 /// Claims the key for this request, or returns what a request with it answered before.
