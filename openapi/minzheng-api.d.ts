@@ -353,6 +353,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/desk/marriage/divorce-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a joint divorce application handed in at the desk today (离婚登记申请受理).
+         * @description The 30-day cooling-off period starts the next day; then, for 30 days, the couple may
+         *     book the certificate appointment (`business_type: divorce`) at the same office.
+         *     Periods ending on a non-working day end on the next working day.
+         */
+        post: operations["desk.marriage.divorce_application.record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/desk/marriage/lookup": {
         parameters: {
             query?: never;
@@ -551,6 +573,40 @@ export interface paths {
         get: operations["marriage.appointment.qr"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/divorce-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's divorce applications with their dates. */
+        get: operations["marriage.divorce_application.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/divorce-applications/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a divorce application during the cooling-off period (either party). */
+        post: operations["marriage.divorce_application.withdraw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -979,6 +1035,72 @@ export interface components {
             /** @description `open`, `closed` (no service that day), `not_open_yet`, `past`. */
             state: string;
             slots: components["schemas"]["SlotDto"][];
+        };
+        /**
+         * @description A divorce application and its dates (Civil Code art. 1077).
+         * @example {
+         *       "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "office_id": "marriage-centre",
+         *       "received_on": "2026-11-02",
+         *       "cooling_off_ends": "2026-12-02",
+         *       "certificate_from": "2026-12-03",
+         *       "certificate_by": "2027-01-04",
+         *       "status": "cooling_off",
+         *       "parties_masked": [
+         *         "110112********0019",
+         *         "110112********0028"
+         *       ]
+         *     }
+         */
+        DivorceApplicationDto: {
+            /** Format: uuid */
+            id: string;
+            office_id: string;
+            /** Format: date */
+            received_on: string;
+            /**
+             * Format: date
+             * @description Last day of the cooling-off period; either party may withdraw until then.
+             */
+            cooling_off_ends: string;
+            /**
+             * Format: date
+             * @description The certificate appointment may be booked for a day from this date...
+             */
+            certificate_from: string;
+            /**
+             * Format: date
+             * @description ...to this one; after it, an unbooked application lapses.
+             */
+            certificate_by: string;
+            /** @description `cooling_off`, `booked`, `completed`, `withdrawn`, `lapsed`. */
+            status: string;
+            parties_masked: string[];
+        };
+        /** @description The caller's divorce applications. */
+        DivorceApplicationListDto: {
+            items: components["schemas"]["DivorceApplicationDto"][];
+        };
+        /**
+         * @description A joint divorce application as the desk records it.
+         * @example {
+         *       "office_id": "marriage-centre",
+         *       "parties": [
+         *         {
+         *           "name": "张伟",
+         *           "id_number": "110112199001010019"
+         *         },
+         *         {
+         *           "name": "李娜",
+         *           "id_number": "110112199203040028"
+         *         }
+         *       ]
+         *     }
+         */
+        DivorceApplicationRequest: {
+            office_id: string;
+            /** @description Both spouses, present at the desk. */
+            parties: components["schemas"]["PartyRequest"][];
         };
         /**
          * @description Where to send a sign-in code.
@@ -2374,6 +2496,57 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "desk.marriage.divorce_application.record": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DivorceApplicationRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DivorceApplicationDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` (another office) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `marriage.invalid_parties`, `identity.id_number_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "desk.marriage.lookup": {
         parameters: {
             query: {
@@ -2942,6 +3115,81 @@ export interface operations {
             };
             /** @description `marriage.appointment_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.divorce_application.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DivorceApplicationListDto"];
+                };
+            };
+            /** @description `identity.real_name_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.divorce_application.withdraw": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DivorceApplicationDto"];
+                };
+            };
+            /** @description `marriage.divorce_application_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `marriage.wrong_state` (after the cooling-off period, or not active) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

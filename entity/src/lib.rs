@@ -5,6 +5,7 @@ pub mod audit_event;
 pub mod auth_session;
 pub mod calendar_day;
 pub mod citizen_account;
+pub mod divorce_application;
 pub mod email_code;
 pub mod idempotency_record;
 pub mod marriage_appointment;

@@ -6,6 +6,7 @@ mod m20261129_000001_foundation;
 mod m20261129_000002_identity_access;
 mod m20261129_000003_scheduling_marriage;
 mod m20261129_000004_totp_step;
+mod m20261129_000005_divorce_application;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_identity_access::Migration),
             Box::new(m20261129_000003_scheduling_marriage::Migration),
             Box::new(m20261129_000004_totp_step::Migration),
+            Box::new(m20261129_000005_divorce_application::Migration),
         ]
     }
 }

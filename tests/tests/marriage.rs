@@ -133,7 +133,8 @@ on_both_backends! {
         let two_men = json!([{"name": "张伟", "id_number": id_number(HE)}, {"name": "王五", "id_number": id_number("11011219850505031")}]);
         let (status, body) = book(&he.access, booking(&slot, "marriage", two_men)).await;
         assert_eq!((status, body["code"].as_str()), (422, Some("marriage.invalid_parties")));
-        let (status, body) = book(&he.access, booking(&slot, "divorce", couple())).await;
+        let divorce_slot = first_slot(&app, "marriage-centre", "divorce", date).await;
+        let (status, body) = book(&he.access, booking(&divorce_slot, "divorce", couple())).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("marriage.divorce_application_required")));
         let reissue_slot = first_slot(&app, "marriage-centre", "reissue", date).await;
         let (status, body) = book(&he.access, booking(&reissue_slot, "marriage", couple())).await;
@@ -272,5 +273,71 @@ on_both_backends! {
         let slot = entity::slot::Entity::find_by_id(uuid::Uuid::parse_str(slot_id.as_str().unwrap()).unwrap()).one(&app.db).await.unwrap().unwrap();
         let rows = entity::marriage_appointment::Entity::find().filter(entity::marriage_appointment::Column::SlotId.eq(slot.id)).all(&app.db).await.unwrap();
         assert_eq!((slot.booked, rows.len()), (3, 3), "the counter equals the rows");
+    }
+}
+
+on_both_backends! {
+    async fn divorce_goes_through_the_cooling_off_period(backend: Backend) {
+        let app = spawn_app_with(backend, |c| c.sweep_interval_secs = 1).await;
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let she = app.verified_citizen("she", "李娜", &id_number(SHE)).await;
+        let clerk = app.staff("centre.clerk", "clerk", "office", Some("marriage-centre")).await;
+        let other = app.staff("branch.clerk", "clerk", "office", Some("marriage-branch")).await;
+        let request = json!({"office_id": "marriage-centre", "parties": couple()});
+        assert_eq!(app.post_as(&other.access, "/api/v1/desk/marriage/divorce-applications", &request).await.0, 403);
+        let (status, application) = app.post_as(&clerk.access, "/api/v1/desk/marriage/divorce-applications", &request).await;
+        assert_eq!(status, 201, "{application}");
+        let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+        assert_eq!(application["received_on"], today.to_string());
+        let ends: chrono::NaiveDate = application["cooling_off_ends"].as_str().unwrap().parse().unwrap();
+        assert!(ends >= today + Duration::days(30) && ends <= today + Duration::days(33), "{ends}");
+        assert_eq!(application["status"], "cooling_off");
+
+        // During the cooling-off period no certificate appointment can be booked.
+        let date = next_weekday(2);
+        let slot = first_slot(&app, "marriage-centre", "divorce", date).await;
+        let (status, body) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "divorce", couple())).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.outside_divorce_window")), "{body}");
+
+        // As if received 31 days ago: the window is open.
+        let id = uuid::Uuid::parse_str(application["id"].as_str().unwrap()).unwrap();
+        use entity::divorce_application::{Column, Entity};
+        Entity::update_many().col_expr(Column::CoolingOffEnds, Expr::value(today - Duration::days(1)))
+            .col_expr(Column::CertificateBy, Expr::value(today + Duration::days(29)))
+            .filter(Column::Id.eq(id)).exec(&app.db).await.unwrap();
+        let (status, body) = app.post_as(&she.access, &format!("/api/v1/marriage/divorce-applications/{id}/withdraw"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.wrong_state")), "no withdrawal after the cooling-off period");
+        let (status, booked) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "divorce", couple())).await;
+        assert_eq!(status, 201, "{booked}");
+        let (_, mine) = app.get_as(&she.access, "/api/v1/marriage/divorce-applications").await;
+        assert_eq!(mine["items"][0]["status"], "booked");
+        let appointment = booked["id"].as_str().unwrap();
+        assert_eq!(app.post_as(&she.access, &format!("/api/v1/marriage/appointments/{appointment}/confirm"), &json!({})).await.0, 200);
+        assert_eq!(app.post_as(&he.access, &format!("/api/v1/marriage/appointments/{appointment}/cancel"), &json!({})).await.0, 200);
+        let (_, mine) = app.get_as(&she.access, "/api/v1/marriage/divorce-applications").await;
+        assert_eq!(mine["items"][0]["status"], "cooling_off", "a cancelled appointment gives the window back");
+
+        // Nobody books before the window closes: the application lapses.
+        Entity::update_many().col_expr(Column::CertificateBy, Expr::value(today - Duration::days(1)))
+            .filter(Column::Id.eq(id)).exec(&app.db).await.unwrap();
+        let mut status = String::new();
+        for _ in 0..40 {
+            status = Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().status;
+            if status == "lapsed" { break; }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(status, "lapsed");
+    }
+
+    async fn either_party_may_withdraw_during_the_cooling_off_period(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let she = app.verified_citizen("she", "李娜", &id_number(SHE)).await;
+        let stranger = app.verified_citizen("stranger", "王五", &id_number("11011219850505031")).await;
+        let clerk = app.staff("centre.clerk", "clerk", "office", Some("marriage-centre")).await;
+        let (_, application) = app.post_as(&clerk.access, "/api/v1/desk/marriage/divorce-applications", &json!({"office_id": "marriage-centre", "parties": couple()})).await;
+        let id = application["id"].as_str().unwrap();
+        assert_eq!(app.post_as(&stranger.access, &format!("/api/v1/marriage/divorce-applications/{id}/withdraw"), &json!({})).await.0, 404);
+        let (status, body) = app.post_as(&she.access, &format!("/api/v1/marriage/divorce-applications/{id}/withdraw"), &json!({})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("withdrawn")));
     }
 }

@@ -204,3 +204,82 @@ mod tests {
         assert_eq!(code_from_input("MZ-0000"), None);
     }
 }
+
+/// Days of the cooling-off period, and of the window after it (Civil Code art. 1077).
+pub const COOLING_OFF_DAYS: i64 = 30;
+pub const CERTIFICATE_WINDOW_DAYS: i64 = 30;
+
+/// The last day of a period of `days` days starting the day after `start` (art. 201);
+/// when that day is not a working day, the period ends on the next working day (art. 203).
+pub fn period_end(
+    start: NaiveDate,
+    days: i64,
+    is_working_day: impl Fn(NaiveDate) -> bool,
+) -> NaiveDate {
+    let mut end = start + chrono::Duration::days(days);
+    while !is_working_day(end) {
+        end += chrono::Duration::days(1);
+    }
+    end
+}
+
+/// The dates of a divorce application received on `received`: the last day of the
+/// cooling-off period (withdrawal possible until then) and the last day on which the
+/// certificate appointment may take place.
+pub fn divorce_dates(
+    received: NaiveDate,
+    is_working_day: impl Fn(NaiveDate) -> bool + Copy,
+) -> (NaiveDate, NaiveDate) {
+    let cooling_off_ends = period_end(received, COOLING_OFF_DAYS, is_working_day);
+    (
+        cooling_off_ends,
+        period_end(cooling_off_ends, CERTIFICATE_WINDOW_DAYS, is_working_day),
+    )
+}
+
+#[cfg(test)]
+mod divorce_tests {
+    use super::*;
+    use crate::scheduling::domain::{CalendarKind, is_working_day};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn thirty_days_count_from_the_day_after_receipt() {
+        // Received Monday 2026-11-02: day 1 is 11-03, day 30 is 12-02 (a Wednesday).
+        let (ends, by) = divorce_dates(d(2026, 11, 2), |date| is_working_day(date, None));
+        assert_eq!(ends, d(2026, 12, 2));
+        // Thirty days after 12-02 is 2027-01-01, a Friday, but here no holiday is known.
+        assert_eq!(by, d(2027, 1, 1));
+    }
+
+    #[test]
+    fn a_period_ending_on_a_weekend_ends_on_the_next_working_day() {
+        // Received Friday 2026-11-06: day 30 is Sunday 12-06, so the period ends Monday 12-07.
+        let (ends, _) = divorce_dates(d(2026, 11, 6), |date| is_working_day(date, None));
+        assert_eq!(ends, d(2026, 12, 7));
+    }
+
+    #[test]
+    fn a_period_ending_on_a_holiday_moves_past_it_and_a_make_up_day_counts() {
+        use chrono::Datelike;
+        // New Year's Day 2027 is a Friday holiday; Saturday 01-02 is made a working day.
+        let calendar = |date: NaiveDate| match (date.month(), date.day()) {
+            (1, 1) => Some(CalendarKind::Holiday),
+            (1, 2) => Some(CalendarKind::Workday),
+            _ => None,
+        };
+        let (_, by) = divorce_dates(d(2026, 11, 2), |date| is_working_day(date, calendar(date)));
+        assert_eq!(by, d(2027, 1, 2));
+        // Without the make-up day, the window runs to Monday 01-04.
+        let (_, by) = divorce_dates(d(2026, 11, 2), |date| {
+            is_working_day(
+                date,
+                (date.month() == 1 && date.day() == 1).then_some(CalendarKind::Holiday),
+            )
+        });
+        assert_eq!(by, d(2027, 1, 4));
+    }
+}

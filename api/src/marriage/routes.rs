@@ -23,7 +23,9 @@ type Loaded = (
 
 /// Mounts the citizens' routes under `/api/v1/marriage` and the desk's under `/api/v1/desk/marriage`.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(book)
+    cfg.service(my_divorce_applications)
+        .service(withdraw_divorce_application)
+        .service(book)
         .service(mine)
         .service(one)
         .service(confirm)
@@ -33,7 +35,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// Mounts the desk's routes.
 pub fn desk_routes(cfg: &mut ServiceConfig) {
-    cfg.service(day_sheet)
+    cfg.service(record_divorce_application)
+        .service(day_sheet)
         .service(lookup)
         .service(check_in)
         .service(complete)
@@ -287,4 +290,73 @@ async fn no_show(
         &state,
         service::desk_action(&state, &staff, id.into_inner(), "no_show").await?,
     )))
+}
+
+fn parse_parties(parties: &[PartyRequest]) -> Result<Vec<NewParty>, ApiError> {
+    parties
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            Ok(NewParty {
+                name: identity::parse_name(&format!("parties[{i}].name"), &p.name)?,
+                id: identity::parse_id_number(&format!("parties[{i}].id_number"), &p.id_number)?,
+            })
+        })
+        .collect()
+}
+
+/// Record a joint divorce application handed in at the desk today (离婚登记申请受理).
+///
+/// The 30-day cooling-off period starts the next day; then, for 30 days, the couple may
+/// book the certificate appointment (`business_type: divorce`) at the same office.
+/// Periods ending on a non-working day end on the next working day.
+#[utoipa::path(tag = "desk", operation_id = "desk.marriage.divorce_application.record", request_body = DivorceApplicationRequest, security(("staff_token" = [])),
+    responses((status = 201, body = DivorceApplicationDto),
+        (status = 403, description = "`auth.forbidden` (another office)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`marriage.invalid_parties`, `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+#[post("/desk/marriage/divorce-applications")]
+async fn record_divorce_application(
+    state: State,
+    staff: Staff,
+    Json(body): Json<DivorceApplicationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let parties = parse_parties(&body.parties)?;
+    let saved =
+        service::record_divorce_application(&state, &staff, &body.office_id, parties).await?;
+    Ok(HttpResponse::Created().json(DivorceApplicationDto::from(saved)))
+}
+
+/// The caller's divorce applications with their dates.
+#[utoipa::path(tag = "marriage", operation_id = "marriage.divorce_application.list", security(("citizen_token" = [])),
+    responses((status = 200, body = DivorceApplicationListDto),
+        (status = 403, description = "`identity.real_name_unverified`", body = Problem, content_type = "application/problem+json")))]
+#[get("/marriage/divorce-applications")]
+async fn my_divorce_applications(
+    state: State,
+    citizen: Citizen,
+) -> Result<web::Json<DivorceApplicationListDto>, ApiError> {
+    let items = service::my_divorce_applications(&state, &citizen)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(web::Json(DivorceApplicationListDto { items }))
+}
+
+/// Withdraw a divorce application during the cooling-off period (either party).
+#[utoipa::path(tag = "marriage", operation_id = "marriage.divorce_application.withdraw", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = DivorceApplicationDto),
+        (status = 404, description = "`marriage.divorce_application_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`marriage.wrong_state` (after the cooling-off period, or not active)", body = Problem, content_type = "application/problem+json")))]
+#[post("/marriage/divorce-applications/{id}/withdraw")]
+async fn withdraw_divorce_application(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<DivorceApplicationDto>, ApiError> {
+    Ok(web::Json(
+        service::withdraw_divorce_application(&state, &citizen, id.into_inner())
+            .await?
+            .into(),
+    ))
 }

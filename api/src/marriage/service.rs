@@ -36,9 +36,6 @@ pub async fn book(
     slot_id: Uuid,
     parties: Vec<NewParty>,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
-    if kind == BusinessType::Divorce {
-        return Err(ApiError::new(Code::DivorceApplicationRequired));
-    }
     let caller_index = identity::verified_index(&state.db, citizen.id).await?;
     let indexes: Vec<String> = parties
         .iter()
@@ -56,6 +53,13 @@ pub async fn book(
     scheduling::check_open(&office, &slot, now)?;
     let ids: Vec<IdNumber> = parties.iter().map(|p| p.id.clone()).collect();
     domain::check_parties(kind, &ids, slot.date).map_err(parties_error)?;
+    // A divorce appointment needs the joint application, past its cooling-off period.
+    let divorce = match kind {
+        BusinessType::Divorce => {
+            Some(divorce_application_for(&state.db, &office.id, &indexes, slot.date).await?)
+        }
+        _ => None,
+    };
 
     let all_confirmed = parties.len() == 1;
     let row = appointment::Model {
@@ -121,6 +125,22 @@ pub async fn book(
             }
             Err(e) => return Err(e.into()),
         }
+    }
+    if let Some(application) = &divorce {
+        // Booked once: the application moves on, so a second booking finds none.
+        entity::divorce_application::Entity::update_many()
+            .col_expr(
+                entity::divorce_application::Column::Status,
+                Expr::value("booked"),
+            )
+            .col_expr(
+                entity::divorce_application::Column::AppointmentId,
+                Expr::value(row.id),
+            )
+            .filter(entity::divorce_application::Column::Id.eq(application.id))
+            .filter(entity::divorce_application::Column::Status.eq("cooling_off"))
+            .exec(&txn)
+            .await?;
     }
     let summary = format!(
         "booked {} on {} for {}",
@@ -270,6 +290,19 @@ async fn end(
         return Ok(false);
     }
     scheduling::release_seats(conn, row.slot_id, 1).await?;
+    // A cancelled or lapsed certificate appointment gives the application back its window.
+    entity::divorce_application::Entity::update_many()
+        .col_expr(
+            entity::divorce_application::Column::Status,
+            Expr::value("cooling_off"),
+        )
+        .col_expr(
+            entity::divorce_application::Column::AppointmentId,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .filter(entity::divorce_application::Column::AppointmentId.eq(row.id))
+        .exec(conn)
+        .await?;
     party::Entity::update_many()
         .col_expr(
             party::Column::ActiveKey,
@@ -334,6 +367,12 @@ pub async fn expire_unconfirmed(state: &AppState) -> Result<usize, ApiError> {
 pub async fn sweeper(state: AppState) {
     let every = std::time::Duration::from_secs(state.config.sweep_interval_secs.max(1));
     loop {
+        if let Err(e) = lapse_divorce_applications(&state).await {
+            tracing::error!(
+                code = e.code.as_str(),
+                "marriage: cannot lapse divorce applications"
+            );
+        }
         if let Err(e) = expire_unconfirmed(&state).await {
             tracing::error!(
                 code = e.code.as_str(),
@@ -503,6 +542,14 @@ pub async fn desk_action(
             let done = set_status(&txn, id, "checked_in", "completed").await?;
             if done {
                 free_keys(&txn, id).await?;
+                entity::divorce_application::Entity::update_many()
+                    .col_expr(
+                        entity::divorce_application::Column::Status,
+                        Expr::value("completed"),
+                    )
+                    .filter(entity::divorce_application::Column::AppointmentId.eq(id))
+                    .exec(&txn)
+                    .await?;
             }
             done
         }
@@ -664,4 +711,191 @@ pub async fn seed_offices(txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiE
         }
     }
     Ok(())
+}
+
+/// Records a joint divorce application handed in at the desk today by both parties:
+/// the cooling-off period starts the next day.
+pub async fn record_divorce_application(
+    state: &AppState,
+    staff: &Staff,
+    office_id: &str,
+    parties: Vec<NewParty>,
+) -> Result<entity::divorce_application::Model, ApiError> {
+    use entity::divorce_application as application;
+    if !covers(staff, office_id) {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    scheduling::resource(&state.db, office_id).await?;
+    let ids: Vec<IdNumber> = parties.iter().map(|p| p.id.clone()).collect();
+    domain::check_parties(BusinessType::Divorce, &ids, crate::platform::clock::today())
+        .map_err(parties_error)?;
+    let today = crate::platform::clock::today();
+    let calendar = scheduling::calendar(&state.db, today, today + Duration::days(120)).await?;
+    let working = |date: chrono::NaiveDate| {
+        crate::scheduling::domain::is_working_day(date, calendar.get(&date).copied())
+    };
+    let (cooling_off_ends, certificate_by) = domain::divorce_dates(today, working);
+    let now = Utc::now();
+    let row = application::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        office_id: Set(office_id.to_owned()),
+        received_on: Set(today),
+        cooling_off_ends: Set(cooling_off_ends),
+        certificate_by: Set(certificate_by),
+        status: Set("cooling_off".into()),
+        party1_index: Set(identity::id_index(&state.sealer, &ids[0])),
+        party2_index: Set(identity::id_index(&state.sealer, &ids[1])),
+        party1_masked: Set(ids[0].masked()),
+        party2_masked: Set(ids[1].masked()),
+        recorded_by: Set(staff.id),
+        appointment_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let txn = begin_write(&state.db).await?;
+    let saved = application::Entity::insert(row)
+        .exec_with_returning(&txn)
+        .await?;
+    let actor = Actor::Staff {
+        id: staff.id,
+        role: staff.role.as_str(),
+    };
+    let summary = format!(
+        "divorce application of {} & {}; cooling-off until {cooling_off_ends}, certificate by {certificate_by}",
+        saved.party1_masked, saved.party2_masked
+    );
+    audit::record(
+        &txn,
+        Event {
+            actor,
+            action: "marriage.divorce.apply",
+            target_kind: "divorce_application",
+            target_id: saved.id.to_string(),
+            summary,
+            request_id: staff.request_id.clone(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The divorce applications the caller is a party of.
+pub async fn my_divorce_applications(
+    state: &AppState,
+    citizen: &Citizen,
+) -> Result<Vec<entity::divorce_application::Model>, ApiError> {
+    use entity::divorce_application as application;
+    let index = identity::verified_index(&state.db, citizen.id).await?;
+    Ok(application::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(application::Column::Party1Index.eq(&index))
+                .add(application::Column::Party2Index.eq(&index)),
+        )
+        .order_by_desc(application::Column::CreatedAt)
+        .all(&state.db)
+        .await?)
+}
+
+/// Either party withdraws during the cooling-off period (until its last day, inclusive).
+pub async fn withdraw_divorce_application(
+    state: &AppState,
+    citizen: &Citizen,
+    id: Uuid,
+) -> Result<entity::divorce_application::Model, ApiError> {
+    use entity::divorce_application as application;
+    let index = identity::verified_index(&state.db, citizen.id).await?;
+    let txn = begin_write(&state.db).await?;
+    let row = application::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .filter(|a| a.party1_index == index || a.party2_index == index)
+        .ok_or_else(|| ApiError::new(Code::DivorceApplicationNotFound))?;
+    if row.status != "cooling_off" || crate::platform::clock::today() > row.cooling_off_ends {
+        return Err(ApiError::new(Code::AppointmentState));
+    }
+    application::Entity::update_many()
+        .col_expr(application::Column::Status, Expr::value("withdrawn"))
+        .col_expr(application::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(application::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Event {
+            actor: Actor::Citizen(citizen.id),
+            action: "marriage.divorce.withdraw",
+            target_kind: "divorce_application",
+            target_id: id.to_string(),
+            summary: "withdrawn during the cooling-off period".into(),
+            request_id: citizen.request_id.clone(),
+        },
+    )
+    .await?;
+    let updated = application::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::DivorceApplicationNotFound))?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// The application that allows a divorce appointment for these two people at this office
+/// on `date`: after the cooling-off period, within the certificate window.
+async fn divorce_application_for(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    indexes: &[String],
+    date: chrono::NaiveDate,
+) -> Result<entity::divorce_application::Model, ApiError> {
+    use entity::divorce_application as application;
+    let (a, b) = (&indexes[0], &indexes[1]);
+    let found = application::Entity::find()
+        .filter(application::Column::OfficeId.eq(office_id))
+        .filter(application::Column::Status.eq("cooling_off"))
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    sea_orm::Condition::all()
+                        .add(application::Column::Party1Index.eq(a))
+                        .add(application::Column::Party2Index.eq(b)),
+                )
+                .add(
+                    sea_orm::Condition::all()
+                        .add(application::Column::Party1Index.eq(b))
+                        .add(application::Column::Party2Index.eq(a)),
+                ),
+        )
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::DivorceApplicationRequired))?;
+    if date <= found.cooling_off_ends || date > found.certificate_by {
+        return Err(
+            ApiError::new(Code::OutsideDivorceWindow).with_detail(Message::new(
+                format!(
+                    "离婚登记须预约在 {} 之后、{} 之前（含）",
+                    found.cooling_off_ends, found.certificate_by
+                ),
+                format!(
+                    "book a day after {} and on or before {}",
+                    found.cooling_off_ends, found.certificate_by
+                ),
+            )),
+        );
+    }
+    Ok(found)
+}
+
+/// Applications nobody booked a certificate appointment for in time lapse (count as withdrawn).
+pub async fn lapse_divorce_applications(state: &AppState) -> Result<u64, ApiError> {
+    use entity::divorce_application as application;
+    let lapsed = application::Entity::update_many()
+        .col_expr(application::Column::Status, Expr::value("lapsed"))
+        .col_expr(application::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(application::Column::Status.eq("cooling_off"))
+        .filter(application::Column::CertificateBy.lt(crate::platform::clock::today()))
+        .exec(&state.db)
+        .await?;
+    Ok(lapsed.rows_affected)
 }
