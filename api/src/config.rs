@@ -70,6 +70,11 @@ pub struct Config {
     /// Subscribe-message template ids by purpose, e.g. `proxy_granted = "Xyz..."`
     /// (file only: `[wechat_templates]`). A purpose without a template sends no WeChat message.
     pub wechat_templates: std::collections::BTreeMap<String, String>,
+    /// No-shows within `no_show_window_days` that block new marriage bookings...
+    pub no_show_limit: u32,
+    pub no_show_window_days: i64,
+    /// ...for this many days after the last one.
+    pub no_show_block_days: i64,
     /// How often background sweeps run (releasing unconfirmed appointments), in seconds.
     pub sweep_interval_secs: u64,
     /// Hours the second party has to confirm a marriage appointment before its seat is released.
@@ -102,6 +107,9 @@ impl Default for Config {
             wechat_miniprogram_state: "formal".into(),
             marriage_confirm_hours: 24,
             sweep_interval_secs: 30,
+            no_show_limit: 3,
+            no_show_window_days: 180,
+            no_show_block_days: 90,
         }
     }
 }
@@ -181,6 +189,9 @@ impl Config {
             "wechat_miniprogram_state",
             "marriage_confirm_hours",
             "sweep_interval_secs",
+            "no_show_limit",
+            "no_show_window_days",
+            "no_show_block_days",
         ]
     }
 

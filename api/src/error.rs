@@ -101,6 +101,7 @@ codes! {
     DivorceApplicationRequired => ("marriage.divorce_application_required", 409, "离婚登记须先提交离婚申请并度过冷静期", "A divorce appointment needs an application past its cooling-off period"),
     OutsideDivorceWindow => ("marriage.outside_divorce_window", 409, "不在可预约离婚登记的期间内", "Outside the window for the divorce certificate appointment"),
     DivorceApplicationNotFound => ("marriage.divorce_application_not_found", 404, "离婚申请不存在", "No such divorce application"),
+    BlockedForNoShows => ("marriage.blocked_for_no_shows", 403, "多次预约未到，暂不能预约", "Too many missed appointments; booking is blocked for a while"),
     AppointmentState => ("marriage.wrong_state", 409, "预约当前状态不允许此操作", "The appointment's state does not allow this"),
     CancelClosed => ("marriage.cancel_closed", 409, "已过可取消时间", "Too late to cancel"),
     ConfirmExpired => ("marriage.confirm_expired", 409, "确认期限已过，预约已失效", "The time to confirm has passed; the appointment lapsed"),

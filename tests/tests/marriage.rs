@@ -341,3 +341,33 @@ on_both_backends! {
         assert_eq!((status, body["status"].as_str()), (200, Some("withdrawn")));
     }
 }
+
+on_both_backends! {
+    async fn repeated_no_shows_block_new_bookings(backend: Backend) {
+        let app = spawn_app_with(backend, |c| c.no_show_limit = 2).await;
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let clerk = app.staff("centre.clerk", "clerk", "office", Some("marriage-centre")).await;
+        let date = next_weekday(2);
+        let slot = first_slot(&app, "marriage-centre", "reissue", date).await;
+        let alone = json!([{"name": "张伟", "id_number": id_number(HE)}]);
+        for round in 0..3 {
+            let (status, booked) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "reissue", alone.clone())).await;
+            if round == 2 {
+                assert_eq!((status, booked["code"].as_str()), (403, Some("marriage.blocked_for_no_shows")), "{booked}");
+                break;
+            }
+            assert_eq!(status, 201, "{booked}");
+            let id = booked["id"].as_str().unwrap();
+            let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments/{id}/no-show"), &json!({})).await;
+            assert_eq!((status, body["code"].as_str()), (409, Some("marriage.wrong_state")), "not before the slot starts");
+            // As if the slot had passed and the desk had recorded the no-show.
+            let id = uuid::Uuid::parse_str(id).unwrap();
+            entity::marriage_appointment::Entity::update_many()
+                .col_expr(entity::marriage_appointment::Column::Status, Expr::value("no_show"))
+                .filter(entity::marriage_appointment::Column::Id.eq(id)).exec(&app.db).await.unwrap();
+            entity::marriage_party::Entity::update_many()
+                .col_expr(entity::marriage_party::Column::ActiveKey, Expr::value(Option::<String>::None))
+                .filter(entity::marriage_party::Column::AppointmentId.eq(id)).exec(&app.db).await.unwrap();
+        }
+    }
+}

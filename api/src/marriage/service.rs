@@ -53,6 +53,7 @@ pub async fn book(
     scheduling::check_open(&office, &slot, now)?;
     let ids: Vec<IdNumber> = parties.iter().map(|p| p.id.clone()).collect();
     domain::check_parties(kind, &ids, slot.date).map_err(parties_error)?;
+    check_no_shows(&state.db, state, &indexes).await?;
     // A divorce appointment needs the joint application, past its cooling-off period.
     let divorce = match kind {
         BusinessType::Divorce => {
@@ -554,6 +555,14 @@ pub async fn desk_action(
             done
         }
         // A no-show keeps its seat counted (the slot has passed) but frees the people.
+        "no_show" if Utc::now() < row.starts_at => {
+            return Err(
+                ApiError::new(Code::AppointmentState).with_detail(Message::new(
+                    "预约时段尚未开始，不能记为未到",
+                    "the slot has not started yet",
+                )),
+            );
+        }
         "no_show" => {
             let done = set_status(&txn, id, "confirmed", "no_show").await?;
             if done {
@@ -898,4 +907,57 @@ pub async fn lapse_divorce_applications(state: &AppState) -> Result<u64, ApiErro
         .exec(&state.db)
         .await?;
     Ok(lapsed.rows_affected)
+}
+
+/// Refuses a booking when a party missed `no_show_limit` appointments within
+/// `no_show_window_days`, until `no_show_block_days` after the last one.
+async fn check_no_shows(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    indexes: &[String],
+) -> Result<(), ApiError> {
+    let config = &state.config;
+    let today = crate::platform::clock::today();
+    let since = today - Duration::days(config.no_show_window_days);
+    for (position, index) in indexes.iter().enumerate() {
+        let appointments: Vec<Uuid> = party::Entity::find()
+            .filter(party::Column::IdNumberIndex.eq(index))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| p.appointment_id)
+            .collect();
+        if appointments.is_empty() {
+            continue;
+        }
+        let missed = appointment::Entity::find()
+            .filter(appointment::Column::Id.is_in(appointments))
+            .filter(appointment::Column::Status.eq("no_show"))
+            .filter(appointment::Column::Date.gte(since))
+            .order_by_desc(appointment::Column::Date)
+            .all(conn)
+            .await?;
+        let blocked_until = missed
+            .first()
+            .map(|last| last.date + Duration::days(config.no_show_block_days));
+        if missed.len() as u32 >= config.no_show_limit
+            && blocked_until.is_some_and(|until| until >= today)
+        {
+            let until = blocked_until.unwrap_or(today);
+            return Err(ApiError::new(Code::BlockedForNoShows)
+                .with_detail(Message::new(
+                    format!("多次预约未到，{until} 之前不能预约"),
+                    format!("too many missed appointments: no booking before {until}"),
+                ))
+                .with_field(FieldError {
+                    field: format!("parties[{position}].id_number"),
+                    reason: "no_shows",
+                    message: Message::new(
+                        "该当事人多次预约未到",
+                        "this party missed too many appointments",
+                    ),
+                }));
+        }
+    }
+    Ok(())
 }
