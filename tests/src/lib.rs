@@ -172,6 +172,9 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
     config
         .wechat_templates
         .insert("proxy_granted".into(), "tmpl-proxy-granted".into());
+    config
+        .wechat_templates
+        .insert("marriage_appointment".into(), "tmpl-marriage".into());
     config.wechat_app_id = Some(peers::WECHAT_APP_ID.into());
     customise(&mut config);
     start(config, backend, data_dir, smtp, wechat).await

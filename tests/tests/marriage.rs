@@ -371,3 +371,88 @@ on_both_backends! {
         }
     }
 }
+
+/// A verified citizen who signed in by email (so messages go to that address).
+async fn verified_by_email(app: &TestApp, email: &str, name: &str, id: &str) -> String {
+    app.post_json("/api/v1/auth/citizen/email-codes", &json!({"email": email}))
+        .await;
+    let code = minzheng_tests::code_in_email(&app.smtp.wait_for(email).await);
+    let tokens: Value = app
+        .post_json(
+            "/api/v1/auth/citizen/email/sessions",
+            &json!({"email": email, "code": code}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.post_as(
+            &token,
+            "/api/v1/identity/real-name",
+            &json!({"name": name, "id_number": id})
+        )
+        .await
+        .0,
+        200
+    );
+    entity::real_name::Entity::update_many()
+        .col_expr(entity::real_name::Column::Status, Expr::value("verified"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    token
+}
+
+on_both_backends! {
+    async fn the_couple_hears_of_the_booking_the_confirmation_and_the_day_before(backend: Backend) {
+        let app = spawn_app_with(backend, |c| c.sweep_interval_secs = 1).await;
+        let he = verified_by_email(&app, "zhang.wei@example.com", "张伟", &id_number(HE)).await;
+        let she = app.verified_citizen("she", "李娜", &id_number(SHE)).await;
+        let date = next_weekday(2);
+        let slot = first_slot(&app, "marriage-centre", "marriage", date).await;
+        let (status, booked) = app.post_as(&he, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await;
+        assert_eq!(status, 201);
+        let code = booked["code"].as_str().unwrap().to_owned();
+        let wait_mails = |n: usize| {
+            let sink = app.smtp.clone();
+            async move {
+                for _ in 0..100 {
+                    if sink.count() >= n { return; }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                panic!("expected {n} emails, got {}", sink.count());
+            }
+        };
+        wait_mails(2).await; // the sign-in code, then the booking
+        let booked_mail = app.smtp.messages.lock().unwrap()[1].clone();
+        assert!(!booked_mail.contains("text/calendar"), "no calendar entry before both confirmed");
+
+        let id = booked["id"].as_str().unwrap().to_owned();
+        assert_eq!(app.post_as(&she.access, &format!("/api/v1/marriage/appointments/{id}/confirm"), &json!({})).await.0, 200);
+        wait_mails(3).await;
+        let confirmed_mail = app.smtp.messages.lock().unwrap()[2].clone();
+        assert!(confirmed_mail.contains("text/calendar"), "{confirmed_mail}");
+        assert!(confirmed_mail.contains("appointment.ics"));
+        for _ in 0..100 {
+            if !app.wechat.sent.lock().unwrap().is_empty() { break; }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let sent = app.wechat.sent.lock().unwrap().clone();
+        let rows = entity::outbox_message::Entity::find().filter(entity::outbox_message::Column::Channel.eq("wechat")).all(&app.db).await.unwrap();
+        assert!(!sent.is_empty(), "{:?}", rows.iter().map(|r| (&r.status, &r.last_error)).collect::<Vec<_>>());
+        assert_eq!(sent[0]["touser"], "openid-she");
+        assert_eq!(sent[0]["data"]["character_string4"]["value"], code.as_str());
+
+        // The day before: one reminder, however many sweeps run.
+        let tomorrow = (chrono::Utc::now() + Duration::hours(8)).date_naive() + Duration::days(1);
+        entity::marriage_appointment::Entity::update_many()
+            .col_expr(entity::marriage_appointment::Column::Date, Expr::value(tomorrow))
+            .exec(&app.db).await.unwrap();
+        wait_mails(4).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(app.smtp.count(), 4, "the reminder goes once");
+        assert!(app.smtp.messages.lock().unwrap()[3].contains("text/calendar"));
+    }
+}

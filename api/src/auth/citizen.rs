@@ -78,6 +78,7 @@ impl CodeChannel for EmailChannel {
     ) -> Result<(), sea_orm::DbErr> {
         let message = Email {
             subject: "民政自助服务登录验证码".into(),
+            ics: None,
             body: format!(
                 "您的登录验证码是 {code}，10 分钟内有效，仅可使用一次。\n如非本人操作，请忽略本邮件。\n\n北京市通州区民政局"
             ),
@@ -422,4 +423,15 @@ pub async fn exists(conn: &impl ConnectionTrait, citizen: Uuid) -> Result<bool, 
         .one(conn)
         .await?
         .is_some())
+}
+
+/// How to reach a citizen: their email and WeChat openid, when known.
+pub async fn contact_of(
+    conn: &impl ConnectionTrait,
+    citizen: Uuid,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    Ok(citizen_account::Entity::find_by_id(citizen)
+        .one(conn)
+        .await?
+        .map_or((None, None), |a| (a.email, a.wechat_openid)))
 }

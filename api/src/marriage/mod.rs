@@ -3,6 +3,7 @@
 //! Owns `marriage_appointment` and `marriage_party`; takes seats through `scheduling`.
 pub mod domain;
 mod dto;
+pub mod notify;
 mod routes;
 pub mod service;
 

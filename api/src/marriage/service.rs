@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use super::domain::{self, BusinessType, PartiesError};
+use super::notify::{self, Moment};
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message};
@@ -81,6 +82,7 @@ pub async fn book(
         confirm_deadline: now + Duration::hours(state.config.marriage_confirm_hours),
         created_at: now,
         updated_at: now,
+        reminded_at: None,
     };
     let txn = begin_write(&state.db).await?;
     // The seat first: it is the contended row, and a full slot stops here.
@@ -160,7 +162,14 @@ pub async fn book(
         ),
     )
     .await?;
+    let moment = if all_confirmed {
+        Moment::Confirmed
+    } else {
+        Moment::Booked
+    };
+    notify::queue(&txn, state, &row, &party_rows, &office, moment).await?;
     txn.commit().await?;
+    state.outbox.wake();
     state
         .availability
         .forget(&office.id, kind.as_str(), slot.date);
@@ -218,8 +227,10 @@ pub async fn confirm(
         .iter()
         .filter(|p| p.id != me.id)
         .all(|p| p.confirmed_at.is_some());
-    if others_confirmed {
-        set_status(&txn, id, "pending_confirmation", "confirmed").await?;
+    if others_confirmed && set_status(&txn, id, "pending_confirmation", "confirmed").await? {
+        let (row, parties) = load(&txn, id).await?;
+        let office = scheduling::resource(&txn, &row.office_id).await?;
+        notify::queue(&txn, state, &row, &parties, &office, Moment::Confirmed).await?;
     }
     audit::record(
         &txn,
@@ -368,6 +379,9 @@ pub async fn expire_unconfirmed(state: &AppState) -> Result<usize, ApiError> {
 pub async fn sweeper(state: AppState) {
     let every = std::time::Duration::from_secs(state.config.sweep_interval_secs.max(1));
     loop {
+        if let Err(e) = notify::remind_tomorrow(&state).await {
+            tracing::error!(code = e.code.as_str(), "marriage: cannot queue reminders");
+        }
         if let Err(e) = lapse_divorce_applications(&state).await {
             tracing::error!(
                 code = e.code.as_str(),
@@ -626,6 +640,7 @@ fn active(m: &appointment::Model) -> appointment::ActiveModel {
         confirm_deadline: Set(m.confirm_deadline),
         created_at: Set(m.created_at),
         updated_at: Set(m.updated_at),
+        reminded_at: Set(m.reminded_at),
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration as StdDuration;
 use chrono::{Duration, Utc};
 use entity::outbox_message;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -37,6 +38,9 @@ const BATCH: i64 = 5;
 pub struct Email {
     pub subject: String,
     pub body: String,
+    /// An iCalendar event attached as `appointment.ics`, for the phone's calendar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ics: Option<String>,
 }
 
 /// A handle to wake the worker after a commit; cheap to clone.
@@ -246,18 +250,27 @@ impl Worker {
 
     fn email(&self, to: &str, payload: &str) -> Result<Message, String> {
         let email: Email = serde_json::from_str(payload).map_err(|e| e.to_string())?;
-        Message::builder()
+        let builder = Message::builder()
             .from(
                 self.config
                     .mail_from
                     .parse()
                     .map_err(|e| format!("mail_from: {e}"))?,
             )
-            .to(to.parse().map_err(|e| format!("recipient: {e}"))?)
-            .subject(email.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body)
-            .map_err(|e| e.to_string())
+            .to(to.parse().map_err(|e| format!("recipient: {e}"))?);
+        let builder = builder.subject(email.subject);
+        let Some(ics) = email.ics else {
+            return builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(email.body)
+                .map_err(|e| e.to_string());
+        };
+        let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+            .map_err(|e| e.to_string())?;
+        let parts = MultiPart::mixed()
+            .singlepart(SinglePart::plain(email.body))
+            .singlepart(Attachment::new("appointment.ics".into()).body(ics, calendar));
+        builder.multipart(parts).map_err(|e| e.to_string())
     }
 
     async fn wechat(&self, openid: &str, payload: &str) -> Delivery {
