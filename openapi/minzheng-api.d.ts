@@ -579,6 +579,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/marriage/appointments/{id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move an appointment to another slot (a party may), until the office's cancel time
+         *     before the current slot. The new seat is taken and the old one given back atomically.
+         */
+        post: operations["marriage.appointment.reschedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/marriage/divorce-applications": {
         parameters: {
             query?: never;
@@ -1402,6 +1422,14 @@ export interface components {
         /** @description A refresh token to trade. */
         RefreshRequest: {
             refresh_token: string;
+        };
+        /** @description Where to move an appointment. */
+        RescheduleRequest: {
+            /**
+             * Format: uuid
+             * @description A slot of the same office and business type.
+             */
+            slot_id: string;
         };
         /**
          * @description A bookable place and its booking rules.
@@ -3115,6 +3143,68 @@ export interface operations {
             };
             /** @description `marriage.appointment_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.appointment.reschedule": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RescheduleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `marriage.appointment_not_found`, `scheduling.slot_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.slot_full`, `scheduling.booking_closed`, `marriage.cancel_closed`, `marriage.wrong_state`, `marriage.outside_divorce_window` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `marriage.under_legal_age` (on the new date) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

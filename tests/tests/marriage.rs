@@ -456,3 +456,26 @@ on_both_backends! {
         assert!(app.smtp.messages.lock().unwrap()[3].contains("text/calendar"));
     }
 }
+
+on_both_backends! {
+    async fn rescheduling_moves_the_seat_atomically(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let date = next_weekday(2);
+        let later = next_weekday(date.signed_duration_since((chrono::Utc::now() + Duration::hours(8)).date_naive()).num_days() + 1);
+        let first = first_slot(&app, "marriage-centre", "marriage", date).await;
+        let second = first_slot(&app, "marriage-centre", "marriage", later).await;
+        let (_, booked) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&first, "marriage", couple())).await;
+        let id = booked["id"].as_str().unwrap();
+        let stranger = app.verified_citizen("stranger", "王五", &id_number("11011219850505031")).await;
+        assert_eq!(app.post_as(&stranger.access, &format!("/api/v1/marriage/appointments/{id}/reschedule"), &json!({"slot_id": second["slot_id"]})).await.0, 404);
+        let reissue = first_slot(&app, "marriage-centre", "reissue", later).await;
+        let (status, body) = app.post_as(&he.access, &format!("/api/v1/marriage/appointments/{id}/reschedule"), &json!({"slot_id": reissue["slot_id"]})).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("scheduling.slot_not_found")), "only a slot of the same business");
+        let (status, moved) = app.post_as(&he.access, &format!("/api/v1/marriage/appointments/{id}/reschedule"), &json!({"slot_id": second["slot_id"]})).await;
+        assert_eq!(status, 200, "{moved}");
+        assert_eq!(moved["date"], later.to_string());
+        assert_eq!(first_slot(&app, "marriage-centre", "marriage", date).await["remaining"], 10, "the old seat came back");
+        assert_eq!(first_slot(&app, "marriage-centre", "marriage", later).await["remaining"], 9);
+    }
+}

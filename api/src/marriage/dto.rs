@@ -132,3 +132,11 @@ impl From<entity::divorce_application::Model> for DivorceApplicationDto {
 pub struct DivorceApplicationListDto {
     pub items: Vec<DivorceApplicationDto>,
 }
+
+/// Where to move an appointment.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleRequest {
+    /// A slot of the same office and business type.
+    pub slot_id: uuid::Uuid,
+}

@@ -23,7 +23,8 @@ type Loaded = (
 
 /// Mounts the citizens' routes under `/api/v1/marriage` and the desk's under `/api/v1/desk/marriage`.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(my_divorce_applications)
+    cfg.service(reschedule)
+        .service(my_divorce_applications)
         .service(withdraw_divorce_application)
         .service(book)
         .service(mine)
@@ -359,4 +360,24 @@ async fn withdraw_divorce_application(
             .await?
             .into(),
     ))
+}
+
+/// Move an appointment to another slot (a party may), until the office's cancel time
+/// before the current slot. The new seat is taken and the old one given back atomically.
+#[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.reschedule", request_body = RescheduleRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = AppointmentDto),
+        (status = 404, description = "`marriage.appointment_not_found`, `scheduling.slot_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`scheduling.slot_full`, `scheduling.booking_closed`, `marriage.cancel_closed`, `marriage.wrong_state`, `marriage.outside_divorce_window`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`marriage.under_legal_age` (on the new date)", body = Problem, content_type = "application/problem+json")))]
+#[post("/marriage/appointments/{id}/reschedule")]
+async fn reschedule(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+    Json(body): Json<RescheduleRequest>,
+) -> Result<web::Json<AppointmentDto>, ApiError> {
+    Ok(web::Json(dto(
+        &state,
+        service::reschedule(&state, &citizen, id.into_inner(), body.slot_id).await?,
+    )))
 }

@@ -976,3 +976,122 @@ async fn check_no_shows(
     }
     Ok(())
 }
+
+/// Moves an active appointment to another slot of the same office and business type, in
+/// one transaction: the new seat is taken first (or `scheduling.slot_full`), the old one
+/// given back. Allowed until the office's cancel time before the old slot.
+pub async fn reschedule(
+    state: &AppState,
+    citizen: &Citizen,
+    id: Uuid,
+    slot_id: Uuid,
+) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
+    let (row, parties) = load_for_citizen(&state.db, citizen, id).await?;
+    if !ACTIVE.contains(&row.status.as_str()) {
+        return Err(ApiError::new(Code::AppointmentState));
+    }
+    let office = scheduling::resource(&state.db, &row.office_id).await?;
+    let now = Utc::now();
+    if now >= row.starts_at - Duration::minutes(i64::from(office.cancel_minutes)) {
+        return Err(ApiError::new(Code::CancelClosed));
+    }
+    let slot = scheduling::slot(&state.db, slot_id).await?;
+    if slot.resource_id != row.office_id
+        || slot.business_type != row.business_type
+        || slot.id == row.slot_id
+    {
+        return Err(ApiError::new(Code::SlotNotFound));
+    }
+    scheduling::check_open(&office, &slot, now)?;
+    let kind = BusinessType::parse(&row.business_type)
+        .ok_or_else(|| ApiError::internal("unknown business type"))?;
+    if kind == BusinessType::Marriage {
+        // The ages are checked again on the new date.
+        for (i, p) in parties.iter().enumerate() {
+            let id = IdNumber::parse(
+                &state
+                    .sealer
+                    .open(&p.id_number_sealed)
+                    .map_err(ApiError::internal)?,
+                crate::platform::clock::today(),
+            )
+            .map_err(|_| ApiError::internal("a stored ID number no longer parses"))?;
+            let min = if id.sex() == Sex::Male {
+                domain::MIN_AGE_MEN
+            } else {
+                domain::MIN_AGE_WOMEN
+            };
+            if id.age_on(slot.date) < min {
+                return Err(parties_error(PartiesError::UnderAge(i)));
+            }
+        }
+    }
+    if kind == BusinessType::Divorce {
+        let indexes: Vec<String> = parties.iter().map(|p| p.id_number_index.clone()).collect();
+        let application = entity::divorce_application::Entity::find()
+            .filter(entity::divorce_application::Column::AppointmentId.eq(row.id))
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| ApiError::new(Code::DivorceApplicationRequired))?;
+        if slot.date <= application.cooling_off_ends
+            || slot.date > application.certificate_by
+            || indexes.len() != 2
+        {
+            return Err(ApiError::new(Code::OutsideDivorceWindow));
+        }
+    }
+    let txn = begin_write(&state.db).await?;
+    scheduling::take_seats(&txn, slot.id, 1).await?;
+    let moved = appointment::Entity::update_many()
+        .col_expr(appointment::Column::SlotId, Expr::value(slot.id))
+        .col_expr(appointment::Column::Date, Expr::value(slot.date))
+        .col_expr(appointment::Column::StartsAt, Expr::value(slot.starts_at))
+        .col_expr(
+            appointment::Column::RemindedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .col_expr(appointment::Column::UpdatedAt, Expr::value(now))
+        .filter(appointment::Column::Id.eq(id))
+        .filter(appointment::Column::SlotId.eq(row.slot_id))
+        .filter(appointment::Column::Status.is_in(ACTIVE))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        // Cancelled, expired or moved meanwhile: the transaction rolls back the new seat.
+        return Err(ApiError::new(Code::AppointmentState));
+    }
+    scheduling::release_seats(&txn, row.slot_id, 1).await?;
+    let summary = format!(
+        "moved from {} to {}",
+        clock_text(row.starts_at),
+        clock_text(slot.starts_at)
+    );
+    audit::record(
+        &txn,
+        event(
+            Actor::Citizen(citizen.id),
+            "marriage.appointment.reschedule",
+            id,
+            summary,
+            citizen.request_id.clone(),
+        ),
+    )
+    .await?;
+    let (updated, parties) = load(&txn, id).await?;
+    if updated.status == "confirmed" {
+        notify::queue(&txn, state, &updated, &parties, &office, Moment::Confirmed).await?;
+    }
+    txn.commit().await?;
+    state.outbox.wake();
+    state
+        .availability
+        .forget(&row.office_id, &row.business_type, row.date);
+    state
+        .availability
+        .forget(&row.office_id, &row.business_type, slot.date);
+    Ok((updated, parties))
+}
+
+fn clock_text(t: chrono::DateTime<Utc>) -> String {
+    crate::platform::clock::format(t)
+}
