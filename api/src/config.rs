@@ -213,6 +213,11 @@ impl Config {
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError(format!("{name} must be greater than 0")));
         }
+        if self.request_timeout_secs > 120 {
+            return Err(ConfigError(
+                "request_timeout_secs must be at most 120 (WeChat gives up after 60)".into(),
+            ));
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {
             ConfigError(format!(
                 "log_level {:?} is not a valid filter: {e}",

@@ -104,6 +104,13 @@ on_both_backends! {
         let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments/{id}/complete"), &json!({})).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("marriage.wrong_state")));
         let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments/{id}/check-in"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.wrong_state")), "not before the day");
+        // The day has come.
+        let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+        entity::marriage_appointment::Entity::update_many()
+            .col_expr(entity::marriage_appointment::Column::Date, Expr::value(today))
+            .filter(entity::marriage_appointment::Column::Id.eq(uuid::Uuid::parse_str(id).unwrap())).exec(&app.db).await.unwrap();
+        let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments/{id}/check-in"), &json!({})).await;
         assert_eq!((status, body["status"].as_str()), (200, Some("checked_in")));
         let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments/{id}/complete"), &json!({})).await;
         assert_eq!((status, body["status"].as_str()), (200, Some("completed")));
@@ -477,5 +484,33 @@ on_both_backends! {
         assert_eq!(moved["date"], later.to_string());
         assert_eq!(first_slot(&app, "marriage-centre", "marriage", date).await["remaining"], 10, "the old seat came back");
         assert_eq!(first_slot(&app, "marriage-centre", "marriage", later).await["remaining"], 9);
+    }
+}
+
+on_both_backends! {
+    async fn withdrawing_after_booking_early_cancels_the_certificate_appointment(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let she = app.verified_citizen("she", "李娜", &id_number(SHE)).await;
+        let clerk = app.staff("centre.clerk", "clerk", "office", Some("marriage-centre")).await;
+        let (_, application) = app.post_as(&clerk.access, "/api/v1/desk/marriage/divorce-applications", &json!({"office_id": "marriage-centre", "parties": couple()})).await;
+        let (status, body) = app.post_as(&clerk.access, "/api/v1/desk/marriage/divorce-applications", &json!({"office_id": "marriage-centre", "parties": couple()})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.party_has_active_booking")), "one open application per couple");
+        let id = uuid::Uuid::parse_str(application["id"].as_str().unwrap()).unwrap();
+        // The cooling-off period ends tomorrow; the certificate day may be booked already.
+        let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+        use entity::divorce_application::{Column, Entity};
+        Entity::update_many().col_expr(Column::CoolingOffEnds, Expr::value(today + Duration::days(1)))
+            .col_expr(Column::CertificateBy, Expr::value(today + Duration::days(31)))
+            .filter(Column::Id.eq(id)).exec(&app.db).await.unwrap();
+        let date = next_weekday(2);
+        let slot = first_slot(&app, "marriage-centre", "divorce", date).await;
+        let (status, booked) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "divorce", couple())).await;
+        assert_eq!(status, 201, "{booked}");
+        let (status, body) = app.post_as(&she.access, &format!("/api/v1/marriage/divorce-applications/{id}/withdraw"), &json!({})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("withdrawn")), "art. 1077: withdrawal until the period ends");
+        let (_, appointment) = app.get_as(&he.access, &format!("/api/v1/marriage/appointments/{}", booked["id"].as_str().unwrap())).await;
+        assert_eq!(appointment["status"], "cancelled");
+        assert_eq!(first_slot(&app, "marriage-centre", "divorce", date).await["remaining"], 5, "the seat came back");
     }
 }

@@ -183,6 +183,9 @@ pub async fn remind_tomorrow(state: &AppState) -> Result<usize, ApiError> {
             .col_expr(appointment::Column::RemindedAt, Expr::value(Utc::now()))
             .filter(appointment::Column::Id.eq(row.id))
             .filter(appointment::Column::RemindedAt.is_null())
+            // Still this appointment at this time: a cancel or reschedule in between wins.
+            .filter(appointment::Column::Status.eq("confirmed"))
+            .filter(appointment::Column::SlotId.eq(row.slot_id))
             .exec(&txn)
             .await?;
         if claimed.rows_affected == 1 {

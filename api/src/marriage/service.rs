@@ -79,7 +79,9 @@ pub async fn book(
             "pending_confirmation"
         }
         .into(),
-        confirm_deadline: now + Duration::hours(state.config.marriage_confirm_hours),
+        // Never later than the slot itself.
+        confirm_deadline: (now + Duration::hours(state.config.marriage_confirm_hours))
+            .min(slot.starts_at),
         created_at: now,
         updated_at: now,
         reminded_at: None,
@@ -131,7 +133,7 @@ pub async fn book(
     }
     if let Some(application) = &divorce {
         // Booked once: the application moves on, so a second booking finds none.
-        entity::divorce_application::Entity::update_many()
+        let moved = entity::divorce_application::Entity::update_many()
             .col_expr(
                 entity::divorce_application::Column::Status,
                 Expr::value("booked"),
@@ -144,6 +146,10 @@ pub async fn book(
             .filter(entity::divorce_application::Column::Status.eq("cooling_off"))
             .exec(&txn)
             .await?;
+        // Withdrawn or booked by someone else meanwhile: no appointment then.
+        if moved.rows_affected != 1 {
+            return Err(ApiError::new(Code::DivorceApplicationRequired));
+        }
     }
     let summary = format!(
         "booked {} on {} for {}",
@@ -264,7 +270,9 @@ pub async fn cancel(
     if Utc::now() >= row.starts_at - Duration::minutes(i64::from(office.cancel_minutes)) {
         return Err(ApiError::new(Code::CancelClosed));
     }
-    end(&txn, &row, "cancelled").await?;
+    if !end(&txn, &row, "cancelled").await? {
+        return Err(ApiError::new(Code::AppointmentState));
+    }
     audit::record(
         &txn,
         event(
@@ -296,6 +304,8 @@ async fn end(
         .col_expr(appointment::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(appointment::Column::Id.eq(row.id))
         .filter(appointment::Column::Status.is_in(ACTIVE))
+        // The slot read earlier: a reschedule in between must not make us free the old seat.
+        .filter(appointment::Column::SlotId.eq(row.slot_id))
         .exec(conn)
         .await?;
     if ended.rows_affected == 0 {
@@ -552,6 +562,14 @@ pub async fn desk_action(
         return Err(ApiError::new(Code::AppointmentNotFound));
     }
     let changed = match action {
+        "check_in" if row.date != crate::platform::clock::today() => {
+            return Err(
+                ApiError::new(Code::AppointmentState).with_detail(Message::new(
+                    "只能在预约当天签到",
+                    "check-in is on the appointment day only",
+                )),
+            );
+        }
         "check_in" => set_status(&txn, id, "confirmed", "checked_in").await?,
         "complete" => {
             let done = set_status(&txn, id, "checked_in", "completed").await?;
@@ -581,6 +599,15 @@ pub async fn desk_action(
             let done = set_status(&txn, id, "confirmed", "no_show").await?;
             if done {
                 free_keys(&txn, id).await?;
+                // A missed certificate appointment ends the divorce application: counted as withdrawn.
+                entity::divorce_application::Entity::update_many()
+                    .col_expr(
+                        entity::divorce_application::Column::Status,
+                        Expr::value("lapsed"),
+                    )
+                    .filter(entity::divorce_application::Column::AppointmentId.eq(id))
+                    .exec(&txn)
+                    .await?;
             }
             done
         }
@@ -777,6 +804,27 @@ pub async fn record_divorce_application(
         updated_at: Set(now),
     };
     let txn = begin_write(&state.db).await?;
+    let indexes = [
+        identity::id_index(&state.sealer, &ids[0]),
+        identity::id_index(&state.sealer, &ids[1]),
+    ];
+    let active = application::Entity::find()
+        .filter(application::Column::Status.is_in(["cooling_off", "booked"]))
+        .filter(
+            sea_orm::Condition::any()
+                .add(application::Column::Party1Index.is_in(indexes.clone()))
+                .add(application::Column::Party2Index.is_in(indexes)),
+        )
+        .one(&txn)
+        .await?;
+    if active.is_some() {
+        return Err(
+            ApiError::new(Code::PartyHasActiveBooking).with_detail(Message::new(
+                "当事人已有未结束的离婚申请",
+                "a party already has an open divorce application",
+            )),
+        );
+    }
     let saved = application::Entity::insert(row)
         .exec_with_returning(&txn)
         .await?;
@@ -836,8 +884,18 @@ pub async fn withdraw_divorce_application(
         .await?
         .filter(|a| a.party1_index == index || a.party2_index == index)
         .ok_or_else(|| ApiError::new(Code::DivorceApplicationNotFound))?;
-    if row.status != "cooling_off" || crate::platform::clock::today() > row.cooling_off_ends {
+    let open = matches!(row.status.as_str(), "cooling_off" | "booked");
+    if !open || crate::platform::clock::today() > row.cooling_off_ends {
         return Err(ApiError::new(Code::AppointmentState));
+    }
+    // Withdrawing ends a certificate appointment booked early, seat and all.
+    if let Some(appointment_id) = row.appointment_id {
+        if let Some(booked) = appointment::Entity::find_by_id(appointment_id)
+            .one(&txn)
+            .await?
+        {
+            end(&txn, &booked, "cancelled").await?;
+        }
     }
     application::Entity::update_many()
         .col_expr(application::Column::Status, Expr::value("withdrawn"))

@@ -23,7 +23,8 @@ use crate::state::AppState;
 /// How long a key is remembered.
 pub const KEY_LIFETIME: Duration = Duration::hours(24);
 /// A claim older than this without an answer is taken to belong to a crashed request.
-const ABANDONED: Duration = Duration::seconds(60);
+/// Longer than any request may run (`request_timeout_secs` is at most 120).
+const ABANDONED: Duration = Duration::minutes(5);
 /// Set on an answer that was replayed from the first request.
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
 
@@ -64,6 +65,9 @@ pub async fn middleware(
         .ok_or_else(|| ApiError::internal("no AppState"))?;
     let body = req.extract::<Bytes>().await?;
     req.set_payload(Payload::from(body.to_vec()));
+    // The body is decoded now; a Content-Encoding left behind would make it decoded twice.
+    req.headers_mut()
+        .remove(actix_web::http::header::CONTENT_ENCODING);
     let route = format!("{} {}", req.method(), req.path());
     let key_hash =
         sha256_hex(format!("{}\u{1f}{route}\u{1f}{key}", caller(&req, &state)).as_bytes());
@@ -71,12 +75,20 @@ pub async fn middleware(
     let request_hash = state
         .sealer
         .blind_index("idempotency", &String::from_utf8_lossy(&body));
-    if let Some(replay) = claim(&state.db, &state.sealer, &key_hash, &request_hash).await? {
-        return Ok(req.into_response(replay));
-    }
+    let claimed_at = match claim(&state.db, &state.sealer, &key_hash, &request_hash).await? {
+        Claim::Replay(replay) => return Ok(req.into_response(replay)),
+        Claim::Ours(at) => at,
+    };
+    // Our own claim only: if it was taken for abandoned and replaced, the other request owns the key.
+    let ours = || {
+        sea_orm::Condition::all()
+            .add(idempotency_record::Column::KeyHash.eq(key_hash.clone()))
+            .add(idempotency_record::Column::CreatedAt.eq(claimed_at))
+    };
     let res = next.call(req).await?.map_into_boxed_body();
     if !res.status().is_success() {
-        idempotency_record::Entity::delete_by_id(key_hash)
+        idempotency_record::Entity::delete_many()
+            .filter(ours())
             .exec(&state.db)
             .await
             .map_err(ApiError::from)?;
@@ -98,7 +110,7 @@ pub async fn middleware(
             idempotency_record::Column::ResponseBody,
             Expr::value(state.sealer.seal(&text)),
         )
-        .filter(idempotency_record::Column::KeyHash.eq(&key_hash))
+        .filter(ours())
         .exec(&state.db)
         .await
         .map_err(ApiError::from)?;
@@ -153,15 +165,24 @@ fn caller(req: &ServiceRequest, state: &AppState) -> String {
     })
 }
 
+/// What claiming a key came to.
+enum Claim {
+    /// The key is ours now, claimed at this instant.
+    Ours(chrono::DateTime<Utc>),
+    /// A request with this key and body answered before: this is its answer.
+    Replay(HttpResponse),
+}
+
 /// Claims the key for this request, or returns what a request with it answered before.
 async fn claim(
     db: &DatabaseConnection,
     sealer: &Sealer,
     key_hash: &str,
     request_hash: &str,
-) -> Result<Option<HttpResponse>, ApiError> {
+) -> Result<Claim, ApiError> {
     for _ in 0..3 {
-        let now = Utc::now();
+        // Microseconds: what PostgreSQL keeps, so that our own claim can be matched exactly.
+        let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
         let row = idempotency_record::ActiveModel {
             key_hash: Set(key_hash.to_owned()),
             request_hash: Set(request_hash.to_owned()),
@@ -170,7 +191,7 @@ async fn claim(
             created_at: Set(now),
         };
         match idempotency_record::Entity::insert(row).exec(db).await {
-            Ok(_) => return Ok(None),
+            Ok(_) => return Ok(Claim::Ours(now)),
             Err(e) if !is_unique_violation(&e) => return Err(e.into()),
             Err(_) => {}
         }
@@ -198,7 +219,7 @@ async fn claim(
             (Some(status), Some(sealed)) => {
                 let body = sealer.open(&sealed).map_err(ApiError::internal)?;
                 let status = StatusCode::from_u16(status as u16).map_err(ApiError::internal)?;
-                Ok(Some(
+                Ok(Claim::Replay(
                     HttpResponse::build(status)
                         .insert_header((CONTENT_TYPE, "application/json"))
                         .insert_header((REPLAYED, HeaderValue::from_static("true")))

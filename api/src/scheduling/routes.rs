@@ -45,7 +45,7 @@ fn actor(admin: &Admin) -> Actor {
 
 /// A short lower-case code such as `marriage` or `marriage-centre`.
 fn check_code(field: &str, text: &str) -> Result<(), ApiError> {
-    let ok = (1..=48).contains(&text.len())
+    let ok = (1..=32).contains(&text.len())
         && text
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
@@ -134,7 +134,20 @@ async fn save_resource(
             "a time as HH:MM",
         ));
     }
-    if body.cutoff_minutes < 0 || body.cancel_minutes < 0 || body.name.trim().is_empty() {
+    if body.name.trim().is_empty()
+        || body.name.chars().count() > 60
+        || body
+            .address
+            .as_ref()
+            .is_some_and(|a| a.chars().count() > 200)
+    {
+        return Err(invalid(
+            "name",
+            "名称 1 到 60 个字，地址最多 200 个字",
+            "name 1 to 60 characters, address at most 200",
+        ));
+    }
+    if body.cutoff_minutes < 0 || body.cancel_minutes < 0 {
         return Err(invalid(
             "cutoff_minutes",
             "分钟数不能为负，名称不能为空",
@@ -227,6 +240,9 @@ async fn set_exception(
     Json(body): Json<ExceptionRequest>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
     let (id, date) = path.into_inner();
+    if body.note.chars().count() > 60 {
+        return Err(invalid("note", "说明最多 60 个字", "at most 60 characters"));
+    }
     let closed = match body.kind.as_str() {
         "closed" => true,
         "special"
@@ -273,7 +289,18 @@ async fn load_calendar(
     Json(body): Json<CalendarRequest>,
 ) -> Result<web::Json<CalendarLoadedDto>, ApiError> {
     let mut days = Vec::with_capacity(body.days.len());
+    let mut seen = std::collections::HashSet::new();
     for (i, d) in body.days.into_iter().enumerate() {
+        if !seen.insert(d.date) || d.name.chars().count() > 30 {
+            return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+                field: format!("days[{i}]"),
+                reason: "value",
+                message: Message::new(
+                    "日期重复，或名称超过 30 个字",
+                    "a repeated date, or a name over 30 characters",
+                ),
+            }));
+        }
         let kind = CalendarKind::parse(&d.kind).ok_or_else(|| {
             ApiError::new(Code::InvalidBody).with_field(FieldError {
                 field: format!("days[{i}].kind"),
@@ -303,8 +330,11 @@ async fn availability(
 ) -> Result<web::Json<AvailabilityDto>, ApiError> {
     let now = Utc::now();
     let from = q.from.unwrap_or_else(|| domain::local_date(now));
-    let to = q.to.unwrap_or(from + Duration::days(31));
-    if to < from || to - from > Duration::days(31) {
+    let today = domain::local_date(now);
+    let bounded = |d: NaiveDate| (d - today).num_days().abs() <= 400;
+    let to =
+        q.to.unwrap_or(from.checked_add_signed(Duration::days(31)).unwrap_or(from));
+    if !bounded(from) || !bounded(to) || to < from || to - from > Duration::days(31) {
         return Err(ApiError::new(Code::InvalidQuery).with_field(FieldError {
             field: "to".into(),
             reason: "range",

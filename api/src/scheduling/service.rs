@@ -499,22 +499,38 @@ pub async fn set_exception<C: ConnectionTrait + sea_orm::TransactionTrait>(
         .all(conn)
         .await?;
     if closed {
-        if made.iter().any(|s| s.booked > 0) {
-            return Err(ApiError::new(Code::DayHasBookings));
-        }
+        // Only empty slots go, judged by the row at delete time (a booking may have just
+        // committed); any slot left has bookings, and the whole change rolls back.
         slot::Entity::delete_many()
             .filter(slot::Column::ResourceId.eq(resource_id))
             .filter(slot::Column::Date.eq(date))
+            .filter(slot::Column::Booked.eq(0))
             .exec(conn)
             .await?;
+        let left = slot::Entity::find()
+            .filter(slot::Column::ResourceId.eq(resource_id))
+            .filter(slot::Column::Date.eq(date))
+            .one(conn)
+            .await?;
+        if left.is_some() {
+            return Err(ApiError::new(Code::DayHasBookings));
+        }
     } else if let Some(percent) = capacity_percent {
+        let cal = calendar(conn, date, date).await?.get(&date).copied();
         for s in made {
-            let base = template_capacity(conn, resource_id, &s)
-                .await?
-                .unwrap_or(s.capacity);
-            let capacity = Ord::max(base * percent / 100, s.booked);
+            let base =
+                template_capacity(conn, resource_id, &s, domain::template_weekday(date, cal))
+                    .await?
+                    .unwrap_or(s.capacity);
+            let wanted = base * percent / 100;
+            // Never below what is booked at the moment of the update, whatever came in since the read.
+            let capacity = Expr::case(
+                Expr::col(slot::Column::Booked).gt(wanted),
+                Expr::col(slot::Column::Booked),
+            )
+            .finally(wanted);
             slot::Entity::update_many()
-                .col_expr(slot::Column::Capacity, Expr::value(capacity))
+                .col_expr(slot::Column::Capacity, capacity.into())
                 .filter(slot::Column::Id.eq(s.id))
                 .exec(conn)
                 .await?;
@@ -563,6 +579,7 @@ async fn template_capacity(
     conn: &impl ConnectionTrait,
     resource_id: &str,
     s: &slot::Model,
+    weekday: i32,
 ) -> Result<Option<i32>, ApiError> {
     let local = s
         .starts_at
@@ -573,6 +590,7 @@ async fn template_capacity(
         .filter(slot_template::Column::ResourceId.eq(resource_id))
         .filter(slot_template::Column::BusinessType.eq(&s.business_type))
         .filter(slot_template::Column::StartTime.eq(local))
+        .filter(slot_template::Column::Weekday.eq(weekday))
         .one(conn)
         .await?;
     Ok(t.map(|t| t.capacity))
