@@ -2377,6 +2377,8 @@ export interface operations {
                 /** @description Default: today (Beijing time). */
                 date?: string;
                 status?: string;
+                /** @description Only this slot's appointments. */
+                slot_id?: string;
             };
             header?: never;
             path?: never;

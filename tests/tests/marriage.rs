@@ -92,6 +92,11 @@ on_both_backends! {
         let other = app.staff("branch.clerk", "clerk", "office", Some("marriage-branch")).await;
         let (status, sheet) = app.get_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments?office_id=marriage-centre&date={date}")).await;
         assert_eq!((status, sheet["items"].as_array().unwrap().len()), (200, 1));
+        let slot_id = slot["slot_id"].as_str().unwrap();
+        let (_, by_slot) = app.get_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments?office_id=marriage-centre&date={date}&slot_id={slot_id}&status=confirmed")).await;
+        assert_eq!(by_slot["items"].as_array().unwrap().len(), 1, "filters by slot and status");
+        let (_, none) = app.get_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments?office_id=marriage-centre&date={date}&status=cancelled")).await;
+        assert_eq!(none["items"].as_array().unwrap().len(), 0);
         assert_eq!(app.get_as(&other.access, &format!("/api/v1/desk/marriage/appointments?office_id=marriage-centre&date={date}")).await.0, 403);
         for q in [booked["code"].as_str().unwrap().to_owned(), booked["qr_content"].as_str().unwrap().to_owned(), id_number(SHE)] {
             let (status, found) = app.get_as(&clerk.access, &format!("/api/v1/desk/marriage/lookup?q={q}")).await;

@@ -73,6 +73,8 @@ pub struct DaySheetQuery {
     /// Default: today (Beijing time).
     pub date: Option<chrono::NaiveDate>,
     pub status: Option<String>,
+    /// Only this slot's appointments.
+    pub slot_id: Option<uuid::Uuid>,
 }
 
 /// The desk's search.

@@ -222,7 +222,7 @@ async fn day_sheet(
     Query(q): Query<DaySheetQuery>,
 ) -> Result<web::Json<AppointmentListDto>, ApiError> {
     let date = q.date.unwrap_or_else(clock::today);
-    let rows = service::day_sheet(&state, &staff, &q.office_id, date, q.status).await?;
+    let rows = service::day_sheet(&state, &staff, &q.office_id, date, q.status, q.slot_id).await?;
     Ok(web::Json(AppointmentListDto {
         items: rows.into_iter().map(|a| dto(&state, a)).collect(),
     }))

@@ -485,6 +485,7 @@ pub async fn day_sheet(
     office_id: &str,
     date: chrono::NaiveDate,
     status: Option<String>,
+    slot_id: Option<Uuid>,
 ) -> Result<Vec<(appointment::Model, Vec<party::Model>)>, ApiError> {
     if !covers(staff, office_id) {
         return Err(ApiError::new(Code::Forbidden));
@@ -495,6 +496,9 @@ pub async fn day_sheet(
         .order_by_asc(appointment::Column::StartsAt);
     if let Some(status) = status {
         find = find.filter(appointment::Column::Status.eq(status));
+    }
+    if let Some(slot_id) = slot_id {
+        find = find.filter(appointment::Column::SlotId.eq(slot_id));
     }
     let rows = find.all(&state.db).await?;
     let mut out = Vec::with_capacity(rows.len());
