@@ -90,6 +90,7 @@ impl Application {
         let state = AppState::new(db.clone(), std::sync::Arc::new(config.clone()), secrets);
         let worker = Worker::new(&state, mailer);
         tokio::spawn(worker.run());
+        tokio::spawn(crate::platform::housekeeping::run(db.clone()));
         tokio::spawn(marriage::service::sweeper(state.clone()));
         let server = serve(listener, &config, state)?;
         tracing::debug!(

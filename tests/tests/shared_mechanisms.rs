@@ -74,6 +74,8 @@ on_both_backends! {
             assert_eq!(app.post_as(&admin.access, "/api/v1/staff-accounts", &body).await.0, 201);
         }
         let Verdict::Intact(n) = audit::verify(&app.db).await.unwrap() else { panic!("chain broken") };
+        let sign_in = entity::audit_event::Entity::find().filter(entity::audit_event::Column::Action.eq("auth.staff.sign_in")).one(&app.db).await.unwrap().unwrap();
+        assert!(sign_in.request_id.is_some(), "events written during a request carry its id");
         assert!(n >= 5, "{n}");
         let target = entity::audit_event::Entity::find().filter(entity::audit_event::Column::Action.eq("auth.staff.create"))
             .order_by_asc(entity::audit_event::Column::Seq).one(&app.db).await.unwrap().unwrap();
@@ -213,5 +215,27 @@ on_both_backends! {
         assert_eq!(rows.len(), 1);
         let stored = rows[0].response_body.clone().unwrap();
         assert!(!stored.contains(password), "the first password is stored in clear");
+    }
+}
+
+on_both_backends! {
+    async fn housekeeping_purges_expired_keys_and_counters(backend: Backend) {
+        use sea_orm::Set;
+        let app = spawn_app(backend).await;
+        let old = Utc::now() - chrono::Duration::hours(25);
+        entity::idempotency_record::Entity::insert(entity::idempotency_record::ActiveModel {
+            key_hash: Set("old".into()), request_hash: Set("x".into()), status: Set(Some(201)), response_body: Set(None), created_at: Set(old),
+        }).exec(&app.db).await.unwrap();
+        entity::idempotency_record::Entity::insert(entity::idempotency_record::ActiveModel {
+            key_hash: Set("fresh".into()), request_hash: Set("x".into()), status: Set(Some(201)), response_body: Set(None), created_at: Set(Utc::now()),
+        }).exec(&app.db).await.unwrap();
+        entity::rate_counter::Entity::insert(entity::rate_counter::ActiveModel {
+            key: Set("old".into()), window_start: Set(old.timestamp() - 3600), hits: Set(3),
+        }).exec(&app.db).await.unwrap();
+        let purged = minzheng::platform::housekeeping::purge(&app.db).await.unwrap();
+        assert!(purged >= 2, "{purged}");
+        let left: Vec<String> = entity::idempotency_record::Entity::find().all(&app.db).await.unwrap().into_iter().map(|r| r.key_hash).collect();
+        assert_eq!(left, vec!["fresh".to_owned()]);
+        assert!(entity::rate_counter::Entity::find_by_id("old".to_owned()).one(&app.db).await.unwrap().is_none());
     }
 }

@@ -46,6 +46,12 @@ pub async fn record<C>(txn: &C, event: Event) -> Result<(), DbErr>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let event = Event {
+        request_id: event
+            .request_id
+            .or_else(crate::platform::http::current_request_id),
+        ..event
+    };
     for _ in 0..50 {
         let last = audit_event::Entity::find()
             .order_by_desc(audit_event::Column::Seq)

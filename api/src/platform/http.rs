@@ -22,6 +22,17 @@ use crate::platform::lang::Lang;
 /// The header carrying the request id, both ways.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+tokio::task_local! {
+    /// The id of the request this task serves, so that audit events carry it without
+    /// every function passing it along.
+    static CURRENT_REQUEST_ID: Arc<str>;
+}
+
+/// The id of the request being served, if the caller runs inside one.
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(|id| id.to_string()).ok()
+}
+
 /// The id of the current request, in the request's extensions for handlers that need it.
 #[derive(Clone, Debug)]
 pub struct RequestId(pub Arc<str>);
@@ -47,7 +58,8 @@ where
     async move {
         let outcome = match call {
             Ok(fut) => {
-                let guarded = AssertUnwindSafe(fut).catch_unwind();
+                let guarded =
+                    CURRENT_REQUEST_ID.scope(id.clone(), AssertUnwindSafe(fut).catch_unwind());
                 match tokio::time::timeout(deadline, guarded).await {
                     Ok(Ok(result)) => Outcome::Done(result),
                     Ok(Err(_panic)) => Outcome::Failed(ApiError::internal("handler panicked")),

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod extract;
+pub mod housekeeping;
 pub mod http;
 pub mod idempotency;
 pub mod lang;
