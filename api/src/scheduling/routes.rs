@@ -273,9 +273,7 @@ async fn set_exception(
     )
     .await?;
     txn.commit().await?;
-    for business_type in ["marriage", "divorce", "reissue"] {
-        state.availability.forget(&id, business_type, date);
-    }
+    state.availability.forget_day(&id, date);
     Ok(actix_web::HttpResponse::NoContent().finish())
 }
 

@@ -42,6 +42,13 @@ impl AvailabilityCache {
         }
     }
 
+    /// Drops a day of every business type (after an exception changed it).
+    pub fn forget_day(&self, resource: &str, date: NaiveDate) {
+        if let Ok(mut days) = self.days.lock() {
+            days.retain(|(r, _, d), _| !(r == resource && *d == date));
+        }
+    }
+
     /// Drops a day after this instance changed its seats.
     pub fn forget(&self, resource: &str, business_type: &str, date: NaiveDate) {
         if let Ok(mut days) = self.days.lock() {
