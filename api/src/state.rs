@@ -36,7 +36,7 @@ impl AppState {
         AppState {
             sealer: Sealer::new(&secrets),
             tokens: TokenKeys::new(&secrets.token_key, secrets.previous_token_key.as_ref()),
-            outbox: Outbox::new(db.clone()),
+            outbox: Outbox::new(),
             availability: Arc::default(),
             db,
             config,

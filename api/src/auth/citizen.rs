@@ -406,17 +406,6 @@ fn event(citizen: Uuid, action: &'static str, summary: String) -> Event {
     }
 }
 
-/// The WeChat openid of a citizen, if linked (for notifications from other rooms).
-pub async fn openid_of(
-    conn: &impl ConnectionTrait,
-    citizen: Uuid,
-) -> Result<Option<String>, ApiError> {
-    Ok(citizen_account::Entity::find_by_id(citizen)
-        .one(conn)
-        .await?
-        .and_then(|a| a.wechat_openid))
-}
-
 /// Whether a citizen account exists (for rooms that take an account id from a client).
 pub async fn exists(conn: &impl ConnectionTrait, citizen: Uuid) -> Result<bool, ApiError> {
     Ok(citizen_account::Entity::find_by_id(citizen)

@@ -126,6 +126,13 @@ impl IdNumber {
     }
 }
 
+/// A name as answers show it: the first character, the rest masked (`张**`).
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    let first = chars.next().map(String::from).unwrap_or_default();
+    format!("{first}{}", "*".repeat(chars.count().max(1)))
+}
+
 /// The ISO 7064 MOD 11-2 check character of the first 17 digits.
 fn check_char(digits: &[u8]) -> u8 {
     let sum: u32 = digits

@@ -30,10 +30,8 @@ fn real_name_dto(state: &AppState, row: entity::real_name::Model) -> Result<Real
         .sealer
         .open(&row.name_sealed)
         .map_err(ApiError::internal)?;
-    let mut chars = name.chars();
-    let first = chars.next().map(String::from).unwrap_or_default();
     Ok(RealNameDto {
-        name_masked: format!("{first}{}", "*".repeat(chars.count().max(1))),
+        name_masked: super::domain::mask_name(&name),
         id_number_masked: row.id_number_masked,
         sex: row.sex,
         birth_date: row.birth_date,

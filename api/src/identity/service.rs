@@ -505,7 +505,10 @@ async fn notify_proxy(
     if !state.config.wechat_templates.contains_key("proxy_granted") {
         return Ok(());
     }
-    let Some(openid) = crate::auth::citizen::openid_of(conn, consent.proxy_id).await? else {
+    let Some(openid) = crate::auth::citizen::contact_of(conn, consent.proxy_id)
+        .await?
+        .1
+    else {
         return Ok(());
     };
     let services: String = consent

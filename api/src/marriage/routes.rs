@@ -60,19 +60,15 @@ fn dto(state: &AppState, (row, parties): Loaded) -> AppointmentDto {
             .into_iter()
             .map(|p| PartyDto {
                 position: p.position,
-                name_masked: mask_name(&state.sealer.open(&p.name_sealed).unwrap_or_default()),
+                name_masked: crate::identity::domain::mask_name(
+                    &state.sealer.open(&p.name_sealed).unwrap_or_default(),
+                ),
                 id_number_masked: p.id_number_masked,
                 sex: p.sex,
                 confirmed: p.confirmed_at.is_some(),
             })
             .collect(),
     }
-}
-
-fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    let first = chars.next().map(String::from).unwrap_or_default();
-    format!("{first}{}", "*".repeat(chars.count().max(1)))
 }
 
 /// Book a marriage registration appointment (婚姻登记预约). Honours `Idempotency-Key`.

@@ -54,7 +54,7 @@ pub async fn book(
     scheduling::check_open(&office, &slot, now)?;
     let ids: Vec<IdNumber> = parties.iter().map(|p| p.id.clone()).collect();
     domain::check_parties(kind, &ids, slot.date).map_err(parties_error)?;
-    check_no_shows(&state.db, state, &indexes).await?;
+    check_no_shows(state, &indexes).await?;
     // A divorce appointment needs the joint application, past its cooling-off period.
     let divorce = match kind {
         BusinessType::Divorce => {
@@ -988,11 +988,8 @@ pub async fn lapse_divorce_applications(state: &AppState) -> Result<u64, ApiErro
 
 /// Refuses a booking when a party missed `no_show_limit` appointments within
 /// `no_show_window_days`, until `no_show_block_days` after the last one.
-async fn check_no_shows(
-    conn: &impl ConnectionTrait,
-    state: &AppState,
-    indexes: &[String],
-) -> Result<(), ApiError> {
+async fn check_no_shows(state: &AppState, indexes: &[String]) -> Result<(), ApiError> {
+    let conn = &state.db;
     let config = &state.config;
     let today = crate::platform::clock::today();
     let since = today - Duration::days(config.no_show_window_days);

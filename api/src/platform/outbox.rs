@@ -50,7 +50,7 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub fn new(_db: DatabaseConnection) -> Outbox {
+    pub fn new() -> Outbox {
         Outbox {
             wake: Arc::new(Notify::new()),
         }

@@ -95,21 +95,6 @@ pub async fn calendar(
         .collect())
 }
 
-/// Whether the resource opens on `date` at all (working day, not closed).
-pub async fn is_open_day(
-    conn: &impl ConnectionTrait,
-    r: &resource::Model,
-    date: NaiveDate,
-    cal: Option<CalendarKind>,
-) -> Result<bool, ApiError> {
-    if r.working_days_only && !domain::is_working_day(date, cal) {
-        return Ok(false);
-    }
-    Ok(exception(conn, &r.id, date)
-        .await?
-        .is_none_or(|e| e.kind != "closed"))
-}
-
 async fn exception(
     conn: &impl ConnectionTrait,
     resource_id: &str,
@@ -132,13 +117,14 @@ pub async fn day_slots(
     cal: Option<CalendarKind>,
 ) -> Result<Vec<slot::Model>, ApiError> {
     let existing = find_day(conn, &r.id, business_type, date).await?;
-    if !existing.is_empty() || !is_open_day(conn, r, date, cal).await? {
+    if !existing.is_empty() || (r.working_days_only && !domain::is_working_day(date, cal)) {
         return Ok(existing);
     }
-    let percent = exception(conn, &r.id, date)
-        .await?
-        .and_then(|e| e.capacity_percent)
-        .unwrap_or(100);
+    let exception = exception(conn, &r.id, date).await?;
+    if exception.as_ref().is_some_and(|e| e.kind == "closed") {
+        return Ok(existing);
+    }
+    let percent = exception.and_then(|e| e.capacity_percent).unwrap_or(100);
     let templates = slot_template::Entity::find()
         .filter(slot_template::Column::ResourceId.eq(&r.id))
         .filter(slot_template::Column::BusinessType.eq(business_type))
