@@ -4,6 +4,49 @@
  */
 
 export interface paths {
+    "/api/v1/admin/marriage/draws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a day of an office as a draw (摇号, admins of the office). Honours `Idempotency-Key`.
+         * @description From `requests_open_at` to `requests_close_at` couples hand in one request each;
+         *     first-come booking and waitlists are refused for the day meanwhile
+         *     (`scheduling.draw_day`). The seed is fixed now and its SHA-256 published; the draw
+         *     runs by itself within a sweep interval after the window closes.
+         */
+        post: operations["marriage.draw.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/marriage/draws/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a draw now (admins of the office), once its window has closed. The sweeper runs
+         *     due draws by itself; this is for an admin who does not want to wait. Runs once.
+         */
+        post: operations["marriage.draw.run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -633,6 +676,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/marriage/draw-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your draw requests and their results, newest first. */
+        get: operations["marriage.draw.request_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/draw-requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw your request while the window is open; the people in it may hand in another. */
+        post: operations["marriage.draw.request_withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/draws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Draws of an office from a date on (public). */
+        get: operations["marriage.draw.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/draws/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One draw with its result (public): after the draw, the seed and the ranking, to check. */
+        get: operations["marriage.draw.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/draws/{id}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand in a request for a draw (摇号报名). Honours `Idempotency-Key`.
+         * @description The caller must be one of the parties, with a verified real name; the parties are
+         *     checked as for a booking (ages on the day, no-show block). Nobody may be named in two
+         *     requests for the same day. The result comes by email/WeChat and in `GET /marriage/draw-requests`.
+         */
+        post: operations["marriage.draw.request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your waitlist entries, newest first, with your place in line or the seat held for you. */
+        get: operations["marriage.waitlist.list"];
+        put?: never;
+        /**
+         * Join the waitlist of a full day (候补). Honours `Idempotency-Key`.
+         * @description Only when every open slot of the day is full. When a seat comes free it is held for
+         *     the first in line, who is told (email, WeChat) and has `waitlist_claim_minutes`
+         *     (default 30) to book it; then it passes to the next. One place per person per day
+         *     and business type; needs a verified real name.
+         */
+        post: operations["marriage.waitlist.join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/waitlist/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leave the waitlist, or decline the seat held for you (it goes to the next in line). */
+        post: operations["marriage.waitlist.leave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1002,6 +1176,12 @@ export interface components {
              *     day); one or both for `reissue`. The caller must be one of them.
              */
             parties: components["schemas"]["PartyRequest"][];
+            /**
+             * Format: uuid
+             * @description To claim a seat the waitlist offered you: your waitlist entry's id, with
+             *     `slot_id` the slot it holds the seat in.
+             */
+            offer_id?: string | null;
         };
         /** @description A national calendar day. */
         CalendarDayDto: {
@@ -1052,7 +1232,11 @@ export interface components {
         DayDto: {
             /** Format: date */
             date: string;
-            /** @description `open`, `closed` (no service that day), `not_open_yet`, `past`. */
+            /**
+             * @description `open`, `closed` (no service that day), `not_open_yet`, `past`, `draw` (seats
+             *     given out by a draw: hand in a draw request instead; when the day is full, join its
+             *     waitlist).
+             */
             state: string;
             slots: components["schemas"]["SlotDto"][];
         };
@@ -1121,6 +1305,128 @@ export interface components {
             office_id: string;
             /** @description Both spouses, present at the desk. */
             parties: components["schemas"]["PartyRequest"][];
+        };
+        /**
+         * @description A draw and, once drawn, everything needed to check it: the seed (whose SHA-256 was
+         *     published before any request) and the ranking. Each request's rank is its place when
+         *     the requests are sorted by `SHA-256(seed bytes ‖ request id as 16 bytes)`, ascending;
+         *     winners are booked in rank order into the day's slots by time until seats run out.
+         * @example {
+         *       "id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
+         *       "office_id": "marriage-centre",
+         *       "business_type": "marriage",
+         *       "date": "2027-05-20",
+         *       "requests_open_at": "2027-05-06T09:00:00+08:00",
+         *       "requests_close_at": "2027-05-10T17:00:00+08:00",
+         *       "phase": "drawn",
+         *       "seed_sha256": "9f2c0d4e5b6a718293a4b5c6d7e8f90112233445566778899aabbccddeeff00",
+         *       "seed": "3b1f0a9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a",
+         *       "request_count": 412,
+         *       "winner_count": 60,
+         *       "drawn_at": "2027-05-10T17:00:30+08:00",
+         *       "ranking": [
+         *         "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71",
+         *         "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71"
+         *       ]
+         *     }
+         */
+        DrawDto: {
+            /** Format: uuid */
+            id: string;
+            office_id: string;
+            business_type: string;
+            /** Format: date */
+            date: string;
+            requests_open_at: string;
+            requests_close_at: string;
+            /**
+             * @description `scheduled` (requests not taken yet), `collecting`, `closed` (about to be drawn),
+             *     `drawn`.
+             */
+            phase: string;
+            /** @description Published from the start. */
+            seed_sha256: string;
+            /** @description Hex; null until drawn. */
+            seed?: string | null;
+            /** Format: int32 */
+            request_count?: number | null;
+            /** Format: int32 */
+            winner_count?: number | null;
+            drawn_at?: string | null;
+            /** @description Request ids in rank order (empty until drawn; withdrawn requests are not ranked). */
+            ranking: string[];
+        };
+        /**
+         * @description A request handed in for a draw, and its result.
+         * @example {
+         *       "id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71",
+         *       "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
+         *       "date": "2027-05-20",
+         *       "status": "won",
+         *       "rank": 1,
+         *       "appointment_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "reason": null,
+         *       "parties_masked": [
+         *         "110112********0019",
+         *         "110112********0028"
+         *       ],
+         *       "handed_in_at": "2027-05-06T09:00:02+08:00"
+         *     }
+         */
+        DrawEntryDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            draw_id: string;
+            /** Format: date */
+            date: string;
+            /**
+             * @description `pending`, `won` (booked: see `appointment_id`; the other party confirms as for
+             *     any booking), `lost`, `failed` (won, but the booking was refused: see `reason`),
+             *     `withdrawn`.
+             */
+            status: string;
+            /**
+             * Format: int32
+             * @description 1-based place in the ranking, once drawn.
+             */
+            rank?: number | null;
+            /** Format: uuid */
+            appointment_id?: string | null;
+            /** @description The error code that refused a winner's booking, e.g. `marriage.party_has_active_booking`. */
+            reason?: string | null;
+            parties_masked: string[];
+            handed_in_at: string;
+        };
+        /** @description The caller's draw requests, newest first. */
+        DrawEntryListDto: {
+            items: components["schemas"]["DrawEntryDto"][];
+        };
+        /**
+         * @description A request for a draw: the parties, as for a booking.
+         * @example {
+         *       "parties": [
+         *         {
+         *           "name": "张伟",
+         *           "id_number": "110112199001010019"
+         *         },
+         *         {
+         *           "name": "李娜",
+         *           "id_number": "110112199203040028"
+         *         }
+         *       ]
+         *     }
+         */
+        DrawEntryRequest: {
+            /**
+             * @description As in a booking; the caller must be one of them. Nobody may be named in two
+             *     requests for one day.
+             */
+            parties: components["schemas"]["PartyRequest"][];
+        };
+        /** @description Draws of an office. */
+        DrawListDto: {
+            items: components["schemas"]["DrawDto"][];
         };
         /**
          * @description Where to send a sign-in code.
@@ -1213,6 +1519,47 @@ export interface components {
             citizen_id: string;
             name: string;
             id_number: string;
+        };
+        /**
+         * @description Opening a day as a draw (admins).
+         * @example {
+         *       "office_id": "marriage-centre",
+         *       "business_type": "marriage",
+         *       "date": "2027-05-20",
+         *       "requests_open_at": "2027-05-06T09:00:00+08:00",
+         *       "requests_close_at": "2027-05-10T17:00:00+08:00"
+         *     }
+         */
+        NewDrawRequest: {
+            office_id: string;
+            /** @description `marriage`, `divorce` or `reissue`. */
+            business_type: string;
+            /**
+             * Format: date
+             * @description The day given out by draw; it must have no bookings of this type yet.
+             */
+            date: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with offset.
+             */
+            requests_open_at: string;
+            /**
+             * Format: date-time
+             * @description After the opening, before the day starts. The draw runs by itself soon after.
+             */
+            requests_close_at: string;
+        };
+        /** @description The seat a waitlist entry holds for its owner. */
+        OfferDto: {
+            /**
+             * Format: uuid
+             * @description Book it with `POST /marriage/appointments`, this `slot_id` and `offer_id`.
+             */
+            slot_id: string;
+            starts_at: string;
+            /** @description After this the seat goes to the next in line. */
+            expires_at: string;
         };
         /** @description One page of a list. */
         Page_AuditEventDto: {
@@ -1523,7 +1870,7 @@ export interface components {
             capacity: number;
             /** Format: int32 */
             remaining: number;
-            /** @description Whether it still takes bookings now (its cut-off has not passed). */
+            /** @description Whether it takes first-come bookings now (seats left, cut-off not passed, no draw). */
             bookable: boolean;
         };
         /** @description A staff account as admins see it. */
@@ -1683,6 +2030,66 @@ export interface components {
             /** @description `otpauth://` URL to show as a QR code. */
             otpauth_url: string;
         };
+        /**
+         * @description A place on a waitlist.
+         * @example {
+         *       "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *       "office_id": "marriage-centre",
+         *       "business_type": "marriage",
+         *       "date": "2026-12-02",
+         *       "status": "offered",
+         *       "place_in_line": null,
+         *       "offer": {
+         *         "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71",
+         *         "starts_at": "2026-12-02T09:00:00+08:00",
+         *         "expires_at": "2026-11-30T10:45:00+08:00"
+         *       },
+         *       "joined_at": "2026-11-29T09:12:00+08:00"
+         *     }
+         */
+        WaitlistEntryDto: {
+            /** Format: uuid */
+            id: string;
+            office_id: string;
+            business_type: string;
+            /** Format: date */
+            date: string;
+            /**
+             * @description `waiting`, `offered` (a seat is held for you: see `offer`), `claimed` (you booked
+             *     it), `lapsed` (not claimed in time), `cancelled` (you left or declined), `closed`
+             *     (the day passed).
+             */
+            status: string;
+            /**
+             * Format: int64
+             * @description 1 for the first in line; null unless `waiting`.
+             */
+            place_in_line?: number | null;
+            offer?: components["schemas"]["OfferDto"] | null;
+            joined_at: string;
+        };
+        /** @description The caller's waitlist entries, newest first. */
+        WaitlistEntryListDto: {
+            items: components["schemas"]["WaitlistEntryDto"][];
+        };
+        /**
+         * @description Joining the waitlist of a full day.
+         * @example {
+         *       "office_id": "marriage-centre",
+         *       "business_type": "marriage",
+         *       "date": "2026-12-02"
+         *     }
+         */
+        WaitlistRequest: {
+            office_id: string;
+            /** @description `marriage`, `divorce` or `reissue`. */
+            business_type: string;
+            /**
+             * Format: date
+             * @description A day whose open slots are all full (else `scheduling.seats_available`: book).
+             */
+            date: string;
+        };
     };
     responses: {
         /** @description `request.body_too_large` */
@@ -1738,6 +2145,147 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "marriage.draw.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDrawRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
+                     *       "office_id": "marriage-centre",
+                     *       "business_type": "marriage",
+                     *       "date": "2027-05-20",
+                     *       "requests_open_at": "2027-05-06T09:00:00+08:00",
+                     *       "requests_close_at": "2027-05-10T17:00:00+08:00",
+                     *       "phase": "scheduled",
+                     *       "seed_sha256": "9f2c0d4e5b6a718293a4b5c6d7e8f90112233445566778899aabbccddeeff00",
+                     *       "seed": null,
+                     *       "request_count": null,
+                     *       "winner_count": null,
+                     *       "drawn_at": null,
+                     *       "ranking": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DrawDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` (not an admin of this office) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.resource_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.draw_exists`, `scheduling.day_has_bookings` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (window not before the day, or closing before it opens) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.draw.run": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawDto"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.draw_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.draw_not_closed` (window still open, or already drawn) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "audit.list": {
         parameters: {
             query: {
@@ -3281,6 +3829,402 @@ export interface operations {
                 };
             };
             /** @description `marriage.wrong_state` (after the cooling-off period, or not active) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.draw.request_list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawEntryListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.draw.request_withdraw": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawEntryDto"];
+                };
+            };
+            /** @description `scheduling.draw_request_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.draw_not_open` (window closed, or already withdrawn) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.draw.list": {
+        parameters: {
+            query: {
+                office_id: string;
+                /** @description Draws for this day or later (default: today). */
+                from?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawListDto"];
+                };
+            };
+            /** @description `scheduling.resource_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.draw.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawDto"];
+                };
+            };
+            /** @description `scheduling.draw_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.draw.request": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrawEntryRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71",
+                     *       "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
+                     *       "date": "2027-05-20",
+                     *       "status": "pending",
+                     *       "rank": null,
+                     *       "appointment_id": null,
+                     *       "reason": null,
+                     *       "parties_masked": [
+                     *         "110112********0019",
+                     *         "110112********0028"
+                     *       ],
+                     *       "handed_in_at": "2027-05-06T09:00:02+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DrawEntryDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `identity.real_name_required`, `identity.real_name_unverified`, `marriage.not_a_party`, `marriage.blocked_for_no_shows` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.draw_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.draw_not_open`, `scheduling.already_requested` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:scheduling.already_requested",
+                     *       "title": "当事人当天已有摇号申请",
+                     *       "status": 409,
+                     *       "detail": "当事人当天已有摇号申请",
+                     *       "code": "scheduling.already_requested",
+                     *       "errors": [
+                     *         {
+                     *           "field": "parties[1].id_number",
+                     *           "reason": "already_requested",
+                     *           "message": "该当事人当天已有摇号申请"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `marriage.under_legal_age`, `marriage.invalid_parties`, `identity.id_number_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.waitlist.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.waitlist.join": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitlistRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+                     *       "office_id": "marriage-centre",
+                     *       "business_type": "marriage",
+                     *       "date": "2026-12-02",
+                     *       "status": "waiting",
+                     *       "place_in_line": 3,
+                     *       "offer": null,
+                     *       "joined_at": "2026-11-29T09:12:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WaitlistEntryDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `identity.real_name_required`, `identity.real_name_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.resource_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.seats_available` (book instead), `scheduling.already_waitlisted`, `scheduling.not_open_yet`, `scheduling.booking_closed` (no slot of the day takes bookings), `scheduling.draw_day` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:scheduling.seats_available",
+                     *       "title": "该日仍有空余名额，请直接预约",
+                     *       "status": 409,
+                     *       "detail": "该日仍有空余名额，请直接预约",
+                     *       "code": "scheduling.seats_available",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.waitlist.leave": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+                     *       "office_id": "marriage-centre",
+                     *       "business_type": "marriage",
+                     *       "date": "2026-12-02",
+                     *       "status": "cancelled",
+                     *       "place_in_line": null,
+                     *       "offer": null,
+                     *       "joined_at": "2026-11-29T09:12:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WaitlistEntryDto"];
+                };
+            };
+            /** @description `scheduling.waitlist_entry_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.waitlist_entry_ended` */
             409: {
                 headers: {
                     [name: string]: unknown;

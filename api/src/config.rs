@@ -79,6 +79,9 @@ pub struct Config {
     pub sweep_interval_secs: u64,
     /// Hours the second party has to confirm a marriage appointment before its seat is released.
     pub marriage_confirm_hours: i64,
+    /// Minutes the first person on a waitlist has to claim a freed seat before it goes
+    /// to the next in line.
+    pub waitlist_claim_minutes: i64,
     /// `miniprogram_state` of subscribe messages: `formal`, `trial` or `developer`.
     pub wechat_miniprogram_state: String,
 }
@@ -106,6 +109,7 @@ impl Default for Config {
             wechat_templates: Default::default(),
             wechat_miniprogram_state: "formal".into(),
             marriage_confirm_hours: 24,
+            waitlist_claim_minutes: 30,
             sweep_interval_secs: 30,
             no_show_limit: 3,
             no_show_window_days: 180,
@@ -188,6 +192,7 @@ impl Config {
             "wechat_app_id",
             "wechat_miniprogram_state",
             "marriage_confirm_hours",
+            "waitlist_claim_minutes",
             "sweep_interval_secs",
             "no_show_limit",
             "no_show_window_days",
@@ -209,6 +214,10 @@ impl Config {
             ("db_max_connections", self.db_max_connections as u64),
             ("body_limit_bytes", self.body_limit_bytes as u64),
             ("request_timeout_secs", self.request_timeout_secs),
+            (
+                "waitlist_claim_minutes",
+                self.waitlist_claim_minutes.max(0) as u64,
+            ),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError(format!("{name} must be greater than 0")));

@@ -8,6 +8,7 @@ mod m20261129_000003_scheduling_marriage;
 mod m20261129_000004_totp_step;
 mod m20261129_000005_divorce_application;
 mod m20261129_000006_appointment_reminder;
+mod m20261129_000007_waitlist_draw;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_totp_step::Migration),
             Box::new(m20261129_000005_divorce_application::Migration),
             Box::new(m20261129_000006_appointment_reminder::Migration),
+            Box::new(m20261129_000007_waitlist_draw::Migration),
         ]
     }
 }

@@ -172,9 +172,15 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
     config
         .wechat_templates
         .insert("proxy_granted".into(), "tmpl-proxy-granted".into());
-    config
-        .wechat_templates
-        .insert("marriage_appointment".into(), "tmpl-marriage".into());
+    for (purpose, template) in [
+        ("marriage_appointment", "tmpl-marriage"),
+        ("waitlist_offer", "tmpl-waitlist"),
+        ("draw_result", "tmpl-draw"),
+    ] {
+        config
+            .wechat_templates
+            .insert(purpose.into(), template.into());
+    }
     config.wechat_app_id = Some(peers::WECHAT_APP_ID.into());
     customise(&mut config);
     start(config, backend, data_dir, smtp, wechat).await

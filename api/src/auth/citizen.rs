@@ -424,3 +424,45 @@ pub async fn contact_of(
         .await?
         .map_or((None, None), |a| (a.email, a.wechat_openid)))
 }
+
+/// A message to one citizen: an email when they have an address, and a WeChat subscribe
+/// message when they have an openid and `purpose` has a template configured.
+pub struct Notice {
+    pub purpose: &'static str,
+    pub subject: String,
+    pub body: String,
+    /// Template keys (`thing1`, `time2`, ...) to values for the subscribe message.
+    pub wechat_data: std::collections::BTreeMap<String, String>,
+    pub page: Option<String>,
+}
+
+/// Queues `notice` for `citizen` in the caller's transaction.
+pub async fn notify(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    citizen: Uuid,
+    notice: &Notice,
+) -> Result<(), ApiError> {
+    use crate::platform::outbox::WechatMessage;
+    let (email, openid) = contact_of(conn, citizen).await?;
+    if let Some(address) = email {
+        let mail = Email {
+            subject: notice.subject.clone(),
+            body: format!("{}\n\n北京市通州区民政局", notice.body),
+            ics: None,
+        };
+        outbox::enqueue_email(conn, &state.sealer, &address, notice.purpose, &mail).await?;
+    }
+    if let (Some(openid), true) = (
+        openid,
+        state.config.wechat_templates.contains_key(notice.purpose),
+    ) {
+        let message = WechatMessage {
+            purpose: notice.purpose.into(),
+            page: notice.page.clone(),
+            data: notice.wechat_data.clone(),
+        };
+        outbox::enqueue_wechat(conn, &state.sealer, &openid, &message).await?;
+    }
+    Ok(())
+}

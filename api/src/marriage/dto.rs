@@ -23,6 +23,10 @@ pub struct BookRequest {
     /// Both parties for `marriage` (a man of 22 or more and a woman of 20 or more on the
     /// day); one or both for `reissue`. The caller must be one of them.
     pub parties: Vec<PartyRequest>,
+    /// To claim a seat the waitlist offered you: your waitlist entry's id, with
+    /// `slot_id` the slot it holds the seat in.
+    #[serde(default)]
+    pub offer_id: Option<uuid::Uuid>,
 }
 
 /// A party as answers show it.
@@ -141,4 +145,145 @@ pub struct DivorceApplicationListDto {
 pub struct RescheduleRequest {
     /// A slot of the same office and business type.
     pub slot_id: uuid::Uuid,
+}
+
+/// Joining the waitlist of a full day.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"office_id": "marriage-centre", "business_type": "marriage", "date": "2026-12-02"}))]
+pub struct WaitlistRequest {
+    pub office_id: String,
+    /// `marriage`, `divorce` or `reissue`.
+    pub business_type: String,
+    /// A day whose open slots are all full (else `scheduling.seats_available`: book).
+    pub date: chrono::NaiveDate,
+}
+
+/// The seat a waitlist entry holds for its owner.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferDto {
+    /// Book it with `POST /marriage/appointments`, this `slot_id` and `offer_id`.
+    pub slot_id: uuid::Uuid,
+    pub starts_at: String,
+    /// After this the seat goes to the next in line.
+    pub expires_at: String,
+}
+
+/// A place on a waitlist.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2026-12-02", "status": "offered", "place_in_line": null, "offer": {"slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "starts_at": "2026-12-02T09:00:00+08:00", "expires_at": "2026-11-30T10:45:00+08:00"}, "joined_at": "2026-11-29T09:12:00+08:00"}))]
+pub struct WaitlistEntryDto {
+    pub id: uuid::Uuid,
+    pub office_id: String,
+    pub business_type: String,
+    pub date: chrono::NaiveDate,
+    /// `waiting`, `offered` (a seat is held for you: see `offer`), `claimed` (you booked
+    /// it), `lapsed` (not claimed in time), `cancelled` (you left or declined), `closed`
+    /// (the day passed).
+    pub status: String,
+    /// 1 for the first in line; null unless `waiting`.
+    pub place_in_line: Option<u64>,
+    pub offer: Option<OfferDto>,
+    pub joined_at: String,
+}
+
+/// The caller's waitlist entries, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitlistEntryListDto {
+    pub items: Vec<WaitlistEntryDto>,
+}
+
+/// Opening a day as a draw (admins).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"office_id": "marriage-centre", "business_type": "marriage", "date": "2027-05-20", "requests_open_at": "2027-05-06T09:00:00+08:00", "requests_close_at": "2027-05-10T17:00:00+08:00"}))]
+pub struct NewDrawRequest {
+    pub office_id: String,
+    /// `marriage`, `divorce` or `reissue`.
+    pub business_type: String,
+    /// The day given out by draw; it must have no bookings of this type yet.
+    pub date: chrono::NaiveDate,
+    /// RFC 3339 with offset.
+    pub requests_open_at: chrono::DateTime<chrono::FixedOffset>,
+    /// After the opening, before the day starts. The draw runs by itself soon after.
+    pub requests_close_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+/// A draw and, once drawn, everything needed to check it: the seed (whose SHA-256 was
+/// published before any request) and the ranking. Each request's rank is its place when
+/// the requests are sorted by `SHA-256(seed bytes ‖ request id as 16 bytes)`, ascending;
+/// winners are booked in rank order into the day's slots by time until seats run out.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2027-05-20", "requests_open_at": "2027-05-06T09:00:00+08:00", "requests_close_at": "2027-05-10T17:00:00+08:00", "phase": "drawn", "seed_sha256": "9f2c0d4e5b6a718293a4b5c6d7e8f90112233445566778899aabbccddeeff00", "seed": "3b1f0a9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a", "request_count": 412, "winner_count": 60, "drawn_at": "2027-05-10T17:00:30+08:00", "ranking": ["0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71"]}))]
+pub struct DrawDto {
+    pub id: uuid::Uuid,
+    pub office_id: String,
+    pub business_type: String,
+    pub date: chrono::NaiveDate,
+    pub requests_open_at: String,
+    pub requests_close_at: String,
+    /// `scheduled` (requests not taken yet), `collecting`, `closed` (about to be drawn),
+    /// `drawn`.
+    pub phase: String,
+    /// Published from the start.
+    pub seed_sha256: String,
+    /// Hex; null until drawn.
+    pub seed: Option<String>,
+    pub request_count: Option<i32>,
+    pub winner_count: Option<i32>,
+    pub drawn_at: Option<String>,
+    /// Request ids in rank order (empty until drawn; withdrawn requests are not ranked).
+    pub ranking: Vec<uuid::Uuid>,
+}
+
+/// Draws of an office.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DrawListDto {
+    pub items: Vec<DrawDto>,
+}
+
+/// Which office's draws to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DrawListQuery {
+    pub office_id: String,
+    /// Draws for this day or later (default: today).
+    pub from: Option<chrono::NaiveDate>,
+}
+
+/// A request for a draw: the parties, as for a booking.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"parties": [{"name": "张伟", "id_number": "110112199001010019"}, {"name": "李娜", "id_number": "110112199203040028"}]}))]
+pub struct DrawEntryRequest {
+    /// As in a booking; the caller must be one of them. Nobody may be named in two
+    /// requests for one day.
+    pub parties: Vec<PartyRequest>,
+}
+
+/// A request handed in for a draw, and its result.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "won", "rank": 1, "appointment_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "reason": null, "parties_masked": ["110112********0019", "110112********0028"], "handed_in_at": "2027-05-06T09:00:02+08:00"}))]
+pub struct DrawEntryDto {
+    pub id: uuid::Uuid,
+    pub draw_id: uuid::Uuid,
+    pub date: chrono::NaiveDate,
+    /// `pending`, `won` (booked: see `appointment_id`; the other party confirms as for
+    /// any booking), `lost`, `failed` (won, but the booking was refused: see `reason`),
+    /// `withdrawn`.
+    pub status: String,
+    /// 1-based place in the ranking, once drawn.
+    pub rank: Option<i32>,
+    pub appointment_id: Option<uuid::Uuid>,
+    /// The error code that refused a winner's booking, e.g. `marriage.party_has_active_booking`.
+    pub reason: Option<String>,
+    pub parties_masked: Vec<String>,
+    pub handed_in_at: String,
+}
+
+/// The caller's draw requests, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DrawEntryListDto {
+    pub items: Vec<DrawEntryDto>,
 }

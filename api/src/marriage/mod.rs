@@ -2,9 +2,12 @@
 //! other party's confirmation, cancellation, the desk's check-in, completion and no-show.
 //! Owns `marriage_appointment` and `marriage_party`; takes seats through `scheduling`.
 pub mod domain;
+pub mod draw;
+mod draw_routes;
 mod dto;
 pub mod notify;
 mod routes;
 pub mod service;
+mod waitlist_routes;
 
 pub use routes::{desk_routes, routes};

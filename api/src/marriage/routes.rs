@@ -31,7 +31,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(one)
         .service(confirm)
         .service(cancel)
-        .service(qr);
+        .service(qr)
+        .configure(super::waitlist_routes::routes)
+        .configure(super::draw_routes::routes);
 }
 
 /// Mounts the desk's routes.
@@ -113,6 +115,7 @@ async fn book(
         kind,
         body.slot_id,
         parties,
+        body.offer_id,
     )
     .await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(dto(&state, booked)))
@@ -289,7 +292,7 @@ async fn no_show(
     )))
 }
 
-fn parse_parties(parties: &[PartyRequest]) -> Result<Vec<NewParty>, ApiError> {
+pub(super) fn parse_parties(parties: &[PartyRequest]) -> Result<Vec<NewParty>, ApiError> {
     parties
         .iter()
         .enumerate()

@@ -4,7 +4,9 @@
 use chrono::{Duration, Utc};
 use entity::{marriage_appointment as appointment, marriage_party as party};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::domain::{self, BusinessType, PartiesError};
@@ -17,6 +19,7 @@ use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::db::{begin_write, is_unique_violation};
 use crate::scheduling::service as scheduling;
+use crate::scheduling::{draw, waitlist};
 use crate::state::AppState;
 
 /// Statuses in which an appointment holds its seat and its parties' active keys.
@@ -28,7 +31,8 @@ pub struct NewParty {
     pub id: IdNumber,
 }
 
-/// Books a slot for the parties; the caller must be one of them, with a verified real name.
+/// Books a slot for the parties; the caller must be one of them, with a verified real
+/// name. With `offer`, the caller claims the seat their waitlist entry holds in the slot.
 pub async fn book(
     state: &AppState,
     citizen: &Citizen,
@@ -36,12 +40,10 @@ pub async fn book(
     kind: BusinessType,
     slot_id: Uuid,
     parties: Vec<NewParty>,
+    offer: Option<Uuid>,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
     let caller_index = identity::verified_index(&state.db, citizen.id).await?;
-    let indexes: Vec<String> = parties
-        .iter()
-        .map(|p| identity::id_index(&state.sealer, &p.id))
-        .collect();
+    let indexes = id_indexes(state, &parties);
     let Some(caller_position) = indexes.iter().position(|i| *i == caller_index) else {
         return Err(ApiError::new(Code::NotAParty));
     };
@@ -50,11 +52,9 @@ pub async fn book(
     if slot.resource_id != office.id || slot.business_type != kind.as_str() {
         return Err(ApiError::new(Code::SlotNotFound));
     }
-    let now = Utc::now();
-    scheduling::check_open(&office, &slot, now)?;
-    let ids: Vec<IdNumber> = parties.iter().map(|p| p.id.clone()).collect();
-    domain::check_parties(kind, &ids, slot.date).map_err(parties_error)?;
-    check_no_shows(state, &indexes).await?;
+    scheduling::check_open(&office, &slot, Utc::now())?;
+    draw::check_no_open_draw(&state.db, &office.id, kind.as_str(), slot.date).await?;
+    check_people(state, kind, &parties, &indexes, slot.date).await?;
     // A divorce appointment needs the joint application, past its cooling-off period.
     let divorce = match kind {
         BusinessType::Divorce => {
@@ -62,17 +62,87 @@ pub async fn book(
         }
         _ => None,
     };
+    let txn = begin_write(&state.db).await?;
+    // The seat first: it is the contended row, and a full slot stops here. A waitlist
+    // offer already holds one.
+    match offer {
+        Some(entry) => waitlist::claim(&txn, entry, citizen.id, slot_id).await?,
+        None => scheduling::take_seats(&txn, slot_id, 1).await?,
+    }
+    let booking = Booking {
+        booker: citizen.id,
+        caller_position,
+        request_id: citizen.request_id.clone(),
+        office: &office,
+        kind,
+        slot: &slot,
+        parties: &parties,
+        indexes: &indexes,
+    };
+    let answer = write_appointment(&txn, state, booking, divorce.as_ref()).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    state
+        .availability
+        .forget(&office.id, kind.as_str(), slot.date);
+    Ok(answer)
+}
 
-    let all_confirmed = parties.len() == 1;
+/// The blind indexes of the parties' ID numbers, in their order.
+pub fn id_indexes(state: &AppState, parties: &[NewParty]) -> Vec<String> {
+    parties
+        .iter()
+        .map(|p| identity::id_index(&state.sealer, &p.id))
+        .collect()
+}
+
+/// The rules on the people that need no seat: the parties fit the business type on
+/// `date` (ages, sexes) and nobody is blocked for no-shows.
+pub async fn check_people(
+    state: &AppState,
+    kind: BusinessType,
+    parties: &[NewParty],
+    indexes: &[String],
+    date: chrono::NaiveDate,
+) -> Result<(), ApiError> {
+    let ids: Vec<IdNumber> = parties.iter().map(|p| p.id.clone()).collect();
+    domain::check_parties(kind, &ids, date).map_err(parties_error)?;
+    check_no_shows(state, indexes).await
+}
+
+/// An appointment about to be written, its seat already taken.
+pub struct Booking<'a> {
+    pub booker: Uuid,
+    /// Which party the booker is (they count as confirmed).
+    pub caller_position: usize,
+    pub request_id: Option<String>,
+    pub office: &'a entity::resource::Model,
+    pub kind: BusinessType,
+    pub slot: &'a entity::slot::Model,
+    pub parties: &'a [NewParty],
+    pub indexes: &'a [String],
+}
+
+/// Writes the appointment and its parties in the caller's transaction, after its seat was
+/// taken: "one active appointment per person" is the unique `active_key`, so a party
+/// with another active appointment fails here whatever the timing.
+pub async fn write_appointment(
+    txn: &(impl ConnectionTrait + TransactionTrait),
+    state: &AppState,
+    b: Booking<'_>,
+    divorce: Option<&entity::divorce_application::Model>,
+) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
+    let now = Utc::now();
+    let all_confirmed = b.parties.len() == 1;
     let row = appointment::Model {
         id: Uuid::now_v7(),
         code: domain::booking_code(),
-        office_id: office.id.clone(),
-        business_type: kind.as_str().into(),
-        slot_id,
-        date: slot.date,
-        starts_at: slot.starts_at,
-        booked_by: citizen.id,
+        office_id: b.office.id.clone(),
+        business_type: b.kind.as_str().into(),
+        slot_id: b.slot.id,
+        date: b.slot.date,
+        starts_at: b.slot.starts_at,
+        booked_by: b.booker,
         status: if all_confirmed {
             "confirmed"
         } else {
@@ -81,18 +151,15 @@ pub async fn book(
         .into(),
         // Never later than the slot itself.
         confirm_deadline: (now + Duration::hours(state.config.marriage_confirm_hours))
-            .min(slot.starts_at),
+            .min(b.slot.starts_at),
         created_at: now,
         updated_at: now,
         reminded_at: None,
     };
-    let txn = begin_write(&state.db).await?;
-    // The seat first: it is the contended row, and a full slot stops here.
-    scheduling::take_seats(&txn, slot_id, 1).await?;
-    appointment::Entity::insert(active(&row)).exec(&txn).await?;
+    appointment::Entity::insert(active(&row)).exec(txn).await?;
     let mut party_rows = Vec::new();
-    for (position, (p, index)) in parties.iter().zip(&indexes).enumerate() {
-        let is_caller = position == caller_position;
+    for (position, (p, index)) in b.parties.iter().zip(b.indexes).enumerate() {
+        let is_caller = position == b.caller_position;
         let party_row = party::Model {
             id: Uuid::now_v7(),
             appointment_id: row.id,
@@ -107,12 +174,12 @@ pub async fn book(
                 "female"
             }
             .into(),
-            citizen_id: is_caller.then_some(citizen.id),
+            citizen_id: is_caller.then_some(b.booker),
             confirmed_at: is_caller.then_some(now),
             active_key: Some(index.clone()),
         };
         match party::Entity::insert(party_active(&party_row))
-            .exec(&txn)
+            .exec(txn)
             .await
         {
             Ok(_) => party_rows.push(party_row),
@@ -131,7 +198,7 @@ pub async fn book(
             Err(e) => return Err(e.into()),
         }
     }
-    if let Some(application) = &divorce {
+    if let Some(application) = divorce {
         // Booked once: the application moves on, so a second booking finds none.
         let moved = entity::divorce_application::Entity::update_many()
             .col_expr(
@@ -144,7 +211,7 @@ pub async fn book(
             )
             .filter(entity::divorce_application::Column::Id.eq(application.id))
             .filter(entity::divorce_application::Column::Status.eq("cooling_off"))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         // Withdrawn or booked by someone else meanwhile: no appointment then.
         if moved.rows_affected != 1 {
@@ -153,18 +220,18 @@ pub async fn book(
     }
     let summary = format!(
         "booked {} on {} for {}",
-        kind.as_str(),
-        slot.date,
+        b.kind.as_str(),
+        b.slot.date,
         masked(&party_rows)
     );
     audit::record(
-        &txn,
+        txn,
         event(
-            Actor::Citizen(citizen.id),
+            Actor::Citizen(b.booker),
             "marriage.appointment.book",
             row.id,
             summary,
-            citizen.request_id.clone(),
+            b.request_id,
         ),
     )
     .await?;
@@ -173,12 +240,7 @@ pub async fn book(
     } else {
         Moment::Booked
     };
-    notify::queue(&txn, state, &row, &party_rows, &office, moment).await?;
-    txn.commit().await?;
-    state.outbox.wake();
-    state
-        .availability
-        .forget(&office.id, kind.as_str(), slot.date);
+    notify::queue(txn, state, &row, &party_rows, b.office, moment).await?;
     Ok((row, party_rows))
 }
 
@@ -270,7 +332,7 @@ pub async fn cancel(
     if Utc::now() >= row.starts_at - Duration::minutes(i64::from(office.cancel_minutes)) {
         return Err(ApiError::new(Code::CancelClosed));
     }
-    if !end(&txn, &row, "cancelled").await? {
+    if !end(&txn, state, &row, "cancelled").await? {
         return Err(ApiError::new(Code::AppointmentState));
     }
     audit::record(
@@ -295,7 +357,8 @@ pub async fn cancel(
 /// Moves an active appointment to a final status, giving its seat and keys back. The
 /// status change is conditional, so two enders cannot both release the seat.
 async fn end(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    state: &AppState,
     row: &appointment::Model,
     status: &str,
 ) -> Result<bool, ApiError> {
@@ -311,7 +374,7 @@ async fn end(
     if ended.rows_affected == 0 {
         return Ok(false);
     }
-    scheduling::release_seats(conn, row.slot_id, 1).await?;
+    scheduling::release_seats(conn, state, row.slot_id, 1).await?;
     // A cancelled or lapsed certificate appointment gives the application back its window.
     entity::divorce_application::Entity::update_many()
         .col_expr(
@@ -363,7 +426,7 @@ pub async fn expire_unconfirmed(state: &AppState) -> Result<usize, ApiError> {
     let mut released = 0;
     for row in due {
         let txn = begin_write(&state.db).await?;
-        if end(&txn, &row, "expired").await? {
+        if end(&txn, state, &row, "expired").await? {
             audit::record(
                 &txn,
                 event(
@@ -396,6 +459,15 @@ pub async fn sweeper(state: AppState) {
             tracing::error!(
                 code = e.code.as_str(),
                 "marriage: cannot lapse divorce applications"
+            );
+        }
+        if let Err(e) = super::draw::run_due(&state).await {
+            tracing::error!(code = e.code.as_str(), "marriage: cannot run due draws");
+        }
+        if let Err(e) = waitlist::sweep(&state).await {
+            tracing::error!(
+                code = e.code.as_str(),
+                "marriage: cannot lapse waitlist offers"
             );
         }
         if let Err(e) = expire_unconfirmed(&state).await {
@@ -898,7 +970,7 @@ pub async fn withdraw_divorce_application(
             .one(&txn)
             .await?
         {
-            end(&txn, &booked, "cancelled").await?;
+            end(&txn, state, &booked, "cancelled").await?;
         }
     }
     application::Entity::update_many()
@@ -1062,6 +1134,7 @@ pub async fn reschedule(
         return Err(ApiError::new(Code::SlotNotFound));
     }
     scheduling::check_open(&office, &slot, now)?;
+    draw::check_no_open_draw(&state.db, &office.id, &row.business_type, slot.date).await?;
     let kind = BusinessType::parse(&row.business_type)
         .ok_or_else(|| ApiError::internal("unknown business type"))?;
     if kind == BusinessType::Marriage {
@@ -1119,7 +1192,7 @@ pub async fn reschedule(
         // Cancelled, expired or moved meanwhile: the transaction rolls back the new seat.
         return Err(ApiError::new(Code::AppointmentState));
     }
-    scheduling::release_seats(&txn, row.slot_id, 1).await?;
+    scheduling::release_seats(&txn, state, row.slot_id, 1).await?;
     let summary = format!(
         "moved from {} to {}",
         clock_text(row.starts_at),

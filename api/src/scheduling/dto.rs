@@ -155,7 +155,7 @@ pub struct SlotDto {
     pub ends_at: String,
     pub capacity: i32,
     pub remaining: i32,
-    /// Whether it still takes bookings now (its cut-off has not passed).
+    /// Whether it takes first-come bookings now (seats left, cut-off not passed, no draw).
     pub bookable: bool,
 }
 
@@ -163,7 +163,9 @@ pub struct SlotDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DayDto {
     pub date: chrono::NaiveDate,
-    /// `open`, `closed` (no service that day), `not_open_yet`, `past`.
+    /// `open`, `closed` (no service that day), `not_open_yet`, `past`, `draw` (seats
+    /// given out by a draw: hand in a draw request instead; when the day is full, join its
+    /// waitlist).
     pub state: String,
     pub slots: Vec<SlotDto>,
 }

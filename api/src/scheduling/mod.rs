@@ -2,10 +2,12 @@
 //! visits: resources with weekly slot templates, the national calendar (holidays and
 //! make-up working days), dated exceptions, booking windows and cut-offs, and slots whose
 //! seat counters can never be overbooked. Owns `resource`, `slot_template`,
-//! `calendar_day`, `resource_exception`, `slot`. Rooms that book call `service`.
+//! `calendar_day`, `resource_exception`, `slot`, `waitlist_entry`, `draw`. Rooms that book call `service`.
 pub mod domain;
+pub mod draw;
 mod dto;
 mod routes;
 pub mod service;
+pub mod waitlist;
 
 pub use routes::routes;

@@ -272,7 +272,10 @@ async fn set_exception(
         admin.0.request_id.clone(),
     )
     .await?;
+    // More seats may have come: people waiting for the day are offered them first.
+    super::waitlist::offer_day(&txn, &state, &id, date).await?;
     txn.commit().await?;
+    state.outbox.wake();
     state.availability.forget_day(&id, date);
     Ok(actix_web::HttpResponse::NoContent().finish())
 }
@@ -367,7 +370,9 @@ async fn availability(
                     ends_at: clock::format(s.ends_at),
                     capacity: s.capacity,
                     remaining: (s.capacity - s.booked).max(0),
-                    bookable: s.booked < s.capacity && service::check_open(&r, s, now).is_ok(),
+                    bookable: d.state == "open"
+                        && s.booked < s.capacity
+                        && service::check_open(&r, s, now).is_ok(),
                 })
                 .collect(),
         })

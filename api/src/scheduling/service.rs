@@ -8,7 +8,9 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{calendar_day, resource, resource_exception, slot, slot_template};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::domain::{self, CalendarKind, Window};
@@ -183,7 +185,8 @@ async fn find_day(
 /// One day of availability.
 pub struct Day {
     pub date: NaiveDate,
-    /// `open`, `not_open_yet`, `past`, `closed` (non-working day or closure).
+    /// `open`, `not_open_yet`, `past`, `closed` (non-working day or closure), `draw`
+    /// (seats given out by a draw, see `scheduling::draw`).
     pub state: &'static str,
     pub slots: Arc<Vec<slot::Model>>,
 }
@@ -201,6 +204,7 @@ pub async fn availability(
     let last_open = window(r).last_open_date(now);
     let today = domain::local_date(now);
     let cal = calendar(conn, from, to).await?;
+    let draws = super::draw::open_days(conn, &r.id, business_type, from, to).await?;
     let mut days = Vec::new();
     let mut date = from;
     while date <= to {
@@ -232,6 +236,19 @@ pub async fn availability(
                 state: if slots.is_empty() { "closed" } else { "open" },
                 slots,
             }
+        };
+        // A day given out by draw shows its seats but takes no first-come booking.
+        let day = match day {
+            Day {
+                state: "open",
+                slots,
+                date,
+            } if draws.contains(&date) => Day {
+                date,
+                state: "draw",
+                slots,
+            },
+            other => other,
         };
         days.push(day);
         date += Duration::days(1);
@@ -291,9 +308,11 @@ pub async fn take_seats(
     }
 }
 
-/// Gives seats back, in the same transaction as the cancellation that frees them.
+/// Gives seats back, in the same transaction as the cancellation that frees them; people
+/// waiting for the day are offered them at once (see `waitlist`).
 pub async fn release_seats(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    state: &crate::state::AppState,
     slot_id: Uuid,
     seats: i32,
 ) -> Result<(), ApiError> {
@@ -305,6 +324,10 @@ pub async fn release_seats(
         .filter(slot::Column::Id.eq(slot_id))
         .filter(Expr::col(slot::Column::Booked).gte(seats))
         .exec(conn)
+        .await?;
+    let s = slot(conn, slot_id).await?;
+    let r = resource(conn, &s.resource_id).await?;
+    super::waitlist::offer_free_seats(conn, state, &r, &s.business_type, s.date, Utc::now())
         .await?;
     Ok(())
 }
