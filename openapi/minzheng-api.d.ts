@@ -1097,11 +1097,59 @@ export interface components {
             confirm_deadline: string;
             parties: components["schemas"]["PartyDto"][];
         };
-        /** @description A list of appointments. */
+        /**
+         * @description A list of appointments.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *           "code": "K7PM2QXR",
+         *           "qr_content": "MZ-K7PM2QXR",
+         *           "office_id": "marriage-centre",
+         *           "business_type": "marriage",
+         *           "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71",
+         *           "date": "2026-12-02",
+         *           "starts_at": "2026-12-02T09:00:00+08:00",
+         *           "status": "confirmed",
+         *           "confirm_deadline": "2026-11-30T10:15:00+08:00",
+         *           "parties": [
+         *             {
+         *               "position": 1,
+         *               "name_masked": "张*",
+         *               "id_number_masked": "110112********0019",
+         *               "sex": "male",
+         *               "confirmed": true
+         *             },
+         *             {
+         *               "position": 2,
+         *               "name_masked": "李*",
+         *               "id_number_masked": "110112********0028",
+         *               "sex": "female",
+         *               "confirmed": true
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
         AppointmentListDto: {
             items: components["schemas"]["AppointmentDto"][];
         };
-        /** @description One audit event. */
+        /**
+         * @description One audit event.
+         * @example {
+         *       "seq": 42,
+         *       "at": "2026-11-29T10:00:00+08:00",
+         *       "actor_kind": "staff",
+         *       "actor_id": "0193a6c4-1000-7b61-9d1e-3f0c2a9b8e71",
+         *       "actor_role": "admin",
+         *       "action": "auth.staff.create",
+         *       "target_kind": "staff_account",
+         *       "target_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+         *       "summary": "created wang.li (reviewer, street)",
+         *       "request_id": "0193a6c4-6666-7b61-9d1e-3f0c2a9b8e71"
+         *     }
+         */
         AuditEventDto: {
             /** Format: int64 */
             seq: number;
@@ -1192,7 +1240,12 @@ export interface components {
             /** @example 国庆节 */
             name: string;
         };
-        /** @description How many days were loaded. */
+        /**
+         * @description How many days were loaded.
+         * @example {
+         *       "loaded": 2
+         *     }
+         */
         CalendarLoadedDto: {
             loaded: number;
         };
@@ -1216,14 +1269,26 @@ export interface components {
         CalendarRequest: {
             days: components["schemas"]["CalendarDayDto"][];
         };
-        /** @description The signed-in citizen. */
+        /**
+         * @description The signed-in citizen.
+         * @example {
+         *       "id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71",
+         *       "email": "zhang.san@example.com",
+         *       "wechat_linked": false
+         *     }
+         */
         CitizenMeDto: {
             /** Format: uuid */
             id: string;
             email?: string | null;
             wechat_linked: boolean;
         };
-        /** @description A one-time code (TOTP or emailed). */
+        /**
+         * @description A one-time code (TOTP or emailed).
+         * @example {
+         *       "code": "123456"
+         *     }
+         */
         CodeRequest: {
             /** @example 123456 */
             code: string;
@@ -1281,7 +1346,26 @@ export interface components {
             status: string;
             parties_masked: string[];
         };
-        /** @description The caller's divorce applications. */
+        /**
+         * @description The caller's divorce applications.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *           "office_id": "marriage-centre",
+         *           "received_on": "2026-11-02",
+         *           "cooling_off_ends": "2026-12-02",
+         *           "certificate_from": "2026-12-03",
+         *           "certificate_by": "2027-01-04",
+         *           "status": "cooling_off",
+         *           "parties_masked": [
+         *             "110112********0019",
+         *             "110112********0028"
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
         DivorceApplicationListDto: {
             items: components["schemas"]["DivorceApplicationDto"][];
         };
@@ -1398,7 +1482,27 @@ export interface components {
             parties_masked: string[];
             handed_in_at: string;
         };
-        /** @description The caller's draw requests, newest first. */
+        /**
+         * @description The caller's draw requests, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71",
+         *           "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
+         *           "date": "2027-05-20",
+         *           "status": "pending",
+         *           "rank": null,
+         *           "appointment_id": null,
+         *           "reason": null,
+         *           "parties_masked": [
+         *             "110112********0019",
+         *             "110112********0028"
+         *           ],
+         *           "handed_in_at": "2027-05-06T09:00:02+08:00"
+         *         }
+         *       ]
+         *     }
+         */
         DrawEntryListDto: {
             items: components["schemas"]["DrawEntryDto"][];
         };
@@ -1424,7 +1528,28 @@ export interface components {
              */
             parties: components["schemas"]["PartyRequest"][];
         };
-        /** @description Draws of an office. */
+        /**
+         * @description Draws of an office.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
+         *           "office_id": "marriage-centre",
+         *           "business_type": "marriage",
+         *           "date": "2027-05-20",
+         *           "requests_open_at": "2027-05-06T09:00:00+08:00",
+         *           "requests_close_at": "2027-05-10T17:00:00+08:00",
+         *           "phase": "collecting",
+         *           "seed_sha256": "9f2c0d4e5b6a718293a4b5c6d7e8f90112233445566778899aabbccddeeff00",
+         *           "seed": null,
+         *           "request_count": null,
+         *           "winner_count": null,
+         *           "drawn_at": null,
+         *           "ranking": []
+         *         }
+         *       ]
+         *     }
+         */
         DrawListDto: {
             items: components["schemas"]["DrawDto"][];
         };
@@ -1437,7 +1562,13 @@ export interface components {
         EmailCodeRequest: {
             email: string;
         };
-        /** @description When the sent code stops working and when another may be asked for. */
+        /**
+         * @description When the sent code stops working and when another may be asked for.
+         * @example {
+         *       "expires_in": 600,
+         *       "resend_after": 60
+         *     }
+         */
         EmailCodeSentDto: {
             /** Format: int64 */
             expires_in: number;
@@ -1510,6 +1641,11 @@ export interface components {
         /**
          * @description A clerk's in-person check: the citizen's account (shown by their app) and the name
          *     and number from the ID card in front of the clerk.
+         * @example {
+         *       "citizen_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71",
+         *       "name": "张三",
+         *       "id_number": "11010519491231002X"
+         *     }
          */
         InPersonCheckRequest: {
             /**
@@ -1683,7 +1819,21 @@ export interface components {
             /** @description Human-readable explanation in the caller's language. */
             message: string;
         };
-        /** @description A recorded consent. */
+        /**
+         * @description A recorded consent.
+         * @example {
+         *       "id": "0193a6c4-5555-7b61-9d1e-3f0c2a9b8e71",
+         *       "principal_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71",
+         *       "proxy_id": "0193a6c4-4444-7b61-9d1e-3f0c2a9b8e71",
+         *       "relation": "child",
+         *       "services": [
+         *         "dibao",
+         *         "survival_certification"
+         *       ],
+         *       "created_at": "2026-11-29T10:00:00+08:00",
+         *       "revoked_at": null
+         *     }
+         */
         ProxyConsentDto: {
             /** Format: uuid */
             id: string;
@@ -1722,7 +1872,25 @@ export interface components {
             /** @description Service codes the proxy may act on (e.g. `dibao`, `survival_certification`). */
             services: string[];
         };
-        /** @description The consents the caller gave and received. */
+        /**
+         * @description The consents the caller gave and received.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-5555-7b61-9d1e-3f0c2a9b8e71",
+         *           "principal_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71",
+         *           "proxy_id": "0193a6c4-4444-7b61-9d1e-3f0c2a9b8e71",
+         *           "relation": "child",
+         *           "services": [
+         *             "dibao",
+         *             "survival_certification"
+         *           ],
+         *           "created_at": "2026-11-29T10:00:00+08:00",
+         *           "revoked_at": null
+         *         }
+         *       ]
+         *     }
+         */
         ProxyListDto: {
             items: components["schemas"]["ProxyConsentDto"][];
         };
@@ -1766,11 +1934,21 @@ export interface components {
             name: string;
             id_number: string;
         };
-        /** @description A refresh token to trade. */
+        /**
+         * @description A refresh token to trade.
+         * @example {
+         *       "refresh_token": "q0x9..."
+         *     }
+         */
         RefreshRequest: {
             refresh_token: string;
         };
-        /** @description Where to move an appointment. */
+        /**
+         * @description Where to move an appointment.
+         * @example {
+         *       "slot_id": "0193a6c4-0001-7b61-9d1e-3f0c2a9b8e71"
+         *     }
+         */
         RescheduleRequest: {
             /**
              * Format: uuid
@@ -1821,7 +1999,25 @@ export interface components {
             /** @description Only working days (national calendar) open. */
             working_days_only: boolean;
         };
-        /** @description All resources (few: no paging). */
+        /**
+         * @description All resources (few: no paging).
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "marriage-centre",
+         *           "kind": "marriage_office",
+         *           "name": "通州区婚姻登记中心",
+         *           "address": "通州区新华西街",
+         *           "window_days": 15,
+         *           "window_opens_at": "00:00",
+         *           "cutoff_previous_day_at": "15:00",
+         *           "cutoff_minutes": 0,
+         *           "cancel_minutes": 60,
+         *           "working_days_only": true
+         *         }
+         *       ]
+         *     }
+         */
         ResourceListDto: {
             items: components["schemas"]["ResourceDto"][];
         };
@@ -1873,7 +2069,20 @@ export interface components {
             /** @description Whether it takes first-come bookings now (seats left, cut-off not passed, no draw). */
             bookable: boolean;
         };
-        /** @description A staff account as admins see it. */
+        /**
+         * @description A staff account as admins see it.
+         * @example {
+         *       "id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+         *       "username": "wang.li",
+         *       "display_name": "王丽",
+         *       "role": "reviewer",
+         *       "scope_kind": "street",
+         *       "scope_id": "zhongcang",
+         *       "disabled": false,
+         *       "totp_enabled": true,
+         *       "must_change_password": false
+         *     }
+         */
         StaffAccountDto: {
             /** Format: uuid */
             id: string;
@@ -1906,12 +2115,40 @@ export interface components {
             /** @description Which office, home, cemetery or street; absent for `district`. */
             scope_id?: string | null;
         };
-        /** @description A created staff account with its first password, shown this once. */
+        /**
+         * @description A created staff account with its first password, shown this once.
+         * @example {
+         *       "account": {
+         *         "id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+         *         "username": "wang.li",
+         *         "display_name": "王丽",
+         *         "role": "reviewer",
+         *         "scope_kind": "street",
+         *         "scope_id": "zhongcang",
+         *         "disabled": false,
+         *         "totp_enabled": false,
+         *         "must_change_password": true
+         *       },
+         *       "first_password": "EXAMPLEPASSWD234"
+         *     }
+         */
         StaffCreatedDto: {
             account: components["schemas"]["StaffAccountDto"];
             first_password: string;
         };
-        /** @description The signed-in staff member. */
+        /**
+         * @description The signed-in staff member.
+         * @example {
+         *       "id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+         *       "username": "wang.li",
+         *       "display_name": "王丽",
+         *       "role": "reviewer",
+         *       "scope_kind": "street",
+         *       "scope_id": "zhongcang",
+         *       "totp_enabled": true,
+         *       "pending_step": null
+         *     }
+         */
         StaffMeDto: {
             /** Format: uuid */
             id: string;
@@ -2023,7 +2260,13 @@ export interface components {
              */
             pending_step?: string | null;
         };
-        /** @description A fresh TOTP secret for an authenticator app. */
+        /**
+         * @description A fresh TOTP secret for an authenticator app.
+         * @example {
+         *       "secret": "EXAMPLESECRETDONOTUSE234567ABCDE",
+         *       "otpauth_url": "otpauth://totp/Minzheng:wang.li?secret=EXAMPLESECRETDONOTUSE234567ABCDE&issuer=Minzheng"
+         *     }
+         */
         TotpSetupDto: {
             /** @description Base32 secret to type in by hand. */
             secret: string;
@@ -2068,7 +2311,23 @@ export interface components {
             offer?: components["schemas"]["OfferDto"] | null;
             joined_at: string;
         };
-        /** @description The caller's waitlist entries, newest first. */
+        /**
+         * @description The caller's waitlist entries, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *           "office_id": "marriage-centre",
+         *           "business_type": "marriage",
+         *           "date": "2026-12-02",
+         *           "status": "waiting",
+         *           "place_in_line": 3,
+         *           "offer": null,
+         *           "joined_at": "2026-11-29T09:12:00+08:00"
+         *         }
+         *       ]
+         *     }
+         */
         WaitlistEntryListDto: {
             items: components["schemas"]["WaitlistEntryDto"][];
         };
@@ -2307,6 +2566,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "seq": 42,
+                     *           "at": "2026-11-29T10:00:00+08:00",
+                     *           "actor_kind": "staff",
+                     *           "actor_id": "0193a6c4-1000-7b61-9d1e-3f0c2a9b8e71",
+                     *           "actor_role": "admin",
+                     *           "action": "auth.staff.create",
+                     *           "target_kind": "staff_account",
+                     *           "target_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+                     *           "summary": "created wang.li (reviewer, street)",
+                     *           "request_id": "0193a6c4-6666-7b61-9d1e-3f0c2a9b8e71"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_AuditEventDto"];
                 };
             };
@@ -4499,6 +4777,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+                     *           "username": "wang.li",
+                     *           "display_name": "王丽",
+                     *           "role": "reviewer",
+                     *           "scope_kind": "street",
+                     *           "scope_id": "zhongcang",
+                     *           "disabled": false,
+                     *           "totp_enabled": true,
+                     *           "must_change_password": false
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_StaffAccountDto"];
                 };
             };
@@ -4663,6 +4959,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "zhongcang",
+                     *           "name": "中仓街道",
+                     *           "kind": "subdistrict"
+                     *         },
+                     *         {
+                     *           "id": "xinhua",
+                     *           "name": "新华街道",
+                     *           "kind": "subdistrict"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "Mjp4aW5odWE"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_StreetDto"];
                 };
             };

@@ -57,6 +57,7 @@ struct World {
     owner_id: String,
     consent_id: String,
     clerk_id: String,
+    marriage: MarriageWorld,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -77,6 +78,7 @@ async fn world(app: &TestApp) -> World {
         .staff("m.reviewer", "reviewer", "street", Some("zhongcang"))
         .await;
     let admin = app.admin().await;
+    let marriage = marriage_world(app, &owner, &admin.access).await;
     World {
         tokens: vec![
             (Who::Anonymous, None),
@@ -89,6 +91,102 @@ async fn world(app: &TestApp) -> World {
         owner_id: owner.id,
         consent_id: consent["id"].as_str().unwrap().to_owned(),
         clerk_id: clerk.id,
+        marriage,
+    }
+}
+
+/// The owner's marriage things: an appointment, a waitlist place, a draw request.
+struct MarriageWorld {
+    appointment_id: String,
+    waitlist_id: String,
+    draw_request_id: String,
+}
+
+async fn marriage_world(
+    app: &TestApp,
+    owner: &minzheng_tests::CitizenLogin,
+    admin: &str,
+) -> MarriageWorld {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    entity::real_name::Entity::update_many()
+        .col_expr(entity::real_name::Column::Status, Expr::value("verified"))
+        .filter(entity::real_name::Column::CitizenId.eq(uuid::Uuid::parse_str(&owner.id).unwrap()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let owner_id = id_number("11011219800101051");
+    let office = json!({"kind": "marriage_office", "name": "矩阵测试处", "window_days": 15, "window_opens_at": "00:00",
+        "cutoff_previous_day_at": null, "cutoff_minutes": 0, "cancel_minutes": 60, "working_days_only": true});
+    app.authed(
+        reqwest::Method::PUT,
+        "/api/v1/resources/matrix-office",
+        admin,
+    )
+    .json(&office)
+    .send()
+    .await
+    .unwrap();
+    let slots: Vec<Value> = (1..=5)
+        .map(|w| json!({"weekday": w, "start_time": "09:00", "end_time": "10:00", "capacity": 1}))
+        .collect();
+    app.authed(
+        reqwest::Method::PUT,
+        "/api/v1/resources/matrix-office/templates/reissue",
+        admin,
+    )
+    .json(&json!({"slots": slots}))
+    .send()
+    .await
+    .unwrap();
+    let date = minzheng_tests::next_weekday(2);
+    let day: Value = app.get(&format!("/api/v1/resources/matrix-office/availability?business_type=reissue&from={date}&to={date}")).await.json().await.unwrap();
+    let book = |id: &str| json!({"office_id": "matrix-office", "business_type": "reissue", "slot_id": day["days"][0]["slots"][0]["slot_id"], "parties": [{"name": "张三", "id_number": id}]});
+    // Somebody else takes the only seat; the owner waits for it.
+    let someone = app
+        .verified_citizen("someone", "王五", &id_number("11011219850505031"))
+        .await;
+    let (status, _) = app
+        .post_as(
+            &someone.access,
+            "/api/v1/marriage/appointments",
+            &book(&id_number("11011219850505031")),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, waiting) = app
+        .post_as(
+            &owner.access,
+            "/api/v1/marriage/waitlist",
+            &json!({"office_id": "matrix-office", "business_type": "reissue", "date": date}),
+        )
+        .await;
+    assert_eq!(status, 201, "{waiting}");
+    let branch_day: Value = app.get(&format!("/api/v1/resources/marriage-branch/availability?business_type=reissue&from={date}&to={date}")).await.json().await.unwrap();
+    let mine = json!({"office_id": "marriage-branch", "business_type": "reissue", "slot_id": branch_day["days"][0]["slots"][0]["slot_id"], "parties": [{"name": "张三", "id_number": owner_id}]});
+    let (status, appointment) = app
+        .post_as(&owner.access, "/api/v1/marriage/appointments", &mine)
+        .await;
+    assert_eq!(status, 201, "{appointment}");
+    let draw_day = minzheng_tests::next_weekday(4);
+    let now = chrono::Utc::now();
+    let (status, draw) = app.post_as(admin, "/api/v1/admin/marriage/draws", &json!({"office_id": "matrix-office", "business_type": "reissue", "date": draw_day,
+        "requests_open_at": (now - chrono::Duration::minutes(1)).to_rfc3339(), "requests_close_at": (now + chrono::Duration::hours(1)).to_rfc3339()})).await;
+    assert_eq!(status, 201, "{draw}");
+    let (status, request) = app
+        .post_as(
+            &owner.access,
+            &format!(
+                "/api/v1/marriage/draws/{}/requests",
+                draw["id"].as_str().unwrap()
+            ),
+            &json!({"parties": [{"name": "张三", "id_number": owner_id}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{request}");
+    MarriageWorld {
+        appointment_id: appointment["id"].as_str().unwrap().to_owned(),
+        waitlist_id: waiting["id"].as_str().unwrap().to_owned(),
+        draw_request_id: request["id"].as_str().unwrap().to_owned(),
     }
 }
 
@@ -139,6 +237,71 @@ fn cases(w: &World) -> Vec<Case> {
             path: "/api/v1/identity/real-names/in-person-checks".into(),
             body: json!({"citizen_id": w.owner_id, "name": "张三", "id_number": id_number("11011219800101051")}),
             allowed: &[Who::Clerk, Who::Admin],
+        },
+        Case {
+            name: "read own appointment",
+            method: Method::GET,
+            path: format!(
+                "/api/v1/marriage/appointments/{}",
+                w.marriage.appointment_id
+            ),
+            body: json!(null),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "QR code of own appointment",
+            method: Method::GET,
+            path: format!(
+                "/api/v1/marriage/appointments/{}/qr.png",
+                w.marriage.appointment_id
+            ),
+            body: json!(null),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "desk day sheet of an office",
+            method: Method::GET,
+            path: "/api/v1/desk/marriage/appointments?office_id=marriage-branch".into(),
+            body: json!(null),
+            allowed: &[Who::Admin],
+        },
+        Case {
+            name: "open a day as a draw",
+            method: Method::POST,
+            path: "/api/v1/admin/marriage/draws".into(),
+            body: json!({"office_id": "matrix-office", "business_type": "reissue", "date": minzheng_tests::next_weekday(6),
+                "requests_open_at": "2026-01-01T09:00:00+08:00", "requests_close_at": "2026-01-02T09:00:00+08:00"}),
+            allowed: &[Who::Admin],
+        },
+        Case {
+            name: "leave own waitlist place",
+            method: Method::POST,
+            path: format!(
+                "/api/v1/marriage/waitlist/{}/cancel",
+                w.marriage.waitlist_id
+            ),
+            body: json!({}),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "withdraw own draw request",
+            method: Method::POST,
+            path: format!(
+                "/api/v1/marriage/draw-requests/{}/withdraw",
+                w.marriage.draw_request_id
+            ),
+            body: json!({}),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "cancel own appointment",
+            method: Method::POST,
+            path: format!(
+                "/api/v1/marriage/appointments/{}/cancel",
+                w.marriage.appointment_id
+            ),
+            body: json!({}),
+            allowed: &[Who::Owner],
         },
         // Last: it ends the clerk's session.
         Case {

@@ -65,3 +65,78 @@ on_both_backends! {
         assert!(spec["info"]["description"].as_str().unwrap().contains("`request.malformed_json`"));
     }
 }
+
+/// Every JSON request body and every answer of every operation carries an example a
+/// client developer can copy, and every example fits its schema (with unknown fields
+/// refused, as the server refuses them in requests).
+#[test]
+fn every_body_and_answer_has_an_example_that_fits_its_schema() {
+    let spec = committed();
+    let mut components = spec["components"].clone();
+    close_objects(&mut components);
+    let mut missing = Vec::new();
+    let mut misfits = Vec::new();
+    for (path, method, op) in operations(&spec) {
+        let mut media = Vec::new();
+        if let Some(content) = op["requestBody"]["content"].as_object() {
+            media.extend(
+                content
+                    .iter()
+                    .map(|(ct, m)| (format!("request {ct}"), m.clone())),
+            );
+        }
+        for (status, answer) in op["responses"].as_object().unwrap() {
+            if let Some(content) = answer["content"].as_object() {
+                media.extend(
+                    content
+                        .iter()
+                        .map(|(ct, m)| (format!("{status} {ct}"), m.clone())),
+                );
+            }
+        }
+        for (what, m) in media {
+            // Binary answers (the QR code PNG) and the contract document itself have none.
+            if !what.contains("json") || path.ends_with("/openapi.json") {
+                continue;
+            }
+            let schema = m["schema"].clone();
+            let example = m.get("example").cloned().or_else(|| {
+                let name = schema["$ref"].as_str()?.rsplit('/').next()?;
+                spec["components"]["schemas"][name].get("example").cloned()
+            });
+            let Some(example) = example else {
+                missing.push(format!("{method} {path} {what}"));
+                continue;
+            };
+            let root = serde_json::json!({"$schema": "https://json-schema.org/draft/2020-12/schema", "allOf": [schema], "components": components});
+            let validator = jsonschema::validator_for(&root).expect("a valid schema");
+            let errors: Vec<String> = validator
+                .iter_errors(&example)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            if !errors.is_empty() {
+                misfits.push(format!("{method} {path} {what}: {}", errors.join("; ")));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty() && misfits.is_empty(),
+        "no example:\n{}\nexamples that do not fit:\n{}",
+        missing.join("\n"),
+        misfits.join("\n")
+    );
+}
+
+/// Marks every object schema that lists its properties as closed to others.
+fn close_objects(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            map.values_mut().for_each(close_objects);
+        }
+        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}

@@ -26,6 +26,7 @@ impl From<entity::street::Model> for StreetDto {
 
 /// One audit event.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"seq": 42, "at": "2026-11-29T10:00:00+08:00", "actor_kind": "staff", "actor_id": "0193a6c4-1000-7b61-9d1e-3f0c2a9b8e71", "actor_role": "admin", "action": "auth.staff.create", "target_kind": "staff_account", "target_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "summary": "created wang.li (reviewer, street)", "request_id": "0193a6c4-6666-7b61-9d1e-3f0c2a9b8e71"}))]
 pub struct AuditEventDto {
     pub seq: i64,
     pub at: String,

@@ -45,6 +45,7 @@ pub struct StaffSignInRequest {
 /// A refresh token to trade.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "q0x9..."}))]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
@@ -61,6 +62,7 @@ pub struct PasswordChangeRequest {
 
 /// A fresh TOTP secret for an authenticator app.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"secret": "EXAMPLESECRETDONOTUSE234567ABCDE", "otpauth_url": "otpauth://totp/Minzheng:wang.li?secret=EXAMPLESECRETDONOTUSE234567ABCDE&issuer=Minzheng"}))]
 pub struct TotpSetupDto {
     /// Base32 secret to type in by hand.
     pub secret: String,
@@ -71,6 +73,7 @@ pub struct TotpSetupDto {
 /// A one-time code (TOTP or emailed).
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "123456"}))]
 pub struct CodeRequest {
     #[schema(example = "123456")]
     pub code: String,
@@ -86,6 +89,7 @@ pub struct EmailCodeRequest {
 
 /// When the sent code stops working and when another may be asked for.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"expires_in": 600, "resend_after": 60}))]
 pub struct EmailCodeSentDto {
     pub expires_in: i64,
     pub resend_after: i64,
@@ -102,6 +106,7 @@ pub struct EmailSignInRequest {
 
 /// The signed-in staff member.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "username": "wang.li", "display_name": "王丽", "role": "reviewer", "scope_kind": "street", "scope_id": "zhongcang", "totp_enabled": true, "pending_step": null}))]
 pub struct StaffMeDto {
     pub id: uuid::Uuid,
     pub username: String,
@@ -115,6 +120,7 @@ pub struct StaffMeDto {
 
 /// The signed-in citizen.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "email": "zhang.san@example.com", "wechat_linked": false}))]
 pub struct CitizenMeDto {
     pub id: uuid::Uuid,
     pub email: Option<String>,
@@ -138,6 +144,7 @@ pub struct StaffCreateRequest {
 
 /// A staff account as admins see it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "username": "wang.li", "display_name": "王丽", "role": "reviewer", "scope_kind": "street", "scope_id": "zhongcang", "disabled": false, "totp_enabled": true, "must_change_password": false}))]
 pub struct StaffAccountDto {
     pub id: uuid::Uuid,
     pub username: String,
@@ -168,6 +175,7 @@ impl From<entity::staff_account::Model> for StaffAccountDto {
 
 /// A created staff account with its first password, shown this once.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"account": {"id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "username": "wang.li", "display_name": "王丽", "role": "reviewer", "scope_kind": "street", "scope_id": "zhongcang", "disabled": false, "totp_enabled": false, "must_change_password": true}, "first_password": "EXAMPLEPASSWD234"}))]
 pub struct StaffCreatedDto {
     pub account: StaffAccountDto,
     pub first_password: String,

@@ -366,7 +366,7 @@ fn field(name: &str, zh: &'static str, en: &'static str) -> ApiError {
 
 /// List staff accounts (admins), by username.
 #[utoipa::path(tag = "staff", operation_id = "staff.list", params(PageQuery), security(("staff_token" = [])),
-    responses((status = 200, body = Page<StaffAccountDto>),
+    responses((status = 200, body = Page<StaffAccountDto>, example = json!({"items": [{"id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "username": "wang.li", "display_name": "王丽", "role": "reviewer", "scope_kind": "street", "scope_id": "zhongcang", "disabled": false, "totp_enabled": true, "must_change_password": false}], "next_cursor": null})),
         (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
 #[get("/staff-accounts")]
 async fn list_staff(

@@ -70,6 +70,7 @@ pub struct RealNameDto {
 /// and number from the ID card in front of the clerk.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"citizen_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "name": "张三", "id_number": "11010519491231002X"}))]
 pub struct InPersonCheckRequest {
     /// The account id the citizen's app shows (`GET /api/v1/auth/citizen/me`).
     pub citizen_id: uuid::Uuid,
@@ -92,6 +93,7 @@ pub struct ProxyGrantRequest {
 
 /// A recorded consent.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-5555-7b61-9d1e-3f0c2a9b8e71", "principal_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "proxy_id": "0193a6c4-4444-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "services": ["dibao", "survival_certification"], "created_at": "2026-11-29T10:00:00+08:00", "revoked_at": null}))]
 pub struct ProxyConsentDto {
     pub id: uuid::Uuid,
     /// The citizen who consented.
@@ -125,6 +127,7 @@ impl From<entity::proxy_consent::Model> for ProxyConsentDto {
 
 /// The consents the caller gave and received.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-5555-7b61-9d1e-3f0c2a9b8e71", "principal_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "proxy_id": "0193a6c4-4444-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "services": ["dibao", "survival_certification"], "created_at": "2026-11-29T10:00:00+08:00", "revoked_at": null}]}))]
 pub struct ProxyListDto {
     pub items: Vec<ProxyConsentDto>,
 }

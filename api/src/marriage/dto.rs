@@ -64,6 +64,7 @@ pub struct AppointmentDto {
 
 /// A list of appointments.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "confirmed", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110112********0019", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110112********0028", "sex": "female", "confirmed": true}]}]}))]
 pub struct AppointmentListDto {
     pub items: Vec<AppointmentDto>,
 }
@@ -135,6 +136,7 @@ impl From<entity::divorce_application::Model> for DivorceApplicationDto {
 
 /// The caller's divorce applications.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "received_on": "2026-11-02", "cooling_off_ends": "2026-12-02", "certificate_from": "2026-12-03", "certificate_by": "2027-01-04", "status": "cooling_off", "parties_masked": ["110112********0019", "110112********0028"]}]}))]
 pub struct DivorceApplicationListDto {
     pub items: Vec<DivorceApplicationDto>,
 }
@@ -142,6 +144,7 @@ pub struct DivorceApplicationListDto {
 /// Where to move an appointment.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"slot_id": "0193a6c4-0001-7b61-9d1e-3f0c2a9b8e71"}))]
 pub struct RescheduleRequest {
     /// A slot of the same office and business type.
     pub slot_id: uuid::Uuid,
@@ -189,6 +192,7 @@ pub struct WaitlistEntryDto {
 
 /// The caller's waitlist entries, newest first.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2026-12-02", "status": "waiting", "place_in_line": 3, "offer": null, "joined_at": "2026-11-29T09:12:00+08:00"}]}))]
 pub struct WaitlistEntryListDto {
     pub items: Vec<WaitlistEntryDto>,
 }
@@ -238,6 +242,7 @@ pub struct DrawDto {
 
 /// Draws of an office.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2027-05-20", "requests_open_at": "2027-05-06T09:00:00+08:00", "requests_close_at": "2027-05-10T17:00:00+08:00", "phase": "collecting", "seed_sha256": "9f2c0d4e5b6a718293a4b5c6d7e8f90112233445566778899aabbccddeeff00", "seed": null, "request_count": null, "winner_count": null, "drawn_at": null, "ranking": []}]}))]
 pub struct DrawListDto {
     pub items: Vec<DrawDto>,
 }
@@ -284,6 +289,7 @@ pub struct DrawEntryDto {
 
 /// The caller's draw requests, newest first.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "pending", "rank": null, "appointment_id": null, "reason": null, "parties_masked": ["110112********0019", "110112********0028"], "handed_in_at": "2027-05-06T09:00:02+08:00"}]}))]
 pub struct DrawEntryListDto {
     pub items: Vec<DrawEntryDto>,
 }

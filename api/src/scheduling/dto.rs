@@ -69,6 +69,7 @@ pub struct ResourceQuery {
 
 /// All resources (few: no paging).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "marriage-centre", "kind": "marriage_office", "name": "通州区婚姻登记中心", "address": "通州区新华西街", "window_days": 15, "window_opens_at": "00:00", "cutoff_previous_day_at": "15:00", "cutoff_minutes": 0, "cancel_minutes": 60, "working_days_only": true}]}))]
 pub struct ResourceListDto {
     pub items: Vec<ResourceDto>,
 }
@@ -128,6 +129,7 @@ pub struct CalendarRequest {
 
 /// How many days were loaded.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"loaded": 2}))]
 pub struct CalendarLoadedDto {
     pub loaded: usize,
 }
