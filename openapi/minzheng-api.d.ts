@@ -2467,7 +2467,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `scheduling.draw_exists`, `scheduling.day_has_bookings` */
+            /** @description `scheduling.draw_exists`, `scheduling.day_has_bookings`, `scheduling.day_closed` (no slots of this business that day) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2478,7 +2478,7 @@ export interface operations {
             };
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description `request.invalid_body` (window not before the day, or closing before it opens) */
+            /** @description `request.invalid_body` (window not before the day, closing before it opens, or `divorce`) */
             422: {
                 headers: {
                     [name: string]: unknown;

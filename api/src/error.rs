@@ -100,6 +100,7 @@ codes! {
     NoOffer => ("scheduling.no_offer", 409, "该候补没有为此时段保留的名额", "This waitlist entry holds no seat in this slot"),
     OfferExpired => ("scheduling.offer_expired", 409, "保留名额的确认期限已过，已顺延给下一位", "The time to claim the seat has passed; it went to the next in line"),
     DrawDay => ("scheduling.draw_day", 409, "该日名额以摇号方式分配，请在报名期内提交摇号申请", "Seats of this day are given out by draw; hand in a draw request"),
+    DayClosed => ("scheduling.day_closed", 409, "该日不办理此项业务", "This day has no slots for this business"),
     DrawNotFound => ("scheduling.draw_not_found", 404, "摇号活动不存在", "No such draw"),
     DrawExists => ("scheduling.draw_exists", 409, "该日已设置摇号", "This day already has a draw"),
     DrawNotOpen => ("scheduling.draw_not_open", 409, "不在摇号报名期内", "The draw is not taking requests now"),

@@ -265,6 +265,14 @@ on_both_backends! {
         let mut backwards = new_draw.clone();
         backwards["requests_close_at"] = json!((open - Duration::hours(1)).to_rfc3339());
         assert_eq!(app.post_as(&admin.access, "/api/v1/admin/marriage/draws", &backwards).await.0, 422);
+        let mut divorce = new_draw.clone();
+        divorce["business_type"] = json!("divorce");
+        assert_eq!(app.post_as(&admin.access, "/api/v1/admin/marriage/draws", &divorce).await.0, 422, "no draws for divorce");
+        let mut weekend = new_draw.clone();
+        let saturday = date + Duration::days(i64::from(6 - chrono::Datelike::weekday(&date).number_from_monday()));
+        weekend["date"] = json!(saturday);
+        let (status, body) = app.post_as(&admin.access, "/api/v1/admin/marriage/draws", &weekend).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("scheduling.day_closed")), "{saturday}");
         let (status, created) = app.post_as(&admin.access, "/api/v1/admin/marriage/draws", &new_draw).await;
         assert_eq!((status, created["phase"].as_str()), (201, Some("collecting")), "{created}");
         assert!(created["seed"].is_null(), "the seed stays secret until the draw");

@@ -80,8 +80,8 @@ fn entry_dto(
     responses((status = 201, body = DrawDto, example = json!({"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2027-05-20", "requests_open_at": "2027-05-06T09:00:00+08:00", "requests_close_at": "2027-05-10T17:00:00+08:00", "phase": "scheduled", "seed_sha256": "9f2c0d4e5b6a718293a4b5c6d7e8f90112233445566778899aabbccddeeff00", "seed": null, "request_count": null, "winner_count": null, "drawn_at": null, "ranking": []})),
         (status = 403, description = "`auth.forbidden` (not an admin of this office)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.draw_exists`, `scheduling.day_has_bookings`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (window not before the day, or closing before it opens)", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "`scheduling.draw_exists`, `scheduling.day_has_bookings`, `scheduling.day_closed` (no slots of this business that day)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body` (window not before the day, closing before it opens, or `divorce`)", body = Problem, content_type = "application/problem+json")))]
 #[post("/admin/marriage/draws")]
 async fn create(
     state: State,
@@ -89,6 +89,19 @@ async fn create(
     Json(body): Json<NewDrawRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = business_type(&body.business_type)?;
+    if kind == super::domain::BusinessType::Divorce {
+        // Each couple's certificate window is its own (cooling-off period): no draws.
+        return Err(
+            ApiError::new(Code::InvalidBody).with_field(crate::error::FieldError {
+                field: "business_type".into(),
+                reason: "value",
+                message: crate::error::Message::new(
+                    "离婚登记按各自的冷静期预约，不能摇号",
+                    "divorce appointments follow each couple's cooling-off window: no draws",
+                ),
+            }),
+        );
+    }
     let office = scheduling::resource(&state.db, &body.office_id).await?;
     if office.kind != "marriage_office" {
         return Err(ApiError::new(Code::ResourceNotFound));

@@ -54,8 +54,8 @@ pub struct NewDraw {
     pub requests_close_at: DateTime<Utc>,
 }
 
-/// Opens a day of a resource as a draw. The day must not have bookings of that business
-/// type yet, and requests must close before the day starts.
+/// Opens a day of a resource as a draw. The day must have slots of that business type
+/// and no bookings yet, and requests must close before the day starts.
 pub async fn create(
     state: &AppState,
     r: &resource::Model,
@@ -70,6 +70,18 @@ pub async fn create(
             "报名截止时间须晚于开始时间，且早于摇号日期当天 0 点",
             "requests must close after they open and before the day starts",
         )));
+    }
+    let cal = super::service::calendar(&state.db, spec.date, spec.date).await?;
+    let slots = super::service::day_slots(
+        &state.db,
+        r,
+        &spec.business_type,
+        spec.date,
+        cal.get(&spec.date).copied(),
+    )
+    .await?;
+    if slots.is_empty() {
+        return Err(ApiError::new(Code::DayClosed));
     }
     let seed = random_bytes::<32>();
     let now = Utc::now();
