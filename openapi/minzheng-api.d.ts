@@ -807,6 +807,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a photo, scan or PDF (citizens and staff).
+         * @description The kind is read from the content; images are checked for size and pixel count
+         *     before decoding, turned upright, scaled to at most 4096 px, re-encoded without any
+         *     EXIF data (GPS position, camera, time) and given a thumbnail. Files are encrypted at
+         *     rest. Not replayed by `Idempotency-Key` (a retried upload makes another file; only
+         *     the one a form names counts).
+         */
+        post: operations["media.upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file: its uploader, or district staff (rooms that attach files give their
+         *     own routes to those who may see them, e.g. an application's reviewers).
+         */
+        get: operations["media.download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An image's thumbnail (JPEG, at most 320 px); PDFs have none (404). */
+        get: operations["media.thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1657,6 +1718,50 @@ export interface components {
             id_number: string;
         };
         /**
+         * @description A stored file.
+         * @example {
+         *       "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "content_type": "image/jpeg",
+         *       "byte_size": 412877,
+         *       "width": 3024,
+         *       "height": 4032,
+         *       "sha256": "9f2c0d4e5b6a718293a4b5c6d7e8f90112233445566778899aabbccddeeff00",
+         *       "purpose": "application_material",
+         *       "url": "/api/v1/media/0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "thumbnail_url": "/api/v1/media/0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71/thumbnail",
+         *       "uploaded_at": "2026-11-29T09:12:00+08:00"
+         *     }
+         */
+        MediaDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description What the content is (sniffed, never taken from the client): `image/jpeg`,
+             *     `image/png` or `application/pdf`.
+             */
+            content_type: string;
+            /**
+             * Format: int64
+             * @description Of the stored file, after re-encoding.
+             */
+            byte_size: number;
+            /**
+             * Format: int32
+             * @description Images only, after turning them upright and scaling to at most 4096 px.
+             */
+            width?: number | null;
+            /** Format: int32 */
+            height?: number | null;
+            /** @description SHA-256 (hex) of the stored file, as downloaded from `url`. */
+            sha256: string;
+            purpose: string;
+            url: string;
+            /** @description Images only: a JPEG of at most 320 px. */
+            thumbnail_url?: string | null;
+            /** @description Server time. */
+            uploaded_at: string;
+        };
+        /**
          * @description Opening a day as a draw (admins).
          * @example {
          *       "office_id": "marriage-centre",
@@ -2272,6 +2377,19 @@ export interface components {
             secret: string;
             /** @description `otpauth://` URL to show as a QR code. */
             otpauth_url: string;
+        };
+        /** @description The multipart form of an upload (as `wx.uploadFile` sends it with `name: "file"`). */
+        UploadForm: {
+            /**
+             * Format: binary
+             * @description The file: a JPEG or PNG photo or scan, or a PDF, at most 5 MB.
+             */
+            file: string;
+            /**
+             * @description What it is for, lower-case letters and `_`, e.g. `application_material`,
+             *     `death_certificate`, `sweeping_proof` (default `document`).
+             */
+            purpose?: string | null;
         };
         /**
          * @description A place on a waitlist.
@@ -4504,6 +4622,170 @@ export interface operations {
             };
             /** @description `scheduling.waitlist_entry_ended` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "media.upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaDto"];
+                };
+            };
+            /** @description `request.bad_request` (a malformed multipart body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media.too_large` (over 5 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media.unsupported_type` (not a JPEG, PNG or PDF by its content), `request.unsupported_media_type` (not multipart/form-data) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:media.unsupported_type",
+                     *       "title": "只能上传 JPEG、PNG 图片或 PDF 文件",
+                     *       "status": 415,
+                     *       "detail": "只能上传 JPEG、PNG 图片或 PDF 文件",
+                     *       "code": "media.unsupported_type",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media.empty`, `media.broken` (broken or truncated), `media.too_many_pixels`, `media.file_missing`, `request.invalid_body` (`purpose`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "media.download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file as stored (`image/jpeg`, `image/png` or `application/pdf`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                    "image/png": number[];
+                    "application/pdf": number[];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media.not_found` (also for another's file) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "media.thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JPEG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media.not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

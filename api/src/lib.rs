@@ -9,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod identity;
 pub mod marriage;
+pub mod media;
 pub mod openapi;
 pub mod platform;
 pub mod scheduling;

@@ -17,7 +17,7 @@ use crate::platform::outbox::{Mailer, Worker};
 use crate::platform::{db, http, idempotency};
 use crate::seed::{self, Seeded};
 use crate::state::AppState;
-use crate::{admin, auth, health, identity, marriage, openapi, scheduling};
+use crate::{admin, auth, health, identity, marriage, media, openapi, scheduling};
 
 /// Registers every room's routes; the OpenAPI contract is collected from the same calls.
 pub fn mount(cfg: &mut ServiceConfig) {
@@ -31,6 +31,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
         .configure(scheduling::routes)
         .configure(marriage::routes)
         .configure(marriage::desk_routes)
+        .configure(media::routes)
         .service(scope("/identity").configure(identity::routes));
     cfg.configure(health::routes).service(v1);
 }

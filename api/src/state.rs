@@ -21,6 +21,8 @@ pub struct AppState {
     pub outbox: Outbox,
     /// Recent availability answers (a second at most).
     pub availability: Arc<crate::scheduling::service::AvailabilityCache>,
+    /// Where uploads are stored, and the gate that bounds decoding.
+    pub media: crate::media::service::Media,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
             tokens: TokenKeys::new(&secrets.token_key, secrets.previous_token_key.as_ref()),
             outbox: Outbox::new(),
             availability: Arc::default(),
+            media: crate::media::service::Media::local(&config.data_dir),
             db,
             config,
             secrets: Arc::new(secrets),

@@ -13,6 +13,7 @@ pub mod email_code;
 pub mod idempotency_record;
 pub mod marriage_appointment;
 pub mod marriage_party;
+pub mod media_object;
 pub mod outbox_message;
 pub mod proxy_consent;
 pub mod rate_counter;

@@ -9,6 +9,7 @@ mod m20261129_000004_totp_step;
 mod m20261129_000005_divorce_application;
 mod m20261129_000006_appointment_reminder;
 mod m20261129_000007_waitlist_draw;
+mod m20261129_000008_media;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_divorce_application::Migration),
             Box::new(m20261129_000006_appointment_reminder::Migration),
             Box::new(m20261129_000007_waitlist_draw::Migration),
+            Box::new(m20261129_000008_media::Migration),
         ]
     }
 }

@@ -40,6 +40,32 @@ pub struct Staff {
 #[derive(Clone, Debug)]
 pub struct PendingStaff(pub Staff, pub Option<String>);
 
+/// A signed-in citizen or staff member, for routes both may call (uploads).
+#[derive(Clone, Debug)]
+pub enum Caller {
+    Citizen(Citizen),
+    Staff(Staff),
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // The token's own kind decides which account to load.
+        let staff_token = context(req).ok().is_some_and(|(state, token, _)| {
+            token.is_some_and(|t| state.tokens.verify(AccountKind::Staff, &t).is_some())
+        });
+        if staff_token {
+            let staff = Staff::from_request(req, payload);
+            Box::pin(async move { staff.await.map(Caller::Staff) })
+        } else {
+            let citizen = Citizen::from_request(req, payload);
+            Box::pin(async move { citizen.await.map(Caller::Citizen) })
+        }
+    }
+}
+
 /// A signed-in admin.
 #[derive(Clone, Debug)]
 pub struct Admin(pub Staff);

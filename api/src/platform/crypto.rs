@@ -44,14 +44,7 @@ impl Sealer {
 
     /// Encrypts with a fresh random nonce.
     pub fn seal(&self, plain: &str) -> String {
-        let mut nonce = [0u8; 12];
-        getrandom::fill(&mut nonce).expect("the OS has randomness");
-        let sealed = self
-            .cipher
-            .encrypt(&Nonce::from(nonce), plain.as_bytes())
-            .expect("AES-GCM encryption does not fail for in-memory input");
-        let mut bytes = nonce.to_vec();
-        bytes.extend(sealed);
+        let bytes = self.encrypt(plain.as_bytes());
         format!("v1.{}.{}", self.key_id, STANDARD_NO_PAD.encode(bytes))
     }
 
@@ -60,22 +53,56 @@ impl Sealer {
         let (Some("v1"), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(OpenError("format"));
         };
+        let bytes = STANDARD_NO_PAD
+            .decode(body)
+            .map_err(|_| OpenError("encoding"))?;
+        let plain = self.decrypt(kid, &bytes)?;
+        String::from_utf8(plain).map_err(|_| OpenError("utf-8"))
+    }
+
+    /// Seals a file's bytes: `v1.<key id>.` then the nonce and the ciphertext, raw.
+    pub fn seal_bytes(&self, plain: &[u8]) -> Vec<u8> {
+        let mut out = format!("v1.{}.", self.key_id).into_bytes();
+        out.extend(self.encrypt(plain));
+        out
+    }
+
+    pub fn open_bytes(&self, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+        let mut parts = sealed.splitn(3, |b| *b == b'.');
+        let (Some(b"v1"), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(OpenError("format"));
+        };
+        let kid = std::str::from_utf8(kid).map_err(|_| OpenError("format"))?;
+        self.decrypt(kid, body)
+    }
+
+    /// The nonce followed by the ciphertext.
+    fn encrypt(&self, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).expect("the OS has randomness");
+        let sealed = self
+            .cipher
+            .encrypt(&Nonce::from(nonce), plain)
+            .expect("AES-GCM encryption does not fail for in-memory input");
+        let mut bytes = nonce.to_vec();
+        bytes.extend(sealed);
+        bytes
+    }
+
+    fn decrypt(&self, kid: &str, bytes: &[u8]) -> Result<Vec<u8>, OpenError> {
         let cipher = match &self.previous {
             _ if kid == self.key_id => &self.cipher,
             Some((previous_id, previous)) if kid == previous_id => previous,
             _ => return Err(OpenError("unknown key id")),
         };
-        let bytes = STANDARD_NO_PAD
-            .decode(body)
-            .map_err(|_| OpenError("encoding"))?;
         if bytes.len() < 12 {
             return Err(OpenError("length"));
         }
         let nonce: [u8; 12] = bytes[..12].try_into().map_err(|_| OpenError("length"))?;
-        let plain = cipher
+        cipher
             .decrypt(&Nonce::from(nonce), &bytes[12..])
-            .map_err(|_| OpenError("authentication"))?;
-        String::from_utf8(plain).map_err(|_| OpenError("utf-8"))
+            .map_err(|_| OpenError("authentication"))
     }
 
     /// A keyed, deterministic digest for equality look-ups (e.g. "is this ID number

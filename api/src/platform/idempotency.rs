@@ -28,9 +28,11 @@ const ABANDONED: Duration = Duration::minutes(5);
 /// Set on an answer that was replayed from the first request.
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
 
-/// POSTs that are never replayed: sign-ins and refreshes hand out fresh tokens, and a
-/// request for a sign-in code must really send one.
-pub const NOT_REPLAYED: [&str; 6] = [
+/// POSTs that are never replayed: sign-ins and refreshes hand out fresh tokens, a
+/// request for a sign-in code must really send one, and an upload is up to 5 MB of
+/// binary (a retried upload makes a second file; only the one a form names counts).
+pub const NOT_REPLAYED: [&str; 7] = [
+    "/api/v1/media",
     "/api/v1/auth/staff/sessions",
     "/api/v1/auth/staff/tokens",
     "/api/v1/auth/citizen/email-codes",

@@ -1,0 +1,235 @@
+//! What an upload must pass before it is kept, free of storage and HTTP: the kind is
+//! sniffed from the content (never from the name or the declared type), the size and the
+//! pixel count are checked before decoding (a 100-byte PNG may claim 100,000² pixels),
+//! the decoder runs under an allocation limit, and images are re-encoded, turned upright
+//! and shrunk to a readable size, so no EXIF block (GPS position, camera, time) survives.
+use std::io::Cursor;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, metadata::Orientation};
+
+/// Limits of the intake.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest upload accepted (RULES.md: 5 MB).
+    pub max_bytes: usize,
+    /// Largest width × height decoded (a 50-megapixel phone photo is about 8160 × 6144).
+    pub max_pixels: u64,
+    /// Longest side of a stored image; larger ones are scaled down (a scan stays readable).
+    pub stored_side: u32,
+    /// Longest side of a thumbnail.
+    pub thumbnail_side: u32,
+    /// Most memory one decoder may take.
+    pub max_alloc: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 5 * 1024 * 1024,
+            max_pixels: 52_000_000,
+            stored_side: 4096,
+            thumbnail_side: 320,
+            max_alloc: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why an upload was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Empty,
+    TooLarge,
+    /// Not a JPEG, PNG or PDF by its content.
+    UnsupportedType,
+    TooManyPixels,
+    /// Claims to be a JPEG, PNG or PDF but does not decode: broken or truncated.
+    Broken,
+}
+
+/// An upload that passed, ready to store.
+pub struct Accepted {
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+    pub thumbnail: Option<Vec<u8>>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+enum Kind {
+    Jpeg,
+    Png,
+    Pdf,
+}
+
+fn sniff(bytes: &[u8]) -> Option<Kind> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(Kind::Jpeg)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(Kind::Png)
+    } else if bytes.starts_with(b"%PDF-") {
+        Some(Kind::Pdf)
+    } else {
+        None
+    }
+}
+
+/// Checks and cleans one upload. CPU-bound: call it off the async runtime.
+pub fn accept(bytes: &[u8], limits: &Limits) -> Result<Accepted, Refusal> {
+    if bytes.is_empty() {
+        return Err(Refusal::Empty);
+    }
+    if bytes.len() > limits.max_bytes {
+        return Err(Refusal::TooLarge);
+    }
+    match sniff(bytes).ok_or(Refusal::UnsupportedType)? {
+        Kind::Pdf => accept_pdf(bytes),
+        Kind::Jpeg => {
+            // Entropy-coded data cannot contain FF D9, so a JPEG without its end marker
+            // was cut short; the decoder would paint the missing part grey and say nothing.
+            if !bytes.windows(2).any(|w| w == [0xFF, 0xD9]) {
+                return Err(Refusal::Broken);
+            }
+            accept_image(bytes, ImageFormat::Jpeg, limits)
+        }
+        Kind::Png => accept_image(bytes, ImageFormat::Png, limits),
+    }
+}
+
+/// A PDF is kept as sent (there is no safe way here to rewrite one), if it is whole.
+fn accept_pdf(bytes: &[u8]) -> Result<Accepted, Refusal> {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    if !tail.windows(5).any(|w| w == b"%%EOF") {
+        return Err(Refusal::Broken);
+    }
+    Ok(Accepted {
+        content_type: "application/pdf",
+        bytes: bytes.to_vec(),
+        thumbnail: None,
+        width: None,
+        height: None,
+    })
+}
+
+fn reader<'a>(
+    bytes: &'a [u8],
+    format: ImageFormat,
+    limits: &Limits,
+) -> ImageReader<Cursor<&'a [u8]>> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_alloc = Some(limits.max_alloc);
+    reader.limits(decoder_limits);
+    reader
+}
+
+fn accept_image(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Result<Accepted, Refusal> {
+    // The header alone: the pixel count is known before a single pixel is decoded.
+    let (width, height) = reader(bytes, format, limits)
+        .into_dimensions()
+        .map_err(|_| Refusal::Broken)?;
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(Refusal::TooManyPixels);
+    }
+    let mut decoder = reader(bytes, format, limits)
+        .into_decoder()
+        .map_err(|_| Refusal::Broken)?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
+        image::ImageError::Limits(_) => Refusal::TooManyPixels,
+        _ => Refusal::Broken,
+    })?;
+    image.apply_orientation(orientation);
+    if image.width().max(image.height()) > limits.stored_side {
+        image = image.resize(
+            limits.stored_side,
+            limits.stored_side,
+            image::imageops::FilterType::Triangle,
+        );
+    }
+    let (content_type, stored) = match format {
+        ImageFormat::Png => ("image/png", encode_png(&image)?),
+        _ => ("image/jpeg", encode_jpeg(&image)?),
+    };
+    let thumbnail = encode_jpeg(&image.thumbnail(limits.thumbnail_side, limits.thumbnail_side))?;
+    Ok(Accepted {
+        content_type,
+        bytes: stored,
+        thumbnail: Some(thumbnail),
+        width: Some(image.width()),
+        height: Some(image.height()),
+    })
+}
+
+fn encode_jpeg(image: &DynamicImage) -> Result<Vec<u8>, Refusal> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&image.to_rgb8())
+        .map_err(|_| Refusal::Broken)?;
+    Ok(out)
+}
+
+fn encode_png(image: &DynamicImage) -> Result<Vec<u8>, Refusal> {
+    let mut out = Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, ImageFormat::Png)
+        .map_err(|_| Refusal::Broken)?;
+    Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        encode_png(&DynamicImage::new_rgb8(width, height)).unwrap()
+    }
+
+    #[test]
+    fn the_kind_comes_from_the_content() {
+        assert!(
+            accept(b"hello, I am a JPEG", &Limits::default())
+                .is_err_and(|e| e == Refusal::UnsupportedType)
+        );
+        assert_eq!(
+            accept(&png(4, 3), &Limits::default()).unwrap().content_type,
+            "image/png"
+        );
+        assert_eq!(accept(b"", &Limits::default()).err(), Some(Refusal::Empty));
+    }
+
+    #[test]
+    fn large_images_are_scaled_down_and_get_a_thumbnail() {
+        let limits = Limits {
+            stored_side: 100,
+            thumbnail_side: 20,
+            ..Limits::default()
+        };
+        let accepted = accept(&png(400, 200), &limits).unwrap();
+        assert_eq!((accepted.width, accepted.height), (Some(100), Some(50)));
+        let thumb = image::load_from_memory(&accepted.thumbnail.unwrap()).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (20, 10));
+    }
+
+    #[test]
+    fn the_pixel_count_is_checked_before_decoding() {
+        let limits = Limits {
+            max_pixels: 100,
+            ..Limits::default()
+        };
+        assert_eq!(
+            accept(&png(20, 20), &limits).err(),
+            Some(Refusal::TooManyPixels)
+        );
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_is_broken() {
+        let whole = encode_jpeg(&DynamicImage::new_rgb8(64, 64)).unwrap();
+        assert!(accept(&whole, &Limits::default()).is_ok());
+        assert_eq!(
+            accept(&whole[..whole.len() / 2], &Limits::default()).err(),
+            Some(Refusal::Broken)
+        );
+    }
+}
