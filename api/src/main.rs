@@ -111,6 +111,8 @@ async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
 
 async fn audit_verify(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let conn = db::connect(&config).await?;
+    // Events still in the inbox belong on the chain before it is checked.
+    minzheng::platform::audit::chain_pending(&conn).await?;
     match minzheng::platform::audit::verify(&conn).await? {
         minzheng::platform::audit::Verdict::Intact(n) => {
             println!("audit chain intact: {n} events");

@@ -92,6 +92,7 @@ impl Application {
         let worker = Worker::new(&state, mailer);
         tokio::spawn(worker.run());
         tokio::spawn(crate::platform::housekeeping::run(db.clone()));
+        tokio::spawn(crate::platform::audit::chainer(db.clone()));
         tokio::spawn(marriage::service::sweeper(state.clone()));
         let server = serve(listener, &config, state)?;
         tracing::debug!(

@@ -2,6 +2,7 @@
 //! room's `dto.rs` does.
 pub mod app_meta;
 pub mod audit_event;
+pub mod audit_inbox;
 pub mod auth_session;
 pub mod calendar_day;
 pub mod citizen_account;

@@ -10,6 +10,7 @@ mod m20261129_000005_divorce_application;
 mod m20261129_000006_appointment_reminder;
 mod m20261129_000007_waitlist_draw;
 mod m20261129_000008_media;
+mod m20261129_000009_audit_inbox;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_appointment_reminder::Migration),
             Box::new(m20261129_000007_waitlist_draw::Migration),
             Box::new(m20261129_000008_media::Migration),
+            Box::new(m20261129_000009_audit_inbox::Migration),
         ]
     }
 }

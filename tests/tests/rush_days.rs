@@ -382,6 +382,7 @@ on_both_backends! {
             assert!(wait_until(|| async { wechat_to(&app, &openid, "tmpl-draw").await == 1 }).await, "{openid} heard the result");
         }
         assert_eq!(day(&app, "draw-office", date).await["state"], "open");
+        minzheng::platform::audit::chain_pending(&app.db).await.unwrap();
         let audit = entity::audit_event::Entity::find().filter(entity::audit_event::Column::Action.eq("scheduling.draw.run")).all(&app.db).await.unwrap();
         assert_eq!(audit.len(), 1);
         assert!(audit[0].summary.contains(seed), "the audit trail keeps the seed");

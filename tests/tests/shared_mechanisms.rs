@@ -73,6 +73,7 @@ on_both_backends! {
             let body = json!({"username": format!("audited.{n}"), "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
             assert_eq!(app.post_as(&admin.access, "/api/v1/staff-accounts", &body).await.0, 201);
         }
+        audit::chain_pending(&app.db).await.unwrap();
         let Verdict::Intact(n) = audit::verify(&app.db).await.unwrap() else { panic!("chain broken") };
         let sign_in = entity::audit_event::Entity::find().filter(entity::audit_event::Column::Action.eq("auth.staff.sign_in")).one(&app.db).await.unwrap().unwrap();
         assert!(sign_in.request_id.is_some(), "events written during a request carry its id");
@@ -105,7 +106,15 @@ on_both_backends! {
         });
         let statuses = futures_util::future::join_all(creates).await;
         assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+        // Several chainers at once (as with several instances) still make one chain.
+        let chainers = (0..4).map(|_| audit::chain_pending(&app.db));
+        for chained in futures_util::future::join_all(chainers).await {
+            chained.unwrap();
+        }
         assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact(_)));
+        assert!(entity::audit_inbox::Entity::find().one(&app.db).await.unwrap().is_none(), "nothing left waiting");
+        let creates = entity::audit_event::Entity::find().filter(entity::audit_event::Column::Action.eq("auth.staff.create")).all(&app.db).await.unwrap();
+        assert_eq!(creates.iter().filter(|e| e.summary.contains("para.")).count(), 12, "every event chained once");
     }
 
     async fn a_message_survives_a_crash_and_is_sent_once(backend: Backend) {

@@ -56,6 +56,8 @@ async fn list_audit_events(
         .map(|k| k.parse::<i64>())
         .transpose()
         .map_err(|_| ApiError::new(Code::InvalidCursor))?;
+    // What still waits in the inbox is part of the trail.
+    crate::platform::audit::chain_pending(db.get_ref()).await?;
     let rows = service::audit_events(
         db.get_ref(),
         &query.target_kind,

@@ -1,20 +1,22 @@
 //! The audit trail: append-only events, each chained to the one before by SHA-256, so
 //! that an edited, deleted or inserted row breaks the chain where it happened.
 //!
-//! An event is written in the same transaction as the change it records. The sequence
-//! number is the primary key: two writers that both read "last is N" cannot both write
-//! N+1; the loser retries on top of the winner, so the chain never forks. On PostgreSQL
-//! appenders also queue on a transaction-scoped advisory lock first: with hundreds of
-//! transactions in flight, retrying alone could lose the race 50 times in a row (seen at
-//! 250 concurrent real-name binds). SQLite's write transactions are serial already.
-use chrono::{DateTime, SubsecRound, Utc};
-use entity::audit_event;
+//! An event is written in the same transaction as the change it records, into an inbox
+//! with a random key: no writer waits for another (chaining inside every transaction
+//! made the trail's tail the hottest row of the system, and on PostgreSQL a lock on it
+//! taken mid-transaction could deadlock with row locks taken after). A background
+//! chainer, one at a time across instances, moves waiting events onto the chain in the
+//! order they happened; the sequence number is the primary key, so the chain never forks.
+//! Readers of the trail (`audit-verify`, the audit listing) chain what waits first.
+use chrono::{SubsecRound, Utc};
+use entity::{audit_event, audit_inbox};
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, QueryOrder, Set, TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use sha2::{Digest, Sha256};
 
-use crate::platform::db::is_unique_violation;
+use crate::platform::db::begin_write;
 
 /// The hash before the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -44,70 +46,120 @@ pub struct Event {
     pub request_id: Option<String>,
 }
 
-/// Appends an event inside the caller's transaction.
+/// Records an event inside the caller's transaction: it lands in the inbox (a random
+/// key, so concurrent writers never wait on each other) and is chained within a moment
+/// by [`chain_pending`]. Committed with the change or not at all.
 pub async fn record<C>(txn: &C, event: Event) -> Result<(), DbErr>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: ConnectionTrait,
 {
-    let event = Event {
-        request_id: event
-            .request_id
-            .or_else(crate::platform::http::current_request_id),
-        ..event
-    };
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // Held until the caller's transaction ends; the chain is sequential by nature.
-        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7263001)")
-            .await?;
-    }
-    for _ in 0..50 {
-        let last = audit_event::Entity::find()
-            .order_by_desc(audit_event::Column::Seq)
-            .one(txn)
-            .await?;
-        let (seq, prev) = last.map_or((1, GENESIS.to_owned()), |e| (e.seq + 1, e.hash));
-        let row = chained(&event, seq, prev, Utc::now());
-        // A savepoint, so that losing the race does not abort the caller's transaction.
-        let savepoint = txn.begin().await?;
-        match audit_event::Entity::insert(row).exec(&savepoint).await {
-            Ok(_) => return savepoint.commit().await,
-            Err(e) if is_unique_violation(&e) => savepoint.rollback().await?,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(DbErr::Custom(
-        "the audit chain stayed contended for 50 attempts".into(),
-    ))
-}
-
-fn chained(
-    event: &Event,
-    seq: i64,
-    prev_hash: String,
-    now: DateTime<Utc>,
-) -> audit_event::ActiveModel {
     let (actor_kind, actor_id, actor_role) = match &event.actor {
         Actor::Citizen(id) => ("citizen", Some(id.to_string()), None),
         Actor::Staff { id, role } => ("staff", Some(id.to_string()), Some((*role).to_owned())),
         Actor::System => ("system", None, None),
     };
+    let row = audit_inbox::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        // Microseconds: what PostgreSQL keeps, so the hash can be recomputed from the row.
+        at: Set(Utc::now().trunc_subsecs(6)),
+        actor_kind: Set(actor_kind.to_owned()),
+        actor_id: Set(actor_id),
+        actor_role: Set(actor_role),
+        action: Set(event.action.to_owned()),
+        target_kind: Set(event.target_kind.to_owned()),
+        target_id: Set(event.target_id),
+        summary: Set(event.summary),
+        request_id: Set(event
+            .request_id
+            .or_else(crate::platform::http::current_request_id)),
+    };
+    audit_inbox::Entity::insert(row).exec(txn).await?;
+    Ok(())
+}
+
+/// Chains the waiting events, oldest first, onto the end of the trail; returns how many.
+/// One chainer at a time (SQLite's write lock, PostgreSQL's advisory lock), so the chain
+/// never forks; any instance may run it, and a crash leaves the inbox for the next run.
+pub async fn chain_pending(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    use sea_orm::QuerySelect;
+    let mut total = 0;
+    loop {
+        if audit_inbox::Entity::find().one(db).await?.is_none() {
+            return Ok(total);
+        }
+        let txn = begin_write(db).await?;
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7263001)")
+                .await?;
+        }
+        let waiting = audit_inbox::Entity::find()
+            .order_by_asc(audit_inbox::Column::At)
+            .order_by_asc(audit_inbox::Column::Id)
+            .limit(500)
+            .all(&txn)
+            .await?;
+        let last = audit_event::Entity::find()
+            .order_by_desc(audit_event::Column::Seq)
+            .one(&txn)
+            .await?;
+        let (mut seq, mut prev) = last.map_or((1, GENESIS.to_owned()), |e| (e.seq + 1, e.hash));
+        let ids: Vec<uuid::Uuid> = waiting.iter().map(|w| w.id).collect();
+        let mut rows = Vec::with_capacity(waiting.len());
+        for w in waiting {
+            let row = chained(w, seq, prev);
+            prev = row.hash.clone();
+            seq += 1;
+            rows.push(row);
+        }
+        let count = rows.len();
+        if count > 0 {
+            audit_event::Entity::insert_many(rows.into_iter().map(active))
+                .exec(&txn)
+                .await?;
+            audit_inbox::Entity::delete_many()
+                .filter(audit_inbox::Column::Id.is_in(ids))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        total += count;
+        if count < 500 {
+            return Ok(total);
+        }
+    }
+}
+
+/// Runs [`chain_pending`] several times a second until the process ends.
+pub async fn chainer(db: DatabaseConnection) {
+    loop {
+        if let Err(e) = chain_pending(&db).await {
+            tracing::error!(error = %e, "audit: cannot chain waiting events");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+fn chained(w: audit_inbox::Model, seq: i64, prev_hash: String) -> audit_event::Model {
     let mut row = audit_event::Model {
         seq,
-        id: uuid::Uuid::now_v7(),
-        // Microseconds: what PostgreSQL keeps, so the hash can be recomputed from the row.
-        at: now.trunc_subsecs(6),
-        actor_kind: actor_kind.to_owned(),
-        actor_id,
-        actor_role,
-        action: event.action.to_owned(),
-        target_kind: event.target_kind.to_owned(),
-        target_id: event.target_id.clone(),
-        summary: event.summary.clone(),
-        request_id: event.request_id.clone(),
+        id: w.id,
+        at: w.at,
+        actor_kind: w.actor_kind,
+        actor_id: w.actor_id,
+        actor_role: w.actor_role,
+        action: w.action,
+        target_kind: w.target_kind,
+        target_id: w.target_id,
+        summary: w.summary,
+        request_id: w.request_id,
         prev_hash,
         hash: String::new(),
     };
     row.hash = hash_of(&row);
+    row
+}
+
+fn active(row: audit_event::Model) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         seq: Set(row.seq),
         id: Set(row.id),
