@@ -683,7 +683,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your draw requests and their results, newest first. */
+        /** The draw requests you handed in or are named in, and their results, newest first. */
         get: operations["marriage.draw.request_list"];
         put?: never;
         post?: never;
@@ -702,7 +702,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Withdraw your request while the window is open; the people in it may hand in another. */
+        /**
+         * Withdraw a request you handed in or are named in (nobody is held in a request they did
+         *     not agree to), while the window is open; the people in it may then hand in another.
+         */
         post: operations["marriage.draw.request_withdraw"];
         delete?: never;
         options?: never;
@@ -4530,7 +4533,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["MalformedJson"];
-            /** @description `identity.real_name_required`, `identity.real_name_unverified` */
+            /** @description `identity.real_name_required`, `identity.real_name_unverified`, `marriage.blocked_for_no_shows` */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -174,6 +174,16 @@ on_both_backends! {
             .filter(entity::marriage_appointment::Column::Status.is_in(["pending_confirmation", "confirmed"]))
             .all(&app.db).await.unwrap();
         assert_eq!((slot.capacity, slot.booked, active.len()), (2, 2, 1), "one booking and one held offer");
+
+        // Booking elsewhere ends the places in line (one active appointment per person),
+        // and the seat held for them is free again.
+        let elsewhere = day(&app, "marriage-branch", date).await["slots"][0]["slot_id"].clone();
+        assert_eq!(app.post_as(&people[3].access, "/api/v1/marriage/appointments", &reissue("marriage-branch", &elsewhere, &ids[3])).await.0, 201);
+        assert_eq!(my_entry(&app, &people[3].access).await["status"], "cancelled");
+        let slot = entity::slot::Entity::find_by_id(slot.id).one(&app.db).await.unwrap().unwrap();
+        assert_eq!(slot.booked, 1);
+        let far = json!({"office_id": "wait-office", "business_type": "reissue", "date": next_weekday(40)});
+        assert_eq!(app.post_as(&people[1].access, "/api/v1/marriage/waitlist", &far).await.1["code"], "scheduling.not_open_yet");
     }
 
     async fn an_offer_not_claimed_in_time_passes_to_the_next_and_then_back_to_everyone(backend: Backend) {
@@ -284,7 +294,7 @@ on_both_backends! {
         let today = day(&app, "draw-office", date).await;
         assert_eq!(today["state"], "draw");
         assert_eq!(today["slots"][0]["bookable"], false);
-        let ids: Vec<String> = (20..30).map(person).collect();
+        let mut ids: Vec<String> = (20..30).map(person).collect();
         let mut people = Vec::new();
         for (n, id) in ids.iter().enumerate() {
             people.push(app.verified_citizen(&format!("d{n}"), "补领人", id).await);
@@ -319,6 +329,21 @@ on_both_backends! {
         let (status, last) = app.post_as(&people[9].access, &hand_in, &json!({"parties": [{"name": "补领人", "id_number": ids[9]}]})).await;
         assert_eq!(status, 201);
         requests.push(last);
+        // Someone named without agreeing sees the request and withdraws it.
+        let (a, b) = (person(30), person(31));
+        let pa = app.verified_citizen("d10", "补领人", &a).await;
+        let pb = app.verified_citizen("d11", "补领人", &b).await;
+        let (status, joint) = app.post_as(&pa.access, &hand_in, &json!({"parties": [{"name": "补领人", "id_number": a}, {"name": "补领人", "id_number": b}]})).await;
+        assert_eq!(status, 201, "{joint}");
+        let (_, theirs) = app.get_as(&pb.access, "/api/v1/marriage/draw-requests").await;
+        assert_eq!(theirs["items"][0]["id"], joint["id"]);
+        let (status, body) = app.post_as(&pb.access, &format!("/api/v1/marriage/draw-requests/{}/withdraw", joint["id"].as_str().unwrap()), &json!({})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("withdrawn")));
+        let (status, alone) = app.post_as(&pb.access, &hand_in, &json!({"parties": [{"name": "补领人", "id_number": b}]})).await;
+        assert_eq!(status, 201, "{alone}");
+        requests.push(alone);
+        people.push(pb);
+        ids.push(b);
         let (_, mine) = app.get_as(&people[9].access, "/api/v1/marriage/draw-requests").await;
         assert_eq!(mine["items"].as_array().unwrap().len(), 1);
         assert!(!mine.to_string().contains(&ids[9]), "ID numbers are masked");
@@ -345,7 +370,7 @@ on_both_backends! {
         let standing: Vec<uuid::Uuid> = requests.iter().map(|r| uuid::Uuid::parse_str(r["id"].as_str().unwrap()).unwrap()).collect();
         let ranking: Vec<uuid::Uuid> = drawn["ranking"].as_array().unwrap().iter().map(|v| uuid::Uuid::parse_str(v.as_str().unwrap()).unwrap()).collect();
         assert_eq!(ranking, expected_ranking(seed, &standing));
-        assert_eq!(drawn["request_count"], 10);
+        assert_eq!(drawn["request_count"], 11);
 
         // Winners are booked in rank order until the 3 seats are gone; person 3 is refused.
         let owner = |request: &uuid::Uuid| requests.iter().position(|r| r["id"] == request.to_string()).unwrap();
@@ -377,7 +402,7 @@ on_both_backends! {
         let rows = entity::marriage_appointment::Entity::find().filter(entity::marriage_appointment::Column::OfficeId.eq("draw-office")).all(&app.db).await.unwrap();
         assert_eq!((slots.iter().map(|s| s.booked).sum::<i32>(), rows.len()), (3, 3), "the counters equal the rows");
         // Everyone hears the result; the day takes first-come bookings again (none left).
-        for n in 0..10 {
+        for n in (0..10).chain([11]) {
             let openid = format!("openid-d{n}");
             assert!(wait_until(|| async { wechat_to(&app, &openid, "tmpl-draw").await == 1 }).await, "{openid} heard the result");
         }

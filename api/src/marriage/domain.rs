@@ -15,6 +15,9 @@ pub enum BusinessType {
 }
 
 impl BusinessType {
+    /// Every marriage business type, as stored.
+    pub const ALL: [&'static str; 3] = ["marriage", "divorce", "reissue"];
+
     pub fn parse(text: &str) -> Option<BusinessType> {
         match text {
             "marriage" => Some(BusinessType::Marriage),

@@ -81,6 +81,7 @@ pub async fn hand_in(
         updated_at: Set(now),
     };
     let txn = begin_write(&state.db).await?;
+    lottery::lock_collecting(&txn, d.id, Utc::now()).await?;
     let saved = request::Entity::insert(row)
         .exec_with_returning(&txn)
         .await?;
@@ -123,8 +124,9 @@ pub async fn hand_in(
     Ok(saved)
 }
 
-/// The requester withdraws a request while the window is open; the people named in it
-/// may then hand in another.
+/// The requester, or anyone named in the request (nobody is held in a draw they did not
+/// agree to), withdraws it while the window is open; the people in it may then hand in
+/// another.
 pub async fn withdraw(
     state: &AppState,
     citizen: &Citizen,
@@ -132,10 +134,8 @@ pub async fn withdraw(
 ) -> Result<request::Model, ApiError> {
     let txn = begin_write(&state.db).await?;
     let r = mine(&txn, citizen, id).await?;
+    lottery::lock_collecting(&txn, r.draw_id, Utc::now()).await?;
     let d = lottery::get(&txn, r.draw_id).await?;
-    if lottery::phase(&d, Utc::now()) != "collecting" {
-        return Err(ApiError::new(Code::DrawNotOpen));
-    }
     let moved = request::Entity::update_many()
         .col_expr(request::Column::Status, Expr::value("withdrawn"))
         .col_expr(request::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -161,31 +161,57 @@ pub async fn withdraw(
         ),
     )
     .await?;
-    let saved = mine(&txn, citizen, id).await?;
+    let saved = request::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::DrawRequestNotFound))?;
     txn.commit().await?;
     Ok(saved)
 }
 
-/// A request the caller handed in, or 404.
+/// A request the caller handed in or is named in, or 404.
 pub async fn mine(
     conn: &impl ConnectionTrait,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<request::Model, ApiError> {
-    request::Entity::find_by_id(id)
+    let found = request::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .filter(|r| r.citizen_id == citizen.id)
-        .ok_or_else(|| ApiError::new(Code::DrawRequestNotFound))
+        .ok_or_else(|| ApiError::new(Code::DrawRequestNotFound))?;
+    if found.citizen_id == citizen.id || named_in(conn, citizen).await?.contains(&found.id) {
+        Ok(found)
+    } else {
+        Err(ApiError::new(Code::DrawRequestNotFound))
+    }
 }
 
-/// The caller's requests, newest first.
+/// The requests naming the caller (by their verified ID number).
+async fn named_in(conn: &impl ConnectionTrait, citizen: &Citizen) -> Result<Vec<Uuid>, ApiError> {
+    let Ok(index) = identity::verified_index(conn, citizen.id).await else {
+        return Ok(Vec::new());
+    };
+    Ok(entrant::Entity::find()
+        .filter(entrant::Column::SubjectKey.eq(index))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|e| e.request_id)
+        .collect())
+}
+
+/// The requests the caller handed in or is named in, newest first.
 pub async fn list_mine(
     state: &AppState,
     citizen: &Citizen,
 ) -> Result<Vec<request::Model>, ApiError> {
+    let named = named_in(&state.db, citizen).await?;
     Ok(request::Entity::find()
-        .filter(request::Column::CitizenId.eq(citizen.id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(request::Column::CitizenId.eq(citizen.id))
+                .add(request::Column::Id.is_in(named)),
+        )
         .order_by_desc(request::Column::CreatedAt)
         .all(&state.db)
         .await?)
@@ -219,7 +245,10 @@ pub async fn run_due(state: &AppState) -> Result<usize, ApiError> {
             Ok(_) => ran += 1,
             // Another instance drew it first.
             Err(e) if e.code == Code::DrawNotClosed => {}
-            Err(e) => return Err(e),
+            // One failing draw must not hold up the others.
+            Err(e) => {
+                tracing::error!(draw = %d.id, code = e.code.as_str(), "marriage: a draw failed")
+            }
         }
     }
     Ok(ran)
@@ -405,6 +434,7 @@ async fn settle(
         .col_expr(request::Column::Reason, Expr::value(reason))
         .col_expr(request::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(request::Column::Id.eq(r.id))
+        .filter(request::Column::Status.eq("pending"))
         .exec(txn)
         .await?;
     let result = match outcome {

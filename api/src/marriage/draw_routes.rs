@@ -209,7 +209,7 @@ async fn hand_in(
     Ok(HttpResponse::build(StatusCode::CREATED).json(entry_dto(&state, r, d.date)))
 }
 
-/// Your draw requests and their results, newest first.
+/// The draw requests you handed in or are named in, and their results, newest first.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.draw.request_list", security(("citizen_token" = [])),
     responses((status = 200, body = DrawEntryListDto)))]
 #[get("/marriage/draw-requests")]
@@ -229,7 +229,8 @@ async fn my_requests(
     Ok(web::Json(DrawEntryListDto { items }))
 }
 
-/// Withdraw your request while the window is open; the people in it may hand in another.
+/// Withdraw a request you handed in or are named in (nobody is held in a request they did
+/// not agree to), while the window is open; the people in it may then hand in another.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.draw.request_withdraw", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = DrawEntryDto),
         (status = 404, description = "`scheduling.draw_request_not_found`", body = Problem, content_type = "application/problem+json"),

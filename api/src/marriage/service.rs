@@ -69,6 +69,8 @@ pub async fn book(
         Some(entry) => waitlist::claim(&txn, entry, citizen.id, slot_id).await?,
         None => scheduling::take_seats(&txn, slot_id, 1).await?,
     }
+    // Again under the slot's lock: a draw opened meanwhile wins (see `draw::create`).
+    draw::check_no_open_draw(&txn, &office.id, kind.as_str(), slot.date).await?;
     let booking = Booking {
         booker: citizen.id,
         caller_position,
@@ -197,6 +199,10 @@ pub async fn write_appointment(
             }
             Err(e) => return Err(e.into()),
         }
+    }
+    // One active appointment per person: places they hold in line are of no use now.
+    for index in b.indexes {
+        waitlist::end_for_person(txn, state, index, &BusinessType::ALL).await?;
     }
     if let Some(application) = divorce {
         // Booked once: the application moves on, so a second booking finds none.
@@ -1058,6 +1064,11 @@ pub async fn lapse_divorce_applications(state: &AppState) -> Result<u64, ApiErro
     Ok(lapsed.rows_affected)
 }
 
+/// Refuses one person blocked for no-shows (before they join a waitlist).
+pub async fn check_not_blocked(state: &AppState, index: &str) -> Result<(), ApiError> {
+    check_no_shows(state, &[index.to_owned()]).await
+}
+
 /// Refuses a booking when a party missed `no_show_limit` appointments within
 /// `no_show_window_days`, until `no_show_block_days` after the last one.
 async fn check_no_shows(state: &AppState, indexes: &[String]) -> Result<(), ApiError> {
@@ -1174,6 +1185,7 @@ pub async fn reschedule(
     }
     let txn = begin_write(&state.db).await?;
     scheduling::take_seats(&txn, slot.id, 1).await?;
+    draw::check_no_open_draw(&txn, &office.id, &row.business_type, slot.date).await?;
     let moved = appointment::Entity::update_many()
         .col_expr(appointment::Column::SlotId, Expr::value(slot.id))
         .col_expr(appointment::Column::Date, Expr::value(slot.date))

@@ -82,7 +82,7 @@ async fn full_dto(
 /// and business type; needs a verified real name.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.waitlist.join", request_body = WaitlistRequest, security(("citizen_token" = [])),
     responses((status = 201, body = WaitlistEntryDto, example = json!({"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2026-12-02", "status": "waiting", "place_in_line": 3, "offer": null, "joined_at": "2026-11-29T09:12:00+08:00"})),
-        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`, `marriage.blocked_for_no_shows`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`scheduling.seats_available` (book instead), `scheduling.already_waitlisted`, `scheduling.not_open_yet`, `scheduling.booking_closed` (no slot of the day takes bookings), `scheduling.draw_day`", body = Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:minzheng:problem:scheduling.seats_available", "title": "该日仍有空余名额，请直接预约", "status": 409, "detail": "该日仍有空余名额，请直接预约", "code": "scheduling.seats_available", "errors": [], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"}))))]
@@ -94,6 +94,7 @@ async fn join(
 ) -> Result<HttpResponse, ApiError> {
     let kind = business_type(&body.business_type)?;
     let subject = identity::verified_index(&state.db, citizen.id).await?;
+    super::service::check_not_blocked(&state, &subject).await?;
     let office = scheduling::resource(&state.db, &body.office_id).await?;
     if office.kind != "marriage_office" {
         return Err(ApiError::new(Code::ResourceNotFound));

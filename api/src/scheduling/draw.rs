@@ -65,10 +65,13 @@ pub async fn create(
     request_id: Option<String>,
 ) -> Result<draw::Model, ApiError> {
     let day_starts = super::domain::at(spec.date, chrono::NaiveTime::MIN);
-    if spec.requests_close_at <= spec.requests_open_at || spec.requests_close_at > day_starts {
+    if spec.requests_close_at <= spec.requests_open_at
+        || spec.requests_close_at > day_starts
+        || spec.requests_close_at <= Utc::now()
+    {
         return Err(ApiError::new(Code::InvalidBody).with_detail(Message::new(
-            "报名截止时间须晚于开始时间，且早于摇号日期当天 0 点",
-            "requests must close after they open and before the day starts",
+            "报名截止时间须在将来、晚于开始时间，且早于摇号日期当天 0 点",
+            "requests must close in the future, after they open and before the day starts",
         )));
     }
     let cal = super::service::calendar(&state.db, spec.date, spec.date).await?;
@@ -103,6 +106,19 @@ pub async fn create(
         created_at: Set(now),
     };
     let txn = begin_write(&state.db).await?;
+    // Lock the day's slots first (a no-op update): a booking that took a seat before has
+    // committed when this returns, and one after finds the draw (it checks again under
+    // the slot's lock), so "no bookings on a draw day" holds whatever the timing.
+    slot::Entity::update_many()
+        .col_expr(
+            slot::Column::Capacity,
+            Expr::col(slot::Column::Capacity).into(),
+        )
+        .filter(slot::Column::ResourceId.eq(&r.id))
+        .filter(slot::Column::BusinessType.eq(&spec.business_type))
+        .filter(slot::Column::Date.eq(spec.date))
+        .exec(&txn)
+        .await?;
     let booked = slot::Entity::find()
         .filter(slot::Column::ResourceId.eq(&r.id))
         .filter(slot::Column::BusinessType.eq(&spec.business_type))
@@ -148,6 +164,28 @@ pub async fn create(
         .availability
         .forget(&r.id, &spec.business_type, spec.date);
     Ok(saved)
+}
+
+/// Checks, under the draw row's lock, that the draw takes requests now: a request handed
+/// in or withdrawn at the close is either before the draw (and counted) or refused.
+pub async fn lock_collecting(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let locked = draw::Entity::update_many()
+        .col_expr(draw::Column::Status, Expr::col(draw::Column::Status).into())
+        .filter(draw::Column::Id.eq(id))
+        .filter(draw::Column::Status.eq("open"))
+        .filter(draw::Column::RequestsOpenAt.lte(now))
+        .filter(draw::Column::RequestsCloseAt.gt(now))
+        .exec(conn)
+        .await?;
+    if locked.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::new(Code::DrawNotOpen))
+    }
 }
 
 /// Refuses first-come booking (and waitlists) on a day whose draw is not drawn yet.

@@ -46,12 +46,16 @@ pub async fn join(
     request_id: Option<String>,
 ) -> Result<entry::Model, ApiError> {
     let now = Utc::now();
-    let cal = scheduling::calendar(&state.db, date, date).await?;
-    let slots =
-        scheduling::day_slots(&state.db, r, business_type, date, cal.get(&date).copied()).await?;
+    // The window first: only days that can be booked get slots made.
+    if date < crate::scheduling::domain::local_date(now) {
+        return Err(ApiError::new(Code::BookingClosed));
+    }
     if date > scheduling::window(r).last_open_date(now) {
         return Err(ApiError::new(Code::NotOpenYet));
     }
+    let cal = scheduling::calendar(&state.db, date, date).await?;
+    let slots =
+        scheduling::day_slots(&state.db, r, business_type, date, cal.get(&date).copied()).await?;
     super::draw::check_no_open_draw(&state.db, &r.id, business_type, date).await?;
     let open: Vec<&slot::Model> = slots
         .iter()
@@ -363,6 +367,27 @@ async fn end(
         scheduling::release_seats(conn, state, slot_id, 1).await?;
     }
     Ok(true)
+}
+
+/// Ends a person's places in the lines of these business types, after they booked: a
+/// room that allows one active booking per person knows they could not claim a seat
+/// anyway, and a held seat goes on to the next in line.
+pub async fn end_for_person(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    state: &AppState,
+    subject_key: &str,
+    business_types: &[&str],
+) -> Result<(), ApiError> {
+    let active = entry::Entity::find()
+        .filter(entry::Column::SubjectKey.eq(subject_key))
+        .filter(entry::Column::BusinessType.is_in(business_types.iter().copied()))
+        .filter(entry::Column::Status.is_in(ACTIVE))
+        .all(conn)
+        .await?;
+    for e in active {
+        end(conn, state, &e, "cancelled").await?;
+    }
+    Ok(())
 }
 
 /// Lapses offers not claimed in time (their seats go to the next in line) and closes
