@@ -109,16 +109,7 @@ pub async fn create(
     // Lock the day's slots first (a no-op update): a booking that took a seat before has
     // committed when this returns, and one after finds the draw (it checks again under
     // the slot's lock), so "no bookings on a draw day" holds whatever the timing.
-    slot::Entity::update_many()
-        .col_expr(
-            slot::Column::Capacity,
-            Expr::col(slot::Column::Capacity).into(),
-        )
-        .filter(slot::Column::ResourceId.eq(&r.id))
-        .filter(slot::Column::BusinessType.eq(&spec.business_type))
-        .filter(slot::Column::Date.eq(spec.date))
-        .exec(&txn)
-        .await?;
+    super::service::lock_day(&txn, &r.id, &spec.business_type, spec.date).await?;
     let booked = slot::Entity::find()
         .filter(slot::Column::ResourceId.eq(&r.id))
         .filter(slot::Column::BusinessType.eq(&spec.business_type))

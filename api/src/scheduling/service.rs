@@ -308,6 +308,27 @@ pub async fn take_seats(
     }
 }
 
+/// Locks the slot rows of a day (a no-op update) in the caller's transaction: seat
+/// changes to the day committed before it are visible after it, later ones wait.
+pub async fn lock_day(
+    conn: &impl ConnectionTrait,
+    resource_id: &str,
+    business_type: &str,
+    date: NaiveDate,
+) -> Result<(), ApiError> {
+    slot::Entity::update_many()
+        .col_expr(
+            slot::Column::Capacity,
+            Expr::col(slot::Column::Capacity).into(),
+        )
+        .filter(slot::Column::ResourceId.eq(resource_id))
+        .filter(slot::Column::BusinessType.eq(business_type))
+        .filter(slot::Column::Date.eq(date))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Gives seats back, in the same transaction as the cancellation that frees them; people
 /// waiting for the day are offered them at once (see `waitlist`).
 pub async fn release_seats(

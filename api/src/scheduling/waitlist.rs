@@ -82,6 +82,9 @@ pub async fn join(
         active_key: Some(active_key(subject_key, &r.id, business_type, date)),
     };
     let txn = begin_write(&state.db).await?;
+    // A seat released at this moment is either seen by the offer below or, waiting for
+    // this lock, finds this entry in line.
+    scheduling::lock_day(&txn, &r.id, business_type, date).await?;
     match entry::Entity::insert(active_model(&row)).exec(&txn).await {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => return Err(ApiError::new(Code::AlreadyWaitlisted)),
