@@ -47,6 +47,175 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your applications (as applicant or proxy), newest first, drafts included. */
+        get: operations["applications.list"];
+        put?: never;
+        /**
+         * Start an application draft (citizens with a verified real name, or their proxy).
+         *     Honours `Idempotency-Key`. One draft per person and service; resume it from any
+         *     device with `GET /api/v1/applications`.
+         */
+        post: operations["applications.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your applications, with its status, history and deadlines. */
+        get: operations["applications.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{id}/form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Fill in (or change) the form of a draft; every value is checked against the
+         *     service's fields, with an error per field.
+         */
+        put: operations["applications.form.save"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{id}/household": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Declare the household of a draft (replaces the previous declaration). ID numbers and
+         *     incomes are encrypted at rest and masked in answers.
+         */
+        put: operations["applications.household.save"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{id}/materials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach an uploaded file as one of the service's materials (drafts). */
+        post: operations["applications.material.add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{id}/materials/{material_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a material of your application. */
+        get: operations["applications.material.download"];
+        put?: never;
+        post?: never;
+        /** Take a material off a draft. */
+        delete: operations["applications.material.remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a draft: the form complete, the household declared, every required material
+         *     attached, the responsible street given. It goes to that street's reviewers; the
+         *     acceptance and decision deadlines start.
+         */
+        post: operations["applications.submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{id}/supplement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a supplement request with the files asked for; review resumes. */
+        post: operations["applications.supplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw an application before its decision. */
+        post: operations["applications.withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -974,6 +1143,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/review/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The review queue: a reviewer's street (active ones by default), an approver's
+         *     forwarded applications; urgent first, then by deadline, with `days_left` and `overdue`.
+         */
+        get: operations["review.queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/applications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One application of the caller's scope, with what they may do now. */
+        get: operations["review.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/applications/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Act on an application: accept, return as incomplete, request a supplement (the clock
+         *     pauses), record a home visit, approve, reject or forward to the district. Checked
+         *     against the state machine: an action not allowed now is 409 listing those that are.
+         */
+        post: operations["review.act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/applications/{id}/materials/{material_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a material of an application in the caller's scope. */
+        get: operations["review.material.download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts by service, street, status and month, and median processing times (district
+         *     admins and approvers); `format=csv` for a spreadsheet.
+         */
+        get: operations["review.statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalogue of services (public): forms, materials, approval, time limits. */
+        get: operations["applications.catalogue.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One service's definition, current or at a version (public). */
+        get: operations["applications.catalogue.get"];
+        /**
+         * Save a new version of a service's definition (district admins). Applications already
+         *     made keep the version they were made with.
+         */
+        put: operations["applications.catalogue.save"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff-accounts": {
         parameters: {
             query?: never;
@@ -1107,6 +1409,152 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description A staff action.
+         * @example {
+         *       "action": "request_supplement",
+         *       "reason": "请补充近三个月的收入证明"
+         *     }
+         */
+        ActionRequest: {
+            /**
+             * @description Reviewers: `accept`, `return_incomplete`, `request_supplement`, `record_visit`,
+             *     `approve`, `reject`, `forward` (services needing district approval, instead of
+             *     deciding); approvers: `approve`, `reject`.
+             */
+            action: string;
+            /**
+             * @description Required for decisions, returns, supplement requests (what is needed) and home
+             *     visits (the note).
+             */
+            reason?: string | null;
+        };
+        /**
+         * @description An application. Statuses: `draft` → `submitted` (awaiting acceptance) →
+         *     `under_review` ⇄ `supplement_requested` → `approved` / `rejected`, or via
+         *     `awaiting_approval` (district) for services needing it; `returned` (incomplete) and
+         *     `withdrawn` end it too. `allowed_actions` lists what the caller may do now.
+         * @example {
+         *       "id": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71",
+         *       "service_code": "heating_subsidy",
+         *       "service_version": 1,
+         *       "service_name": "采暖救助",
+         *       "status": "under_review",
+         *       "status_label": "审核中",
+         *       "applicant_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71",
+         *       "urgent": false,
+         *       "street_id": "zhongcang",
+         *       "hukou_street_id": "zhongcang",
+         *       "residence_street_id": "zhongcang",
+         *       "values": {
+         *         "phone": "13812345678",
+         *         "address": "通州区中仓街道某小区 1 号楼",
+         *         "heating": "electric",
+         *         "area_m2": 56.5
+         *       },
+         *       "members": [
+         *         {
+         *           "position": 1,
+         *           "relation": "self",
+         *           "name_masked": "张*",
+         *           "id_number_masked": "110112********0019",
+         *           "monthly_income": 1200,
+         *           "disability_grade": null
+         *         }
+         *       ],
+         *       "materials": [
+         *         {
+         *           "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *           "material_code": "id_card",
+         *           "media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *           "supplement": false,
+         *           "added_at": "2026-11-29T10:00:00+08:00",
+         *           "url": "/api/v1/applications/0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71/materials/0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71"
+         *         }
+         *       ],
+         *       "history": [
+         *         {
+         *           "at": "2026-11-29T10:05:00+08:00",
+         *           "action": "submit",
+         *           "from_status": "draft",
+         *           "to_status": "submitted",
+         *           "actor_kind": "citizen",
+         *           "note": null
+         *         },
+         *         {
+         *           "at": "2026-11-30T09:00:00+08:00",
+         *           "action": "accept",
+         *           "from_status": "submitted",
+         *           "to_status": "under_review",
+         *           "actor_kind": "staff",
+         *           "note": null
+         *         }
+         *       ],
+         *       "submitted_at": "2026-11-29T10:05:00+08:00",
+         *       "accept_due": "2026-12-04",
+         *       "decide_due": "2026-12-18",
+         *       "days_left": 19,
+         *       "overdue": false,
+         *       "paused": false,
+         *       "decided_at": null,
+         *       "allowed_actions": [
+         *         "withdraw"
+         *       ],
+         *       "created_at": "2026-11-29T09:40:00+08:00",
+         *       "updated_at": "2026-11-30T09:00:00+08:00"
+         *     }
+         */
+        ApplicationDto: {
+            /** Format: uuid */
+            id: string;
+            service_code: string;
+            /** Format: int32 */
+            service_version: number;
+            service_name: string;
+            status: string;
+            status_label: string;
+            /** Format: uuid */
+            applicant_id: string;
+            urgent: boolean;
+            /** @description The responsible street, fixed at submission. */
+            street_id?: string | null;
+            hukou_street_id?: string | null;
+            residence_street_id?: string | null;
+            values: Record<string, never>;
+            members: components["schemas"]["MemberDto"][];
+            materials: components["schemas"]["MaterialDto"][];
+            history: components["schemas"]["StepDto"][];
+            submitted_at?: string | null;
+            /**
+             * Format: date
+             * @description Acceptance deadline, then the decision deadline (working days; it moves by the
+             *     working days spent waiting for a supplement).
+             */
+            accept_due?: string | null;
+            /** Format: date */
+            decide_due?: string | null;
+            /**
+             * Format: int64
+             * @description Days until the deadline that runs now; negative when overdue.
+             */
+            days_left?: number | null;
+            overdue: boolean;
+            /** @description The clock stands still while a supplement is awaited. */
+            paused: boolean;
+            decided_at?: string | null;
+            allowed_actions: string[];
+            created_at: string;
+            updated_at: string;
+        };
+        /**
+         * @description A list of applications (full entries).
+         * @example {
+         *       "items": []
+         *     }
+         */
+        ApplicationListDto: {
+            items: components["schemas"]["ApplicationDto"][];
+        };
         /**
          * @description An appointment.
          * @example {
@@ -1356,6 +1804,16 @@ export interface components {
         CodeRequest: {
             /** @example 123456 */
             code: string;
+        };
+        /** @description One count. */
+        CountDto: {
+            service_code: string;
+            street_id: string;
+            status: string;
+            /** @description Month of submission, `YYYY-MM` (Beijing time). */
+            month: string;
+            /** Format: int64 */
+            count: number;
         };
         /** @description One day. */
         DayDto: {
@@ -1668,6 +2126,75 @@ export interface components {
             capacity_percent?: number | null;
             note?: string;
         };
+        /** @description One field of a service's form, as a mini-program renders it. */
+        FieldDef: {
+            /** @description The key in `values`. */
+            key: string;
+            label: string;
+            /** @description `text`, `number`, `integer`, `boolean`, `date`, `choice`, `phone`. */
+            type: string;
+            required?: boolean;
+            /** @description `text`: at most this many characters. */
+            max_length?: number | null;
+            /**
+             * Format: double
+             * @description `number`, `integer`: bounds, inclusive.
+             */
+            min?: number | null;
+            /** Format: double */
+            max?: number | null;
+            /** @description `choice`: the allowed values. */
+            options?: string[];
+        };
+        /**
+         * @description The form of a draft.
+         * @example {
+         *       "values": {
+         *         "phone": "13812345678",
+         *         "address": "通州区中仓街道某小区 1 号楼",
+         *         "heating": "electric",
+         *         "area_m2": 56.5
+         *       },
+         *       "hukou_street_id": "zhongcang",
+         *       "residence_street_id": "zhongcang",
+         *       "urgent": false
+         *     }
+         */
+        FormRequest: {
+            /** @description Keys and types from the service's `fields`; a draft may be partial. */
+            values: Record<string, never>;
+            /**
+             * @description Street (`GET /api/v1/streets`) of the hukou and of the residence: the service's
+             *     `routed_by` picks the responsible one.
+             */
+            hukou_street_id?: string | null;
+            residence_street_id?: string | null;
+            /** @description Only where the service allows it (temporary relief). */
+            urgent?: boolean;
+        };
+        /**
+         * @description The household of a draft (replaces what was declared).
+         * @example {
+         *       "members": [
+         *         {
+         *           "relation": "self",
+         *           "name": "张伟",
+         *           "id_number": "110112199001010019",
+         *           "monthly_income": 1200
+         *         },
+         *         {
+         *           "relation": "child",
+         *           "name": "张小明",
+         *           "id_number": "110112201503040011",
+         *           "monthly_income": 0,
+         *           "disability_grade": 2
+         *         }
+         *       ]
+         *     }
+         */
+        HouseholdRequest: {
+            members: components["schemas"]["MemberRequest"][];
+        };
         /**
          * @description What the server reads from a valid ID number. The number itself comes back masked.
          * @example {
@@ -1720,6 +2247,47 @@ export interface components {
             name: string;
             id_number: string;
         };
+        /** @description A material to upload. */
+        MaterialDef: {
+            code: string;
+            label: string;
+            required: boolean;
+        };
+        /**
+         * @description A material.
+         * @example {
+         *       "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *       "material_code": "id_card",
+         *       "media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "supplement": false,
+         *       "added_at": "2026-11-29T10:00:00+08:00",
+         *       "url": "/api/v1/applications/0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71/materials/0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71"
+         *     }
+         */
+        MaterialDto: {
+            /** Format: uuid */
+            id: string;
+            material_code: string;
+            /** Format: uuid */
+            media_id: string;
+            /** @description Added in answer to a supplement request. */
+            supplement: boolean;
+            added_at: string;
+            /** @description Where the caller downloads it. */
+            url: string;
+        };
+        /**
+         * @description Attaching an uploaded file (`POST /api/v1/media`) as a material.
+         * @example {
+         *       "material_code": "id_card",
+         *       "media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+         *     }
+         */
+        MaterialRequest: {
+            material_code: string;
+            /** Format: uuid */
+            media_id: string;
+        };
         /**
          * @description A stored file.
          * @example {
@@ -1763,6 +2331,53 @@ export interface components {
             thumbnail_url?: string | null;
             /** @description Server time. */
             uploaded_at: string;
+        };
+        /** @description A household member as answers show it. */
+        MemberDto: {
+            /** Format: int32 */
+            position: number;
+            relation: string;
+            name_masked: string;
+            id_number_masked: string;
+            /** Format: double */
+            monthly_income: number;
+            /** Format: int32 */
+            disability_grade?: number | null;
+        };
+        /** @description A household member as declared. */
+        MemberRequest: {
+            /**
+             * @description `self` (the applicant, exactly once), `spouse`, `child`, `parent`, `sibling`,
+             *     `grandparent`, `grandchild`, `other`.
+             */
+            relation: string;
+            name: string;
+            id_number: string;
+            /**
+             * Format: double
+             * @description Yuan a month, 0 to 1,000,000.
+             */
+            monthly_income: number;
+            /**
+             * Format: int32
+             * @description 1-4 where relevant.
+             */
+            disability_grade?: number | null;
+        };
+        /**
+         * @description Starting a draft.
+         * @example {
+         *       "service_code": "heating_subsidy"
+         *     }
+         */
+        NewApplicationRequest: {
+            service_code: string;
+            /**
+             * Format: uuid
+             * @description For a proxy: the citizen account applied for (who consented to the proxy for this
+             *     service). Default: the caller.
+             */
+            applicant_id?: string | null;
         };
         /**
          * @description Opening a day as a draw (admins).
@@ -2158,6 +2773,148 @@ export interface components {
             working_days_only: boolean;
         };
         /**
+         * @description A service's definition (one version of it).
+         * @example {
+         *       "name": "城乡最低生活保障",
+         *       "routed_by": "hukou",
+         *       "needs_district_approval": true,
+         *       "accept_days": 5,
+         *       "decide_days": 25,
+         *       "urgent_allowed": false,
+         *       "fields": [
+         *         {
+         *           "key": "phone",
+         *           "label": "联系电话",
+         *           "type": "phone",
+         *           "required": true
+         *         },
+         *         {
+         *           "key": "housing",
+         *           "label": "住房情况",
+         *           "type": "choice",
+         *           "required": true,
+         *           "options": [
+         *             "own",
+         *             "rent",
+         *             "other"
+         *           ]
+         *         }
+         *       ],
+         *       "materials": [
+         *         {
+         *           "code": "id_card",
+         *           "label": "身份证",
+         *           "required": true
+         *         },
+         *         {
+         *           "code": "income_proof",
+         *           "label": "收入证明",
+         *           "required": true
+         *         }
+         *       ]
+         *     }
+         */
+        ServiceDef: {
+            name: string;
+            /** @description Which declared street is responsible: `hukou` (户籍地) or `residence` (居住地). */
+            routed_by: string;
+            /** @description Whether a district approver decides after the street's review. */
+            needs_district_approval: boolean;
+            /**
+             * Format: int32
+             * @description Working days from submission to acceptance, and to the decision (time spent
+             *     waiting for a supplement does not count).
+             */
+            accept_days: number;
+            /** Format: int32 */
+            decide_days: number;
+            /** @description Whether an application may be marked urgent (temporary relief). */
+            urgent_allowed?: boolean;
+            fields: components["schemas"]["FieldDef"][];
+            materials: components["schemas"]["MaterialDef"][];
+        };
+        /**
+         * @description A service and its current (or asked-for) definition.
+         * @example {
+         *       "code": "heating_subsidy",
+         *       "version": 1,
+         *       "definition": {
+         *         "name": "采暖救助",
+         *         "routed_by": "hukou",
+         *         "needs_district_approval": false,
+         *         "accept_days": 5,
+         *         "decide_days": 15,
+         *         "urgent_allowed": false,
+         *         "fields": [
+         *           {
+         *             "key": "phone",
+         *             "label": "联系电话",
+         *             "type": "phone",
+         *             "required": true
+         *           },
+         *           {
+         *             "key": "area_m2",
+         *             "label": "采暖面积（平方米）",
+         *             "type": "number",
+         *             "required": true,
+         *             "min": 1,
+         *             "max": 500
+         *           }
+         *         ],
+         *         "materials": [
+         *           {
+         *             "code": "id_card",
+         *             "label": "申请人身份证",
+         *             "required": true
+         *           }
+         *         ]
+         *       }
+         *     }
+         */
+        ServiceDto: {
+            code: string;
+            /** Format: int32 */
+            version: number;
+            definition: components["schemas"]["ServiceDef"];
+        };
+        /**
+         * @description The catalogue.
+         * @example {
+         *       "items": [
+         *         {
+         *           "code": "heating_subsidy",
+         *           "version": 1,
+         *           "definition": {
+         *             "name": "采暖救助",
+         *             "routed_by": "hukou",
+         *             "needs_district_approval": false,
+         *             "accept_days": 5,
+         *             "decide_days": 15,
+         *             "urgent_allowed": false,
+         *             "fields": [
+         *               {
+         *                 "key": "phone",
+         *                 "label": "联系电话",
+         *                 "type": "phone",
+         *                 "required": true
+         *               }
+         *             ],
+         *             "materials": [
+         *               {
+         *                 "code": "id_card",
+         *                 "label": "申请人身份证",
+         *                 "required": true
+         *               }
+         *             ]
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        ServiceListDto: {
+            items: components["schemas"]["ServiceDto"][];
+        };
+        /**
          * @description Sex as the ID number encodes it.
          * @enum {string}
          */
@@ -2283,6 +3040,36 @@ export interface components {
             totp_code?: string | null;
         };
         /**
+         * @description Counts and median processing times.
+         * @example {
+         *       "from": "2026-01-01",
+         *       "to": "2026-11-29",
+         *       "counts": [
+         *         {
+         *           "service_code": "dibao",
+         *           "street_id": "zhongcang",
+         *           "status": "approved",
+         *           "month": "2026-11",
+         *           "count": 12
+         *         }
+         *       ],
+         *       "median_processing_days": {
+         *         "dibao": 17.5
+         *       }
+         *     }
+         */
+        StatisticsDto: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            counts: components["schemas"]["CountDto"][];
+            /** @description Submission to decision, in calendar days, by service (decided ones only). */
+            median_processing_days: {
+                [key: string]: number;
+            };
+        };
+        /**
          * @description The answer of the health routes.
          * @example {
          *       "status": "ok"
@@ -2291,6 +3078,17 @@ export interface components {
         Status: {
             /** @description `ok` or `ready`. */
             status: string;
+        };
+        /** @description One step of the history. */
+        StepDto: {
+            at: string;
+            action: string;
+            from_status?: string | null;
+            to_status: string;
+            /** @description `citizen` or `staff`. */
+            actor_kind: string;
+            /** @description The reason or note (home-visit notes are shown to staff only). */
+            note?: string | null;
         };
         /**
          * @description A street (街道) or township (乡镇) of the district.
@@ -2307,6 +3105,22 @@ export interface components {
             name: string;
             /** @description `subdistrict` (街道), `township` (镇) or `ethnic_township` (民族乡). */
             kind: string;
+        };
+        /**
+         * @description Answering a supplement request.
+         * @example {
+         *       "note": "已补充近三个月工资流水",
+         *       "materials": [
+         *         {
+         *           "material_code": "income_proof",
+         *           "media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+         *         }
+         *       ]
+         *     }
+         */
+        SupplementRequest: {
+            note?: string | null;
+            materials: components["schemas"]["MaterialRequest"][];
         };
         /**
          * @description A whole weekly template for one business type.
@@ -2469,6 +3283,15 @@ export interface components {
              * @description A day whose open slots are all full (else `scheduling.seats_available`: book).
              */
             date: string;
+        };
+        /**
+         * @description Withdrawing.
+         * @example {
+         *       "reason": "情况已好转"
+         *     }
+         */
+        WithdrawRequest: {
+            reason?: string | null;
         };
     };
     responses: {
@@ -2663,6 +3486,572 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewApplicationRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `identity.real_name_required`, `identity.real_name_unverified` (of the applicant), `applications.not_a_proxy` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.service_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.draft_exists` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDto"];
+                };
+            };
+            /** @description `applications.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.form.save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FormRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `applications.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.not_editable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body`: `errors[].field` is `values.<key>` (reasons `unknown`, `type`, `range`, `format`, `length`, `value`), `hukou_street_id`, `residence_street_id` or `urgent` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_body",
+                     *       "title": "请求内容不符合要求",
+                     *       "status": 422,
+                     *       "detail": "请求内容不符合要求",
+                     *       "code": "request.invalid_body",
+                     *       "errors": [
+                     *         {
+                     *           "field": "values.area_m2",
+                     *           "reason": "range",
+                     *           "message": "超出允许范围"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.household.save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HouseholdRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `applications.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.not_editable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (relation, income, grade, a member twice, `self` missing or not the applicant), `identity.id_number_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.material.add": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaterialRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaterialDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `applications.not_found`, `media.not_found` (not a file you uploaded) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.not_editable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`material_code` not of this service) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.material.download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                material_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                    "image/png": number[];
+                    "application/pdf": number[];
+                };
+            };
+            /** @description `applications.not_found`, `media.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.material.remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                material_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `applications.not_found`, `media.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.not_editable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.submit": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDto"];
+                };
+            };
+            /** @description `applications.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.not_editable`, `applications.household_has_active_application` (`errors[].field` names the member) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.incomplete`: `errors[].field` is `values.<key>`, `household`, `materials.<code>` or the street to give */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:applications.incomplete",
+                     *       "title": "申请内容不完整",
+                     *       "status": 422,
+                     *       "detail": "申请内容不完整",
+                     *       "code": "applications.incomplete",
+                     *       "errors": [
+                     *         {
+                     *           "field": "materials.id_card",
+                     *           "reason": "required",
+                     *           "message": "必填"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.supplement": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplementRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `applications.not_found`, `media.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.illegal_transition` (no supplement was requested) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.withdraw": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `applications.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.illegal_transition` (decided, or a draft), with the allowed actions */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
             default: components["responses"]["Error"];
         };
     };
@@ -5037,6 +6426,356 @@ export interface operations {
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "review.queue": {
+        parameters: {
+            query?: {
+                /** @description Default: reviewers see active ones, approvers `awaiting_approval`. */
+                status?: string;
+                service_code?: string;
+                /** @description Only those past their running deadline. */
+                overdue?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationListDto"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "review.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDto"];
+                };
+            };
+            /** @description `applications.not_found` (also another street's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "review.act": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` (not a street reviewer or district approver) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.illegal_transition`: `detail` and `errors[]` (field `action`, reason = an allowed action) list what is allowed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:applications.illegal_transition",
+                     *       "title": "当前状态不允许此操作",
+                     *       "status": 409,
+                     *       "detail": "当前状态 submitted 下可进行的操作：accept, return_incomplete",
+                     *       "code": "applications.illegal_transition",
+                     *       "errors": [
+                     *         {
+                     *           "field": "action",
+                     *           "reason": "accept",
+                     *           "message": "允许的操作"
+                     *         },
+                     *         {
+                     *           "field": "action",
+                     *           "reason": "return_incomplete",
+                     *           "message": "允许的操作"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (unknown action, reason missing) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "review.material.download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                material_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                    "image/png": number[];
+                    "application/pdf": number[];
+                };
+            };
+            /** @description `applications.not_found`, `media.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "review.statistics": {
+        parameters: {
+            query?: {
+                /** @description Submitted on or after (default: 365 days ago). */
+                from?: string;
+                /** @description Submitted on or before (default: today). */
+                to?: string;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or `text/csv` with `format=csv` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatisticsDto"];
+                };
+            };
+            /** @description `request.invalid_query` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.catalogue.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.catalogue.get": {
+        parameters: {
+            query?: {
+                /** @description Default: the current one. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceDto"];
+                };
+            };
+            /** @description `applications.service_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.catalogue.save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceDef"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.service_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` with the fields at fault */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };

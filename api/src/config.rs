@@ -82,6 +82,10 @@ pub struct Config {
     /// Minutes the first person on a waitlist has to claim a freed seat before it goes
     /// to the next in line.
     pub waitlist_claim_minutes: i64,
+    /// Days an untouched application draft is kept...
+    pub draft_retention_days: i64,
+    /// ...and how many days before its deletion its citizen is reminded.
+    pub draft_reminder_days: i64,
     /// `miniprogram_state` of subscribe messages: `formal`, `trial` or `developer`.
     pub wechat_miniprogram_state: String,
 }
@@ -110,6 +114,8 @@ impl Default for Config {
             wechat_miniprogram_state: "formal".into(),
             marriage_confirm_hours: 24,
             waitlist_claim_minutes: 30,
+            draft_retention_days: 30,
+            draft_reminder_days: 3,
             sweep_interval_secs: 30,
             no_show_limit: 3,
             no_show_window_days: 180,
@@ -193,6 +199,8 @@ impl Config {
             "wechat_miniprogram_state",
             "marriage_confirm_hours",
             "waitlist_claim_minutes",
+            "draft_retention_days",
+            "draft_reminder_days",
             "sweep_interval_secs",
             "no_show_limit",
             "no_show_window_days",
@@ -218,6 +226,10 @@ impl Config {
                 "waitlist_claim_minutes",
                 self.waitlist_claim_minutes.max(0) as u64,
             ),
+            (
+                "draft_retention_days",
+                self.draft_retention_days.max(0) as u64,
+            ),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError(format!("{name} must be greater than 0")));
@@ -225,6 +237,11 @@ impl Config {
         if self.request_timeout_secs > 120 {
             return Err(ConfigError(
                 "request_timeout_secs must be at most 120 (WeChat gives up after 60)".into(),
+            ));
+        }
+        if self.draft_reminder_days < 0 || self.draft_reminder_days >= self.draft_retention_days {
+            return Err(ConfigError(
+                "draft_reminder_days must be at least 0 and less than draft_retention_days".into(),
             ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {

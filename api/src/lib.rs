@@ -3,6 +3,7 @@
 //! `startup` builds the service; each room (`admin`, `auth`, `identity`, ...) owns one
 //! capability; `platform` holds the rule-free plumbing they share.
 pub mod admin;
+pub mod applications;
 pub mod auth;
 pub mod config;
 pub mod error;

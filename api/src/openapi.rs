@@ -30,6 +30,8 @@ use crate::platform::lang::Lang;
         (name = "scheduling", description = "预约时段：场所、模板、日历、余号 (places, templates, calendar, availability)"),
         (name = "marriage", description = "婚姻登记预约 (marriage registration appointments)"),
         (name = "desk", description = "窗口：当日预约、查询、签到 (the desk: day sheet, lookup, check-in)"),
+        (name = "applications", description = "网上申请：服务目录、填报、补正、撤回 (online applications: catalogue, applying, supplements, withdrawal)"),
+        (name = "review", description = "审核审批：街道审核、区级审批、统计 (reviewing, approval, statistics)"),
         (name = "media", description = "上传：照片、扫描件、PDF (uploads: photos, scans, PDFs)"),
         (name = "audit", description = "审计记录 (the audit trail)"),
         (name = "operations", description = "运维：存活、就绪、指标 (health and metrics)"),

@@ -17,7 +17,7 @@ use crate::platform::outbox::{Mailer, Worker};
 use crate::platform::{db, http, idempotency};
 use crate::seed::{self, Seeded};
 use crate::state::AppState;
-use crate::{admin, auth, health, identity, marriage, media, openapi, scheduling};
+use crate::{admin, applications, auth, health, identity, marriage, media, openapi, scheduling};
 
 /// Registers every room's routes; the OpenAPI contract is collected from the same calls.
 pub fn mount(cfg: &mut ServiceConfig) {
@@ -32,6 +32,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
         .configure(marriage::routes)
         .configure(marriage::desk_routes)
         .configure(media::routes)
+        .configure(applications::routes)
         .service(scope("/identity").configure(identity::routes));
     cfg.configure(health::routes).service(v1);
 }
@@ -73,6 +74,10 @@ impl Application {
         if config.migrate_on_start {
             db::migrate(&db).await.map_err(StartupError::Migrate)?;
         }
+        // The catalogue of services is reference data, not demo data: always there.
+        applications::catalogue::seed(&db)
+            .await
+            .map_err(|e| StartupError::Seed(e.to_string()))?;
         if config.seed_demo_data {
             announce(
                 seed::run(&db)
@@ -94,6 +99,7 @@ impl Application {
         tokio::spawn(crate::platform::housekeeping::run(db.clone()));
         tokio::spawn(crate::platform::audit::chainer(db.clone()));
         tokio::spawn(marriage::service::sweeper(state.clone()));
+        tokio::spawn(applications::service::sweeper(state.clone()));
         let server = serve(listener, &config, state)?;
         tracing::debug!(
             port,

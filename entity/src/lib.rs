@@ -1,6 +1,11 @@
 //! sea-orm entities: one file per table, no logic. Entities never go on the wire; each
 //! room's `dto.rs` does.
 pub mod app_meta;
+pub mod application;
+pub mod application_event;
+pub mod application_hold;
+pub mod application_material;
+pub mod application_member;
 pub mod audit_event;
 pub mod audit_inbox;
 pub mod auth_session;
@@ -22,6 +27,7 @@ pub mod real_name;
 pub mod refresh_token;
 pub mod resource;
 pub mod resource_exception;
+pub mod service_version;
 pub mod slot;
 pub mod slot_template;
 pub mod staff_account;

@@ -11,6 +11,7 @@ mod m20261129_000006_appointment_reminder;
 mod m20261129_000007_waitlist_draw;
 mod m20261129_000008_media;
 mod m20261129_000009_audit_inbox;
+mod m20261129_000010_applications;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_waitlist_draw::Migration),
             Box::new(m20261129_000008_media::Migration),
             Box::new(m20261129_000009_audit_inbox::Migration),
+            Box::new(m20261129_000010_applications::Migration),
         ]
     }
 }

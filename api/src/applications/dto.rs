@@ -1,0 +1,273 @@
+//! Wire types of the catalogue and of applications.
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::domain::ServiceDef;
+
+/// A service and its current (or asked-for) definition.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"code": "heating_subsidy", "version": 1, "definition": {"name": "采暖救助", "routed_by": "hukou", "needs_district_approval": false, "accept_days": 5, "decide_days": 15, "urgent_allowed": false,
+    "fields": [{"key": "phone", "label": "联系电话", "type": "phone", "required": true}, {"key": "area_m2", "label": "采暖面积（平方米）", "type": "number", "required": true, "min": 1.0, "max": 500.0}],
+    "materials": [{"code": "id_card", "label": "申请人身份证", "required": true}]}}))]
+pub struct ServiceDto {
+    pub code: String,
+    pub version: i32,
+    pub definition: ServiceDef,
+}
+
+/// The catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"code": "heating_subsidy", "version": 1, "definition": {"name": "采暖救助", "routed_by": "hukou", "needs_district_approval": false, "accept_days": 5, "decide_days": 15, "urgent_allowed": false, "fields": [{"key": "phone", "label": "联系电话", "type": "phone", "required": true}], "materials": [{"code": "id_card", "label": "申请人身份证", "required": true}]}}]}))]
+pub struct ServiceListDto {
+    pub items: Vec<ServiceDto>,
+}
+
+/// Which version to read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VersionQuery {
+    /// Default: the current one.
+    pub version: Option<i32>,
+}
+
+/// Starting a draft.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"service_code": "heating_subsidy"}))]
+pub struct NewApplicationRequest {
+    pub service_code: String,
+    /// For a proxy: the citizen account applied for (who consented to the proxy for this
+    /// service). Default: the caller.
+    #[serde(default)]
+    pub applicant_id: Option<uuid::Uuid>,
+}
+
+/// The form of a draft.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"values": {"phone": "13812345678", "address": "通州区中仓街道某小区 1 号楼", "heating": "electric", "area_m2": 56.5}, "hukou_street_id": "zhongcang", "residence_street_id": "zhongcang", "urgent": false}))]
+pub struct FormRequest {
+    /// Keys and types from the service's `fields`; a draft may be partial.
+    #[schema(value_type = Object)]
+    pub values: BTreeMap<String, Value>,
+    /// Street (`GET /api/v1/streets`) of the hukou and of the residence: the service's
+    /// `routed_by` picks the responsible one.
+    #[serde(default)]
+    pub hukou_street_id: Option<String>,
+    #[serde(default)]
+    pub residence_street_id: Option<String>,
+    /// Only where the service allows it (temporary relief).
+    #[serde(default)]
+    pub urgent: bool,
+}
+
+/// A household member as declared.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberRequest {
+    /// `self` (the applicant, exactly once), `spouse`, `child`, `parent`, `sibling`,
+    /// `grandparent`, `grandchild`, `other`.
+    pub relation: String,
+    pub name: String,
+    pub id_number: String,
+    /// Yuan a month, 0 to 1,000,000.
+    pub monthly_income: f64,
+    /// 1-4 where relevant.
+    #[serde(default)]
+    pub disability_grade: Option<i32>,
+}
+
+/// The household of a draft (replaces what was declared).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"members": [{"relation": "self", "name": "张伟", "id_number": "110112199001010019", "monthly_income": 1200.0}, {"relation": "child", "name": "张小明", "id_number": "110112201503040011", "monthly_income": 0.0, "disability_grade": 2}]}))]
+pub struct HouseholdRequest {
+    pub members: Vec<MemberRequest>,
+}
+
+/// Attaching an uploaded file (`POST /api/v1/media`) as a material.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"material_code": "id_card", "media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"}))]
+pub struct MaterialRequest {
+    pub material_code: String,
+    pub media_id: uuid::Uuid,
+}
+
+/// Withdrawing.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "情况已好转"}))]
+pub struct WithdrawRequest {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Answering a supplement request.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "已补充近三个月工资流水", "materials": [{"material_code": "income_proof", "media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"}]}))]
+pub struct SupplementRequest {
+    #[serde(default)]
+    pub note: Option<String>,
+    pub materials: Vec<MaterialRequest>,
+}
+
+/// A staff action.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"action": "request_supplement", "reason": "请补充近三个月的收入证明"}))]
+pub struct ActionRequest {
+    /// Reviewers: `accept`, `return_incomplete`, `request_supplement`, `record_visit`,
+    /// `approve`, `reject`, `forward` (services needing district approval, instead of
+    /// deciding); approvers: `approve`, `reject`.
+    pub action: String,
+    /// Required for decisions, returns, supplement requests (what is needed) and home
+    /// visits (the note).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A household member as answers show it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberDto {
+    pub position: i32,
+    pub relation: String,
+    pub name_masked: String,
+    pub id_number_masked: String,
+    pub monthly_income: f64,
+    pub disability_grade: Option<i32>,
+}
+
+/// A material.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "material_code": "id_card", "media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "supplement": false, "added_at": "2026-11-29T10:00:00+08:00", "url": "/api/v1/applications/0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71/materials/0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71"}))]
+pub struct MaterialDto {
+    pub id: uuid::Uuid,
+    pub material_code: String,
+    pub media_id: uuid::Uuid,
+    /// Added in answer to a supplement request.
+    pub supplement: bool,
+    pub added_at: String,
+    /// Where the caller downloads it.
+    pub url: String,
+}
+
+/// One step of the history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepDto {
+    pub at: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    /// `citizen` or `staff`.
+    pub actor_kind: String,
+    /// The reason or note (home-visit notes are shown to staff only).
+    pub note: Option<String>,
+}
+
+/// An application. Statuses: `draft` → `submitted` (awaiting acceptance) →
+/// `under_review` ⇄ `supplement_requested` → `approved` / `rejected`, or via
+/// `awaiting_approval` (district) for services needing it; `returned` (incomplete) and
+/// `withdrawn` end it too. `allowed_actions` lists what the caller may do now.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "service_code": "heating_subsidy", "service_version": 1, "service_name": "采暖救助", "status": "under_review", "status_label": "审核中",
+    "applicant_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "urgent": false, "street_id": "zhongcang", "hukou_street_id": "zhongcang", "residence_street_id": "zhongcang",
+    "values": {"phone": "13812345678", "address": "通州区中仓街道某小区 1 号楼", "heating": "electric", "area_m2": 56.5},
+    "members": [{"position": 1, "relation": "self", "name_masked": "张*", "id_number_masked": "110112********0019", "monthly_income": 1200.0, "disability_grade": null}],
+    "materials": [{"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "material_code": "id_card", "media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "supplement": false, "added_at": "2026-11-29T10:00:00+08:00", "url": "/api/v1/applications/0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71/materials/0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71"}],
+    "history": [{"at": "2026-11-29T10:05:00+08:00", "action": "submit", "from_status": "draft", "to_status": "submitted", "actor_kind": "citizen", "note": null}, {"at": "2026-11-30T09:00:00+08:00", "action": "accept", "from_status": "submitted", "to_status": "under_review", "actor_kind": "staff", "note": null}],
+    "submitted_at": "2026-11-29T10:05:00+08:00", "accept_due": "2026-12-04", "decide_due": "2026-12-18", "days_left": 19, "overdue": false, "paused": false, "decided_at": null,
+    "allowed_actions": ["withdraw"], "created_at": "2026-11-29T09:40:00+08:00", "updated_at": "2026-11-30T09:00:00+08:00"}))]
+pub struct ApplicationDto {
+    pub id: uuid::Uuid,
+    pub service_code: String,
+    pub service_version: i32,
+    pub service_name: String,
+    pub status: String,
+    pub status_label: String,
+    pub applicant_id: uuid::Uuid,
+    pub urgent: bool,
+    /// The responsible street, fixed at submission.
+    pub street_id: Option<String>,
+    pub hukou_street_id: Option<String>,
+    pub residence_street_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub values: BTreeMap<String, Value>,
+    pub members: Vec<MemberDto>,
+    pub materials: Vec<MaterialDto>,
+    pub history: Vec<StepDto>,
+    pub submitted_at: Option<String>,
+    /// Acceptance deadline, then the decision deadline (working days; it moves by the
+    /// working days spent waiting for a supplement).
+    pub accept_due: Option<chrono::NaiveDate>,
+    pub decide_due: Option<chrono::NaiveDate>,
+    /// Days until the deadline that runs now; negative when overdue.
+    pub days_left: Option<i64>,
+    pub overdue: bool,
+    /// The clock stands still while a supplement is awaited.
+    pub paused: bool,
+    pub decided_at: Option<String>,
+    pub allowed_actions: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A list of applications (full entries).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": []}))]
+pub struct ApplicationListDto {
+    pub items: Vec<ApplicationDto>,
+}
+
+/// The reviewers' queue filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Default: reviewers see active ones, approvers `awaiting_approval`.
+    pub status: Option<String>,
+    pub service_code: Option<String>,
+    /// Only those past their running deadline.
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+/// The statistics' period and format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatisticsQuery {
+    /// Submitted on or after (default: 365 days ago).
+    pub from: Option<chrono::NaiveDate>,
+    /// Submitted on or before (default: today).
+    pub to: Option<chrono::NaiveDate>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// One count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountDto {
+    pub service_code: String,
+    pub street_id: String,
+    pub status: String,
+    /// Month of submission, `YYYY-MM` (Beijing time).
+    pub month: String,
+    pub count: u64,
+}
+
+/// Counts and median processing times.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"from": "2026-01-01", "to": "2026-11-29", "counts": [{"service_code": "dibao", "street_id": "zhongcang", "status": "approved", "month": "2026-11", "count": 12}], "median_processing_days": {"dibao": 17.5}}))]
+pub struct StatisticsDto {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub counts: Vec<CountDto>,
+    /// Submission to decision, in calendar days, by service (decided ones only).
+    pub median_processing_days: BTreeMap<String, f64>,
+}

@@ -1,0 +1,289 @@
+//! Reviewing: a street's reviewers see and act on their street's applications only;
+//! district approvers decide those forwarded to them; district admins and approvers read
+//! the statistics. Drafts are never shown to staff.
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use entity::application;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::domain::{ACTIVE, Party};
+use super::service::{self, By};
+use crate::auth::domain::{Role, ScopeKind};
+use crate::auth::extract::Staff;
+use crate::error::{ApiError, Code, FieldError, Message};
+use crate::platform::clock;
+use crate::platform::db::begin_write;
+use crate::state::AppState;
+
+/// The caller's part in the workflow: reviewers of a street, district approvers.
+pub fn party_of(staff: &Staff) -> Option<Party> {
+    match (staff.role, staff.scope.kind) {
+        (Role::Reviewer, ScopeKind::Street) => Some(Party::Reviewer),
+        (Role::Approver, ScopeKind::District) => Some(Party::Approver),
+        _ => None,
+    }
+}
+
+/// Whether the staff member may see this (submitted) application.
+fn sees(staff: &Staff, app: &application::Model) -> bool {
+    if app.status == "draft" {
+        return false;
+    }
+    match party_of(staff) {
+        Some(Party::Reviewer) => app.street_id.as_deref() == staff.scope.id.as_deref(),
+        Some(Party::Approver) => true,
+        _ => staff.role == Role::Admin && staff.scope.kind == ScopeKind::District,
+    }
+}
+
+/// An application the caller may see, or 404 (another street's looks like none).
+pub async fn visible(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<application::Model, ApiError> {
+    application::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .filter(|a| sees(staff, a))
+        .ok_or_else(|| ApiError::new(Code::ApplicationNotFound))
+}
+
+/// Queue filters.
+pub struct Filter {
+    pub status: Option<String>,
+    pub service: Option<String>,
+    pub overdue_only: bool,
+}
+
+/// The deadline that runs now (acceptance, then decision), unless the clock is paused.
+pub fn running_deadline(app: &application::Model) -> Option<NaiveDate> {
+    match app.status.as_str() {
+        "submitted" => app.accept_due,
+        "under_review" | "awaiting_approval" => app.decide_due,
+        _ => None,
+    }
+}
+
+/// The caller's queue: a reviewer's street, an approver's forwarded applications (by
+/// default), everything for district admins; urgent first, then by deadline.
+pub async fn queue(
+    state: &AppState,
+    staff: &Staff,
+    filter: Filter,
+) -> Result<Vec<application::Model>, ApiError> {
+    let mut find = application::Entity::find().filter(application::Column::Status.ne("draft"));
+    match party_of(staff) {
+        Some(Party::Reviewer) => {
+            find = find.filter(
+                application::Column::StreetId.eq(staff.scope.id.clone().unwrap_or_default()),
+            );
+        }
+        Some(Party::Approver) if filter.status.is_none() => {
+            find = find.filter(application::Column::Status.eq("awaiting_approval"));
+        }
+        Some(_) => {}
+        None if staff.role == Role::Admin && staff.scope.kind == ScopeKind::District => {}
+        None => return Err(ApiError::new(Code::Forbidden)),
+    }
+    if let Some(status) = &filter.status {
+        find = find.filter(application::Column::Status.eq(status.clone()));
+    } else if party_of(staff) == Some(Party::Reviewer) {
+        find = find.filter(application::Column::Status.is_in(ACTIVE));
+    }
+    if let Some(code) = &filter.service {
+        find = find.filter(application::Column::ServiceCode.eq(code.clone()));
+    }
+    let mut rows = find
+        .order_by_asc(application::Column::SubmittedAt)
+        .all(&state.db)
+        .await?;
+    let today = clock::today();
+    if filter.overdue_only {
+        rows.retain(|a| running_deadline(a).is_some_and(|d| d < today));
+    }
+    rows.sort_by_key(|a| (!a.urgent, running_deadline(a).unwrap_or(NaiveDate::MAX)));
+    rows.truncate(500);
+    Ok(rows)
+}
+
+/// A staff action on an application: the state machine decides. Decisions, returns and
+/// supplement requests carry a reason, a home visit a note.
+pub async fn act(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    action: &str,
+    note: Option<String>,
+) -> Result<application::Model, ApiError> {
+    let app = visible(state, staff, id).await?;
+    let party = party_of(staff).ok_or_else(|| ApiError::new(Code::Forbidden))?;
+    let action: &'static str = super::domain::TRANSITIONS
+        .iter()
+        .map(|(_, a, _, _)| *a)
+        .find(|a| *a == action)
+        .ok_or_else(|| {
+            ApiError::new(Code::InvalidBody).with_field(FieldError {
+                field: "action".into(),
+                reason: "value",
+                message: Message::new("未知的操作", "unknown action"),
+            })
+        })?;
+    let needs_note = matches!(
+        action,
+        "approve" | "reject" | "return_incomplete" | "request_supplement" | "record_visit"
+    );
+    let note = note.filter(|n| !n.trim().is_empty());
+    if needs_note && note.is_none() {
+        return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field: "reason".into(),
+            reason: "required",
+            message: Message::new("请填写理由或说明", "give the reason or the note"),
+        }));
+    }
+    let service = service::service_of(&state.db, &app).await?;
+    let by = By {
+        party,
+        actor_kind: "staff",
+        actor_id: staff.id,
+        role: staff.role.as_str(),
+    };
+    let mut extra = Vec::new();
+    if action == "request_supplement" {
+        extra.push((application::Column::PausedOn, Expr::value(clock::today())));
+    }
+    let txn = begin_write(&state.db).await?;
+    let moved = service::transition(
+        &txn,
+        state,
+        &app,
+        &service,
+        by,
+        action,
+        note,
+        extra,
+        staff.request_id.clone(),
+    )
+    .await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(moved)
+}
+
+/// One row of the statistics.
+pub struct Count {
+    pub service_code: String,
+    pub street_id: String,
+    pub status: String,
+    /// `YYYY-MM` of submission.
+    pub month: String,
+    pub count: u64,
+}
+
+/// Counts by service, street, status and month of submission, and the median
+/// processing time (submission to decision, calendar days) per service, for
+/// applications submitted in `[from, to]`. District admins and approvers only.
+pub async fn statistics(
+    state: &AppState,
+    staff: &Staff,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Vec<Count>, BTreeMap<String, f64>), ApiError> {
+    let district = staff.scope.kind == ScopeKind::District
+        && matches!(staff.role, Role::Admin | Role::Approver);
+    if !district {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    let rows = application::Entity::find()
+        .filter(
+            application::Column::SubmittedAt
+                .gte(crate::scheduling::domain::at(from, chrono::NaiveTime::MIN)),
+        )
+        .filter(
+            application::Column::SubmittedAt.lt(crate::scheduling::domain::at(
+                to + chrono::Duration::days(1),
+                chrono::NaiveTime::MIN,
+            )),
+        )
+        .all(&state.db)
+        .await?;
+    let mut counts: BTreeMap<(String, String, String, String), u64> = BTreeMap::new();
+    let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for a in &rows {
+        let Some(submitted) = a.submitted_at else {
+            continue;
+        };
+        let local = submitted.with_timezone(&chrono_tz::Asia::Shanghai);
+        let month = format!("{:04}-{:02}", local.year(), local.month());
+        *counts
+            .entry((
+                a.service_code.clone(),
+                a.street_id.clone().unwrap_or_default(),
+                a.status.clone(),
+                month,
+            ))
+            .or_default() += 1;
+        if let Some(decided) = a.decided_at {
+            let days = (decided - submitted).num_seconds() as f64 / 86_400.0;
+            durations
+                .entry(a.service_code.clone())
+                .or_default()
+                .push(days);
+        }
+    }
+    let medians = durations
+        .into_iter()
+        .map(|(code, mut days)| {
+            days.sort_by(|a, b| a.total_cmp(b));
+            let n = days.len();
+            let median = if n % 2 == 1 {
+                days[n / 2]
+            } else {
+                (days[n / 2 - 1] + days[n / 2]) / 2.0
+            };
+            (code, (median * 10.0).round() / 10.0)
+        })
+        .collect();
+    let counts = counts
+        .into_iter()
+        .map(|((service_code, street_id, status, month), count)| Count {
+            service_code,
+            street_id,
+            status,
+            month,
+            count,
+        })
+        .collect();
+    Ok((counts, medians))
+}
+
+/// The statistics as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read
+/// the Chinese right).
+pub fn csv(counts: &[Count], medians: &BTreeMap<String, f64>) -> String {
+    let mut out =
+        String::from("\u{feff}service_code,street_id,status,month,count,median_processing_days\n");
+    for c in counts {
+        let median = medians
+            .get(&c.service_code)
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            c.service_code, c.street_id, c.status, c.month, c.count, median
+        ));
+    }
+    out
+}
+
+/// Days until the running deadline (negative when overdue).
+pub fn days_left(app: &application::Model) -> Option<i64> {
+    running_deadline(app).map(|d| (d - clock::today()).num_days())
+}
+
+/// Whether its running deadline has passed.
+pub fn overdue(app: &application::Model) -> bool {
+    running_deadline(app).is_some_and(|d| d < clock::today())
+}

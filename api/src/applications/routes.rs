@@ -1,0 +1,617 @@
+//! Routes of the catalogue (public; admins save new versions), of applying (citizens and
+//! their proxies) and of reviewing (street reviewers, district approvers).
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::Duration;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::catalogue::{self, Service};
+use super::domain::{Party, ServiceDef};
+use super::dto::*;
+use super::review;
+use super::service::{self, NewMember, RELATIONS};
+use crate::auth::domain::ScopeKind;
+use crate::auth::extract::{Admin, Citizen, Staff};
+use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::identity::service as identity;
+use crate::platform::audit::Actor;
+use crate::platform::clock;
+use crate::platform::extract::{Json, Query};
+use crate::state::AppState;
+
+type State = web::Data<AppState>;
+
+/// Mounts the routes under `/api/v1`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_services)
+        .service(get_service)
+        .service(save_service)
+        .service(create)
+        .service(mine)
+        .service(one)
+        .service(save_form)
+        .service(save_household)
+        .service(add_material)
+        .service(remove_material)
+        .service(material_file)
+        .service(submit)
+        .service(withdraw)
+        .service(supplement)
+        .service(queue)
+        .service(review_one)
+        .service(act)
+        .service(review_material_file)
+        .service(statistics);
+}
+
+fn service_dto(s: Service) -> ServiceDto {
+    ServiceDto {
+        code: s.code,
+        version: s.version,
+        definition: s.def,
+    }
+}
+
+/// Everything about an application, as `party` sees it.
+async fn full(
+    state: &AppState,
+    app: entity::application::Model,
+    party: Party,
+    prefix: &str,
+) -> Result<ApplicationDto, ApiError> {
+    let service = service::service_of(&state.db, &app).await?;
+    let members = service::members_of(&state.db, app.id).await?;
+    let materials = service::materials_of(&state.db, app.id).await?;
+    let history = service::history_of(&state.db, app.id).await?;
+    let open = |sealed: &str| state.sealer.open(sealed).unwrap_or_default();
+    Ok(ApplicationDto {
+        values: service::form_of(state, &app),
+        members: members
+            .into_iter()
+            .map(|m| MemberDto {
+                position: m.position,
+                relation: m.relation,
+                name_masked: crate::identity::domain::mask_name(&open(&m.name_sealed)),
+                id_number_masked: m.id_number_masked,
+                monthly_income: open(&m.income_sealed).parse().unwrap_or_default(),
+                disability_grade: m.disability_grade,
+            })
+            .collect(),
+        materials: materials
+            .into_iter()
+            .map(|m| MaterialDto {
+                url: format!("/api/v1/{prefix}/{}/materials/{}", app.id, m.id),
+                id: m.id,
+                material_code: m.material_code,
+                media_id: m.media_id,
+                supplement: m.supplement,
+                added_at: clock::format(m.added_at),
+            })
+            .collect(),
+        history: history
+            .into_iter()
+            .map(|h| StepDto {
+                at: clock::format(h.at),
+                note: h
+                    .note_sealed
+                    .filter(|_| party != Party::Citizen || h.action != "record_visit")
+                    .map(|n| open(&n)),
+                action: h.action,
+                from_status: h.from_status,
+                to_status: h.to_status,
+                actor_kind: h.actor_kind,
+            })
+            .collect(),
+        allowed_actions: super::domain::allowed(
+            &app.status,
+            party,
+            service.def.needs_district_approval,
+        )
+        .into_iter()
+        .map(str::to_owned)
+        .collect(),
+        days_left: review::days_left(&app),
+        overdue: review::overdue(&app),
+        paused: app.paused_on.is_some(),
+        service_name: service.def.name,
+        status_label: service::status_label(&app.status).into(),
+        id: app.id,
+        service_code: app.service_code,
+        service_version: app.service_version,
+        status: app.status,
+        applicant_id: app.applicant_id,
+        urgent: app.urgent,
+        street_id: app.street_id,
+        hukou_street_id: app.hukou_street_id,
+        residence_street_id: app.residence_street_id,
+        submitted_at: app.submitted_at.map(clock::format),
+        accept_due: app.accept_due,
+        decide_due: app.decide_due,
+        decided_at: app.decided_at.map(clock::format),
+        created_at: clock::format(app.created_at),
+        updated_at: clock::format(app.updated_at),
+    })
+}
+
+async fn citizen_view(
+    state: &AppState,
+    app: entity::application::Model,
+) -> Result<ApplicationDto, ApiError> {
+    full(state, app, Party::Citizen, "applications").await
+}
+
+/// The catalogue of services (public): forms, materials, approval, time limits.
+#[utoipa::path(tag = "applications", operation_id = "applications.catalogue.list", responses((status = 200, body = ServiceListDto)))]
+#[get("/services")]
+async fn list_services(state: State) -> Result<web::Json<ServiceListDto>, ApiError> {
+    let items = catalogue::all_current(&state.db)
+        .await?
+        .into_iter()
+        .map(service_dto)
+        .collect();
+    Ok(web::Json(ServiceListDto { items }))
+}
+
+/// One service's definition, current or at a version (public).
+#[utoipa::path(tag = "applications", operation_id = "applications.catalogue.get", params(("code" = String, Path), VersionQuery),
+    responses((status = 200, body = ServiceDto), (status = 404, description = "`applications.service_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/services/{code}")]
+async fn get_service(
+    state: State,
+    code: web::Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<web::Json<ServiceDto>, ApiError> {
+    let s = match q.version {
+        Some(v) => catalogue::at_version(&state.db, &code, v).await?,
+        None => catalogue::current(&state.db, &code).await?,
+    };
+    Ok(web::Json(service_dto(s)))
+}
+
+/// Save a new version of a service's definition (district admins). Applications already
+/// made keep the version they were made with.
+#[utoipa::path(tag = "applications", operation_id = "applications.catalogue.save", request_body = ServiceDef, security(("staff_token" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = ServiceDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`applications.service_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body` with the fields at fault", body = Problem, content_type = "application/problem+json")))]
+#[put("/services/{code}")]
+async fn save_service(
+    state: State,
+    admin: Admin,
+    code: web::Path<String>,
+    Json(def): Json<ServiceDef>,
+) -> Result<web::Json<ServiceDto>, ApiError> {
+    if admin.0.scope.kind != ScopeKind::District {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    let actor = Actor::Staff {
+        id: admin.0.id,
+        role: admin.0.role.as_str(),
+    };
+    let saved = catalogue::save(
+        &state.db,
+        &code,
+        def,
+        admin.0.id,
+        actor,
+        admin.0.request_id.clone(),
+    )
+    .await?;
+    Ok(web::Json(service_dto(saved)))
+}
+
+/// Start an application draft (citizens with a verified real name, or their proxy).
+/// Honours `Idempotency-Key`. One draft per person and service; resume it from any
+/// device with `GET /api/v1/applications`.
+#[utoipa::path(tag = "applications", operation_id = "applications.create", request_body = NewApplicationRequest, security(("citizen_token" = [])),
+    responses((status = 201, body = ApplicationDto),
+        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified` (of the applicant), `applications.not_a_proxy`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`applications.service_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.draft_exists`", body = Problem, content_type = "application/problem+json")))]
+#[post("/applications")]
+async fn create(
+    state: State,
+    citizen: Citizen,
+    Json(body): Json<NewApplicationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let app = service::create(&state, &citizen, &body.service_code, body.applicant_id).await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(citizen_view(&state, app).await?))
+}
+
+/// Your applications (as applicant or proxy), newest first, drafts included.
+#[utoipa::path(tag = "applications", operation_id = "applications.list", security(("citizen_token" = [])), responses((status = 200, body = ApplicationListDto)))]
+#[get("/applications")]
+async fn mine(state: State, citizen: Citizen) -> Result<web::Json<ApplicationListDto>, ApiError> {
+    let mut items = Vec::new();
+    for app in service::list_mine(&state, &citizen).await? {
+        items.push(citizen_view(&state, app).await?);
+    }
+    Ok(web::Json(ApplicationListDto { items }))
+}
+
+/// One of your applications, with its status, history and deadlines.
+#[utoipa::path(tag = "applications", operation_id = "applications.get", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApplicationDto), (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/applications/{id}")]
+async fn one(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ApplicationDto>, ApiError> {
+    let app = service::for_citizen(&state.db, &citizen, *id).await?;
+    Ok(web::Json(citizen_view(&state, app).await?))
+}
+
+/// Fill in (or change) the form of a draft; every value is checked against the
+/// service's fields, with an error per field.
+#[utoipa::path(tag = "applications", operation_id = "applications.form.save", request_body = FormRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApplicationDto),
+        (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.not_editable`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body`: `errors[].field` is `values.<key>` (reasons `unknown`, `type`, `range`, `format`, `length`, `value`), `hukou_street_id`, `residence_street_id` or `urgent`", body = Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:minzheng:problem:request.invalid_body", "title": "请求内容不符合要求", "status": 422, "detail": "请求内容不符合要求", "code": "request.invalid_body", "errors": [{"field": "values.area_m2", "reason": "range", "message": "超出允许范围"}], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"}))))]
+#[put("/applications/{id}/form")]
+async fn save_form(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+    Json(body): Json<FormRequest>,
+) -> Result<web::Json<ApplicationDto>, ApiError> {
+    let app = service::save_form(
+        &state,
+        &citizen,
+        *id,
+        body.values,
+        body.hukou_street_id,
+        body.residence_street_id,
+        body.urgent,
+    )
+    .await?;
+    Ok(web::Json(citizen_view(&state, app).await?))
+}
+
+fn member_error(i: usize, field: &str, zh: &'static str, en: &'static str) -> ApiError {
+    ApiError::new(Code::InvalidBody).with_field(FieldError {
+        field: format!("members[{i}].{field}"),
+        reason: "value",
+        message: Message::new(zh, en),
+    })
+}
+
+/// Declare the household of a draft (replaces the previous declaration). ID numbers and
+/// incomes are encrypted at rest and masked in answers.
+#[utoipa::path(tag = "applications", operation_id = "applications.household.save", request_body = HouseholdRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApplicationDto),
+        (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.not_editable`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body` (relation, income, grade, a member twice, `self` missing or not the applicant), `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+#[put("/applications/{id}/household")]
+async fn save_household(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+    Json(body): Json<HouseholdRequest>,
+) -> Result<web::Json<ApplicationDto>, ApiError> {
+    if body.members.is_empty() || body.members.len() > 20 {
+        return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field: "members".into(),
+            reason: "length",
+            message: Message::new("1 到 20 人", "1 to 20 members"),
+        }));
+    }
+    let mut members = Vec::with_capacity(body.members.len());
+    for (i, m) in body.members.into_iter().enumerate() {
+        if !RELATIONS.contains(&m.relation.as_str()) {
+            return Err(member_error(
+                i,
+                "relation",
+                "self、spouse、child、parent、sibling、grandparent、grandchild 或 other",
+                "self, spouse, child, parent, sibling, grandparent, grandchild or other",
+            ));
+        }
+        if !(0.0..=1_000_000.0).contains(&m.monthly_income) {
+            return Err(member_error(
+                i,
+                "monthly_income",
+                "0 到 1000000 元",
+                "0 to 1,000,000 yuan",
+            ));
+        }
+        if m.disability_grade.is_some_and(|g| !(1..=4).contains(&g)) {
+            return Err(member_error(
+                i,
+                "disability_grade",
+                "1 到 4 级",
+                "grade 1 to 4",
+            ));
+        }
+        members.push(NewMember {
+            name: identity::parse_name(&format!("members[{i}].name"), &m.name)?,
+            id: identity::parse_id_number(&format!("members[{i}].id_number"), &m.id_number)?,
+            relation: m.relation,
+            monthly_income: m.monthly_income,
+            disability_grade: m.disability_grade,
+        });
+    }
+    service::save_household(&state, &citizen, *id, members).await?;
+    let app = service::for_citizen(&state.db, &citizen, *id).await?;
+    Ok(web::Json(citizen_view(&state, app).await?))
+}
+
+/// Attach an uploaded file as one of the service's materials (drafts).
+#[utoipa::path(tag = "applications", operation_id = "applications.material.add", request_body = MaterialRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 201, body = MaterialDto),
+        (status = 404, description = "`applications.not_found`, `media.not_found` (not a file you uploaded)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.not_editable`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body` (`material_code` not of this service)", body = Problem, content_type = "application/problem+json")))]
+#[post("/applications/{id}/materials")]
+async fn add_material(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+    Json(body): Json<MaterialRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let m =
+        service::add_material(&state, &citizen, *id, &body.material_code, body.media_id).await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(MaterialDto {
+        url: format!(
+            "/api/v1/applications/{}/materials/{}",
+            m.application_id, m.id
+        ),
+        id: m.id,
+        material_code: m.material_code,
+        media_id: m.media_id,
+        supplement: m.supplement,
+        added_at: clock::format(m.added_at),
+    }))
+}
+
+/// Take a material off a draft.
+#[utoipa::path(tag = "applications", operation_id = "applications.material.remove", security(("citizen_token" = [])), params(("id" = Uuid, Path), ("material_id" = Uuid, Path)),
+    responses((status = 204, description = "Removed"),
+        (status = 404, description = "`applications.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.not_editable`", body = Problem, content_type = "application/problem+json")))]
+#[delete("/applications/{id}/materials/{material_id}")]
+async fn remove_material(
+    state: State,
+    citizen: Citizen,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, material_id) = path.into_inner();
+    service::remove_material(&state, &citizen, id, material_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn material_response(
+    state: &AppState,
+    app_id: Uuid,
+    material_id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    let m = service::materials_of(&state.db, app_id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == material_id)
+        .ok_or_else(|| ApiError::new(Code::MediaNotFound))?;
+    let row = crate::media::service::find(state, m.media_id).await?;
+    let (content_type, bytes) = crate::media::service::read_unchecked(state, &row, false).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "private, no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .content_type(content_type)
+        .body(bytes))
+}
+
+/// Download a material of your application.
+#[utoipa::path(tag = "applications", operation_id = "applications.material.download", security(("citizen_token" = [])), params(("id" = Uuid, Path), ("material_id" = Uuid, Path)),
+    responses((status = 200, description = "The file", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf"))),
+        (status = 404, description = "`applications.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/applications/{id}/materials/{material_id}")]
+async fn material_file(
+    state: State,
+    citizen: Citizen,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, material_id) = path.into_inner();
+    let app = service::for_citizen(&state.db, &citizen, id).await?;
+    material_response(&state, app.id, material_id).await
+}
+
+/// Submit a draft: the form complete, the household declared, every required material
+/// attached, the responsible street given. It goes to that street's reviewers; the
+/// acceptance and decision deadlines start.
+#[utoipa::path(tag = "applications", operation_id = "applications.submit", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApplicationDto),
+        (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.not_editable`, `applications.household_has_active_application` (`errors[].field` names the member)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`applications.incomplete`: `errors[].field` is `values.<key>`, `household`, `materials.<code>` or the street to give", body = Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:minzheng:problem:applications.incomplete", "title": "申请内容不完整", "status": 422, "detail": "申请内容不完整", "code": "applications.incomplete", "errors": [{"field": "materials.id_card", "reason": "required", "message": "必填"}], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"}))))]
+#[post("/applications/{id}/submit")]
+async fn submit(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ApplicationDto>, ApiError> {
+    let app = service::submit(&state, &citizen, *id).await?;
+    Ok(web::Json(citizen_view(&state, app).await?))
+}
+
+/// Withdraw an application before its decision.
+#[utoipa::path(tag = "applications", operation_id = "applications.withdraw", request_body = WithdrawRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApplicationDto),
+        (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.illegal_transition` (decided, or a draft), with the allowed actions", body = Problem, content_type = "application/problem+json")))]
+#[post("/applications/{id}/withdraw")]
+async fn withdraw(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+    Json(body): Json<WithdrawRequest>,
+) -> Result<web::Json<ApplicationDto>, ApiError> {
+    let app = service::withdraw(&state, &citizen, *id, body.reason).await?;
+    Ok(web::Json(citizen_view(&state, app).await?))
+}
+
+/// Answer a supplement request with the files asked for; review resumes.
+#[utoipa::path(tag = "applications", operation_id = "applications.supplement", request_body = SupplementRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApplicationDto),
+        (status = 404, description = "`applications.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.illegal_transition` (no supplement was requested)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body`", body = Problem, content_type = "application/problem+json")))]
+#[post("/applications/{id}/supplement")]
+async fn supplement(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+    Json(body): Json<SupplementRequest>,
+) -> Result<web::Json<ApplicationDto>, ApiError> {
+    let files = body
+        .materials
+        .into_iter()
+        .map(|m| (m.material_code, m.media_id))
+        .collect();
+    let app = service::answer_supplement(&state, &citizen, *id, body.note, files).await?;
+    Ok(web::Json(citizen_view(&state, app).await?))
+}
+
+fn party_or_admin(staff: &Staff) -> Party {
+    // District admins read like approvers and may not act (the state machine allows them nothing).
+    review::party_of(staff).unwrap_or(Party::Approver)
+}
+
+/// The review queue: a reviewer's street (active ones by default), an approver's
+/// forwarded applications; urgent first, then by deadline, with `days_left` and `overdue`.
+#[utoipa::path(tag = "review", operation_id = "review.queue", security(("staff_token" = [])), params(QueueQuery),
+    responses((status = 200, body = ApplicationListDto), (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[get("/review/applications")]
+async fn queue(
+    state: State,
+    staff: Staff,
+    Query(q): Query<QueueQuery>,
+) -> Result<web::Json<ApplicationListDto>, ApiError> {
+    let filter = review::Filter {
+        status: q.status,
+        service: q.service_code,
+        overdue_only: q.overdue,
+    };
+    let party = party_or_admin(&staff);
+    let mut items = Vec::new();
+    for app in review::queue(&state, &staff, filter).await? {
+        items.push(full(&state, app, party, "review/applications").await?);
+    }
+    Ok(web::Json(ApplicationListDto { items }))
+}
+
+/// One application of the caller's scope, with what they may do now.
+#[utoipa::path(tag = "review", operation_id = "review.get", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApplicationDto), (status = 404, description = "`applications.not_found` (also another street's)", body = Problem, content_type = "application/problem+json")))]
+#[get("/review/applications/{id}")]
+async fn review_one(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ApplicationDto>, ApiError> {
+    let app = review::visible(&state, &staff, *id).await?;
+    Ok(web::Json(
+        full(&state, app, party_or_admin(&staff), "review/applications").await?,
+    ))
+}
+
+/// Act on an application: accept, return as incomplete, request a supplement (the clock
+/// pauses), record a home visit, approve, reject or forward to the district. Checked
+/// against the state machine: an action not allowed now is 409 listing those that are.
+#[utoipa::path(tag = "review", operation_id = "review.act", request_body = ActionRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApplicationDto),
+        (status = 403, description = "`auth.forbidden` (not a street reviewer or district approver)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.illegal_transition`: `detail` and `errors[]` (field `action`, reason = an allowed action) list what is allowed", body = Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:minzheng:problem:applications.illegal_transition", "title": "当前状态不允许此操作", "status": 409, "detail": "当前状态 submitted 下可进行的操作：accept, return_incomplete", "code": "applications.illegal_transition", "errors": [{"field": "action", "reason": "accept", "message": "允许的操作"}, {"field": "action", "reason": "return_incomplete", "message": "允许的操作"}], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"})),
+        (status = 422, description = "`request.invalid_body` (unknown action, reason missing)", body = Problem, content_type = "application/problem+json")))]
+#[post("/review/applications/{id}/actions")]
+async fn act(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    Json(body): Json<ActionRequest>,
+) -> Result<web::Json<ApplicationDto>, ApiError> {
+    let app = review::act(&state, &staff, *id, &body.action, body.reason).await?;
+    Ok(web::Json(
+        full(&state, app, party_or_admin(&staff), "review/applications").await?,
+    ))
+}
+
+/// Download a material of an application in the caller's scope.
+#[utoipa::path(tag = "review", operation_id = "review.material.download", security(("staff_token" = [])), params(("id" = Uuid, Path), ("material_id" = Uuid, Path)),
+    responses((status = 200, description = "The file", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf"))),
+        (status = 404, description = "`applications.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/review/applications/{id}/materials/{material_id}")]
+async fn review_material_file(
+    state: State,
+    staff: Staff,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, material_id) = path.into_inner();
+    let app = review::visible(&state, &staff, id).await?;
+    material_response(&state, app.id, material_id).await
+}
+
+/// Counts by service, street, status and month, and median processing times (district
+/// admins and approvers); `format=csv` for a spreadsheet.
+#[utoipa::path(tag = "review", operation_id = "review.statistics", security(("staff_token" = [])), params(StatisticsQuery),
+    responses((status = 200, body = StatisticsDto, description = "JSON, or `text/csv` with `format=csv`"),
+        (status = 400, description = "`request.invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[get("/review/statistics")]
+async fn statistics(
+    state: State,
+    staff: Staff,
+    Query(q): Query<StatisticsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let today = clock::today();
+    let to = q.to.unwrap_or(today);
+    let from = q.from.unwrap_or(to - Duration::days(365));
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(ApiError::new(Code::InvalidQuery).with_field(FieldError {
+                field: "format".into(),
+                reason: "value",
+                message: Message::new("json 或 csv", "json or csv"),
+            }));
+        }
+    };
+    if from > to || (to - from).num_days() > 3660 {
+        return Err(ApiError::new(Code::InvalidQuery).with_field(FieldError {
+            field: "from".into(),
+            reason: "range",
+            message: Message::new("起止日期不对", "bad period"),
+        }));
+    }
+    let (counts, medians) = review::statistics(&state, &staff, from, to).await?;
+    if csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                "attachment; filename=\"applications.csv\"",
+            ))
+            .body(review::csv(&counts, &medians)));
+    }
+    Ok(HttpResponse::Ok().json(StatisticsDto {
+        from,
+        to,
+        counts: counts
+            .into_iter()
+            .map(|c| CountDto {
+                service_code: c.service_code,
+                street_id: c.street_id,
+                status: c.status,
+                month: c.month,
+                count: c.count,
+            })
+            .collect(),
+        median_processing_days: medians,
+    }))
+}
