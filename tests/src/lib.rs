@@ -176,6 +176,7 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
         ("marriage_appointment", "tmpl-marriage"),
         ("waitlist_offer", "tmpl-waitlist"),
         ("draw_result", "tmpl-draw"),
+        ("application_update", "tmpl-application"),
     ] {
         config
             .wechat_templates
