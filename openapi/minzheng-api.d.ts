@@ -1430,10 +1430,23 @@ export interface components {
             reason?: string | null;
         };
         /**
-         * @description An application. Statuses: `draft` → `submitted` (awaiting acceptance) →
-         *     `under_review` ⇄ `supplement_requested` → `approved` / `rejected`, or via
-         *     `awaiting_approval` (district) for services needing it; `returned` (incomplete) and
-         *     `withdrawn` end it too. `allowed_actions` lists what the caller may do now.
+         * @description An application and its place in the state machine. `allowed_actions` lists what the
+         *     caller may do now.
+         *
+         *     | from | action | by | to |
+         *     |---|---|---|---|
+         *     | `draft` | `submit` | citizen | `submitted` |
+         *     | `submitted` | `accept` | reviewer | `under_review` |
+         *     | `submitted` | `return_incomplete` | reviewer | `returned` |
+         *     | `under_review` | `request_supplement` | reviewer | `supplement_requested` (clock paused) |
+         *     | `supplement_requested` | `answer_supplement` | citizen | `under_review` |
+         *     | `under_review` | `record_visit` | reviewer | `under_review` (a note) |
+         *     | `under_review` | `approve` / `reject` | reviewer, services without district approval | `approved` / `rejected` |
+         *     | `under_review` | `forward` | reviewer, services with district approval | `awaiting_approval` |
+         *     | `awaiting_approval` | `approve` / `reject` | approver | `approved` / `rejected` |
+         *     | `submitted`, `under_review`, `supplement_requested`, `awaiting_approval` | `withdraw` | citizen | `withdrawn` |
+         *
+         *     `approved`, `rejected`, `returned` and `withdrawn` are final.
          * @example {
          *       "id": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71",
          *       "service_code": "heating_subsidy",

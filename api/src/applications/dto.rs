@@ -170,10 +170,23 @@ pub struct StepDto {
     pub note: Option<String>,
 }
 
-/// An application. Statuses: `draft` → `submitted` (awaiting acceptance) →
-/// `under_review` ⇄ `supplement_requested` → `approved` / `rejected`, or via
-/// `awaiting_approval` (district) for services needing it; `returned` (incomplete) and
-/// `withdrawn` end it too. `allowed_actions` lists what the caller may do now.
+/// An application and its place in the state machine. `allowed_actions` lists what the
+/// caller may do now.
+///
+/// | from | action | by | to |
+/// |---|---|---|---|
+/// | `draft` | `submit` | citizen | `submitted` |
+/// | `submitted` | `accept` | reviewer | `under_review` |
+/// | `submitted` | `return_incomplete` | reviewer | `returned` |
+/// | `under_review` | `request_supplement` | reviewer | `supplement_requested` (clock paused) |
+/// | `supplement_requested` | `answer_supplement` | citizen | `under_review` |
+/// | `under_review` | `record_visit` | reviewer | `under_review` (a note) |
+/// | `under_review` | `approve` / `reject` | reviewer, services without district approval | `approved` / `rejected` |
+/// | `under_review` | `forward` | reviewer, services with district approval | `awaiting_approval` |
+/// | `awaiting_approval` | `approve` / `reject` | approver | `approved` / `rejected` |
+/// | `submitted`, `under_review`, `supplement_requested`, `awaiting_approval` | `withdraw` | citizen | `withdrawn` |
+///
+/// `approved`, `rejected`, `returned` and `withdrawn` are final.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "service_code": "heating_subsidy", "service_version": 1, "service_name": "采暖救助", "status": "under_review", "status_label": "审核中",
     "applicant_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "urgent": false, "street_id": "zhongcang", "hukou_street_id": "zhongcang", "residence_street_id": "zhongcang",
