@@ -58,6 +58,7 @@ struct World {
     consent_id: String,
     clerk_id: String,
     marriage: MarriageWorld,
+    application_id: String,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -79,6 +80,7 @@ async fn world(app: &TestApp) -> World {
         .await;
     let admin = app.admin().await;
     let marriage = marriage_world(app, &owner, &admin.access).await;
+    let application_id = application_world(app, &owner).await;
     World {
         tokens: vec![
             (Who::Anonymous, None),
@@ -92,7 +94,84 @@ async fn world(app: &TestApp) -> World {
         consent_id: consent["id"].as_str().unwrap().to_owned(),
         clerk_id: clerk.id,
         marriage,
+        application_id,
     }
+}
+
+/// The owner's heating-subsidy application, submitted to the street `zhongcang`.
+async fn application_world(app: &TestApp, owner: &minzheng_tests::CitizenLogin) -> String {
+    let (status, draft) = app
+        .post_as(
+            &owner.access,
+            "/api/v1/applications",
+            &json!({"service_code": "heating_subsidy"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let form = json!({"values": {"phone": "13812345678", "address": "中仓街道", "heating": "electric", "area_m2": 50}, "hukou_street_id": "zhongcang"});
+    let res = app
+        .authed(
+            reqwest::Method::PUT,
+            &format!("/api/v1/applications/{id}/form"),
+            &owner.access,
+        )
+        .json(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let household = json!({"members": [{"relation": "self", "name": "张三", "id_number": id_number("11011219800101051"), "monthly_income": 500.0}]});
+    let res = app
+        .authed(
+            reqwest::Method::PUT,
+            &format!("/api/v1/applications/{id}/household"),
+            &owner.access,
+        )
+        .json(&household)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(tiny_png()));
+    let media: Value = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .bearer_auth(&owner.access)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (status, _) = app
+        .post_as(
+            &owner.access,
+            &format!("/api/v1/applications/{id}/materials"),
+            &json!({"material_code": "id_card", "media_id": media["id"]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = app
+        .post_as(
+            &owner.access,
+            &format!("/api/v1/applications/{id}/submit"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    id
+}
+
+/// A 1×1 PNG.
+fn tiny_png() -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::new_rgb8(1, 1)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
 }
 
 /// The owner's marriage things: an appointment, a waitlist place, a draw request.
@@ -153,6 +232,13 @@ async fn marriage_world(
         )
         .await;
     assert_eq!(status, 201);
+    let branch_day: Value = app.get(&format!("/api/v1/resources/marriage-branch/availability?business_type=reissue&from={date}&to={date}")).await.json().await.unwrap();
+    let mine = json!({"office_id": "marriage-branch", "business_type": "reissue", "slot_id": branch_day["days"][0]["slots"][0]["slot_id"], "parties": [{"name": "张三", "id_number": owner_id}]});
+    let (status, appointment) = app
+        .post_as(&owner.access, "/api/v1/marriage/appointments", &mine)
+        .await;
+    assert_eq!(status, 201, "{appointment}");
+    // Booking ends places in line, so the owner joins after booking.
     let (status, waiting) = app
         .post_as(
             &owner.access,
@@ -161,12 +247,6 @@ async fn marriage_world(
         )
         .await;
     assert_eq!(status, 201, "{waiting}");
-    let branch_day: Value = app.get(&format!("/api/v1/resources/marriage-branch/availability?business_type=reissue&from={date}&to={date}")).await.json().await.unwrap();
-    let mine = json!({"office_id": "marriage-branch", "business_type": "reissue", "slot_id": branch_day["days"][0]["slots"][0]["slot_id"], "parties": [{"name": "张三", "id_number": owner_id}]});
-    let (status, appointment) = app
-        .post_as(&owner.access, "/api/v1/marriage/appointments", &mine)
-        .await;
-    assert_eq!(status, 201, "{appointment}");
     let draw_day = minzheng_tests::next_weekday(4);
     let now = chrono::Utc::now();
     let (status, draw) = app.post_as(admin, "/api/v1/admin/marriage/draws", &json!({"office_id": "matrix-office", "business_type": "reissue", "date": draw_day,
@@ -270,7 +350,7 @@ fn cases(w: &World) -> Vec<Case> {
             method: Method::POST,
             path: "/api/v1/admin/marriage/draws".into(),
             body: json!({"office_id": "matrix-office", "business_type": "reissue", "date": minzheng_tests::next_weekday(6),
-                "requests_open_at": "2026-01-01T09:00:00+08:00", "requests_close_at": "2026-01-02T09:00:00+08:00"}),
+                "requests_open_at": chrono::Utc::now().to_rfc3339(), "requests_close_at": (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339()}),
             allowed: &[Who::Admin],
         },
         Case {
@@ -290,6 +370,34 @@ fn cases(w: &World) -> Vec<Case> {
                 "/api/v1/marriage/draw-requests/{}/withdraw",
                 w.marriage.draw_request_id
             ),
+            body: json!({}),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "read own application",
+            method: Method::GET,
+            path: format!("/api/v1/applications/{}", w.application_id),
+            body: json!(null),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "review an application of the street",
+            method: Method::GET,
+            path: format!("/api/v1/review/applications/{}", w.application_id),
+            body: json!(null),
+            allowed: &[Who::StreetReviewer, Who::Admin],
+        },
+        Case {
+            name: "application statistics",
+            method: Method::GET,
+            path: "/api/v1/review/statistics".into(),
+            body: json!(null),
+            allowed: &[Who::Admin],
+        },
+        Case {
+            name: "withdraw own application",
+            method: Method::POST,
+            path: format!("/api/v1/applications/{}/withdraw", w.application_id),
             body: json!({}),
             allowed: &[Who::Owner],
         },

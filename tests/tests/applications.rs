@@ -3,7 +3,9 @@
 //! refusals, deadlines, the household rule, catalogue versions, proxies, scope,
 //! statistics and the purge of forgotten drafts.
 use chrono::{Duration, Utc};
-use minzheng_tests::{CitizenLogin, StaffLogin, TestApp, id_number, on_both_backends, spawn_app, spawn_app_with};
+use minzheng_tests::{
+    CitizenLogin, StaffLogin, TestApp, id_number, on_both_backends, spawn_app, spawn_app_with,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Map, Value, json};
@@ -11,11 +13,26 @@ use serde_json::{Map, Value, json};
 /// A small PNG uploaded by `token`, as a material to attach.
 async fn upload(app: &TestApp, token: &str) -> String {
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82".to_vec();
-    let part = reqwest::multipart::Part::bytes(png).file_name("m.png").mime_str("image/png").unwrap();
-    let form = reqwest::multipart::Form::new().part("file", part).text("purpose", "application_material");
-    let res = app.client.post(app.url("/api/v1/media")).bearer_auth(token).multipart(form).send().await.unwrap();
+    let part = reqwest::multipart::Part::bytes(png)
+        .file_name("m.png")
+        .mime_str("image/png")
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .part("file", part)
+        .text("purpose", "application_material");
+    let res = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
-    res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Valid values for every field of a definition, made from its types and bounds.
@@ -37,42 +54,105 @@ fn valid_values(definition: &Value) -> Value {
 }
 
 async fn definition(app: &TestApp, code: &str) -> Value {
-    app.get(&format!("/api/v1/services/{code}")).await.json::<Value>().await.unwrap()["definition"].clone()
+    app.get(&format!("/api/v1/services/{code}"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["definition"]
+        .clone()
 }
 
 async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> (u16, Value) {
-    let res = app.authed(reqwest::Method::PUT, path, token).json(body).send().await.unwrap();
+    let res = app
+        .authed(reqwest::Method::PUT, path, token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
 /// A draft of `service`, complete: form, household (`self` plus `others`), materials.
-async fn ready(app: &TestApp, who: &CitizenLogin, own_id: &str, service: &str, others: Vec<Value>) -> String {
-    let (status, draft) = app.post_as(&who.access, "/api/v1/applications", &json!({"service_code": service})).await;
+async fn ready(
+    app: &TestApp,
+    who: &CitizenLogin,
+    own_id: &str,
+    service: &str,
+    others: Vec<Value>,
+) -> String {
+    let (status, draft) = app
+        .post_as(
+            &who.access,
+            "/api/v1/applications",
+            &json!({"service_code": service}),
+        )
+        .await;
     assert_eq!(status, 201, "{draft}");
     let id = draft["id"].as_str().unwrap().to_owned();
     let def = definition(app, service).await;
     let form = json!({"values": valid_values(&def), "hukou_street_id": "zhongcang", "residence_street_id": "xinhua"});
-    let (status, body) = put(app, &who.access, &format!("/api/v1/applications/{id}/form"), &form).await;
+    let (status, body) = put(
+        app,
+        &who.access,
+        &format!("/api/v1/applications/{id}/form"),
+        &form,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    let mut members = vec![json!({"relation": "self", "name": "申请人", "id_number": own_id, "monthly_income": 800.0})];
+    let mut members = vec![
+        json!({"relation": "self", "name": "申请人", "id_number": own_id, "monthly_income": 800.0}),
+    ];
     members.extend(others);
-    let (status, body) = put(app, &who.access, &format!("/api/v1/applications/{id}/household"), &json!({"members": members})).await;
+    let (status, body) = put(
+        app,
+        &who.access,
+        &format!("/api/v1/applications/{id}/household"),
+        &json!({"members": members}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    for m in def["materials"].as_array().unwrap().iter().filter(|m| m["required"] == true) {
+    for m in def["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["required"] == true)
+    {
         let media_id = upload(app, &who.access).await;
-        let (status, body) = app.post_as(&who.access, &format!("/api/v1/applications/{id}/materials"), &json!({"material_code": m["code"], "media_id": media_id})).await;
+        let (status, body) = app
+            .post_as(
+                &who.access,
+                &format!("/api/v1/applications/{id}/materials"),
+                &json!({"material_code": m["code"], "media_id": media_id}),
+            )
+            .await;
         assert_eq!(status, 201, "{body}");
     }
     id
 }
 
-async fn act(app: &TestApp, staff: &StaffLogin, id: &str, action: &str, reason: Option<&str>) -> (u16, Value) {
-    app.post_as(&staff.access, &format!("/api/v1/review/applications/{id}/actions"), &json!({"action": action, "reason": reason})).await
+async fn act(
+    app: &TestApp,
+    staff: &StaffLogin,
+    id: &str,
+    action: &str,
+    reason: Option<&str>,
+) -> (u16, Value) {
+    app.post_as(
+        &staff.access,
+        &format!("/api/v1/review/applications/{id}/actions"),
+        &json!({"action": action, "reason": reason}),
+    )
+    .await
 }
 
 fn person(n: usize) -> String {
-    id_number(&format!("1101121975{:02}{:02}{:03}", n / 28 + 1, n % 28 + 1, 300 + n))
+    id_number(&format!(
+        "1101121975{:02}{:02}{:03}",
+        n / 28 + 1,
+        n % 28 + 1,
+        300 + n
+    ))
 }
 
 on_both_backends! {

@@ -39,12 +39,17 @@ fn sees(staff: &Staff, app: &application::Model) -> bool {
     }
 }
 
-/// An application the caller may see, or 404 (another street's looks like none).
+/// An application the caller may see, or 404 (another street's looks like none); staff
+/// with no part in reviewing get 403.
 pub async fn visible(
     state: &AppState,
     staff: &Staff,
     id: Uuid,
 ) -> Result<application::Model, ApiError> {
+    let district_admin = staff.role == Role::Admin && staff.scope.kind == ScopeKind::District;
+    if party_of(staff).is_none() && !district_admin {
+        return Err(ApiError::new(Code::Forbidden));
+    }
     application::Entity::find_by_id(id)
         .one(&state.db)
         .await?
