@@ -115,8 +115,9 @@ export interface paths {
         };
         get?: never;
         /**
-         * Declare the household of a draft (replaces the previous declaration). ID numbers and
-         *     incomes are encrypted at rest and masked in answers.
+         * Declare the household of a draft (replaces the previous declaration). Names, ID
+         *     numbers and incomes are encrypted at rest; answers mask names and ID numbers, and
+         *     show incomes to staff only.
          */
         put: operations["applications.household.save"];
         post?: never;
@@ -1471,7 +1472,7 @@ export interface components {
          *           "relation": "self",
          *           "name_masked": "张*",
          *           "id_number_masked": "110112********0019",
-         *           "monthly_income": 1200,
+         *           "monthly_income": null,
          *           "disability_grade": null
          *         }
          *       ],
@@ -1510,6 +1511,7 @@ export interface components {
          *       "overdue": false,
          *       "paused": false,
          *       "decided_at": null,
+         *       "household_overlap": [],
          *       "allowed_actions": [
          *         "withdraw"
          *       ],
@@ -1555,6 +1557,11 @@ export interface components {
             /** @description The clock stands still while a supplement is awaited. */
             paused: boolean;
             decided_at?: string | null;
+            /**
+             * @description Staff only: other active applications of the same service naming a member of this
+             *     household (the household rule beyond the applicant, left to the reviewer).
+             */
+            household_overlap: string[];
             allowed_actions: string[];
             created_at: string;
             updated_at: string;
@@ -2352,8 +2359,11 @@ export interface components {
             relation: string;
             name_masked: string;
             id_number_masked: string;
-            /** Format: double */
-            monthly_income: number;
+            /**
+             * Format: double
+             * @description Yuan a month; shown to staff only (null in citizens' answers).
+             */
+            monthly_income?: number | null;
             /** Format: int32 */
             disability_grade?: number | null;
         };
@@ -3914,7 +3924,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `applications.not_editable`, `applications.household_has_active_application` (`errors[].field` names the member) */
+            /** @description `applications.not_editable`, `applications.household_has_active_application` (the applicant already has an active application of this service; other members found in another are shown to reviewers as `household_overlap` instead) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6771,6 +6781,15 @@ export interface operations {
             };
             /** @description `applications.service_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications.illegal_transition` (another admin saved a version at the same moment: reload) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -131,6 +131,58 @@ async fn ready(
     id
 }
 
+/// Completes an existing draft like [`ready`].
+async fn ready_existing(
+    app: &TestApp,
+    who: &CitizenLogin,
+    own_id: &str,
+    id: &str,
+    service: &str,
+) -> String {
+    let def = definition(app, service).await;
+    let form = json!({"values": valid_values(&def), "hukou_street_id": "zhongcang", "residence_street_id": "xinhua"});
+    assert_eq!(
+        put(
+            app,
+            &who.access,
+            &format!("/api/v1/applications/{id}/form"),
+            &form
+        )
+        .await
+        .0,
+        200
+    );
+    let members = json!({"members": [{"relation": "self", "name": "申请人", "id_number": own_id, "monthly_income": 800.0}]});
+    assert_eq!(
+        put(
+            app,
+            &who.access,
+            &format!("/api/v1/applications/{id}/household"),
+            &members
+        )
+        .await
+        .0,
+        200
+    );
+    for m in def["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["required"] == true)
+    {
+        let media_id = upload(app, &who.access).await;
+        let (status, _) = app
+            .post_as(
+                &who.access,
+                &format!("/api/v1/applications/{id}/materials"),
+                &json!({"material_code": m["code"], "media_id": media_id}),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    id.to_owned()
+}
+
 async fn act(
     app: &TestApp,
     staff: &StaffLogin,
@@ -299,22 +351,38 @@ on_both_backends! {
         let spouse = app.verified_citizen("b", "配偶", &b).await;
         let id = ready(&app, &first, &a, "heating_subsidy", vec![json!({"relation": "spouse", "name": "配偶", "id_number": b, "monthly_income": 0.0})]).await;
         assert_eq!(app.post_as(&first.access, &format!("/api/v1/applications/{id}/submit"), &json!({})).await.0, 200);
+        let (_, mine) = app.get_as(&first.access, "/api/v1/applications").await;
+        assert!(mine["items"][0]["members"][0]["monthly_income"].is_null(), "incomes are not repeated to citizens");
+        // Someone named in it applies themselves: not refused (naming a stranger must not
+        // block them, nor tell anyone they receive assistance), but shown to the reviewers.
         let theirs = ready(&app, &spouse, &b, "heating_subsidy", vec![]).await;
         let (status, body) = app.post_as(&spouse.access, &format!("/api/v1/applications/{theirs}/submit"), &json!({})).await;
-        assert_eq!((status, body["code"].as_str(), body["errors"][0]["field"].as_str()), (409, Some("applications.household_has_active_application"), Some("members[0]")), "{body}");
+        assert_eq!(status, 200, "{body}");
+        assert!(body["household_overlap"].as_array().unwrap().is_empty(), "citizens are not told");
+        let reviewer = app.staff("r", "reviewer", "street", Some("zhongcang")).await;
+        let (_, seen) = app.get_as(&reviewer.access, &format!("/api/v1/review/applications/{theirs}")).await;
+        assert_eq!(seen["household_overlap"], json!([id]), "{seen}");
+        assert_eq!(seen["members"][0]["monthly_income"], 800.0, "reviewers see incomes");
+        let (_, other_side) = app.get_as(&reviewer.access, &format!("/api/v1/review/applications/{id}")).await;
+        assert_eq!(other_side["household_overlap"], json!([theirs]));
+        // The applicant holds the service: a second active application of theirs is refused.
+        let (_, second) = app.post_as(&first.access, "/api/v1/applications", &json!({"service_code": "heating_subsidy"})).await;
+        let again = ready_existing(&app, &first, &a, second["id"].as_str().unwrap(), "heating_subsidy").await;
+        let (status, body) = app.post_as(&first.access, &format!("/api/v1/applications/{again}/submit"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("applications.household_has_active_application")), "{body}");
         let other_service = ready(&app, &spouse, &b, "dibao", vec![]).await;
         assert_eq!(app.post_as(&spouse.access, &format!("/api/v1/applications/{other_service}/submit"), &json!({})).await.0, 200, "another service is fine");
-        let (status, body) = app.post_as(&spouse.access, "/api/v1/applications", &json!({"service_code": "heating_subsidy"})).await;
+        let (status, body) = app.post_as(&first.access, "/api/v1/applications", &json!({"service_code": "heating_subsidy"})).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("applications.draft_exists")), "one draft per service");
 
         // Per-field errors while filling in, and on submission.
-        let (status, body) = put(&app, &spouse.access, &format!("/api/v1/applications/{theirs}/form"), &json!({"values": {"area_m2": 9000, "heating": "wood", "colour": "red", "phone": "123"}})).await;
+        let (status, body) = put(&app, &first.access, &format!("/api/v1/applications/{again}/form"), &json!({"values": {"area_m2": 9000, "heating": "wood", "colour": "red", "phone": "123"}})).await;
         assert_eq!(status, 422);
         let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         for f in ["values.area_m2", "values.heating", "values.colour", "values.phone"] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }
-        let (status, body) = put(&app, &spouse.access, &format!("/api/v1/applications/{theirs}/household"), &json!({"members": [{"relation": "self", "name": "别人", "id_number": c, "monthly_income": 1.0}]})).await;
+        let (status, body) = put(&app, &first.access, &format!("/api/v1/applications/{again}/household"), &json!({"members": [{"relation": "self", "name": "别人", "id_number": c, "monthly_income": 1.0}]})).await;
         assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("members[0].id_number")), "self must be the applicant");
 
         // A new version of the catalogue: new drafts follow it, the submitted one keeps its.
@@ -322,7 +390,6 @@ on_both_backends! {
         def["fields"].as_array_mut().unwrap().push(json!({"key": "floor", "label": "楼层", "type": "integer", "required": true, "min": 1.0, "max": 100.0}));
         let (status, saved) = put(&app, &admin.access, "/api/v1/services/heating_subsidy", &def).await;
         assert_eq!((status, saved["version"].as_i64()), (200, Some(2)), "{saved}");
-        let reviewer = app.staff("r", "reviewer", "street", Some("zhongcang")).await;
         assert_eq!(put(&app, &reviewer.access, "/api/v1/services/heating_subsidy", &def).await.0, 403);
         let mut broken = def.clone();
         broken["routed_by"] = json!("moon");
@@ -364,6 +431,12 @@ on_both_backends! {
         assert_eq!((status, body["code"].as_str()), (403, Some("applications.not_a_proxy")));
         let (_, theirs) = app.get_as(&principal.access, "/api/v1/applications").await;
         assert_eq!(theirs["items"][0]["id"], draft["id"], "the applicant sees what the proxy started");
+        // NUL characters (which PostgreSQL cannot store) are refused at the door.
+        let (status, _) = app.post_as(&proxy.access, "/api/v1/applications", &json!({"service_code": "di\u{0}bao"})).await;
+        assert_eq!(status, 422);
+        assert_eq!(app.get("/api/v1/services/di%00bao").await.status(), 404);
+        let reviewer = app.staff("r", "reviewer", "street", Some("zhongcang")).await;
+        assert_eq!(app.get_as(&reviewer.access, "/api/v1/review/applications?service_code=%00").await.0, 400);
         let stranger = app.verified_citizen("stranger", "路人", &person(22)).await;
         assert_eq!(app.get_as(&stranger.access, &format!("/api/v1/applications/{}", draft["id"].as_str().unwrap())).await.0, 404);
     }

@@ -118,10 +118,20 @@ pub async fn save(
         created_by: Set(Some(admin)),
         created_at: Set(Utc::now()),
     };
-    // Two admins saving at once: the unique (code, version) lets one win; the other retries.
-    let saved = version::Entity::insert(row)
-        .exec_with_returning(&txn)
-        .await?;
+    // Two admins saving at once: the unique (code, version) lets one win; the other is
+    // told to reload and save again.
+    let saved = match version::Entity::insert(row).exec_with_returning(&txn).await {
+        Ok(saved) => saved,
+        Err(e) if crate::platform::db::is_unique_violation(&e) => {
+            return Err(
+                ApiError::new(Code::IllegalTransition).with_detail(Message::new(
+                    "另一位管理员刚刚保存了新版本，请刷新后重试",
+                    "another admin just saved a version; reload and try again",
+                )),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
     audit::record(
         &txn,
         Event {

@@ -74,7 +74,9 @@ async fn full(
                 relation: m.relation,
                 name_masked: crate::identity::domain::mask_name(&open(&m.name_sealed)),
                 id_number_masked: m.id_number_masked,
-                monthly_income: open(&m.income_sealed).parse().unwrap_or_default(),
+                // Incomes are for the reviewers; the citizen's answers do not repeat them.
+                monthly_income: (party != Party::Citizen)
+                    .then(|| open(&m.income_sealed).parse().unwrap_or_default()),
                 disability_grade: m.disability_grade,
             })
             .collect(),
@@ -103,6 +105,11 @@ async fn full(
                 actor_kind: h.actor_kind,
             })
             .collect(),
+        household_overlap: if party == Party::Citizen {
+            Vec::new()
+        } else {
+            service::household_overlap(&state.db, &app).await?
+        },
         allowed_actions: super::domain::allowed(
             &app.status,
             party,
@@ -175,6 +182,7 @@ async fn get_service(
     responses((status = 200, body = ServiceDto),
         (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`applications.service_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.illegal_transition` (another admin saved a version at the same moment: reload)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`request.invalid_body` with the fields at fault", body = Problem, content_type = "application/problem+json")))]
 #[put("/services/{code}")]
 async fn save_service(
@@ -280,8 +288,9 @@ fn member_error(i: usize, field: &str, zh: &'static str, en: &'static str) -> Ap
     })
 }
 
-/// Declare the household of a draft (replaces the previous declaration). ID numbers and
-/// incomes are encrypted at rest and masked in answers.
+/// Declare the household of a draft (replaces the previous declaration). Names, ID
+/// numbers and incomes are encrypted at rest; answers mask names and ID numbers, and
+/// show incomes to staff only.
 #[utoipa::path(tag = "applications", operation_id = "applications.household.save", request_body = HouseholdRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = ApplicationDto),
         (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
@@ -424,7 +433,7 @@ async fn material_file(
 #[utoipa::path(tag = "applications", operation_id = "applications.submit", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = ApplicationDto),
         (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.not_editable`, `applications.household_has_active_application` (`errors[].field` names the member)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`applications.not_editable`, `applications.household_has_active_application` (the applicant already has an active application of this service; other members found in another are shown to reviewers as `household_overlap` instead)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`applications.incomplete`: `errors[].field` is `values.<key>`, `household`, `materials.<code>` or the street to give", body = Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:minzheng:problem:applications.incomplete", "title": "申请内容不完整", "status": 422, "detail": "申请内容不完整", "code": "applications.incomplete", "errors": [{"field": "materials.id_card", "reason": "required", "message": "必填"}], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"}))))]
 #[post("/applications/{id}/submit")]
@@ -570,7 +579,9 @@ async fn statistics(
 ) -> Result<HttpResponse, ApiError> {
     let today = clock::today();
     let to = q.to.unwrap_or(today);
-    let from = q.from.unwrap_or(to - Duration::days(365));
+    let from = q
+        .from
+        .unwrap_or_else(|| to.checked_sub_signed(Duration::days(365)).unwrap_or(to));
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
@@ -582,7 +593,8 @@ async fn statistics(
             }));
         }
     };
-    if from > to || (to - from).num_days() > 3660 {
+    let sane = |d: chrono::NaiveDate| (2000..=2100).contains(&chrono::Datelike::year(&d));
+    if !sane(from) || !sane(to) || from > to {
         return Err(ApiError::new(Code::InvalidQuery).with_field(FieldError {
             field: "from".into(),
             reason: "range",

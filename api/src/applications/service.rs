@@ -223,7 +223,8 @@ async fn draft_for(
     if app.status != "draft" {
         return Err(ApiError::new(Code::NotEditable));
     }
-    let service = service_of(&state.db, &app).await?;
+    // A draft follows the catalogue until it is submitted.
+    let service = catalogue::current(&state.db, &app.service_code).await?;
     Ok((app, service))
 }
 
@@ -356,6 +357,7 @@ pub async fn save_household(
         }
     }
     let txn = begin_write(&state.db).await?;
+    lock_draft(&txn, app.id).await?;
     member::Entity::delete_many()
         .filter(member::Column::ApplicationId.eq(app.id))
         .exec(&txn)
@@ -378,22 +380,8 @@ pub async fn save_household(
         })
         .collect();
     member::Entity::insert_many(rows).exec(&txn).await?;
-    touch(&txn, app.id).await?;
     txn.commit().await?;
     members_of(&state.db, app.id).await
-}
-
-async fn touch(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), ApiError> {
-    application::Entity::update_many()
-        .col_expr(application::Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(
-            application::Column::RemindedAt,
-            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .filter(application::Column::Id.eq(id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }
 
 pub async fn members_of(
@@ -481,10 +469,12 @@ pub async fn add_material(
         supplement: Set(false),
         added_at: Set(Utc::now()),
     };
+    let txn = begin_write(&state.db).await?;
+    lock_draft(&txn, app.id).await?;
     let saved = material::Entity::insert(row)
-        .exec_with_returning(&state.db)
+        .exec_with_returning(&txn)
         .await?;
-    touch(&state.db, app.id).await?;
+    txn.commit().await?;
     Ok(saved)
 }
 
@@ -496,35 +486,57 @@ pub async fn remove_material(
     material_id: Uuid,
 ) -> Result<(), ApiError> {
     let (app, _) = draft_for(state, caller, id).await?;
+    let txn = begin_write(&state.db).await?;
+    lock_draft(&txn, app.id).await?;
     let gone = material::Entity::delete_many()
         .filter(material::Column::Id.eq(material_id))
         .filter(material::Column::ApplicationId.eq(app.id))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
     if gone.rows_affected == 0 {
         return Err(ApiError::new(Code::MediaNotFound));
     }
+    txn.commit().await?;
     Ok(())
 }
 
-/// Submits a draft: the form complete, the household declared, every required material
-/// there, a responsible street; the household must not hold an active application of
-/// the service (a unique constraint per person).
+/// Submits a draft: the form complete (against the catalogue's current version: a draft
+/// follows the catalogue until it is submitted), the household declared, every required
+/// material there, a responsible street. The applicant is held for the service (a unique
+/// constraint: one active application per applicant and service); other household
+/// members in another active application of the service are shown to the reviewers
+/// (`household_overlap`) rather than refused, so that nobody can block a stranger's
+/// application by naming them, or learn from a refusal that they receive assistance.
 pub async fn submit(
     state: &AppState,
     caller: &Citizen,
     id: Uuid,
 ) -> Result<application::Model, ApiError> {
-    let (app, service) = draft_for(state, caller, id).await?;
+    let app = for_citizen(&state.db, caller, id).await?;
+    if app.status != "draft" {
+        return Err(ApiError::new(Code::NotEditable));
+    }
+    let service = catalogue::current(&state.db, &app.service_code).await?;
+    let applicant_index = identity::verified_index(&state.db, app.applicant_id).await?;
+    let today = clock::today();
+    let working = working_days(state, today).await?;
+    let accept_due = domain::add_working_days(today, service.def.accept_days, &working);
+    let decide_due = domain::add_working_days(today, service.def.decide_days, &working);
+    let txn = begin_write(&state.db).await?;
+    // Under the draft's lock: an edit racing the submission waits, then finds it submitted.
+    lock_draft(&txn, app.id).await?;
+    let app = application::Entity::find_by_id(app.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::ApplicationNotFound))?;
     let mut problems = domain::check_values(&service.def, &form_of(state, &app), true);
-    let members = members_of(&state.db, app.id).await?;
-    if members.is_empty() {
+    if members_of(&txn, app.id).await?.is_empty() {
         problems.push(domain::Problem {
             field: "household".into(),
             reason: "required",
         });
     }
-    let materials = materials_of(&state.db, app.id).await?;
+    let materials = materials_of(&txn, app.id).await?;
     for m in service.def.materials.iter().filter(|m| m.required) {
         if !materials.iter().any(|a| a.material_code == m.code) {
             problems.push(domain::Problem {
@@ -551,33 +563,24 @@ pub async fn submit(
     if !problems.is_empty() {
         return Err(problems_error(Code::Incomplete, problems));
     }
-    let today = clock::today();
-    let working = working_days(state, today).await?;
-    let accept_due = domain::add_working_days(today, service.def.accept_days, &working);
-    let decide_due = domain::add_working_days(today, service.def.decide_days, &working);
-    let txn = begin_write(&state.db).await?;
-    for (i, m) in members.iter().enumerate() {
-        let row = hold::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            application_id: Set(app.id),
-            service_code: Set(app.service_code.clone()),
-            person_index: Set(m.id_number_index.clone()),
-        };
-        match hold::Entity::insert(row).exec(&txn).await {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(field_error(
-                    Code::HouseholdHasActiveApplication,
-                    format!("members[{i}]"),
-                    "active_application",
-                    "该成员已在办理中的同类申请中",
-                    "this member is in an active application of this service",
-                ));
-            }
-            Err(e) => return Err(e.into()),
+    let row = hold::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        application_id: Set(app.id),
+        service_code: Set(app.service_code.clone()),
+        person_index: Set(applicant_index),
+    };
+    match hold::Entity::insert(row).exec(&txn).await {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::new(Code::HouseholdHasActiveApplication));
         }
+        Err(e) => return Err(e.into()),
     }
     let extra = vec![
+        (
+            application::Column::ServiceVersion,
+            Expr::value(service.version),
+        ),
         (application::Column::StreetId, Expr::value(street)),
         (application::Column::SubmittedAt, Expr::value(Utc::now())),
         (application::Column::AcceptDue, Expr::value(accept_due)),
@@ -600,13 +603,70 @@ pub async fn submit(
     Ok(moved)
 }
 
-/// Working days by the national calendar, from `from` for half a year.
+/// Takes the draft's row lock in the caller's transaction, or `applications.not_editable`
+/// when it is no longer a draft: every change to a draft starts with it.
+async fn lock_draft(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), ApiError> {
+    let locked = application::Entity::update_many()
+        .col_expr(application::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(
+            application::Column::RemindedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(application::Column::Id.eq(id))
+        .filter(application::Column::Status.eq("draft"))
+        .exec(conn)
+        .await?;
+    if locked.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::new(Code::NotEditable))
+    }
+}
+
+/// Active applications of the same service sharing a household member with this one
+/// (for reviewers: the household rule beyond the applicant).
+pub async fn household_overlap(
+    conn: &impl ConnectionTrait,
+    app: &application::Model,
+) -> Result<Vec<Uuid>, ApiError> {
+    let mine: Vec<String> = members_of(conn, app.id)
+        .await?
+        .into_iter()
+        .map(|m| m.id_number_index)
+        .collect();
+    if mine.is_empty() {
+        return Ok(Vec::new());
+    }
+    let others: Vec<Uuid> = member::Entity::find()
+        .filter(member::Column::IdNumberIndex.is_in(mine))
+        .filter(member::Column::ApplicationId.ne(app.id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.application_id)
+        .collect();
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(application::Entity::find()
+        .filter(application::Column::Id.is_in(others))
+        .filter(application::Column::ServiceCode.eq(&app.service_code))
+        .filter(application::Column::Status.is_in(ACTIVE))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect())
+}
+
+/// Working days by the national calendar, from `from` on (500 days: deadlines and
+/// their extensions fall inside).
 pub async fn working_days(
     state: &AppState,
     from: NaiveDate,
 ) -> Result<impl Fn(NaiveDate) -> bool + use<>, ApiError> {
     let calendar =
-        crate::scheduling::service::calendar(&state.db, from, from + chrono::Duration::days(200))
+        crate::scheduling::service::calendar(&state.db, from, from + chrono::Duration::days(500))
             .await?;
     Ok(move |d: NaiveDate| crate::scheduling::domain::is_working_day(d, calendar.get(&d).copied()))
 }
@@ -896,8 +956,13 @@ async fn tell(
         ]),
         page: Some(format!("pages/applications/detail?id={}", app.id)),
     };
-    let mut people = vec![app.applicant_id, app.submitted_by];
-    people.dedup();
+    let mut people = vec![app.applicant_id];
+    if app.submitted_by != app.applicant_id
+        && identity::proxy_allowed(conn, app.submitted_by, app.applicant_id, &app.service_code)
+            .await?
+    {
+        people.push(app.submitted_by);
+    }
     for person in people {
         notify(conn, state, person, &notice).await?;
     }
@@ -909,7 +974,7 @@ pub async fn list_mine(
     state: &AppState,
     caller: &Citizen,
 ) -> Result<Vec<application::Model>, ApiError> {
-    Ok(application::Entity::find()
+    let rows = application::Entity::find()
         .filter(
             sea_orm::Condition::any()
                 .add(application::Column::ApplicantId.eq(caller.id))
@@ -917,10 +982,18 @@ pub async fn list_mine(
         )
         .order_by_desc(application::Column::CreatedAt)
         .all(&state.db)
-        .await?
-        .into_iter()
-        .take(100)
-        .collect())
+        .await?;
+    let mut out = Vec::new();
+    for app in rows.into_iter().take(100) {
+        // A proxy whose consent was revoked no longer sees what they started.
+        let allowed = app.applicant_id == caller.id
+            || identity::proxy_allowed(&state.db, caller.id, app.applicant_id, &app.service_code)
+                .await?;
+        if allowed {
+            out.push(app);
+        }
+    }
+    Ok(out)
 }
 
 /// Drafts untouched for `draft_retention_days` are purged; `draft_reminder_days` before,
@@ -964,7 +1037,7 @@ pub async fn sweep_drafts(state: &AppState) -> Result<usize, ApiError> {
                 ]),
                 page: Some(format!("pages/applications/detail?id={}", app.id)),
             };
-            notify(&txn, state, app.submitted_by, &notice).await?;
+            notify(&txn, state, app.applicant_id, &notice).await?;
         }
         txn.commit().await?;
     }
@@ -987,10 +1060,15 @@ pub async fn sweep_drafts(state: &AppState) -> Result<usize, ApiError> {
                 .filter(member::Column::ApplicationId.eq(app.id))
                 .exec(&txn)
                 .await?;
+            // The files go with the draft: scans of ID cards are not kept without purpose.
+            let files = materials_of(&txn, app.id).await?;
             material::Entity::delete_many()
                 .filter(material::Column::ApplicationId.eq(app.id))
                 .exec(&txn)
                 .await?;
+            for f in &files {
+                crate::media::service::delete(&txn, state, f.media_id).await?;
+            }
             history::Entity::delete_many()
                 .filter(history::Column::ApplicationId.eq(app.id))
                 .exec(&txn)

@@ -13,8 +13,11 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, metadata::Orie
 pub struct Limits {
     /// Largest upload accepted (RULES.md: 5 MB).
     pub max_bytes: usize,
-    /// Largest width × height decoded (a 50-megapixel phone photo is about 8160 × 6144).
+    /// Largest width × height decoded (a 40-megapixel photo is about 7300 × 5500; most
+    /// phones save 12 MP). With one decode per core this bounds memory (about 160 MB each).
     pub max_pixels: u64,
+    /// Longest side decoded: a 40,000,000 × 1 strip is not a photo.
+    pub max_side: u32,
     /// Longest side of a stored image; larger ones are scaled down (a scan stays readable).
     pub stored_side: u32,
     /// Longest side of a thumbnail.
@@ -27,7 +30,8 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: 5 * 1024 * 1024,
-            max_pixels: 52_000_000,
+            max_pixels: 40_000_000,
+            max_side: 12_000,
             stored_side: 4096,
             thumbnail_side: 320,
             max_alloc: 256 * 1024 * 1024,
@@ -128,7 +132,9 @@ fn accept_image(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Result<Ac
     let (width, height) = reader(bytes, format, limits)
         .into_dimensions()
         .map_err(|_| Refusal::Broken)?;
-    if u64::from(width) * u64::from(height) > limits.max_pixels {
+    if u64::from(width) * u64::from(height) > limits.max_pixels
+        || width.max(height) > limits.max_side
+    {
         return Err(Refusal::TooManyPixels);
     }
     let mut decoder = reader(bytes, format, limits)
@@ -141,11 +147,9 @@ fn accept_image(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Result<Ac
     })?;
     image.apply_orientation(orientation);
     if image.width().max(image.height()) > limits.stored_side {
-        image = image.resize(
-            limits.stored_side,
-            limits.stored_side,
-            image::imageops::FilterType::Triangle,
-        );
+        // `thumbnail` works in 8-bit integers; `resize` would add a float copy of the
+        // whole image (hundreds of MB for a large photo) that the decoder limit misses.
+        image = image.thumbnail(limits.stored_side, limits.stored_side);
     }
     let (content_type, stored) = match format {
         ImageFormat::Png => ("image/png", encode_png(&image)?),

@@ -78,19 +78,23 @@ pub async fn upload(
     purpose: &str,
     bytes: Vec<u8>,
 ) -> Result<media::Model, ApiError> {
-    let accepted = {
-        let _permit = state
-            .media
-            .decoding
-            .acquire()
-            .await
-            .map_err(ApiError::internal)?;
-        let limits = state.media.limits;
-        tokio::task::spawn_blocking(move || intake::accept(&bytes, &limits))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(refused)?
-    };
+    // The permit travels into the blocking task: a request dropped at its deadline (or
+    // by a client gone away) cannot free the slot while its decode still runs.
+    let permit = state
+        .media
+        .decoding
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    let limits = state.media.limits;
+    let accepted = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        intake::accept(&bytes, &limits)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(refused)?;
     let id = Uuid::now_v7();
     let name = id.simple().to_string();
     // The random tail spreads files over 256 folders (the head is the time).
@@ -208,4 +212,33 @@ pub async fn read_unchecked(
         .open_bytes(&sealed)
         .map_err(ApiError::internal)?;
     Ok((content_type, bytes))
+}
+
+/// Deletes a file: its row in the caller's transaction, its stored bytes at once (a
+/// rollback after this leaves a row without bytes, which reads as "not found" errors,
+/// never as another file).
+pub async fn delete(
+    conn: &impl sea_orm::ConnectionTrait,
+    state: &AppState,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let Some(row) = media::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(());
+    };
+    media::Entity::delete_by_id(id).exec(conn).await?;
+    state
+        .media
+        .store
+        .delete(&row.storage_key)
+        .await
+        .map_err(storage_error)?;
+    if let Some(thumb) = &row.thumbnail_key {
+        state
+            .media
+            .store
+            .delete(thumb)
+            .await
+            .map_err(storage_error)?;
+    }
+    Ok(())
 }

@@ -6,7 +6,9 @@
 //! made the trail's tail the hottest row of the system, and on PostgreSQL a lock on it
 //! taken mid-transaction could deadlock with row locks taken after). A background
 //! chainer, one at a time across instances, moves waiting events onto the chain in the
-//! order they happened; the sequence number is the primary key, so the chain never forks.
+//! order they were recorded (the time of the change, not of its commit: a long
+//! transaction's event may follow later ones); the sequence number is the primary key,
+//! so the chain never forks.
 //! Readers of the trail (`audit-verify`, the audit listing) chain what waits first.
 use chrono::{SubsecRound, Utc};
 use entity::{audit_event, audit_inbox};

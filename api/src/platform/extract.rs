@@ -59,8 +59,21 @@ fn payload_error(err: actix_web::Error) -> ApiError {
     }
 }
 
+/// Whether text carries a NUL character, which PostgreSQL cannot store in text: refused
+/// at the door, for every route, rather than failing deep inside one.
+fn has_nul(text: &[u8], escaped: &[u8]) -> bool {
+    text.windows(escaped.len())
+        .any(|w| w.eq_ignore_ascii_case(escaped))
+}
+
 /// Parses a JSON document into `T`, naming the field on failure.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_nul(bytes, b"\\u0000") {
+        return Err(ApiError::new(Code::InvalidBody).with_detail(Message::new(
+            "文本中不能含有 NUL 控制字符 (\\u0000)",
+            "text may not contain the NUL character (\\u0000)",
+        )));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| json_error(e.path().to_string(), e.into_inner()))?;
@@ -141,6 +154,14 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if has_nul(req.query_string().as_bytes(), b"%00") {
+            return std::future::ready(Err(ApiError::new(Code::InvalidQuery).with_detail(
+                Message::new(
+                    "查询参数中不能含有 NUL 控制字符",
+                    "the query may not contain NUL",
+                ),
+            )));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
             req.query_string().as_bytes(),
         ));

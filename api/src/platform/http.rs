@@ -53,9 +53,15 @@ where
     let lang = Lang::from_headers(req.headers());
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
     req.extensions_mut().insert(RequestId(id.clone()));
+    // A NUL in the path cannot name anything (and PostgreSQL cannot store it in text).
+    let nul_in_path = req.path().to_ascii_lowercase().contains("%00");
     // A panic while the handler future is created must not take the worker down either.
-    let call = std::panic::catch_unwind(AssertUnwindSafe(|| srv.call(req)));
+    let call = (!nul_in_path).then(|| std::panic::catch_unwind(AssertUnwindSafe(|| srv.call(req))));
     async move {
+        let Some(call) = call else {
+            let res = finish::<B>(Outcome::Failed(ApiError::new(Code::NotFound)), lang, &id);
+            return res;
+        };
         let outcome = match call {
             Ok(fut) => {
                 let guarded =
