@@ -12,6 +12,7 @@ mod m20261129_000007_waitlist_draw;
 mod m20261129_000008_media;
 mod m20261129_000009_audit_inbox;
 mod m20261129_000010_applications;
+mod m20261129_000011_one_draft;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_media::Migration),
             Box::new(m20261129_000009_audit_inbox::Migration),
             Box::new(m20261129_000010_applications::Migration),
+            Box::new(m20261129_000011_one_draft::Migration),
         ]
     }
 }

@@ -439,6 +439,12 @@ on_both_backends! {
         assert_eq!(app.get_as(&reviewer.access, "/api/v1/review/applications?service_code=%00").await.0, 400);
         let stranger = app.verified_citizen("stranger", "路人", &person(22)).await;
         assert_eq!(app.get_as(&stranger.access, &format!("/api/v1/applications/{}", draft["id"].as_str().unwrap())).await.0, 404);
+        // Ten taps at once make one draft.
+        let body = json!({"service_code": "education_grant"});
+        let creates = (0..10).map(|_| app.post_as(&stranger.access, "/api/v1/applications", &body));
+        let answers = futures_util::future::join_all(creates).await;
+        assert_eq!(answers.iter().filter(|(s, _)| *s == 201).count(), 1, "{answers:?}");
+        assert!(answers.iter().all(|(s, b)| *s == 201 || b["code"] == "applications.draft_exists"), "{answers:?}");
     }
 }
 

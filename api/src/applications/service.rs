@@ -185,9 +185,15 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let saved = application::Entity::insert(row)
+    // Two creations at once both pass the read above; the partial unique index lets one in.
+    let saved = match application::Entity::insert(row)
         .exec_with_returning(&txn)
-        .await?;
+        .await
+    {
+        Ok(saved) => saved,
+        Err(e) if is_unique_violation(&e) => return Err(ApiError::new(Code::DraftExists)),
+        Err(e) => return Err(e.into()),
+    };
     record(
         &txn,
         &state.sealer,
