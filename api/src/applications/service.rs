@@ -1113,8 +1113,3 @@ pub async fn sweeper(state: AppState) {
         tokio::time::sleep(every).await;
     }
 }
-
-/// Whether an application is still being handled.
-pub fn is_active(status: &str) -> bool {
-    ACTIVE.contains(&status)
-}
