@@ -122,6 +122,10 @@ codes! {
     IllegalTransition => ("applications.illegal_transition", 409, "当前状态不允许此操作", "The application's state does not allow this"),
     Incomplete => ("applications.incomplete", 422, "申请内容不完整", "The application is incomplete"),
     HouseholdHasActiveApplication => ("applications.household_has_active_application", 409, "该家庭已有办理中的同类申请", "The household already has an active application for this service"),
+    // funeral codes (funeral services)
+    // memorial hall codes (online memorial halls)
+    // tomb visit codes (tomb visit reservations, peak periods)
+    // proxy sweeping codes
     AppointmentNotFound => ("marriage.appointment_not_found", 404, "预约不存在", "No such appointment"),
     NotAParty => ("marriage.not_a_party", 403, "您的实名信息与预约当事人不一致", "Your real name is not one of the parties"),
     PartyHasActiveBooking => ("marriage.party_has_active_booking", 409, "当事人已有未完成的预约", "A party already holds an active appointment"),

@@ -17,7 +17,10 @@ use crate::platform::outbox::{Mailer, Worker};
 use crate::platform::{db, http, idempotency};
 use crate::seed::{self, Seeded};
 use crate::state::AppState;
-use crate::{admin, applications, auth, health, identity, marriage, media, openapi, scheduling};
+use crate::{
+    admin, applications, auth, funeral, health, identity, marriage, media, memorial, openapi,
+    scheduling,
+};
 
 /// Registers every room's routes; the OpenAPI contract is collected from the same calls.
 pub fn mount(cfg: &mut ServiceConfig) {
@@ -33,6 +36,8 @@ pub fn mount(cfg: &mut ServiceConfig) {
         .configure(marriage::desk_routes)
         .configure(media::routes)
         .configure(applications::routes)
+        .configure(funeral::routes)
+        .configure(memorial::routes)
         .service(scope("/identity").configure(identity::routes));
     cfg.configure(health::routes).service(v1);
 }

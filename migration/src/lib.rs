@@ -13,6 +13,10 @@ mod m20261129_000008_media;
 mod m20261129_000009_audit_inbox;
 mod m20261129_000010_applications;
 mod m20261129_000011_one_draft;
+mod m20261129_000012_tomb_visits;
+mod m20261129_000013_funeral;
+mod m20261129_000014_proxy_sweeping;
+mod m20261129_000015_memorial_halls;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -32,6 +36,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_audit_inbox::Migration),
             Box::new(m20261129_000010_applications::Migration),
             Box::new(m20261129_000011_one_draft::Migration),
+            Box::new(m20261129_000012_tomb_visits::Migration),
+            Box::new(m20261129_000013_funeral::Migration),
+            Box::new(m20261129_000014_proxy_sweeping::Migration),
+            Box::new(m20261129_000015_memorial_halls::Migration),
         ]
     }
 }

@@ -177,6 +177,10 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
         ("waitlist_offer", "tmpl-waitlist"),
         ("draw_result", "tmpl-draw"),
         ("application_update", "tmpl-application"),
+        ("funeral_booking", "tmpl-funeral"),
+        ("tomb_visit", "tmpl-visit"),
+        ("proxy_sweep", "tmpl-sweep"),
+        ("memorial_message", "tmpl-memorial"),
     ] {
         config
             .wechat_templates
