@@ -47,6 +47,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/sensitive-words": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sensitive-word list of memorial messages (district admins). */
+        get: operations["memorial.sensitive_words.get"];
+        /**
+         * Replace the sensitive-word list (district admins). Words are kept in their normal
+         *     form; messages are matched ignoring case, full-width forms and anything between
+         *     the characters that is not a letter or digit. Applies to new messages.
+         */
+        put: operations["memorial.sensitive_words.save"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications": {
         parameters: {
             query?: never;
@@ -498,6 +520,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/desk/cemeteries/{id}/load": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cemetery's load on a day: seats, persons booked and let in, walk-ins. */
+        get: operations["desk.tomb_visits.load"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/cemeteries/{id}/walk-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Count persons who came today without a reservation, so the day's load is known. */
+        post: operations["desk.tomb_visits.walk_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/funeral/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A home's bookings for its clerks (and district admins), by first service date:
+         *     names, transport address and contact in full, ID numbers masked.
+         */
+        get: operations["funeral.desk.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/funeral/bookings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One booking of the clerk's home. */
+        get: operations["funeral.desk.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/funeral/bookings/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a pending booking; a requested transport is agreed at the requested time. */
+        post: operations["funeral.desk.confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/funeral/bookings/{id}/death-certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The death certificate photo of a booking of the clerk's home (each view is audited). */
+        get: operations["funeral.desk.certificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/funeral/bookings/{id}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a confirmed booking done (the services took place). */
+        post: operations["funeral.desk.done"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/funeral/bookings/{id}/propose-transport-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose another transport time; the family is told and accepts it (the booking is
+         *     pending until then).
+         */
+        post: operations["funeral.desk.propose_transport_time"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/desk/marriage/appointments": {
         parameters: {
             query?: never;
@@ -599,6 +763,194 @@ export interface paths {
         get: operations["desk.marriage.lookup"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/tomb-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cemetery's reservations of a day, for the gate (its clerks, district staff). */
+        get: operations["desk.tomb_visits.day"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/tomb-visits/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find reservations (today and later) by booking code, QR content or a visitor's ID
+         *     number, within the clerk's cemeteries.
+         */
+        get: operations["desk.tomb_visits.lookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/tomb-visits/{id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let a party in (booked → checked_in), on the day of the visit. */
+        post: operations["desk.tomb_visits.check_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funeral-homes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The funeral homes (殡仪馆) and their booking rules (public). */
+        get: operations["funeral.home.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funeral-homes/{id}/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A home's price list (public): services with their prices in fen; basic services
+         *     (`basic`) are free for families.
+         */
+        get: operations["funeral.service.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funeral-homes/{id}/services/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set one service of a home's price list (district admins). Bookings already made keep
+         *     the price of their day.
+         */
+        put: operations["funeral.service.save"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funeral/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your funeral bookings, newest first. */
+        get: operations["funeral.booking.list"];
+        put?: never;
+        /**
+         * Book funeral services for the deceased (a family member with a verified real name).
+         *     Honours `Idempotency-Key`. Farewell and cremation seats are taken at once (never
+         *     overbooked); the home then confirms, or proposes another transport time. The lines
+         *     keep today's prices; basic services cost 0. One active booking per deceased.
+         */
+        post: operations["funeral.booking.book"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funeral/bookings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your funeral bookings. */
+        get: operations["funeral.booking.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funeral/bookings/{id}/accept-transport-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the transport time the home proposed: the booking is confirmed. */
+        post: operations["funeral.booking.accept_transport_time"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funeral/bookings/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel your booking, until the home's cancel time before its first service; the
+         *     farewell and cremation seats are given back.
+         */
+        post: operations["funeral.booking.cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1041,6 +1393,297 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/memorials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public memorial halls, newest first (anyone, no sign-in). */
+        get: operations["memorial.list_public"];
+        put?: never;
+        /**
+         * Create a memorial hall for a deceased person (citizens with a verified real name).
+         *     Honours `Idempotency-Key`. The answer carries the share-link token.
+         */
+        post: operations["memorial.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a memorial hall's family with an invitation code (spaces and case do not
+         *     matter); family members see `family` pages and moderate messages.
+         */
+        post: operations["memorial.join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The memorial halls you created or are invited family of, newest first. */
+        get: operations["memorial.list_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One memorial hall: `public` ones for anyone, `link` ones with `token`, `family` ones
+         *     for the creator and invited family; district staff see all. A page taken down
+         *     answers 410 to visitors; the family sees its status and the reason.
+         */
+        get: operations["memorial.get"];
+        /**
+         * Replace a memorial hall's details (its creator). Making a page `public` turns
+         *     pre-review on. Tribute counts are kept.
+         */
+        put: operations["memorial.update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a one-use family invitation code, valid 7 days (the creator). */
+        post: operations["memorial.invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The family of a memorial hall, with masked real names (the family only). */
+        get: operations["memorial.members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}/members/{citizen_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a family member (the creator), or leave the family (the member). */
+        delete: operations["memorial.member.remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages of a memorial hall, newest first: visitors see the published ones and their
+         *     own (held ones as `held`); the family and staff see all, or those of `status`.
+         */
+        get: operations["memorial.messages"];
+        put?: never;
+        /**
+         * Leave a message (citizens with a verified real name, shown under the display name
+         *     they choose). A message with a sensitive word is held for staff review; on a page
+         *     with pre-review, messages of visitors are held for the family's approval.
+         */
+        post: operations["memorial.message.post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}/messages/{message_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a message so that it shows (the family for pre-review holds; district staff
+         *     for any, including sensitive-word holds). Also brings back a hidden one.
+         */
+        post: operations["memorial.message.approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}/messages/{message_id}/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hide a message (the family, or district staff). */
+        post: operations["memorial.message.hide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}/portrait": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The portrait of a memorial hall, to whoever may see the page. */
+        get: operations["memorial.portrait"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a memorial hall that was taken down (district admins, reviewers, approvers). */
+        post: operations["memorial.restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}/take-down": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a memorial hall down, with the reason (district admins, reviewers, approvers).
+         *     Visitors then get 410; the family sees the status and the reason.
+         */
+        post: operations["memorial.take_down"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/memorials/{id}/tributes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Leave a tribute: a flower, a candle or incense (signed-in citizens who may see the
+         *     page). Counted only, never ranked or priced; at most 20 a person, page and day.
+         *     Answers the page's new counts.
+         */
+        post: operations["memorial.tribute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/memorial-messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Held messages that wait for staff (sensitive-word hits), oldest first (district
+         *     admins, reviewers and approvers).
+         */
+        get: operations["memorial.moderation.queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1122,6 +1765,48 @@ export interface paths {
         put: operations["scheduling.exception.set"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resources/{id}/peak-periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A place's peak periods (清明, 冬至) from today on (public): when they open and their
+         *     slot layout.
+         */
+        get: operations["scheduling.peak.list"];
+        put?: never;
+        /**
+         * Define a peak period of a place (admins): its own daily slot layout (other capacities,
+         *     shorter slots) and an earlier opening. Refused over another period, or over days that
+         *     already have bookings of a business type it lays out.
+         */
+        post: operations["scheduling.peak.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resources/{id}/peak-periods/{period_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a peak period (admins); refused while its days have bookings it laid out. */
+        delete: operations["scheduling.peak.delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1344,6 +2029,82 @@ export interface paths {
          * @description Reference data for forms that ask for a hukou or residence street. Paged by cursor.
          */
         get: operations["street.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tomb-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your tomb visit reservations, latest visit first. */
+        get: operations["tomb_visits.list"];
+        put?: never;
+        /**
+         * Reserve a tomb visit (预约祭扫) for a party of 1 to 5 named persons at one grave, with
+         *     optional vehicle plates; the whole party enters on one QR code. Needs a verified real
+         *     name. Honours `Idempotency-Key`.
+         */
+        post: operations["tomb_visits.book"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tomb-visits/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your reservations. */
+        get: operations["tomb_visits.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tomb-visits/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a reservation until the cemetery's cancel limit before its slot; the seats,
+         *     the grave's persons and each visitor's day are freed at once.
+         */
+        post: operations["tomb_visits.cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tomb-visits/{id}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The party's QR code (PNG) carrying `qr_content`, shown at the gate. */
+        get: operations["tomb_visits.qr"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1725,43 +2486,187 @@ export interface components {
             days: components["schemas"]["DayDto"][];
         };
         /**
-         * @description A booking request.
+         * @description A booking of funeral services for the deceased.
          * @example {
-         *       "office_id": "marriage-centre",
-         *       "business_type": "marriage",
-         *       "slot_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
-         *       "parties": [
+         *       "funeral_home_id": "tongzhou-funeral-home",
+         *       "deceased": {
+         *         "name": "王建国",
+         *         "id_number": "110112194001010013",
+         *         "date_of_death": "2026-11-28",
+         *         "death_certificate_number": "B110112202611280001",
+         *         "death_certificate_media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+         *       },
+         *       "transport": {
+         *         "address": "通州区中仓街道某小区 1 号楼 2 单元 301",
+         *         "requested_at": "2026-11-30T08:00:00+08:00",
+         *         "contact_name": "王小明",
+         *         "contact_phone": "13812345678"
+         *       },
+         *       "farewell_slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71",
+         *       "cremation_slot_id": "0193a6c4-0001-7b61-9d1e-3f0c2a9b8e71",
+         *       "items": [
          *         {
-         *           "name": "张伟",
-         *           "id_number": "110112199001010019"
+         *           "code": "transport",
+         *           "quantity": 1
          *         },
          *         {
-         *           "name": "李娜",
-         *           "id_number": "110112199203040028"
+         *           "code": "farewell_small",
+         *           "quantity": 1
+         *         },
+         *         {
+         *           "code": "cremation",
+         *           "quantity": 1
+         *         },
+         *         {
+         *           "code": "urn_basic",
+         *           "quantity": 1
          *         }
          *       ]
          *     }
          */
         BookRequest: {
-            office_id: string;
-            /** @description `marriage` (结婚), `divorce` (离婚), `reissue` (补领). */
-            business_type: string;
+            funeral_home_id: string;
+            deceased: components["schemas"]["DeceasedRequest"];
+            transport?: components["schemas"]["TransportRequest"] | null;
             /**
              * Format: uuid
-             * @description A slot from the office's availability for this business type.
+             * @description A `farewell` slot of the home's availability; goes with an item of kind `farewell`.
              */
-            slot_id: string;
-            /**
-             * @description Both parties for `marriage` (a man of 22 or more and a woman of 20 or more on the
-             *     day); one or both for `reissue`. The caller must be one of them.
-             */
-            parties: components["schemas"]["PartyRequest"][];
+            farewell_slot_id?: string | null;
             /**
              * Format: uuid
-             * @description To claim a seat the waitlist offered you: your waitlist entry's id, with
-             *     `slot_id` the slot it holds the seat in.
+             * @description A `cremation` slot of the home's availability; goes with an item of kind `cremation`.
              */
-            offer_id?: string | null;
+            cremation_slot_id?: string | null;
+            /** @description 1 to 20 items, each code once. */
+            items: components["schemas"]["ItemRequest"][];
+        };
+        /**
+         * @description A funeral booking. `allowed_actions` lists what the caller may do now.
+         *
+         *     | from | action | by | to |
+         *     |---|---|---|---|
+         *     | `pending` | `confirm` | home (transport not awaiting the family) | `confirmed` |
+         *     | `pending`, `confirmed` | `propose_transport_time` | home (with transport) | `pending`, transport `proposed` |
+         *     | `pending` | `accept_transport_time` | family (transport `proposed`) | `confirmed`, transport `agreed` |
+         *     | `confirmed` | `done` | home | `done` |
+         *     | `pending`, `confirmed` | `cancel` | family | `cancelled` |
+         * @example {
+         *       "id": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71",
+         *       "funeral_home_id": "tongzhou-funeral-home",
+         *       "funeral_home_name": "通州区殡仪馆",
+         *       "status": "pending",
+         *       "deceased": {
+         *         "name_masked": "王**",
+         *         "name": null,
+         *         "id_number_masked": "110112********0013",
+         *         "date_of_death": "2026-11-28",
+         *         "death_certificate_number_masked": "***************0001",
+         *         "death_certificate_media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+         *       },
+         *       "transport": {
+         *         "status": "requested",
+         *         "address_masked": "通州区中仓街***",
+         *         "contact_name_masked": "王**",
+         *         "contact_phone_masked": "138****5678",
+         *         "address": null,
+         *         "contact_name": null,
+         *         "contact_phone": null,
+         *         "requested_at": "2026-11-30T08:00:00+08:00",
+         *         "proposed_at": null,
+         *         "agreed_at": null
+         *       },
+         *       "farewell": {
+         *         "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71",
+         *         "starts_at": "2026-12-01T09:00:00+08:00",
+         *         "ends_at": "2026-12-01T10:00:00+08:00"
+         *       },
+         *       "cremation": {
+         *         "slot_id": "0193a6c4-0001-7b61-9d1e-3f0c2a9b8e71",
+         *         "starts_at": "2026-12-01T10:00:00+08:00",
+         *         "ends_at": "2026-12-01T12:00:00+08:00"
+         *       },
+         *       "service_date": "2026-11-30",
+         *       "lines": [
+         *         {
+         *           "code": "transport",
+         *           "name": "遗体接运",
+         *           "kind": "transport",
+         *           "quantity": 1,
+         *           "unit_price_fen": 30000,
+         *           "free": true,
+         *           "amount_fen": 0
+         *         },
+         *         {
+         *           "code": "farewell_small",
+         *           "name": "小告别厅（1 小时）",
+         *           "kind": "farewell",
+         *           "quantity": 1,
+         *           "unit_price_fen": 60000,
+         *           "free": false,
+         *           "amount_fen": 60000
+         *         },
+         *         {
+         *           "code": "cremation",
+         *           "name": "遗体火化",
+         *           "kind": "cremation",
+         *           "quantity": 1,
+         *           "unit_price_fen": 50000,
+         *           "free": true,
+         *           "amount_fen": 0
+         *         },
+         *         {
+         *           "code": "urn_basic",
+         *           "name": "普通骨灰盒",
+         *           "kind": "goods",
+         *           "quantity": 1,
+         *           "unit_price_fen": 80000,
+         *           "free": false,
+         *           "amount_fen": 80000
+         *         }
+         *       ],
+         *       "total_fen": 140000,
+         *       "allowed_actions": [
+         *         "cancel"
+         *       ],
+         *       "created_at": "2026-11-29T10:00:00+08:00",
+         *       "updated_at": "2026-11-29T10:00:00+08:00"
+         *     }
+         */
+        BookingDto: {
+            /** Format: uuid */
+            id: string;
+            funeral_home_id: string;
+            funeral_home_name: string;
+            /** @description `pending` (awaiting the home), `confirmed`, `done`, `cancelled`. */
+            status: string;
+            deceased: components["schemas"]["DeceasedDto"];
+            transport?: components["schemas"]["TransportDto"] | null;
+            farewell?: components["schemas"]["SlotRefDto"] | null;
+            cremation?: components["schemas"]["SlotRefDto"] | null;
+            /**
+             * Format: date
+             * @description The Beijing date of the first service.
+             */
+            service_date: string;
+            lines: components["schemas"]["LineDto"][];
+            /**
+             * Format: int64
+             * @description What the family pays, in fen (basic services count 0).
+             */
+            total_fen: number;
+            allowed_actions: string[];
+            created_at: string;
+            updated_at: string;
+        };
+        /**
+         * @description A list of bookings.
+         * @example {
+         *       "items": []
+         *     }
+         */
+        BookingListDto: {
+            items: components["schemas"]["BookingDto"][];
         };
         /** @description A national calendar day. */
         CalendarDayDto: {
@@ -1846,6 +2751,40 @@ export interface components {
              */
             state: string;
             slots: components["schemas"]["SlotDto"][];
+        };
+        /** @description The deceased as answers show them. */
+        DeceasedDto: {
+            name_masked: string;
+            /** @description In full for the home's clerks only (null for the family, who typed it). */
+            name?: string | null;
+            /** @description Masked for everyone: the clerks check the paper certificate at the desk. */
+            id_number_masked: string;
+            /** Format: date */
+            date_of_death: string;
+            death_certificate_number_masked: string;
+            /** Format: uuid */
+            death_certificate_media_id: string;
+        };
+        /** @description The deceased (逝者), as the family gives them. */
+        DeceasedRequest: {
+            name: string;
+            /** @description Resident ID number (GB 11643). */
+            id_number: string;
+            /**
+             * Format: date
+             * @description Not after today, not before the birth date.
+             */
+            date_of_death: string;
+            /**
+             * @description The number on the medical death certificate (医学死亡证明), 4 to 40 letters,
+             *     digits or `-`.
+             */
+            death_certificate_number: string;
+            /**
+             * Format: uuid
+             * @description A photo of the certificate the caller uploaded (`POST /api/v1/media`).
+             */
+            death_certificate_media_id: string;
         };
         /**
          * @description A divorce application and its dates (Civil Code art. 1077).
@@ -2193,6 +3132,75 @@ export interface components {
             urgent?: boolean;
         };
         /**
+         * @description Where the grave lies in the cemetery.
+         * @example {
+         *       "section": "A",
+         *       "row": "3",
+         *       "number": "12"
+         *     }
+         */
+        GraveDto: {
+            /** @description 区 (1 to 16 characters, no `/`). */
+            section: string;
+            /** @description 排. */
+            row: string;
+            /** @description 号. */
+            number: string;
+        };
+        /**
+         * @description A funeral home (殡仪馆).
+         * @example {
+         *       "id": "tongzhou-funeral-home",
+         *       "name": "通州区殡仪馆",
+         *       "address": "通州区宋庄镇",
+         *       "window_days": 7,
+         *       "cutoff_minutes": 120,
+         *       "cancel_minutes": 120
+         *     }
+         */
+        HomeDto: {
+            /**
+             * @description Also the resource id for `GET /api/v1/resources/{id}/availability` with
+             *     `business_type` `farewell` (告别厅) or `cremation` (火化).
+             */
+            id: string;
+            name: string;
+            address?: string | null;
+            /**
+             * Format: int32
+             * @description Slots are bookable this many days ahead...
+             */
+            window_days: number;
+            /**
+             * Format: int32
+             * @description ...until this many minutes before they start.
+             */
+            cutoff_minutes: number;
+            /**
+             * Format: int32
+             * @description The family may cancel until this many minutes before the first service.
+             */
+            cancel_minutes: number;
+        };
+        /**
+         * @description The funeral homes.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "tongzhou-funeral-home",
+         *           "name": "通州区殡仪馆",
+         *           "address": "通州区宋庄镇",
+         *           "window_days": 7,
+         *           "cutoff_minutes": 120,
+         *           "cancel_minutes": 120
+         *         }
+         *       ]
+         *     }
+         */
+        HomeListDto: {
+            items: components["schemas"]["HomeDto"][];
+        };
+        /**
          * @description The household of a draft (replaces what was declared).
          * @example {
          *       "members": [
@@ -2266,6 +3274,71 @@ export interface components {
             citizen_id: string;
             name: string;
             id_number: string;
+        };
+        /** @description One chosen service of the catalogue. */
+        ItemRequest: {
+            code: string;
+            /**
+             * Format: int32
+             * @description 1 to 99; default 1.
+             */
+            quantity?: number;
+        };
+        /** @description A priced line, with the price of the day it was booked. */
+        LineDto: {
+            code: string;
+            name: string;
+            kind: string;
+            /** Format: int32 */
+            quantity: number;
+            /** Format: int64 */
+            unit_price_fen: number;
+            /** @description A basic service paid by the bureau: `amount_fen` is 0. */
+            free: boolean;
+            /** Format: int64 */
+            amount_fen: number;
+        };
+        /**
+         * @description A cemetery's load on a day, for the gate and the bureau.
+         * @example {
+         *       "cemetery_id": "luhe-cemetery",
+         *       "date": "2027-04-04",
+         *       "capacity": 1800,
+         *       "booked_persons": 1523,
+         *       "checked_in_persons": 610,
+         *       "walk_in_persons": 42,
+         *       "expected_persons": 1565
+         *     }
+         */
+        LoadDto: {
+            cemetery_id: string;
+            /** Format: date */
+            date: string;
+            /**
+             * Format: int64
+             * @description Seats of the day's visit slots.
+             */
+            capacity: number;
+            /**
+             * Format: int64
+             * @description Persons holding reservations.
+             */
+            booked_persons: number;
+            /**
+             * Format: int64
+             * @description Persons of parties let in.
+             */
+            checked_in_persons: number;
+            /**
+             * Format: int64
+             * @description Persons counted at the gate without a reservation.
+             */
+            walk_in_persons: number;
+            /**
+             * Format: int64
+             * @description Booked plus walk-ins: the day's load.
+             */
+            expected_persons: number;
         };
         /** @description A material to upload. */
         MaterialDef: {
@@ -2386,6 +3459,302 @@ export interface components {
              * @description 1-4 where relevant.
              */
             disability_grade?: number | null;
+        };
+        /**
+         * @description A memorial hall as the caller may see it.
+         * @example {
+         *       "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "deceased_name": "王秀英",
+         *       "birth_date": "1938-03-12",
+         *       "death_date": "2025-12-01",
+         *       "biography": "一生勤劳善良，教书育人四十年。",
+         *       "portrait_url": "/api/v1/memorials/0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71/portrait",
+         *       "visibility": "link",
+         *       "pre_review": true,
+         *       "status": "active",
+         *       "takedown_reason": null,
+         *       "tributes": {
+         *         "flowers": 128,
+         *         "candles": 40,
+         *         "incense": 12
+         *       },
+         *       "your_role": "owner",
+         *       "share_token": "q3Vb8m1xZ0kP7tRw2yLc9A",
+         *       "created_at": "2026-04-01T09:00:00+08:00",
+         *       "updated_at": "2026-04-02T10:30:00+08:00"
+         *     }
+         */
+        MemorialDto: {
+            /** Format: uuid */
+            id: string;
+            deceased_name: string;
+            /** Format: date */
+            birth_date?: string | null;
+            /** Format: date */
+            death_date: string;
+            biography: string;
+            /** @description Where to fetch the portrait (pass `token` too for a `link` page), when there is one. */
+            portrait_url?: string | null;
+            /** @description `public`, `link` or `family`. */
+            visibility: string;
+            pre_review: boolean;
+            /** @description `active` or `taken_down` (only the family and staff ever see a taken-down page). */
+            status: string;
+            /** @description Why staff took the page down (family and staff only). */
+            takedown_reason?: string | null;
+            tributes: components["schemas"]["MemorialTributeCountsDto"];
+            /** @description The caller's relation to the page: `owner`, `family`, `staff` or `visitor`. */
+            your_role: string;
+            /** @description The share-link token (`GET /api/v1/memorials/{id}?token=`), for the family only. */
+            share_token?: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        /**
+         * @description A family invitation code, to give to a relative (one use, 7 days).
+         * @example {
+         *       "code": "K7M2Q9XH4T",
+         *       "expires_at": "2026-04-08T09:00:00+08:00"
+         *     }
+         */
+        MemorialInvitationDto: {
+            code: string;
+            expires_at: string;
+        };
+        /**
+         * @description Joining a memorial's family with an invitation code.
+         * @example {
+         *       "code": "K7M2Q9XH4T"
+         *     }
+         */
+        MemorialJoinRequest: {
+            code: string;
+        };
+        /**
+         * @description A member of a memorial's family.
+         * @example {
+         *       "citizen_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e73",
+         *       "name_masked": "王*",
+         *       "role": "family",
+         *       "joined_at": "2026-04-02T10:30:00+08:00"
+         *     }
+         */
+        MemorialMemberDto: {
+            /** Format: uuid */
+            citizen_id: string;
+            /** @description The masked real name, when one is bound. */
+            name_masked?: string | null;
+            /** @description `owner` or `family`. */
+            role: string;
+            joined_at: string;
+        };
+        /**
+         * @description The family of a memorial: the creator first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "citizen_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e74",
+         *           "name_masked": "王*",
+         *           "role": "owner",
+         *           "joined_at": "2026-04-01T09:00:00+08:00"
+         *         },
+         *         {
+         *           "citizen_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e73",
+         *           "name_masked": "李*",
+         *           "role": "family",
+         *           "joined_at": "2026-04-02T10:30:00+08:00"
+         *         }
+         *       ]
+         *     }
+         */
+        MemorialMemberListDto: {
+            items: components["schemas"]["MemorialMemberDto"][];
+        };
+        /**
+         * @description A message on a memorial hall.
+         * @example {
+         *       "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e72",
+         *       "memorial_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "display_name": "外孙小明",
+         *       "body": "外婆，清明又到了，我们都很想念您。",
+         *       "status": "held",
+         *       "hold_reason": "pre_review",
+         *       "mine": true,
+         *       "author_id": null,
+         *       "created_at": "2026-04-04T08:12:00+08:00"
+         *     }
+         */
+        MemorialMessageDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            memorial_id: string;
+            display_name: string;
+            body: string;
+            /** @description `published`, `held` (waiting for review) or `hidden`. */
+            status: string;
+            /**
+             * @description Why a message is held: `pre_review` (the family approves) or `sensitive_word`
+             *     (staff review). Shown to the author, the family and staff.
+             */
+            hold_reason?: string | null;
+            /** @description Whether the caller wrote it. */
+            mine: boolean;
+            /**
+             * Format: uuid
+             * @description The author's account, for staff only (real name behind, free display in front).
+             */
+            author_id?: string | null;
+            created_at: string;
+        };
+        /**
+         * @description One page of messages.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e72",
+         *           "memorial_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *           "display_name": "张*",
+         *           "body": "永远怀念您。",
+         *           "status": "published",
+         *           "hold_reason": null,
+         *           "mine": false,
+         *           "author_id": null,
+         *           "created_at": "2026-04-04T08:12:00+08:00"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        MemorialMessagePageDto: {
+            items: components["schemas"]["MemorialMessageDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Leaving a message.
+         * @example {
+         *       "body": "外婆，清明又到了，我们都很想念您。",
+         *       "display_name": "外孙小明"
+         *     }
+         */
+        MemorialMessageRequest: {
+            /** @description 1 to 500 characters. */
+            body: string;
+            /**
+             * @description The name shown with the message, 1 to 20 characters; default your masked real
+             *     name (`张*`). Your verified real name stays behind it.
+             */
+            display_name?: string | null;
+        };
+        /**
+         * @description One page of memorial halls.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *           "deceased_name": "王秀英",
+         *           "birth_date": null,
+         *           "death_date": "2025-12-01",
+         *           "biography": "",
+         *           "portrait_url": null,
+         *           "visibility": "public",
+         *           "pre_review": true,
+         *           "status": "active",
+         *           "takedown_reason": null,
+         *           "tributes": {
+         *             "flowers": 3,
+         *             "candles": 1,
+         *             "incense": 0
+         *           },
+         *           "your_role": "visitor",
+         *           "share_token": null,
+         *           "created_at": "2026-04-01T09:00:00+08:00",
+         *           "updated_at": "2026-04-01T09:00:00+08:00"
+         *         }
+         *       ],
+         *       "next_cursor": "MDE5M2E2YzQ"
+         *     }
+         */
+        MemorialPageDto: {
+            items: components["schemas"]["MemorialDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Taking a page down (reason required) or restoring it (reason optional).
+         * @example {
+         *       "reason": "页面含有违法广告内容"
+         *     }
+         */
+        MemorialReasonRequest: {
+            reason?: string | null;
+        };
+        /**
+         * @description Creating a memorial hall, or replacing its details (the creator).
+         * @example {
+         *       "deceased_name": "王秀英",
+         *       "birth_date": "1938-03-12",
+         *       "death_date": "2025-12-01",
+         *       "biography": "一生勤劳善良，教书育人四十年。",
+         *       "portrait_media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "visibility": "family",
+         *       "pre_review": false
+         *     }
+         */
+        MemorialRequest: {
+            /** @description The deceased's name, 1 to 30 characters. */
+            deceased_name: string;
+            /** Format: date */
+            birth_date?: string | null;
+            /**
+             * Format: date
+             * @description Required, not after today (Beijing): no memorials for living persons.
+             */
+            death_date?: string | null;
+            /** @description Up to 5,000 characters. */
+            biography?: string | null;
+            /**
+             * Format: uuid
+             * @description An image you uploaded (`POST /api/v1/media`) as the portrait.
+             */
+            portrait_media_id?: string | null;
+            /**
+             * @description `public` (listed, anyone), `link` (anyone holding the share link) or `family`
+             *     (the creator and invited family only).
+             */
+            visibility: string;
+            /**
+             * @description Whether every message waits for the family's approval before it shows. Always on
+             *     for `public` pages (asking for `false` there is refused); default on.
+             */
+            pre_review?: boolean | null;
+        };
+        /**
+         * @description The tribute counters of a page (no ranking, no prices: counts only).
+         * @example {
+         *       "flowers": 128,
+         *       "candles": 40,
+         *       "incense": 12
+         *     }
+         */
+        MemorialTributeCountsDto: {
+            /** Format: int64 */
+            flowers: number;
+            /** Format: int64 */
+            candles: number;
+            /** Format: int64 */
+            incense: number;
+        };
+        /**
+         * @description Leaving a tribute.
+         * @example {
+         *       "kind": "flower"
+         *     }
+         */
+        MemorialTributeRequest: {
+            /** @description `flower` (献花), `candle` (点烛) or `incense` (上香). */
+            kind: string;
         };
         /**
          * @description Starting a draft.
@@ -2520,6 +3889,127 @@ export interface components {
             new_password: string;
         };
         /**
+         * @description A peak period of a resource.
+         * @example {
+         *       "id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69",
+         *       "resource_id": "luhe-cemetery",
+         *       "name": "清明",
+         *       "first_date": "2027-03-27",
+         *       "last_date": "2027-04-11",
+         *       "window_days": 14,
+         *       "slots": [
+         *         {
+         *           "business_type": "visit",
+         *           "start_time": "07:00",
+         *           "end_time": "07:30",
+         *           "capacity": 300
+         *         }
+         *       ]
+         *     }
+         */
+        PeakPeriodDto: {
+            /** Format: uuid */
+            id: string;
+            resource_id: string;
+            name: string;
+            /** Format: date */
+            first_date: string;
+            /** Format: date */
+            last_date: string;
+            /** Format: int32 */
+            window_days: number;
+            slots: components["schemas"]["PeakSlotDto"][];
+        };
+        /**
+         * @description The peak periods of a resource.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69",
+         *           "resource_id": "luhe-cemetery",
+         *           "name": "清明",
+         *           "first_date": "2027-03-27",
+         *           "last_date": "2027-04-11",
+         *           "window_days": 14,
+         *           "slots": [
+         *             {
+         *               "business_type": "visit",
+         *               "start_time": "07:00",
+         *               "end_time": "07:30",
+         *               "capacity": 300
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        PeakPeriodListDto: {
+            items: components["schemas"]["PeakPeriodDto"][];
+        };
+        /**
+         * @description A peak period as an admin defines it.
+         * @example {
+         *       "name": "清明",
+         *       "first_date": "2027-03-27",
+         *       "last_date": "2027-04-11",
+         *       "window_days": 14,
+         *       "slots": [
+         *         {
+         *           "business_type": "visit",
+         *           "start_time": "07:00",
+         *           "end_time": "07:30",
+         *           "capacity": 300
+         *         },
+         *         {
+         *           "business_type": "visit",
+         *           "start_time": "07:30",
+         *           "end_time": "08:00",
+         *           "capacity": 300
+         *         }
+         *       ]
+         *     }
+         */
+        PeakPeriodRequest: {
+            /** @description 清明, 冬至, ... (1 to 32 characters). */
+            name: string;
+            /** Format: date */
+            first_date: string;
+            /**
+             * Format: date
+             * @description Inclusive; at most 62 days after `first_date`.
+             */
+            last_date: string;
+            /**
+             * Format: int32
+             * @description Dates of the period are bookable this many days ahead (1 to 60), from the
+             *     resource's usual opening time: the earlier opening of 清明.
+             */
+            window_days: number;
+            /**
+             * @description The daily layout of each business type it changes; other business types keep the
+             *     weekly template.
+             */
+            slots: components["schemas"]["PeakSlotDto"][];
+        };
+        /**
+         * @description One slot of a peak period's daily layout.
+         * @example {
+         *       "business_type": "visit",
+         *       "start_time": "07:00",
+         *       "end_time": "07:30",
+         *       "capacity": 300
+         *     }
+         */
+        PeakSlotDto: {
+            /** @description e.g. `visit`. */
+            business_type: string;
+            /** @description Beijing time, `HH:MM`. */
+            start_time: string;
+            end_time: string;
+            /** Format: int32 */
+            capacity: number;
+        };
+        /**
          * @description RFC 9457 problem details, as every error answer carries them.
          * @example {
          *       "type": "urn:minzheng:problem:identity.id_number_invalid",
@@ -2564,6 +4054,16 @@ export interface components {
             reason: string;
             /** @description Human-readable explanation in the caller's language. */
             message: string;
+        };
+        /**
+         * @description Another transport time, proposed by the home.
+         * @example {
+         *       "transport_at": "2026-11-30T10:00:00+08:00"
+         *     }
+         */
+        ProposeRequest: {
+            /** @description RFC 3339 with offset, in the future. */
+            transport_at: string;
         };
         /**
          * @description A recorded consent.
@@ -2796,6 +4296,34 @@ export interface components {
             working_days_only: boolean;
         };
         /**
+         * @description The sensitive-word list, in its normal form (lower case, half-width, no spaces or
+         *     punctuation), sorted.
+         * @example {
+         *       "words": [
+         *         "代开发票",
+         *         "六合彩",
+         *         "赌博"
+         *       ]
+         *     }
+         */
+        SensitiveWordsDto: {
+            words: string[];
+        };
+        /**
+         * @description The sensitive-word list (replaced as a whole).
+         * @example {
+         *       "words": [
+         *         "赌博",
+         *         "六合彩",
+         *         "代开发票"
+         *       ]
+         *     }
+         */
+        SensitiveWordsRequest: {
+            /** @description Up to 500 words; case, full-width forms, spaces and punctuation do not matter. */
+            words: string[];
+        };
+        /**
          * @description A service's definition (one version of it).
          * @example {
          *       "name": "城乡最低生活保障",
@@ -2901,6 +4429,91 @@ export interface components {
             definition: components["schemas"]["ServiceDef"];
         };
         /**
+         * @description A priced service of a home's catalogue.
+         * @example {
+         *       "code": "cremation",
+         *       "name": "遗体火化",
+         *       "kind": "cremation",
+         *       "price_fen": 50000,
+         *       "basic": true,
+         *       "active": true
+         *     }
+         */
+        ServiceItemDto: {
+            code: string;
+            name: string;
+            /**
+             * @description `transport` (遗体接运), `farewell` (告别厅), `cremation` (火化), `goods` (骨灰盒、鲜花
+             *     ...), `other`.
+             */
+            kind: string;
+            /**
+             * Format: int64
+             * @description List price in fen.
+             */
+            price_fen: number;
+            /**
+             * @description A basic funeral service (基本殡葬服务) the bureau pays for: booked, it costs the
+             *     family nothing.
+             */
+            basic: boolean;
+            /** @description Withdrawn items are not offered (admins see them). */
+            active: boolean;
+        };
+        /**
+         * @description A home's catalogue.
+         * @example {
+         *       "home_id": "tongzhou-funeral-home",
+         *       "items": [
+         *         {
+         *           "code": "cremation",
+         *           "name": "遗体火化",
+         *           "kind": "cremation",
+         *           "price_fen": 50000,
+         *           "basic": true,
+         *           "active": true
+         *         },
+         *         {
+         *           "code": "urn_basic",
+         *           "name": "普通骨灰盒",
+         *           "kind": "goods",
+         *           "price_fen": 80000,
+         *           "basic": false,
+         *           "active": true
+         *         }
+         *       ]
+         *     }
+         */
+        ServiceItemListDto: {
+            home_id: string;
+            items: components["schemas"]["ServiceItemDto"][];
+        };
+        /**
+         * @description Setting one catalogue item (district admins).
+         * @example {
+         *       "name": "普通骨灰盒",
+         *       "kind": "goods",
+         *       "price_fen": 80000,
+         *       "basic": false,
+         *       "active": true
+         *     }
+         */
+        ServiceItemRequest: {
+            /** @description 1 to 30 characters. */
+            name: string;
+            /** @description `transport`, `farewell`, `cremation`, `goods` or `other`. */
+            kind: string;
+            /**
+             * Format: int64
+             * @description 0 to 10,000,000 fen (100,000 yuan).
+             */
+            price_fen: number;
+            /** @description Free for families by the bureau's decision. */
+            basic?: boolean;
+            /** @description Default true; false withdraws the item (bookings made keep it). */
+            active?: boolean;
+        };
+        /**
          * @description The catalogue.
          * @example {
          *       "items": [
@@ -2956,6 +4569,13 @@ export interface components {
             remaining: number;
             /** @description Whether it takes first-come bookings now (seats left, cut-off not passed, no draw). */
             bookable: boolean;
+        };
+        /** @description A slot the booking holds. */
+        SlotRefDto: {
+            /** Format: uuid */
+            slot_id: string;
+            starts_at: string;
+            ends_at: string;
         };
         /**
          * @description A staff account as admins see it.
@@ -3218,6 +4838,32 @@ export interface components {
             /** @description `otpauth://` URL to show as a QR code. */
             otpauth_url: string;
         };
+        /**
+         * @description The transport as answers show it. `status`: `requested`, `proposed` (the home offered
+         *     `proposed_at`; the family accepts it), `agreed` (at `agreed_at`).
+         */
+        TransportDto: {
+            status: string;
+            address_masked: string;
+            contact_name_masked: string;
+            contact_phone_masked: string;
+            /** @description In full for the home's clerks only, who go there and call (null for the family). */
+            address?: string | null;
+            contact_name?: string | null;
+            contact_phone?: string | null;
+            requested_at: string;
+            proposed_at?: string | null;
+            agreed_at?: string | null;
+        };
+        /** @description A body transport request (遗体接运). */
+        TransportRequest: {
+            /** @description Where to collect the body, 4 to 100 characters. */
+            address: string;
+            /** @description RFC 3339 with offset, in the future, e.g. `2026-12-01T08:00:00+08:00`. */
+            requested_at: string;
+            contact_name: string;
+            contact_phone: string;
+        };
         /** @description The multipart form of an upload (as `wx.uploadFile` sends it with `name: "file"`). */
         UploadForm: {
             /**
@@ -3230,6 +4876,159 @@ export interface components {
              *     `death_certificate`, `sweeping_proof` (default `document`).
              */
             purpose?: string | null;
+        };
+        /**
+         * @description A tomb visit reservation.
+         * @example {
+         *       "id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69",
+         *       "code": "K7M4Q2XA",
+         *       "qr_content": "MZ-K7M4Q2XA",
+         *       "cemetery_id": "luhe-cemetery",
+         *       "cemetery_name": "通州区潞河公益性公墓",
+         *       "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70",
+         *       "visit_date": "2027-04-04",
+         *       "starts_at": "2027-04-04T09:00:00+08:00",
+         *       "ends_at": "2027-04-04T09:30:00+08:00",
+         *       "grave": "A区 3排 12号",
+         *       "persons": 2,
+         *       "visitors": [
+         *         {
+         *           "name_masked": "张*",
+         *           "id_number_masked": "110112********0019"
+         *         },
+         *         {
+         *           "name_masked": "李*",
+         *           "id_number_masked": "110112********0028"
+         *         }
+         *       ],
+         *       "plates": [
+         *         "京AD12345"
+         *       ],
+         *       "status": "booked",
+         *       "checked_in_at": null,
+         *       "created_at": "2027-03-21T09:00:05+08:00"
+         *     }
+         */
+        VisitDto: {
+            /** Format: uuid */
+            id: string;
+            /** @description Booking code for the gate; the QR code carries `qr_content`. */
+            code: string;
+            qr_content: string;
+            cemetery_id: string;
+            cemetery_name: string;
+            /** Format: uuid */
+            slot_id: string;
+            /** Format: date */
+            visit_date: string;
+            starts_at: string;
+            ends_at: string;
+            /** @description The grave as people read it. */
+            grave: string;
+            /** Format: int32 */
+            persons: number;
+            visitors: components["schemas"]["VisitorDto"][];
+            plates: string[];
+            /** @description `booked`, `checked_in`, `cancelled`. */
+            status: string;
+            checked_in_at?: string | null;
+            created_at: string;
+        };
+        /**
+         * @description Reservations.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69",
+         *           "code": "K7M4Q2XA",
+         *           "qr_content": "MZ-K7M4Q2XA",
+         *           "cemetery_id": "luhe-cemetery",
+         *           "cemetery_name": "通州区潞河公益性公墓",
+         *           "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70",
+         *           "visit_date": "2027-04-04",
+         *           "starts_at": "2027-04-04T09:00:00+08:00",
+         *           "ends_at": "2027-04-04T09:30:00+08:00",
+         *           "grave": "A区 3排 12号",
+         *           "persons": 1,
+         *           "visitors": [
+         *             {
+         *               "name_masked": "张*",
+         *               "id_number_masked": "110112********0019"
+         *             }
+         *           ],
+         *           "plates": [],
+         *           "status": "booked",
+         *           "checked_in_at": null,
+         *           "created_at": "2027-03-21T09:00:05+08:00"
+         *         }
+         *       ]
+         *     }
+         */
+        VisitListDto: {
+            items: components["schemas"]["VisitDto"][];
+        };
+        /**
+         * @description A reservation for a party (1 to 5 persons) at one grave in one slot.
+         * @example {
+         *       "cemetery_id": "luhe-cemetery",
+         *       "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69",
+         *       "grave": {
+         *         "section": "A",
+         *         "row": "3",
+         *         "number": "12"
+         *       },
+         *       "visitors": [
+         *         {
+         *           "name": "张伟",
+         *           "id_number": "110112199001010019"
+         *         },
+         *         {
+         *           "name": "李娜",
+         *           "id_number": "110112199203040028"
+         *         }
+         *       ],
+         *       "plates": [
+         *         "京AD12345"
+         *       ]
+         *     }
+         */
+        VisitRequest: {
+            cemetery_id: string;
+            /**
+             * Format: uuid
+             * @description A `visit` slot of the cemetery (`GET /api/v1/resources/{id}/availability?business_type=visit`).
+             */
+            slot_id: string;
+            grave: components["schemas"]["GraveDto"];
+            /** @description 1 to 5 persons, each ID number once; each may hold one reservation a day. */
+            visitors: components["schemas"]["VisitorRequest"][];
+            /**
+             * @description Up to 3 vehicle plates (`京A12345`, new-energy `京AD12345`); spaces and `·` are
+             *     ignored, letters upper-cased.
+             */
+            plates?: string[];
+        };
+        /**
+         * @description A person of the party, masked.
+         * @example {
+         *       "name_masked": "张*",
+         *       "id_number_masked": "110112********0019"
+         *     }
+         */
+        VisitorDto: {
+            name_masked: string;
+            id_number_masked: string;
+        };
+        /**
+         * @description One person of the party, named with their ID number.
+         * @example {
+         *       "name": "张伟",
+         *       "id_number": "110112199001010019"
+         *     }
+         */
+        VisitorRequest: {
+            name: string;
+            id_number: string;
         };
         /**
          * @description A place on a waitlist.
@@ -3306,6 +5105,19 @@ export interface components {
              * @description A day whose open slots are all full (else `scheduling.seats_available`: book).
              */
             date: string;
+        };
+        /**
+         * @description Persons who came without a reservation.
+         * @example {
+         *       "persons": 3
+         *     }
+         */
+        WalkInRequest: {
+            /**
+             * Format: int32
+             * @description 1 to 500.
+             */
+            persons: number;
         };
         /**
          * @description Withdrawing.
@@ -3502,6 +5314,98 @@ export interface operations {
             };
             /** @description `scheduling.draw_not_closed` (window still open, or already drawn) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.sensitive_words.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SensitiveWordsDto"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.sensitive_words.save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SensitiveWordsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SensitiveWordsDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (more than 500 words, a word empty or over 32 characters: `words[i]`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4729,6 +6633,368 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "desk.tomb_visits.load": {
+        parameters: {
+            query?: {
+                /** @description Default: today (Beijing). */
+                date?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the cemetery */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoadDto"];
+                };
+            };
+            /** @description `auth.forbidden` (another cemetery) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.resource_not_found`, `tomb.not_a_cemetery` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "desk.tomb_visits.walk_in": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description the cemetery */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WalkInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoadDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` (another cemetery) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.resource_not_found`, `tomb.not_a_cemetery` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (persons 1 to 500) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.desk.list": {
+        parameters: {
+            query?: {
+                /** @description Default: the clerk's own home; district admins may leave it out for every home. */
+                home_id?: string;
+                /** @description The date of the first service (Beijing). */
+                date?: string;
+                /** @description `pending`, `confirmed`, `done` or `cancelled`. */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingListDto"];
+                };
+            };
+            /** @description `auth.forbidden` (another home's list) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.desk.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description `funeral.booking_not_found` (also another home's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.desk.confirm": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description `funeral.booking_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `funeral.wrong_state` (not pending, or a proposed time awaits the family) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.desk.certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                    "image/png": number[];
+                    "application/pdf": number[];
+                };
+            };
+            /** @description `funeral.booking_not_found`, `media.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.desk.done": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description `funeral.booking_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `funeral.wrong_state` (not confirmed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.desk.propose_transport_time": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `funeral.booking_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `funeral.wrong_state` (no transport, or done or cancelled) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`transport_at` malformed or not in the future) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "desk.marriage.day_sheet": {
         parameters: {
             query: {
@@ -4958,6 +7224,471 @@ export interface operations {
             };
             /** @description `request.invalid_query` (neither a code nor an ID number) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "desk.tomb_visits.day": {
+        parameters: {
+            query: {
+                cemetery_id: string;
+                /** @description Default: today (Beijing). */
+                date?: string;
+                /** @description `booked`, `checked_in` or `cancelled`. */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitListDto"];
+                };
+            };
+            /** @description `auth.forbidden` (another cemetery) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "desk.tomb_visits.lookup": {
+        parameters: {
+            query: {
+                /** @description A booking code, the QR content (`MZ-...`) or a visitor's ID number. */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitListDto"];
+                };
+            };
+            /** @description `request.invalid_query` (neither a code nor an ID number) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "desk.tomb_visits.check_in": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitDto"];
+                };
+            };
+            /** @description `tomb.visit_not_found` (also another cemetery's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `tomb.wrong_state` (already in, or cancelled), `tomb.not_today` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.home.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HomeListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.service.list": {
+        parameters: {
+            query?: {
+                /** @description Include withdrawn items (anyone may see them; bookings cannot choose them). */
+                all?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceItemListDto"];
+                };
+            };
+            /** @description `funeral.home_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.service.save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description Lower-case code, e.g. `urn_basic` */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceItemRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceItemDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `funeral.home_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`code`, `name`, `kind`, `price_fen`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.booking.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.booking.book": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `identity.real_name_required`, `identity.real_name_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `funeral.home_not_found`, `scheduling.slot_not_found` (not a slot of this home and kind), `media.not_found` (the certificate photo is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.slot_full`, `scheduling.not_open_yet`, `scheduling.booking_closed`, `funeral.deceased_has_active_booking` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:scheduling.slot_full",
+                     *       "title": "该时段已约满，请选择其他时段",
+                     *       "status": 409,
+                     *       "detail": "该时段已约满，请选择其他时段",
+                     *       "code": "scheduling.slot_full",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `identity.id_number_invalid`, `funeral.date_of_death_invalid`, `funeral.unknown_service`, `funeral.items_mismatch`, `request.invalid_body` (names, certificate number, transport fields, items) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:funeral.date_of_death_invalid",
+                     *       "title": "死亡日期不能晚于今天，也不能早于出生日期",
+                     *       "status": 422,
+                     *       "detail": "死亡日期不能晚于今天，也不能早于出生日期",
+                     *       "code": "funeral.date_of_death_invalid",
+                     *       "errors": [
+                     *         {
+                     *           "field": "deceased.date_of_death",
+                     *           "reason": "range",
+                     *           "message": "死亡日期不能晚于今天，也不能早于出生日期"
+                     *         }
+                     *       ],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.booking.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description `funeral.booking_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.booking.accept_transport_time": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description `funeral.booking_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `funeral.wrong_state` (no proposed time to accept) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.booking.cancel": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description `funeral.booking_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `funeral.wrong_state`, `funeral.cancel_closed` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6211,6 +8942,1144 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "memorial.list_public": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialPageDto"];
+                };
+            };
+            /** @description `request.invalid_query`, `request.invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemorialRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `identity.real_name_required`, `identity.real_name_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media.not_found` (the portrait is not an image you uploaded) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `memorial.living_person` (date of death missing or in the future), `request.invalid_body` (`deceased_name`, `birth_date`, `biography`, `visibility`, `pre_review` false on a public page, `portrait_media_id` not an image) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.join": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemorialJoinRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.invitation_invalid` (wrong, used or expired) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.already_member` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidBody"];
+            /** @description `request.rate_limited` (too many attempts; see `Retry-After`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.list_mine": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialPageDto"];
+                };
+            };
+            /** @description `request.invalid_query`, `request.invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.get": {
+        parameters: {
+            query?: {
+                /** @description The share-link token, for a page visible by link. */
+                token?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialDto"];
+                };
+            };
+            /** @description `auth.unauthenticated` (a token was sent and is not valid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found` (also: not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.taken_down` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemorialRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_owner` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found`, `media.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `memorial.living_person`, `request.invalid_body` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.invite": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialInvitationDto"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_owner` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialMemberListDto"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_family` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.member.remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                citizen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_owner` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found`, `memorial.member_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.messages": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+                /** @description The share-link token, for a page visible by link. */
+                token?: string;
+                /** @description For the family and staff: only messages in this state (`held`, `published`, `hidden`). */
+                status?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialMessagePageDto"];
+                };
+            };
+            /** @description `request.invalid_query` (`status`, `limit`), `request.invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.taken_down` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.message.post": {
+        parameters: {
+            query?: {
+                /** @description The share-link token, for a page visible by link. */
+                token?: string;
+            };
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemorialMessageRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialMessageDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `identity.real_name_required`, `identity.real_name_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.taken_down` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`body` 1 to 500 characters, `display_name` 1 to 20) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `request.rate_limited` (30 messages an hour) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.message.approve": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialMessageDto"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_family`, `memorial.staff_review_required` (a sensitive-word hold) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found`, `memorial.message_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.message_state` (published already) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.message.hide": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialMessageDto"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_family` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found`, `memorial.message_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.message_state` (hidden already) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.portrait": {
+        parameters: {
+            query?: {
+                /** @description The share-link token, for a page visible by link. */
+                token?: string;
+                /** @description The small JPEG instead of the full image. */
+                thumbnail?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                    "image/png": number[];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found`, `media.not_found` (no portrait) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.taken_down` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.restore": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemorialReasonRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.page_state` (not taken down) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`reason` over 500 characters) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.take_down": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemorialReasonRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.page_state` (taken down already) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`reason` missing or over 500 characters) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.tribute": {
+        parameters: {
+            query?: {
+                /** @description The share-link token, for a page visible by link. */
+                token?: string;
+            };
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemorialTributeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialTributeCountsDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.taken_down` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`kind` not `flower`, `candle` or `incense`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.tribute_limit` (today's tributes on this page are used up) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "memorial.moderation.queue": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialMessagePageDto"];
+                };
+            };
+            /** @description `request.invalid_query`, `request.invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "ops.openapi": {
         parameters: {
             query?: never;
@@ -6409,6 +10278,157 @@ export interface operations {
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidBody"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "scheduling.peak.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeakPeriodListDto"];
+                };
+            };
+            /** @description `scheduling.resource_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "scheduling.peak.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PeakPeriodRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeakPeriodDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.resource_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.period_overlaps`, `scheduling.period_has_bookings` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` with the field at fault */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "scheduling.peak.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                period_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed; its days follow the weekly template again */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.period_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.period_has_bookings` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };
@@ -7037,6 +11057,204 @@ export interface operations {
             };
             /** @description `request.invalid_query` (e.g. `limit` out of range), `request.invalid_cursor` */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "tomb_visits.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "tomb_visits.book": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `identity.real_name_required`, `identity.real_name_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.resource_not_found`, `tomb.not_a_cemetery`, `scheduling.slot_not_found` (also a slot of another place or business) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.slot_full` (not enough seats for the party), `tomb.grave_full` (the grave's persons for the day, across all reservations, would pass the limit), `tomb.visitor_already_booked`, `scheduling.not_open_yet`, `scheduling.booking_closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (grave, party size, a repeated ID number, plates), `identity.id_number_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "tomb_visits.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitDto"];
+                };
+            };
+            /** @description `tomb.visit_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "tomb_visits.cancel": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitDto"];
+                };
+            };
+            /** @description `tomb.visit_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `tomb.wrong_state` (cancelled or checked in), `tomb.cancel_closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "tomb_visits.qr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": number[];
+                };
+            };
+            /** @description `tomb.visit_not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -86,6 +86,9 @@ pub struct Config {
     pub draft_retention_days: i64,
     /// ...and how many days before its deletion its citizen is reminded.
     pub draft_reminder_days: i64,
+    /// Persons who may visit one grave on one day, across all reservations (Beijing 清明
+    /// practice: 5).
+    pub grave_persons_per_day: i32,
     /// `miniprogram_state` of subscribe messages: `formal`, `trial` or `developer`.
     pub wechat_miniprogram_state: String,
 }
@@ -115,6 +118,7 @@ impl Default for Config {
             marriage_confirm_hours: 24,
             waitlist_claim_minutes: 30,
             draft_retention_days: 30,
+            grave_persons_per_day: 5,
             draft_reminder_days: 3,
             sweep_interval_secs: 30,
             no_show_limit: 3,
@@ -201,6 +205,7 @@ impl Config {
             "waitlist_claim_minutes",
             "draft_retention_days",
             "draft_reminder_days",
+            "grave_persons_per_day",
             "sweep_interval_secs",
             "no_show_limit",
             "no_show_window_days",
@@ -229,6 +234,10 @@ impl Config {
             (
                 "draft_retention_days",
                 self.draft_retention_days.max(0) as u64,
+            ),
+            (
+                "grave_persons_per_day",
+                self.grave_persons_per_day.max(0) as u64,
             ),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {

@@ -1,6 +1,7 @@
 //! Demo data, each part written once per database: the district's streets and the first
 //! admin (whose generated password is printed once), then the marriage registration
-//! offices with their weekly templates. Each part has its own marker in `app_meta`, so a
+//! offices with their weekly templates, the funeral home, the cemeteries (with their 清明
+//! and 冬至 peak periods). Each part has its own marker in `app_meta`, so a
 //! database seeded before a part existed gets that part on its next start.
 use chrono::Utc;
 use entity::app_meta;
@@ -30,6 +31,14 @@ pub async fn run(
     }
     if let Some(txn) = claim(db, "demo_marriage_offices_at").await? {
         marriage::service::seed_offices(&txn).await?;
+        txn.commit().await?;
+    }
+    if let Some(txn) = claim(db, "demo_funeral_homes_at").await? {
+        crate::funeral::service::seed_homes(&txn).await?;
+        txn.commit().await?;
+    }
+    if let Some(txn) = claim(db, "demo_cemeteries_at").await? {
+        crate::memorial::visits::service::seed_cemeteries(&txn).await?;
         txn.commit().await?;
     }
     Ok(

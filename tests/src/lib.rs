@@ -154,6 +154,34 @@ impl TestApp {
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
+
+    /// PUTs JSON with a bearer token and returns status and body.
+    pub async fn put_as(
+        &self,
+        token: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .authed(reqwest::Method::PUT, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("request failed");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// DELETEs with a bearer token and returns status and body.
+    pub async fn delete_as(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let res = self
+            .authed(reqwest::Method::DELETE, path, token)
+            .send()
+            .await
+            .expect("request failed");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
 }
 
 /// Starts the app on a fresh database of the given backend.

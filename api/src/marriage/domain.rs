@@ -82,29 +82,7 @@ pub fn check_parties(
     Ok(())
 }
 
-/// Characters of booking codes: no 0/O, 1/I/L, easy to read out at a desk.
-const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-
-/// A random 8-character booking code (31^8 ≈ 8.5e11 codes).
-pub fn booking_code() -> String {
-    let bytes = crate::platform::crypto::random_bytes::<8>();
-    bytes
-        .iter()
-        .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
-        .collect()
-}
-
-/// What the QR code carries: the booking code with a prefix the desk scanner recognises.
-pub fn qr_content(code: &str) -> String {
-    format!("MZ-{code}")
-}
-
-/// A booking code from what a clerk typed or a scanner sent (`MZ-ABCD2345` or `abcd2345`).
-pub fn code_from_input(input: &str) -> Option<String> {
-    let text = input.trim().to_ascii_uppercase();
-    let code = text.strip_prefix("MZ-").unwrap_or(&text);
-    (code.len() == 8 && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then(|| code.to_owned())
-}
+pub use crate::platform::booking_code::{booking_code, code_from_input, qr_content};
 
 #[cfg(test)]
 mod tests {

@@ -191,22 +191,7 @@ async fn cancel(
 #[get("/marriage/appointments/{id}/qr.png")]
 async fn qr(state: State, citizen: Citizen, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let (row, _) = service::load_for_citizen(&state.db, &citizen, id.into_inner()).await?;
-    let content = domain::qr_content(&row.code);
-    let png = web::block(move || -> Result<Vec<u8>, String> {
-        let code = qrcode::QrCode::new(content.as_bytes()).map_err(|e| e.to_string())?;
-        let image = code
-            .render::<image::Luma<u8>>()
-            .min_dimensions(256, 256)
-            .build();
-        let mut out = std::io::Cursor::new(Vec::new());
-        image::DynamicImage::ImageLuma8(image)
-            .write_to(&mut out, image::ImageFormat::Png)
-            .map_err(|e| e.to_string())?;
-        Ok(out.into_inner())
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    let png = crate::platform::booking_code::qr_png(&row.code).await?;
     Ok(HttpResponse::Ok().content_type("image/png").body(png))
 }
 

@@ -52,7 +52,8 @@ pub async fn book(
     if slot.resource_id != office.id || slot.business_type != kind.as_str() {
         return Err(ApiError::new(Code::SlotNotFound));
     }
-    scheduling::check_open(&office, &slot, Utc::now())?;
+    let window = crate::scheduling::peak::window_on(&state.db, &office, slot.date).await?;
+    scheduling::check_open(&window, &slot, Utc::now())?;
     draw::check_no_open_draw(&state.db, &office.id, kind.as_str(), slot.date).await?;
     check_people(state, kind, &parties, &indexes, slot.date).await?;
     // A divorce appointment needs the joint application, past its cooling-off period.
@@ -1144,7 +1145,8 @@ pub async fn reschedule(
     {
         return Err(ApiError::new(Code::SlotNotFound));
     }
-    scheduling::check_open(&office, &slot, now)?;
+    let window = crate::scheduling::peak::window_on(&state.db, &office, slot.date).await?;
+    scheduling::check_open(&window, &slot, now)?;
     draw::check_no_open_draw(&state.db, &office.id, &row.business_type, slot.date).await?;
     let kind = BusinessType::parse(&row.business_type)
         .ok_or_else(|| ApiError::internal("unknown business type"))?;

@@ -2,6 +2,7 @@
 //! rendering), body and query extraction, pagination and the database connection.
 //! Nothing here knows a domain rule; if it does, it belongs to a room.
 pub mod audit;
+pub mod booking_code;
 pub mod clock;
 pub mod crypto;
 pub mod db;

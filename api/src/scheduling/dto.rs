@@ -180,3 +180,54 @@ pub struct AvailabilityDto {
     pub business_type: String,
     pub days: Vec<DayDto>,
 }
+
+/// One slot of a peak period's daily layout.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"business_type": "visit", "start_time": "07:00", "end_time": "07:30", "capacity": 300}))]
+pub struct PeakSlotDto {
+    /// e.g. `visit`.
+    pub business_type: String,
+    /// Beijing time, `HH:MM`.
+    pub start_time: String,
+    pub end_time: String,
+    pub capacity: i32,
+}
+
+/// A peak period as an admin defines it.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "清明", "first_date": "2027-03-27", "last_date": "2027-04-11", "window_days": 14, "slots": [{"business_type": "visit", "start_time": "07:00", "end_time": "07:30", "capacity": 300}, {"business_type": "visit", "start_time": "07:30", "end_time": "08:00", "capacity": 300}]}))]
+pub struct PeakPeriodRequest {
+    /// 清明, 冬至, ... (1 to 32 characters).
+    pub name: String,
+    pub first_date: chrono::NaiveDate,
+    /// Inclusive; at most 62 days after `first_date`.
+    pub last_date: chrono::NaiveDate,
+    /// Dates of the period are bookable this many days ahead (1 to 60), from the
+    /// resource's usual opening time: the earlier opening of 清明.
+    pub window_days: i32,
+    /// The daily layout of each business type it changes; other business types keep the
+    /// weekly template.
+    pub slots: Vec<PeakSlotDto>,
+}
+
+/// A peak period of a resource.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "resource_id": "luhe-cemetery", "name": "清明", "first_date": "2027-03-27", "last_date": "2027-04-11", "window_days": 14, "slots": [{"business_type": "visit", "start_time": "07:00", "end_time": "07:30", "capacity": 300}]}))]
+pub struct PeakPeriodDto {
+    pub id: uuid::Uuid,
+    pub resource_id: String,
+    pub name: String,
+    pub first_date: chrono::NaiveDate,
+    pub last_date: chrono::NaiveDate,
+    pub window_days: i32,
+    pub slots: Vec<PeakSlotDto>,
+}
+
+/// The peak periods of a resource.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "resource_id": "luhe-cemetery", "name": "清明", "first_date": "2027-03-27", "last_date": "2027-04-11", "window_days": 14, "slots": [{"business_type": "visit", "start_time": "07:00", "end_time": "07:30", "capacity": 300}]}]}))]
+pub struct PeakPeriodListDto {
+    pub items: Vec<PeakPeriodDto>,
+}

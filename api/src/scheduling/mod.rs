@@ -2,10 +2,12 @@
 //! visits: resources with weekly slot templates, the national calendar (holidays and
 //! make-up working days), dated exceptions, booking windows and cut-offs, and slots whose
 //! seat counters can never be overbooked. Owns `resource`, `slot_template`,
-//! `calendar_day`, `resource_exception`, `slot`, `waitlist_entry`, `draw`. Rooms that book call `service`.
+//! `calendar_day`, `resource_exception`, `slot`, `waitlist_entry`, `draw`, `peak_period`,
+//! `peak_slot_template`. Rooms that book call `service`.
 pub mod domain;
 pub mod draw;
 mod dto;
+pub mod peak;
 mod routes;
 pub mod service;
 pub mod waitlist;

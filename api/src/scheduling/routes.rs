@@ -1,11 +1,13 @@
 //! Scheduling routes: resources and their availability (public), and their settings,
 //! templates, exceptions and the national calendar (admins).
-use actix_web::{get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{Duration, NaiveDate, Utc};
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 
 use super::domain::{self, CalendarKind};
 use super::dto::*;
+use super::peak;
 use super::service::{self, ResourceSpec, TemplateSlot};
 use crate::auth::extract::Admin;
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
@@ -25,7 +27,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(replace_template)
         .service(set_exception)
         .service(load_calendar)
-        .service(availability);
+        .service(availability)
+        .service(list_periods)
+        .service(create_period)
+        .service(delete_period);
 }
 
 fn invalid(field: &str, zh: &'static str, en: &'static str) -> ApiError {
@@ -372,7 +377,7 @@ async fn availability(
                     remaining: (s.capacity - s.booked).max(0),
                     bookable: d.state == "open"
                         && s.booked < s.capacity
-                        && service::check_open(&r, s, now).is_ok(),
+                        && service::check_open(&d.window, s, now).is_ok(),
                 })
                 .collect(),
         })
@@ -382,4 +387,125 @@ async fn availability(
         business_type: q.business_type,
         days,
     }))
+}
+
+async fn period_dto(
+    state: &AppState,
+    p: entity::peak_period::Model,
+) -> Result<PeakPeriodDto, ApiError> {
+    let slots = peak::slots_of(&state.db, p.id)
+        .await?
+        .into_iter()
+        .map(|s| PeakSlotDto {
+            business_type: s.business_type,
+            start_time: s.start_time,
+            end_time: s.end_time,
+            capacity: s.capacity,
+        })
+        .collect();
+    Ok(PeakPeriodDto {
+        id: p.id,
+        resource_id: p.resource_id,
+        name: p.name,
+        first_date: p.first_date,
+        last_date: p.last_date,
+        window_days: p.window_days,
+        slots,
+    })
+}
+
+/// A place's peak periods (清明, 冬至) from today on (public): when they open and their
+/// slot layout.
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.peak.list", params(("id" = String, Path)),
+    responses((status = 200, body = PeakPeriodListDto),
+        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/resources/{id}/peak-periods")]
+async fn list_periods(
+    state: State,
+    id: web::Path<String>,
+) -> Result<web::Json<PeakPeriodListDto>, ApiError> {
+    let r = service::resource(&state.db, &id).await?;
+    let today = clock::today();
+    let far = today + Duration::days(800);
+    let mut items = Vec::new();
+    for p in peak::in_range(&state.db, &r.id, today, far).await? {
+        items.push(period_dto(&state, p).await?);
+    }
+    Ok(web::Json(PeakPeriodListDto { items }))
+}
+
+/// Define a peak period of a place (admins): its own daily slot layout (other capacities,
+/// shorter slots) and an earlier opening. Refused over another period, or over days that
+/// already have bookings of a business type it lays out.
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.peak.create", request_body = PeakPeriodRequest, security(("staff_token" = [])), params(("id" = String, Path)),
+    responses((status = 201, body = PeakPeriodDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`scheduling.period_overlaps`, `scheduling.period_has_bookings`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body` with the field at fault", body = Problem, content_type = "application/problem+json")))]
+#[post("/resources/{id}/peak-periods")]
+async fn create_period(
+    state: State,
+    admin: Admin,
+    id: web::Path<String>,
+    Json(body): Json<PeakPeriodRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let new = peak::NewPeriod {
+        name: body.name,
+        first_date: body.first_date,
+        last_date: body.last_date,
+        window_days: body.window_days,
+        slots: body
+            .slots
+            .into_iter()
+            .map(|s| peak::PeakSlot {
+                business_type: s.business_type,
+                start_time: s.start_time,
+                end_time: s.end_time,
+                capacity: s.capacity,
+            })
+            .collect(),
+    };
+    if let Err((field, zh, en)) = peak::check(&new) {
+        return Err(invalid(field, zh, en));
+    }
+    let txn = begin_write(&state.db).await?;
+    let period = peak::create(
+        &txn,
+        &state.availability,
+        &id,
+        new,
+        actor(&admin),
+        admin.0.request_id.clone(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(period_dto(&state, period).await?))
+}
+
+/// Remove a peak period (admins); refused while its days have bookings it laid out.
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.peak.delete", security(("staff_token" = [])), params(("id" = String, Path), ("period_id" = Uuid, Path)),
+    responses((status = 204, description = "Removed; its days follow the weekly template again"),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`scheduling.period_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`scheduling.period_has_bookings`", body = Problem, content_type = "application/problem+json")))]
+#[delete("/resources/{id}/peak-periods/{period_id}")]
+async fn delete_period(
+    state: State,
+    admin: Admin,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, period_id) = path.into_inner();
+    let txn = begin_write(&state.db).await?;
+    peak::delete(
+        &txn,
+        &state.availability,
+        &id,
+        period_id,
+        actor(&admin),
+        admin.0.request_id.clone(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
 }

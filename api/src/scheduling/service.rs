@@ -119,7 +119,16 @@ pub async fn day_slots(
     cal: Option<CalendarKind>,
 ) -> Result<Vec<slot::Model>, ApiError> {
     let existing = find_day(conn, &r.id, business_type, date).await?;
-    if !existing.is_empty() || (r.working_days_only && !domain::is_working_day(date, cal)) {
+    if !existing.is_empty() {
+        return Ok(existing);
+    }
+    // A peak period's own layout wins over the weekly template (and over working days:
+    // the period names its dates).
+    let peak_layout = match super::peak::on(conn, &r.id, date).await? {
+        Some(period) => super::peak::layout(conn, &period, business_type).await?,
+        None => None,
+    };
+    if peak_layout.is_none() && r.working_days_only && !domain::is_working_day(date, cal) {
         return Ok(existing);
     }
     let exception = exception(conn, &r.id, date).await?;
@@ -127,19 +136,25 @@ pub async fn day_slots(
         return Ok(existing);
     }
     let percent = exception.and_then(|e| e.capacity_percent).unwrap_or(100);
-    let templates = slot_template::Entity::find()
-        .filter(slot_template::Column::ResourceId.eq(&r.id))
-        .filter(slot_template::Column::BusinessType.eq(business_type))
-        .filter(slot_template::Column::Weekday.eq(domain::template_weekday(date, cal)))
-        .all(conn)
-        .await?;
-    let rows: Vec<slot::ActiveModel> = templates
+    let layout = match peak_layout {
+        Some(layout) => layout,
+        None => slot_template::Entity::find()
+            .filter(slot_template::Column::ResourceId.eq(&r.id))
+            .filter(slot_template::Column::BusinessType.eq(business_type))
+            .filter(slot_template::Column::Weekday.eq(domain::template_weekday(date, cal)))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|t| (t.start_time, t.end_time, t.capacity))
+            .collect(),
+    };
+    let rows: Vec<slot::ActiveModel> = layout
         .iter()
-        .filter_map(|t| {
+        .filter_map(|(start, end, capacity)| {
             Some((
-                domain::parse_hhmm(&t.start_time)?,
-                domain::parse_hhmm(&t.end_time)?,
-                t.capacity,
+                domain::parse_hhmm(start)?,
+                domain::parse_hhmm(end)?,
+                *capacity,
             ))
         })
         .map(|(start, end, capacity)| slot::ActiveModel {
@@ -189,6 +204,8 @@ pub struct Day {
     /// (seats given out by a draw, see `scheduling::draw`).
     pub state: &'static str,
     pub slots: Arc<Vec<slot::Model>>,
+    /// The booking window of the day (a peak period's, or the resource's).
+    pub window: Window,
 }
 
 /// Availability from `from` to `to` (inclusive), served from the short cache when it can be.
@@ -201,69 +218,51 @@ pub async fn availability(
     to: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Vec<Day>, ApiError> {
-    let last_open = window(r).last_open_date(now);
     let today = domain::local_date(now);
     let cal = calendar(conn, from, to).await?;
     let draws = super::draw::open_days(conn, &r.id, business_type, from, to).await?;
+    let periods = super::peak::in_range(conn, &r.id, from, to).await?;
     let mut days = Vec::new();
     let mut date = from;
     while date <= to {
         let key = (r.id.clone(), business_type.to_owned(), date);
-        let day = if date < today {
-            Day {
-                date,
-                state: "past",
-                slots: Arc::default(),
-            }
-        } else if date > last_open {
-            Day {
-                date,
-                state: "not_open_yet",
-                slots: Arc::default(),
-            }
-        } else if let Some(slots) = cache.get(&key) {
-            Day {
-                date,
-                state: if slots.is_empty() { "closed" } else { "open" },
-                slots,
-            }
+        let window = super::peak::window(r, super::peak::covering(&periods, date));
+        let (state, slots) = if date < today {
+            ("past", Arc::default())
+        } else if date > window.last_open_date(now) {
+            ("not_open_yet", Arc::default())
         } else {
-            let slots =
-                Arc::new(day_slots(conn, r, business_type, date, cal.get(&date).copied()).await?);
-            cache.put(key, slots.clone());
-            Day {
-                date,
-                state: if slots.is_empty() { "closed" } else { "open" },
-                slots,
-            }
+            let slots = match cache.get(&key) {
+                Some(slots) => slots,
+                None => {
+                    let cal = cal.get(&date).copied();
+                    let slots = Arc::new(day_slots(conn, r, business_type, date, cal).await?);
+                    cache.put(key, slots.clone());
+                    slots
+                }
+            };
+            // A day given out by draw shows its seats but takes no first-come booking.
+            let state = match (slots.is_empty(), draws.contains(&date)) {
+                (true, _) => "closed",
+                (false, true) => "draw",
+                (false, false) => "open",
+            };
+            (state, slots)
         };
-        // A day given out by draw shows its seats but takes no first-come booking.
-        let day = match day {
-            Day {
-                state: "open",
-                slots,
-                date,
-            } if draws.contains(&date) => Day {
-                date,
-                state: "draw",
-                slots,
-            },
-            other => other,
-        };
-        days.push(day);
+        days.push(Day {
+            date,
+            state,
+            slots,
+            window,
+        });
         date += Duration::days(1);
     }
     Ok(days)
 }
 
-/// Checks that `slot` still takes bookings at `now`: its day is open and its cut-off has
-/// not passed.
-pub fn check_open(
-    r: &resource::Model,
-    s: &slot::Model,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let w = window(r);
+/// Checks that `slot` still takes bookings at `now` under its day's window `w` (see
+/// `peak::window_on`): its day is open and its cut-off has not passed.
+pub fn check_open(w: &Window, s: &slot::Model, now: DateTime<Utc>) -> Result<(), ApiError> {
     if s.date > w.last_open_date(now) {
         return Err(ApiError::new(Code::NotOpenYet));
     }
@@ -623,6 +622,14 @@ async fn template_capacity(
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .format("%H:%M")
         .to_string();
+    if let Some(period) = super::peak::on(conn, resource_id, s.date).await? {
+        if let Some(layout) = super::peak::layout(conn, &period, &s.business_type).await? {
+            return Ok(layout
+                .into_iter()
+                .find(|(start, _, _)| *start == local)
+                .map(|(_, _, capacity)| capacity));
+        }
+    }
     let t = slot_template::Entity::find()
         .filter(slot_template::Column::ResourceId.eq(resource_id))
         .filter(slot_template::Column::BusinessType.eq(&s.business_type))
@@ -633,7 +640,7 @@ async fn template_capacity(
     Ok(t.map(|t| t.capacity))
 }
 
-fn event(
+pub(super) fn event(
     actor: Actor,
     action: &'static str,
     target: &str,

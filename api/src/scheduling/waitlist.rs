@@ -50,7 +50,8 @@ pub async fn join(
     if date < crate::scheduling::domain::local_date(now) {
         return Err(ApiError::new(Code::BookingClosed));
     }
-    if date > scheduling::window(r).last_open_date(now) {
+    let window = super::peak::window_on(&state.db, r, date).await?;
+    if date > window.last_open_date(now) {
         return Err(ApiError::new(Code::NotOpenYet));
     }
     let cal = scheduling::calendar(&state.db, date, date).await?;
@@ -59,7 +60,7 @@ pub async fn join(
     super::draw::check_no_open_draw(&state.db, &r.id, business_type, date).await?;
     let open: Vec<&slot::Model> = slots
         .iter()
-        .filter(|s| check_open(r, s, now).is_ok())
+        .filter(|s| check_open(&window, s, now).is_ok())
         .collect();
     if open.is_empty() {
         return Err(ApiError::new(Code::BookingClosed));
@@ -225,8 +226,9 @@ async fn take_a_free_seat(
         .order_by_asc(slot::Column::StartsAt)
         .all(conn)
         .await?;
+    let window = super::peak::window_on(conn, r, date).await?;
     for s in slots {
-        if s.booked >= s.capacity || check_open(r, &s, now).is_err() {
+        if s.booked >= s.capacity || check_open(&window, &s, now).is_err() {
             continue;
         }
         match scheduling::take_seats(conn, s.id, 1).await {

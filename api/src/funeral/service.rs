@@ -1,0 +1,1124 @@
+//! Rules of funeral services, one transaction per change. A booking takes its farewell
+//! and cremation seats with the scheduling core's conditional update and writes the
+//! booking and its priced lines in the same transaction; "one active booking per
+//! deceased" is the unique `active_key`.
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{
+    funeral_booking as booking, funeral_booking_line as line, funeral_service_item as item,
+    resource, slot,
+};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use super::domain::{self, ACTIVE, CREMATION, Choices, FAREWELL, HOME_KIND, Priced};
+use crate::auth::citizen::{self, Notice};
+use crate::auth::domain::{Role, ScopeKind};
+use crate::auth::extract::{Citizen, Staff};
+use crate::error::{ApiError, Code, FieldError, Message};
+use crate::identity::domain::IdNumber;
+use crate::identity::service as identity;
+use crate::platform::audit::{self, Actor, Event};
+use crate::platform::clock;
+use crate::platform::db::{begin_write, is_unique_violation};
+use crate::scheduling::service as scheduling;
+use crate::state::AppState;
+
+/// A booking with its lines.
+pub type Full = (booking::Model, Vec<line::Model>);
+
+fn field(
+    code: Code,
+    field: &str,
+    reason: &'static str,
+    zh: &'static str,
+    en: &'static str,
+) -> ApiError {
+    ApiError::new(code).with_field(FieldError {
+        field: field.into(),
+        reason,
+        message: Message::new(zh, en),
+    })
+}
+
+// ---------------------------------------------------------------- homes and catalogue
+
+/// The funeral homes (resources of kind `funeral_home`), by id.
+pub async fn homes(conn: &impl ConnectionTrait) -> Result<Vec<resource::Model>, ApiError> {
+    Ok(resource::Entity::find()
+        .filter(resource::Column::Kind.eq(HOME_KIND))
+        .order_by_asc(resource::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// A funeral home or 404 (another kind of resource is no funeral home).
+pub async fn home(conn: &impl ConnectionTrait, id: &str) -> Result<resource::Model, ApiError> {
+    resource::Entity::find_by_id(id.to_owned())
+        .one(conn)
+        .await?
+        .filter(|r| r.kind == HOME_KIND)
+        .ok_or_else(|| ApiError::new(Code::FuneralHomeNotFound))
+}
+
+/// The home's catalogue by code; withdrawn items only when `all`.
+pub async fn catalogue(
+    conn: &impl ConnectionTrait,
+    home_id: &str,
+    all: bool,
+) -> Result<Vec<item::Model>, ApiError> {
+    let mut find = item::Entity::find()
+        .filter(item::Column::HomeId.eq(home_id))
+        .order_by_asc(item::Column::Kind)
+        .order_by_asc(item::Column::Code);
+    if !all {
+        find = find.filter(item::Column::Active.eq(true));
+    }
+    Ok(find.all(conn).await?)
+}
+
+/// A catalogue item as the admin sets it.
+pub struct ItemSpec {
+    pub name: String,
+    pub kind: String,
+    pub price_fen: i64,
+    pub basic: bool,
+    pub active: bool,
+}
+
+/// Creates or changes one catalogue item (by home and code). Bookings made before keep
+/// the price they were made with.
+pub async fn save_item(
+    conn: &(impl ConnectionTrait + sea_orm::TransactionTrait),
+    home_id: &str,
+    code: &str,
+    spec: ItemSpec,
+    actor: Actor,
+    request_id: Option<String>,
+) -> Result<item::Model, ApiError> {
+    home(conn, home_id).await?;
+    let summary = format!(
+        "{code}: {} fen, basic {}, active {}",
+        spec.price_fen, spec.basic, spec.active
+    );
+    let row = item::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        home_id: Set(home_id.to_owned()),
+        code: Set(code.to_owned()),
+        name: Set(spec.name),
+        kind: Set(spec.kind),
+        price_fen: Set(spec.price_fen),
+        basic: Set(spec.basic),
+        active: Set(spec.active),
+        updated_at: Set(Utc::now()),
+    };
+    let conflict = OnConflict::columns([item::Column::HomeId, item::Column::Code])
+        .update_columns([
+            item::Column::Name,
+            item::Column::Kind,
+            item::Column::PriceFen,
+            item::Column::Basic,
+            item::Column::Active,
+            item::Column::UpdatedAt,
+        ])
+        .to_owned();
+    item::Entity::insert(row)
+        .on_conflict(conflict)
+        .exec(conn)
+        .await?;
+    audit::record(
+        conn,
+        Event {
+            actor,
+            action: "funeral.service_item.save",
+            target_kind: "resource",
+            target_id: home_id.to_owned(),
+            summary,
+            request_id,
+        },
+    )
+    .await?;
+    item::Entity::find()
+        .filter(item::Column::HomeId.eq(home_id))
+        .filter(item::Column::Code.eq(code))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("saved catalogue item vanished"))
+}
+
+/// A slot's start and end, `HH:MM`.
+type Times = (&'static str, &'static str);
+
+/// The demo funeral home: open every day, bookable 7 days ahead until 2 hours before a
+/// slot, three farewell halls, six cremations per slot, and its price list.
+pub async fn seed_homes(txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiError> {
+    use crate::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
+    let id = "tongzhou-funeral-home";
+    let spec = ResourceSpec {
+        id: id.into(),
+        kind: HOME_KIND.into(),
+        name: "通州区殡仪馆".into(),
+        address: Some("通州区宋庄镇".into()),
+        window_days: 7,
+        window_opens_at: "00:00".into(),
+        cutoff_previous_day_at: None,
+        cutoff_minutes: 120,
+        cancel_minutes: 120,
+        working_days_only: false,
+    };
+    save_resource(txn, spec, Actor::System, None).await?;
+    let plan: [(&str, &[Times], i32); 2] = [
+        (
+            FAREWELL,
+            &[
+                ("07:00", "08:00"),
+                ("08:00", "09:00"),
+                ("09:00", "10:00"),
+                ("10:00", "11:00"),
+                ("13:00", "14:00"),
+                ("14:00", "15:00"),
+            ],
+            3,
+        ),
+        (
+            CREMATION,
+            &[
+                ("08:00", "10:00"),
+                ("10:00", "12:00"),
+                ("13:00", "15:00"),
+                ("15:00", "17:00"),
+            ],
+            6,
+        ),
+    ];
+    for (business_type, times, capacity) in plan {
+        let slots = (1..=7)
+            .flat_map(|weekday| {
+                times.iter().map(move |(s, e)| TemplateSlot {
+                    weekday,
+                    start_time: (*s).into(),
+                    end_time: (*e).into(),
+                    capacity,
+                })
+            })
+            .collect();
+        replace_template(txn, id, business_type, slots, Actor::System, None).await?;
+    }
+    // Beijing's basic funeral services (遗体接运、存放、火化、骨灰寄存) are free; the rest
+    // is priced by the home. Prices in fen.
+    let items: [(&str, &str, &str, i64, bool); 7] = [
+        ("transport", "遗体接运", "transport", 30_000, true),
+        ("cold_storage", "遗体冷藏（每日）", "other", 10_000, true),
+        ("cremation", "遗体火化", "cremation", 50_000, true),
+        (
+            "farewell_small",
+            "小告别厅（1 小时）",
+            "farewell",
+            60_000,
+            false,
+        ),
+        (
+            "farewell_large",
+            "大告别厅（1 小时）",
+            "farewell",
+            150_000,
+            false,
+        ),
+        ("urn_basic", "普通骨灰盒", "goods", 80_000, false),
+        ("flowers", "鲜花布置", "goods", 50_000, false),
+    ];
+    for (code, name, kind, price_fen, basic) in items {
+        let spec = ItemSpec {
+            name: name.into(),
+            kind: kind.into(),
+            price_fen,
+            basic,
+            active: true,
+        };
+        save_item(txn, id, code, spec, Actor::System, None).await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- booking
+
+/// The transport part of a booking request, checked.
+pub struct NewTransport {
+    pub address: String,
+    pub requested_at: DateTime<Utc>,
+    pub contact_name: String,
+    pub contact_phone: String,
+}
+
+/// A booking request, its fields checked for form (the rules that need storage are
+/// checked in [`book`]).
+pub struct NewBooking {
+    pub home_id: String,
+    pub deceased_name: String,
+    pub deceased_id: IdNumber,
+    pub date_of_death: NaiveDate,
+    pub certificate_number: String,
+    pub certificate_media_id: Uuid,
+    pub transport: Option<NewTransport>,
+    pub farewell_slot_id: Option<Uuid>,
+    pub cremation_slot_id: Option<Uuid>,
+    /// `(code, quantity)` in the caller's order.
+    pub items: Vec<(String, i32)>,
+}
+
+/// Books funeral services for the deceased; the caller needs a verified real name.
+pub async fn book(state: &AppState, citizen: &Citizen, b: NewBooking) -> Result<Full, ApiError> {
+    let caller_index = identity::verified_index(&state.db, citizen.id).await?;
+    let home = home(&state.db, &b.home_id).await?;
+    let deceased_index = identity::id_index(&state.sealer, &b.deceased_id);
+    if deceased_index == caller_index {
+        return Err(field(
+            Code::InvalidBody,
+            "deceased.id_number",
+            "self",
+            "不能为本人预约殡葬服务",
+            "you cannot book funeral services for yourself",
+        ));
+    }
+    if !domain::date_of_death_ok(b.date_of_death, b.deceased_id.birth_date(), clock::today()) {
+        return Err(field(
+            Code::FuneralDateOfDeath,
+            "deceased.date_of_death",
+            "range",
+            "死亡日期不能晚于今天，也不能早于出生日期",
+            "not after today, not before the birth date",
+        ));
+    }
+    own_media(state, citizen, b.certificate_media_id).await?;
+    let now = Utc::now();
+    let farewell = chosen_slot(state, &home, b.farewell_slot_id, FAREWELL, now).await?;
+    let cremation = chosen_slot(state, &home, b.cremation_slot_id, CREMATION, now).await?;
+    let (lines, total) = priced_lines(state, &home.id, &b).await?;
+    let service_date = first_date(
+        b.transport.as_ref().map(|t| t.requested_at),
+        farewell.as_ref(),
+        cremation.as_ref(),
+    )
+    .ok_or_else(|| {
+        field(
+            Code::InvalidBody,
+            "transport",
+            "missing",
+            "请至少选择遗体接运、告别或火化中的一项",
+            "choose at least one of transport, farewell or cremation",
+        )
+    })?;
+    let row = new_row(
+        state,
+        citizen,
+        &b,
+        &home,
+        deceased_index,
+        total,
+        service_date,
+        now,
+    );
+    let txn = begin_write(&state.db).await?;
+    // The seats first: they are the contended rows, and a full slot stops here.
+    for s in farewell.iter().chain(cremation.iter()) {
+        scheduling::take_seats(&txn, s.id, 1).await?;
+    }
+    match booking::Entity::insert(active_model(&row)).exec(&txn).await {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(field(
+                Code::FuneralDeceasedHasActiveBooking,
+                "deceased.id_number",
+                "active_booking",
+                "该逝者已有未完成的预约",
+                "the deceased already has an active booking",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let line_rows = write_lines(&txn, row.id, lines).await?;
+    let summary = format!(
+        "booked for {} at {}, total {} fen",
+        row.deceased_id_masked, home.id, total
+    );
+    record(
+        &txn,
+        Actor::Citizen(citizen.id),
+        "funeral.booking.book",
+        row.id,
+        summary,
+        citizen.request_id.clone(),
+    )
+    .await?;
+    notify(&txn, state, &row, &home, Moment::Booked).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    for s in farewell.iter().chain(cremation.iter()) {
+        state
+            .availability
+            .forget(&home.id, &s.business_type, s.date);
+    }
+    Ok((row, line_rows))
+}
+
+/// The certificate photo must be a file the caller uploaded.
+async fn own_media(state: &AppState, citizen: &Citizen, id: Uuid) -> Result<(), ApiError> {
+    let m = crate::media::service::find(state, id).await.ok();
+    if m.is_some_and(|m| m.owner_kind == "citizen" && m.owner_id == citizen.id) {
+        Ok(())
+    } else {
+        Err(field(
+            Code::MediaNotFound,
+            "deceased.death_certificate_media_id",
+            "not_found",
+            "文件不存在，请先上传死亡证明照片",
+            "no such file of yours: upload the death certificate photo first",
+        ))
+    }
+}
+
+/// The chosen slot of `business_type`, which must be this home's and still bookable.
+async fn chosen_slot(
+    state: &AppState,
+    home: &resource::Model,
+    id: Option<Uuid>,
+    business_type: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<slot::Model>, ApiError> {
+    let Some(id) = id else { return Ok(None) };
+    let s = scheduling::slot(&state.db, id).await?;
+    if s.resource_id != home.id || s.business_type != business_type {
+        return Err(ApiError::new(Code::SlotNotFound).with_field(FieldError {
+            field: format!("{business_type}_slot_id"),
+            reason: "not_found",
+            message: Message::new(
+                "不是该殡仪馆的此类时段",
+                "not a slot of this kind at this home",
+            ),
+        }));
+    }
+    // The window of the slot's day (a peak period may change it).
+    let window = crate::scheduling::peak::window_on(&state.db, home, s.date).await?;
+    scheduling::check_open(&window, &s, now)?;
+    Ok(Some(s))
+}
+
+/// Prices the requested items from the home's current catalogue and checks that they
+/// fit the transport, farewell and cremation choices.
+async fn priced_lines(
+    state: &AppState,
+    home_id: &str,
+    b: &NewBooking,
+) -> Result<(Vec<domain::Line>, i64), ApiError> {
+    let offered = catalogue(&state.db, home_id, false).await?;
+    let mut chosen = Vec::with_capacity(b.items.len());
+    for (i, (code, quantity)) in b.items.iter().enumerate() {
+        let Some(it) = offered.iter().find(|it| &it.code == code) else {
+            return Err(
+                ApiError::new(Code::FuneralUnknownService).with_field(FieldError {
+                    field: format!("items[{i}].code"),
+                    reason: "unknown",
+                    message: Message::new("该殡仪馆没有此项服务", "not offered by this home"),
+                }),
+            );
+        };
+        let priced = Priced {
+            code: it.code.clone(),
+            name: it.name.clone(),
+            kind: it.kind.clone(),
+            price_fen: it.price_fen,
+            basic: it.basic,
+        };
+        chosen.push((priced, *quantity));
+    }
+    let kinds: Vec<&str> = chosen.iter().map(|(p, _)| p.kind.as_str()).collect();
+    let choices = Choices {
+        transport: b.transport.is_some(),
+        farewell: b.farewell_slot_id.is_some(),
+        cremation: b.cremation_slot_id.is_some(),
+    };
+    if let Some(kind) = domain::mismatch(&kinds, choices) {
+        return Err(
+            ApiError::new(Code::FuneralItemsMismatch).with_field(FieldError {
+                field: "items".into(),
+                reason: kind,
+                message: Message::new(
+                    "接运、告别、火化须与对应服务项目同时选择",
+                    "transport, farewell and cremation go with an item of their kind",
+                ),
+            }),
+        );
+    }
+    Ok(domain::price(&chosen))
+}
+
+/// The Beijing date of the first service of a booking.
+fn first_date(
+    transport_at: Option<DateTime<Utc>>,
+    farewell: Option<&slot::Model>,
+    cremation: Option<&slot::Model>,
+) -> Option<NaiveDate> {
+    let local = |t: DateTime<Utc>| t.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    [
+        transport_at.map(local),
+        farewell.map(|s| s.date),
+        cremation.map(|s| s.date),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_row(
+    state: &AppState,
+    citizen: &Citizen,
+    b: &NewBooking,
+    home: &resource::Model,
+    deceased_index: String,
+    total: i64,
+    service_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> booking::Model {
+    let seal = |s: &str| state.sealer.seal(s);
+    let t = b.transport.as_ref();
+    booking::Model {
+        id: Uuid::now_v7(),
+        home_id: home.id.clone(),
+        booked_by: citizen.id,
+        status: "pending".into(),
+        deceased_name_sealed: seal(&b.deceased_name),
+        deceased_id_sealed: seal(b.deceased_id.expose()),
+        deceased_id_index: deceased_index.clone(),
+        deceased_id_masked: b.deceased_id.masked(),
+        date_of_death: b.date_of_death,
+        certificate_number_sealed: seal(&b.certificate_number),
+        certificate_number_masked: domain::mask_tail(&b.certificate_number),
+        certificate_media_id: b.certificate_media_id,
+        transport_status: t.map(|_| "requested".to_owned()),
+        transport_address_sealed: t.map(|t| seal(&t.address)),
+        transport_contact_name_sealed: t.map(|t| seal(&t.contact_name)),
+        transport_contact_phone_sealed: t.map(|t| seal(&t.contact_phone)),
+        transport_requested_at: t.map(|t| t.requested_at),
+        transport_proposed_at: None,
+        transport_at: None,
+        farewell_slot_id: b.farewell_slot_id,
+        cremation_slot_id: b.cremation_slot_id,
+        service_date,
+        total_fen: total,
+        active_key: Some(deceased_index),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn active_model(row: &booking::Model) -> booking::ActiveModel {
+    let r = row.clone();
+    booking::ActiveModel {
+        id: Set(r.id),
+        home_id: Set(r.home_id),
+        booked_by: Set(r.booked_by),
+        status: Set(r.status),
+        deceased_name_sealed: Set(r.deceased_name_sealed),
+        deceased_id_sealed: Set(r.deceased_id_sealed),
+        deceased_id_index: Set(r.deceased_id_index),
+        deceased_id_masked: Set(r.deceased_id_masked),
+        date_of_death: Set(r.date_of_death),
+        certificate_number_sealed: Set(r.certificate_number_sealed),
+        certificate_number_masked: Set(r.certificate_number_masked),
+        certificate_media_id: Set(r.certificate_media_id),
+        transport_status: Set(r.transport_status),
+        transport_address_sealed: Set(r.transport_address_sealed),
+        transport_contact_name_sealed: Set(r.transport_contact_name_sealed),
+        transport_contact_phone_sealed: Set(r.transport_contact_phone_sealed),
+        transport_requested_at: Set(r.transport_requested_at),
+        transport_proposed_at: Set(r.transport_proposed_at),
+        transport_at: Set(r.transport_at),
+        farewell_slot_id: Set(r.farewell_slot_id),
+        cremation_slot_id: Set(r.cremation_slot_id),
+        service_date: Set(r.service_date),
+        total_fen: Set(r.total_fen),
+        active_key: Set(r.active_key),
+        created_at: Set(r.created_at),
+        updated_at: Set(r.updated_at),
+    }
+}
+
+async fn write_lines(
+    txn: &impl ConnectionTrait,
+    booking_id: Uuid,
+    lines: Vec<domain::Line>,
+) -> Result<Vec<line::Model>, ApiError> {
+    let rows: Vec<line::Model> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| line::Model {
+            id: Uuid::now_v7(),
+            booking_id,
+            position: i as i32 + 1,
+            code: l.code,
+            name: l.name,
+            kind: l.kind,
+            quantity: l.quantity,
+            unit_price_fen: l.unit_price_fen,
+            free: l.free,
+            amount_fen: l.amount_fen,
+        })
+        .collect();
+    let models: Vec<line::ActiveModel> = rows
+        .iter()
+        .cloned()
+        .map(|l| line::ActiveModel {
+            id: Set(l.id),
+            booking_id: Set(l.booking_id),
+            position: Set(l.position),
+            code: Set(l.code),
+            name: Set(l.name),
+            kind: Set(l.kind),
+            quantity: Set(l.quantity),
+            unit_price_fen: Set(l.unit_price_fen),
+            free: Set(l.free),
+            amount_fen: Set(l.amount_fen),
+        })
+        .collect();
+    if !models.is_empty() {
+        line::Entity::insert_many(models).exec(txn).await?;
+    }
+    Ok(rows)
+}
+
+// ---------------------------------------------------------------- reading
+
+/// A booking and its lines, or 404.
+pub async fn load(conn: &impl ConnectionTrait, id: Uuid) -> Result<Full, ApiError> {
+    let row = booking::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::FuneralBookingNotFound))?;
+    let lines = line::Entity::find()
+        .filter(line::Column::BookingId.eq(id))
+        .order_by_asc(line::Column::Position)
+        .all(conn)
+        .await?;
+    Ok((row, lines))
+}
+
+/// A booking the citizen made; anyone else's is "not found".
+pub async fn for_citizen(
+    conn: &impl ConnectionTrait,
+    citizen: &Citizen,
+    id: Uuid,
+) -> Result<Full, ApiError> {
+    let full = load(conn, id).await?;
+    if full.0.booked_by == citizen.id {
+        Ok(full)
+    } else {
+        Err(ApiError::new(Code::FuneralBookingNotFound))
+    }
+}
+
+/// The citizen's bookings, newest first (at most 100).
+pub async fn list_mine(state: &AppState, citizen: &Citizen) -> Result<Vec<Full>, ApiError> {
+    let rows = booking::Entity::find()
+        .filter(booking::Column::BookedBy.eq(citizen.id))
+        .order_by_desc(booking::Column::Id)
+        .all(&state.db)
+        .await?;
+    with_lines(&state.db, rows.into_iter().take(100).collect()).await
+}
+
+async fn with_lines(
+    conn: &impl ConnectionTrait,
+    rows: Vec<booking::Model>,
+) -> Result<Vec<Full>, ApiError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut lines = line::Entity::find()
+        .filter(line::Column::BookingId.is_in(ids))
+        .order_by_asc(line::Column::Position)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut lines)
+                .into_iter()
+                .partition(|l| l.booking_id == r.id);
+            lines = rest;
+            (r, mine)
+        })
+        .collect())
+}
+
+/// Whether a staff member works for this home: its clerks, or a district admin. (A
+/// district reviewer or approver has no business with funeral bookings.)
+pub fn covers(staff: &Staff, home_id: &str) -> bool {
+    (staff.scope.kind == ScopeKind::FuneralHome && staff.scope.id.as_deref() == Some(home_id))
+        || (staff.role == Role::Admin && staff.scope.kind == ScopeKind::District)
+}
+
+/// A booking of the staff member's home; another home's is "not found".
+pub async fn for_staff(
+    conn: &impl ConnectionTrait,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<Full, ApiError> {
+    let full = load(conn, id).await?;
+    if covers(staff, &full.0.home_id) {
+        Ok(full)
+    } else {
+        Err(ApiError::new(Code::FuneralBookingNotFound))
+    }
+}
+
+/// The home's bookings (default: the clerk's own home; a district admin may leave it out
+/// for every home), by first service date, filtered by that date and status.
+pub async fn list_for_home(
+    state: &AppState,
+    staff: &Staff,
+    home_id: Option<String>,
+    date: Option<NaiveDate>,
+    status: Option<String>,
+) -> Result<Vec<Full>, ApiError> {
+    let home_id = home_id.or_else(|| {
+        (staff.scope.kind == ScopeKind::FuneralHome)
+            .then(|| staff.scope.id.clone())
+            .flatten()
+    });
+    let mut find = booking::Entity::find()
+        .order_by_asc(booking::Column::ServiceDate)
+        .order_by_asc(booking::Column::Id);
+    match &home_id {
+        Some(h) if covers(staff, h) => find = find.filter(booking::Column::HomeId.eq(h)),
+        None if covers(staff, "") => {}
+        _ => return Err(ApiError::new(Code::Forbidden)),
+    }
+    if let Some(date) = date {
+        find = find.filter(booking::Column::ServiceDate.eq(date));
+    }
+    if let Some(status) = status {
+        find = find.filter(booking::Column::Status.eq(status));
+    }
+    let rows = find.all(&state.db).await?;
+    with_lines(&state.db, rows.into_iter().take(500).collect()).await
+}
+
+/// The death certificate photo's row, for the home's clerks after their scope check.
+pub async fn certificate(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<entity::media_object::Model, ApiError> {
+    let (row, _) = for_staff(&state.db, staff, id).await?;
+    let media = crate::media::service::find(state, row.certificate_media_id).await?;
+    audit::record(
+        &state.db,
+        event(
+            staff_actor(staff),
+            "funeral.booking.view_certificate",
+            id,
+            "viewed the death certificate photo".into(),
+            staff.request_id.clone(),
+        ),
+    )
+    .await?;
+    Ok(media)
+}
+
+/// The slots a booking holds, for answers.
+pub async fn slots_of(
+    conn: &impl ConnectionTrait,
+    row: &booking::Model,
+) -> Result<(Option<slot::Model>, Option<slot::Model>), ApiError> {
+    let get = |id: Option<Uuid>| async move {
+        match id {
+            Some(id) => slot::Entity::find_by_id(id).one(conn).await,
+            None => Ok(None),
+        }
+    };
+    Ok((
+        get(row.farewell_slot_id).await?,
+        get(row.cremation_slot_id).await?,
+    ))
+}
+
+// ---------------------------------------------------------------- changes
+
+/// Cancels an active booking (the family may), until the home's cancel time before its
+/// first service; the seats and the deceased's key are freed in the same transaction.
+pub async fn cancel(state: &AppState, citizen: &Citizen, id: Uuid) -> Result<Full, ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let (row, _) = for_citizen(&txn, citizen, id).await?;
+    if !ACTIVE.contains(&row.status.as_str()) {
+        return Err(ApiError::new(Code::FuneralWrongState));
+    }
+    let home = home(&txn, &row.home_id).await?;
+    let (farewell, cremation) = slots_of(&txn, &row).await?;
+    let first = [
+        row.transport_at.or(row.transport_requested_at),
+        farewell.as_ref().map(|s| s.starts_at),
+        cremation.as_ref().map(|s| s.starts_at),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    let limit = Duration::minutes(i64::from(home.cancel_minutes));
+    if first.is_some_and(|t| Utc::now() >= t - limit) {
+        return Err(ApiError::new(Code::FuneralCancelClosed));
+    }
+    if !end(&txn, &row, "cancelled").await? {
+        return Err(ApiError::new(Code::FuneralWrongState));
+    }
+    for s in farewell.iter().chain(cremation.iter()) {
+        scheduling::release_seats(&txn, state, s.id, 1).await?;
+    }
+    record(
+        &txn,
+        Actor::Citizen(citizen.id),
+        "funeral.booking.cancel",
+        id,
+        format!("cancelled, {}", row.deceased_id_masked),
+        citizen.request_id.clone(),
+    )
+    .await?;
+    let answer = load(&txn, id).await?;
+    notify(&txn, state, &answer.0, &home, Moment::Cancelled).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    for s in farewell.iter().chain(cremation.iter()) {
+        state
+            .availability
+            .forget(&home.id, &s.business_type, s.date);
+    }
+    Ok(answer)
+}
+
+/// Moves an active booking to a final status and frees the deceased's key; conditional on
+/// the status read, so two enders cannot both release the seats.
+async fn end(
+    conn: &impl ConnectionTrait,
+    row: &booking::Model,
+    status: &str,
+) -> Result<bool, ApiError> {
+    let ended = booking::Entity::update_many()
+        .col_expr(booking::Column::Status, Expr::value(status))
+        .col_expr(
+            booking::Column::ActiveKey,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(booking::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(booking::Column::Id.eq(row.id))
+        .filter(booking::Column::Status.eq(&row.status))
+        .exec(conn)
+        .await?;
+    Ok(ended.rows_affected == 1)
+}
+
+/// The family accepts the transport time the home proposed: the transport is agreed and
+/// the booking confirmed.
+pub async fn accept_transport_time(
+    state: &AppState,
+    citizen: &Citizen,
+    id: Uuid,
+) -> Result<Full, ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let (row, _) = for_citizen(&txn, citizen, id).await?;
+    let Some(proposed) = row
+        .transport_proposed_at
+        .filter(|_| row.status == "pending" && row.transport_status.as_deref() == Some("proposed"))
+    else {
+        return Err(ApiError::new(Code::FuneralWrongState));
+    };
+    let (farewell, cremation) = slots_of(&txn, &row).await?;
+    let service_date = first_date(Some(proposed), farewell.as_ref(), cremation.as_ref())
+        .unwrap_or(row.service_date);
+    let moved = booking::Entity::update_many()
+        .col_expr(booking::Column::Status, Expr::value("confirmed"))
+        .col_expr(booking::Column::TransportStatus, Expr::value("agreed"))
+        .col_expr(booking::Column::TransportAt, Expr::value(proposed))
+        .col_expr(booking::Column::ServiceDate, Expr::value(service_date))
+        .col_expr(booking::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(booking::Column::Id.eq(id))
+        .filter(booking::Column::Status.eq("pending"))
+        .filter(booking::Column::TransportStatus.eq("proposed"))
+        .filter(booking::Column::TransportProposedAt.eq(proposed))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(ApiError::new(Code::FuneralWrongState));
+    }
+    record(
+        &txn,
+        Actor::Citizen(citizen.id),
+        "funeral.booking.accept_transport_time",
+        id,
+        format!("accepted transport at {}", clock::format(proposed)),
+        citizen.request_id.clone(),
+    )
+    .await?;
+    let answer = load(&txn, id).await?;
+    let home = home(&txn, &row.home_id).await?;
+    notify(&txn, state, &answer.0, &home, Moment::Confirmed).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(answer)
+}
+
+/// The home confirms a pending booking; a requested transport is agreed at the requested
+/// time. Refused while the family has not answered a proposed time.
+pub async fn confirm(state: &AppState, staff: &Staff, id: Uuid) -> Result<Full, ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let (row, _) = for_staff(&txn, staff, id).await?;
+    if row.status != "pending" || row.transport_status.as_deref() == Some("proposed") {
+        return Err(ApiError::new(Code::FuneralWrongState));
+    }
+    let mut update = booking::Entity::update_many()
+        .col_expr(booking::Column::Status, Expr::value("confirmed"))
+        .col_expr(booking::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(booking::Column::Id.eq(id))
+        .filter(booking::Column::Status.eq("pending"));
+    if row.transport_status.is_some() {
+        update = update
+            .col_expr(booking::Column::TransportStatus, Expr::value("agreed"))
+            .col_expr(
+                booking::Column::TransportAt,
+                Expr::value(row.transport_requested_at),
+            )
+            .filter(booking::Column::TransportStatus.eq("requested"));
+    }
+    if update.exec(&txn).await?.rows_affected != 1 {
+        return Err(ApiError::new(Code::FuneralWrongState));
+    }
+    staff_step(
+        txn,
+        state,
+        staff,
+        &row,
+        "funeral.booking.confirm",
+        "confirmed".into(),
+        Moment::Confirmed,
+    )
+    .await
+}
+
+/// The home proposes another transport time; the family accepts it (or cancels).
+pub async fn propose_transport_time(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Full, ApiError> {
+    if at <= Utc::now() {
+        return Err(field(
+            Code::InvalidBody,
+            "transport_at",
+            "range",
+            "提议的接运时间须晚于现在",
+            "the proposed time must be in the future",
+        ));
+    }
+    let txn = begin_write(&state.db).await?;
+    let (row, _) = for_staff(&txn, staff, id).await?;
+    if !ACTIVE.contains(&row.status.as_str()) || row.transport_status.is_none() {
+        return Err(ApiError::new(Code::FuneralWrongState));
+    }
+    let moved = booking::Entity::update_many()
+        .col_expr(booking::Column::Status, Expr::value("pending"))
+        .col_expr(booking::Column::TransportStatus, Expr::value("proposed"))
+        .col_expr(booking::Column::TransportProposedAt, Expr::value(at))
+        .col_expr(booking::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(booking::Column::Id.eq(id))
+        .filter(booking::Column::Status.is_in(ACTIVE))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(ApiError::new(Code::FuneralWrongState));
+    }
+    let summary = format!("proposed transport at {}", clock::format(at));
+    staff_step(
+        txn,
+        state,
+        staff,
+        &row,
+        "funeral.booking.propose_transport_time",
+        summary,
+        Moment::Proposed,
+    )
+    .await
+}
+
+/// The home marks a confirmed booking done, from its first service date on: the
+/// deceased's key is freed, the seats stay counted (the services took place).
+pub async fn mark_done(state: &AppState, staff: &Staff, id: Uuid) -> Result<Full, ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let (row, _) = for_staff(&txn, staff, id).await?;
+    if row.status == "confirmed" && clock::today() < row.service_date {
+        return Err(
+            ApiError::new(Code::FuneralWrongState).with_detail(Message::new(
+                "服务日期未到，不能标记完成",
+                "the services have not taken place yet",
+            )),
+        );
+    }
+    if row.status != "confirmed" || !end(&txn, &row, "done").await? {
+        return Err(ApiError::new(Code::FuneralWrongState));
+    }
+    staff_step(
+        txn,
+        state,
+        staff,
+        &row,
+        "funeral.booking.done",
+        "done".into(),
+        Moment::Done,
+    )
+    .await
+}
+
+/// Audits a clerk's step, tells the family and commits.
+async fn staff_step(
+    txn: sea_orm::DatabaseTransaction,
+    state: &AppState,
+    staff: &Staff,
+    row: &booking::Model,
+    action: &'static str,
+    summary: String,
+    moment: Moment,
+) -> Result<Full, ApiError> {
+    record(
+        &txn,
+        staff_actor(staff),
+        action,
+        row.id,
+        summary,
+        staff.request_id.clone(),
+    )
+    .await?;
+    let answer = load(&txn, row.id).await?;
+    let home = home(&txn, &row.home_id).await?;
+    notify(&txn, state, &answer.0, &home, moment).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(answer)
+}
+
+fn staff_actor(staff: &Staff) -> Actor {
+    Actor::Staff {
+        id: staff.id,
+        role: staff.role.as_str(),
+    }
+}
+
+fn event(
+    actor: Actor,
+    action: &'static str,
+    id: Uuid,
+    summary: String,
+    request_id: Option<String>,
+) -> Event {
+    Event {
+        actor,
+        action,
+        target_kind: "funeral_booking",
+        target_id: id.to_string(),
+        summary,
+        request_id,
+    }
+}
+
+async fn record(
+    conn: &impl ConnectionTrait,
+    actor: Actor,
+    action: &'static str,
+    id: Uuid,
+    summary: String,
+    request_id: Option<String>,
+) -> Result<(), ApiError> {
+    audit::record(conn, event(actor, action, id, summary, request_id)).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- telling the family
+
+/// What happened, for the wording.
+#[derive(Clone, Copy)]
+enum Moment {
+    Booked,
+    Confirmed,
+    Proposed,
+    Done,
+    Cancelled,
+}
+
+/// Queues the family's notice in the caller's transaction (email and WeChat, purpose
+/// `funeral_booking`). No name of the deceased in it: the masked ID is enough to tell.
+async fn notify(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    row: &booking::Model,
+    home: &resource::Model,
+    moment: Moment,
+) -> Result<(), ApiError> {
+    let when = row
+        .transport_at
+        .or(row.transport_proposed_at)
+        .or(row.transport_requested_at);
+    let (subject, body) = match moment {
+        Moment::Booked => (
+            "殡葬服务预约已提交".to_owned(),
+            format!(
+                "您为逝者（身份证 {}）预约的{}殡葬服务已提交，等待殡仪馆确认。",
+                row.deceased_id_masked, home.name
+            ),
+        ),
+        Moment::Confirmed => (
+            "殡葬服务预约已确认".to_owned(),
+            format!(
+                "{}已确认您为逝者（身份证 {}）预约的殡葬服务。",
+                home.name, row.deceased_id_masked
+            ),
+        ),
+        Moment::Proposed => (
+            "殡仪馆提议新的接运时间".to_owned(),
+            format!(
+                "{}提议于 {} 接运遗体，请登录确认；如不合适请致电殡仪馆。",
+                home.name,
+                row.transport_proposed_at
+                    .map(clock::format_wechat)
+                    .unwrap_or_default()
+            ),
+        ),
+        Moment::Done => (
+            "殡葬服务已完成".to_owned(),
+            format!(
+                "{}已完成为逝者（身份证 {}）预约的殡葬服务。节哀顺变。",
+                home.name, row.deceased_id_masked
+            ),
+        ),
+        Moment::Cancelled => (
+            "殡葬服务预约已取消".to_owned(),
+            format!("您在{}的殡葬服务预约已取消。", home.name),
+        ),
+    };
+    let mut data = std::collections::BTreeMap::from([
+        (
+            "thing1".to_owned(),
+            subject.chars().take(20).collect::<String>(),
+        ),
+        (
+            "thing3".to_owned(),
+            home.name.chars().take(20).collect::<String>(),
+        ),
+    ]);
+    let time = when
+        .map(clock::format_wechat)
+        .unwrap_or_else(|| clock::format_wechat(row.created_at));
+    data.insert("time2".to_owned(), time);
+    let notice = Notice {
+        purpose: "funeral_booking",
+        subject,
+        body,
+        wechat_data: data,
+        page: Some(format!("pages/funeral/booking?id={}", row.id)),
+    };
+    citizen::notify(conn, state, row.booked_by, &notice).await
+}
