@@ -769,6 +769,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/desk/proxy-sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A cemetery's proxy sweeping orders for its staff (district staff: any), by date;
+         *     `overdue=true` lists those whose date passed without proof.
+         */
+        get: operations["proxy_sweeps.queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/proxy-sweeps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One order of the staff member's cemetery. */
+        get: operations["proxy_sweeps.staff_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/proxy-sweeps/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an order (ordered → accepted); the family is notified and can no longer cancel. */
+        post: operations["proxy_sweeps.accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/proxy-sweeps/{id}/proofs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach photo proof (uploaded first with `POST /api/v1/media`, so the intake sniffed
+         *     them, removed EXIF and GPS, and hashed them): the order is done and the family is
+         *     notified. Proof is append-only; a disputed order takes more.
+         */
+        post: operations["proxy_sweeps.attach_proof"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/desk/tomb-visits": {
         parameters: {
             query?: never;
@@ -1623,6 +1698,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/memorials/{id}/share-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the share link of a memorial hall (its creator): the old `token` stops
+         *     working at once. The answer carries the new one.
+         */
+        post: operations["memorial.share_link.rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/memorials/{id}/take-down": {
         parameters: {
             query?: never;
@@ -1693,6 +1788,116 @@ export interface paths {
         };
         /** The OpenAPI 3.1 contract of this service (this document). */
         get: operations["ops.openapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy-sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your proxy sweeping orders, newest first. */
+        get: operations["proxy_sweeps.list"];
+        put?: never;
+        /**
+         * Order a proxy sweeping (代祭扫) of a named grave on a date: cleaning, flowers and/or a
+         *     written message read at the grave. Needs a verified real name. Honours
+         *     `Idempotency-Key`.
+         */
+        post: operations["proxy_sweeps.order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy-sweeps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your orders, with its proof photos (hash and server time each). */
+        get: operations["proxy_sweeps.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy-sweeps/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an order, while the cemetery has not accepted it. */
+        post: operations["proxy_sweeps.cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy-sweeps/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the proof: the order is finished. */
+        post: operations["proxy_sweeps.confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy-sweeps/{id}/dispute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dispute the proof with a reason; the cemetery sees it and may attach more photos. */
+        post: operations["proxy_sweeps.dispute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy-sweeps/{id}/proofs/{proof_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A proof photo (or its thumbnail), for the family and the cemetery's staff. The bytes
+         *     hash to the proof's `sha256`.
+         */
+        get: operations["proxy_sweeps.proof"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2549,7 +2754,7 @@ export interface components {
          *     | `pending` | `confirm` | home (transport not awaiting the family) | `confirmed` |
          *     | `pending`, `confirmed` | `propose_transport_time` | home (with transport) | `pending`, transport `proposed` |
          *     | `pending` | `accept_transport_time` | family (transport `proposed`) | `confirmed`, transport `agreed` |
-         *     | `confirmed` | `done` | home | `done` |
+         *     | `confirmed` | `done` | home, from the first service date | `done` |
          *     | `pending`, `confirmed` | `cancel` | family | `cancelled` |
          * @example {
          *       "id": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71",
@@ -2785,6 +2990,16 @@ export interface components {
              * @description A photo of the certificate the caller uploaded (`POST /api/v1/media`).
              */
             death_certificate_media_id: string;
+        };
+        /**
+         * @description The family's answer to the proof: nothing to accept, a reason to dispute.
+         * @example {
+         *       "reason": "照片中的墓碑不是我家的"
+         *     }
+         */
+        DisputeRequest: {
+            /** @description 1 to 300 characters. */
+            reason: string;
         };
         /**
          * @description A divorce application and its dates (Civil Code art. 1077).
@@ -4056,6 +4271,38 @@ export interface components {
             message: string;
         };
         /**
+         * @description A photo proving the sweeping.
+         * @example {
+         *       "id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a71",
+         *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *       "attached_at": "2027-04-04T10:12:30+08:00",
+         *       "url": "/api/v1/proxy-sweeps/01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69/proofs/01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a71",
+         *       "thumbnail_url": "/api/v1/proxy-sweeps/01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69/proofs/01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a71?thumbnail=true"
+         *     }
+         */
+        ProofDto: {
+            /** Format: uuid */
+            id: string;
+            /** @description SHA-256 (hex) of the photo as stored; the download has exactly these bytes. */
+            sha256: string;
+            /** @description Server time the photo was attached. */
+            attached_at: string;
+            url: string;
+            thumbnail_url: string;
+        };
+        /**
+         * @description Photos (uploaded first with `POST /api/v1/media`) proving the sweeping.
+         * @example {
+         *       "media_ids": [
+         *         "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a72"
+         *       ]
+         *     }
+         */
+        ProofRequest: {
+            /** @description 1 to 9 photos the caller uploaded. */
+            media_ids: string[];
+        };
+        /**
          * @description Another transport time, proposed by the home.
          * @example {
          *       "transport_at": "2026-11-30T10:00:00+08:00"
@@ -4764,6 +5011,112 @@ export interface components {
         SupplementRequest: {
             note?: string | null;
             materials: components["schemas"]["MaterialRequest"][];
+        };
+        /**
+         * @description A proxy sweeping order.
+         * @example {
+         *       "id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69",
+         *       "cemetery_id": "luhe-cemetery",
+         *       "grave": "A区 3排 12号",
+         *       "sweep_date": "2027-04-04",
+         *       "cleaning": true,
+         *       "flowers": true,
+         *       "message": "爸，家里一切都好，勿念。",
+         *       "status": "done",
+         *       "overdue": false,
+         *       "accepted_at": "2027-03-30T09:00:00+08:00",
+         *       "done_at": "2027-04-04T10:12:30+08:00",
+         *       "decided_at": null,
+         *       "dispute_reason": null,
+         *       "proofs": [
+         *         {
+         *           "id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a71",
+         *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *           "attached_at": "2027-04-04T10:12:30+08:00",
+         *           "url": "/api/v1/proxy-sweeps/01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69/proofs/01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a71",
+         *           "thumbnail_url": "/api/v1/proxy-sweeps/01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69/proofs/01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a71?thumbnail=true"
+         *         }
+         *       ],
+         *       "created_at": "2027-03-21T09:00:05+08:00"
+         *     }
+         */
+        SweepDto: {
+            /** Format: uuid */
+            id: string;
+            cemetery_id: string;
+            grave: string;
+            /** Format: date */
+            sweep_date: string;
+            cleaning: boolean;
+            flowers: boolean;
+            message?: string | null;
+            /** @description `ordered`, `accepted`, `done` (proof attached), `confirmed`, `disputed`, `cancelled`. */
+            status: string;
+            /** @description Its date has passed without proof (shown to staff and family). */
+            overdue: boolean;
+            accepted_at?: string | null;
+            done_at?: string | null;
+            decided_at?: string | null;
+            dispute_reason?: string | null;
+            proofs: components["schemas"]["ProofDto"][];
+            created_at: string;
+        };
+        /**
+         * @description Orders.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69",
+         *           "cemetery_id": "luhe-cemetery",
+         *           "grave": "A区 3排 12号",
+         *           "sweep_date": "2027-04-04",
+         *           "cleaning": true,
+         *           "flowers": false,
+         *           "message": null,
+         *           "status": "ordered",
+         *           "overdue": false,
+         *           "accepted_at": null,
+         *           "done_at": null,
+         *           "decided_at": null,
+         *           "dispute_reason": null,
+         *           "proofs": [],
+         *           "created_at": "2027-03-21T09:00:05+08:00"
+         *         }
+         *       ]
+         *     }
+         */
+        SweepListDto: {
+            items: components["schemas"]["SweepDto"][];
+        };
+        /**
+         * @description What the family orders.
+         * @example {
+         *       "cemetery_id": "luhe-cemetery",
+         *       "grave": {
+         *         "section": "A",
+         *         "row": "3",
+         *         "number": "12"
+         *       },
+         *       "sweep_date": "2027-04-04",
+         *       "cleaning": true,
+         *       "flowers": true,
+         *       "message": "爸，家里一切都好，勿念。"
+         *     }
+         */
+        SweepRequest: {
+            cemetery_id: string;
+            grave: components["schemas"]["GraveDto"];
+            /**
+             * Format: date
+             * @description From tomorrow to 90 days ahead.
+             */
+            sweep_date: string;
+            /** @description Clean the gravestone. */
+            cleaning?: boolean;
+            /** @description Lay flowers. */
+            flowers?: boolean;
+            /** @description A written message for staff to read at the grave (at most 300 characters). */
+            message?: string | null;
         };
         /**
          * @description A whole weekly template for one business type.
@@ -6764,6 +7117,15 @@ export interface operations {
                     "application/json": components["schemas"]["BookingListDto"];
                 };
             };
+            /** @description `request.invalid_query` (`date`, `status`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `auth.forbidden` (another home's list) */
             403: {
                 headers: {
@@ -6921,7 +7283,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `funeral.wrong_state` (not confirmed) */
+            /** @description `funeral.wrong_state` (not confirmed, or before the first service date) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7234,6 +7596,179 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "proxy_sweeps.queue": {
+        parameters: {
+            query: {
+                cemetery_id: string;
+                status?: string;
+                /** @description Only orders whose date passed without proof. */
+                overdue?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepListDto"];
+                };
+            };
+            /** @description `auth.forbidden` (another cemetery) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "proxy_sweeps.staff_get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDto"];
+                };
+            };
+            /** @description `sweeping.order_not_found` (also another cemetery's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "proxy_sweeps.accept": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDto"];
+                };
+            };
+            /** @description `sweeping.order_not_found` (also another cemetery's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `sweeping.wrong_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "proxy_sweeps.attach_proof": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProofRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `sweeping.order_not_found` (also another cemetery's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `sweeping.wrong_state` (not accepted, or already confirmed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (1 to 9 photos), `sweeping.proof_not_a_photo` (not an image you uploaded, or already used as proof) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "desk.tomb_visits.day": {
         parameters: {
             query: {
@@ -7387,6 +7922,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceItemListDto"];
+                };
+            };
+            /** @description `request.invalid_query` (`all` is true or false) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `funeral.home_not_found` */
@@ -9862,6 +10406,61 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "memorial.share_link.rotate": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemorialDto"];
+                };
+            };
+            /** @description `auth.unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_owner` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `memorial.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "memorial.take_down": {
         parameters: {
             query?: never;
@@ -10096,6 +10695,307 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "proxy_sweeps.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepListDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "proxy_sweeps.order": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `identity.real_name_required`, `identity.real_name_unverified` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `scheduling.resource_not_found`, `tomb.not_a_cemetery` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (grave, date, message, no service chosen) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "proxy_sweeps.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDto"];
+                };
+            };
+            /** @description `sweeping.order_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "proxy_sweeps.cancel": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDto"];
+                };
+            };
+            /** @description `sweeping.order_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `sweeping.wrong_state` (already accepted) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "proxy_sweeps.confirm": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDto"];
+                };
+            };
+            /** @description `sweeping.order_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `sweeping.wrong_state` (no proof yet, or already decided) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "proxy_sweeps.dispute": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisputeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `sweeping.order_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `sweeping.wrong_state` (no proof yet, or already decided) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (reason 1 to 300 characters) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "proxy_sweeps.proof": {
+        parameters: {
+            query?: {
+                thumbnail?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+                proof_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photo */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                    "image/png": number[];
+                };
+            };
+            /** @description `sweeping.order_not_found`, `sweeping.proof_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             default: components["responses"]["Error"];

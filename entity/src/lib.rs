@@ -44,6 +44,8 @@ pub mod slot;
 pub mod slot_template;
 pub mod staff_account;
 pub mod street;
+pub mod sweep_order;
+pub mod sweep_proof;
 pub mod tomb_visit;
 pub mod tomb_visitor;
 pub mod waitlist_entry;

@@ -152,6 +152,20 @@ on_both_backends! {
         let res = app.authed(reqwest::Method::PUT, &format!("/api/v1/funeral-homes/{HOME}/services/urn_basic"), &admin.access)
             .json(&json!({"name": "普通骨灰盒", "kind": "coffin", "price_fen": 95_000})).send().await.unwrap();
         assert_eq!(res.status(), 422, "unknown kind");
+        let res = app.authed(reqwest::Method::PUT, &format!("/api/v1/funeral-homes/{HOME}/services/flowers"), &admin.access)
+            .json(&json!({"name": "鲜花布置", "kind": "goods", "price_fen": 50_000, "active": false})).send().await.unwrap();
+        assert_eq!(res.status(), 200, "withdrawn");
+        let offered: Value = app.get(&format!("/api/v1/funeral-homes/{HOME}/services")).await.json().await.unwrap();
+        assert!(offered["items"].as_array().unwrap().iter().all(|i| i["code"] != "flowers"));
+        let listed: Value = app.get(&format!("/api/v1/funeral-homes/{HOME}/services?all=true")).await.json().await.unwrap();
+        assert!(listed["items"].as_array().unwrap().iter().any(|i| i["code"] == "flowers" && i["active"] == false));
+        let mut with_flowers = booking(OTHER_DECEASED, &media, &farewell, &cremation, date);
+        with_flowers["items"].as_array_mut().unwrap().push(json!({"code": "flowers"}));
+        let (status, body) = app.post_as(&citizen.access, "/api/v1/funeral/bookings", &with_flowers).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("funeral.unknown_service")), "a withdrawn item is not offered");
+        let res = app.authed(reqwest::Method::PUT, "/api/v1/funeral-homes/marriage-centre/services/urn", &admin.access)
+            .json(&json!({"name": "骨灰盒", "kind": "goods", "price_fen": 1})).send().await.unwrap();
+        assert_eq!(res.status(), 404, "no funeral home");
         let (_, mine) = app.get_as(&citizen.access, &format!("/api/v1/funeral/bookings/{id}")).await;
         assert_eq!(mine["total_fen"], 140_000);
         assert_eq!(mine["lines"][3]["unit_price_fen"], 80_000);
@@ -173,6 +187,7 @@ on_both_backends! {
         assert_eq!(seen["allowed_actions"], json!(["confirm", "propose_transport_time"]));
         let (_, none) = app.get_as(&clerk.access, &format!("/api/v1/desk/funeral/bookings?date={date}&status=done")).await;
         assert_eq!(none["items"].as_array().unwrap().len(), 0);
+        assert_eq!(app.get_as(&clerk.access, "/api/v1/desk/funeral/bookings?status=lost").await.0, 400);
         let (_, all) = app.get_as(&admin.access, "/api/v1/desk/funeral/bookings").await;
         assert_eq!(all["items"].as_array().unwrap().len(), 1, "district admins see every home");
         assert_eq!(app.get_as(&other.access, &format!("/api/v1/desk/funeral/bookings?home_id={HOME}")).await.0, 403);
@@ -210,6 +225,11 @@ on_both_backends! {
         assert_eq!(body["transport"]["agreed_at"], proposed);
         let (status, _) = app.post_as(&citizen.access, &format!("/api/v1/funeral/bookings/{id}/accept-transport-time"), &json!({})).await;
         assert_eq!(status, 409, "accepted once");
+        let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/funeral/bookings/{id}/done"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("funeral.wrong_state")), "not before the services");
+        // The day has come.
+        entity::funeral_booking::Entity::update_many().col_expr(entity::funeral_booking::Column::ServiceDate, Expr::value(today()))
+            .filter(entity::funeral_booking::Column::Id.eq(uuid::Uuid::parse_str(&id).unwrap())).exec(&app.db).await.unwrap();
         let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/funeral/bookings/{id}/done"), &json!({})).await;
         assert_eq!((status, body["status"].as_str()), (200, Some("done")), "{body}");
         let (status, body) = app.post_as(&citizen.access, &format!("/api/v1/funeral/bookings/{id}/cancel"), &json!({})).await;
@@ -352,5 +372,25 @@ on_both_backends! {
         let sealed = &bookings[0];
         assert!(!sealed.deceased_name_sealed.contains("李桂兰"), "names are sealed at rest");
         assert_eq!(sealed.active_key.as_deref(), Some(sealed.deceased_id_index.as_str()));
+
+        // A retried tap (same Idempotency-Key) books once.
+        let other = slots(&app, HOME, "cremation", date).await[1].clone();
+        let (citizen, media, deceased) = &families[1];
+        let mut body = cremation_only(&deceased[..17], media, &other);
+        body["deceased"]["id_number"] = json!(id_number("11011219350505003"));
+        let tap = || {
+            let (app, token, body) = (&app, citizen.access.clone(), body.clone());
+            async move {
+                let res = app.authed(reqwest::Method::POST, "/api/v1/funeral/bookings", &token)
+                    .header("idempotency-key", "tap-1").json(&body).send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            }
+        };
+        let first = tap().await;
+        let again = tap().await;
+        assert_eq!(first.0, 201, "{}", first.1);
+        assert_eq!(again, first, "the retry gets the first answer");
+        assert_eq!(entity::funeral_booking::Entity::find().all(&app.db).await.unwrap().len(), 2);
+        assert_eq!(remaining(&slots(&app, HOME, "cremation", date).await, &other["slot_id"]), 5);
     }
 }

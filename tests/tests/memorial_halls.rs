@@ -117,6 +117,16 @@ on_both_backends! {
         }
         assert_eq!(app.get_as("not-a-token", &format!("/api/v1/memorials/{pid}")).await.0, 401, "a bad token is not anonymous");
 
+        // A link passed too far is replaced: the old token stops working.
+        let rotate = format!("/api/v1/memorials/{lid}/share-link");
+        assert_eq!(app.post_as(&stranger.access, &rotate, &json!({})).await.0, 404);
+        let (status, rotated) = app.post_as(&owner.access, &rotate, &json!({})).await;
+        let new_token = rotated["share_token"].as_str().unwrap();
+        assert_eq!(status, 200);
+        assert_ne!(new_token, token);
+        assert_eq!(anonymous(&app, &format!("/api/v1/memorials/{lid}?token={token}")).await.0, 404);
+        assert_eq!(anonymous(&app, &format!("/api/v1/memorials/{lid}?token={new_token}")).await.0, 200);
+
         // The public list holds only the public page.
         let (status, listed) = anonymous(&app, "/api/v1/memorials?limit=10").await;
         assert_eq!(status, 200);

@@ -30,7 +30,8 @@ pub enum Party {
     Home,
 }
 
-/// What the booking's state lets `party` do now.
+/// What the booking's state lets `party` do now; `due` says the first service date has
+/// come (a booking is done only then).
 ///
 /// | from | action | by | to |
 /// |---|---|---|---|
@@ -39,7 +40,12 @@ pub enum Party {
 /// | `pending` | `accept_transport_time` | family (transport `proposed`) | `confirmed`, transport `agreed` |
 /// | `confirmed` | `done` | home, from the first service date | `done` |
 /// | `pending`, `confirmed` | `cancel` | family | `cancelled` |
-pub fn allowed(status: &str, transport: Option<&str>, party: Party) -> Vec<&'static str> {
+pub fn allowed(
+    status: &str,
+    transport: Option<&str>,
+    party: Party,
+    due: bool,
+) -> Vec<&'static str> {
     let mut out = Vec::new();
     match party {
         Party::Citizen => {
@@ -57,7 +63,7 @@ pub fn allowed(status: &str, transport: Option<&str>, party: Party) -> Vec<&'sta
             if ACTIVE.contains(&status) && transport.is_some() {
                 out.push("propose_transport_time");
             }
-            if status == "confirmed" {
+            if status == "confirmed" && due {
                 out.push("done");
             }
         }
@@ -227,15 +233,19 @@ mod tests {
     #[test]
     fn the_state_machine_gives_each_party_its_actions() {
         assert_eq!(
-            allowed("pending", Some("proposed"), Party::Home),
+            allowed("pending", Some("proposed"), Party::Home, true),
             ["propose_transport_time"]
         );
         assert_eq!(
-            allowed("pending", Some("proposed"), Party::Citizen),
+            allowed("pending", Some("proposed"), Party::Citizen, true),
             ["accept_transport_time", "cancel"]
         );
-        assert_eq!(allowed("confirmed", None, Party::Home), ["done"]);
-        assert!(allowed("done", Some("agreed"), Party::Citizen).is_empty());
+        assert_eq!(allowed("confirmed", None, Party::Home, true), ["done"]);
+        assert!(
+            allowed("confirmed", None, Party::Home, false).is_empty(),
+            "not before the day"
+        );
+        assert!(allowed("done", Some("agreed"), Party::Citizen, true).is_empty());
     }
 
     #[test]

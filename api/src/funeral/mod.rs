@@ -39,6 +39,7 @@
 //!   `funeral_booking`) in the same transaction.
 pub mod domain;
 mod dto;
+mod notify;
 mod routes;
 pub mod service;
 

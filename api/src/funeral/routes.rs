@@ -89,10 +89,15 @@ async fn view(state: &AppState, (row, lines): Full, party: Party) -> Result<Book
         }
     });
     Ok(BookingDto {
-        allowed_actions: domain::allowed(&row.status, row.transport_status.as_deref(), party)
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
+        allowed_actions: domain::allowed(
+            &row.status,
+            row.transport_status.as_deref(),
+            party,
+            clock::today() >= row.service_date,
+        )
+        .into_iter()
+        .map(str::to_owned)
+        .collect(),
         id: row.id,
         funeral_home_id: row.home_id,
         funeral_home_name: home.name,

@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use super::domain::{self, ACTIVE, CREMATION, Choices, FAREWELL, HOME_KIND, Priced};
-use crate::auth::citizen::{self, Notice};
+use super::notify::{self, Moment};
 use crate::auth::domain::{Role, ScopeKind};
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message};
@@ -350,7 +350,7 @@ pub async fn book(state: &AppState, citizen: &Citizen, b: NewBooking) -> Result<
         citizen.request_id.clone(),
     )
     .await?;
-    notify(&txn, state, &row, &home, Moment::Booked).await?;
+    notify::queue(&txn, state, &row, &home, Moment::Booked).await?;
     txn.commit().await?;
     state.outbox.wake();
     for s in farewell.iter().chain(cremation.iter()) {
@@ -781,7 +781,7 @@ pub async fn cancel(state: &AppState, citizen: &Citizen, id: Uuid) -> Result<Ful
     )
     .await?;
     let answer = load(&txn, id).await?;
-    notify(&txn, state, &answer.0, &home, Moment::Cancelled).await?;
+    notify::queue(&txn, state, &answer.0, &home, Moment::Cancelled).await?;
     txn.commit().await?;
     state.outbox.wake();
     for s in farewell.iter().chain(cremation.iter()) {
@@ -857,7 +857,7 @@ pub async fn accept_transport_time(
     .await?;
     let answer = load(&txn, id).await?;
     let home = home(&txn, &row.home_id).await?;
-    notify(&txn, state, &answer.0, &home, Moment::Confirmed).await?;
+    notify::queue(&txn, state, &answer.0, &home, Moment::Confirmed).await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok(answer)
@@ -995,7 +995,7 @@ async fn staff_step(
     .await?;
     let answer = load(&txn, row.id).await?;
     let home = home(&txn, &row.home_id).await?;
-    notify(&txn, state, &answer.0, &home, moment).await?;
+    notify::queue(&txn, state, &answer.0, &home, moment).await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok(answer)
@@ -1035,90 +1035,4 @@ async fn record(
 ) -> Result<(), ApiError> {
     audit::record(conn, event(actor, action, id, summary, request_id)).await?;
     Ok(())
-}
-
-// ---------------------------------------------------------------- telling the family
-
-/// What happened, for the wording.
-#[derive(Clone, Copy)]
-enum Moment {
-    Booked,
-    Confirmed,
-    Proposed,
-    Done,
-    Cancelled,
-}
-
-/// Queues the family's notice in the caller's transaction (email and WeChat, purpose
-/// `funeral_booking`). No name of the deceased in it: the masked ID is enough to tell.
-async fn notify(
-    conn: &impl ConnectionTrait,
-    state: &AppState,
-    row: &booking::Model,
-    home: &resource::Model,
-    moment: Moment,
-) -> Result<(), ApiError> {
-    let when = row
-        .transport_at
-        .or(row.transport_proposed_at)
-        .or(row.transport_requested_at);
-    let (subject, body) = match moment {
-        Moment::Booked => (
-            "殡葬服务预约已提交".to_owned(),
-            format!(
-                "您为逝者（身份证 {}）预约的{}殡葬服务已提交，等待殡仪馆确认。",
-                row.deceased_id_masked, home.name
-            ),
-        ),
-        Moment::Confirmed => (
-            "殡葬服务预约已确认".to_owned(),
-            format!(
-                "{}已确认您为逝者（身份证 {}）预约的殡葬服务。",
-                home.name, row.deceased_id_masked
-            ),
-        ),
-        Moment::Proposed => (
-            "殡仪馆提议新的接运时间".to_owned(),
-            format!(
-                "{}提议于 {} 接运遗体，请登录确认；如不合适请致电殡仪馆。",
-                home.name,
-                row.transport_proposed_at
-                    .map(clock::format_wechat)
-                    .unwrap_or_default()
-            ),
-        ),
-        Moment::Done => (
-            "殡葬服务已完成".to_owned(),
-            format!(
-                "{}已完成为逝者（身份证 {}）预约的殡葬服务。节哀顺变。",
-                home.name, row.deceased_id_masked
-            ),
-        ),
-        Moment::Cancelled => (
-            "殡葬服务预约已取消".to_owned(),
-            format!("您在{}的殡葬服务预约已取消。", home.name),
-        ),
-    };
-    let mut data = std::collections::BTreeMap::from([
-        (
-            "thing1".to_owned(),
-            subject.chars().take(20).collect::<String>(),
-        ),
-        (
-            "thing3".to_owned(),
-            home.name.chars().take(20).collect::<String>(),
-        ),
-    ]);
-    let time = when
-        .map(clock::format_wechat)
-        .unwrap_or_else(|| clock::format_wechat(row.created_at));
-    data.insert("time2".to_owned(), time);
-    let notice = Notice {
-        purpose: "funeral_booking",
-        subject,
-        body,
-        wechat_data: data,
-        page: Some(format!("pages/funeral/booking?id={}", row.id)),
-    };
-    citizen::notify(conn, state, row.booked_by, &notice).await
 }

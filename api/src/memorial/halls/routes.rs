@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(one)
         .service(update)
         .service(portrait)
+        .service(rotate_link)
         .service(invite)
         .service(members)
         .service(remove_member)
@@ -257,6 +258,23 @@ async fn portrait(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .content_type(content_type)
         .body(bytes))
+}
+
+/// Replace the share link of a memorial hall (its creator): the old `token` stops
+/// working at once. The answer carries the new one.
+#[utoipa::path(tag = "memorials", operation_id = "memorial.share_link.rotate", params(("id" = Uuid, Path)), security(("citizen_token" = [])),
+    responses((status = 200, body = MemorialDto),
+        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`memorial.not_owner`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`memorial.not_found`", body = Problem, content_type = "application/problem+json")))]
+#[post("/memorials/{id}/share-link")]
+async fn rotate_link(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<MemorialDto>, ApiError> {
+    let page = service::rotate_link(&state, &citizen, *id).await?;
+    Ok(web::Json(dto(&state, page, Relation::Owner)))
 }
 
 /// Create a one-use family invitation code, valid 7 days (the creator).

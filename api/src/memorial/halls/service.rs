@@ -1161,3 +1161,36 @@ pub async fn words(state: &AppState, staff: &Staff) -> Result<Vec<String>, ApiEr
     }
     sensitive_words(&state.db).await
 }
+
+/// Replaces the share-link token (the creator): a link passed too far stops working.
+pub async fn rotate_link(
+    state: &AppState,
+    citizen: &Citizen,
+    id: Uuid,
+) -> Result<memorial::Model, ApiError> {
+    let page = find(&state.db, id).await?;
+    let relation = relation(&state.db, &page, &Viewer::Citizen(citizen.id)).await?;
+    if relation != Relation::Owner {
+        return Err(refusal(&page, relation, Code::MemorialNotOwner));
+    }
+    let token = new_link_token();
+    use memorial::Column as C;
+    let txn = begin_write(&state.db).await?;
+    memorial::Entity::update_many()
+        .col_expr(C::LinkTokenHash, Expr::value(sha256_hex(token.as_bytes())))
+        .col_expr(C::LinkTokenSealed, Expr::value(state.sealer.seal(&token)))
+        .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
+        .filter(C::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let mut e = event(
+        Actor::Citizen(citizen.id),
+        "memorial.share_link.rotate",
+        id,
+        "replaced the share link".into(),
+    );
+    e.request_id = citizen.request_id.clone();
+    audit::record(&txn, e).await?;
+    txn.commit().await?;
+    find(&state.db, id).await
+}

@@ -1,5 +1,13 @@
-//! (being built)
-use utoipa_actix_web::service_config::ServiceConfig;
+//! Proxy sweeping (代祭扫): a family orders a sweeping of a named grave (cemetery,
+//! section, row, number) on a date with chosen items (cleaning, flowers, a written
+//! message to read); the cemetery's staff accept it, perform it and attach photos as
+//! proof; the family confirms or disputes. Photos pass the media intake (sniffed,
+//! limited, EXIF and GPS gone, thumbnails, sealed at rest); a proof row keeps the stored
+//! photo's SHA-256 and the server time and is never changed. An order whose date passes
+//! without proof is flagged `overdue` to staff (`GET /desk/proxy-sweeps?overdue=true`).
+//! The family may cancel until staff accept. Owns `sweep_order`, `sweep_proof`.
+mod dto;
+mod routes;
+pub mod service;
 
-/// Mounts the routes under `/api/v1`.
-pub fn routes(_cfg: &mut ServiceConfig) {}
+pub use routes::routes;

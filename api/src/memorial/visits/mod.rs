@@ -15,4 +15,5 @@ mod dto;
 mod routes;
 pub mod service;
 
+pub use dto::GraveDto;
 pub use routes::routes;
