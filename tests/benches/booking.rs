@@ -7,7 +7,10 @@
 //!   each in its own write transaction, straight on the database, over 10 slots and on
 //!   one hot slot, from as many tasks as the HTTP clients below;
 //! - spread: every person books at once into 10 slots of one day, over HTTP;
-//! - hot: as many attempts at one slot of fewer seats (the rest get `slot_full`).
+//! - hot: as many attempts at one slot of fewer seats (the rest get `slot_full`);
+//! - 清明 opening: every person reserves a tomb visit for a party of two at once, into the
+//!   half-hour slots of a 清明 peak day (the reference: the same conditional update over
+//!   as many slots).
 //!
 //! Client and server share this process and the machine's cores, as the reference does.
 use std::net::{IpAddr, Ipv4Addr};
@@ -28,6 +31,9 @@ const SPREAD_SLOTS: usize = 10;
 const HOT_SEATS: u32 = 300;
 /// Transactions of each reference run: more than the bookings, for a steadier figure.
 const RAW_OPS: usize = 5_000;
+/// Half-hour slots of the 清明 peak day, and persons per reservation.
+const QINGMING_SLOTS: usize = 20;
+const PARTY: usize = 2;
 
 struct Person {
     token: String,
@@ -117,6 +123,9 @@ async fn bench(backend: Backend) -> Vec<String> {
     free_everyone(&app.db).await;
     let hot_slots = slots(&app, "bench-hot", date).await;
     let hot = book_all(&app, &people, "bench-hot", &hot_slots).await;
+    let raw_qingming = raw_rate(&app.db, QINGMING_SLOTS).await;
+    let qingming_slots = qingming_day(&app, &admin.access, date).await;
+    let qingming = reserve_all(&app, &people, &qingming_slots).await;
 
     let name = match backend {
         Backend::Sqlite => "SQLite",
@@ -147,6 +156,18 @@ async fn bench(backend: Backend) -> Vec<String> {
             hot.count(409, "scheduling.slot_full"),
             hot.others(),
             hot.per_sec() / raw_hot
+        ),
+        format!(
+            "| {name} | reference: conditional UPDATE, {QINGMING_SLOTS} slots | {raw_qingming:.0} /s | | | | 1.00 |"
+        ),
+        format!(
+            "| {name} | 清明 opening: {PEOPLE} tomb visits of {PARTY} persons into {QINGMING_SLOTS} half-hour slots over HTTP | {:.0} /s | {:.1} | {:.1} | {} reserved, {} other | {:.2} |",
+            qingming.per_sec(),
+            qingming.percentile(0.5),
+            qingming.percentile(0.99),
+            qingming.count(201, ""),
+            qingming.others() + qingming.count(409, ""),
+            qingming.per_sec() / raw_qingming
         ),
     ]
 }
@@ -277,6 +298,83 @@ async fn book_all(app: &TestApp, people: &[Person], office: &str, slots: &[Value
             async move {
                 let sent = Instant::now();
                 let res = client.post(app.url("/api/v1/marriage/appointments")).bearer_auth(&p.token).json(&body).send().await.unwrap();
+                let status = res.status().as_u16();
+                let body: Value = res.json().await.unwrap_or(Value::Null);
+                (sent.elapsed(), status, body["code"].as_str().unwrap_or_default().to_owned())
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    Run {
+        wall: start.elapsed(),
+        latencies: answers.iter().map(|a| a.0).collect(),
+        statuses: answers.into_iter().map(|a| (a.1, a.2)).collect(),
+    }
+}
+
+/// A cemetery whose `date` is a 清明 peak day: `QINGMING_SLOTS` half-hour slots with room
+/// for every party; the visit slot ids.
+async fn qingming_day(app: &TestApp, admin: &str, date: NaiveDate) -> Vec<Value> {
+    let body = json!({"kind": "cemetery", "name": "压测公墓", "window_days": 3, "window_opens_at": "00:00",
+        "cutoff_previous_day_at": null, "cutoff_minutes": 0, "cancel_minutes": 60, "working_days_only": false});
+    let res = app
+        .authed(
+            reqwest::Method::PUT,
+            "/api/v1/resources/bench-cemetery",
+            admin,
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let seats = (PEOPLE * PARTY).div_ceil(QINGMING_SLOTS);
+    let slots: Vec<Value> = (0..QINGMING_SLOTS)
+        .map(|i| {
+            let (start, end) = (7 * 60 + 30 * i, 7 * 60 + 30 * (i + 1));
+            json!({"business_type": "visit", "start_time": format!("{:02}:{:02}", start / 60, start % 60), "end_time": format!("{:02}:{:02}", end / 60, end % 60), "capacity": seats})
+        })
+        .collect();
+    let period = json!({"name": "清明", "first_date": date, "last_date": date, "window_days": 14, "slots": slots});
+    let res = app
+        .authed(
+            reqwest::Method::POST,
+            "/api/v1/resources/bench-cemetery/peak-periods",
+            admin,
+        )
+        .json(&period)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let path = format!(
+        "/api/v1/resources/bench-cemetery/availability?business_type=visit&from={date}&to={date}"
+    );
+    let day: Value = app.get(&path).await.json().await.unwrap();
+    day["days"][0]["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["slot_id"].clone())
+        .collect()
+}
+
+/// Everybody reserves a tomb visit at once for themself and a relative, each at their
+/// own grave, `CONCURRENCY` requests in flight; person i takes slot i mod n.
+async fn reserve_all(app: &TestApp, people: &[Person], slots: &[Value]) -> Run {
+    use futures_util::StreamExt;
+    let client = reqwest::Client::new();
+    let start = Instant::now();
+    let answers: Vec<(Duration, u16, String)> = futures_util::stream::iter(people.iter().enumerate())
+        .map(|(i, p)| {
+            let client = client.clone();
+            let relative = id_number(&format!("110112{}{:03}", 19500101 + (i / 500) as u32, 100 + i % 500));
+            let body = json!({"cemetery_id": "bench-cemetery", "slot_id": slots[i % slots.len()], "grave": {"section": "Q", "row": (i / 100).to_string(), "number": (i % 100).to_string()},
+                "visitors": [{"name": "压测人", "id_number": p.id_number}, {"name": "亲属", "id_number": relative}], "plates": ["京AD12345"]});
+            async move {
+                let sent = Instant::now();
+                let res = client.post(app.url("/api/v1/tomb-visits")).bearer_auth(&p.token).json(&body).send().await.unwrap();
                 let status = res.status().as_u16();
                 let body: Value = res.json().await.unwrap_or(Value::Null);
                 (sent.elapsed(), status, body["code"].as_str().unwrap_or_default().to_owned())

@@ -201,6 +201,11 @@ on_both_backends! {
             let (status, _) = app.post_as(&other.access, &format!("/api/v1/desk/funeral/bookings/{id}/{action}"), &json!({})).await;
             assert_eq!(status, 404, "{action} by another home");
         }
+        let office_clerk = app.staff("office.clerk", "clerk", "office", Some("marriage-centre")).await;
+        for path in [format!("/api/v1/desk/funeral/bookings/{id}"), "/api/v1/desk/funeral/bookings".into()] {
+            let (status, body) = app.get_as(&office_clerk.access, &path).await;
+            assert_eq!((status, body["code"].as_str()), (403, Some("auth.forbidden")), "staff of no funeral home: {path}");
+        }
         let photo = app.authed(reqwest::Method::GET, &format!("/api/v1/desk/funeral/bookings/{id}/death-certificate"), &clerk.access).send().await.unwrap();
         assert_eq!(photo.status(), 200);
         assert!(photo.bytes().await.unwrap().starts_with(b"\x89PNG"));

@@ -31,8 +31,9 @@
 //!   certificate photo (each view audited). The certificate photo must be a media the
 //!   caller uploaded. Notices name the deceased by masked ID number only.
 //! - Scope: clerks (`funeral_home` scope, id = the home's resource id) see only their
-//!   home's bookings: another home's list is 403, another home's booking 404. District
-//!   admins see every home; other district staff (reviewers, approvers) do not.
+//!   home's bookings: another home's list is 403, another home's booking 404 (its
+//!   existence does not leak). District admins see every home; other staff (marriage
+//!   clerks, street reviewers, district approvers) get 403 on every desk route.
 //! - The family may cancel until the home's `cancel_minutes` before the first service
 //!   (transport time or slot). Nobody can book for themselves (deceased = caller).
 //! - Every change is audited and the family notified (email/WeChat, purpose

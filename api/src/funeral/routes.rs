@@ -462,7 +462,7 @@ async fn accept_transport_time(
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.list", security(("staff_token" = [])), params(HomeBookingsQuery),
     responses((status = 200, body = BookingListDto),
         (status = 400, description = "`request.invalid_query` (`date`, `status`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden` (another home's list)", body = Problem, content_type = "application/problem+json")))]
+        (status = 403, description = "`auth.forbidden` (another home's list, or staff of no funeral home)", body = Problem, content_type = "application/problem+json")))]
 #[get("/desk/funeral/bookings")]
 async fn home_bookings(
     state: State,
@@ -486,6 +486,7 @@ async fn home_bookings(
 /// One booking of the clerk's home.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.get", security(("staff_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = BookingDto),
+        (status = 403, description = "`auth.forbidden` (staff of no funeral home)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`funeral.booking_not_found` (also another home's)", body = Problem, content_type = "application/problem+json")))]
 #[get("/desk/funeral/bookings/{id}")]
 async fn desk_one(
@@ -500,6 +501,7 @@ async fn desk_one(
 /// The death certificate photo of a booking of the clerk's home (each view is audited).
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.certificate", security(("staff_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The file", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf"))),
+        (status = 403, description = "`auth.forbidden` (staff of no funeral home)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`funeral.booking_not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json")))]
 #[get("/desk/funeral/bookings/{id}/death-certificate")]
 async fn certificate(
@@ -519,6 +521,7 @@ async fn certificate(
 /// Confirm a pending booking; a requested transport is agreed at the requested time.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.confirm", security(("staff_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = BookingDto),
+        (status = 403, description = "`auth.forbidden` (staff of no funeral home)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`funeral.booking_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`funeral.wrong_state` (not pending, or a proposed time awaits the family)", body = Problem, content_type = "application/problem+json")))]
 #[post("/desk/funeral/bookings/{id}/confirm")]
@@ -535,6 +538,7 @@ async fn confirm(
 /// pending until then).
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.propose_transport_time", request_body = ProposeRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = BookingDto),
+        (status = 403, description = "`auth.forbidden` (staff of no funeral home)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`funeral.booking_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`funeral.wrong_state` (no transport, or done or cancelled)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`request.invalid_body` (`transport_at` malformed or not in the future)", body = Problem, content_type = "application/problem+json")))]
@@ -553,6 +557,7 @@ async fn propose_transport_time(
 /// Mark a confirmed booking done (the services took place).
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.done", security(("staff_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = BookingDto),
+        (status = 403, description = "`auth.forbidden` (staff of no funeral home)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`funeral.booking_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`funeral.wrong_state` (not confirmed, or before the first service date)", body = Problem, content_type = "application/problem+json")))]
 #[post("/desk/funeral/bookings/{id}/done")]

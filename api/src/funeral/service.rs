@@ -656,12 +656,17 @@ pub fn covers(staff: &Staff, home_id: &str) -> bool {
         || (staff.role == Role::Admin && staff.scope.kind == ScopeKind::District)
 }
 
-/// A booking of the staff member's home; another home's is "not found".
+/// A booking of the staff member's home. Staff of no funeral home are refused outright;
+/// a clerk of another home finds nothing (not even whether the booking exists).
 pub async fn for_staff(
     conn: &impl ConnectionTrait,
     staff: &Staff,
     id: Uuid,
 ) -> Result<Full, ApiError> {
+    let district_admin = staff.role == Role::Admin && staff.scope.kind == ScopeKind::District;
+    if staff.scope.kind != ScopeKind::FuneralHome && !district_admin {
+        return Err(ApiError::new(Code::Forbidden));
+    }
     let full = load(conn, id).await?;
     if covers(staff, &full.0.home_id) {
         Ok(full)
