@@ -7126,7 +7126,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `auth.forbidden` (another home's list) */
+            /** @description `auth.forbidden` (another home's list, or staff of no funeral home) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7155,6 +7155,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description `auth.forbidden` (staff of no funeral home) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `funeral.booking_not_found` (also another home's) */
@@ -7192,6 +7201,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description `auth.forbidden` (staff of no funeral home) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `funeral.booking_not_found` */
@@ -7237,6 +7255,15 @@ export interface operations {
                     "application/pdf": number[];
                 };
             };
+            /** @description `auth.forbidden` (staff of no funeral home) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `funeral.booking_not_found`, `media.not_found` */
             404: {
                 headers: {
@@ -7272,6 +7299,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description `auth.forbidden` (staff of no funeral home) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `funeral.booking_not_found` */
@@ -7325,6 +7361,15 @@ export interface operations {
                 };
             };
             400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` (staff of no funeral home) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `funeral.booking_not_found` */
             404: {
                 headers: {

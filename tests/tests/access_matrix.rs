@@ -59,6 +59,7 @@ struct World {
     clerk_id: String,
     marriage: MarriageWorld,
     application_id: String,
+    tomb: TombWorld,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -81,6 +82,7 @@ async fn world(app: &TestApp) -> World {
     let admin = app.admin().await;
     let marriage = marriage_world(app, &owner, &admin.access).await;
     let application_id = application_world(app, &owner).await;
+    let tomb = tomb_world(app, &owner).await;
     World {
         tokens: vec![
             (Who::Anonymous, None),
@@ -95,6 +97,41 @@ async fn world(app: &TestApp) -> World {
         clerk_id: clerk.id,
         marriage,
         application_id,
+        tomb,
+    }
+}
+
+/// The owner's tomb visit and proxy sweeping order at the seeded public cemetery.
+struct TombWorld {
+    visit_id: String,
+    sweep_id: String,
+}
+
+async fn tomb_world(app: &TestApp, owner: &minzheng_tests::CitizenLogin) -> TombWorld {
+    let date =
+        (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(3);
+    let day: Value = app
+        .get(&format!(
+            "/api/v1/resources/luhe-cemetery/availability?business_type=visit&from={date}&to={date}"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let visit = json!({"cemetery_id": "luhe-cemetery", "slot_id": day["days"][0]["slots"][0]["slot_id"], "grave": {"section": "A", "row": "1", "number": "1"},
+        "visitors": [{"name": "张三", "id_number": id_number("11011219800101051")}]});
+    let (status, visit) = app
+        .post_as(&owner.access, "/api/v1/tomb-visits", &visit)
+        .await;
+    assert_eq!(status, 201, "{visit}");
+    let order = json!({"cemetery_id": "luhe-cemetery", "grave": {"section": "A", "row": "1", "number": "1"}, "sweep_date": date, "flowers": true});
+    let (status, order) = app
+        .post_as(&owner.access, "/api/v1/proxy-sweeps", &order)
+        .await;
+    assert_eq!(status, 201, "{order}");
+    TombWorld {
+        visit_id: visit["id"].as_str().unwrap().to_owned(),
+        sweep_id: order["id"].as_str().unwrap().to_owned(),
     }
 }
 
@@ -408,6 +445,70 @@ fn cases(w: &World) -> Vec<Case> {
                 "/api/v1/marriage/appointments/{}/cancel",
                 w.marriage.appointment_id
             ),
+            body: json!({}),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "read own tomb visit",
+            method: Method::GET,
+            path: format!("/api/v1/tomb-visits/{}", w.tomb.visit_id),
+            body: json!(null),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "QR code of own tomb visit",
+            method: Method::GET,
+            path: format!("/api/v1/tomb-visits/{}/qr.png", w.tomb.visit_id),
+            body: json!(null),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "gate list of a cemetery",
+            method: Method::GET,
+            path: "/api/v1/desk/tomb-visits?cemetery_id=luhe-cemetery".into(),
+            body: json!(null),
+            allowed: &[Who::Admin],
+        },
+        Case {
+            name: "a cemetery's load",
+            method: Method::GET,
+            path: "/api/v1/desk/cemeteries/luhe-cemetery/load".into(),
+            body: json!(null),
+            allowed: &[Who::Admin],
+        },
+        Case {
+            name: "define a peak period",
+            method: Method::POST,
+            path: "/api/v1/resources/luhe-cemetery/peak-periods".into(),
+            body: json!({"name": "寒衣节", "first_date": "2028-11-10", "last_date": "2028-11-11", "window_days": 10,
+                "slots": [{"business_type": "visit", "start_time": "08:00", "end_time": "09:00", "capacity": 50}]}),
+            allowed: &[Who::Admin],
+        },
+        Case {
+            name: "read own proxy sweeping order",
+            method: Method::GET,
+            path: format!("/api/v1/proxy-sweeps/{}", w.tomb.sweep_id),
+            body: json!(null),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "proxy sweeping orders of a cemetery",
+            method: Method::GET,
+            path: "/api/v1/desk/proxy-sweeps?cemetery_id=luhe-cemetery".into(),
+            body: json!(null),
+            allowed: &[Who::Admin],
+        },
+        Case {
+            name: "cancel own proxy sweeping order",
+            method: Method::POST,
+            path: format!("/api/v1/proxy-sweeps/{}/cancel", w.tomb.sweep_id),
+            body: json!({}),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "cancel own tomb visit",
+            method: Method::POST,
+            path: format!("/api/v1/tomb-visits/{}/cancel", w.tomb.visit_id),
             body: json!({}),
             allowed: &[Who::Owner],
         },

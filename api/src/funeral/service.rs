@@ -266,8 +266,72 @@ pub struct NewBooking {
     pub items: Vec<(String, i32)>,
 }
 
+/// A booking request that passed every rule needing no seat.
+struct Checked {
+    home: resource::Model,
+    farewell: Option<slot::Model>,
+    cremation: Option<slot::Model>,
+    row: booking::Model,
+    lines: Vec<domain::Line>,
+}
+
 /// Books funeral services for the deceased; the caller needs a verified real name.
 pub async fn book(state: &AppState, citizen: &Citizen, b: NewBooking) -> Result<Full, ApiError> {
+    let Checked {
+        home,
+        farewell,
+        cremation,
+        row,
+        lines,
+    } = check(state, citizen, &b).await?;
+    let txn = begin_write(&state.db).await?;
+    // The seats first: they are the contended rows, and a full slot stops here.
+    for s in farewell.iter().chain(cremation.iter()) {
+        scheduling::take_seats(&txn, s.id, 1).await?;
+    }
+    // The deceased's active key next: a second active booking fails here whatever the
+    // timing, and the seats taken above roll back with it.
+    match booking::Entity::insert(active_model(&row)).exec(&txn).await {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(field(
+                Code::FuneralDeceasedHasActiveBooking,
+                "deceased.id_number",
+                "active_booking",
+                "该逝者已有未完成的预约",
+                "the deceased already has an active booking",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let line_rows = write_lines(&txn, row.id, lines).await?;
+    let summary = format!(
+        "booked for {} at {}, total {} fen",
+        row.deceased_id_masked, home.id, row.total_fen
+    );
+    record(
+        &txn,
+        Actor::Citizen(citizen.id),
+        "funeral.booking.book",
+        row.id,
+        summary,
+        citizen.request_id.clone(),
+    )
+    .await?;
+    notify::queue(&txn, state, &row, &home, Moment::Booked).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    for s in farewell.iter().chain(cremation.iter()) {
+        state
+            .availability
+            .forget(&home.id, &s.business_type, s.date);
+    }
+    Ok((row, line_rows))
+}
+
+/// The rules that need reads but no seat: the caller, the deceased, the certificate
+/// photo, the slots, the items and their prices.
+async fn check(state: &AppState, citizen: &Citizen, b: &NewBooking) -> Result<Checked, ApiError> {
     let caller_index = identity::verified_index(&state.db, citizen.id).await?;
     let home = home(&state.db, &b.home_id).await?;
     let deceased_index = identity::id_index(&state.sealer, &b.deceased_id);
@@ -293,7 +357,7 @@ pub async fn book(state: &AppState, citizen: &Citizen, b: NewBooking) -> Result<
     let now = Utc::now();
     let farewell = chosen_slot(state, &home, b.farewell_slot_id, FAREWELL, now).await?;
     let cremation = chosen_slot(state, &home, b.cremation_slot_id, CREMATION, now).await?;
-    let (lines, total) = priced_lines(state, &home.id, &b).await?;
+    let (lines, total) = priced_lines(state, &home.id, b).await?;
     let service_date = first_date(
         b.transport.as_ref().map(|t| t.requested_at),
         farewell.as_ref(),
@@ -311,54 +375,20 @@ pub async fn book(state: &AppState, citizen: &Citizen, b: NewBooking) -> Result<
     let row = new_row(
         state,
         citizen,
-        &b,
+        b,
         &home,
         deceased_index,
         total,
         service_date,
         now,
     );
-    let txn = begin_write(&state.db).await?;
-    // The seats first: they are the contended rows, and a full slot stops here.
-    for s in farewell.iter().chain(cremation.iter()) {
-        scheduling::take_seats(&txn, s.id, 1).await?;
-    }
-    match booking::Entity::insert(active_model(&row)).exec(&txn).await {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => {
-            return Err(field(
-                Code::FuneralDeceasedHasActiveBooking,
-                "deceased.id_number",
-                "active_booking",
-                "该逝者已有未完成的预约",
-                "the deceased already has an active booking",
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    let line_rows = write_lines(&txn, row.id, lines).await?;
-    let summary = format!(
-        "booked for {} at {}, total {} fen",
-        row.deceased_id_masked, home.id, total
-    );
-    record(
-        &txn,
-        Actor::Citizen(citizen.id),
-        "funeral.booking.book",
-        row.id,
-        summary,
-        citizen.request_id.clone(),
-    )
-    .await?;
-    notify::queue(&txn, state, &row, &home, Moment::Booked).await?;
-    txn.commit().await?;
-    state.outbox.wake();
-    for s in farewell.iter().chain(cremation.iter()) {
-        state
-            .availability
-            .forget(&home.id, &s.business_type, s.date);
-    }
-    Ok((row, line_rows))
+    Ok(Checked {
+        home,
+        farewell,
+        cremation,
+        row,
+        lines,
+    })
 }
 
 /// The certificate photo must be a file the caller uploaded.
