@@ -105,6 +105,7 @@ async fn world(app: &TestApp) -> World {
 struct TombWorld {
     visit_id: String,
     sweep_id: String,
+    funeral_id: String,
 }
 
 async fn tomb_world(app: &TestApp, owner: &minzheng_tests::CitizenLogin) -> TombWorld {
@@ -129,9 +130,34 @@ async fn tomb_world(app: &TestApp, owner: &minzheng_tests::CitizenLogin) -> Tomb
         .post_as(&owner.access, "/api/v1/proxy-sweeps", &order)
         .await;
     assert_eq!(status, 201, "{order}");
+    // A cremation booked for a deceased relative, with the certificate photo.
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(tiny_png()));
+    let media: Value = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .bearer_auth(&owner.access)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let day: Value = app.get(&format!("/api/v1/resources/tongzhou-funeral-home/availability?business_type=cremation&from={date}&to={date}")).await.json().await.unwrap();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let funeral = json!({"funeral_home_id": "tongzhou-funeral-home",
+        "deceased": {"name": "张老三", "id_number": id_number("11011219400101071"), "date_of_death": today,
+            "death_certificate_number": "B110112202611280009", "death_certificate_media_id": media["id"]},
+        "cremation_slot_id": day["days"][0]["slots"][0]["slot_id"], "items": [{"code": "cremation"}]});
+    let (status, funeral) = app
+        .post_as(&owner.access, "/api/v1/funeral/bookings", &funeral)
+        .await;
+    assert_eq!(status, 201, "{funeral}");
     TombWorld {
         visit_id: visit["id"].as_str().unwrap().to_owned(),
         sweep_id: order["id"].as_str().unwrap().to_owned(),
+        funeral_id: funeral["id"].as_str().unwrap().to_owned(),
     }
 }
 
@@ -502,6 +528,34 @@ fn cases(w: &World) -> Vec<Case> {
             name: "cancel own proxy sweeping order",
             method: Method::POST,
             path: format!("/api/v1/proxy-sweeps/{}/cancel", w.tomb.sweep_id),
+            body: json!({}),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "read own funeral booking",
+            method: Method::GET,
+            path: format!("/api/v1/funeral/bookings/{}", w.tomb.funeral_id),
+            body: json!(null),
+            allowed: &[Who::Owner],
+        },
+        Case {
+            name: "a funeral home's bookings",
+            method: Method::GET,
+            path: "/api/v1/desk/funeral/bookings?home_id=tongzhou-funeral-home".into(),
+            body: json!(null),
+            allowed: &[Who::Admin],
+        },
+        Case {
+            name: "set a funeral service price",
+            method: Method::PUT,
+            path: "/api/v1/funeral-homes/tongzhou-funeral-home/services/urn_basic".into(),
+            body: json!({"name": "骨灰盒（基本款）", "kind": "goods", "price_fen": 60000, "basic": false, "active": true}),
+            allowed: &[Who::Admin],
+        },
+        Case {
+            name: "cancel own funeral booking",
+            method: Method::POST,
+            path: format!("/api/v1/funeral/bookings/{}/cancel", w.tomb.funeral_id),
             body: json!({}),
             allowed: &[Who::Owner],
         },
