@@ -147,6 +147,13 @@ on_both_backends! {
         assert_eq!(app.post_as(&booker.access, &format!("/api/v1/tomb-visits/{id}/cancel"), &json!({})).await.1["code"], "tomb.wrong_state");
         let (status, body) = post(visit("luhe-cemetery", &slot, ("B", "1", "1"), party(0..3))).await;
         assert_eq!(status, 201, "cancelling freed the grave's persons and the visitors' day: {body}");
+        // Within the cemetery's cancel limit (an hour) of the slot's start: too late.
+        let late = body["id"].as_str().unwrap().to_owned();
+        entity::slot::Entity::update_many()
+            .col_expr(entity::slot::Column::StartsAt, Expr::value(chrono::Utc::now() + Duration::minutes(30)))
+            .filter(entity::slot::Column::Id.eq(uuid::Uuid::parse_str(slot["slot_id"].as_str().unwrap()).unwrap())).exec(&app.db).await.unwrap();
+        let (status, body) = app.post_as(&booker.access, &format!("/api/v1/tomb-visits/{late}/cancel"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("tomb.cancel_closed")));
 
         // Bad requests.
         let (status, body) = post(visit("luhe-cemetery", &slot, ("D", "1", "1"), party(10..16))).await;
