@@ -5492,7 +5492,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description problem+json: any error; see `code` */
+        /** @description problem+json: any error; see `code`. 503 `server.timeout` and `server.busy` (a conflict with other requests, nothing saved) come with `Retry-After`: retry the same request */
         Error: {
             headers: {
                 [name: string]: unknown;

@@ -60,6 +60,7 @@ codes! {
     NotFound => ("request.not_found", 404, "请求的地址不存在", "No such resource"),
     MethodNotAllowed => ("request.method_not_allowed", 405, "该地址不支持此请求方法", "This method is not allowed on this resource"),
     Timeout => ("server.timeout", 503, "处理超时，请稍后重试", "The request took too long; try again later"),
+    Busy => ("server.busy", 503, "当前办理人数较多，请稍后重试", "The service is busy; try again in a moment"),
     DatabaseUnavailable => ("server.database_unavailable", 503, "数据库暂不可用，请稍后重试", "The database is unavailable; try again later"),
     Internal => ("server.internal", 500, "服务器内部错误，请稍后重试", "Internal server error; try again later"),
     RateLimited => ("request.rate_limited", 429, "操作过于频繁，请稍后再试", "Too many requests; try again later"),
@@ -341,8 +342,18 @@ impl ResponseError for ApiError {
 }
 
 impl From<sea_orm::DbErr> for ApiError {
+    /// A transaction that lost a conflict with another (a PostgreSQL deadlock or
+    /// serialization failure, SQLite still busy after its timeout) was rolled back whole:
+    /// the caller may simply retry, so it is told so (503 `server.busy`, `Retry-After`)
+    /// instead of a 500. Anything else is a 500 with the cause in the log.
     fn from(err: sea_orm::DbErr) -> Self {
-        ApiError::internal(err)
+        if crate::platform::db::is_contention(&err) {
+            ApiError::new(Code::Busy)
+                .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+                .with_source(err)
+        } else {
+            ApiError::internal(err)
+        }
     }
 }
 

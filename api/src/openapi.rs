@@ -143,12 +143,16 @@ fn finish(mut spec: Spec) -> Spec {
 }
 
 /// Shared error answers, defined once in `components.responses` and referenced by every
-/// operation: any operation may answer `default` (e.g. 500, 503 `server.timeout`), and
+/// operation: any operation may answer `default` (e.g. 500, 503 `server.timeout` or
+/// `server.busy` with `Retry-After`), and
 /// one that takes a body may answer 400, 413, 415 and 422 for it.
 fn add_error_responses(spec: &mut Spec) {
     let components = spec.components.get_or_insert_with(Default::default);
     let shared = [
-        ("Error", "problem+json: any error; see `code`"),
+        (
+            "Error",
+            "problem+json: any error; see `code`. 503 `server.timeout` and `server.busy` (a conflict with other requests, nothing saved) come with `Retry-After`: retry the same request",
+        ),
         (
             "MalformedJson",
             "`request.malformed_json`: the body is not JSON",

@@ -102,6 +102,29 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     )
 }
 
+/// Whether an error is a transient conflict between transactions, after which the whole
+/// transaction rolled back and a retry may succeed: PostgreSQL `40P01` (deadlock) or
+/// `40001` (serialization failure), SQLite `SQLITE_BUSY` (5, and its extended codes) or
+/// `SQLITE_LOCKED` (6) after the busy timeout.
+pub fn is_contention(err: &DbErr) -> bool {
+    let (DbErr::Exec(runtime) | DbErr::Query(runtime) | DbErr::Conn(runtime)) = err else {
+        return false;
+    };
+    let sea_orm::RuntimeErr::SqlxError(sqlx_err) = runtime else {
+        return false;
+    };
+    let Some(code) = sqlx_err.as_database_error().and_then(|e| e.code()) else {
+        return false;
+    };
+    match code.as_ref() {
+        "40P01" | "40001" => true,
+        // SQLite extended codes keep the primary code in the low byte.
+        sqlite => sqlite
+            .parse::<i32>()
+            .is_ok_and(|n| matches!(n & 0xff, 5 | 6)),
+    }
+}
+
 /// A raw statement written with PostgreSQL's `$1, $2, ...` placeholders, turned into
 /// SQLite's numbered `?1, ?2, ...` when needed, so one SQL text serves both stores.
 pub fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
@@ -110,4 +133,39 @@ pub fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> 
         _ => sql.replace('$', "?"),
     };
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
+#[cfg(test)]
+mod contention_tests {
+    use super::*;
+    use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    /// A second writer that finds SQLite busy (no waiting here) is told to retry, not
+    /// answered a 500.
+    #[tokio::test]
+    async fn a_busy_database_is_a_retryable_conflict() {
+        let path = std::env::temp_dir().join(format!("minzheng-busy-{}.db", uuid::Uuid::now_v7()));
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .busy_timeout(std::time::Duration::ZERO);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await
+            .unwrap();
+        let db = sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+        let first = begin_write(&db).await.unwrap();
+        first
+            .execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .unwrap();
+        let err = begin_write(&db).await.unwrap_err();
+        assert!(is_contention(&err), "{err}");
+        let answer = crate::error::ApiError::from(err);
+        assert_eq!(answer.code.as_str(), "server.busy");
+        assert!(!is_contention(&DbErr::Custom("other".into())));
+        drop(first);
+        let _ = std::fs::remove_file(path);
+    }
 }
