@@ -172,6 +172,34 @@ impl TestApp {
         (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// Uploads `bytes` to `POST /api/v1/media` as `wx.uploadFile` does (a `file` part
+    /// declared as `content_type`, and a `purpose`); returns status and body.
+    pub async fn upload(
+        &self,
+        token: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+        purpose: &str,
+    ) -> (u16, serde_json::Value) {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name("upload")
+            .mime_str(content_type)
+            .expect("content type");
+        let form = reqwest::multipart::Form::new()
+            .part("file", part)
+            .text("purpose", purpose.to_owned());
+        let res = self
+            .client
+            .post(self.url("/api/v1/media"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request failed");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// DELETEs with a bearer token and returns status and body.
     pub async fn delete_as(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
         let res = self

@@ -131,19 +131,9 @@ async fn tomb_world(app: &TestApp, owner: &minzheng_tests::CitizenLogin) -> Tomb
         .await;
     assert_eq!(status, 201, "{order}");
     // A cremation booked for a deceased relative, with the certificate photo.
-    let form =
-        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(tiny_png()));
-    let media: Value = app
-        .client
-        .post(app.url("/api/v1/media"))
-        .bearer_auth(&owner.access)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, media) = app
+        .upload(&owner.access, tiny_png(), "image/png", "document")
+        .await;
     let day: Value = app.get(&format!("/api/v1/resources/tongzhou-funeral-home/availability?business_type=cremation&from={date}&to={date}")).await.json().await.unwrap();
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     let funeral = json!({"funeral_home_id": "tongzhou-funeral-home",
@@ -196,19 +186,9 @@ async fn application_world(app: &TestApp, owner: &minzheng_tests::CitizenLogin) 
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let form =
-        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(tiny_png()));
-    let media: Value = app
-        .client
-        .post(app.url("/api/v1/media"))
-        .bearer_auth(&owner.access)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, media) = app
+        .upload(&owner.access, tiny_png(), "image/png", "document")
+        .await;
     let (status, _) = app
         .post_as(
             &owner.access,

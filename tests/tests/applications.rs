@@ -13,26 +13,11 @@ use serde_json::{Map, Value, json};
 /// A small PNG uploaded by `token`, as a material to attach.
 async fn upload(app: &TestApp, token: &str) -> String {
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82".to_vec();
-    let part = reqwest::multipart::Part::bytes(png)
-        .file_name("m.png")
-        .mime_str("image/png")
-        .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .part("file", part)
-        .text("purpose", "application_material");
-    let res = app
-        .client
-        .post(app.url("/api/v1/media"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let (status, body) = app
+        .upload(token, png, "image/png", "application_material")
+        .await;
+    assert_eq!(status, 201);
+    body["id"].as_str().unwrap().to_owned()
 }
 
 /// Valid values for every field of a definition, made from its types and bounds.

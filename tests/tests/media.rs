@@ -96,23 +96,8 @@ fn jpeg_claiming(side: u16) -> Vec<u8> {
 }
 
 async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>, declared: &str) -> (u16, Value) {
-    let part = reqwest::multipart::Part::bytes(bytes)
-        .file_name("photo.jpg")
-        .mime_str(declared)
-        .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .part("file", part)
-        .text("purpose", "application_material");
-    let res = app
-        .client
-        .post(app.url("/api/v1/media"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
+    app.upload(token, bytes, declared, "application_material")
         .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 async fn download(app: &TestApp, token: &str, path: &str) -> (u16, String, Vec<u8>) {

@@ -19,23 +19,10 @@ fn png() -> Vec<u8> {
 }
 
 async fn upload(app: &TestApp, token: &str) -> String {
-    let part = reqwest::multipart::Part::bytes(png())
-        .file_name("portrait.png")
-        .mime_str("image/png")
-        .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .part("file", part)
-        .text("purpose", "memorial_portrait");
-    let res = app
-        .client
-        .post(app.url("/api/v1/media"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = app
+        .upload(token, png(), "image/png", "memorial_portrait")
+        .await;
+    assert_eq!(status, 201);
     body["id"].as_str().unwrap().to_owned()
 }
 

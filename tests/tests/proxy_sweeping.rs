@@ -33,23 +33,7 @@ fn phone_photo() -> Vec<u8> {
 }
 
 async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let part = reqwest::multipart::Part::bytes(bytes)
-        .file_name("proof.jpg")
-        .mime_str("image/jpeg")
-        .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .part("file", part)
-        .text("purpose", "sweep_proof");
-    let res = app
-        .client
-        .post(app.url("/api/v1/media"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    app.upload(token, bytes, "image/jpeg", "sweep_proof").await
 }
 
 async fn download(app: &TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {

@@ -95,6 +95,15 @@ impl Window {
     }
 }
 
+/// A short lower-case code such as `marriage` or `marriage-centre` (resource ids,
+/// business types): 1 to 32 lower-case letters, digits, `-` and `_`.
+pub fn is_code(text: &str) -> bool {
+    (1..=32).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
 /// Today's date in Beijing at `now`.
 pub fn local_date(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&Shanghai).date_naive()

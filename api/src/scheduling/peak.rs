@@ -332,11 +332,7 @@ pub fn check(new: &NewPeriod) -> Result<(), (&'static str, &'static str, &'stati
         if !(1..=100_000).contains(&s.capacity) {
             return Err(("slots", "容量须在 1 到 100000 之间", "capacity 1 to 100000"));
         }
-        let code_ok = (1..=32).contains(&s.business_type.len())
-            && s.business_type
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-        if !code_ok {
+        if !domain::is_code(&s.business_type) {
             return Err((
                 "slots",
                 "业务类型只能使用小写字母、数字、- 和 _",

@@ -50,11 +50,7 @@ fn actor(admin: &Admin) -> Actor {
 
 /// A short lower-case code such as `marriage` or `marriage-centre`.
 fn check_code(field: &str, text: &str) -> Result<(), ApiError> {
-    let ok = (1..=32).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    if ok {
+    if domain::is_code(text) {
         Ok(())
     } else {
         Err(invalid(

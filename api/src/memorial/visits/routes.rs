@@ -10,7 +10,7 @@ use super::dto::*;
 use super::service::{self, MAX_PARTY, MAX_PLATES, NewVisit};
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
-use crate::identity::domain::mask_name;
+use crate::identity::domain::{IdNumber, mask_name};
 use crate::identity::service as identity;
 use crate::platform::booking_code;
 use crate::platform::clock;
@@ -63,9 +63,10 @@ fn parse(body: VisitRequest) -> Result<NewVisit, ApiError> {
     for (i, v) in body.visitors.into_iter().enumerate() {
         let name = identity::parse_name(&format!("visitors[{i}].name"), &v.name)?;
         let id = identity::parse_id_number(&format!("visitors[{i}].id_number"), &v.id_number)?;
-        if visitors.iter().any(|(_, other): &(String, _)| {
-            crate::identity::domain::IdNumber::expose(other) == id.expose()
-        }) {
+        if visitors
+            .iter()
+            .any(|(_, other): &(String, IdNumber)| other.expose() == id.expose())
+        {
             return Err(invalid(
                 format!("visitors[{i}].id_number"),
                 "同一身份证号码只能填写一次",
