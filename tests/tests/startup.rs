@@ -134,28 +134,32 @@ on_both_backends! {
             .spawn()
             .unwrap();
         let port = wait_for_port(&mut child);
-        // A body that arrives in two halves, 600 ms apart: the request is in flight when
-        // the signal comes.
-        let halves = futures_util::stream::unfold(0, |step| async move {
-            match step {
-                0 => Some((Ok::<_, std::io::Error>(br#"{"id_number": "#.to_vec()), 1)),
-                1 => {
-                    tokio::time::sleep(Duration::from_millis(600)).await;
-                    Some((Ok(br#""11010519491231002X"}"#.to_vec()), 2))
-                }
-                _ => None,
-            }
-        });
-        let request = reqwest::Client::new()
-            .post(format!("http://127.0.0.1:{port}/api/v1/identity/id-number-checks"))
-            .header("content-type", "application/json")
-            .body(reqwest::Body::wrap_stream(halves))
-            .send();
-        let in_flight = tokio::spawn(request);
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Raw HTTP with `Expect: 100-continue`: the server's "100 Continue" proves a worker
+        // holds the request before the signal comes (a sleep alone raced on a busy machine);
+        // the body follows only after the signal.
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let body = br#"{"id_number": "11010519491231002X"}"#;
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let head = format!(
+            "POST /api/v1/identity/id-number-checks HTTP/1.1\r\nhost: 127.0.0.1\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\
+             connection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut seen = Vec::new();
+        while !String::from_utf8_lossy(&seen).contains("100 Continue\r\n\r\n") {
+            let mut buf = [0u8; 256];
+            let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await.unwrap().unwrap();
+            assert!(n > 0, "the server closed before answering 100 Continue");
+            seen.extend_from_slice(&buf[..n]);
+        }
         sigterm(&child);
-        let res = in_flight.await.unwrap().expect("the in-flight request was cut off");
-        assert_eq!(res.status(), 200);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stream.write_all(body).await.expect("the in-flight request was cut off");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.expect("the in-flight request was cut off");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         assert!(wait_with_deadline(&mut child, Duration::from_secs(10)).success());
     }
 
