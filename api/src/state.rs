@@ -25,11 +25,15 @@ pub struct AppState {
     pub media: crate::media::service::Media,
 }
 
+/// reqwest is built without a default TLS provider; ring is the one crypto library the
+/// service links. Installing twice (tests start many apps) is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Arc<Config>, secrets: Secrets) -> AppState {
-        // reqwest is built without a default TLS provider; ring is the one crypto library
-        // the service links. Installing twice (tests start many apps) is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))
             .connect_timeout(std::time::Duration::from_secs(3))

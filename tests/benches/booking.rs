@@ -289,7 +289,7 @@ async fn people(app: &TestApp) -> Vec<Person> {
 /// Everybody books at once, `CONCURRENCY` requests in flight; person i takes slot i mod n.
 async fn book_all(app: &TestApp, people: &[Person], office: &str, slots: &[Value]) -> Run {
     use futures_util::StreamExt;
-    let client = reqwest::Client::new();
+    let client = minzheng_tests::http_client();
     let start = Instant::now();
     let answers: Vec<(Duration, u16, String)> = futures_util::stream::iter(people.iter().enumerate())
         .map(|(i, p)| {
@@ -364,7 +364,7 @@ async fn qingming_day(app: &TestApp, admin: &str, date: NaiveDate) -> Vec<Value>
 /// own grave, `CONCURRENCY` requests in flight; person i takes slot i mod n.
 async fn reserve_all(app: &TestApp, people: &[Person], slots: &[Value]) -> Run {
     use futures_util::StreamExt;
-    let client = reqwest::Client::new();
+    let client = minzheng_tests::http_client();
     let start = Instant::now();
     let answers: Vec<(Duration, u16, String)> = futures_util::stream::iter(people.iter().enumerate())
         .map(|(i, p)| {

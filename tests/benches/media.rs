@@ -106,7 +106,7 @@ async fn upload_all(files: &[Vec<u8>]) -> (f64, f64, f64, usize, usize) {
     })
     .await;
     let citizen = app.citizen("bench-uploader").await;
-    let client = reqwest::Client::new();
+    let client = minzheng_tests::http_client();
     let uploads = (0..ROUNDS).flat_map(|_| files.iter());
     let start = Instant::now();
     let answers: Vec<(Duration, u16, usize)> = futures_util::stream::iter(uploads)

@@ -213,6 +213,12 @@ impl TestApp {
 }
 
 /// Starts the app on a fresh database of the given backend.
+/// An HTTP client for tests that talk to a server they did not start with `spawn_app`.
+pub fn http_client() -> reqwest::Client {
+    minzheng::state::install_tls_provider();
+    reqwest::Client::new()
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }

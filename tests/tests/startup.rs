@@ -105,7 +105,7 @@ on_both_backends! {
         };
         let mut child = start();
         let port = wait_for_port(&mut child);
-        let client = reqwest::Client::new();
+        let client = minzheng_tests::http_client();
         let ready = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap();
         assert_eq!(ready.status(), 200);
         assert_eq!(client.get(format!("http://127.0.0.1:{port}/docs/")).send().await.unwrap().status(), 200);
