@@ -91,6 +91,22 @@ pub struct Config {
     pub grave_persons_per_day: i32,
     /// `miniprogram_state` of subscribe messages: `formal`, `trial` or `developer`.
     pub wechat_miniprogram_state: String,
+    /// Tencent Cloud FaceID's API endpoint (tests point it at a fake); the app clients'
+    /// face checks go there.
+    pub faceid_endpoint: String,
+    /// The Tencent Cloud region of the FaceID calls (`X-TC-Region`).
+    pub faceid_region: String,
+    /// Months within which each transferee certifies again (1-24; some schemes use 6).
+    pub certification_cycle_months: u32,
+    /// Days before the due date from which a transferee is reminded (0-90).
+    pub certification_notice_days: i64,
+    /// Face attempts a person may start in one day.
+    pub face_attempts_per_day: u32,
+    /// Failed face attempts in a cycle after which certification goes to manual review.
+    pub face_failures_before_review: u32,
+    /// Where the in-process face comparison finds its model files; unset means
+    /// `data_dir/face-models` (see [`Config::face_models_path`]).
+    pub face_models_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -115,6 +131,13 @@ impl Default for Config {
             wechat_app_id: None,
             wechat_templates: Default::default(),
             wechat_miniprogram_state: "formal".into(),
+            faceid_endpoint: "https://faceid.tencentcloudapi.com".into(),
+            faceid_region: "ap-beijing".into(),
+            certification_cycle_months: 12,
+            certification_notice_days: 30,
+            face_attempts_per_day: 5,
+            face_failures_before_review: 3,
+            face_models_dir: None,
             marriage_confirm_hours: 24,
             waitlist_claim_minutes: 30,
             draft_retention_days: 30,
@@ -145,8 +168,12 @@ pub const SECRET_VARS: [&str; 3] = [
 ];
 
 /// Optional secrets: read from the environment when set, refused in the file like the others.
-pub const OPTIONAL_SECRET_VARS: [&str; 2] =
-    ["MINZHENG_WECHAT_APP_SECRET", "MINZHENG_SMTP_PASSWORD"];
+pub const OPTIONAL_SECRET_VARS: [&str; 4] = [
+    "MINZHENG_WECHAT_APP_SECRET",
+    "MINZHENG_SMTP_PASSWORD",
+    "MINZHENG_FACEID_SECRET_ID",
+    "MINZHENG_FACEID_SECRET_KEY",
+];
 
 /// A configuration that cannot be used; the message names the setting.
 #[derive(Debug, thiserror::Error)]
@@ -210,6 +237,13 @@ impl Config {
             "no_show_limit",
             "no_show_window_days",
             "no_show_block_days",
+            "faceid_endpoint",
+            "faceid_region",
+            "certification_cycle_months",
+            "certification_notice_days",
+            "face_attempts_per_day",
+            "face_failures_before_review",
+            "face_models_dir",
         ]
     }
 
@@ -239,6 +273,11 @@ impl Config {
                 "grave_persons_per_day",
                 self.grave_persons_per_day.max(0) as u64,
             ),
+            ("face_attempts_per_day", self.face_attempts_per_day as u64),
+            (
+                "face_failures_before_review",
+                self.face_failures_before_review as u64,
+            ),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError(format!("{name} must be greater than 0")));
@@ -253,6 +292,24 @@ impl Config {
                 "draft_reminder_days must be at least 0 and less than draft_retention_days".into(),
             ));
         }
+        if !(1..=24).contains(&self.certification_cycle_months) {
+            return Err(ConfigError(
+                "certification_cycle_months must be between 1 and 24".into(),
+            ));
+        }
+        if !(0..=90).contains(&self.certification_notice_days) {
+            return Err(ConfigError(
+                "certification_notice_days must be between 0 and 90".into(),
+            ));
+        }
+        if !["https://", "http://"]
+            .iter()
+            .any(|scheme| self.faceid_endpoint.starts_with(scheme))
+        {
+            return Err(ConfigError(
+                "faceid_endpoint must be an https:// (or http://) URL".into(),
+            ));
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {
             ConfigError(format!(
                 "log_level {:?} is not a valid filter: {e}",
@@ -260,6 +317,14 @@ impl Config {
             ))
         })?;
         Ok(())
+    }
+
+    /// The folder of the face-comparison model files: `face_models_dir`, or
+    /// `data_dir/face-models` when unset.
+    pub fn face_models_path(&self) -> PathBuf {
+        self.face_models_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("face-models"))
     }
 }
 
@@ -319,6 +384,10 @@ pub struct Secrets {
     pub wechat_app_secret: Option<String>,
     /// `MINZHENG_SMTP_PASSWORD`, optional: for an SMTP server that wants a login.
     pub smtp_password: Option<String>,
+    /// `MINZHENG_FACEID_SECRET_ID` and `MINZHENG_FACEID_SECRET_KEY`, optional: Tencent
+    /// Cloud FaceID (app clients' face checks) needs both.
+    pub faceid_secret_id: Option<String>,
+    pub faceid_secret_key: Option<String>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -375,6 +444,8 @@ impl Secrets {
             previous_token_key: optional_key("MINZHENG_TOKEN_KEY_PREVIOUS")?,
             wechat_app_secret: std::env::var("MINZHENG_WECHAT_APP_SECRET").ok(),
             smtp_password: std::env::var("MINZHENG_SMTP_PASSWORD").ok(),
+            faceid_secret_id: std::env::var("MINZHENG_FACEID_SECRET_ID").ok(),
+            faceid_secret_key: std::env::var("MINZHENG_FACEID_SECRET_KEY").ok(),
         })
     }
 }
@@ -513,6 +584,86 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("database_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn certification_and_faceid_settings_have_defaults_and_bounds() {
+        figment::Jail::expect_with(|jail| {
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(config.certification_cycle_months, 12);
+            assert_eq!(config.certification_notice_days, 30);
+            assert_eq!(config.face_attempts_per_day, 5);
+            assert_eq!(config.face_failures_before_review, 3);
+            assert_eq!(config.faceid_endpoint, "https://faceid.tencentcloudapi.com");
+            assert_eq!(config.faceid_region, "ap-beijing");
+            assert_eq!(
+                config.face_models_path(),
+                config.data_dir.join("face-models")
+            );
+            jail.create_file(
+                "minzheng.toml",
+                "face_models_dir = \"/srv/models\"\nfaceid_region = \"ap-shanghai\"\n",
+            )?;
+            jail.set_env("MINZHENG_CERTIFICATION_CYCLE_MONTHS", "6");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(config.certification_cycle_months, 6);
+            assert_eq!(config.faceid_region, "ap-shanghai");
+            assert_eq!(config.face_models_path(), PathBuf::from("/srv/models"));
+            // Each: the variable, a wrong value, the message naming it, a valid value.
+            let wrong = [
+                (
+                    "MINZHENG_CERTIFICATION_CYCLE_MONTHS",
+                    "25",
+                    "certification_cycle_months must be between 1 and 24",
+                    "12",
+                ),
+                (
+                    "MINZHENG_CERTIFICATION_NOTICE_DAYS",
+                    "91",
+                    "certification_notice_days must be between 0 and 90",
+                    "30",
+                ),
+                (
+                    "MINZHENG_FACE_ATTEMPTS_PER_DAY",
+                    "0",
+                    "face_attempts_per_day must be greater than 0",
+                    "5",
+                ),
+                (
+                    "MINZHENG_FACE_FAILURES_BEFORE_REVIEW",
+                    "0",
+                    "face_failures_before_review must be greater than 0",
+                    "3",
+                ),
+                (
+                    "MINZHENG_FACEID_ENDPOINT",
+                    "faceid.local",
+                    "faceid_endpoint must be an https://",
+                    "https://faceid.example",
+                ),
+            ];
+            for (var, value, message, valid) in wrong {
+                jail.set_env(var, value);
+                let err = Config::load(None, &Overrides::default())
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains(message), "{err}");
+                jail.set_env(var, valid);
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn faceid_secrets_are_refused_in_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("minzheng.toml", "faceid_secret_key = \"abc\"\n")?;
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("MINZHENG_FACEID_SECRET_KEY"), "{err}");
             Ok(())
         });
     }

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod applications;
 pub mod auth;
+pub mod certification;
 pub mod config;
 pub mod error;
 pub mod funeral;

@@ -1,4 +1,5 @@
-//! The `minzheng` command: `serve` (the default), `migrate`, `openapi`.
+//! The `minzheng` command: `serve` (the default), `migrate`, `openapi`, `audit-verify`,
+//! `import-transferees`.
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -48,6 +49,15 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Import the transferee registry from a CSV file (columns name,id_number,street,
+    /// village[,phone][,due_on]); all rows or none; re-running updates, never duplicates.
+    ImportTransferees {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+        /// Folder of the SQLite database [default: ./data; env MINZHENG_DATA_DIR].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,7 +76,9 @@ fn main() -> ExitCode {
             bind: *bind,
             data_dir: data_dir.clone(),
         },
-        Command::Migrate { data_dir } | Command::AuditVerify { data_dir } => Overrides {
+        Command::Migrate { data_dir }
+        | Command::AuditVerify { data_dir }
+        | Command::ImportTransferees { data_dir, .. } => Overrides {
             bind: None,
             data_dir: data_dir.clone(),
         },
@@ -81,6 +93,9 @@ fn main() -> ExitCode {
     let result = match command {
         Command::Migrate { .. } => runtime.block_on(migrate(config)),
         Command::AuditVerify { .. } => runtime.block_on(audit_verify(config)),
+        Command::ImportTransferees { file, .. } => {
+            runtime.block_on(import_transferees(config, &file))
+        }
         _ => runtime.block_on(serve(config, started)),
     };
     match result {
@@ -122,6 +137,17 @@ async fn audit_verify(config: Config) -> Result<(), Box<dyn std::error::Error>> 
             Err(format!("audit chain broken at event {seq}: {reason}").into())
         }
     }
+}
+
+async fn import_transferees(
+    config: Config,
+    file: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let secrets = Secrets::load(&config)?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let conn = db::connect(&config).await?;
+    db::migrate(&conn).await?;
+    minzheng::certification::import::command(&conn, &config, &secrets, file).await
 }
 
 fn fail(err: &dyn std::error::Error) -> ExitCode {

@@ -34,6 +34,7 @@ use crate::platform::lang::Lang;
         (name = "review", description = "审核审批：街道审核、区级审批、统计 (reviewing, approval, statistics)"),
         (name = "funeral", description = "殡葬服务：殡仪馆服务目录与预约 (funeral services: price catalogue and bookings)"),
         (name = "tomb-visits", description = "预约祭扫：墓园时段、同行人、入园核验 (tomb visit reservations)"),
+        (name = "certification", description = "征地超转人员生存认证：名册、认证周期、微信/慧眼人脸核身、代办、窗口比对、人工审核、统计 (survival certification)"),
         (name = "proxy-sweeping", description = "代祭扫：下单、受理、照片凭证、确认或异议 (proxy sweeping with photo proof)"),
         (name = "memorials", description = "网上祭扫：纪念馆、献花、留言与审核 (online memorial halls)"),
         (name = "media", description = "上传：照片、扫描件、PDF (uploads: photos, scans, PDFs)"),

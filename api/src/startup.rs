@@ -38,6 +38,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
         .configure(applications::routes)
         .configure(funeral::routes)
         .configure(memorial::routes)
+        .configure(crate::certification::routes)
         .service(scope("/identity").configure(identity::routes));
     cfg.configure(health::routes).service(v1);
 }
@@ -83,6 +84,10 @@ impl Application {
         applications::catalogue::seed(&db)
             .await
             .map_err(|e| StartupError::Seed(e.to_string()))?;
+        // So are the district's streets (registry files and staff scopes name them).
+        admin::service::seed_streets(&db)
+            .await
+            .map_err(|e| StartupError::Seed(e.to_string()))?;
         if config.seed_demo_data {
             announce(
                 seed::run(&db)
@@ -105,6 +110,7 @@ impl Application {
         tokio::spawn(crate::platform::audit::chainer(db.clone()));
         tokio::spawn(marriage::service::sweeper(state.clone()));
         tokio::spawn(applications::service::sweeper(state.clone()));
+        tokio::spawn(crate::certification::cycle::sweeper(state.clone()));
         let server = serve(listener, &config, state)?;
         tracing::debug!(
             port,

@@ -19,10 +19,37 @@ pub struct AppState {
     /// For calls to WeChat and other peers; timeouts well under WeChat's own 60 s.
     pub http: reqwest::Client,
     pub outbox: Outbox,
+    /// WeChat's access token for calls made while a request waits (face verification);
+    /// the outbox worker keeps its own.
+    pub wechat_token: Arc<crate::platform::wechat::AccessTokenCache>,
     /// Recent availability answers (a second at most).
     pub availability: Arc<crate::scheduling::service::AvailabilityCache>,
     /// Where uploads are stored, and the gate that bounds decoding.
     pub media: crate::media::service::Media,
+    /// The in-process face matcher of desk comparisons, loaded on first use.
+    pub face: Arc<LazyFace>,
+}
+
+/// The face matcher, loaded the first time a face is compared: the models take about
+/// 0.6 s to load, and most processes (and test apps) never compare one.
+pub struct LazyFace {
+    models_dir: std::path::PathBuf,
+    matcher: std::sync::OnceLock<Arc<dyn crate::certification::face::FaceMatcher>>,
+}
+
+impl LazyFace {
+    pub fn new(models_dir: std::path::PathBuf) -> LazyFace {
+        LazyFace {
+            models_dir,
+            matcher: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Blocks while the models load: call it off the async runtime.
+    pub fn get(&self) -> &Arc<dyn crate::certification::face::FaceMatcher> {
+        self.matcher
+            .get_or_init(|| crate::certification::face::load(&self.models_dir))
+    }
 }
 
 /// reqwest is built without a default TLS provider; ring is the one crypto library the
@@ -43,8 +70,10 @@ impl AppState {
             sealer: Sealer::new(&secrets),
             tokens: TokenKeys::new(&secrets.token_key, secrets.previous_token_key.as_ref()),
             outbox: Outbox::new(),
+            wechat_token: Arc::default(),
             availability: Arc::default(),
             media: crate::media::service::Media::local(&config.data_dir),
+            face: Arc::new(LazyFace::new(config.face_models_path())),
             db,
             config,
             secrets: Arc::new(secrets),

@@ -17,6 +17,7 @@ mod m20261129_000012_tomb_visits;
 mod m20261129_000013_funeral;
 mod m20261129_000014_proxy_sweeping;
 mod m20261129_000015_memorial_halls;
+mod m20261129_000016_survival_certification;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_funeral::Migration),
             Box::new(m20261129_000014_proxy_sweeping::Migration),
             Box::new(m20261129_000015_memorial_halls::Migration),
+            Box::new(m20261129_000016_survival_certification::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ pub type Parts = (
     std::sync::Arc<TempDir>,
     peers::SmtpSink,
     peers::FakeWechat,
+    peers::FakeFaceId,
 );
 
 /// Which store a test runs against.
@@ -46,6 +47,8 @@ pub struct TestApp {
     pub smtp: peers::SmtpSink,
     /// The fake WeChat the app talks to.
     pub wechat: peers::FakeWechat,
+    /// The fake Tencent Cloud FaceID the app talks to.
+    pub faceid: peers::FakeFaceId,
     handle: ServerHandle,
     _data_dir: std::sync::Arc<TempDir>,
 }
@@ -94,6 +97,7 @@ impl TestApp {
             self._data_dir,
             self.smtp,
             self.wechat,
+            self.faceid,
         )
         .await
     }
@@ -108,11 +112,12 @@ impl TestApp {
             self._data_dir,
             self.smtp,
             self.wechat,
+            self.faceid,
         )
     }
 
     pub async fn start_again(parts: Parts) -> TestApp {
-        start(parts.0, parts.1, parts.2, parts.3, parts.4).await
+        start(parts.0, parts.1, parts.2, parts.3, parts.4, parts.5).await
     }
 
     /// Sends a request with a bearer token.
@@ -231,6 +236,8 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
     config.smtp_url = Some(smtp.url());
     let wechat = peers::fake_wechat().await;
     config.wechat_api_base = wechat.address.clone();
+    let faceid = peers::fake_faceid().await;
+    config.faceid_endpoint = faceid.address.clone();
     config
         .wechat_templates
         .insert("proxy_granted".into(), "tmpl-proxy-granted".into());
@@ -243,6 +250,7 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
         ("tomb_visit", "tmpl-visit"),
         ("proxy_sweep", "tmpl-sweep"),
         ("memorial_message", "tmpl-memorial"),
+        ("certification", "tmpl-certification"),
     ] {
         config
             .wechat_templates
@@ -250,7 +258,7 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
     }
     config.wechat_app_id = Some(peers::WECHAT_APP_ID.into());
     customise(&mut config);
-    start(config, backend, data_dir, smtp, wechat).await
+    start(config, backend, data_dir, smtp, wechat, faceid).await
 }
 
 /// The configuration tests run with: port 0, a temp data folder, one worker.
@@ -275,6 +283,7 @@ async fn start(
     data_dir: std::sync::Arc<TempDir>,
     smtp: peers::SmtpSink,
     wechat: peers::FakeWechat,
+    faceid: peers::FakeFaceId,
 ) -> TestApp {
     let app = Application::build(config.clone(), test_secrets())
         .await
@@ -291,6 +300,7 @@ async fn start(
         backend,
         smtp,
         wechat,
+        faceid,
         handle,
         _data_dir: data_dir,
     }
@@ -309,6 +319,8 @@ pub fn test_secrets() -> Secrets {
         previous_token_key: None,
         wechat_app_secret: Some(peers::WECHAT_SECRET.into()),
         smtp_password: None,
+        faceid_secret_id: Some(peers::FACEID_SECRET_ID.into()),
+        faceid_secret_key: Some(peers::FACEID_SECRET_KEY.into()),
     }
 }
 

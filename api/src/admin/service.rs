@@ -32,7 +32,7 @@ const TONGZHOU_STREETS: [(&str, &str, &str); 22] = [
     ("yujiawu", "于家务回族乡", "ethnic_township"),
 ];
 
-/// Inserts the district's streets; part of the one-time seed of a fresh database.
+/// Inserts the district's streets that are missing (reference data, at every start).
 pub async fn seed_streets(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
     let rows = TONGZHOU_STREETS
         .iter()
@@ -43,7 +43,11 @@ pub async fn seed_streets(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbEr
             kind: Set((*kind).to_owned()),
             sort_order: Set(i as i32 + 1),
         });
-    street::Entity::insert_many(rows).exec(db).await?;
+    // Reference data, written at every start: rows already there stay as they are.
+    street::Entity::insert_many(rows)
+        .on_conflict_do_nothing()
+        .exec(db)
+        .await?;
     Ok(())
 }
 

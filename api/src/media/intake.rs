@@ -127,7 +127,48 @@ fn reader<'a>(
     reader
 }
 
+/// Checks and decodes a photo that is compared and then dropped, never stored (a face
+/// at the desk): the same checks as [`accept`], JPEG or PNG only, turned upright.
+pub fn decode_photo(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, Refusal> {
+    if bytes.is_empty() {
+        return Err(Refusal::Empty);
+    }
+    if bytes.len() > limits.max_bytes {
+        return Err(Refusal::TooLarge);
+    }
+    match sniff(bytes) {
+        Some(Kind::Jpeg) if bytes.windows(2).any(|w| w == [0xFF, 0xD9]) => {
+            decode(bytes, ImageFormat::Jpeg, limits)
+        }
+        Some(Kind::Jpeg) => Err(Refusal::Broken),
+        Some(Kind::Png) => decode(bytes, ImageFormat::Png, limits),
+        _ => Err(Refusal::UnsupportedType),
+    }
+}
+
 fn accept_image(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Result<Accepted, Refusal> {
+    let mut image = decode(bytes, format, limits)?;
+    if image.width().max(image.height()) > limits.stored_side {
+        // `thumbnail` works in 8-bit integers; `resize` would add a float copy of the
+        // whole image (hundreds of MB for a large photo) that the decoder limit misses.
+        image = image.thumbnail(limits.stored_side, limits.stored_side);
+    }
+    let (content_type, stored) = match format {
+        ImageFormat::Png => ("image/png", encode_png(&image)?),
+        _ => ("image/jpeg", encode_jpeg(&image)?),
+    };
+    let thumbnail = encode_jpeg(&image.thumbnail(limits.thumbnail_side, limits.thumbnail_side))?;
+    Ok(Accepted {
+        content_type,
+        bytes: stored,
+        thumbnail: Some(thumbnail),
+        width: Some(image.width()),
+        height: Some(image.height()),
+    })
+}
+
+/// Decodes within the limits and turns the image upright.
+fn decode(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Result<DynamicImage, Refusal> {
     // The header alone: the pixel count is known before a single pixel is decoded.
     let (width, height) = reader(bytes, format, limits)
         .into_dimensions()
@@ -146,23 +187,7 @@ fn accept_image(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Result<Ac
         _ => Refusal::Broken,
     })?;
     image.apply_orientation(orientation);
-    if image.width().max(image.height()) > limits.stored_side {
-        // `thumbnail` works in 8-bit integers; `resize` would add a float copy of the
-        // whole image (hundreds of MB for a large photo) that the decoder limit misses.
-        image = image.thumbnail(limits.stored_side, limits.stored_side);
-    }
-    let (content_type, stored) = match format {
-        ImageFormat::Png => ("image/png", encode_png(&image)?),
-        _ => ("image/jpeg", encode_jpeg(&image)?),
-    };
-    let thumbnail = encode_jpeg(&image.thumbnail(limits.thumbnail_side, limits.thumbnail_side))?;
-    Ok(Accepted {
-        content_type,
-        bytes: stored,
-        thumbnail: Some(thumbnail),
-        width: Some(image.width()),
-        height: Some(image.height()),
-    })
+    Ok(image)
 }
 
 fn encode_jpeg(image: &DynamicImage) -> Result<Vec<u8>, Refusal> {

@@ -4,7 +4,7 @@
 //! own rows and decide who else may read them (`service::read_unchecked`).
 mod dto;
 pub mod intake;
-mod routes;
+pub(crate) mod routes;
 pub mod service;
 pub mod store;
 

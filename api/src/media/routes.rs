@@ -20,7 +20,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(upload).service(download).service(thumbnail);
 }
 
-fn multipart_error(e: MultipartError) -> ApiError {
+pub(crate) fn multipart_error(e: MultipartError) -> ApiError {
     match e {
         MultipartError::ContentTypeMissing
         | MultipartError::ContentTypeParse

@@ -57,7 +57,31 @@ fn owner(caller: &Caller) -> (&'static str, Uuid, Actor, Option<String>) {
     }
 }
 
-fn refused(r: Refusal) -> ApiError {
+impl Media {
+    /// Runs CPU-bound image work off the async runtime, one job per core at most (the
+    /// same gate as uploads, so decodes and face comparisons together stay bounded).
+    pub async fn gated<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        // The permit travels into the blocking task: a request dropped at its deadline
+        // cannot free the slot while the job still runs.
+        let permit = self
+            .decoding
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            job()
+        })
+        .await
+        .map_err(ApiError::internal)
+    }
+}
+
+pub fn refused(r: Refusal) -> ApiError {
     ApiError::new(match r {
         Refusal::Empty => Code::MediaEmpty,
         Refusal::TooLarge => Code::MediaTooLarge,
@@ -78,23 +102,12 @@ pub async fn upload(
     purpose: &str,
     bytes: Vec<u8>,
 ) -> Result<media::Model, ApiError> {
-    // The permit travels into the blocking task: a request dropped at its deadline (or
-    // by a client gone away) cannot free the slot while its decode still runs.
-    let permit = state
-        .media
-        .decoding
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
     let limits = state.media.limits;
-    let accepted = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        intake::accept(&bytes, &limits)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(refused)?;
+    let accepted = state
+        .media
+        .gated(move || intake::accept(&bytes, &limits))
+        .await?
+        .map_err(refused)?;
     let id = Uuid::now_v7();
     let name = id.simple().to_string();
     // The random tail spreads files over 256 folders (the head is the time).

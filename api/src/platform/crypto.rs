@@ -142,6 +142,8 @@ mod tests {
             previous_token_key: None,
             wechat_app_secret: None,
             smtp_password: None,
+            faceid_secret_id: None,
+            faceid_secret_key: None,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod extract;
+pub mod faceid;
 pub mod housekeeping;
 pub mod http;
 pub mod idempotency;

@@ -1,0 +1,440 @@
+//! The certification cycle: who hears about a transferee, certifying (which ends a
+//! suspension and records the back pay owed), the daily sweep that reminds before and on
+//! the due date and suspends payment when it passes, exemptions and a bureau-wide window.
+//!
+//! Each change is one conditional update on the transferee's row inside a transaction
+//! with its notices (outbox) and audit event, so that two instances sweeping at once, or
+//! a sweep meeting a certification, neither lose nor double a notice.
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, Utc};
+use entity::{proxy_consent, real_name, survival_certification, transferee, transferee_proxy};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::domain::{self, CycleFacts, Status};
+use crate::auth::citizen::{Notice, notify};
+use crate::config::Config;
+use crate::error::{ApiError, Code};
+use crate::platform::audit::{self, Actor, Event};
+use crate::platform::clock;
+use crate::platform::db::begin_write;
+use crate::state::AppState;
+
+/// The proxy service code that lets a relative certify for a transferee.
+pub const PROXY_SERVICE: &str = "survival_certification";
+
+/// When a record new to the registry must first certify: after one notice period.
+pub fn first_due_on(config: &Config) -> NaiveDate {
+    clock::today() + chrono::Duration::days(config.certification_notice_days)
+}
+
+pub fn cycle_months(config: &Config, t: &transferee::Model) -> u32 {
+    t.cycle_months
+        .map_or(config.certification_cycle_months, |m| m as u32)
+}
+
+pub fn status_of(config: &Config, t: &transferee::Model, today: NaiveDate) -> Status {
+    let facts = CycleFacts {
+        allowance_status: t.allowance_status.clone(),
+        due_on: t.due_on,
+        exempt_until: t.exempt_until,
+    };
+    domain::status(&facts, today, config.certification_notice_days)
+}
+
+/// The transferee's own accounts (a real name with the same ID number).
+pub async fn own_accounts(
+    conn: &impl ConnectionTrait,
+    t: &transferee::Model,
+) -> Result<Vec<Uuid>, ApiError> {
+    Ok(real_name::Entity::find()
+        .select_only()
+        .column(real_name::Column::CitizenId)
+        .filter(real_name::Column::IdNumberIndex.eq(&t.id_number_index))
+        .into_tuple::<Uuid>()
+        .all(conn)
+        .await?)
+}
+
+/// Relatives who may act for the transferee: consented online from the transferee's own
+/// account (service `survival_certification`), or recorded by staff from a paper consent.
+pub async fn proxies(
+    conn: &impl ConnectionTrait,
+    t: &transferee::Model,
+) -> Result<Vec<Uuid>, ApiError> {
+    let own = own_accounts(conn, t).await?;
+    let mut ids: Vec<Uuid> = proxy_consent::Entity::find()
+        .filter(proxy_consent::Column::PrincipalId.is_in(own))
+        .filter(proxy_consent::Column::RevokedAt.is_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|c| c.services.split(',').any(|s| s == PROXY_SERVICE))
+        .map(|c| c.proxy_id)
+        .collect();
+    ids.extend(
+        transferee_proxy::Entity::find()
+            .select_only()
+            .column(transferee_proxy::Column::CitizenId)
+            .filter(transferee_proxy::Column::TransfereeId.eq(t.id))
+            .filter(transferee_proxy::Column::RevokedAt.is_null())
+            .into_tuple::<Uuid>()
+            .all(conn)
+            .await?,
+    );
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Everyone who hears about a transferee's cycle.
+async fn audience(
+    conn: &impl ConnectionTrait,
+    t: &transferee::Model,
+) -> Result<Vec<Uuid>, ApiError> {
+    let mut all = own_accounts(conn, t).await?;
+    all.extend(proxies(conn, t).await?);
+    all.sort();
+    all.dedup();
+    Ok(all)
+}
+
+async fn tell(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    t: &transferee::Model,
+    what: &str,
+    body: String,
+) -> Result<(), ApiError> {
+    let notice = Notice {
+        purpose: "certification",
+        subject: format!("生存认证：{what}"),
+        body,
+        wechat_data: BTreeMap::from([
+            ("thing1".into(), "征地超转人员生存认证".into()),
+            ("phrase2".into(), what.chars().take(5).collect()),
+            (
+                "date3".into(),
+                t.due_on.format("%Y年%-m月%-d日").to_string(),
+            ),
+        ]),
+        page: Some(format!("pages/certification/index?transferee={}", t.id)),
+    };
+    for citizen in audience(conn, t).await? {
+        notify(conn, state, citizen, &notice).await?;
+    }
+    Ok(())
+}
+
+pub fn event(
+    actor: Actor,
+    action: &'static str,
+    t: &transferee::Model,
+    summary: String,
+    request_id: Option<String>,
+) -> Event {
+    Event {
+        actor,
+        action,
+        target_kind: "transferee",
+        target_id: t.id.to_string(),
+        summary,
+        request_id,
+    }
+}
+
+/// Takes the row's write lock (PostgreSQL; SQLite's write transaction already holds the
+/// database) and reads it, so that what follows decides on current data.
+pub async fn lock(conn: &impl ConnectionTrait, id: Uuid) -> Result<transferee::Model, ApiError> {
+    let touched = transferee::Entity::update_many()
+        .col_expr(transferee::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(transferee::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    if touched.rows_affected == 0 {
+        return Err(ApiError::new(Code::TransfereeNotFound));
+    }
+    transferee::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::TransfereeNotFound))
+}
+
+/// How a certification was made.
+pub struct How {
+    pub via: &'static str,
+    pub by_citizen: Option<Uuid>,
+    pub by_staff: Option<Uuid>,
+    pub by_proxy: bool,
+    pub attempt_id: Option<Uuid>,
+    pub actor: Actor,
+    pub request_id: Option<String>,
+}
+
+/// Certifies a locked transferee: the next cycle starts today; a suspension ends and its
+/// months are recorded as back pay owed.
+pub async fn certify(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    t: transferee::Model,
+    how: How,
+) -> Result<survival_certification::Model, ApiError> {
+    let today = clock::today();
+    let now = Utc::now();
+    let due_on_after = domain::next_due(today, cycle_months(&state.config, &t));
+    let back_pay_from = t.suspended_since;
+    let row = survival_certification::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        transferee_id: Set(t.id),
+        via: Set(how.via.into()),
+        by_proxy: Set(how.by_proxy),
+        by_citizen: Set(how.by_citizen),
+        by_staff: Set(how.by_staff),
+        attempt_id: Set(how.attempt_id),
+        street_id: Set(t.street_id.clone()),
+        certified_at: Set(now),
+        due_on_before: Set(t.due_on),
+        due_on_after: Set(due_on_after),
+        back_pay_from: Set(back_pay_from),
+        back_pay_until: Set(back_pay_from.map(|_| today)),
+        back_pay_months: Set(back_pay_from.map_or(0, |from| domain::back_pay_months(from, today))),
+    }
+    .insert(conn)
+    .await?;
+    let mut active: transferee::ActiveModel = t.clone().into();
+    active.due_on = Set(due_on_after);
+    active.last_certified_at = Set(Some(now));
+    active.last_certified_via = Set(Some(how.via.into()));
+    if t.allowance_status == "suspended" {
+        active.allowance_status = Set("paid".into());
+    }
+    active.suspended_since = Set(None);
+    active.failed_attempts = Set(0);
+    active.updated_at = Set(now);
+    let t = active.update(conn).await?;
+    let summary = match back_pay_from {
+        Some(from) => format!(
+            "via {}; payment resumed, back pay from {from} ({} months)",
+            how.via, row.back_pay_months
+        ),
+        None => format!("via {}; next due {}", how.via, t.due_on),
+    };
+    audit::record(
+        conn,
+        event(
+            how.actor,
+            "certification.certify",
+            &t,
+            summary,
+            how.request_id,
+        ),
+    )
+    .await?;
+    let body = match back_pay_from {
+        Some(from) => format!(
+            "已完成生存认证，生活补助恢复发放，{from} 起暂停期间的 {} 个月将予补发。下次认证截止日期：{}。",
+            row.back_pay_months, t.due_on
+        ),
+        None => format!("已完成生存认证。下次认证截止日期：{}。", t.due_on),
+    };
+    tell(conn, state, &t, "认证完成", body).await?;
+    Ok(row)
+}
+
+/// What one sweep did.
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"reminded_before": 120, "reminded_on": 8, "suspended": 3}))]
+pub struct Swept {
+    pub reminded_before: u64,
+    pub reminded_on: u64,
+    pub suspended: u64,
+}
+
+/// Rows a sweep takes per query.
+const PAGE: u64 = 200;
+
+/// Not stopped and not exempt on `today`.
+fn in_cycle(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(transferee::Column::AllowanceStatus.ne("stopped"))
+        .add(
+            Condition::any()
+                .add(transferee::Column::ExemptUntil.is_null())
+                .add(transferee::Column::ExemptUntil.lt(today)),
+        )
+}
+
+fn not_yet(column: transferee::Column) -> Condition {
+    Condition::any()
+        .add(column.is_null())
+        .add(Expr::col(column).ne(Expr::col(transferee::Column::DueOn)))
+}
+
+/// Reminds before and on the due date, and suspends payment the day after it.
+pub async fn sweep(state: &AppState, today: NaiveDate) -> Result<Swept, ApiError> {
+    let notice = state.config.certification_notice_days;
+    let before = Condition::all()
+        .add(in_cycle(today))
+        .add(transferee::Column::DueOn.gt(today))
+        .add(transferee::Column::DueOn.lte(today + chrono::Duration::days(notice)))
+        .add(not_yet(transferee::Column::RemindedBeforeFor));
+    let on = Condition::all()
+        .add(in_cycle(today))
+        .add(transferee::Column::DueOn.eq(today))
+        .add(not_yet(transferee::Column::RemindedOnFor));
+    let overdue = Condition::all()
+        .add(in_cycle(today))
+        .add(transferee::Column::AllowanceStatus.eq("paid"))
+        .add(transferee::Column::DueOn.lt(today));
+    Ok(Swept {
+        reminded_before: each(state, before, |state, t| remind(state, t, Step::Before)).await?,
+        reminded_on: each(state, on, |state, t| remind(state, t, Step::On)).await?,
+        suspended: each(state, overdue, |state, t| suspend(state, t, today)).await?,
+    })
+}
+
+/// Applies `step` to every row matching `which` until none is left; each step makes its
+/// row stop matching (or another instance did).
+async fn each<F, Fut>(state: &AppState, which: Condition, step: F) -> Result<u64, ApiError>
+where
+    F: Fn(AppState, Uuid) -> Fut,
+    Fut: std::future::Future<Output = Result<bool, ApiError>>,
+{
+    let mut done = 0;
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        let ids: Vec<Uuid> = transferee::Entity::find()
+            .select_only()
+            .column(transferee::Column::Id)
+            .filter(which.clone())
+            .limit(PAGE)
+            .into_tuple()
+            .all(&state.db)
+            .await?;
+        let fresh: Vec<Uuid> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+        if fresh.is_empty() {
+            return Ok(done);
+        }
+        for id in fresh {
+            if step(state.clone(), id).await? {
+                done += 1;
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    Before,
+    On,
+}
+
+async fn remind(state: AppState, id: Uuid, step: Step) -> Result<bool, ApiError> {
+    let column = match step {
+        Step::Before => transferee::Column::RemindedBeforeFor,
+        Step::On => transferee::Column::RemindedOnFor,
+    };
+    let txn = begin_write(&state.db).await?;
+    let claimed = transferee::Entity::update_many()
+        .col_expr(column, Expr::col(transferee::Column::DueOn).into())
+        .filter(transferee::Column::Id.eq(id))
+        .filter(not_yet(column))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Ok(false);
+    }
+    let t = transferee::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::TransfereeNotFound))?;
+    let (what, body, action) = match step {
+        Step::Before => (
+            "即将到期",
+            format!(
+                "请在 {} 前完成本年度生存认证（微信人脸认证、App 认证，或到街道窗口办理），逾期将暂停发放生活补助。",
+                t.due_on
+            ),
+            "certification.remind_before",
+        ),
+        Step::On => (
+            "今日到期",
+            format!(
+                "今天（{}）是生存认证的截止日期，请尽快完成认证，明天起将暂停发放生活补助。",
+                t.due_on
+            ),
+            "certification.remind_on",
+        ),
+    };
+    tell(&txn, &state, &t, what, body).await?;
+    audit::record(
+        &txn,
+        event(Actor::System, action, &t, format!("due {}", t.due_on), None),
+    )
+    .await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(true)
+}
+
+async fn suspend(state: AppState, id: Uuid, today: NaiveDate) -> Result<bool, ApiError> {
+    let txn = begin_write(&state.db).await?;
+    let suspended = transferee::Entity::update_many()
+        .col_expr(
+            transferee::Column::AllowanceStatus,
+            Expr::value("suspended"),
+        )
+        .col_expr(
+            transferee::Column::SuspendedSince,
+            SimpleExpr::from(Expr::value(today)),
+        )
+        .col_expr(transferee::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(transferee::Column::Id.eq(id))
+        .filter(transferee::Column::AllowanceStatus.eq("paid"))
+        .filter(transferee::Column::DueOn.lt(today))
+        .exec(&txn)
+        .await?;
+    if suspended.rows_affected == 0 {
+        return Ok(false);
+    }
+    let t = transferee::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::TransfereeNotFound))?;
+    let body = format!(
+        "生存认证已于 {} 逾期，自 {today} 起暂停发放生活补助。完成认证后即恢复发放，暂停期间的补助将予补发。",
+        t.due_on
+    );
+    tell(&txn, &state, &t, "暂停发放", body).await?;
+    audit::record(
+        &txn,
+        event(
+            Actor::System,
+            "certification.suspend",
+            &t,
+            format!("overdue since {}", t.due_on),
+            None,
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(true)
+}
+
+/// Sweeps every `sweep_interval_secs` until the process ends (every instance may: each
+/// step is claimed by a conditional update).
+pub async fn sweeper(state: AppState) {
+    let every = std::time::Duration::from_secs(Ord::max(state.config.sweep_interval_secs, 1));
+    loop {
+        if let Err(e) = sweep(&state, clock::today()).await {
+            tracing::error!(code = e.code.as_str(), "certification: sweep failed");
+        }
+        tokio::time::sleep(every).await;
+    }
+}

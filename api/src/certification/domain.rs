@@ -1,0 +1,191 @@
+//! The rules of the certification cycle, free of storage: a transferee's status on a
+//! day, the next due date, the back pay a late certification owes, and how a provider's
+//! answer maps onto our outcome.
+use chrono::{Datelike, Months, NaiveDate};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::Code;
+
+/// Where a transferee stands on a given day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Certified, and the next due date is further away than the notice period.
+    Certified,
+    /// Within the notice period before the due date (or never certified yet).
+    Due,
+    /// Past the due date without a certification: payment is suspended.
+    Overdue,
+    /// Excused until a date (e.g. in hospital), with a reason.
+    Exempt,
+    /// The bureau stopped the allowance (e.g. a death reported): no cycle runs.
+    Stopped,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Certified,
+        Status::Due,
+        Status::Overdue,
+        Status::Exempt,
+        Status::Stopped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Certified => "certified",
+            Status::Due => "due",
+            Status::Overdue => "overdue",
+            Status::Exempt => "exempt",
+            Status::Stopped => "stopped",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Status::Certified => "已认证",
+            Status::Due => "待认证",
+            Status::Overdue => "逾期",
+            Status::Exempt => "暂免",
+            Status::Stopped => "已停发",
+        }
+    }
+}
+
+/// The facts a status depends on.
+pub struct CycleFacts {
+    pub allowance_status: String,
+    pub due_on: NaiveDate,
+    pub exempt_until: Option<NaiveDate>,
+}
+
+/// The status on `today` with a notice period of `notice_days`.
+pub fn status(facts: &CycleFacts, today: NaiveDate, notice_days: i64) -> Status {
+    if facts.allowance_status == "stopped" {
+        Status::Stopped
+    } else if facts.exempt_until.is_some_and(|until| until >= today) {
+        Status::Exempt
+    } else if facts.due_on < today {
+        Status::Overdue
+    } else if (facts.due_on - today).num_days() <= notice_days {
+        Status::Due
+    } else {
+        Status::Certified
+    }
+}
+
+/// The next due date of a rolling cycle certified on `day`.
+pub fn next_due(day: NaiveDate, cycle_months: u32) -> NaiveDate {
+    day.checked_add_months(Months::new(cycle_months))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// The calendar months a suspension from `from` to `until` touched: each is a monthly
+/// payment owed back (finance computes the amounts; we record the span).
+pub fn back_pay_months(from: NaiveDate, until: NaiveDate) -> i32 {
+    let months = |d: NaiveDate| d.year() * 12 + d.month() as i32;
+    (months(until) - months(from) + 1).max(0)
+}
+
+/// What a face check came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    /// Not passed; `counts` says whether it is a failed face (towards manual review)
+    /// rather than a cancel, a timeout or a provider fault.
+    Failed {
+        code: Code,
+        counts: bool,
+    },
+}
+
+/// WeChat's `verify_ret` (RULES.md): only 10000 passes.
+pub fn wechat_outcome(verify_ret: i64) -> Outcome {
+    match verify_ret {
+        10000 => Outcome::Passed,
+        90002..=90006 => Outcome::Failed {
+            code: Code::FaceCancelled,
+            counts: false,
+        },
+        90017 => Outcome::Failed {
+            code: Code::FaceTimedOut,
+            counts: false,
+        },
+        90199 => Outcome::Failed {
+            code: Code::FaceProviderError,
+            counts: false,
+        },
+        _ => Outcome::Failed {
+            code: Code::FaceNotMatched,
+            counts: true,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn facts(due: &str) -> CycleFacts {
+        CycleFacts {
+            allowance_status: "paid".into(),
+            due_on: d(due),
+            exempt_until: None,
+        }
+    }
+
+    #[test]
+    fn status_follows_the_due_date_and_the_notice_period() {
+        let today = d("2026-11-29");
+        assert_eq!(status(&facts("2027-06-01"), today, 30), Status::Certified);
+        assert_eq!(status(&facts("2026-12-29"), today, 30), Status::Due);
+        assert_eq!(status(&facts("2026-11-29"), today, 30), Status::Due);
+        assert_eq!(status(&facts("2026-11-28"), today, 30), Status::Overdue);
+        let exempt = CycleFacts {
+            exempt_until: Some(today),
+            ..facts("2026-01-01")
+        };
+        assert_eq!(status(&exempt, today, 30), Status::Exempt);
+        let stopped = CycleFacts {
+            allowance_status: "stopped".into(),
+            ..facts("2026-01-01")
+        };
+        assert_eq!(status(&stopped, today, 30), Status::Stopped);
+    }
+
+    #[test]
+    fn a_cycle_rolls_from_the_day_of_certification() {
+        assert_eq!(next_due(d("2026-11-29"), 12), d("2027-11-29"));
+        // Month ends clamp, as a calendar would.
+        assert_eq!(next_due(d("2027-08-31"), 6), d("2028-02-29"));
+    }
+
+    #[test]
+    fn back_pay_counts_every_month_the_suspension_touched() {
+        assert_eq!(back_pay_months(d("2026-03-02"), d("2026-05-10")), 3);
+        assert_eq!(back_pay_months(d("2026-03-02"), d("2026-03-20")), 1);
+        assert_eq!(back_pay_months(d("2026-12-15"), d("2027-01-02")), 2);
+    }
+
+    #[test]
+    fn only_verify_ret_10000_passes() {
+        assert_eq!(wechat_outcome(10000), Outcome::Passed);
+        for (ret, code) in [
+            (90002, Code::FaceCancelled),
+            (90006, Code::FaceCancelled),
+            (90017, Code::FaceTimedOut),
+            (90199, Code::FaceProviderError),
+            (90100, Code::FaceNotMatched),
+        ] {
+            assert!(
+                matches!(wechat_outcome(ret), Outcome::Failed { code: c, .. } if c == code),
+                "{ret}"
+            );
+        }
+    }
+}

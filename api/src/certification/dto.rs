@@ -1,0 +1,352 @@
+//! Wire types of survival certification. Names and ID numbers only ever leave masked.
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::domain::Status;
+use crate::platform::clock;
+
+/// A transferee as staff see them.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "name": "张*", "id_number": "110112********0012", "street_id": "yongshun", "village": "前北营村", "allowance_status": "paid", "status": "due", "due_on": "2026-12-20", "cycle_months": 12, "last_certified_at": "2025-12-18T09:30:00+08:00", "last_certified_via": "wechat", "exempt_until": null, "face_consent": true, "failed_attempts": 0, "review_open": false, "suspended_since": null}))]
+pub struct TransfereeDto {
+    pub id: Uuid,
+    /// Masked.
+    pub name: String,
+    /// Masked.
+    pub id_number: String,
+    pub street_id: String,
+    pub village: String,
+    /// `paid`, `suspended` (missed certification) or `stopped`.
+    pub allowance_status: String,
+    pub status: Status,
+    pub due_on: chrono::NaiveDate,
+    pub cycle_months: u32,
+    pub last_certified_at: Option<String>,
+    /// `wechat`, `faceid`, `desk`, `home_visit` or `manual_review`.
+    pub last_certified_via: Option<String>,
+    pub exempt_until: Option<chrono::NaiveDate>,
+    /// Consent to face processing is on record and not withdrawn.
+    pub face_consent: bool,
+    /// Failed face checks since the last certification.
+    pub failed_attempts: i32,
+    pub review_open: bool,
+    pub suspended_since: Option<chrono::NaiveDate>,
+}
+
+impl TransfereeDto {
+    pub fn new(
+        t: entity::transferee::Model,
+        status: Status,
+        cycle_months: u32,
+        review_open: bool,
+    ) -> Self {
+        TransfereeDto {
+            face_consent: super::ways::has_consent(&t),
+            last_certified_at: t.last_certified_at.map(clock::format),
+            id: t.id,
+            name: t.name_masked,
+            id_number: t.id_number_masked,
+            street_id: t.street_id,
+            village: t.village,
+            allowance_status: t.allowance_status,
+            status,
+            due_on: t.due_on,
+            cycle_months,
+            last_certified_via: t.last_certified_via,
+            exempt_until: t.exempt_until,
+            failed_attempts: t.failed_attempts,
+            review_open,
+            suspended_since: t.suspended_since,
+        }
+    }
+}
+
+/// A page of transferees.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "name": "张*", "id_number": "110112********0012", "street_id": "yongshun", "village": "前北营村", "allowance_status": "paid", "status": "due", "due_on": "2026-12-20", "cycle_months": 12, "last_certified_at": null, "last_certified_via": null, "exempt_until": null, "face_consent": false, "failed_attempts": 0, "review_open": false, "suspended_since": null}], "next_cursor": null}))]
+pub struct TransfereePage {
+    pub items: Vec<TransfereeDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// The transferees a citizen may certify for.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"as_proxy": false, "attempts_left_today": 5, "transferee": {"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "name": "张*", "id_number": "110112********0012", "street_id": "yongshun", "village": "前北营村", "allowance_status": "paid", "status": "due", "due_on": "2026-12-20", "cycle_months": 12, "last_certified_at": null, "last_certified_via": null, "exempt_until": null, "face_consent": true, "failed_attempts": 0, "review_open": false, "suspended_since": null}}]}))]
+pub struct MineDto {
+    pub items: Vec<MineItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MineItem {
+    /// True when you act as a relative the transferee consented to.
+    pub as_proxy: bool,
+    pub attempts_left_today: u32,
+    pub transferee: TransfereeDto,
+}
+
+/// A new registry record (admins). Bulk loads use `minzheng import-transferees`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "张三", "id_number": "110112195001010012", "street_id": "yongshun", "village": "前北营村", "phone": "13800138000", "due_on": "2026-12-31"}))]
+pub struct NewTransfereeRequest {
+    pub name: String,
+    pub id_number: String,
+    /// Street id (`yongshun`) or name (`永顺镇`).
+    pub street_id: String,
+    pub village: String,
+    pub phone: Option<String>,
+    /// First due date (default: one notice period from today).
+    pub due_on: Option<chrono::NaiveDate>,
+}
+
+/// Changes to a record (admins); absent fields stay.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"village": "后北营村", "cycle_months": 6, "allowance_status": "paid"}))]
+pub struct TransfereePatch {
+    pub name: Option<String>,
+    pub street_id: Option<String>,
+    pub village: Option<String>,
+    /// Empty string removes the phone.
+    pub phone: Option<String>,
+    /// 1 to 24; 0 returns to the configured cycle.
+    pub cycle_months: Option<i32>,
+    pub due_on: Option<chrono::NaiveDate>,
+    /// `paid` or `stopped` (a suspension ends only by certifying).
+    pub allowance_status: Option<String>,
+}
+
+/// An exemption (e.g. in hospital).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"until": "2027-03-31", "reason": "住院治疗"}))]
+pub struct ExemptionRequest {
+    /// Last day of the exemption, at most a year ahead.
+    pub until: chrono::NaiveDate,
+    /// 1 to 200 characters (kept sealed).
+    pub reason: String,
+}
+
+/// A bureau-wide window: everyone (in a street) due on one date.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"due_on": "2027-03-31", "street_id": "yongshun"}))]
+pub struct WindowRequest {
+    pub due_on: chrono::NaiveDate,
+    /// Absent: the whole district.
+    pub street_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"moved": 1024}))]
+pub struct WindowDto {
+    pub moved: u64,
+}
+
+/// A relative recorded from the signed consent form.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"proxy_name": "张小明", "proxy_id_number": "110101199003070017", "relation": "child"}))]
+pub struct ProxyRequest {
+    pub proxy_name: String,
+    pub proxy_id_number: String,
+    /// `spouse`, `parent`, `child`, `sibling`, `grandparent`, `grandchild`, `other_relative`.
+    pub relation: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "created_at": "2026-11-29T10:00:00+08:00"}))]
+pub struct ProxyDto {
+    pub id: Uuid,
+    pub transferee_id: Uuid,
+    pub relation: String,
+    pub created_at: String,
+}
+
+/// A started WeChat face verification: pass `verify_id` to `wx.requestFacialVerify`,
+/// then confirm the attempt.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"attempt_id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "verify_id": "wxvid-5f2c9a", "expires_in": 3600}))]
+pub struct WechatStartDto {
+    pub attempt_id: Uuid,
+    pub verify_id: String,
+    /// Seconds the verify id is valid.
+    pub expires_in: u64,
+}
+
+/// A started FaceID check: pass `face_id_token` to the FaceID SDK, then confirm.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"attempt_id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "face_id_token": "A6A2A9F5-1C1D-4E7B-9D43-2E33C7F1D2A1", "expires_in": 600}))]
+pub struct FaceIdStartDto {
+    pub attempt_id: Uuid,
+    pub face_id_token: String,
+    pub expires_in: u64,
+}
+
+/// A certification made.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "via": "wechat", "by_proxy": false, "certified_at": "2026-11-29T10:05:00+08:00", "next_due_on": "2027-11-29", "back_pay_from": "2026-10-01", "back_pay_until": "2026-11-29", "back_pay_months": 2}))]
+pub struct CertificationDto {
+    pub id: Uuid,
+    pub transferee_id: Uuid,
+    pub via: String,
+    pub by_proxy: bool,
+    pub certified_at: String,
+    pub next_due_on: chrono::NaiveDate,
+    /// Set when this certification ended a suspension: the payments owed back.
+    pub back_pay_from: Option<chrono::NaiveDate>,
+    pub back_pay_until: Option<chrono::NaiveDate>,
+    pub back_pay_months: i32,
+}
+
+impl From<entity::survival_certification::Model> for CertificationDto {
+    fn from(c: entity::survival_certification::Model) -> Self {
+        CertificationDto {
+            id: c.id,
+            transferee_id: c.transferee_id,
+            via: c.via,
+            by_proxy: c.by_proxy,
+            certified_at: clock::format(c.certified_at),
+            next_due_on: c.due_on_after,
+            back_pay_from: c.back_pay_from,
+            back_pay_until: c.back_pay_until,
+            back_pay_months: c.back_pay_months,
+        }
+    }
+}
+
+/// The result of a desk comparison that certified.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"distance": 0.31, "threshold": 0.5, "certification": {"id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "via": "desk", "by_proxy": false, "certified_at": "2026-11-29T10:05:00+08:00", "next_due_on": "2027-11-29", "back_pay_from": null, "back_pay_until": null, "back_pay_months": 0}}))]
+pub struct ComparisonDto {
+    /// Face distance (smaller is more alike).
+    pub distance: f32,
+    /// Below this distance the faces are taken as one person.
+    pub threshold: f32,
+    pub certification: CertificationDto,
+}
+
+/// The two photos of a desk comparison (multipart/form-data). Neither is stored.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ComparisonForm {
+    /// The photo read from the ID card's chip (JPEG or PNG).
+    #[schema(value_type = String, format = Binary)]
+    pub chip_photo: Vec<u8>,
+    /// A live photo taken now (JPEG or PNG).
+    #[schema(value_type = String, format = Binary)]
+    pub live_photo: Vec<u8>,
+    /// `desk` (default) or `home_visit`.
+    pub mode: Option<String>,
+}
+
+/// Asking for a manual review.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "老人视力不好，人脸识别多次失败"}))]
+pub struct ReviewRequest {
+    /// At most 500 characters (kept sealed).
+    pub note: Option<String>,
+}
+
+/// A staff decision on a review.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"approve": true, "reason": "社区工作人员上门核实本人健在"}))]
+pub struct DecisionRequest {
+    pub approve: bool,
+    /// 1 to 500 characters.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-bbbb-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "street_id": "yongshun", "reason": "failed_attempts", "status": "open", "created_at": "2026-11-29T10:05:00+08:00", "due_by": "2026-12-02", "decision_reason": null, "decided_at": null}))]
+pub struct ReviewDto {
+    pub id: Uuid,
+    pub transferee_id: Uuid,
+    pub street_id: String,
+    /// `failed_attempts` or `requested`.
+    pub reason: String,
+    /// `open`, `approved` or `rejected`.
+    pub status: String,
+    pub created_at: String,
+    /// Answer expected within 3 working days (RULES.md); shown as 3 days here.
+    pub due_by: chrono::NaiveDate,
+    pub decision_reason: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+impl From<entity::certification_review::Model> for ReviewDto {
+    fn from(r: entity::certification_review::Model) -> Self {
+        let created = r
+            .created_at
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive();
+        ReviewDto {
+            id: r.id,
+            transferee_id: r.transferee_id,
+            street_id: r.street_id,
+            reason: r.reason,
+            status: r.status,
+            created_at: clock::format(r.created_at),
+            due_by: created + chrono::Duration::days(3),
+            decision_reason: r.decision_reason,
+            decided_at: r.decided_at.map(clock::format),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-bbbb-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "street_id": "yongshun", "reason": "failed_attempts", "status": "open", "created_at": "2026-11-29T10:05:00+08:00", "due_by": "2026-12-02", "decision_reason": null, "decided_at": null}]}))]
+pub struct ReviewListDto {
+    pub items: Vec<ReviewDto>,
+}
+
+/// Counts by status for a street (or `district`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"street_id": "yongshun", "total": 1200, "counts": {"certified": 900, "due": 200, "overdue": 60, "exempt": 30, "stopped": 10}, "suspended": 58}))]
+pub struct StatsDto {
+    pub street_id: String,
+    pub total: u64,
+    /// Keys `certified`, `due`, `overdue`, `exempt`, `stopped`.
+    pub counts: std::collections::BTreeMap<String, u64>,
+    /// Payments currently suspended.
+    pub suspended: u64,
+}
+
+/// The street list query: `street` (staff of a street see only theirs), or one ID number.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Street id; absent means your own street (district staff: everyone).
+    pub street: Option<String>,
+    /// Find one person by full ID number.
+    pub id_number: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Which reviews to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewQuery {
+    pub street: Option<String>,
+    /// `open` (default), `approved`, `rejected`.
+    pub status: Option<String>,
+}
+
+/// The plot's period.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlotQuery {
+    /// First day shown (default: 12 weeks ago; at most 2 years back).
+    pub since: Option<chrono::NaiveDate>,
+}
+
+/// What a sweep did (admins may run one now; it also runs by itself).
+pub use super::cycle::Swept as SweptDto;

@@ -1,0 +1,16 @@
+//! Face-verified survival certification for transferees (征地超转人员人脸识别生存认证):
+//! the registry (`registry`, `import`), the cycle with reminders and suspension
+//! (`cycle`), the ladder of ways to certify (`ways`: WeChat, FaceID, proxy, desk or
+//! home-visit comparison with `face`, manual review), and staff views (`stats`).
+pub mod cycle;
+pub mod domain;
+pub mod dto;
+pub mod face;
+pub mod import;
+pub mod registry;
+mod routes;
+pub mod service;
+pub mod stats;
+pub mod ways;
+
+pub use routes::routes;

@@ -1,0 +1,836 @@
+//! Survival certification routes. Citizens (the transferee or a consented relative):
+//! `/certification/mine`, consent, WeChat and FaceID checks, reviews. Street staff:
+//! the registry list, exemptions, proxies, desk comparisons and home visits, reviews,
+//! statistics, export and plot. Admins: records, the window, a sweep now.
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use futures_util::StreamExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::cycle::{self, cycle_months, status_of};
+use super::dto::*;
+use super::registry::{NewTransferee, parse_phone, parse_village};
+use super::service::{self, Patch};
+use super::ways::{self, ConsentBy, Photos, Provider};
+use super::{face, stats};
+use crate::auth::domain::{Role, ScopeKind};
+use crate::auth::extract::{Admin, Citizen, Staff};
+use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::identity::service::{RELATIONS, parse_id_number, parse_name};
+use crate::platform::clock;
+use crate::platform::extract::{Json, Query};
+use crate::platform::pagination::{MAX_LIMIT, PageQuery};
+use crate::state::AppState;
+
+type State = web::Data<AppState>;
+
+/// Mounts the routes under `/api/v1`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(mine)
+        .service(give_consent)
+        .service(withdraw_consent)
+        .service(start_wechat)
+        .service(start_faceid)
+        .service(confirm)
+        .service(ask_review)
+        .service(create)
+        .service(list)
+        .service(one)
+        .service(change)
+        .service(set_exemption)
+        .service(end_exemption)
+        .service(add_proxy)
+        .service(window)
+        .service(sweep)
+        .service(desk_consent)
+        .service(desk_withdraw)
+        .service(compare)
+        .service(home_visit)
+        .service(reviews)
+        .service(decide)
+        .service(street_stats)
+        .service(overdue)
+        .service(export)
+        .service(progress);
+}
+
+fn invalid(field: &str, zh: &'static str, en: &'static str) -> ApiError {
+    ApiError::new(Code::InvalidBody).with_field(FieldError {
+        field: field.into(),
+        reason: "value",
+        message: Message::new(zh, en),
+    })
+}
+
+async fn dto(state: &AppState, t: entity::transferee::Model) -> Result<TransfereeDto, ApiError> {
+    let review_open = ways::open_review(&state.db, t.id).await?.is_some();
+    let status = status_of(&state.config, &t, clock::today());
+    let months = cycle_months(&state.config, &t);
+    Ok(TransfereeDto::new(t, status, months, review_open))
+}
+
+fn attempts_left(state: &AppState, t: &entity::transferee::Model) -> u32 {
+    let used = if t.attempt_day == Some(clock::today()) {
+        t.attempts_that_day.max(0) as u32
+    } else {
+        0
+    };
+    state.config.face_attempts_per_day.saturating_sub(used)
+}
+
+/// The transferees you may certify for: yourself (your real name's ID number is in the
+/// registry) and those who made you their proxy for `survival_certification`.
+#[utoipa::path(tag = "certification", operation_id = "certification.mine", security(("citizen_token" = [])), responses((status = 200, body = MineDto)))]
+#[get("/certification/mine")]
+async fn mine(state: State, citizen: Citizen) -> Result<web::Json<MineDto>, ApiError> {
+    let mut items = Vec::new();
+    for (t, as_proxy) in service::mine(&state, citizen.id).await? {
+        let attempts_left_today = attempts_left(&state, &t);
+        items.push(MineItem {
+            as_proxy,
+            attempts_left_today,
+            transferee: dto(&state, t).await?,
+        });
+    }
+    Ok(web::Json(MineDto { items }))
+}
+
+/// Give your separate consent to face processing (the transferee's own account only;
+/// staff record a signed form at the desk). Needed before any face check.
+#[utoipa::path(tag = "certification", operation_id = "certification.consent.give", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = TransfereeDto),
+        (status = 403, description = "`certification.not_your_transferee`, `certification.consent_by_transferee_only` (a proxy)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[post("/certification/transferees/{id}/face-consent")]
+async fn give_consent(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TransfereeDto>, ApiError> {
+    let t = ways::set_consent(&state, *id, ConsentBy::Transferee(&citizen), true).await?;
+    Ok(web::Json(dto(&state, t).await?))
+}
+
+/// Withdraw the consent: face checks stop; a manual review or a home visit remain.
+#[utoipa::path(tag = "certification", operation_id = "certification.consent.withdraw", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = TransfereeDto),
+        (status = 403, description = "`certification.not_your_transferee`, `certification.consent_by_transferee_only`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[delete("/certification/transferees/{id}/face-consent")]
+async fn withdraw_consent(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TransfereeDto>, ApiError> {
+    let t = ways::set_consent(&state, *id, ConsentBy::Transferee(&citizen), false).await?;
+    Ok(web::Json(dto(&state, t).await?))
+}
+
+/// Start a WeChat face verification for the transferee (from a WeChat-signed-in account;
+/// a proxy's own account checks the transferee's face). The server asks WeChat for a
+/// `verify_id` with the registered name and ID number; pass it to
+/// `wx.requestFacialVerify`, then confirm the attempt. Counts against the daily limit.
+#[utoipa::path(tag = "certification", operation_id = "certification.wechat.start", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 201, body = WechatStartDto),
+        (status = 403, description = "`certification.not_your_transferee`, `certification.face_consent_required`, `auth.forbidden` (allowance stopped)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`certification.review_pending`, `certification.wechat_account_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`certification.provider_rejected`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`certification.attempts_exhausted`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`certification.provider_unavailable`", body = Problem, content_type = "application/problem+json")))]
+#[post("/certification/transferees/{id}/wechat-verifications")]
+async fn start_wechat(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let started = ways::start(&state, &citizen, *id, Provider::Wechat).await?;
+    Ok(HttpResponse::Created().json(WechatStartDto {
+        attempt_id: started.attempt.id,
+        verify_id: started.attempt.session_id,
+        expires_in: started.expires_in,
+    }))
+}
+
+/// Start a Tencent Cloud FaceID check (app clients): pass `face_id_token` to the SDK,
+/// then confirm the attempt. Same rules as the WeChat way.
+#[utoipa::path(tag = "certification", operation_id = "certification.faceid.start", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 201, body = FaceIdStartDto),
+        (status = 403, description = "`certification.not_your_transferee`, `certification.face_consent_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`certification.review_pending`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`certification.provider_rejected`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`certification.attempts_exhausted`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`certification.provider_unavailable`", body = Problem, content_type = "application/problem+json")))]
+#[post("/certification/transferees/{id}/faceid-verifications")]
+async fn start_faceid(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let started = ways::start(&state, &citizen, *id, Provider::FaceId).await?;
+    Ok(HttpResponse::Created().json(FaceIdStartDto {
+        attempt_id: started.attempt.id,
+        face_id_token: started.attempt.session_id,
+        expires_in: started.expires_in,
+    }))
+}
+
+/// Confirm a started face check: the server asks the provider for the result (never
+/// trusting the client), once per attempt. A pass certifies (and resumes a suspended
+/// allowance, recording the back pay); a failed face counts towards manual review,
+/// which opens after the configured number (3).
+#[utoipa::path(tag = "certification", operation_id = "certification.attempt.confirm", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = CertificationDto),
+        (status = 403, description = "`certification.attempt_not_yours`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.attempt_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`certification.attempt_used` (confirmed before)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`certification.verification_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`certification.face_not_matched`, `certification.face_cancelled`, `certification.face_timeout`, `certification.provider_rejected`", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "`certification.provider_error` (WeChat verify_ret 90199)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`certification.provider_unavailable`", body = Problem, content_type = "application/problem+json")))]
+#[post("/certification/attempts/{id}/confirm")]
+async fn confirm(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<CertificationDto>, ApiError> {
+    Ok(web::Json(ways::finish(&state, &citizen, *id).await?.into()))
+}
+
+/// Ask for a manual review (answered within 3 working days), e.g. after withdrawing
+/// consent; one open review at a time.
+#[utoipa::path(tag = "certification", operation_id = "certification.review.request", request_body = ReviewRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 201, body = ReviewDto),
+        (status = 403, description = "`certification.not_your_transferee`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`certification.review_pending`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body` (`note`)", body = Problem, content_type = "application/problem+json")))]
+#[post("/certification/transferees/{id}/reviews")]
+async fn ask_review(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+    Json(body): Json<ReviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let note = body
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+        return Err(invalid(
+            "note",
+            "说明不超过 500 字",
+            "at most 500 characters",
+        ));
+    }
+    let row = ways::request_review(&state, &citizen, *id, note).await?;
+    Ok(HttpResponse::Created().json(ReviewDto::from(row)))
+}
+
+fn new_transferee(
+    body: NewTransfereeRequest,
+    street_id: String,
+) -> Result<NewTransferee, ApiError> {
+    Ok(NewTransferee {
+        name: parse_name("name", &body.name)?,
+        id_number: parse_id_number("id_number", &body.id_number)?,
+        street_id,
+        village: parse_village(&body.village).ok_or_else(|| {
+            invalid(
+                "village",
+                "村（社区）须为 1 到 30 个字",
+                "1 to 30 characters",
+            )
+        })?,
+        phone: match body.phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) => Some(parse_phone(p).ok_or_else(|| {
+                invalid(
+                    "phone",
+                    "联系电话须为 11 位手机号或带区号的固定电话",
+                    "a mobile or a landline with area code",
+                )
+            })?),
+        },
+        due_on: body.due_on,
+    })
+}
+
+/// Add one transferee to the registry (admins; files go through
+/// `minzheng import-transferees`).
+#[utoipa::path(tag = "certification", operation_id = "certification.transferees.create", request_body = NewTransfereeRequest, security(("staff_token" = [])),
+    responses((status = 201, body = TransfereeDto),
+        (status = 403, description = "`auth.forbidden` (not an admin)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`certification.transferee_exists`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body`, `identity.id_number_invalid`, `certification.unknown_street`", body = Problem, content_type = "application/problem+json")))]
+#[post("/certification/transferees")]
+async fn create(
+    state: State,
+    Admin(admin): Admin,
+    Json(body): Json<NewTransfereeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let street = service::street(&state, &body.street_id).await?;
+    let row = service::create(&state, &admin, new_transferee(body, street)?).await?;
+    Ok(HttpResponse::Created().json(dto(&state, row).await?))
+}
+
+/// Transferees of a street, by id (street staff: their own street; district staff: any,
+/// or all). `id_number` finds one person.
+#[utoipa::path(tag = "certification", operation_id = "certification.transferees.list", security(("staff_token" = [])), params(ListQuery),
+    responses((status = 200, body = TransfereePage),
+        (status = 403, description = "`auth.forbidden` (another street)", body = Problem, content_type = "application/problem+json")))]
+#[get("/certification/transferees")]
+async fn list(
+    state: State,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<web::Json<TransfereePage>, ApiError> {
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let limit = page.limit()?.min(MAX_LIMIT);
+    let after = page
+        .cursor_key()?
+        .map(|k| {
+            k.parse::<Uuid>()
+                .map_err(|_| ApiError::new(Code::InvalidCursor))
+        })
+        .transpose()?;
+    let id_number = q
+        .id_number
+        .as_deref()
+        .map(|n| parse_id_number("id_number", n))
+        .transpose()?;
+    let rows = service::list(
+        &state,
+        &staff,
+        q.street.as_deref(),
+        id_number.as_ref(),
+        after,
+        limit,
+    )
+    .await?;
+    let has_more = rows.len() > limit as usize;
+    let mut items = Vec::new();
+    for t in rows.into_iter().take(limit as usize) {
+        items.push(dto(&state, t).await?);
+    }
+    let next_cursor = has_more.then(|| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(items.last().map(|i| i.id.to_string()).unwrap_or_default())
+    });
+    Ok(web::Json(TransfereePage { items, next_cursor }))
+}
+
+/// One transferee (staff of their street).
+#[utoipa::path(tag = "certification", operation_id = "certification.transferees.get", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = TransfereeDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/certification/transferees/{id}")]
+async fn one(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TransfereeDto>, ApiError> {
+    let t = ways::in_scope(&state, &staff, *id).await?;
+    Ok(web::Json(dto(&state, t).await?))
+}
+
+/// Change a record (admins): name, street, village, phone, own cycle length, due date,
+/// or stop / restart the allowance.
+#[utoipa::path(tag = "certification", operation_id = "certification.transferees.update", request_body = TransfereePatch, security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = TransfereeDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body`, `certification.unknown_street`", body = Problem, content_type = "application/problem+json")))]
+#[patch("/certification/transferees/{id}")]
+async fn change(
+    state: State,
+    Admin(admin): Admin,
+    id: web::Path<Uuid>,
+    Json(body): Json<TransfereePatch>,
+) -> Result<web::Json<TransfereeDto>, ApiError> {
+    let mut patch = Patch::default();
+    if let Some(name) = &body.name {
+        patch.name = Some(parse_name("name", name)?);
+    }
+    if let Some(street) = &body.street_id {
+        patch.street_id = Some(service::street(&state, street).await?);
+    }
+    if let Some(village) = &body.village {
+        patch.village = Some(parse_village(village).ok_or_else(|| {
+            invalid(
+                "village",
+                "村（社区）须为 1 到 30 个字",
+                "1 to 30 characters",
+            )
+        })?);
+    }
+    if let Some(phone) = body.phone.as_deref().map(str::trim) {
+        patch.phone = Some(match phone {
+            "" => None,
+            p => Some(parse_phone(p).ok_or_else(|| {
+                invalid(
+                    "phone",
+                    "联系电话须为 11 位手机号或带区号的固定电话",
+                    "a mobile or a landline with area code",
+                )
+            })?),
+        });
+    }
+    if let Some(months) = body.cycle_months {
+        if !(0..=24).contains(&months) {
+            return Err(invalid(
+                "cycle_months",
+                "认证周期须为 1 到 24 个月（0 表示默认）",
+                "1 to 24 months (0: the default)",
+            ));
+        }
+        patch.cycle_months = Some((months > 0).then_some(months));
+    }
+    patch.due_on = body.due_on;
+    if let Some(status) = body.allowance_status {
+        if status != "paid" && status != "stopped" {
+            return Err(invalid(
+                "allowance_status",
+                "只能设为 paid（发放）或 stopped（停发）",
+                "paid or stopped",
+            ));
+        }
+        patch.allowance_status = Some(status);
+    }
+    let t = service::update(&state, &admin, *id, patch).await?;
+    Ok(web::Json(dto(&state, t).await?))
+}
+
+/// Excuse a transferee until a date (e.g. in hospital), with a reason; the due date moves
+/// to one notice period after it.
+#[utoipa::path(tag = "certification", operation_id = "certification.exemption.set", request_body = ExemptionRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = TransfereeDto),
+        (status = 403, description = "`auth.forbidden` (another street)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body` (`until`, `reason`)", body = Problem, content_type = "application/problem+json")))]
+#[put("/certification/transferees/{id}/exemption")]
+async fn set_exemption(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    Json(body): Json<ExemptionRequest>,
+) -> Result<web::Json<TransfereeDto>, ApiError> {
+    let days = (body.until - clock::today()).num_days();
+    if !(0..=366).contains(&days) {
+        return Err(invalid(
+            "until",
+            "暂免截止日期须在今天到一年之内",
+            "from today to a year ahead",
+        ));
+    }
+    let reason = body.reason.trim().to_owned();
+    if !(1..=200).contains(&reason.chars().count()) {
+        return Err(invalid(
+            "reason",
+            "请填写暂免原因（不超过 200 字）",
+            "give a reason (at most 200 characters)",
+        ));
+    }
+    let t = service::exempt(&state, &staff, *id, Some((body.until, reason))).await?;
+    Ok(web::Json(dto(&state, t).await?))
+}
+
+/// End an exemption now.
+#[utoipa::path(tag = "certification", operation_id = "certification.exemption.end", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = TransfereeDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[delete("/certification/transferees/{id}/exemption")]
+async fn end_exemption(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TransfereeDto>, ApiError> {
+    let t = service::exempt(&state, &staff, *id, None).await?;
+    Ok(web::Json(dto(&state, t).await?))
+}
+
+/// Record a relative who may certify for the transferee, from the signed consent form
+/// (for transferees without an account of their own). The relative needs a verified
+/// real name with this name and ID number.
+#[utoipa::path(tag = "certification", operation_id = "certification.proxies.add", request_body = ProxyRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 201, body = ProxyDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`identity.proxy_invalid`, `identity.id_number_invalid`, `request.invalid_body` (`relation`)", body = Problem, content_type = "application/problem+json")))]
+#[post("/certification/transferees/{id}/proxies")]
+async fn add_proxy(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    Json(body): Json<ProxyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let number = parse_id_number("proxy_id_number", &body.proxy_id_number)?;
+    let name = parse_name("proxy_name", &body.proxy_name)?;
+    if !RELATIONS.contains(&body.relation.as_str()) {
+        return Err(invalid("relation", "亲属关系无效", "unknown relation"));
+    }
+    let row = service::add_proxy(&state, &staff, *id, &number, &name, &body.relation).await?;
+    Ok(HttpResponse::Created().json(ProxyDto {
+        id: row.id,
+        transferee_id: row.transferee_id,
+        relation: row.relation,
+        created_at: clock::format(row.created_at),
+    }))
+}
+
+/// A bureau-wide window (admins): everyone in cycle, in one street or the district, is
+/// due on one date.
+#[utoipa::path(tag = "certification", operation_id = "certification.window", request_body = WindowRequest, security(("staff_token" = [])),
+    responses((status = 200, body = WindowDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body` (`due_on`), `certification.unknown_street`", body = Problem, content_type = "application/problem+json")))]
+#[post("/certification/window")]
+async fn window(
+    state: State,
+    Admin(admin): Admin,
+    Json(body): Json<WindowRequest>,
+) -> Result<web::Json<WindowDto>, ApiError> {
+    let days = (body.due_on - clock::today()).num_days();
+    if !(1..=731).contains(&days) {
+        return Err(invalid(
+            "due_on",
+            "截止日期须在明天到两年之内",
+            "from tomorrow to two years ahead",
+        ));
+    }
+    let street = match &body.street_id {
+        Some(s) => Some(service::street(&state, s).await?),
+        None => None,
+    };
+    let moved = service::window(&state, &admin, body.due_on, street).await?;
+    Ok(web::Json(WindowDto { moved }))
+}
+
+/// Run the daily sweep now (admins): reminders before and on the due date, suspension
+/// after it. It also runs by itself; running it twice sends nothing twice.
+#[utoipa::path(tag = "certification", operation_id = "certification.sweep", security(("staff_token" = [])),
+    responses((status = 200, body = SweptDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[post("/certification/sweeps")]
+async fn sweep(state: State, _admin: Admin) -> Result<web::Json<SweptDto>, ApiError> {
+    Ok(web::Json(cycle::sweep(&state, clock::today()).await?))
+}
+
+/// Record the transferee's consent to face processing from the signed form at the desk.
+#[utoipa::path(tag = "certification", operation_id = "certification.desk.consent.give", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = TransfereeDto),
+        (status = 403, description = "`auth.forbidden` (another street)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[post("/desk/certification/transferees/{id}/face-consent")]
+async fn desk_consent(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TransfereeDto>, ApiError> {
+    let t = ways::set_consent(&state, *id, ConsentBy::Staff(&staff), true).await?;
+    Ok(web::Json(dto(&state, t).await?))
+}
+
+/// Record a withdrawal of consent given at the desk.
+#[utoipa::path(tag = "certification", operation_id = "certification.desk.consent.withdraw", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = TransfereeDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[delete("/desk/certification/transferees/{id}/face-consent")]
+async fn desk_withdraw(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TransfereeDto>, ApiError> {
+    let t = ways::set_consent(&state, *id, ConsentBy::Staff(&staff), false).await?;
+    Ok(web::Json(dto(&state, t).await?))
+}
+
+/// Reads `chip_photo`, `live_photo` (each at most the upload limit) and `mode`.
+async fn read_photos(mut form: Multipart, max: usize) -> Result<(Photos, bool), ApiError> {
+    let (mut chip, mut live, mut mode) = (None, None, String::from("desk"));
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(crate::media::routes::multipart_error)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(crate::media::routes::multipart_error)?;
+            if bytes.len() + chunk.len() > max {
+                return Err(ApiError::new(Code::MediaTooLarge));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "chip_photo" => chip = Some(bytes),
+            "live_photo" => live = Some(bytes),
+            "mode" => mode = String::from_utf8_lossy(&bytes).trim().to_owned(),
+            _ => {}
+        }
+    }
+    let home = match mode.as_str() {
+        "desk" => false,
+        "home_visit" => true,
+        _ => {
+            return Err(invalid(
+                "mode",
+                "mode 须为 desk 或 home_visit",
+                "desk or home_visit",
+            ));
+        }
+    };
+    match (chip, live) {
+        (Some(chip), Some(live)) => Ok((Photos { chip, live }, home)),
+        _ => Err(
+            ApiError::new(Code::MediaFileMissing).with_detail(Message::new(
+                "请同时上传身份证芯片照片（chip_photo）和现场照片（live_photo）",
+                "send both chip_photo and live_photo",
+            )),
+        ),
+    }
+}
+
+/// Compare the ID card chip's photo with a live photo, 1:1, in-process (desk or home
+/// visit). Both photos are discarded after the comparison; only the result, the distance
+/// and who did it are kept. A match certifies. Needs the `face` build feature; without
+/// it the answer is `certification.face_comparison_unavailable`.
+#[utoipa::path(tag = "certification", operation_id = "certification.desk.compare", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    request_body(content = ComparisonForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = ComparisonDto),
+        (status = 400, description = "`request.bad_request` (a malformed multipart body)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`, `certification.face_consent_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`certification.review_pending`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`media.too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`media.unsupported_type`, `request.unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`certification.face_not_matched`, `certification.no_face`, `certification.several_faces`, `certification.poor_image`, `media.broken`, `media.empty`, `media.too_many_pixels`, `media.file_missing`, `request.invalid_body` (`mode`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`certification.face_comparison_unavailable`", body = Problem, content_type = "application/problem+json")))]
+#[post("/desk/certification/transferees/{id}/face-comparisons")]
+async fn compare(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Json<ComparisonDto>, ApiError> {
+    let form = Multipart::new(req.headers(), payload);
+    let (photos, home) = read_photos(form, state.media.limits.max_bytes).await?;
+    let (certification, distance) = ways::compare(&state, &staff, *id, photos, home).await?;
+    Ok(web::Json(ComparisonDto {
+        distance,
+        threshold: face::THRESHOLD,
+        certification: certification.into(),
+    }))
+}
+
+/// Certify on a home visit without a face check (staff saw the transferee alive): the
+/// way for those who withdrew consent or cannot use a phone.
+#[utoipa::path(tag = "certification", operation_id = "certification.desk.home_visit", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 201, body = CertificationDto),
+        (status = 403, description = "`auth.forbidden` (another street, or allowance stopped)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[post("/desk/certification/transferees/{id}/home-visits")]
+async fn home_visit(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let row = ways::home_visit(&state, &staff, *id).await?;
+    Ok(HttpResponse::Created().json(CertificationDto::from(row)))
+}
+
+fn street_of(staff: &Staff, street: Option<&str>) -> Result<Option<String>, ApiError> {
+    match street {
+        Some("district") | None if staff.scope.kind == ScopeKind::District => Ok(None),
+        None => Ok(staff
+            .scope
+            .id
+            .clone()
+            .filter(|_| staff.scope.kind == ScopeKind::Street))
+        .and_then(|s| s.map(Some).ok_or_else(|| ApiError::new(Code::Forbidden))),
+        Some(s) if staff.scope.covers(ScopeKind::Street, s) => Ok(Some(s.to_owned())),
+        Some(_) => Err(ApiError::new(Code::Forbidden)),
+    }
+}
+
+/// Manual reviews of a street, oldest first, with the date an answer is due.
+#[utoipa::path(tag = "certification", operation_id = "certification.reviews.list", security(("staff_token" = [])), params(ReviewQuery),
+    responses((status = 200, body = ReviewListDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[get("/certification/reviews")]
+async fn reviews(
+    state: State,
+    staff: Staff,
+    Query(q): Query<ReviewQuery>,
+) -> Result<web::Json<ReviewListDto>, ApiError> {
+    use entity::certification_review as review;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let street = street_of(&staff, q.street.as_deref())?;
+    let status = q.status.unwrap_or_else(|| "open".into());
+    if !["open", "approved", "rejected"].contains(&status.as_str()) {
+        return Err(ApiError::new(Code::InvalidQuery));
+    }
+    let mut query = review::Entity::find()
+        .filter(review::Column::Status.eq(status))
+        .order_by_asc(review::Column::CreatedAt)
+        .limit(500);
+    if let Some(street) = street {
+        query = query.filter(review::Column::StreetId.eq(street));
+    }
+    let items = query
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(ReviewDto::from)
+        .collect();
+    Ok(web::Json(ReviewListDto { items }))
+}
+
+/// Decide a review with a reason (reviewers, approvers, admins): approving certifies;
+/// rejecting lets face checks start again.
+#[utoipa::path(tag = "certification", operation_id = "certification.reviews.decide", request_body = DecisionRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ReviewDto),
+        (status = 403, description = "`auth.forbidden` (a clerk)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.review_not_found` (also another street's)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`certification.review_decided`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`request.invalid_body` (`reason`)", body = Problem, content_type = "application/problem+json")))]
+#[post("/certification/reviews/{id}/decision")]
+async fn decide(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    Json(body): Json<DecisionRequest>,
+) -> Result<web::Json<ReviewDto>, ApiError> {
+    if staff.role == Role::Clerk {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    let reason = body.reason.trim().to_owned();
+    if !(1..=500).contains(&reason.chars().count()) {
+        return Err(invalid(
+            "reason",
+            "请填写理由（不超过 500 字）",
+            "give a reason (at most 500 characters)",
+        ));
+    }
+    Ok(web::Json(
+        ways::decide(&state, &staff, *id, body.approve, reason)
+            .await?
+            .into(),
+    ))
+}
+
+/// Counts by status for a street (`district`: all streets, for district staff).
+#[utoipa::path(tag = "certification", operation_id = "certification.stats", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun")),
+    responses((status = 200, body = StatsDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[get("/certification/streets/{street}/stats")]
+async fn street_stats(
+    state: State,
+    staff: Staff,
+    street: web::Path<String>,
+) -> Result<web::Json<StatsDto>, ApiError> {
+    let which = street_of(&staff, Some(&street))?;
+    let rows = stats::with_status(&state, which.as_deref()).await?;
+    let counts = stats::counts(&rows)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    Ok(web::Json(StatsDto {
+        street_id: street.into_inner(),
+        total: rows.len() as u64,
+        suspended: rows
+            .iter()
+            .filter(|(t, _)| t.allowance_status == "suspended")
+            .count() as u64,
+        counts,
+    }))
+}
+
+/// The overdue list of a street, longest overdue first (at most 1,000; the export has all).
+#[utoipa::path(tag = "certification", operation_id = "certification.overdue", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun")),
+    responses((status = 200, body = TransfereePage),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[get("/certification/streets/{street}/overdue")]
+async fn overdue(
+    state: State,
+    staff: Staff,
+    street: web::Path<String>,
+) -> Result<web::Json<TransfereePage>, ApiError> {
+    let which = street_of(&staff, Some(&street))?;
+    let rows = stats::with_status(&state, which.as_deref()).await?;
+    let mut items = Vec::new();
+    for (t, status) in rows
+        .into_iter()
+        .filter(|(_, s)| *s == super::domain::Status::Overdue)
+        .take(1000)
+    {
+        let months = cycle_months(&state.config, &t);
+        let review_open = ways::open_review(&state.db, t.id).await?.is_some();
+        items.push(TransfereeDto::new(t, status, months, review_open));
+    }
+    Ok(web::Json(TransfereePage {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// The street's transferees as CSV (UTF-8 with BOM, opens in Excel), masked.
+#[utoipa::path(tag = "certification", operation_id = "certification.export", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun")),
+    responses((status = 200, description = "CSV: 姓名, 身份证号码 (masked), 街道, 村, 状态, 截止日期, 上次认证, 方式, 补助发放", content_type = "text/csv", body = String),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[get("/certification/streets/{street}/export.csv")]
+async fn export(
+    state: State,
+    staff: Staff,
+    street: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let which = street_of(&staff, Some(&street))?;
+    let rows = stats::with_status(&state, which.as_deref()).await?;
+    let body = stats::csv(&rows)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"certification-{street}.csv\""),
+        ))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(body))
+}
+
+/// Certification progress as an SVG line chart: certifications (cumulative) per day
+/// since `since`, against the number of transferees, for the weekly meeting.
+#[utoipa::path(tag = "certification", operation_id = "certification.progress", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun"), PlotQuery),
+    responses((status = 200, description = "SVG", content_type = "image/svg+xml", body = String),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[get("/certification/streets/{street}/progress.svg")]
+async fn progress(
+    state: State,
+    staff: Staff,
+    street: web::Path<String>,
+    Query(q): Query<PlotQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let which = street_of(&staff, Some(&street))?;
+    let today = clock::today();
+    let since = q.since.unwrap_or(today - chrono::Duration::weeks(12));
+    if since > today || (today - since).num_days() > 731 {
+        return Err(ApiError::new(Code::InvalidQuery));
+    }
+    let series = stats::progress(&state, which.as_deref(), since).await?;
+    let registry = stats::with_status(&state, which.as_deref())
+        .await?
+        .iter()
+        .filter(|(t, _)| t.allowance_status != "stopped")
+        .count() as u64;
+    let title = format!("生存认证进度 · {street}");
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(stats::plot(&title, &series, registry)))
+}

@@ -1,0 +1,888 @@
+//! The ladder of ways to certify (face is never the only one):
+//! 1. WeChat face verification, 2. Tencent FaceID for app clients — each started and
+//! confirmed by the server, for the transferee's registered name and ID number, by the
+//! transferee or a relative they consented to (3. proxy);
+//! 4. at a desk or on a home visit, a 1:1 comparison in-process (or a home visit without
+//! face); 5. manual review after repeated failures, decided by staff with a reason.
+//!
+//! Face checks need the transferee's separate consent, recorded before the first one and
+//! withdrawable; attempts are limited per day; each is kept as a provider-neutral record.
+use chrono::{Duration, Utc};
+use entity::{certification_review as review, face_attempt as attempt, transferee};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::cycle::{self, How};
+use super::domain::{Outcome, wechat_outcome};
+use crate::auth::domain::ScopeKind;
+use crate::auth::extract::{Citizen, Staff};
+use crate::error::{ApiError, Code};
+use crate::platform::audit::{self, Actor};
+use crate::platform::clock;
+use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::faceid::{self, FaceProviderError};
+use crate::platform::wechat;
+use crate::state::AppState;
+
+/// A citizen acting for a transferee: as themself, or as a proxy.
+pub struct Acting {
+    pub transferee: transferee::Model,
+    pub proxy: bool,
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<transferee::Model, ApiError> {
+    transferee::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::TransfereeNotFound))
+}
+
+/// Whether `citizen` is the transferee or a consented proxy.
+pub async fn acting_for(state: &AppState, citizen: Uuid, id: Uuid) -> Result<Acting, ApiError> {
+    let t = find(&state.db, id).await?;
+    if cycle::own_accounts(&state.db, &t).await?.contains(&citizen) {
+        return Ok(Acting {
+            transferee: t,
+            proxy: false,
+        });
+    }
+    if cycle::proxies(&state.db, &t).await?.contains(&citizen) {
+        return Ok(Acting {
+            transferee: t,
+            proxy: true,
+        });
+    }
+    Err(ApiError::new(Code::NotYourTransferee))
+}
+
+/// Staff may act on transferees of their street (the district on all).
+pub async fn in_scope(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<transferee::Model, ApiError> {
+    let t = find(&state.db, id).await?;
+    if staff.scope.covers(ScopeKind::Street, &t.street_id) {
+        Ok(t)
+    } else {
+        Err(ApiError::new(Code::Forbidden))
+    }
+}
+
+pub fn staff_actor(staff: &Staff) -> Actor {
+    Actor::Staff {
+        id: staff.id,
+        role: staff.role.as_str(),
+    }
+}
+
+/// Who recorded or withdrew a consent.
+pub enum ConsentBy<'a> {
+    Transferee(&'a Citizen),
+    Staff(&'a Staff),
+}
+
+/// Records (`give`) or withdraws the transferee's consent to face processing. Only the
+/// transferee's own account or staff (from the signed form) may: a relative cannot
+/// consent to someone else's biometric processing.
+pub async fn set_consent(
+    state: &AppState,
+    id: Uuid,
+    by: ConsentBy<'_>,
+    give: bool,
+) -> Result<transferee::Model, ApiError> {
+    let (actor, who, request_id) = match by {
+        ConsentBy::Transferee(c) => {
+            let acting = acting_for(state, c.id, id).await?;
+            if acting.proxy {
+                return Err(ApiError::new(Code::ConsentByTransfereeOnly));
+            }
+            (
+                Actor::Citizen(c.id),
+                format!("citizen:{}", c.id),
+                c.request_id.clone(),
+            )
+        }
+        ConsentBy::Staff(s) => {
+            in_scope(state, s, id).await?;
+            (
+                staff_actor(s),
+                format!("staff:{}", s.id),
+                s.request_id.clone(),
+            )
+        }
+    };
+    let txn = begin_write(&state.db).await?;
+    let t = cycle::lock(&txn, id).await?;
+    let now = Utc::now();
+    let mut active: transferee::ActiveModel = t.into();
+    if give {
+        active.face_consent_at = Set(Some(now));
+        active.face_consent_by = Set(Some(who));
+        active.face_consent_withdrawn_at = Set(None);
+    } else {
+        active.face_consent_withdrawn_at = Set(Some(now));
+    }
+    let t = active.update(&txn).await?;
+    let action = if give {
+        "certification.consent.give"
+    } else {
+        "certification.consent.withdraw"
+    };
+    audit::record(
+        &txn,
+        cycle::event(actor, action, &t, "face processing".into(), request_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+pub fn has_consent(t: &transferee::Model) -> bool {
+    t.face_consent_at.is_some() && t.face_consent_withdrawn_at.is_none()
+}
+
+/// Before any face check: consent given, no open review, the allowance not stopped.
+async fn may_face(conn: &impl ConnectionTrait, t: &transferee::Model) -> Result<(), ApiError> {
+    if t.allowance_status == "stopped" {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    if !has_consent(t) {
+        return Err(ApiError::new(Code::FaceConsentRequired));
+    }
+    if open_review(conn, t.id).await?.is_some() {
+        return Err(ApiError::new(Code::ReviewPending));
+    }
+    Ok(())
+}
+
+pub async fn open_review(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<review::Model>, ApiError> {
+    Ok(review::Entity::find()
+        .filter(review::Column::TransfereeId.eq(id))
+        .filter(review::Column::Open.eq(true))
+        .one(conn)
+        .await?)
+}
+
+/// Takes one of today's attempts, or none is left: one conditional update, so parallel
+/// starts cannot exceed the limit.
+async fn take_attempt(state: &AppState, id: Uuid) -> Result<(), ApiError> {
+    let today = clock::today();
+    let limit = state.config.face_attempts_per_day as i32;
+    let day = transferee::Column::AttemptDay;
+    let count = transferee::Column::AttemptsThatDay;
+    let taken = transferee::Entity::update_many()
+        .col_expr(
+            count,
+            Expr::case(Expr::col(day).eq(today), Expr::col(count).add(1))
+                .finally(1)
+                .into(),
+        )
+        .col_expr(day, Expr::value(today))
+        .filter(transferee::Column::Id.eq(id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(day.is_null())
+                .add(day.ne(today))
+                .add(count.lt(limit)),
+        )
+        .exec(&state.db)
+        .await?;
+    if taken.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::new(Code::FaceAttemptsExhausted))
+    }
+}
+
+/// Our sequence number for a provider: 32 characters of [0-9a-f] (WeChat allows 5 to 32).
+fn sequence_no() -> String {
+    Uuid::new_v4().simple().to_string()
+}
+
+fn provider_error(e: FaceProviderError) -> ApiError {
+    match e {
+        FaceProviderError::Unavailable(why) => {
+            ApiError::new(Code::FaceProviderUnavailable).with_source(why)
+        }
+        FaceProviderError::Rejected { code, message } => {
+            ApiError::new(Code::FaceProviderRejected).with_source(format!("{code}: {message}"))
+        }
+    }
+}
+
+/// The registered name and ID number, opened for a provider call only.
+fn identity(state: &AppState, t: &transferee::Model) -> Result<(String, String), ApiError> {
+    let name = state
+        .sealer
+        .open(&t.name_sealed)
+        .map_err(ApiError::internal)?;
+    let id = state
+        .sealer
+        .open(&t.id_number_sealed)
+        .map_err(ApiError::internal)?;
+    Ok((name, id))
+}
+
+async fn wechat_token(state: &AppState, force: bool) -> Result<String, ApiError> {
+    let (Some(app_id), Some(secret)) = (
+        &state.config.wechat_app_id,
+        &state.secrets.wechat_app_secret,
+    ) else {
+        return Err(
+            ApiError::new(Code::FaceProviderUnavailable).with_source("WeChat is not configured")
+        );
+    };
+    state
+        .wechat_token
+        .get(
+            &state.http,
+            &state.config.wechat_api_base,
+            app_id,
+            secret,
+            force,
+        )
+        .await
+        .map_err(|why| ApiError::new(Code::FaceProviderUnavailable).with_source(why))
+}
+
+fn faceid_keys(state: &AppState) -> Result<(&str, &str), ApiError> {
+    match (
+        &state.secrets.faceid_secret_id,
+        &state.secrets.faceid_secret_key,
+    ) {
+        (Some(id), Some(key)) => Ok((id, key)),
+        _ => {
+            Err(ApiError::new(Code::FaceProviderUnavailable)
+                .with_source("FaceID is not configured"))
+        }
+    }
+}
+
+/// Which provider a citizen starts a face check with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    Wechat,
+    FaceId,
+}
+
+/// A started face check: what the client needs to run it.
+pub struct Started {
+    pub attempt: attempt::Model,
+    pub expires_in: u64,
+}
+
+/// Starts a face check for the transferee from the caller's account.
+pub async fn start(
+    state: &AppState,
+    citizen: &Citizen,
+    id: Uuid,
+    provider: Provider,
+) -> Result<Started, ApiError> {
+    let acting = acting_for(state, citizen.id, id).await?;
+    let t = &acting.transferee;
+    may_face(&state.db, t).await?;
+    let openid = match provider {
+        Provider::Wechat => Some(
+            entity::citizen_account::Entity::find_by_id(citizen.id)
+                .one(&state.db)
+                .await?
+                .and_then(|a| a.wechat_openid)
+                .ok_or_else(|| ApiError::new(Code::WechatAccountRequired))?,
+        ),
+        Provider::FaceId => None,
+    };
+    take_attempt(state, t.id).await?;
+    let (name, number) = identity(state, t)?;
+    let sequence_no = sequence_no();
+    let (session_id, expires_in) = match provider {
+        Provider::Wechat => {
+            let openid = openid.as_deref().unwrap_or_default();
+            let token = wechat_token(state, false).await?;
+            let answer = wechat::get_verify_id(
+                &state.http,
+                &state.config.wechat_api_base,
+                &token,
+                &sequence_no,
+                &name,
+                &number,
+                openid,
+            )
+            .await
+            .map_err(provider_error)?;
+            (answer.verify_id, answer.expires_in)
+        }
+        Provider::FaceId => {
+            let (key_id, key) = faceid_keys(state)?;
+            let token = faceid::get_face_id_token(
+                &state.http,
+                &state.config.faceid_endpoint,
+                &state.config.faceid_region,
+                key_id,
+                key,
+                &name,
+                &number,
+            )
+            .await
+            .map_err(provider_error)?;
+            // RULES.md: a FaceIdToken is valid for 10 minutes.
+            (token, 600)
+        }
+    };
+    let now = Utc::now();
+    let row = attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        transferee_id: Set(t.id),
+        provider: Set(match provider {
+            Provider::Wechat => "wechat",
+            Provider::FaceId => "faceid",
+        }
+        .into()),
+        session_id: Set(session_id),
+        sequence_no: Set(sequence_no),
+        by_citizen: Set(Some(citizen.id)),
+        by_staff: Set(None),
+        by_proxy: Set(acting.proxy),
+        openid: Set(openid),
+        expires_at: Set(Some(now + Duration::seconds(expires_in as i64))),
+        state: Set("started".into()),
+        result_code: Set(None),
+        passed: Set(None),
+        score: Set(None),
+        created_at: Set(now),
+        finished_at: Set(None),
+    };
+    let txn = begin_write(&state.db).await?;
+    let row = row.insert(&txn).await?;
+    audit::record(
+        &txn,
+        cycle::event(
+            Actor::Citizen(citizen.id),
+            "certification.face.start",
+            t,
+            format!(
+                "{} attempt {}{}",
+                row.provider,
+                row.id,
+                if acting.proxy { " by proxy" } else { "" }
+            ),
+            citizen.request_id.clone(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Started {
+        attempt: row,
+        expires_in,
+    })
+}
+
+/// What a provider says about a started check, mapped to our outcome and record.
+struct Verdict {
+    outcome: Outcome,
+    result_code: String,
+    score: Option<f64>,
+}
+
+async fn ask_wechat(
+    state: &AppState,
+    t: &transferee::Model,
+    a: &attempt::Model,
+) -> Result<Verdict, ApiError> {
+    let (name, number) = identity(state, t)?;
+    let hash = wechat::cert_hash(&name, &number);
+    let token = wechat_token(state, false).await?;
+    let verify_ret = wechat::query_verify_info(
+        &state.http,
+        &state.config.wechat_api_base,
+        &token,
+        &a.session_id,
+        &a.sequence_no,
+        &hash,
+        a.openid.as_deref().unwrap_or_default(),
+    )
+    .await;
+    Ok(match verify_ret {
+        Ok(ret) => Verdict {
+            outcome: wechat_outcome(ret),
+            result_code: ret.to_string(),
+            score: None,
+        },
+        // WeChat refused the query itself (hash, openid or sequence not matching what it
+        // issued, or an expired verify id): not a face, but the check did not pass.
+        Err(FaceProviderError::Rejected { code, .. }) => Verdict {
+            outcome: Outcome::Failed {
+                code: Code::FaceProviderRejected,
+                counts: false,
+            },
+            result_code: format!("errcode {code}"),
+            score: None,
+        },
+        Err(e) => return Err(provider_error(e)),
+    })
+}
+
+async fn ask_faceid(
+    state: &AppState,
+    t: &transferee::Model,
+    a: &attempt::Model,
+) -> Result<Verdict, ApiError> {
+    let (key_id, key) = faceid_keys(state)?;
+    let result = faceid::get_face_id_result(
+        &state.http,
+        &state.config.faceid_endpoint,
+        &state.config.faceid_region,
+        key_id,
+        key,
+        &a.session_id,
+    )
+    .await;
+    let result = match result {
+        Ok(r) => r,
+        Err(FaceProviderError::Rejected { code, .. }) => {
+            return Ok(Verdict {
+                outcome: Outcome::Failed {
+                    code: Code::FaceProviderRejected,
+                    counts: false,
+                },
+                result_code: code,
+                score: None,
+            });
+        }
+        Err(e) => return Err(provider_error(e)),
+    };
+    let (name, number) = identity(state, t)?;
+    // The result must be for this transferee: a success for another identity is not one.
+    let same_person = result
+        .id_card
+        .as_deref()
+        .is_none_or(|n| n.eq_ignore_ascii_case(&number))
+        && result.name.as_deref().is_none_or(|n| n == name);
+    let outcome = if result.result == "0" && same_person {
+        Outcome::Passed
+    } else {
+        Outcome::Failed {
+            code: Code::FaceNotMatched,
+            counts: true,
+        }
+    };
+    Ok(Verdict {
+        outcome,
+        result_code: result.result,
+        score: result.similarity.map(f64::from),
+    })
+}
+
+/// Confirms a started face check with its provider, once. A pass certifies; a failed
+/// face counts towards manual review. Returns the certification, or the failure's error
+/// after the failure is recorded.
+pub async fn finish(
+    state: &AppState,
+    citizen: &Citizen,
+    attempt_id: Uuid,
+) -> Result<entity::survival_certification::Model, ApiError> {
+    let a = attempt::Entity::find_by_id(attempt_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::AttemptNotFound))?;
+    if a.by_citizen != Some(citizen.id) {
+        return Err(ApiError::new(Code::AttemptNotYours));
+    }
+    if a.state != "started" {
+        return Err(ApiError::new(Code::AttemptUsed));
+    }
+    let t = find(&state.db, a.transferee_id).await?;
+    let verdict = if a.expires_at.is_some_and(|at| at < Utc::now()) {
+        Verdict {
+            outcome: Outcome::Failed {
+                code: Code::VerificationExpired,
+                counts: false,
+            },
+            result_code: "expired".into(),
+            score: None,
+        }
+    } else if a.provider == "wechat" {
+        ask_wechat(state, &t, &a).await?
+    } else {
+        ask_faceid(state, &t, &a).await?
+    };
+    let how = How {
+        via: if a.provider == "wechat" {
+            "wechat"
+        } else {
+            "faceid"
+        },
+        by_citizen: Some(citizen.id),
+        by_staff: None,
+        by_proxy: a.by_proxy,
+        attempt_id: Some(a.id),
+        actor: Actor::Citizen(citizen.id),
+        request_id: citizen.request_id.clone(),
+    };
+    let certified = settle(state, &a, verdict, how).await?;
+    if !a.by_proxy {
+        verify_real_name(state, citizen).await?;
+    }
+    Ok(certified)
+}
+
+/// A passed face check of one's own face also verifies one's bound real name.
+async fn verify_real_name(state: &AppState, citizen: &Citizen) -> Result<(), ApiError> {
+    let row = entity::real_name::Entity::find_by_id(citizen.id)
+        .one(&state.db)
+        .await?;
+    if row.is_some_and(|r| r.status != "verified") {
+        let txn = begin_write(&state.db).await?;
+        crate::identity::service::mark_verified_by_face(
+            &txn,
+            citizen.id,
+            citizen.request_id.clone(),
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+/// Records a check's verdict, once (the attempt moves from `started` only here), and
+/// what follows from it.
+async fn settle(
+    state: &AppState,
+    a: &attempt::Model,
+    verdict: Verdict,
+    how: How,
+) -> Result<entity::survival_certification::Model, ApiError> {
+    let passed = verdict.outcome == Outcome::Passed;
+    let txn = begin_write(&state.db).await?;
+    let closed = attempt::Entity::update_many()
+        .col_expr(
+            attempt::Column::State,
+            Expr::value(if passed { "passed" } else { "failed" }),
+        )
+        .col_expr(
+            attempt::Column::ResultCode,
+            Expr::value(verdict.result_code.clone()),
+        )
+        .col_expr(attempt::Column::Passed, Expr::value(passed))
+        .col_expr(attempt::Column::Score, Expr::value(verdict.score))
+        .col_expr(attempt::Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(attempt::Column::Id.eq(a.id))
+        .filter(attempt::Column::State.eq("started"))
+        .exec(&txn)
+        .await?;
+    if closed.rows_affected == 0 {
+        return Err(ApiError::new(Code::AttemptUsed));
+    }
+    let t = cycle::lock(&txn, a.transferee_id).await?;
+    let summary = format!("{} attempt {}: {}", a.provider, a.id, verdict.result_code);
+    audit::record(
+        &txn,
+        cycle::event(
+            how.actor.clone(),
+            "certification.face.result",
+            &t,
+            summary,
+            how.request_id.clone(),
+        ),
+    )
+    .await?;
+    match verdict.outcome {
+        Outcome::Passed => {
+            let row = cycle::certify(&txn, state, t, how).await?;
+            txn.commit().await?;
+            state.outbox.wake();
+            Ok(row)
+        }
+        Outcome::Failed { code, counts } => {
+            if counts {
+                count_failure(&txn, state, t).await?;
+            }
+            txn.commit().await?;
+            state.outbox.wake();
+            Err(ApiError::new(code))
+        }
+    }
+}
+
+/// One more failed face; at the configured number a manual review opens.
+async fn count_failure(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    t: transferee::Model,
+) -> Result<(), ApiError> {
+    let failures = t.failed_attempts + 1;
+    let mut active: transferee::ActiveModel = t.clone().into();
+    active.failed_attempts = Set(failures);
+    let t = active.update(conn).await?;
+    if failures >= state.config.face_failures_before_review as i32 {
+        open(conn, &t, "failed_attempts", None, None).await?;
+    }
+    Ok(())
+}
+
+/// Opens a manual review unless one is open (the partial unique index decides a race).
+async fn open(
+    conn: &impl ConnectionTrait,
+    t: &transferee::Model,
+    reason: &str,
+    note: Option<String>,
+    by: Option<Uuid>,
+) -> Result<Option<review::Model>, ApiError> {
+    if open_review(conn, t.id).await?.is_some() {
+        return Ok(None);
+    }
+    let row = review::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        transferee_id: Set(t.id),
+        street_id: Set(t.street_id.clone()),
+        reason: Set(reason.into()),
+        note_sealed: Set(note),
+        requested_by: Set(by),
+        status: Set("open".into()),
+        open: Set(true),
+        decided_by: Set(None),
+        decision_reason: Set(None),
+        created_at: Set(Utc::now()),
+        decided_at: Set(None),
+    };
+    match row.insert(conn).await {
+        Ok(row) => {
+            audit::record(
+                conn,
+                cycle::event(
+                    Actor::System,
+                    "certification.review.open",
+                    t,
+                    reason.into(),
+                    None,
+                ),
+            )
+            .await?;
+            Ok(Some(row))
+        }
+        Err(e) if is_unique_violation(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The transferee (or a proxy) asks for a manual review, e.g. after withdrawing consent.
+pub async fn request_review(
+    state: &AppState,
+    citizen: &Citizen,
+    id: Uuid,
+    note: Option<String>,
+) -> Result<review::Model, ApiError> {
+    let acting = acting_for(state, citizen.id, id).await?;
+    let txn = begin_write(&state.db).await?;
+    let t = cycle::lock(&txn, acting.transferee.id).await?;
+    let note = note.map(|n| state.sealer.seal(&n));
+    let row = match open(&txn, &t, "requested", note, Some(citizen.id)).await? {
+        Some(row) => row,
+        None => return Err(ApiError::new(Code::ReviewPending)),
+    };
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Staff decide an open review with a reason: approving certifies, rejecting lets face
+/// checks start again (the failure count restarts).
+pub async fn decide(
+    state: &AppState,
+    staff: &Staff,
+    review_id: Uuid,
+    approve: bool,
+    reason: String,
+) -> Result<review::Model, ApiError> {
+    let r = review::Entity::find_by_id(review_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::ReviewNotFound))?;
+    if !staff.scope.covers(ScopeKind::Street, &r.street_id) {
+        return Err(ApiError::new(Code::ReviewNotFound));
+    }
+    let txn = begin_write(&state.db).await?;
+    let decided = review::Entity::update_many()
+        .col_expr(
+            review::Column::Status,
+            Expr::value(if approve { "approved" } else { "rejected" }),
+        )
+        .col_expr(review::Column::Open, Expr::value(false))
+        .col_expr(review::Column::DecidedBy, Expr::value(staff.id))
+        .col_expr(review::Column::DecisionReason, Expr::value(reason.clone()))
+        .col_expr(review::Column::DecidedAt, Expr::value(Utc::now()))
+        .filter(review::Column::Id.eq(r.id))
+        .filter(review::Column::Open.eq(true))
+        .exec(&txn)
+        .await?;
+    if decided.rows_affected == 0 {
+        return Err(ApiError::new(Code::ReviewDecided));
+    }
+    let t = cycle::lock(&txn, r.transferee_id).await?;
+    let action = if approve {
+        "certification.review.approve"
+    } else {
+        "certification.review.reject"
+    };
+    audit::record(
+        &txn,
+        cycle::event(
+            staff_actor(staff),
+            action,
+            &t,
+            reason,
+            staff.request_id.clone(),
+        ),
+    )
+    .await?;
+    if approve {
+        let how = staff_how(staff, "manual_review", None);
+        cycle::certify(&txn, state, t, how).await?;
+    } else {
+        let mut active: transferee::ActiveModel = t.into();
+        active.failed_attempts = Set(0);
+        active.update(&txn).await?;
+    }
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(review::Entity::find_by_id(r.id)
+        .one(&state.db)
+        .await?
+        .unwrap_or(r))
+}
+
+fn staff_how(staff: &Staff, via: &'static str, attempt_id: Option<Uuid>) -> How {
+    How {
+        via,
+        by_citizen: None,
+        by_staff: Some(staff.id),
+        by_proxy: false,
+        attempt_id,
+        actor: staff_actor(staff),
+        request_id: staff.request_id.clone(),
+    }
+}
+
+/// A home visit where staff saw the transferee alive and certify without a face check
+/// (for those who withdrew consent or whose face checks keep failing).
+pub async fn home_visit(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<entity::survival_certification::Model, ApiError> {
+    in_scope(state, staff, id).await?;
+    let txn = begin_write(&state.db).await?;
+    let t = cycle::lock(&txn, id).await?;
+    if t.allowance_status == "stopped" {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    let row = cycle::certify(&txn, state, t, staff_how(staff, "home_visit", None)).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    Ok(row)
+}
+
+/// The two photos of a desk or home-visit comparison, as received.
+pub struct Photos {
+    pub chip: Vec<u8>,
+    pub live: Vec<u8>,
+}
+
+/// Compares the ID card chip's photo with a live photo in-process. Both are decoded,
+/// compared and dropped here: only the result, the distance and who did it are kept.
+pub async fn compare(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    photos: Photos,
+    home: bool,
+) -> Result<(entity::survival_certification::Model, f32), ApiError> {
+    use super::face::{FaceError, Photo};
+    let t = in_scope(state, staff, id).await?;
+    may_face(&state.db, &t).await?;
+    let limits = state.media.limits;
+    let matcher = state.face.clone();
+    let result = state
+        .media
+        .gated(move || {
+            let decode = |bytes: &[u8]| {
+                crate::media::intake::decode_photo(bytes, &limits).map(|i| i.to_rgb8())
+            };
+            let chip = decode(&photos.chip).map_err(|r| (Photo::Chip, r))?;
+            let live = decode(&photos.live).map_err(|r| (Photo::Live, r))?;
+            Ok(matcher.get().compare(&chip, &live))
+        })
+        .await?
+        .map_err(|(photo, refusal): (Photo, _)| {
+            crate::media::service::refused(refusal).with_source(format!("{photo:?} photo"))
+        })?;
+    let (verdict, distance) = match result {
+        Ok(c) => (
+            Verdict {
+                outcome: if c.same_person {
+                    Outcome::Passed
+                } else {
+                    Outcome::Failed {
+                        code: Code::FaceNotMatched,
+                        counts: true,
+                    }
+                },
+                result_code: if c.same_person { "match" } else { "no_match" }.into(),
+                score: Some(f64::from(c.distance)),
+            },
+            c.distance,
+        ),
+        Err(FaceError::Unavailable(why)) => {
+            return Err(ApiError::new(Code::FaceComparisonUnavailable).with_source(why));
+        }
+        Err(e) => {
+            let (code, result_code) = match e {
+                FaceError::NoFace(_) => (Code::NoFace, "no_face"),
+                FaceError::SeveralFaces(_) => (Code::SeveralFaces, "several_faces"),
+                _ => (Code::PoorFaceImage, "poor_image"),
+            };
+            (
+                Verdict {
+                    outcome: Outcome::Failed {
+                        code,
+                        counts: false,
+                    },
+                    result_code: result_code.into(),
+                    score: None,
+                },
+                f32::NAN,
+            )
+        }
+    };
+    let now = Utc::now();
+    let row = attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        transferee_id: Set(t.id),
+        provider: Set("desk".into()),
+        session_id: Set(Uuid::now_v7().to_string()),
+        sequence_no: Set(sequence_no()),
+        by_citizen: Set(None),
+        by_staff: Set(Some(staff.id)),
+        by_proxy: Set(false),
+        openid: Set(None),
+        expires_at: Set(None),
+        state: Set("started".into()),
+        result_code: Set(None),
+        passed: Set(None),
+        score: Set(None),
+        created_at: Set(now),
+        finished_at: Set(None),
+    }
+    .insert(&state.db)
+    .await?;
+    let how = staff_how(
+        staff,
+        if home { "home_visit" } else { "desk" },
+        Some(row.id),
+    );
+    let certified = settle(state, &row, verdict, how).await?;
+    Ok((certified, distance))
+}
