@@ -520,6 +520,366 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/certification/attempts/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a started face check: the server asks the provider for the result (never
+         *     trusting the client), once per attempt. A pass certifies (and resumes a suspended
+         *     allowance, recording the back pay); a failed face counts towards manual review,
+         *     which opens after the configured number (3).
+         */
+        post: operations["certification.attempt.confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The transferees you may certify for: yourself (your real name's ID number is in the
+         *     registry) and those who made you their proxy for `survival_certification`.
+         */
+        get: operations["certification.mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Manual reviews of a street, oldest first, with the date an answer is due. */
+        get: operations["certification.reviews.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/reviews/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide a review with a reason (reviewers, approvers, admins): approving certifies;
+         *     rejecting lets face checks start again.
+         */
+        post: operations["certification.reviews.decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/streets/{street}/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The street's transferees as CSV (UTF-8 with BOM, opens in Excel), masked. */
+        get: operations["certification.export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/streets/{street}/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The overdue list of a street, longest overdue first (at most 1,000; the export has all). */
+        get: operations["certification.overdue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/streets/{street}/progress.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Certification progress as an SVG line chart: certifications (cumulative) per day
+         *     since `since`, against the number of transferees, for the weekly meeting.
+         */
+        get: operations["certification.progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/streets/{street}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts by status for a street (`district`: all streets, for district staff). */
+        get: operations["certification.stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the daily sweep now (admins): reminders before and on the due date, suspension
+         *     after it. It also runs by itself; running it twice sends nothing twice.
+         */
+        post: operations["certification.sweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/transferees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Transferees of a street, by id (street staff: their own street; district staff: any,
+         *     or all). `id_number` finds one person.
+         */
+        get: operations["certification.transferees.list"];
+        put?: never;
+        /**
+         * Add one transferee to the registry (admins; files go through
+         *     `minzheng import-transferees`).
+         */
+        post: operations["certification.transferees.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/transferees/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One transferee (staff of their street). */
+        get: operations["certification.transferees.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a record (admins): name, street, village, phone, own cycle length, due date,
+         *     or stop / restart the allowance.
+         */
+        patch: operations["certification.transferees.update"];
+        trace?: never;
+    };
+    "/api/v1/certification/transferees/{id}/exemption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Excuse a transferee until a date (e.g. in hospital), with a reason; the due date moves
+         *     to one notice period after it.
+         */
+        put: operations["certification.exemption.set"];
+        post?: never;
+        /** End an exemption now. */
+        delete: operations["certification.exemption.end"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/transferees/{id}/face-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give your separate consent to face processing (the transferee's own account only;
+         *     staff record a signed form at the desk). Needed before any face check.
+         */
+        post: operations["certification.consent.give"];
+        /** Withdraw the consent: face checks stop; a manual review or a home visit remain. */
+        delete: operations["certification.consent.withdraw"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/transferees/{id}/faceid-verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a Tencent Cloud FaceID check (app clients): pass `face_id_token` to the SDK,
+         *     then confirm the attempt. Same rules as the WeChat way.
+         */
+        post: operations["certification.faceid.start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/transferees/{id}/proxies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a relative who may certify for the transferee, from the signed consent form
+         *     (for transferees without an account of their own). The relative needs a verified
+         *     real name with this name and ID number.
+         */
+        post: operations["certification.proxies.add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/transferees/{id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a manual review (answered within 3 working days), e.g. after withdrawing
+         *     consent; one open review at a time.
+         */
+        post: operations["certification.review.request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/transferees/{id}/wechat-verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a WeChat face verification for the transferee (from a WeChat-signed-in account;
+         *     a proxy's own account checks the transferee's face). The server asks WeChat for a
+         *     `verify_id` with the registered name and ID number; pass it to
+         *     `wx.requestFacialVerify`, then confirm the attempt. Counts against the daily limit.
+         */
+        post: operations["certification.wechat.start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/window": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A bureau-wide window (admins): everyone in cycle, in one street or the district, is
+         *     due on one date.
+         */
+        post: operations["certification.window"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/desk/cemeteries/{id}/load": {
         parameters: {
             query?: never;
@@ -548,6 +908,66 @@ export interface paths {
         put?: never;
         /** Count persons who came today without a reservation, so the day's load is known. */
         post: operations["desk.tomb_visits.walk_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/certification/transferees/{id}/face-comparisons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compare the ID card chip's photo with a live photo, 1:1, in-process (desk or home
+         *     visit). Both photos are discarded after the comparison; only the result, the distance
+         *     and who did it are kept. A match certifies. Needs the `face` build feature; without
+         *     it the answer is `certification.face_comparison_unavailable`.
+         */
+        post: operations["certification.desk.compare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/certification/transferees/{id}/face-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the transferee's consent to face processing from the signed form at the desk. */
+        post: operations["certification.desk.consent.give"];
+        /** Record a withdrawal of consent given at the desk. */
+        delete: operations["certification.desk.consent.withdraw"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/certification/transferees/{id}/home-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Certify on a home visit without a face check (staff saw the transferee alive): the
+         *     way for those who withdrew consent or cannot use a phone.
+         */
+        post: operations["certification.desk.home_visit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2912,6 +3332,45 @@ export interface components {
             days: components["schemas"]["CalendarDayDto"][];
         };
         /**
+         * @description A certification made.
+         * @example {
+         *       "id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71",
+         *       "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *       "via": "wechat",
+         *       "by_proxy": false,
+         *       "certified_at": "2026-11-29T10:05:00+08:00",
+         *       "next_due_on": "2027-11-29",
+         *       "back_pay_from": "2026-10-01",
+         *       "back_pay_until": "2026-11-29",
+         *       "back_pay_months": 2
+         *     }
+         */
+        CertificationDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            transferee_id: string;
+            via: string;
+            by_proxy: boolean;
+            certified_at: string;
+            /** Format: date */
+            next_due_on: string;
+            /**
+             * Format: date
+             * @description Set when this certification ended a suspension: the payments owed back.
+             */
+            back_pay_from?: string | null;
+            /** Format: date */
+            back_pay_until?: string | null;
+            /** Format: int32 */
+            back_pay_months: number;
+        };
+        /**
+         * @description Where a transferee stands on a given day.
+         * @enum {string}
+         */
+        CertificationStatus: "certified" | "due" | "overdue" | "exempt" | "stopped";
+        /**
          * @description The signed-in citizen.
          * @example {
          *       "id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71",
@@ -2934,6 +3393,52 @@ export interface components {
         CodeRequest: {
             /** @example 123456 */
             code: string;
+        };
+        /**
+         * @description The result of a desk comparison that certified.
+         * @example {
+         *       "distance": 0.31,
+         *       "threshold": 0.5,
+         *       "certification": {
+         *         "id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71",
+         *         "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *         "via": "desk",
+         *         "by_proxy": false,
+         *         "certified_at": "2026-11-29T10:05:00+08:00",
+         *         "next_due_on": "2027-11-29",
+         *         "back_pay_from": null,
+         *         "back_pay_until": null,
+         *         "back_pay_months": 0
+         *       }
+         *     }
+         */
+        ComparisonDto: {
+            /**
+             * Format: float
+             * @description Face distance (smaller is more alike).
+             */
+            distance: number;
+            /**
+             * Format: float
+             * @description Below this distance the faces are taken as one person.
+             */
+            threshold: number;
+            certification: components["schemas"]["CertificationDto"];
+        };
+        /** @description The two photos of a desk comparison (multipart/form-data). Neither is stored. */
+        ComparisonForm: {
+            /**
+             * Format: binary
+             * @description The photo read from the ID card's chip (JPEG or PNG).
+             */
+            chip_photo: string;
+            /**
+             * Format: binary
+             * @description A live photo taken now (JPEG or PNG).
+             */
+            live_photo: string;
+            /** @description `desk` (default) or `home_visit`. */
+            mode?: string | null;
         };
         /** @description One count. */
         CountDto: {
@@ -2990,6 +3495,18 @@ export interface components {
              * @description A photo of the certificate the caller uploaded (`POST /api/v1/media`).
              */
             death_certificate_media_id: string;
+        };
+        /**
+         * @description A staff decision on a review.
+         * @example {
+         *       "approve": true,
+         *       "reason": "社区工作人员上门核实本人健在"
+         *     }
+         */
+        DecisionRequest: {
+            approve: boolean;
+            /** @description 1 to 500 characters. */
+            reason: string;
         };
         /**
          * @description The family's answer to the proof: nothing to accept, a reason to dispute.
@@ -3299,6 +3816,37 @@ export interface components {
              */
             capacity_percent?: number | null;
             note?: string;
+        };
+        /**
+         * @description An exemption (e.g. in hospital).
+         * @example {
+         *       "until": "2027-03-31",
+         *       "reason": "住院治疗"
+         *     }
+         */
+        ExemptionRequest: {
+            /**
+             * Format: date
+             * @description Last day of the exemption, at most a year ahead.
+             */
+            until: string;
+            /** @description 1 to 200 characters (kept sealed). */
+            reason: string;
+        };
+        /**
+         * @description A started FaceID check: pass `face_id_token` to the FaceID SDK, then confirm.
+         * @example {
+         *       "attempt_id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71",
+         *       "face_id_token": "A6A2A9F5-1C1D-4E7B-9D43-2E33C7F1D2A1",
+         *       "expires_in": 600
+         *     }
+         */
+        FaceIdStartDto: {
+            /** Format: uuid */
+            attempt_id: string;
+            face_id_token: string;
+            /** Format: int64 */
+            expires_in: number;
         };
         /** @description One field of a service's form, as a mini-program renders it. */
         FieldDef: {
@@ -3972,6 +4520,45 @@ export interface components {
             kind: string;
         };
         /**
+         * @description The transferees a citizen may certify for.
+         * @example {
+         *       "items": [
+         *         {
+         *           "as_proxy": false,
+         *           "attempts_left_today": 5,
+         *           "transferee": {
+         *             "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *             "name": "张*",
+         *             "id_number": "110112********0012",
+         *             "street_id": "yongshun",
+         *             "village": "前北营村",
+         *             "allowance_status": "paid",
+         *             "status": "due",
+         *             "due_on": "2026-12-20",
+         *             "cycle_months": 12,
+         *             "last_certified_at": null,
+         *             "last_certified_via": null,
+         *             "exempt_until": null,
+         *             "face_consent": true,
+         *             "failed_attempts": 0,
+         *             "review_open": false,
+         *             "suspended_since": null
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        MineDto: {
+            items: components["schemas"]["MineItem"][];
+        };
+        MineItem: {
+            /** @description True when you act as a relative the transferee consented to. */
+            as_proxy: boolean;
+            /** Format: int32 */
+            attempts_left_today: number;
+            transferee: components["schemas"]["TransfereeDto"];
+        };
+        /**
          * @description Starting a draft.
          * @example {
          *       "service_code": "heating_subsidy"
@@ -4015,6 +4602,30 @@ export interface components {
              * @description After the opening, before the day starts. The draw runs by itself soon after.
              */
             requests_close_at: string;
+        };
+        /**
+         * @description A new registry record (admins). Bulk loads use `minzheng import-transferees`.
+         * @example {
+         *       "name": "张三",
+         *       "id_number": "110112195001010012",
+         *       "street_id": "yongshun",
+         *       "village": "前北营村",
+         *       "phone": "13800138000",
+         *       "due_on": "2026-12-31"
+         *     }
+         */
+        NewTransfereeRequest: {
+            name: string;
+            id_number: string;
+            /** @description Street id (`yongshun`) or name (`永顺镇`). */
+            street_id: string;
+            village: string;
+            phone?: string | null;
+            /**
+             * Format: date
+             * @description First due date (default: one notice period from today).
+             */
+            due_on?: string | null;
         };
         /** @description The seat a waitlist entry holds for its owner. */
         OfferDto: {
@@ -4346,6 +4957,22 @@ export interface components {
             revoked_at?: string | null;
         };
         /**
+         * @example {
+         *       "id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
+         *       "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *       "relation": "child",
+         *       "created_at": "2026-11-29T10:00:00+08:00"
+         *     }
+         */
+        ProxyDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            transferee_id: string;
+            relation: string;
+            created_at: string;
+        };
+        /**
          * @description A consent for a family member to act for the caller.
          * @example {
          *       "proxy_name": "李四",
@@ -4386,6 +5013,20 @@ export interface components {
          */
         ProxyListDto: {
             items: components["schemas"]["ProxyConsentDto"][];
+        };
+        /**
+         * @description A relative recorded from the signed consent form.
+         * @example {
+         *       "proxy_name": "张小明",
+         *       "proxy_id_number": "110101199003070017",
+         *       "relation": "child"
+         *     }
+         */
+        ProxyRequest: {
+            proxy_name: string;
+            proxy_id_number: string;
+            /** @description `spouse`, `parent`, `child`, `sibling`, `grandparent`, `grandchild`, `other_relative`. */
+            relation: string;
         };
         /**
          * @description A real name as answers show it: masked.
@@ -4541,6 +5182,68 @@ export interface components {
             /** Format: int32 */
             cancel_minutes: number;
             working_days_only: boolean;
+        };
+        /**
+         * @example {
+         *       "id": "0193a6c4-bbbb-7b61-9d1e-3f0c2a9b8e71",
+         *       "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *       "street_id": "yongshun",
+         *       "reason": "failed_attempts",
+         *       "status": "open",
+         *       "created_at": "2026-11-29T10:05:00+08:00",
+         *       "due_by": "2026-12-02",
+         *       "decision_reason": null,
+         *       "decided_at": null
+         *     }
+         */
+        ReviewDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            transferee_id: string;
+            street_id: string;
+            /** @description `failed_attempts` or `requested`. */
+            reason: string;
+            /** @description `open`, `approved` or `rejected`. */
+            status: string;
+            created_at: string;
+            /**
+             * Format: date
+             * @description Answer expected within 3 working days (RULES.md); shown as 3 days here.
+             */
+            due_by: string;
+            decision_reason?: string | null;
+            decided_at?: string | null;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-bbbb-7b61-9d1e-3f0c2a9b8e71",
+         *           "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *           "street_id": "yongshun",
+         *           "reason": "failed_attempts",
+         *           "status": "open",
+         *           "created_at": "2026-11-29T10:05:00+08:00",
+         *           "due_by": "2026-12-02",
+         *           "decision_reason": null,
+         *           "decided_at": null
+         *         }
+         *       ]
+         *     }
+         */
+        ReviewListDto: {
+            items: components["schemas"]["ReviewDto"][];
+        };
+        /**
+         * @description Asking for a manual review.
+         * @example {
+         *       "note": "老人视力不好，人脸识别多次失败"
+         *     }
+         */
+        ReviewRequest: {
+            /** @description At most 500 characters (kept sealed). */
+            note?: string | null;
         };
         /**
          * @description The sensitive-word list, in its normal form (lower case, half-width, no spaces or
@@ -4960,6 +5663,35 @@ export interface components {
             };
         };
         /**
+         * @description Counts by status for a street (or `district`).
+         * @example {
+         *       "street_id": "yongshun",
+         *       "total": 1200,
+         *       "counts": {
+         *         "certified": 900,
+         *         "due": 200,
+         *         "overdue": 60,
+         *         "exempt": 30,
+         *         "stopped": 10
+         *       },
+         *       "suspended": 58
+         *     }
+         */
+        StatsDto: {
+            street_id: string;
+            /** Format: int64 */
+            total: number;
+            /** @description Keys `certified`, `due`, `overdue`, `exempt`, `stopped`. */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Payments currently suspended.
+             */
+            suspended: number;
+        };
+        /**
          * @description The answer of the health routes.
          * @example {
          *       "status": "ok"
@@ -5119,6 +5851,22 @@ export interface components {
             message?: string | null;
         };
         /**
+         * @description What one sweep did.
+         * @example {
+         *       "reminded_before": 120,
+         *       "reminded_on": 8,
+         *       "suspended": 3
+         *     }
+         */
+        Swept: {
+            /** Format: int64 */
+            reminded_before: number;
+            /** Format: int64 */
+            reminded_on: number;
+            /** Format: int64 */
+            suspended: number;
+        };
+        /**
          * @description A whole weekly template for one business type.
          * @example {
          *       "slots": [
@@ -5190,6 +5938,113 @@ export interface components {
             secret: string;
             /** @description `otpauth://` URL to show as a QR code. */
             otpauth_url: string;
+        };
+        /**
+         * @description A transferee as staff see them.
+         * @example {
+         *       "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *       "name": "张*",
+         *       "id_number": "110112********0012",
+         *       "street_id": "yongshun",
+         *       "village": "前北营村",
+         *       "allowance_status": "paid",
+         *       "status": "due",
+         *       "due_on": "2026-12-20",
+         *       "cycle_months": 12,
+         *       "last_certified_at": "2025-12-18T09:30:00+08:00",
+         *       "last_certified_via": "wechat",
+         *       "exempt_until": null,
+         *       "face_consent": true,
+         *       "failed_attempts": 0,
+         *       "review_open": false,
+         *       "suspended_since": null
+         *     }
+         */
+        TransfereeDto: {
+            /** Format: uuid */
+            id: string;
+            /** @description Masked. */
+            name: string;
+            /** @description Masked. */
+            id_number: string;
+            street_id: string;
+            village: string;
+            /** @description `paid`, `suspended` (missed certification) or `stopped`. */
+            allowance_status: string;
+            status: components["schemas"]["CertificationStatus"];
+            /** Format: date */
+            due_on: string;
+            /** Format: int32 */
+            cycle_months: number;
+            last_certified_at?: string | null;
+            /** @description `wechat`, `faceid`, `desk`, `home_visit` or `manual_review`. */
+            last_certified_via?: string | null;
+            /** Format: date */
+            exempt_until?: string | null;
+            /** @description Consent to face processing is on record and not withdrawn. */
+            face_consent: boolean;
+            /**
+             * Format: int32
+             * @description Failed face checks since the last certification.
+             */
+            failed_attempts: number;
+            review_open: boolean;
+            /** Format: date */
+            suspended_since?: string | null;
+        };
+        /**
+         * @description A page of transferees.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *           "name": "张*",
+         *           "id_number": "110112********0012",
+         *           "street_id": "yongshun",
+         *           "village": "前北营村",
+         *           "allowance_status": "paid",
+         *           "status": "due",
+         *           "due_on": "2026-12-20",
+         *           "cycle_months": 12,
+         *           "last_certified_at": null,
+         *           "last_certified_via": null,
+         *           "exempt_until": null,
+         *           "face_consent": false,
+         *           "failed_attempts": 0,
+         *           "review_open": false,
+         *           "suspended_since": null
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        TransfereePage: {
+            items: components["schemas"]["TransfereeDto"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Changes to a record (admins); absent fields stay.
+         * @example {
+         *       "village": "后北营村",
+         *       "cycle_months": 6,
+         *       "allowance_status": "paid"
+         *     }
+         */
+        TransfereePatch: {
+            name?: string | null;
+            street_id?: string | null;
+            village?: string | null;
+            /** @description Empty string removes the phone. */
+            phone?: string | null;
+            /**
+             * Format: int32
+             * @description 1 to 24; 0 returns to the configured cycle.
+             */
+            cycle_months?: number | null;
+            /** Format: date */
+            due_on?: string | null;
+            /** @description `paid` or `stopped` (a suspension ends only by certifying). */
+            allowance_status?: string | null;
         };
         /**
          * @description The transport as answers show it. `status`: `requested`, `proposed` (the home offered
@@ -5471,6 +6326,47 @@ export interface components {
              * @description 1 to 500.
              */
             persons: number;
+        };
+        /**
+         * @description A started WeChat face verification: pass `verify_id` to `wx.requestFacialVerify`,
+         *     then confirm the attempt.
+         * @example {
+         *       "attempt_id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71",
+         *       "verify_id": "wxvid-5f2c9a",
+         *       "expires_in": 3600
+         *     }
+         */
+        WechatStartDto: {
+            /** Format: uuid */
+            attempt_id: string;
+            verify_id: string;
+            /**
+             * Format: int64
+             * @description Seconds the verify id is valid.
+             */
+            expires_in: number;
+        };
+        /**
+         * @example {
+         *       "moved": 1024
+         *     }
+         */
+        WindowDto: {
+            /** Format: int64 */
+            moved: number;
+        };
+        /**
+         * @description A bureau-wide window: everyone (in a street) due on one date.
+         * @example {
+         *       "due_on": "2027-03-31",
+         *       "street_id": "yongshun"
+         *     }
+         */
+        WindowRequest: {
+            /** Format: date */
+            due_on: string;
+            /** @description Absent: the whole district. */
+            street_id?: string | null;
         };
         /**
          * @description Withdrawing.
@@ -6986,6 +7882,1111 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "certification.attempt.confirm": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationDto"];
+                };
+            };
+            /** @description `certification.attempt_not_yours` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.attempt_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.attempt_used` (confirmed before) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.verification_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.face_not_matched`, `certification.face_cancelled`, `certification.face_timeout`, `certification.provider_rejected` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.provider_error` (WeChat verify_ret 90199) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.provider_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MineDto"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.reviews.list": {
+        parameters: {
+            query?: {
+                street?: string;
+                /** @description `open` (default), `approved`, `rejected`. */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewListDto"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.reviews.decide": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` (a clerk) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.review_not_found` (also another street's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.review_decided` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`reason`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example yongshun */
+                street: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV: 姓名, 身份证号码 (masked), 街道, 村, 状态, 截止日期, 上次认证, 方式, 补助发放 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example yongshun */
+                street: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereePage"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.progress": {
+        parameters: {
+            query?: {
+                /** @description First day shown (default: 12 weeks ago; at most 2 years back). */
+                since?: string;
+            };
+            header?: never;
+            path: {
+                /** @example yongshun */
+                street: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SVG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example yongshun */
+                street: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsDto"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.sweep": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Swept"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.transferees.list": {
+        parameters: {
+            query?: {
+                /** @description Street id; absent means your own street (district staff: everyone). */
+                street?: string;
+                /** @description Find one person by full ID number. */
+                id_number?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereePage"];
+                };
+            };
+            /** @description `auth.forbidden` (another street) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.transferees.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTransfereeRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereeDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` (not an admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_exists` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body`, `identity.id_number_invalid`, `certification.unknown_street` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.transferees.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereeDto"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.transferees.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransfereePatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereeDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body`, `certification.unknown_street` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.exemption.set": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExemptionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereeDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` (another street) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`until`, `reason`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.exemption.end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereeDto"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.consent.give": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereeDto"];
+                };
+            };
+            /** @description `certification.not_your_transferee`, `certification.consent_by_transferee_only` (a proxy) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.consent.withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereeDto"];
+                };
+            };
+            /** @description `certification.not_your_transferee`, `certification.consent_by_transferee_only` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.faceid.start": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceIdStartDto"];
+                };
+            };
+            /** @description `certification.not_your_transferee`, `certification.face_consent_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.review_pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.provider_rejected` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.attempts_exhausted` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.provider_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.proxies.add": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProxyRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `identity.proxy_invalid`, `identity.id_number_invalid`, `request.invalid_body` (`relation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.review.request": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `certification.not_your_transferee` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.review_pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`note`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.wechat.start": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatStartDto"];
+                };
+            };
+            /** @description `certification.not_your_transferee`, `certification.face_consent_required`, `auth.forbidden` (allowance stopped) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.review_pending`, `certification.wechat_account_required` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.provider_rejected` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.attempts_exhausted` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.provider_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.window": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WindowRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WindowDto"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `request.invalid_body` (`due_on`), `certification.unknown_street` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "desk.tomb_visits.load": {
         parameters: {
             query?: {
@@ -7083,6 +9084,242 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             /** @description `request.invalid_body` (persons 1 to 500) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.desk.compare": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ComparisonForm"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComparisonDto"];
+                };
+            };
+            /** @description `request.bad_request` (a malformed multipart body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.forbidden`, `certification.face_consent_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.review_pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media.unsupported_type`, `request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.face_not_matched`, `certification.no_face`, `certification.several_faces`, `certification.poor_image`, `media.broken`, `media.empty`, `media.too_many_pixels`, `media.file_missing`, `request.invalid_body` (`mode`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.face_comparison_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.desk.consent.give": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereeDto"];
+                };
+            };
+            /** @description `auth.forbidden` (another street) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.desk.consent.withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfereeDto"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.desk.home_visit": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.
+                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationDto"];
+                };
+            };
+            /** @description `auth.forbidden` (another street, or allowance stopped) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

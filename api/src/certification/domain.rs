@@ -10,6 +10,7 @@ use crate::error::Code;
 /// Where a transferee stands on a given day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = CertificationStatus)]
 pub enum Status {
     /// Certified, and the next due date is further away than the notice period.
     Certified,
