@@ -204,10 +204,22 @@ fn sequence_no() -> String {
     Uuid::new_v4().simple().to_string()
 }
 
+/// Tencent Cloud's faults of its own (credentials, limits, internal errors) say nothing
+/// about the check: the service is unavailable, and the attempt stays open to retry.
+fn faceid_fault(code: &str) -> bool {
+    code.starts_with("AuthFailure")
+        || code.starts_with("InternalError")
+        || code.starts_with("RequestLimitExceeded")
+        || code == "LimitExceeded"
+}
+
 fn provider_error(e: FaceProviderError) -> ApiError {
     match e {
         FaceProviderError::Unavailable(why) => {
             ApiError::new(Code::FaceProviderUnavailable).with_source(why)
+        }
+        FaceProviderError::Rejected { code, message } if faceid_fault(&code) => {
+            ApiError::new(Code::FaceProviderUnavailable).with_source(format!("{code}: {message}"))
         }
         FaceProviderError::Rejected { code, message } => {
             ApiError::new(Code::FaceProviderRejected).with_source(format!("{code}: {message}"))
@@ -228,26 +240,30 @@ fn identity(state: &AppState, t: &transferee::Model) -> Result<(String, String),
     Ok((name, id))
 }
 
-async fn wechat_token(state: &AppState, force: bool) -> Result<String, ApiError> {
+/// Runs a WeChat face call with the shared access token (fetched afresh once if WeChat
+/// refuses it: another instance may have refreshed it).
+async fn with_wechat<T, F, Fut>(state: &AppState, call: F) -> Result<T, FaceProviderError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, FaceProviderError>>,
+{
     let (Some(app_id), Some(secret)) = (
         &state.config.wechat_app_id,
         &state.secrets.wechat_app_secret,
     ) else {
-        return Err(
-            ApiError::new(Code::FaceProviderUnavailable).with_source("WeChat is not configured")
-        );
+        return Err(FaceProviderError::Unavailable(
+            "WeChat is not configured".into(),
+        ));
     };
-    state
-        .wechat_token
-        .get(
-            &state.http,
-            &state.config.wechat_api_base,
-            app_id,
-            secret,
-            force,
-        )
-        .await
-        .map_err(|why| ApiError::new(Code::FaceProviderUnavailable).with_source(why))
+    wechat::with_access_token(
+        &state.wechat_token,
+        &state.http,
+        &state.config.wechat_api_base,
+        app_id,
+        secret,
+        call,
+    )
+    .await
 }
 
 fn faceid_keys(state: &AppState) -> Result<(&str, &str), ApiError> {
@@ -302,16 +318,11 @@ pub async fn start(
     let (session_id, expires_in) = match provider {
         Provider::Wechat => {
             let openid = openid.as_deref().unwrap_or_default();
-            let token = wechat_token(state, false).await?;
-            let answer = wechat::get_verify_id(
-                &state.http,
-                &state.config.wechat_api_base,
-                &token,
-                &sequence_no,
-                &name,
-                &number,
-                openid,
-            )
+            let (http, base) = (&state.http, state.config.wechat_api_base.as_str());
+            let (sequence_no, name, number) = (&sequence_no, &name, &number);
+            let answer = with_wechat(state, |token| async move {
+                wechat::get_verify_id(http, base, &token, sequence_no, name, number, openid).await
+            })
             .await
             .map_err(provider_error)?;
             (answer.verify_id, answer.expires_in)
@@ -395,16 +406,23 @@ async fn ask_wechat(
 ) -> Result<Verdict, ApiError> {
     let (name, number) = identity(state, t)?;
     let hash = wechat::cert_hash(&name, &number);
-    let token = wechat_token(state, false).await?;
-    let verify_ret = wechat::query_verify_info(
-        &state.http,
-        &state.config.wechat_api_base,
-        &token,
-        &a.session_id,
-        &a.sequence_no,
-        &hash,
-        a.openid.as_deref().unwrap_or_default(),
-    )
+    let (http, base) = (&state.http, state.config.wechat_api_base.as_str());
+    let openid = a.openid.as_deref().unwrap_or_default();
+    let verify_ret = with_wechat(state, |token| {
+        let hash = &hash;
+        async move {
+            wechat::query_verify_info(
+                http,
+                base,
+                &token,
+                &a.session_id,
+                &a.sequence_no,
+                hash,
+                openid,
+            )
+            .await
+        }
+    })
     .await;
     Ok(match verify_ret {
         Ok(ret) => Verdict {
@@ -443,7 +461,7 @@ async fn ask_faceid(
     .await;
     let result = match result {
         Ok(r) => r,
-        Err(FaceProviderError::Rejected { code, .. }) => {
+        Err(FaceProviderError::Rejected { code, .. }) if !faceid_fault(&code) => {
             return Ok(Verdict {
                 outcome: Outcome::Failed {
                     code: Code::FaceProviderRejected,

@@ -1,0 +1,113 @@
+//! In-process face comparison (`certification::face`, cargo feature `face`): the bare
+//! inference for one chip/live pair (detection, landmarks and embedding of both photos,
+//! then the distance), on one thread and on every core. Not a test; needs the models
+//! (`scripts/face-models`, or `MINZHENG_FACE_MODELS`):
+//! `cargo bench -p minzheng-tests --features face --bench face`.
+//!
+//! The pair: a chip photo (102 x 126, detected at x4) and a 341 x 400 portrait (detected
+//! at 800 px, the size every live photo is brought to, so a phone photo costs about the
+//! same plus its scaling). Decoding is the caller's and not counted.
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+use minzheng::certification::face::{self, FaceMatcher};
+
+/// Comparisons per thread in each run.
+const ROUNDS: usize = 30;
+
+/// One row of the table.
+struct Figure {
+    what: String,
+    per_second: f64,
+    mean_ms: f64,
+    p99_ms: f64,
+}
+
+impl Figure {
+    /// From each comparison's latency and the run's wall time.
+    fn new(what: String, mut latencies: Vec<Duration>, wall: Duration) -> Figure {
+        latencies.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let p99 = latencies[(latencies.len() * 99).div_ceil(100) - 1];
+        Figure {
+            what,
+            per_second: latencies.len() as f64 / wall.as_secs_f64(),
+            mean_ms: latencies.iter().copied().map(ms).sum::<f64>() / latencies.len() as f64,
+            p99_ms: ms(p99),
+        }
+    }
+}
+
+/// `threads` threads each comparing the pair `ROUNDS` times on the shared matcher.
+fn in_process(
+    matcher: &dyn FaceMatcher,
+    chip: &RgbImage,
+    live: &RgbImage,
+    threads: usize,
+) -> Figure {
+    let start = Instant::now();
+    let latencies = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..ROUNDS)
+                        .map(|_| {
+                            let sent = Instant::now();
+                            let c = matcher.compare(chip, live).expect("the pair compares");
+                            assert!(c.same_person, "{c:?}");
+                            sent.elapsed()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    Figure::new(
+        format!("in-process: detection + embedding of both photos + distance, {threads} thread(s)"),
+        latencies,
+        start.elapsed(),
+    )
+}
+
+fn fixture(name: &str) -> RgbImage {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/faces")
+        .join(name);
+    image::open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8()
+}
+
+fn main() {
+    let models = std::env::var_os("MINZHENG_FACE_MODELS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/face-models"),
+        PathBuf::from,
+    );
+    let start = Instant::now();
+    let matcher = face::load(&models);
+    if let Some(why) = matcher.unavailable_reason() {
+        panic!("{why}");
+    }
+    eprintln!("models loaded in {:.2} s", start.elapsed().as_secs_f64());
+    let (chip, live) = (fixture("hopper-chip.jpg"), fixture("hopper.jpg"));
+    // The first call pays for first-touch allocations.
+    matcher.compare(&chip, &live).expect("warm-up");
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let figures = [
+        in_process(matcher.as_ref(), &chip, &live, 1),
+        in_process(matcher.as_ref(), &chip, &live, cores),
+    ];
+    println!("| What | Comparisons/s | Mean ms per comparison | p99 ms |");
+    println!("|---|---|---|---|");
+    for f in figures {
+        println!(
+            "| {} | {:.1} | {:.0} | {:.0} |",
+            f.what, f.per_second, f.mean_ms, f.p99_ms
+        );
+    }
+}
