@@ -12,19 +12,13 @@ use std::sync::Arc;
 use image::RgbImage;
 
 /// Euclidean distance between the two embeddings below which both photos show the same
-/// person. On `tests/fixtures/faces` same-person pairs measure 0.06-0.34 (the chip photo
-/// against the others is the farthest) and different people 0.64-0.73; dlib's usual 0.6
-/// would sit 0.04 from the closest different pair, so 0.5, about midway, is stricter: a
+/// person. On `tests/fixtures/faces` same-person pairs measure 0.05-0.34 (the chip photo
+/// against the others is the farthest) and different people 0.65-0.73; dlib's usual 0.6
+/// would sit 0.05 from the closest different pair, so 0.5, about midway, is stricter: a
 /// false match keeps paying someone else's allowance, a false refusal costs a retake or a
 /// manual review. Two identities prove little: recalibrate on consented real pairs
 /// (docs/face-comparison.md).
 pub const THRESHOLD: f32 = 0.5;
-
-/// The two model files read from the models folder (`scripts/face-models` fetches them).
-pub const MODEL_FILES: [&str; 2] = [
-    "shape_predictor_5_face_landmarks.dat",
-    "dlib_face_recognition_resnet_model_v1.dat",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Comparison {
@@ -65,7 +59,7 @@ pub enum FaceError {
 
 pub trait FaceMatcher: Send + Sync {
     /// Compares the photo read from the ID card's chip with a live photo, 1:1.
-    /// CPU-bound (about 0.1 s): call it from a blocking thread.
+    /// CPU-bound (about a quarter of a second): call it from a blocking thread.
     fn compare(&self, chip: &RgbImage, live: &RgbImage) -> Result<Comparison, FaceError>;
 
     /// Why this matcher cannot compare, `None` when it can (for readiness reports).
@@ -76,8 +70,8 @@ pub trait FaceMatcher: Send + Sync {
 
 /// Loads the dlib models from `models_dir` when built with the `face` feature; otherwise
 /// (or when a model file is missing or unreadable) returns a matcher whose every compare
-/// answers [`FaceError::Unavailable`] with the reason. Never panics. Takes about a second
-/// per core (one copy of the models per core, see `dlib::Dlib`).
+/// answers [`FaceError::Unavailable`] with the reason. Never panics. Takes under a second
+/// (0.6-0.9 s measured).
 pub fn load(models_dir: &Path) -> Arc<dyn FaceMatcher> {
     #[cfg(feature = "face")]
     let matcher: Arc<dyn FaceMatcher> = match dlib::Dlib::load(models_dir) {
@@ -115,10 +109,15 @@ mod dlib {
         FaceDetector, FaceDetectorTrait, FaceEncoderNetwork, FaceEncoderTrait, FaceEncoding,
         ImageMatrix, LandmarkPredictor, LandmarkPredictorTrait,
     };
-    use image::RgbImage;
-    use image::imageops::{self, FilterType};
+    use image::{RgbImage, imageops};
 
-    use super::{Comparison, FaceError, FaceMatcher, MODEL_FILES, Photo, THRESHOLD};
+    use super::{Comparison, FaceError, FaceMatcher, Photo, THRESHOLD};
+
+    /// The two model files read from the models folder (`scripts/face-models` fetches them).
+    const MODEL_FILES: [&str; 2] = [
+        "shape_predictor_5_face_landmarks.dat",
+        "dlib_face_recognition_resnet_model_v1.dat",
+    ];
 
     /// Photos with a shorter side below this are refused outright: an ID card chip photo,
     /// the smallest we expect, is 102 x 126.
@@ -132,18 +131,22 @@ mod dlib {
     const WORK_SIDE: f64 = 800.0;
     const MAX_UPSCALE: f64 = 4.0;
     /// A face box (about brow to chin) narrower than this in the photo's own pixels is
-    /// refused as too small to compare. Measured by shrinking a portrait: from 32 px up the
-    /// distance to the full-size face stays at or below 0.3; below, it climbs fast (0.44 at
-    /// 22 px) and at 16 px it passes the distance to the other person. Thanks to the
+    /// refused as too small to compare. Measured by shrinking the portraits: the distance
+    /// to the full-size face is at most 0.23 from 45 px, 0.27-0.33 at 31 px, then climbs
+    /// fast (0.44-0.57 at 22 px) and at 16 px passes the other person's. Thanks to the
     /// upscaling, faces down to about 20 px are found, so the answer is "too small"
     /// rather than "no face".
     const MIN_FACE_SIDE: f64 = 32.0;
 
+    unsafe extern "C" {
+        fn openblas_set_num_threads(threads: std::ffi::c_int);
+    }
+
     /// dlib's HOG detector and ResNet are not thread-safe (the crate marks them `!Sync`),
-    /// so each worker owns its own copy behind a mutex. One worker per core: compares
-    /// are already limited to one per core by the caller (`Media::gated`), and two
-    /// workers on two cores give nearly twice the throughput of one (measured:
-    /// docs/face-comparison.md); creating the models per call would cost about 0.5 s.
+    /// so each worker owns its own copy behind a mutex. One worker per core: comparisons
+    /// are already limited to one per core by the caller (`Media::gated`); on 2 cores two
+    /// workers give 7 comparisons/s where one shared worker gives 4 (docs/face-comparison.md).
+    /// Building the models per call would cost about half a second.
     struct Worker {
         detector: FaceDetector,
         encoder: FaceEncoderNetwork,
@@ -159,6 +162,10 @@ mod dlib {
 
     impl Dlib {
         pub(super) fn load(dir: &Path) -> Result<Dlib, String> {
+            // The crate unwraps a path that is not UTF-8.
+            if dir.to_str().is_none() {
+                return Err(format!("models folder {} is not UTF-8", dir.display()));
+            }
             if let Some(missing) = MODEL_FILES.iter().find(|f| !dir.join(f).is_file()) {
                 return Err(format!(
                     "model file {} not found (run scripts/face-models)",
@@ -167,6 +174,11 @@ mod dlib {
             }
             let landmarks = LandmarkPredictor::open(dir.join(MODEL_FILES[0]))?;
             let encoder = FaceEncoderNetwork::open(dir.join(MODEL_FILES[1]))?;
+            // Parallelism comes from the workers; OpenBLAS's own threads (one per core by
+            // default) on top would oversubscribe the cores: on 2 cores, 5 comparisons/s
+            // instead of 7. Process-wide, and nothing else here uses BLAS.
+            // SAFETY: a plain setter of OpenBLAS, which this crate links (feature `openblas`).
+            unsafe { openblas_set_num_threads(1) };
             // Building the detector takes about half a second, copying it or the network
             // in memory 0.1 ms and 20 ms.
             let detector = FaceDetector::new();
@@ -197,25 +209,18 @@ mod dlib {
                 return Err(FaceError::PoorImage(photo));
             }
             let scale = MAX_UPSCALE.min(WORK_SIDE / f64::from(width.max(height)));
+            // At least 1 px: a 64 x 100,000 strip would round to nothing.
             let (w, h) = (
-                (f64::from(width) * scale).round() as u32,
-                (f64::from(height) * scale).round() as u32,
+                ((f64::from(width) * scale).round() as u32).max(1),
+                ((f64::from(height) * scale).round() as u32).max(1),
             );
-            let work = if scale > 1.0 {
-                imageops::resize(img, w, h, FilterType::Triangle)
+            let matrix = if scale > 1.0 {
+                // dlib's bilinear resize: C++, fast in debug builds too, where the generic
+                // `imageops::resize` would run unoptimised (0.3 s more per comparison).
+                rgb_matrix(img).resize(w as usize, h as usize)
             } else {
-                // `thumbnail` works in 8-bit integers: no float copy of a large photo.
-                imageops::thumbnail(img, w, h)
-            };
-            // SAFETY: an `RgbImage` holds exactly width * height * 3 bytes, row by row,
-            // which is what `ImageMatrix::new` reads. (The crate's `from_image` would take
-            // the same bytes but wants an image 0.24 buffer.)
-            let matrix = unsafe {
-                ImageMatrix::new(
-                    work.width() as usize,
-                    work.height() as usize,
-                    work.as_raw().as_ptr(),
-                )
+                // Area averaging in integers: no aliasing, no float copy of a large photo.
+                rgb_matrix(&imageops::thumbnail(img, w, h))
             };
             let worker = self.worker();
             let faces = worker.detector.face_locations(&matrix);
@@ -245,6 +250,19 @@ mod dlib {
             self.workers[i]
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+    }
+
+    fn rgb_matrix(img: &RgbImage) -> ImageMatrix {
+        // SAFETY: an `RgbImage` holds exactly width * height * 3 bytes, row by row, which
+        // is what `ImageMatrix::new` reads. (The crate's `from_image` reads the same bytes
+        // but wants an image 0.24 buffer.)
+        unsafe {
+            ImageMatrix::new(
+                img.width() as usize,
+                img.height() as usize,
+                img.as_raw().as_ptr(),
+            )
         }
     }
 
@@ -352,6 +370,20 @@ mod tests {
         let (max_same, min_different) = (same.last().unwrap().0, different[0].0);
         println!("same person at most {max_same:.3}, different people at least {min_different:.3}");
         assert!(max_same < THRESHOLD && THRESHOLD < min_different);
+    }
+
+    /// A phone-sized live photo takes the scaling-down path.
+    #[test]
+    fn large_live_photo() {
+        let large = image::DynamicImage::ImageRgb8(photo("hopper.jpg")).resize_exact(
+            2046,
+            2400,
+            FilterType::Triangle,
+        );
+        let c = dlib()
+            .compare(&photo("hopper-chip.jpg"), &large.into_rgb8())
+            .unwrap();
+        assert!(c.same_person, "{c:?}");
     }
 
     #[test]
