@@ -1,6 +1,7 @@
-//! In-process face comparison (`certification::face`, cargo feature `face`): the bare
-//! inference for one chip/live pair (detection, landmarks and embedding of both photos,
-//! then the distance), on one thread and on every core. Not a test; needs the models
+//! Desk face comparisons per second over HTTP beside the reference measured in the same
+//! run: the bare inference of `certification::face` (cargo feature `face`) for the same
+//! chip/live pair (detection, landmarks and embedding of both photos, then the distance)
+//! on every core. Not a test; `scripts/bench` runs it; needs the models
 //! (`scripts/face-models`, or `MINZHENG_FACE_MODELS`):
 //! `cargo bench -p minzheng-tests --features face --bench face`.
 //!
@@ -74,6 +75,75 @@ fn in_process(
     )
 }
 
+/// The same pair sent to the desk route over HTTP (multipart, JPEG as read from the
+/// fixtures), `in_flight` at a time, against a release build of the service on SQLite:
+/// decoding, the comparison, the attempt and the certification written, the answer.
+async fn over_http(models: &Path, in_flight: usize) -> Figure {
+    use futures_util::StreamExt;
+    use minzheng_tests::{Backend, id_number, spawn_app_with};
+    let models = models.to_path_buf();
+    let app = spawn_app_with(Backend::Sqlite, move |c| c.face_models_dir = Some(models)).await;
+    let admin = app.admin().await;
+    let body = serde_json::json!({"name": "马玉珍", "id_number": id_number("11011219500101021"), "street_id": "yongshun", "village": "前北营村"});
+    let (_, t) = app
+        .post_as(&admin.access, "/api/v1/certification/transferees", &body)
+        .await;
+    let id = t["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/desk/certification/transferees/{id}/face-comparisons");
+    app.post_as(
+        &admin.access,
+        &format!("/api/v1/desk/certification/transferees/{id}/face-consent"),
+        &serde_json::json!({}),
+    )
+    .await;
+    let bytes = |name: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/faces")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let (chip, live) = (bytes("hopper-chip.jpg"), bytes("hopper.jpg"));
+    let send = || {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "chip_photo",
+                reqwest::multipart::Part::bytes(chip.clone()).file_name("chip.jpg"),
+            )
+            .part(
+                "live_photo",
+                reqwest::multipart::Part::bytes(live.clone()).file_name("live.jpg"),
+            );
+        let request = app
+            .authed(reqwest::Method::POST, &path, &admin.access)
+            .multipart(form);
+        async move {
+            let sent = Instant::now();
+            let res = request.send().await.unwrap();
+            assert_eq!(
+                res.status(),
+                200,
+                "{}",
+                res.text().await.unwrap_or_default()
+            );
+            sent.elapsed()
+        }
+    };
+    send().await; // loads the models
+    let start = Instant::now();
+    let latencies: Vec<Duration> =
+        futures_util::stream::iter((0..ROUNDS * in_flight).map(|_| send()))
+            .buffer_unordered(in_flight)
+            .collect()
+            .await;
+    Figure::new(
+        format!("over HTTP: the desk route with both photos (multipart), {in_flight} in flight"),
+        latencies,
+        start.elapsed(),
+    )
+}
+
 fn fixture(name: &str) -> RgbImage {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/faces")
@@ -98,10 +168,15 @@ fn main() {
     // The first call pays for first-touch allocations.
     matcher.compare(&chip, &live).expect("warm-up");
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let figures = [
-        in_process(matcher.as_ref(), &chip, &live, 1),
-        in_process(matcher.as_ref(), &chip, &live, cores),
-    ];
+    let bare = in_process(matcher.as_ref(), &chip, &live, cores);
+    drop(matcher);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = runtime.block_on(over_http(&models, cores));
+    let ratio = http.per_second / bare.per_second;
+    let figures = [bare, http];
     println!("| What | Comparisons/s | Mean ms per comparison | p99 ms |");
     println!("|---|---|---|---|");
     for f in figures {
@@ -110,4 +185,5 @@ fn main() {
             f.what, f.per_second, f.mean_ms, f.p99_ms
         );
     }
+    println!("| ratio: over HTTP / bare inference | {ratio:.2} | | |");
 }
