@@ -3425,7 +3425,14 @@ export interface components {
             threshold: number;
             certification: components["schemas"]["CertificationDto"];
         };
-        /** @description The two photos of a desk comparison (multipart/form-data). Neither is stored. */
+        /**
+         * @description The two photos of a desk comparison (multipart/form-data). Neither is stored.
+         * @example {
+         *       "chip_photo": "(JPEG bytes read from the ID card chip)",
+         *       "live_photo": "(JPEG bytes of the photo taken now)",
+         *       "mode": "desk"
+         *     }
+         */
         ComparisonForm: {
             /**
              * Format: binary

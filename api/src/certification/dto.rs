@@ -229,6 +229,7 @@ pub struct ComparisonDto {
 
 /// The two photos of a desk comparison (multipart/form-data). Neither is stored.
 #[derive(ToSchema)]
+#[schema(example = json!({"chip_photo": "(JPEG bytes read from the ID card chip)", "live_photo": "(JPEG bytes of the photo taken now)", "mode": "desk"}))]
 #[allow(dead_code)]
 pub struct ComparisonForm {
     /// The photo read from the ID card's chip (JPEG or PNG).
