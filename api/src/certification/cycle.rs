@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
 use entity::{proxy_consent, real_name, survival_certification, transferee, transferee_proxy};
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QuerySelect, Set,
@@ -389,10 +389,7 @@ async fn suspend(state: AppState, id: Uuid, today: NaiveDate) -> Result<bool, Ap
             transferee::Column::AllowanceStatus,
             Expr::value("suspended"),
         )
-        .col_expr(
-            transferee::Column::SuspendedSince,
-            SimpleExpr::from(Expr::value(today)),
-        )
+        .col_expr(transferee::Column::SuspendedSince, Expr::value(today))
         .col_expr(transferee::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(transferee::Column::Id.eq(id))
         .filter(transferee::Column::AllowanceStatus.eq("paid"))

@@ -160,14 +160,14 @@ pub async fn import(
 ) -> Result<Written, ImportError> {
     let bytes =
         std::fs::read(path).map_err(|e| ImportError::Read(path.display().to_string(), e))?;
-    let text =
-        String::from_utf8(bytes.clone()).map_err(|e| ImportError::Encoding(e.to_string()))?;
+    let hash = sha256_hex(&bytes);
+    let text = String::from_utf8(bytes).map_err(|e| ImportError::Encoding(e.to_string()))?;
     let streets = Streets::load(db).await?;
     let rows = check(&text, &streets)?;
     total(rows.len() as u64);
     let txn = begin_write(db).await?;
     let written = write(&txn, sealer, &rows, first_due_on, progress).await?;
-    record(&txn, path, &bytes, &written).await?;
+    record(&txn, path, hash, &written).await?;
     txn.commit().await?;
     Ok(written)
 }
@@ -177,7 +177,7 @@ pub async fn import(
 async fn record(
     conn: &impl ConnectionTrait,
     path: &Path,
-    bytes: &[u8],
+    file_hash: String,
     written: &Written,
 ) -> Result<(), sea_orm::DbErr> {
     let file = path
@@ -190,7 +190,7 @@ async fn record(
             actor: Actor::System,
             action: "certification.registry.import",
             target_kind: "transferee_file",
-            target_id: sha256_hex(bytes),
+            target_id: file_hash,
             summary: format!(
                 "{file}: {} inserted, {} updated",
                 written.inserted, written.updated

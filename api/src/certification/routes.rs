@@ -20,7 +20,7 @@ use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::identity::service::{RELATIONS, parse_id_number, parse_name};
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
-use crate::platform::pagination::{MAX_LIMIT, PageQuery};
+use crate::platform::pagination::{MAX_LIMIT, Page, PageQuery};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;
@@ -68,6 +68,27 @@ async fn dto(state: &AppState, t: entity::transferee::Model) -> Result<Transfere
     let status = status_of(&state.config, &t, clock::today());
     let months = cycle_months(&state.config, &t);
     Ok(TransfereeDto::new(t, status, months, review_open))
+}
+
+/// Many transferees for a list, with one query for their open reviews.
+async fn dtos(
+    state: &AppState,
+    rows: Vec<entity::transferee::Model>,
+) -> Result<Vec<TransfereeDto>, ApiError> {
+    let open = ways::with_open_review(&state.db, rows.iter().map(|t| t.id).collect()).await?;
+    Ok(rows.into_iter().map(|t| listed(state, t, &open)).collect())
+}
+
+/// A listed transferee, `open` holding the ids with an open review.
+fn listed(
+    state: &AppState,
+    t: entity::transferee::Model,
+    open: &std::collections::HashSet<Uuid>,
+) -> TransfereeDto {
+    let status = status_of(&state.config, &t, clock::today());
+    let months = cycle_months(&state.config, &t);
+    let review_open = open.contains(&t.id);
+    TransfereeDto::new(t, status, months, review_open)
 }
 
 fn attempts_left(state: &AppState, t: &entity::transferee::Model) -> u32 {
@@ -304,25 +325,15 @@ async fn list(
         .as_deref()
         .map(|n| parse_id_number("id_number", n))
         .transpose()?;
-    let rows = service::list(
-        &state,
-        &staff,
-        q.street.as_deref(),
-        id_number.as_ref(),
-        after,
+    let street = street_of(&staff, q.street.as_deref())?;
+    let rows = service::list(&state, street.as_deref(), id_number.as_ref(), after, limit).await?;
+    let open = ways::with_open_review(&state.db, rows.iter().map(|t| t.id).collect()).await?;
+    let Page { items, next_cursor } = Page::from_rows(
+        rows,
         limit,
-    )
-    .await?;
-    let has_more = rows.len() > limit as usize;
-    let mut items = Vec::new();
-    for t in rows.into_iter().take(limit as usize) {
-        items.push(dto(&state, t).await?);
-    }
-    let next_cursor = has_more.then(|| {
-        use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(items.last().map(|i| i.id.to_string()).unwrap_or_default())
-    });
+        |t| t.id.to_string(),
+        |t| listed(&state, t, &open),
+    );
     Ok(web::Json(TransfereePage { items, next_cursor }))
 }
 
@@ -646,17 +657,16 @@ async fn home_visit(
     Ok(HttpResponse::Created().json(CertificationDto::from(row)))
 }
 
+/// The street a staff member asks about: `district` (or nothing) means all streets for
+/// district staff; nothing means their own street for street staff; another street is
+/// forbidden.
 fn street_of(staff: &Staff, street: Option<&str>) -> Result<Option<String>, ApiError> {
+    let district = staff.scope.kind == ScopeKind::District;
     match street {
-        Some("district") | None if staff.scope.kind == ScopeKind::District => Ok(None),
-        None => Ok(staff
-            .scope
-            .id
-            .clone()
-            .filter(|_| staff.scope.kind == ScopeKind::Street))
-        .and_then(|s| s.map(Some).ok_or_else(|| ApiError::new(Code::Forbidden))),
+        Some("district") | None if district => Ok(None),
+        None if staff.scope.kind == ScopeKind::Street => Ok(staff.scope.id.clone()),
         Some(s) if staff.scope.covers(ScopeKind::Street, s) => Ok(Some(s.to_owned())),
-        Some(_) => Err(ApiError::new(Code::Forbidden)),
+        _ => Err(ApiError::new(Code::Forbidden)),
     }
 }
 
@@ -765,16 +775,13 @@ async fn overdue(
 ) -> Result<web::Json<TransfereePage>, ApiError> {
     let which = street_of(&staff, Some(&street))?;
     let rows = stats::with_status(&state, which.as_deref()).await?;
-    let mut items = Vec::new();
-    for (t, status) in rows
+    let overdue: Vec<_> = rows
         .into_iter()
         .filter(|(_, s)| *s == super::domain::Status::Overdue)
         .take(1000)
-    {
-        let months = cycle_months(&state.config, &t);
-        let review_open = ways::open_review(&state.db, t.id).await?.is_some();
-        items.push(TransfereeDto::new(t, status, months, review_open));
-    }
+        .map(|(t, _)| t)
+        .collect();
+    let items = dtos(&state, overdue).await?;
     Ok(web::Json(TransfereePage {
         items,
         next_cursor: None,
@@ -823,11 +830,7 @@ async fn progress(
         return Err(ApiError::new(Code::InvalidQuery));
     }
     let series = stats::progress(&state, which.as_deref(), since).await?;
-    let registry = stats::with_status(&state, which.as_deref())
-        .await?
-        .iter()
-        .filter(|(t, _)| t.allowance_status != "stopped")
-        .count() as u64;
+    let registry = stats::in_cycle(&state, which.as_deref()).await?;
     let title = format!("生存认证进度 · {street}");
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")

@@ -48,6 +48,19 @@ pub async fn with_status(
         .collect())
 }
 
+/// How many transferees of a street (`None`: all) are in a cycle (allowance not stopped).
+pub async fn in_cycle(state: &AppState, street: Option<&str>) -> Result<u64, ApiError> {
+    use sea_orm::PaginatorTrait;
+    Ok(of(
+        transferee::Entity::find(),
+        transferee::Column::StreetId,
+        street,
+    )
+    .filter(transferee::Column::AllowanceStatus.ne("stopped"))
+    .count(&state.db)
+    .await?)
+}
+
 /// How many transferees are in each status.
 pub fn counts(rows: &[(transferee::Model, Status)]) -> BTreeMap<&'static str, u64> {
     let mut counts: BTreeMap<&'static str, u64> =

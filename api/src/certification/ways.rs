@@ -168,6 +168,24 @@ pub async fn open_review(
         .await?)
 }
 
+/// Which of `ids` have an open review, in one query (lists would otherwise ask per row).
+pub async fn with_open_review(
+    conn: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> Result<std::collections::HashSet<Uuid>, ApiError> {
+    use sea_orm::QuerySelect;
+    Ok(review::Entity::find()
+        .select_only()
+        .column(review::Column::TransfereeId)
+        .filter(review::Column::Open.eq(true))
+        .filter(review::Column::TransfereeId.is_in(ids))
+        .into_tuple::<Uuid>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Takes one of today's attempts, or none is left: one conditional update, so parallel
 /// starts cannot exceed the limit.
 async fn take_attempt(state: &AppState, id: Uuid) -> Result<(), ApiError> {
