@@ -288,7 +288,15 @@ on_both_backends! {
         let (status, resumed) = app.post_as(&citizen.access, &format!("/api/v1/applications/{id}/supplement"), &json!({"note": "已补充", "materials": [{"material_code": "income_proof", "media_id": media_id}]})).await;
         assert_eq!((status, resumed["status"].as_str()), (200, Some("under_review")), "{resumed}");
         let after: chrono::NaiveDate = resumed["decide_due"].as_str().unwrap().parse().unwrap();
-        assert!(after >= before + Duration::days(10), "the deadline moved by the paused working days: {before} -> {after}");
+        // Ten calendar days hold a different number of working days depending on today's weekday
+        // and the holidays: count them with the bureau's calendar, as the server does.
+        let today = (Utc::now() + Duration::hours(8)).date_naive();
+        let paused_on = today - Duration::days(10);
+        let calendar = minzheng::scheduling::service::calendar(&app.db, paused_on, after + Duration::days(60)).await.unwrap();
+        let working = |d: chrono::NaiveDate| minzheng::scheduling::domain::is_working_day(d, calendar.get(&d).copied());
+        let stood = minzheng::applications::domain::working_days_between(paused_on, today, working);
+        assert!(stood > 0, "ten days without a working day: {paused_on}..{today}");
+        assert_eq!(after, minzheng::applications::domain::add_working_days(before, stood, working), "the deadline moved by the {stood} paused working days: {before} -> {after}");
         assert!(resumed["materials"].as_array().unwrap().iter().any(|m| m["supplement"] == true));
         let (status, _) = app.post_as(&citizen.access, &format!("/api/v1/applications/{id}/supplement"), &json!({"materials": []})).await;
         assert_eq!(status, 409, "nothing was asked now");
