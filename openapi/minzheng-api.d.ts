@@ -2444,7 +2444,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A place's weekly slot template for one business type (public, like the availability it
+         *     makes), ordered by weekday and start time; empty when none is set.
+         */
+        get: operations["scheduling.template.get"];
         /** Replace a place's weekly slot template for one business type (admins). */
         put: operations["scheduling.template.replace"];
         post?: never;
@@ -2521,6 +2525,26 @@ export interface paths {
         };
         /** Download a material of an application in the caller's scope. */
         get: operations["review.material.download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/applications/{id}/materials/{material_id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The thumbnail of a material (JPEG, at most 320 px) for the reviewer's list; PDFs have
+         *     none (404).
+         */
+        get: operations["review.material.thumbnail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -13621,6 +13645,39 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "scheduling.template.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description e.g. `marriage` */
+                business_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateRequest"];
+                };
+            };
+            /** @description `scheduling.resource_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "scheduling.template.replace": {
         parameters: {
             query?: never;
@@ -13841,6 +13898,39 @@ export interface operations {
                     "image/jpeg": number[];
                     "image/png": number[];
                     "application/pdf": number[];
+                };
+            };
+            /** @description `applications.not_found`, `media.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "review.material.thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                material_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JPEG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
                 };
             };
             /** @description `applications.not_found`, `media.not_found` */

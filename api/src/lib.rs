@@ -7,6 +7,7 @@ pub mod applications;
 pub mod auth;
 pub mod certification;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod funeral;
 pub mod health;

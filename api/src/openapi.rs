@@ -123,6 +123,9 @@ pub fn route_table(spec: &Spec) -> RouteTable {
     }
     table.add("/docs", Method::GET);
     table.add("/docs/{_:.*}", Method::GET);
+    for path in crate::console::PATHS {
+        table.add(path, Method::GET);
+    }
     table
 }
 

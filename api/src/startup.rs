@@ -197,6 +197,7 @@ fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Serv
                 SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/api/v1/openapi.json"])),
             )
             .service(web::redirect("/docs", "/docs/"))
+            .configure(crate::console::mount)
             .default_service(web::to(http::unmatched));
         app.wrap(actix_web::middleware::from_fn(idempotency::middleware))
             .wrap(metrics.clone())

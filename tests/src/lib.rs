@@ -376,3 +376,5 @@ macro_rules! on_both_backends {
 
 mod actors;
 pub use actors::*;
+pub mod applications;
+pub mod browser;

@@ -42,6 +42,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(review_one)
         .service(act)
         .service(review_material_file)
+        .service(review_material_thumbnail)
         .service(statistics);
 }
 
@@ -397,6 +398,7 @@ async fn material_response(
     state: &AppState,
     app_id: Uuid,
     material_id: Uuid,
+    thumbnail: bool,
 ) -> Result<HttpResponse, ApiError> {
     let m = service::materials_of(&state.db, app_id)
         .await?
@@ -404,7 +406,7 @@ async fn material_response(
         .find(|m| m.id == material_id)
         .ok_or_else(|| ApiError::new(Code::MediaNotFound))?;
     let row = crate::media::service::find(state, m.media_id).await?;
-    let (content_type, bytes) = crate::media::service::read_unchecked(state, &row, false).await?;
+    let (content_type, bytes) = crate::media::service::read_unchecked(state, &row, thumbnail).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "private, no-store"))
         .insert_header(("X-Content-Type-Options", "nosniff"))
@@ -424,7 +426,7 @@ async fn material_file(
 ) -> Result<HttpResponse, ApiError> {
     let (id, material_id) = path.into_inner();
     let app = service::for_citizen(&state.db, &citizen, id).await?;
-    material_response(&state, app.id, material_id).await
+    material_response(&state, app.id, material_id, false).await
 }
 
 /// Submit a draft: the form complete, the household declared, every required material
@@ -562,7 +564,23 @@ async fn review_material_file(
 ) -> Result<HttpResponse, ApiError> {
     let (id, material_id) = path.into_inner();
     let app = review::visible(&state, &staff, id).await?;
-    material_response(&state, app.id, material_id).await
+    material_response(&state, app.id, material_id, false).await
+}
+
+/// The thumbnail of a material (JPEG, at most 320 px) for the reviewer's list; PDFs have
+/// none (404).
+#[utoipa::path(tag = "review", operation_id = "review.material.thumbnail", security(("staff_token" = [])), params(("id" = Uuid, Path), ("material_id" = Uuid, Path)),
+    responses((status = 200, description = "JPEG", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 404, description = "`applications.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/review/applications/{id}/materials/{material_id}/thumbnail")]
+async fn review_material_thumbnail(
+    state: State,
+    staff: Staff,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, material_id) = path.into_inner();
+    let app = review::visible(&state, &staff, id).await?;
+    material_response(&state, app.id, material_id, true).await
 }
 
 /// Counts by service, street, status and month, and median processing times (district

@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_resources)
         .service(get_resource)
         .service(save_resource)
+        .service(get_template)
         .service(replace_template)
         .service(set_exception)
         .service(load_calendar)
@@ -172,6 +173,32 @@ async fn save_resource(
         service::save_resource(&txn, spec, actor(&admin), admin.0.request_id.clone()).await?;
     txn.commit().await?;
     Ok(web::Json(saved.into()))
+}
+
+/// A place's weekly slot template for one business type (public, like the availability it
+/// makes), ordered by weekday and start time; empty when none is set.
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.template.get",
+    params(("id" = String, Path), ("business_type" = String, Path, description = "e.g. `marriage`")),
+    responses((status = 200, body = TemplateRequest),
+        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/resources/{id}/templates/{business_type}")]
+async fn get_template(
+    state: State,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<TemplateRequest>, ApiError> {
+    let (id, business_type) = path.into_inner();
+    let slots = service::template(&state.db, &id, &business_type).await?;
+    Ok(web::Json(TemplateRequest {
+        slots: slots
+            .into_iter()
+            .map(|s| TemplateSlotDto {
+                weekday: s.weekday,
+                start_time: s.start_time,
+                end_time: s.end_time,
+                capacity: s.capacity,
+            })
+            .collect(),
+    }))
 }
 
 /// Replace a place's weekly slot template for one business type (admins).

@@ -425,6 +425,31 @@ pub struct TemplateSlot {
     pub capacity: i32,
 }
 
+/// The weekly template of a resource for one business type, by weekday and start time.
+pub async fn template(
+    conn: &impl ConnectionTrait,
+    resource_id: &str,
+    business_type: &str,
+) -> Result<Vec<TemplateSlot>, ApiError> {
+    resource(conn, resource_id).await?;
+    let rows = slot_template::Entity::find()
+        .filter(slot_template::Column::ResourceId.eq(resource_id))
+        .filter(slot_template::Column::BusinessType.eq(business_type))
+        .order_by_asc(slot_template::Column::Weekday)
+        .order_by_asc(slot_template::Column::StartTime)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TemplateSlot {
+            weekday: r.weekday,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            capacity: r.capacity,
+        })
+        .collect())
+}
+
 /// Replaces the weekly template of a resource for one business type. Days already made
 /// into slots keep them; new days follow the new template.
 pub async fn replace_template<C: ConnectionTrait + sea_orm::TransactionTrait>(

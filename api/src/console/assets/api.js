@@ -1,0 +1,97 @@
+// The console's only way to the server: the public API, with the staff member's bearer
+// token. Tokens live in sessionStorage, so closing the tab signs out.
+const KEY = "minzheng.console.tokens";
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(describe(problem));
+    this.status = status;
+    this.problem = problem;
+    this.code = problem && problem.code;
+  }
+}
+
+/** The Chinese message of a problem+json answer, with its field messages. */
+export function describe(problem) {
+  if (!problem) return "服务器没有回应，请稍后再试。";
+  const head = problem.detail || problem.title || "操作失败";
+  const fields = (problem.errors || []).map((e) => e.message || e.reason).filter(Boolean);
+  const text = fields.length ? `${head}（${fields.join("；")}）` : head;
+  return problem.code ? `${text} [${problem.code}]` : text;
+}
+
+export function tokens() {
+  try { return JSON.parse(sessionStorage.getItem(KEY)); } catch { return null; }
+}
+
+export function keep(t) {
+  if (t) sessionStorage.setItem(KEY, JSON.stringify({ access: t.access_token, refresh: t.refresh_token }));
+  else sessionStorage.removeItem(KEY);
+}
+
+async function send(method, path, body, token, extra) {
+  const headers = { "Accept": "application/json", "Accept-Language": "zh-CN", ...(extra || {}) };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload;
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  try {
+    return await fetch(path, { method, headers, body: payload, credentials: "omit" });
+  } catch {
+    throw new ApiError(0, { title: "无法连接服务器，请检查网络后重试。", code: "network" });
+  }
+}
+
+// A refresh token works once: parallel 401s share one refresh.
+let refreshing = null;
+async function refresh() {
+  const t = tokens();
+  if (!t) return false;
+  refreshing ??= send("POST", "/api/v1/auth/staff/tokens", { refresh_token: t.refresh })
+    .then(async (res) => {
+      if (!res.ok) { keep(null); return false; }
+      keep(await res.json());
+      return true;
+    })
+    .finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+/** Calls the API; `raw` gives the Response (files), otherwise the parsed JSON. */
+export async function call(method, path, body, { raw = false, headers } = {}) {
+  let res = await send(method, path, body, tokens()?.access, headers);
+  if (res.status === 401 && tokens() && await refresh()) {
+    res = await send(method, path, body, tokens()?.access, headers);
+  }
+  if (res.status === 401 && !path.startsWith("/api/v1/auth/staff/sessions")) {
+    keep(null);
+    window.dispatchEvent(new Event("console:signed-out"));
+  }
+  if (!res.ok) {
+    let problem = null;
+    try { problem = await res.json(); } catch { /* not JSON */ }
+    throw new ApiError(res.status, problem || { title: `服务器错误（${res.status}）` });
+  }
+  if (raw) return res;
+  if (res.status === 204) return null;
+  return res.json();
+}
+
+export const get = (path) => call("GET", path);
+// A retried click must not act twice: every POST carries its own key. (randomUUID needs a
+// secure context, which a desk PC on the intranet over plain HTTP is not.)
+function idempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+export const post = (path, body = {}) => call("POST", path, body, { headers: { "Idempotency-Key": idempotencyKey() } });
+export const put = (path, body) => call("PUT", path, body);
+export const del = (path) => call("DELETE", path);
+
+/** A file from the API as an object URL (images need the bearer token, so no plain src). */
+export async function blobUrl(path) {
+  const res = await call("GET", path, undefined, { raw: true });
+  return URL.createObjectURL(await res.blob());
+}

@@ -1,0 +1,139 @@
+// The console's shell: sign-in, the menu for the staff member's role, and a hash router.
+import { call, get, post, keep, tokens } from "./api.js";
+import { h, page, say, clear, act, values } from "./ui.js";
+import { desk } from "./desk.js";
+import { queue, application } from "./review.js";
+import { calendar, staffAccounts, certification, statistics } from "./admin.js";
+
+const VIEWS = {
+  desk: { label: "今日预约", roles: ["clerk", "admin"], show: desk },
+  review: { label: "审核队列", roles: ["reviewer", "approver", "admin"], show: queue },
+  calendar: { label: "日历与号源", roles: ["admin"], show: calendar },
+  staff: { label: "工作人员", roles: ["admin"], show: staffAccounts },
+  certification: { label: "生存认证", roles: ["reviewer", "approver", "admin"], show: certification },
+  stats: { label: "统计", roles: ["approver", "admin"], show: statistics },
+};
+
+const ROLE = { clerk: "窗口人员", reviewer: "审核人员", approver: "审批人员", admin: "管理员" };
+
+let me = null;
+let stopView = null;
+
+function allowed() {
+  return Object.entries(VIEWS).filter(([, v]) => v.roles.includes(me.role));
+}
+
+function menu() {
+  const nav = document.getElementById("nav");
+  const current = location.hash.slice(2).split("/")[0];
+  nav.replaceChildren(...(me ? allowed().map(([key, v]) =>
+    h("a", { href: `#/${key}`, "aria-current": key === current ? "page" : null }, v.label)) : []));
+  document.getElementById("who").textContent = me ? `${me.display_name}（${ROLE[me.role] || me.role}）` : "";
+  document.getElementById("logout").hidden = !me;
+}
+
+async function route() {
+  if (stopView) { stopView(); stopView = null; }
+  clear();
+  if (!tokens()) return signIn();
+  if (!me) {
+    try { me = await get("/api/v1/auth/staff/me"); } catch (e) { if (!tokens()) return signIn(); say(e.message); return; }
+  }
+  if (me.pending_step === "password_change") return changePassword();
+  if (me.pending_step === "totp_setup") return setUpTotp();
+  const [key, ...rest] = location.hash.slice(2).split("/");
+  const views = allowed();
+  const view = VIEWS[key] && VIEWS[key].roles.includes(me.role) ? VIEWS[key] : null;
+  if (!view) {
+    location.hash = `#/${views[0][0]}`;
+    return;
+  }
+  menu();
+  // A view may return a function that stops its timers when the page changes.
+  const stop = key === "review" && rest[0] ? await application(me, rest[0]) : await view.show(me, rest);
+  stopView = typeof stop === "function" ? stop : null;
+}
+
+function signIn() {
+  me = null;
+  menu();
+  const form = h("form", { class: "stack card", id: "sign-in" },
+    h("label", {}, "用户名", h("input", { name: "username", autocomplete: "username", required: true })),
+    h("label", {}, "密码", h("input", { name: "password", type: "password", autocomplete: "current-password", required: true })),
+    h("label", {}, "动态验证码（已开启两步验证时填写）",
+      h("input", { name: "totp_code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}" })),
+    h("button", { class: "primary", type: "submit" }, "登录"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const v = values(form);
+    const body = { username: v.username.trim(), password: v.password };
+    if (v.totp_code) body.totp_code = v.totp_code.trim();
+    const t = await act(form.querySelector("button"), () => call("POST", "/api/v1/auth/staff/sessions", body));
+    if (!t) return;
+    keep(t);
+    if (!location.hash || location.hash === "#/") location.hash = "#/";
+    route();
+  });
+  page("工作人员登录", h("section", { class: "card" }, form));
+  form.querySelector("input").focus();
+}
+
+function changePassword() {
+  menu();
+  const form = h("form", { class: "stack" },
+    h("label", {}, "当前密码", h("input", { name: "current_password", type: "password", autocomplete: "current-password", required: true })),
+    h("label", {}, "新密码（至少 12 位）", h("input", { name: "new_password", type: "password", autocomplete: "new-password", required: true, minlength: "12" })),
+    h("button", { class: "primary", type: "submit" }, "修改密码"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const ok = await act(form.querySelector("button"), () => post("/api/v1/auth/staff/password", values(form)).then(() => true));
+    if (ok) signOutLocally("密码已修改，请用新密码重新登录。");
+  });
+  page("首次登录请修改密码", h("section", { class: "card" }, form));
+}
+
+async function setUpTotp() {
+  menu();
+  const setup = await act(null, () => post("/api/v1/auth/staff/totp", {}));
+  if (!setup) return;
+  const form = h("form", { class: "stack" },
+    h("p", {}, "在手机的身份验证器中手动添加以下密钥，再输入它显示的 6 位数字。"),
+    h("p", {}, h("code", { id: "totp-secret" }, setup.secret)),
+    h("label", {}, "动态验证码", h("input", { name: "code", inputmode: "numeric", required: true, pattern: "[0-9]{6}" })),
+    h("button", { class: "primary", type: "submit" }, "完成设置"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const ok = await act(form.querySelector("button"), () => post("/api/v1/auth/staff/totp/confirm", values(form)).then(() => true));
+    if (ok) signOutLocally("两步验证已开启，请重新登录。");
+  });
+  page("设置两步验证", h("section", { class: "card" }, form));
+}
+
+function signOutLocally(message) {
+  keep(null);
+  me = null;
+  signIn();
+  if (message) say(message, true);
+}
+
+document.getElementById("logout").addEventListener("click", async () => {
+  try { await post("/api/v1/auth/staff/logout", {}); } catch { /* signed out anyway */ }
+  signOutLocally("已退出。");
+});
+
+window.addEventListener("console:signed-out", () => signOutLocally("登录已过期，请重新登录。"));
+window.addEventListener("hashchange", route);
+
+// Font size: A−/A+ step the root size; kept for the next visit.
+const SIZES = [100, 112.5, 125, 150, 175, 200];
+function applySize(i) {
+  document.documentElement.style.fontSize = `${SIZES[i]}%`;
+  localStorage.setItem("minzheng.console.size", String(i));
+}
+let size = Number(localStorage.getItem("minzheng.console.size") ?? 1);
+if (!(size in SIZES)) size = 1;
+applySize(size);
+document.getElementById("smaller").addEventListener("click", () => applySize(size = Math.max(0, size - 1)));
+document.getElementById("larger").addEventListener("click", () => applySize(size = Math.min(SIZES.length - 1, size + 1)));
+
+route();

@@ -1,0 +1,179 @@
+// The clerk's day: the bookings of their office, funeral home or cemetery, refreshed every
+// few seconds, a search box for codes, scanned QR text and ID numbers, and one-click actions.
+import { get, post } from "./api.js";
+import { h, page, act, say, clear, table, status, today, clock, time, values } from "./ui.js";
+
+const REFRESH_MS = 10000;
+
+/** What each kind of place shows and allows, over the public desk API. */
+const KINDS = {
+  office: {
+    title: "婚姻登记预约",
+    list: (id, date) => `/api/v1/desk/marriage/appointments?office_id=${enc(id)}&date=${date}`,
+    lookup: (q) => `/api/v1/desk/marriage/lookup?q=${enc(q)}`,
+    columns: [
+      { title: "时间", cell: (r) => clock(r.starts_at) },
+      { title: "预约码", cell: (r) => h("strong", {}, r.code) },
+      { title: "业务", cell: (r) => (r.business_type === "divorce" ? "离婚登记" : "结婚登记") },
+      { title: "当事人", cell: (r) => r.parties.map((p) => `${p.name_masked} ${p.id_number_masked}`).join("；") },
+    ],
+    actions: (r) => [
+      r.status === "confirmed" && ["check-in", "签到"],
+      r.status === "checked_in" && ["complete", "办结"],
+      r.status === "confirmed" && ["no-show", "未到"],
+    ],
+    act: (r, a) => `/api/v1/desk/marriage/appointments/${r.id}/${a}`,
+  },
+  cemetery: {
+    title: "祭扫预约",
+    list: (id, date) => `/api/v1/desk/tomb-visits?cemetery_id=${enc(id)}&date=${date}`,
+    lookup: (q) => `/api/v1/desk/tomb-visits/lookup?q=${enc(q)}`,
+    columns: [
+      { title: "时段", cell: (r) => `${clock(r.starts_at)}–${clock(r.ends_at)}` },
+      { title: "预约码", cell: (r) => h("strong", {}, r.code) },
+      { title: "墓位", cell: (r) => r.grave },
+      { title: "人数", cell: (r) => r.persons },
+      { title: "祭扫人", cell: (r) => r.visitors.map((v) => `${v.name_masked} ${v.id_number_masked}`).join("；") },
+      { title: "车牌", cell: (r) => r.plates.join("、") || "—" },
+    ],
+    actions: (r) => [r.status === "booked" && ["check-in", "入园"]],
+    act: (r, a) => `/api/v1/desk/tomb-visits/${r.id}/${a}`,
+  },
+  funeral_home: {
+    title: "殡葬服务预约",
+    list: (id, date) => `/api/v1/desk/funeral/bookings?home_id=${enc(id)}&date=${date}`,
+    lookup: null,
+    columns: [
+      { title: "逝者", cell: (r) => `${r.deceased.name_masked} ${r.deceased.id_number_masked}` },
+      { title: "接运", cell: (r) => (r.transport ? time(r.transport.agreed_at || r.transport.proposed_at || r.transport.requested_at) : "—") },
+      { title: "告别", cell: (r) => (r.farewell ? time(r.farewell.starts_at) : "—") },
+      { title: "火化", cell: (r) => (r.cremation ? time(r.cremation.starts_at) : "—") },
+      { title: "金额", cell: (r) => `¥${(r.total_fen / 100).toFixed(2)}` },
+    ],
+    actions: (r) => [
+      r.allowed_actions.includes("confirm") && ["confirm", "确认"],
+      r.allowed_actions.includes("done") && ["done", "办结"],
+    ],
+    act: (r, a) => `/api/v1/desk/funeral/bookings/${r.id}/${a}`,
+  },
+};
+
+const enc = encodeURIComponent;
+
+/** The places a district admin may pick; clerks have exactly one. */
+async function places(me) {
+  if (me.scope_kind !== "district") return [{ kind: me.scope_kind, id: me.scope_id, name: me.scope_id }];
+  const [resources, homes] = await Promise.all([get("/api/v1/resources"), get("/api/v1/funeral-homes")]);
+  const kindOf = { marriage_office: "office", cemetery: "cemetery" };
+  return [
+    ...resources.items.filter((r) => kindOf[r.kind]).map((r) => ({ kind: kindOf[r.kind], id: r.id, name: r.name })),
+    ...homes.items.map((f) => ({ kind: "funeral_home", id: f.id, name: f.name })),
+  ];
+}
+
+export async function desk(me) {
+  const choices = await act(null, () => places(me));
+  if (!choices || !choices.length) {
+    page("今日预约", h("p", {}, "您的账号没有对应的登记处、殡仪馆或墓园。"));
+    return;
+  }
+  let place = choices[0];
+  let date = today();
+  let found = null; // search results replace the day's list until cleared
+  const list = h("div", { id: "day-list" });
+  const updated = h("p", { class: "muted", id: "updated" });
+  const load = h("div", { id: "load" });
+
+  const picker = choices.length > 1 && h("label", {}, "场所",
+    h("select", { id: "place", onchange: (e) => { place = choices[e.target.selectedIndex]; found = null; refresh(); } },
+      choices.map((c) => h("option", { value: `${c.kind}:${c.id}` }, c.name))));
+  const day = h("label", {}, "日期", h("input", { type: "date", id: "day", value: date,
+    onchange: (e) => { date = e.target.value || today(); found = null; refresh(); } }));
+  const search = h("form", { class: "inline", role: "search", id: "search" },
+    h("label", {}, "预约码、扫码内容或身份证号",
+      h("input", { name: "q", id: "q", autocomplete: "off", size: "24", enterkeyhint: "search" })),
+    h("button", { type: "submit", class: "primary" }, "查找"),
+    h("button", { type: "button", onclick: () => { found = null; search.reset(); refresh(); } }, "显示全天"));
+  search.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clear();
+    const q = values(search).q.trim();
+    if (!q) return;
+    const spec = KINDS[place.kind];
+    if (!spec.lookup) {
+      // Funeral bookings have no code to scan: narrow the day's list instead.
+      const all = await act(null, () => get(spec.list(place.id, date)));
+      if (all) found = all.items.filter((r) => JSON.stringify(r).includes(q));
+    } else {
+      const res = await act(null, () => get(spec.lookup(q)));
+      if (res) found = res.items;
+    }
+    if (found) {
+      draw(found, `查找“${q}”：${found.length} 条`);
+      if (found.length) list.querySelector("button")?.focus();
+      else say("没有找到对应的预约，请核对后重试。");
+    }
+  });
+
+  function draw(items, caption) {
+    const spec = KINDS[place.kind];
+    const columns = [...spec.columns,
+      { title: "状态", cell: (r) => status(r.status) },
+      { title: "操作", class: "actions", cell: (r) => spec.actions(r).filter(Boolean).map(([a, label]) =>
+        h("button", { type: "button", class: a === "no-show" ? "danger" : "primary", dataset: { action: a },
+          "aria-label": `${label} ${r.code || ""}`,
+          onclick: async (e) => {
+            const done = await act(e.target, () => post(spec.act(r, a)), `${label}成功`);
+            if (done) refresh();
+          } }, label)) },
+    ];
+    list.replaceChildren(h("h2", {}, caption), table(columns, items, "这一天没有预约"));
+  }
+
+  async function refresh() {
+    const spec = KINDS[place.kind];
+    if (found) {
+      // Keep showing the search results, with their current states.
+      const q = document.getElementById("q")?.value.trim();
+      if (q && spec.lookup) {
+        try { found = (await get(spec.lookup(q))).items; } catch { /* keep the last answer */ }
+      }
+      draw(found, `查找结果：${found.length} 条`);
+      return;
+    }
+    try {
+      const res = await get(spec.list(place.id, date));
+      draw(res.items, `${spec.title}（${date}，共 ${res.items.length} 条）`);
+      updated.textContent = `更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })}，每 ${REFRESH_MS / 1000} 秒自动刷新`;
+      if (place.kind === "cemetery") drawLoad(); else load.replaceChildren();
+    } catch (e) {
+      say(e.message);
+    }
+  }
+
+  async function drawLoad() {
+    const l = await get(`/api/v1/desk/cemeteries/${enc(place.id)}/load?date=${date}`);
+    const walkIns = h("form", { class: "inline", id: "walk-ins" },
+      h("label", {}, "散客人数", h("input", { name: "persons", type: "number", min: "1", max: "500", required: true })),
+      h("button", { type: "submit" }, "登记散客"));
+    walkIns.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const ok = await act(walkIns.querySelector("button"),
+        () => post(`/api/v1/desk/cemeteries/${enc(place.id)}/walk-ins`, { persons: Number(values(walkIns).persons) }), "已登记");
+      if (ok) { walkIns.reset(); refresh(); }
+    });
+    load.replaceChildren(h("div", { class: "counts" },
+      h("div", {}, "接待能力", h("strong", {}, l.capacity)),
+      h("div", {}, "预约人数", h("strong", {}, l.booked_persons)),
+      h("div", {}, "已入园", h("strong", {}, l.checked_in_persons)),
+      h("div", {}, "散客", h("strong", {}, l.walk_in_persons)),
+      h("div", {}, "预计总人数", h("strong", {}, l.expected_persons))), walkIns);
+  }
+
+  page("今日预约", h("section", { class: "card" }, h("div", { class: "inline form" }, picker, day), search),
+    load, list, updated);
+  document.getElementById("q").focus();
+  await refresh();
+  const timer = setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,236 @@
+//! The desk and bureau console at `/console`, driven in headless Chromium (Debian's
+//! package, through chromedriver): a clerk's check-in by code with the keyboard, a
+//! reviewer's decision, an admin's calendar change, the other admin pages, large fonts on
+//! a tablet, and no request leaving the server's origin. Screenshots are saved in
+//! `target/console-screenshots/`. The page is the same whatever the database, so these run
+//! on SQLite; the API under it is tested on both backends by the other files.
+use chrono::Duration;
+use fantoccini::key::Key;
+use minzheng_tests::applications::ready;
+use minzheng_tests::browser::Browser;
+use minzheng_tests::{Backend, STAFF_PASSWORD, TestApp, id_number, next_weekday, spawn_app, totp_code_next};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+fn enter() -> String {
+    char::from(Key::Enter).to_string()
+}
+
+/// Opens the console and signs in through its form.
+async fn sign_in(app: &TestApp, username: &str, totp: Option<String>) -> Browser {
+    let browser = Browser::start(1280, 900).await;
+    browser.goto(&format!("{}/console", app.address)).await;
+    browser.fill("#sign-in [name=username]", username).await;
+    browser.fill("#sign-in [name=password]", STAFF_PASSWORD).await;
+    if let Some(code) = totp {
+        browser.fill("#sign-in [name=totp_code]", &code).await;
+    }
+    browser.click("#sign-in button[type=submit]").await;
+    browser.wait_text("#who", username).await;
+    browser
+}
+
+/// A confirmed marriage appointment at the centre on `date` for a new couple.
+async fn appointment(app: &TestApp, n: u32, date: chrono::NaiveDate) -> Value {
+    let (he_id, she_id) = (id_number(&format!("1101121990010{n}001")), id_number(&format!("1101121992030{n}002")));
+    let he = app.verified_citizen(&format!("he{n}"), "张伟", &he_id).await;
+    let she = app.verified_citizen(&format!("she{n}"), "李娜", &she_id).await;
+    let path = format!("/api/v1/resources/marriage-centre/availability?business_type=marriage&from={date}&to={date}");
+    let day: Value = app.get(&path).await.json().await.unwrap();
+    let slot = &day["days"][0]["slots"][0];
+    let body = json!({"office_id": "marriage-centre", "business_type": "marriage", "slot_id": slot["slot_id"],
+        "parties": [{"name": "张伟", "id_number": he_id}, {"name": "李娜", "id_number": she_id}]});
+    let (status, booked) = app.post_as(&he.access, "/api/v1/marriage/appointments", &body).await;
+    assert_eq!(status, 201, "{booked}");
+    let id = booked["id"].as_str().unwrap();
+    let (status, confirmed) = app.post_as(&she.access, &format!("/api/v1/marriage/appointments/{id}/confirm"), &json!({})).await;
+    assert_eq!(status, 200, "{confirmed}");
+    confirmed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_finds_a_couple_by_code_and_checks_them_in_with_the_keyboard() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let later = next_weekday(2);
+    let today_one = appointment(&app, 1, later).await;
+    let later_one = appointment(&app, 2, later).await;
+    // The day has come for the first couple.
+    let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+    let id = uuid::Uuid::parse_str(today_one["id"].as_str().unwrap()).unwrap();
+    entity::marriage_appointment::Entity::update_many()
+        .col_expr(entity::marriage_appointment::Column::Date, Expr::value(today))
+        .filter(entity::marriage_appointment::Column::Id.eq(id))
+        .exec(&app.db).await.unwrap();
+    let clerk = app.staff("centre.clerk", "clerk", "office", Some("marriage-centre")).await;
+
+    let browser = sign_in(&app, &clerk.username, None).await;
+    let code = today_one["code"].as_str().unwrap();
+    browser.wait_text("#day-list", code).await;
+    assert!(!browser.text("#day-list").await.contains(later_one["code"].as_str().unwrap()), "only today's list");
+    // The search box has the focus: a QR scanner types the QR content and Enter; the first
+    // action button gets the focus, and Enter presses it.
+    let focused = browser.eval("return document.activeElement.id").await;
+    assert_eq!(focused, "q", "the search box is ready for the scanner");
+    browser.keys(&format!("{}{}", today_one["qr_content"].as_str().unwrap(), enter())).await;
+    browser.wait_text("#day-list", "查找").await;
+    let focused = browser.eval("return document.activeElement.dataset.action").await;
+    assert_eq!(focused, "check-in");
+    browser.keys(&enter()).await;
+    browser.wait_text("#message", "签到成功").await;
+    browser.wait_text("#day-list", "已签到").await;
+    let (_, now) = app.get_as(&clerk.access, &format!("/api/v1/desk/marriage/lookup?q={code}")).await;
+    assert_eq!(now["items"][0]["status"], "checked_in");
+    browser.screenshot("clerk-check-in").await;
+
+    // Every API error shows its Chinese message and code: a couple of another day.
+    browser.fill("#q", later_one["code"].as_str().unwrap()).await;
+    browser.click("#search button[type=submit]").await;
+    browser.wait_text("#day-list", later_one["code"].as_str().unwrap()).await;
+    browser.click("#day-list button[data-action=check-in]").await;
+    let message = browser.wait_text("#message", "marriage.wrong_state").await;
+    assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "a Chinese message: {message}");
+    browser.screenshot("clerk-error").await;
+    // An ID number finds the couple too; an unknown code says so.
+    browser.fill("#q", &id_number("11011219900102001")).await;
+    browser.click("#search button[type=submit]").await;
+    browser.wait_text("#day-list", later_one["code"].as_str().unwrap()).await;
+    browser.fill("#q", "NOSUCH0").await;
+    browser.click("#search button[type=submit]").await;
+    browser.wait_text("#message", "request.invalid_query").await;
+    browser.fill("#q", "MZ-XXXXXXXX").await;
+    browser.click("#search button[type=submit]").await;
+    browser.wait_text("#message", "没有找到").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_accepts_then_decides_an_application() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let reviewer = app.staff("zc.reviewer", "reviewer", "street", Some("zhongcang")).await;
+    let own_id = id_number("11011219800101003");
+    let citizen = app.verified_citizen("applicant", "申请人", &own_id).await;
+    let id = ready(&app, &citizen, &own_id, "education_grant", vec![]).await;
+    let (status, body) = app.post_as(&citizen.access, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    let browser = sign_in(&app, &reviewer.username, None).await;
+    browser.click(&format!("#queue a[href='#/review/{id}']")).await;
+    browser.find("#materials img").await;
+    // The full view opens in a dialog and Escape closes it.
+    browser.click("#materials button").await;
+    browser.find("dialog[open] img, dialog[open] object").await;
+    browser.keys(&char::from(Key::Escape).to_string()).await;
+    assert_eq!(browser.eval("return document.querySelectorAll('dialog[open]').length").await, 0);
+
+    browser.click("button[data-action=accept]").await;
+    browser.wait_text("#message", "当前状态").await;
+    // A decision needs its reason: the page says so before asking the server.
+    browser.click("button[data-action=approve]").await;
+    browser.wait_text("#message", "请先填写").await;
+    browser.fill("#reason", "家庭困难属实，符合条件").await;
+    browser.click("button[data-action=approve]").await;
+    browser.wait_text("#message", "当前状态").await;
+    browser.wait_text("#history", "家庭困难属实").await;
+    browser.screenshot("reviewer-decision").await;
+    let (_, app_now) = app.get_as(&reviewer.access, &format!("/api/v1/review/applications/{id}")).await;
+    assert_eq!(app_now["status"], "approved");
+    assert_eq!(app_now["history"].as_array().unwrap().last().unwrap()["note"], "家庭困难属实，符合条件");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_closes_a_day_and_changes_the_weekly_template() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let code = totp_code_next(admin.totp_secret.as_deref().unwrap());
+    let browser = sign_in(&app, &admin.username, Some(code)).await;
+    browser.goto(&format!("{}/console#/calendar", app.address)).await;
+    browser.click("#resource option[value='marriage-centre']").await;
+    let day = next_weekday(3);
+    browser.wait_text(&format!("#days[data-resource='marriage-centre:marriage'] tr[data-id='{day}']"), "开放").await;
+    browser.find("#template[data-resource='marriage-centre:marriage'] tbody tr").await;
+    browser.eval(&format!("document.querySelector('#exception-form [name=date]').value = '{day}'; return null")).await;
+    browser.fill("#exception-form [name=note]", "设备检修").await;
+    browser.click("#exception-form button[type=submit]").await;
+    browser.wait_text("#message", "已设为休息").await;
+    browser.wait_text(&format!("#days[data-resource='marriage-centre:marriage'] tr[data-id='{day}']"), "不开放").await;
+    let path = format!("/api/v1/resources/marriage-centre/availability?business_type=marriage&from={day}&to={day}");
+    let after: Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(after["days"][0]["state"], "closed", "{after}");
+
+    // The weekly template: its current slots are shown; change the first one's capacity.
+    browser.fill("#template-form tbody tr:first-child [name=capacity]", "7").await;
+    browser.click("#template-form button[type=submit]").await;
+    browser.wait_text("#message", "每周模板已保存").await;
+    let template: Value = app.get("/api/v1/resources/marriage-centre/templates/marriage").await.json().await.unwrap();
+    assert_eq!(template["slots"][0]["capacity"], 7, "{template}");
+    assert!(template["slots"].as_array().unwrap().len() > 1, "the other slots were kept");
+    browser.screenshot("admin-calendar").await;
+
+    // The other admin pages load without an error.
+    for (view, ready) in [("staff", "#staff-form"), ("certification", "#certification .counts"),
+        ("stats", "#application-stats"), ("desk", "#day-list"), ("review", "#queue")] {
+        browser.goto(&format!("{}/console#/{view}", app.address)).await;
+        browser.find(ready).await;
+        assert_eq!(browser.text("#message").await, "", "{view}");
+        browser.screenshot(&format!("admin-{view}")).await;
+    }
+    // A new clerk account: its first password is shown once.
+    browser.goto(&format!("{}/console#/staff", app.address)).await;
+    browser.fill("#staff-form [name=username]", "new.clerk").await;
+    browser.fill("#staff-form [name=display_name]", "新职员").await;
+    browser.fill("#staff-form [name=scope_id]", "marriage-centre").await;
+    browser.click("#staff-form button[type=submit]").await;
+    browser.find("#first-password").await;
+    browser.wait_text("#staff-list", "new.clerk").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_fonts_on_a_tablet_fit_and_nothing_leaves_the_origin() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let browser = Browser::start(800, 1200).await;
+    browser.goto(&format!("{}/console", app.address)).await;
+    browser.find("#sign-in").await;
+    for _ in 0..3 {
+        browser.click("#larger").await;
+    }
+    let size = browser.eval("return getComputedStyle(document.documentElement).fontSize").await;
+    assert_eq!(size, "28px", "175% of 16 px (the default is 112.5%)");
+    browser.fill("#sign-in [name=username]", &admin.username).await;
+    browser.fill("#sign-in [name=password]", STAFF_PASSWORD).await;
+    browser.fill("#sign-in [name=totp_code]", &totp_code_next(admin.totp_secret.as_deref().unwrap())).await;
+    browser.click("#sign-in button[type=submit]").await;
+    browser.goto(&format!("{}/console#/calendar", app.address)).await;
+    browser.find("#days table").await;
+    let overflow = browser.eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth").await;
+    assert_eq!(overflow, 0, "no sideways scrolling of the page (wide tables scroll in their own box)");
+    browser.screenshot("tablet-large-font").await;
+    let foreign = browser.eval("return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin) && !n.startsWith('blob:'))").await;
+    assert_eq!(foreign, json!([]), "every request stays on the server");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_console_is_served_from_the_binary_with_a_same_origin_policy() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let page = app.get("/console").await;
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains("default-src 'self'"), "{policy}");
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("http://") && !html.contains("https://"), "no address elsewhere");
+    for (file, kind) in [("app.js", "text/javascript"), ("console.css", "text/css")] {
+        let res = app.get(&format!("/console/assets/{file}")).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with(kind));
+    }
+    let missing = app.get("/console/assets/nothing.js").await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["content-type"], "application/problem+json");
+    let wrong = app.post_json("/console", &json!({})).await;
+    assert_eq!(wrong.status(), 405);
+}
