@@ -137,6 +137,14 @@ async fn a_reviewer_accepts_then_decides_an_application() {
     assert_eq!(app_now["status"], "approved");
     assert_eq!(app_now["history"].as_array().unwrap().last().unwrap()["note"], "家庭困难属实，符合条件");
     browser.close().await;
+
+    // The thumbnails the page shows: the reviewer's street only.
+    let material = app_now["materials"][0]["id"].as_str().unwrap();
+    let path = format!("/api/v1/review/applications/{id}/materials/{material}/thumbnail");
+    let thumb = app.authed(reqwest::Method::GET, &path, &reviewer.access).send().await.unwrap();
+    assert_eq!((thumb.status().as_u16(), thumb.headers()["content-type"].to_str().unwrap()), (200, "image/jpeg"));
+    let other = app.staff("xh.reviewer", "reviewer", "street", Some("xinhua")).await;
+    assert_eq!(app.authed(reqwest::Method::GET, &path, &other.access).send().await.unwrap().status(), 404);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,4 +241,8 @@ async fn the_console_is_served_from_the_binary_with_a_same_origin_policy() {
     assert_eq!(missing.headers()["content-type"], "application/problem+json");
     let wrong = app.post_json("/console", &json!({})).await;
     assert_eq!(wrong.status(), 405);
+    // The weekly template the calendar page shows.
+    let template: Value = app.get("/api/v1/resources/marriage-centre/templates/marriage").await.json().await.unwrap();
+    assert!(template["slots"].as_array().unwrap().iter().all(|s| s["weekday"].as_i64().unwrap() <= 5), "{template}");
+    assert_eq!(app.get("/api/v1/resources/nowhere/templates/marriage").await.status(), 404);
 }
