@@ -246,3 +246,34 @@ async fn the_console_is_served_from_the_binary_with_a_same_origin_policy() {
     assert!(template["slots"].as_array().unwrap().iter().all(|s| s["weekday"].as_i64().unwrap() <= 5), "{template}");
     assert_eq!(app.get("/api/v1/resources/nowhere/templates/marriage").await.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_clerk_changes_the_first_password_then_works() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let (status, created) = app.post_as(&admin.access, "/api/v1/staff-accounts", &json!({
+        "username": "first.clerk", "display_name": "新来的", "role": "clerk",
+        "scope_kind": "cemetery", "scope_id": "luhe-cemetery"})).await;
+    assert_eq!(status, 201, "{created}");
+    let first = created["first_password"].as_str().unwrap();
+    let browser = Browser::start(1024, 768).await;
+    browser.goto(&format!("{}/console", app.address)).await;
+    browser.fill("#sign-in [name=username]", "first.clerk").await;
+    browser.fill("#sign-in [name=password]", "wrong password").await;
+    browser.click("#sign-in button[type=submit]").await;
+    browser.wait_text("#message", "auth.").await;
+    browser.fill("#sign-in [name=password]", first).await;
+    browser.click("#sign-in button[type=submit]").await;
+    browser.fill("[name=current_password]", first).await;
+    browser.fill("[name=new_password]", "a brand new passphrase").await;
+    browser.click("main button[type=submit]").await;
+    browser.wait_text("#message", "密码已修改").await;
+    browser.fill("#sign-in [name=username]", "first.clerk").await;
+    browser.fill("#sign-in [name=password]", "a brand new passphrase").await;
+    browser.click("#sign-in button[type=submit]").await;
+    // A cemetery clerk lands on the gate's day, with the day's load.
+    browser.find("#load .counts").await;
+    browser.wait_text("#day-list", "祭扫预约").await;
+    browser.screenshot("cemetery-clerk").await;
+    browser.close().await;
+}

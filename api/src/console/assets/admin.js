@@ -141,7 +141,7 @@ const SCOPES = [["office", "婚姻登记处"], ["funeral_home", "殡仪馆"], ["
 export async function staffAccounts() {
   const list = h("div", { id: "staff-list" });
   const created = h("div", { id: "created", "aria-live": "polite" });
-  const [streets, resources] = await Promise.all([get("/api/v1/streets").catch(() => ({ items: [] })),
+  const [streets, resources] = await Promise.all([get("/api/v1/streets?limit=100").catch(() => ({ items: [] })),
     get("/api/v1/resources").catch(() => ({ items: [] }))]);
   const scopeIds = h("datalist", { id: "scope-ids" },
     [...streets.items, ...resources.items].map((x) => h("option", { value: x.id }, x.name)));
@@ -194,7 +194,7 @@ export async function staffAccounts() {
 
 export async function certification(me) {
   const district = me.scope_kind === "district";
-  const streets = district ? (await get("/api/v1/streets").catch(() => ({ items: [] }))).items : [];
+  const streets = district ? (await get("/api/v1/streets?limit=100").catch(() => ({ items: [] }))).items : [];
   const choices = district ? [{ id: "district", name: "全区" }, ...streets] : [{ id: me.scope_id, name: me.scope_id }];
   const body = h("div", { id: "certification" });
   const select = h("select", { id: "street" }, choices.map((c) => h("option", { value: c.id }, c.name)));

@@ -13,6 +13,16 @@ const NEEDS_REASON = ["return_incomplete", "request_supplement", "record_visit",
 const STATUSES = [["", "在办（默认）"], ["submitted", "已提交"], ["under_review", "审核中"],
   ["supplement_requested", "待补正"], ["awaiting_approval", "待区级审批"], ["approved", "已批准"], ["rejected", "不予批准"]];
 
+// Street ids to names, loaded once per page view.
+let streetNames = new Map();
+async function loadStreets() {
+  if (streetNames.size) return;
+  try {
+    streetNames = new Map((await get("/api/v1/streets?limit=100")).items.map((s) => [s.id, s.name]));
+  } catch { /* ids are shown instead */ }
+}
+const street = (id) => (id ? streetNames.get(id) || id : "—");
+
 function deadline(a) {
   if (a.paused) return h("span", { class: "muted" }, "补正中，计时暂停");
   const due = a.status === "submitted" ? a.accept_due : a.decide_due;
@@ -23,6 +33,7 @@ function deadline(a) {
 }
 
 export async function queue() {
+  await loadStreets();
   const filters = h("form", { class: "inline", id: "queue-filter" },
     h("label", {}, "状态", h("select", { name: "status" }, STATUSES.map(([v, l]) => h("option", { value: v }, l)))),
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "overdue", value: "true" }), "只看逾期"),
@@ -37,7 +48,7 @@ export async function queue() {
     if (!res) return;
     list.replaceChildren(table([
       { title: "事项", cell: (a) => h("a", { href: `#/review/${a.id}` }, a.service_name) },
-      { title: "街道", cell: (a) => a.street_id || "—" },
+      { title: "街道", cell: (a) => street(a.street_id) },
       { title: "状态", cell: (a) => status(a.status) },
       { title: "提交时间", cell: (a) => time(a.submitted_at) },
       { title: "办理期限", cell: deadline },
@@ -51,7 +62,7 @@ export async function queue() {
 
 function facts(a) {
   const rows = [["事项", `${a.service_name}（第 ${a.service_version} 版）`], ["状态", status(a.status)],
-    ["负责街道", a.street_id || "—"], ["提交时间", time(a.submitted_at)], ["办理期限", deadline(a)],
+    ["负责街道", street(a.street_id)], ["提交时间", time(a.submitted_at)], ["办理期限", deadline(a)],
     ["加急", a.urgent ? "是" : "否"]];
   return h("dl", { class: "facts" }, rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }
@@ -130,6 +141,7 @@ function actions(a, redraw) {
 }
 
 export async function application(me, id) {
+  await loadStreets();
   const a = await act(null, () => get(`/api/v1/review/applications/${id}`));
   if (!a) { page("申请详情", h("p", {}, h("a", { href: "#/review" }, "返回队列"))); return; }
   const draw = async (app) => {

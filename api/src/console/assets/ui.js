@@ -52,7 +52,7 @@ export async function act(button, work, done) {
 export function page(title, ...content) {
   const main = document.getElementById("main");
   const heading = h("h1", { tabindex: "-1" }, title);
-  main.replaceChildren(heading, ...content);
+  main.replaceChildren(heading, ...content.flat().filter((c) => c !== null && c !== undefined && c !== false));
   document.title = `${title} · 民政业务工作台`;
   heading.focus();
   return main;
