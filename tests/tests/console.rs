@@ -79,6 +79,8 @@ async fn a_clerk_finds_a_couple_by_code_and_checks_them_in_with_the_keyboard() {
     browser.keys(&enter()).await;
     browser.wait_text("#message", "签到成功").await;
     browser.wait_text("#day-list", "已签到").await;
+    let focused = browser.eval("return document.activeElement.id").await;
+    assert_eq!(focused, "q", "ready for the next scan");
     let (_, now) = app.get_as(&clerk.access, &format!("/api/v1/desk/marriage/lookup?q={code}")).await;
     assert_eq!(now["items"][0]["status"], "checked_in");
     browser.screenshot("clerk-check-in").await;
@@ -264,6 +266,12 @@ async fn a_new_clerk_changes_the_first_password_then_works() {
     browser.wait_text("#message", "auth.").await;
     browser.fill("#sign-in [name=password]", first).await;
     browser.click("#sign-in button[type=submit]").await;
+    // A mistyped current password is an error on the form, not the end of the session.
+    browser.fill("[name=current_password]", "not the first one").await;
+    browser.fill("[name=new_password]", "a brand new passphrase").await;
+    browser.click("main button[type=submit]").await;
+    browser.wait_text("#message", "auth.").await;
+    assert_eq!(browser.text("#sign-in").await, "", "still signed in, still on the form");
     browser.fill("[name=current_password]", first).await;
     browser.fill("[name=new_password]", "a brand new passphrase").await;
     browser.click("main button[type=submit]").await;

@@ -6,9 +6,9 @@ import { bars } from "./charts.js";
 
 const enc = encodeURIComponent;
 const WEEKDAYS = ["", "周一", "周二", "周三", "周四", "周五", "周六", "周日"];
-const BUSINESS = { marriage_office: ["marriage", "divorce"], cemetery: ["visit"],
+const BUSINESS = { marriage_office: ["marriage", "divorce", "reissue"], cemetery: ["visit"], burial_ground: ["visit"],
   farewell_hall: ["farewell"], cremation: ["cremation"], funeral_home: ["farewell", "cremation"] };
-const BUSINESS_LABEL = { marriage: "结婚登记", divorce: "离婚登记", visit: "祭扫", farewell: "告别厅", cremation: "火化" };
+const BUSINESS_LABEL = { marriage: "结婚登记", divorce: "离婚登记", reissue: "补领登记", visit: "祭扫", farewell: "告别厅", cremation: "火化" };
 
 /** A place and business type picker; calls `chosen(resource, businessType)` on every change. */
 async function placePicker(chosen) {
@@ -18,7 +18,7 @@ async function placePicker(chosen) {
   const business = h("select", { id: "business-type" });
   const fill = () => {
     const r = res.items[resource.selectedIndex];
-    const types = BUSINESS[r.kind] || ["marriage", "divorce", "visit", "farewell", "cremation"];
+    const types = BUSINESS[r.kind] || Object.keys(BUSINESS_LABEL);
     business.replaceChildren(...types.map((t) => h("option", { value: t }, BUSINESS_LABEL[t] || t)));
   };
   fill();
@@ -38,18 +38,21 @@ export async function calendar() {
   let current = null;
   const show = async (resource, businessType) => {
     current = { resource, businessType };
+    // Answers for an earlier choice are dropped (each section checks `stillCurrent`).
+    const mine = current;
+    const stillCurrent = () => current === mine;
     drawSpecial(special, resource, () => drawDays(days, current.resource, current.businessType));
-    await Promise.all([drawDays(days, resource, businessType), drawTemplate(template, resource, businessType),
-      drawPeaks(peaks, resource)]);
+    await Promise.all([drawDays(days, resource, businessType, stillCurrent),
+      drawTemplate(template, resource, businessType, stillCurrent), drawPeaks(peaks, resource, stillCurrent)]);
   };
   page("日历与号源", h("section", { class: "card" }, await placePicker(show)), special, days, template, peaks);
 }
 
-async function drawDays(box, resource, businessType) {
+async function drawDays(box, resource, businessType, stillCurrent = () => true) {
   const from = today();
   const to = addDays(from, Math.min(resource.window_days, 30));
   const res = await act(null, () => get(`/api/v1/resources/${enc(resource.id)}/availability?business_type=${businessType}&from=${from}&to=${to}`));
-  if (!res) return;
+  if (!res || !stillCurrent()) return;
   box.dataset.resource = `${resource.id}:${businessType}`;
   box.replaceChildren(h("h2", {}, `未来 ${Math.min(resource.window_days, 30)} 天的号源`), table([
     { title: "日期", cell: (d) => d.date },
@@ -82,9 +85,9 @@ function drawSpecial(box, resource, changed) {
     h("p", { class: "muted" }, "节假日休息、5·20 等加开或减少号源；已预约的号不受影响。"), form);
 }
 
-async function drawTemplate(box, resource, businessType) {
+async function drawTemplate(box, resource, businessType, stillCurrent) {
   const res = await act(null, () => get(`/api/v1/resources/${enc(resource.id)}/templates/${businessType}`));
-  if (!res) return;
+  if (!res || !stillCurrent()) return;
   const rows = h("tbody");
   const row = (s = { weekday: 1, start_time: "09:00", end_time: "10:00", capacity: 10 }) => {
     const tr = h("tr", {},
@@ -118,9 +121,9 @@ async function drawTemplate(box, resource, businessType) {
   box.replaceChildren(h("h2", {}, `每周模板（${BUSINESS_LABEL[businessType] || businessType}）`), form);
 }
 
-async function drawPeaks(box, resource) {
+async function drawPeaks(box, resource, stillCurrent = () => true) {
   const res = await act(null, () => get(`/api/v1/resources/${enc(resource.id)}/peak-periods`));
-  if (!res) return;
+  if (!res || !stillCurrent()) return;
   box.replaceChildren(h("h2", {}, "高峰期（清明、冬至）"), table([
     { title: "名称", cell: (p) => p.name },
     { title: "日期", cell: (p) => `${p.first_date} 至 ${p.last_date}` },
@@ -184,7 +187,7 @@ export async function staffAccounts() {
             `${a.username} 已${a.disabled ? "启用" : "停用"}`);
           if (ok) load();
         } }, a.disabled ? "启用" : "停用") },
-    ], rows), cursor ? h("button", { type: "button", onclick: () => load(true) }, "加载更多") : null);
+    ], rows), ...(cursor ? [h("button", { type: "button", onclick: () => load(true) }, "加载更多")] : []));
   }
   page("工作人员", h("section", { class: "card" }, h("h2", {}, "新建账号"), form, created), list);
   await load();
@@ -206,7 +209,7 @@ export async function certification(me) {
   async function draw(street) {
     const base = `/api/v1/certification/streets/${enc(street)}`;
     const [stats, overdue] = await Promise.all([act(null, () => get(`${base}/stats`)), act(null, () => get(`${base}/overdue`))]);
-    if (!stats || !overdue) return;
+    if (!stats || !overdue || select.value !== street) return; // another street was picked meanwhile
     const plot = h("img", { class: "plot", alt: "认证进度图：累计认证人数与逾期人数随时间变化" });
     blobUrl(`${base}/progress.svg`).then((u) => { plot.src = u; }).catch((e) => say(e.message));
     const csv = h("button", { type: "button", onclick: async (e) => {

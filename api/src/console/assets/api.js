@@ -59,19 +59,27 @@ async function refresh() {
   return refreshing;
 }
 
+// 401 answers that mean "the session is gone", as opposed to a wrong password or code.
+const SESSION_GONE = ["auth.unauthenticated", "auth.session_ended", "auth.refresh_invalid"];
+
+async function problemOf(res) {
+  try { return await res.clone().json(); } catch { return null; }
+}
+
 /** Calls the API; `raw` gives the Response (files), otherwise the parsed JSON. */
 export async function call(method, path, body, { raw = false, headers } = {}) {
   let res = await send(method, path, body, tokens()?.access, headers);
-  if (res.status === 401 && tokens() && await refresh()) {
+  let problem = res.status === 401 ? await problemOf(res) : null;
+  if (problem && SESSION_GONE.includes(problem.code) && tokens() && await refresh()) {
     res = await send(method, path, body, tokens()?.access, headers);
+    problem = res.status === 401 ? await problemOf(res) : null;
   }
-  if (res.status === 401 && !path.startsWith("/api/v1/auth/staff/sessions")) {
+  if (problem && SESSION_GONE.includes(problem.code)) {
     keep(null);
     window.dispatchEvent(new Event("console:signed-out"));
   }
   if (!res.ok) {
-    let problem = null;
-    try { problem = await res.json(); } catch { /* not JSON */ }
+    problem ??= await problemOf(res);
     throw new ApiError(res.status, problem || { title: `服务器错误（${res.status}）` });
   }
   if (raw) return res;

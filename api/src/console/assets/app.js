@@ -18,6 +18,15 @@ const ROLE = { clerk: "窗口人员", reviewer: "审核人员", approver: "审�
 
 let me = null;
 let stopView = null;
+// Each route() call gets a number; a view that finishes loading after a newer route started
+// is stopped at once, so no stale page or timer survives.
+let generation = 0;
+let totpSetup = null; // the secret being set up, kept across re-renders until confirmed
+
+function stopCurrent() {
+  generation += 1;
+  if (stopView) { stopView(); stopView = null; }
+}
 
 function allowed() {
   return Object.entries(VIEWS).filter(([, v]) => v.roles.includes(me.role));
@@ -26,18 +35,21 @@ function allowed() {
 function menu() {
   const nav = document.getElementById("nav");
   const current = location.hash.slice(2).split("/")[0];
-  nav.replaceChildren(...(me ? allowed().map(([key, v]) =>
+  const ready = me && !me.pending_step;
+  nav.replaceChildren(...(ready ? allowed().map(([key, v]) =>
     h("a", { href: `#/${key}`, "aria-current": key === current ? "page" : null }, v.label)) : []));
   document.getElementById("who").textContent = me ? `${me.display_name}（${ROLE[me.role] || me.role}）` : "";
   document.getElementById("logout").hidden = !me;
 }
 
 async function route() {
-  if (stopView) { stopView(); stopView = null; }
+  stopCurrent();
+  const mine = generation;
   clear();
   if (!tokens()) return signIn();
   if (!me) {
     try { me = await get("/api/v1/auth/staff/me"); } catch (e) { if (!tokens()) return signIn(); say(e.message); return; }
+    if (mine !== generation) return;
   }
   if (me.pending_step === "password_change") return changePassword();
   if (me.pending_step === "totp_setup") return setUpTotp();
@@ -45,13 +57,15 @@ async function route() {
   const views = allowed();
   const view = VIEWS[key] && VIEWS[key].roles.includes(me.role) ? VIEWS[key] : null;
   if (!view) {
-    location.hash = `#/${views[0][0]}`;
+    location.hash = `#/${views[0][0]}`; // hashchange routes again
     return;
   }
   menu();
   // A view may return a function that stops its timers when the page changes.
   const stop = key === "review" && rest[0] ? await application(me, rest[0]) : await view.show(me, rest);
-  stopView = typeof stop === "function" ? stop : null;
+  if (typeof stop !== "function") return;
+  if (mine === generation) stopView = stop;
+  else stop();
 }
 
 function signIn() {
@@ -71,7 +85,6 @@ function signIn() {
     const t = await act(form.querySelector("button"), () => call("POST", "/api/v1/auth/staff/sessions", body));
     if (!t) return;
     keep(t);
-    if (!location.hash || location.hash === "#/") location.hash = "#/";
     route();
   });
   page("工作人员登录", h("section", { class: "card" }, form));
@@ -87,14 +100,15 @@ function changePassword() {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const ok = await act(form.querySelector("button"), () => post("/api/v1/auth/staff/password", values(form)).then(() => true));
-    if (ok) signOutLocally("密码已修改，请用新密码重新登录。");
+    if (ok) signOut("密码已修改，请用新密码重新登录。");
   });
   page("首次登录请修改密码", h("section", { class: "card" }, form));
 }
 
 async function setUpTotp() {
   menu();
-  const setup = await act(null, () => post("/api/v1/auth/staff/totp", {}));
+  totpSetup ??= await act(null, () => post("/api/v1/auth/staff/totp", {}));
+  const setup = totpSetup;
   if (!setup) return;
   const form = h("form", { class: "stack" },
     h("p", {}, "在手机的身份验证器中手动添加以下密钥，再输入它显示的 6 位数字。"),
@@ -104,25 +118,31 @@ async function setUpTotp() {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const ok = await act(form.querySelector("button"), () => post("/api/v1/auth/staff/totp/confirm", values(form)).then(() => true));
-    if (ok) signOutLocally("两步验证已开启，请重新登录。");
+    if (ok) { totpSetup = null; signOut("两步验证已开启，请用动态验证码重新登录。"); }
   });
   page("设置两步验证", h("section", { class: "card" }, form));
 }
 
-function signOutLocally(message) {
+function signOutLocally(message, ok = true) {
+  stopCurrent();
   keep(null);
   me = null;
+  totpSetup = null;
   signIn();
-  if (message) say(message, true);
+  if (message) say(message, ok);
 }
 
-document.getElementById("logout").addEventListener("click", async () => {
+/** Ends the session on the server too, then here. */
+async function signOut(message) {
   try { await post("/api/v1/auth/staff/logout", {}); } catch { /* signed out anyway */ }
-  signOutLocally("已退出。");
-});
+  signOutLocally(message);
+}
 
-window.addEventListener("console:signed-out", () => signOutLocally("登录已过期，请重新登录。"));
-window.addEventListener("hashchange", route);
+document.getElementById("logout").addEventListener("click", () => signOut("已退出。"));
+
+window.addEventListener("console:signed-out", () => signOutLocally("登录已过期，请重新登录。", false));
+// Only "#/..." hashes are pages; others (the skip link's "#main") are in-page jumps.
+window.addEventListener("hashchange", () => { if (!location.hash || location.hash.startsWith("#/")) route(); });
 
 // Font size: A−/A+ step the root size; kept for the next visit.
 const SIZES = [100, 112.5, 125, 150, 175, 200];
@@ -137,3 +157,9 @@ document.getElementById("smaller").addEventListener("click", () => applySize(siz
 document.getElementById("larger").addEventListener("click", () => applySize(size = Math.min(SIZES.length - 1, size + 1)));
 
 route();
+
+// The skip link moves the focus without touching the hash (the router owns "#/...").
+document.querySelector(".skip").addEventListener("click", (e) => {
+  e.preventDefault();
+  document.getElementById("main").focus();
+});

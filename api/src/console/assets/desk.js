@@ -14,7 +14,7 @@ const KINDS = {
     columns: [
       { title: "时间", cell: (r) => clock(r.starts_at) },
       { title: "预约码", cell: (r) => h("strong", {}, r.code) },
-      { title: "业务", cell: (r) => (r.business_type === "divorce" ? "离婚登记" : "结婚登记") },
+      { title: "业务", cell: (r) => ({ marriage: "结婚登记", divorce: "离婚登记", reissue: "补领登记" })[r.business_type] || r.business_type },
       { title: "当事人", cell: (r) => r.parties.map((p) => `${p.name_masked} ${p.id_number_masked}`).join("；") },
     ],
     actions: (r) => [
@@ -64,7 +64,7 @@ const enc = encodeURIComponent;
 async function places(me) {
   if (me.scope_kind !== "district") return [{ kind: me.scope_kind, id: me.scope_id, name: me.scope_id }];
   const [resources, homes] = await Promise.all([get("/api/v1/resources"), get("/api/v1/funeral-homes")]);
-  const kindOf = { marriage_office: "office", cemetery: "cemetery" };
+  const kindOf = { marriage_office: "office", cemetery: "cemetery", burial_ground: "cemetery" };
   return [
     ...resources.items.filter((r) => kindOf[r.kind]).map((r) => ({ kind: kindOf[r.kind], id: r.id, name: r.name })),
     ...homes.items.map((f) => ({ kind: "funeral_home", id: f.id, name: f.name })),
@@ -73,13 +73,14 @@ async function places(me) {
 
 export async function desk(me) {
   const choices = await act(null, () => places(me));
-  if (!choices || !choices.length) {
+  if (!choices || !choices.length || !choices.every((c) => KINDS[c.kind])) {
     page("今日预约", h("p", {}, "您的账号没有对应的登记处、殡仪馆或墓园。"));
     return;
   }
   let place = choices[0];
   let date = today();
   let found = null; // search results replace the day's list until cleared
+  let searched = ""; // what was searched, to refresh the results with
   const list = h("div", { id: "day-list" });
   const updated = h("p", { class: "muted", id: "updated" });
   const load = h("div", { id: "load" });
@@ -99,23 +100,27 @@ export async function desk(me) {
     clear();
     const q = values(search).q.trim();
     if (!q) return;
-    const spec = KINDS[place.kind];
-    if (!spec.lookup) {
-      // Funeral bookings have no code to scan: narrow the day's list instead.
-      const all = await act(null, () => get(spec.list(place.id, date)));
-      if (all) found = all.items.filter((r) => JSON.stringify(r).includes(q));
-    } else {
-      const res = await act(null, () => get(spec.lookup(q)));
-      if (res) found = res.items;
-    }
-    if (found) {
+    const res = await act(null, () => lookup(q));
+    if (res) { found = res; searched = q; }
+    if (res) {
       draw(found, `查找“${q}”：${found.length} 条`);
       if (found.length) list.querySelector("button")?.focus();
       else say("没有找到对应的预约，请核对后重试。");
     }
   });
 
+  // Funeral bookings have no code to scan: the box narrows the day's list instead.
+  async function lookup(q) {
+    const spec = KINDS[place.kind];
+    if (spec.lookup) return (await get(spec.lookup(q))).items;
+    return (await get(spec.list(place.id, date))).items.filter((r) => JSON.stringify(r).includes(q));
+  }
+
   function draw(items, caption) {
+    // The list is rebuilt on every refresh: keep the keyboard focus on the same button.
+    const was = document.activeElement;
+    const keepFocus = list.contains(was) && was.dataset.action
+      ? [was.closest("tr")?.dataset.id, was.dataset.action] : null;
     const spec = KINDS[place.kind];
     const columns = [...spec.columns,
       { title: "状态", cell: (r) => status(r.status) },
@@ -124,50 +129,59 @@ export async function desk(me) {
           "aria-label": `${label} ${r.code || ""}`,
           onclick: async (e) => {
             const done = await act(e.target, () => post(spec.act(r, a)), `${label}成功`);
-            if (done) refresh();
+            if (!done) return;
+            await refresh();
+            // Ready for the next party: the scanner types into the search box.
+            const q = document.getElementById("q");
+            q.focus();
+            q.select();
           } }, label)) },
     ];
     list.replaceChildren(h("h2", {}, caption), table(columns, items, "这一天没有预约"));
+    if (keepFocus) {
+      list.querySelector(`tr[data-id="${keepFocus[0]}"] button[data-action="${keepFocus[1]}"]`)?.focus();
+    }
   }
 
   async function refresh() {
     const spec = KINDS[place.kind];
     if (found) {
       // Keep showing the search results, with their current states.
-      const q = document.getElementById("q")?.value.trim();
-      if (q && spec.lookup) {
-        try { found = (await get(spec.lookup(q))).items; } catch { /* keep the last answer */ }
-      }
-      draw(found, `查找结果：${found.length} 条`);
+      try { found = await lookup(searched); } catch { /* keep the last answer */ }
+      draw(found, `查找“${searched}”：${found.length} 条`);
       return;
     }
     try {
       const res = await get(spec.list(place.id, date));
       draw(res.items, `${spec.title}（${date}，共 ${res.items.length} 条）`);
       updated.textContent = `更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })}，每 ${REFRESH_MS / 1000} 秒自动刷新`;
-      if (place.kind === "cemetery") drawLoad(); else load.replaceChildren();
+      if (place.kind === "cemetery") await drawLoad(); else load.replaceChildren();
     } catch (e) {
       say(e.message);
     }
   }
 
+  // The walk-in form is built once per place, so a refresh never eats what is being typed.
+  const counts = h("div", { class: "counts" });
+  const walkIns = h("form", { class: "inline", id: "walk-ins" },
+    h("label", {}, "散客人数", h("input", { name: "persons", type: "number", min: "1", max: "500", required: true })),
+    h("button", { type: "submit" }, "登记散客"));
+  walkIns.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const ok = await act(walkIns.querySelector("button"),
+      () => post(`/api/v1/desk/cemeteries/${enc(place.id)}/walk-ins`, { persons: Number(values(walkIns).persons) }), "已登记");
+    if (ok) { walkIns.reset(); refresh(); }
+  });
+
   async function drawLoad() {
     const l = await get(`/api/v1/desk/cemeteries/${enc(place.id)}/load?date=${date}`);
-    const walkIns = h("form", { class: "inline", id: "walk-ins" },
-      h("label", {}, "散客人数", h("input", { name: "persons", type: "number", min: "1", max: "500", required: true })),
-      h("button", { type: "submit" }, "登记散客"));
-    walkIns.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      const ok = await act(walkIns.querySelector("button"),
-        () => post(`/api/v1/desk/cemeteries/${enc(place.id)}/walk-ins`, { persons: Number(values(walkIns).persons) }), "已登记");
-      if (ok) { walkIns.reset(); refresh(); }
-    });
-    load.replaceChildren(h("div", { class: "counts" },
+    if (!load.contains(walkIns)) load.replaceChildren(counts, walkIns);
+    counts.replaceChildren(
       h("div", {}, "接待能力", h("strong", {}, l.capacity)),
       h("div", {}, "预约人数", h("strong", {}, l.booked_persons)),
       h("div", {}, "已入园", h("strong", {}, l.checked_in_persons)),
       h("div", {}, "散客", h("strong", {}, l.walk_in_persons)),
-      h("div", {}, "预计总人数", h("strong", {}, l.expected_persons))), walkIns);
+      h("div", {}, "预计总人数", h("strong", {}, l.expected_persons)));
   }
 
   page("今日预约", h("section", { class: "card" }, h("div", { class: "inline form" }, picker, day), search),

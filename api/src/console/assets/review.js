@@ -24,6 +24,7 @@ async function loadStreets() {
 const street = (id) => (id ? streetNames.get(id) || id : "—");
 
 function deadline(a) {
+  if (a.decided_at || ["approved", "rejected", "returned", "withdrawn"].includes(a.status)) return "—";
   if (a.paused) return h("span", { class: "muted" }, "补正中，计时暂停");
   const due = a.status === "submitted" ? a.accept_due : a.decide_due;
   if (!due) return "—";

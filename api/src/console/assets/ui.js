@@ -17,11 +17,16 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 /** Shows a message for everyone (and screen readers); errors stay until the next action. */
+let said = 0;
 export function say(text, ok = false) {
   const box = document.getElementById("message");
-  box.textContent = text;
+  const mine = ++said;
+  // Emptied first and filled a frame later, so that screen readers announce the same
+  // message again (a second failed check-in) and a box that was just unhidden.
+  box.textContent = "";
   box.className = ok ? "ok" : "";
   box.hidden = !text;
+  if (text) requestAnimationFrame(() => { if (mine === said) box.textContent = text; });
 }
 
 export function clear() { say(""); }
@@ -74,6 +79,7 @@ const STATUS = {
   supplement_requested: "待补正", returned: "已退回", awaiting_approval: "待区级审批", draw: "摇号", approved: "已批准",
   rejected: "不予批准", withdrawn: "已撤回", certified: "已认证", due: "待认证", overdue: "已逾期",
   exempt: "暂缓", stopped: "已停止", closed: "不开放", open: "开放", special: "特殊安排",
+  not_open_yet: "尚未放号", past: "已过去",
 };
 
 export function statusLabel(s) { return STATUS[s] || s; }
