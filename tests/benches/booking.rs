@@ -3,9 +3,12 @@
 //! `scripts/bench` runs it in release mode and writes `docs/benchmarks/booking.md`.
 //!
 //! For each store:
-//! - reference: the seat-taking conditional UPDATE (`scheduling::service::take_seats`),
-//!   each in its own write transaction, straight on the database, over 10 slots and on
-//!   one hot slot, from as many tasks as the HTTP clients below;
+//! - floor: the seat-taking conditional UPDATE (`scheduling::service::take_seats`), each
+//!   in its own write transaction, straight on the database, over 10 slots and on one hot
+//!   slot, from as many tasks as the HTTP clients below;
+//! - reference: the same booking transaction the route runs (`marriage::service::book`:
+//!   rules, seat, appointment, parties, audit event, outbox), called in-process without
+//!   HTTP, over 10 slots and on one hot slot;
 //! - spread: every person books at once into 10 slots of one day, over HTTP;
 //! - hot: as many attempts at one slot of fewer seats (the rest get `slot_full`);
 //! - 清明 opening: every person reserves a tomb visit for a party of two at once, into the
@@ -38,6 +41,7 @@ const PARTY: usize = 2;
 struct Person {
     token: String,
     id_number: String,
+    citizen_id: Uuid,
 }
 
 struct Run {
@@ -112,11 +116,26 @@ async fn bench(backend: Backend) -> Vec<String> {
     )
     .await;
     office(&app, &admin.access, "bench-hot", 1, HOT_SEATS).await;
+    office(
+        &app,
+        &admin.access,
+        "direct-spread",
+        SPREAD_SLOTS,
+        PEOPLE as u32,
+    )
+    .await;
+    office(&app, &admin.access, "direct-hot", 1, HOT_SEATS).await;
     eprintln!("{backend:?}: making {PEOPLE} verified people");
     let people = people(&app).await;
 
     let raw_spread = raw_rate(&app.db, SPREAD_SLOTS).await;
     let raw_hot = raw_rate(&app.db, 1).await;
+    let direct_spread_slots = slots(&app, "direct-spread", date).await;
+    let direct_spread = book_directly(&app, &people, "direct-spread", &direct_spread_slots).await;
+    free_everyone(&app.db).await;
+    let direct_hot_slots = slots(&app, "direct-hot", date).await;
+    let direct_hot = book_directly(&app, &people, "direct-hot", &direct_hot_slots).await;
+    free_everyone(&app.db).await;
 
     let spread_slots = slots(&app, "bench-spread", date).await;
     let spread = book_all(&app, &people, "bench-spread", &spread_slots).await;
@@ -133,7 +152,16 @@ async fn bench(backend: Backend) -> Vec<String> {
     };
     vec![
         format!(
-            "| {name} | reference: conditional UPDATE, {SPREAD_SLOTS} slots | {raw_spread:.0} /s | | | | 1.00 |"
+            "| {name} | floor: conditional UPDATE alone, {SPREAD_SLOTS} slots | {raw_spread:.0} /s | | | | {:.2} |",
+            raw_spread / direct_spread.per_sec()
+        ),
+        format!(
+            "| {name} | reference: the booking transaction without HTTP, {PEOPLE} into {SPREAD_SLOTS} slots | {:.0} /s | {:.1} | {:.1} | {} booked, {} other | 1.00 |",
+            direct_spread.per_sec(),
+            direct_spread.percentile(0.5),
+            direct_spread.percentile(0.99),
+            direct_spread.count(201, ""),
+            direct_spread.others()
         ),
         format!(
             "| {name} | spread: {PEOPLE} bookings into {SPREAD_SLOTS} slots over HTTP | {:.0} /s | {:.1} | {:.1} | {} booked, {} other | {:.2} |",
@@ -142,10 +170,20 @@ async fn bench(backend: Backend) -> Vec<String> {
             spread.percentile(0.99),
             spread.count(201, ""),
             spread.others(),
-            spread.per_sec() / raw_spread
+            spread.per_sec() / direct_spread.per_sec()
         ),
         format!(
-            "| {name} | reference: conditional UPDATE, 1 hot slot | {raw_hot:.0} /s | | | | 1.00 |"
+            "| {name} | floor: conditional UPDATE alone, 1 hot slot | {raw_hot:.0} /s | | | | {:.2} |",
+            raw_hot / direct_hot.per_sec()
+        ),
+        format!(
+            "| {name} | reference: the booking transaction without HTTP, {PEOPLE} attempts at 1 slot of {HOT_SEATS} | {:.0} /s | {:.1} | {:.1} | {} booked, {} `slot_full`, {} other | 1.00 |",
+            direct_hot.per_sec(),
+            direct_hot.percentile(0.5),
+            direct_hot.percentile(0.99),
+            direct_hot.count(201, ""),
+            direct_hot.count(409, "scheduling.slot_full"),
+            direct_hot.others()
         ),
         format!(
             "| {name} | hot: {PEOPLE} attempts at 1 slot of {HOT_SEATS} over HTTP | {:.0} /s | {:.1} | {:.1} | {} booked, {} `slot_full`, {} other | {:.2} |",
@@ -155,7 +193,7 @@ async fn bench(backend: Backend) -> Vec<String> {
             hot.count(201, ""),
             hot.count(409, "scheduling.slot_full"),
             hot.others(),
-            hot.per_sec() / raw_hot
+            hot.per_sec() / direct_hot.per_sec()
         ),
         format!(
             "| {name} | reference: conditional UPDATE, {QINGMING_SLOTS} slots | {raw_qingming:.0} /s | | | | 1.00 |"
@@ -266,9 +304,19 @@ async fn people(app: &TestApp) -> Vec<Person> {
                     .unwrap();
                 let status = res.status();
                 assert_eq!(status, 200, "{}", res.text().await.unwrap_or_default());
+                let me: Value = client
+                    .get(app.url("/api/v1/auth/citizen/me"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
                 Person {
                     token,
                     id_number: id,
+                    citizen_id: me["id"].as_str().unwrap().parse().unwrap(),
                 }
             }
         });
@@ -306,6 +354,62 @@ async fn book_all(app: &TestApp, people: &[Person], office: &str, slots: &[Value
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
+    Run {
+        wall: start.elapsed(),
+        latencies: answers.iter().map(|a| a.0).collect(),
+        statuses: answers.into_iter().map(|a| (a.1, a.2)).collect(),
+    }
+}
+
+/// The same bookings as [`book_all`], through the booking transaction the route runs
+/// (`marriage::service::book`), in-process: no HTTP, token check, idempotency or JSON.
+async fn book_directly(app: &TestApp, people: &[Person], office: &str, slots: &[Value]) -> Run {
+    use futures_util::StreamExt;
+    use minzheng::marriage::domain::BusinessType;
+    use minzheng::marriage::service::{NewParty, book};
+    let state = minzheng::state::AppState::new(
+        app.db.clone(),
+        std::sync::Arc::new(app.config.clone()),
+        minzheng_tests::test_secrets(),
+    );
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let state = &state;
+    let start = Instant::now();
+    let answers: Vec<(Duration, u16, String)> =
+        futures_util::stream::iter(people.iter().enumerate())
+            .map(|(i, p)| {
+                let slot: Uuid = slots[i % slots.len()].as_str().unwrap().parse().unwrap();
+                let citizen = minzheng::auth::extract::Citizen {
+                    id: p.citizen_id,
+                    session_id: Uuid::nil(),
+                    request_id: None,
+                };
+                let party = NewParty {
+                    name: "压测人".into(),
+                    id: minzheng::identity::domain::IdNumber::parse(&p.id_number, today).unwrap(),
+                };
+                async move {
+                    let sent = Instant::now();
+                    let outcome = book(
+                        state,
+                        &citizen,
+                        office,
+                        BusinessType::Reissue,
+                        slot,
+                        vec![party],
+                        None,
+                    )
+                    .await;
+                    let (status, code) = match outcome {
+                        Ok(_) => (201, String::new()),
+                        Err(e) => (e.code.status().as_u16(), e.code.as_str().to_owned()),
+                    };
+                    (sent.elapsed(), status, code)
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
     Run {
         wall: start.elapsed(),
         latencies: answers.iter().map(|a| a.0).collect(),

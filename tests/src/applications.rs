@@ -109,4 +109,3 @@ pub async fn ready(
     }
     id
 }
-

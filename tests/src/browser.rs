@@ -86,9 +86,18 @@ impl Browser {
 
     /// The first element matching `css`, waiting for it to appear.
     pub async fn find(&self, css: &str) -> Element {
-        match self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await {
+        match self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+        {
             Ok(e) => e,
-            Err(e) => panic!("{css} did not appear ({e}); the page says: {}", self.text("body").await),
+            Err(e) => panic!(
+                "{css} did not appear ({e}); the page says: {}",
+                self.text("body").await
+            ),
         }
     }
 
@@ -110,7 +119,10 @@ impl Browser {
             }
             if started.elapsed() > PATIENCE {
                 self.screenshot("failure").await;
-                panic!("{css} never showed {needle:?}; it shows {text:?}; the page says: {}", self.text("body").await);
+                panic!(
+                    "{css} never showed {needle:?}; it shows {text:?}; the page says: {}",
+                    self.text("body").await
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -129,7 +141,11 @@ impl Browser {
 
     /// Presses keys on whatever has the focus, as a keyboard user would.
     pub async fn keys(&self, keys: &str) {
-        let focused = self.client.active_element().await.expect("a focused element");
+        let focused = self
+            .client
+            .active_element()
+            .await
+            .expect("a focused element");
         focused.send_keys(keys).await.expect("keys");
     }
 

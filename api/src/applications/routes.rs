@@ -406,7 +406,8 @@ async fn material_response(
         .find(|m| m.id == material_id)
         .ok_or_else(|| ApiError::new(Code::MediaNotFound))?;
     let row = crate::media::service::find(state, m.media_id).await?;
-    let (content_type, bytes) = crate::media::service::read_unchecked(state, &row, thumbnail).await?;
+    let (content_type, bytes) =
+        crate::media::service::read_unchecked(state, &row, thumbnail).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "private, no-store"))
         .insert_header(("X-Content-Type-Options", "nosniff"))

@@ -8,8 +8,16 @@ use crate::error::{ApiError, Code};
 
 /// Every file of the console: name, content type, bytes.
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("index.html", "text/html; charset=utf-8", include_str!("assets/index.html")),
-    ("console.css", "text/css; charset=utf-8", include_str!("assets/console.css")),
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_str!("assets/index.html"),
+    ),
+    (
+        "console.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/console.css"),
+    ),
     ("app.js", JS, include_str!("assets/app.js")),
     ("api.js", JS, include_str!("assets/api.js")),
     ("ui.js", JS, include_str!("assets/ui.js")),
@@ -54,7 +62,10 @@ fn serve(name: &str) -> Result<HttpResponse, ApiError> {
         .content_type(*content_type)
         // Small files that change with each release: always revalidate.
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY)))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(POLICY),
+        ))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .body(*body))
@@ -69,7 +80,10 @@ mod tests {
         for (name, _, body) in ASSETS {
             for line in body.lines().filter(|l| l.starts_with("import ")) {
                 let file = line.rsplit("\"./").next().unwrap().trim_end_matches("\";");
-                assert!(ASSETS.iter().any(|(n, _, _)| *n == file), "{name} imports {file}, which is not served");
+                assert!(
+                    ASSETS.iter().any(|(n, _, _)| *n == file),
+                    "{name} imports {file}, which is not served"
+                );
             }
         }
     }

@@ -55,6 +55,21 @@ const KINDS = {
       r.allowed_actions.includes("done") && ["done", "办结"],
     ],
     act: (r, a) => `/api/v1/desk/funeral/bookings/${r.id}/${a}`,
+    // The home may propose another transport time; the family accepts it in the app.
+    extra: (r, done) => {
+      if (!r.allowed_actions.includes("propose_transport_time")) return null;
+      const form = h("form", { class: "inline" },
+        h("label", {}, "另约接运时间", h("input", { type: "datetime-local", name: "at", required: true })),
+        h("button", { type: "submit" }, "发送"));
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const at = `${values(form).at}:00+08:00`; // the desk works in Beijing time
+        const ok = await act(form.querySelector("button"),
+          () => post(`/api/v1/desk/funeral/bookings/${r.id}/propose-transport-time`, { transport_at: at }), "已向家属提出新的接运时间");
+        if (ok) done();
+      });
+      return form;
+    },
   },
 };
 
@@ -135,7 +150,7 @@ export async function desk(me) {
             const q = document.getElementById("q");
             q.focus();
             q.select();
-          } }, label)) },
+          } }, label)).concat(spec.extra ? [spec.extra(r, refresh)] : []) },
     ];
     list.replaceChildren(h("h2", {}, caption), table(columns, items, "这一天没有预约"));
     if (keepFocus) {
@@ -154,7 +169,7 @@ export async function desk(me) {
     try {
       const res = await get(spec.list(place.id, date));
       draw(res.items, `${spec.title}（${date}，共 ${res.items.length} 条）`);
-      updated.textContent = `更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })}，每 ${REFRESH_MS / 1000} 秒自动刷新`;
+      updated.textContent = `更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" })}，每 ${REFRESH_MS / 1000} 秒自动刷新`;
       if (place.kind === "cemetery") await drawLoad(); else load.replaceChildren();
     } catch (e) {
       say(e.message);
@@ -188,6 +203,8 @@ export async function desk(me) {
     load, list, updated);
   document.getElementById("q").focus();
   await refresh();
-  const timer = setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
+  // No refresh while the clerk types into a field of the list (a proposed time).
+  const typing = () => list.contains(document.activeElement) && document.activeElement.matches("input, select");
+  const timer = setInterval(() => { if (!document.hidden && !typing()) refresh(); }, REFRESH_MS);
   return () => clearInterval(timer);
 }
