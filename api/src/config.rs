@@ -58,6 +58,14 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
+    /// Requests handled at once (health checks aside); more wait in line.
+    pub max_in_flight: usize,
+    /// Of those, writes (POST, PUT, PATCH, DELETE) handled at once: they queue on the
+    /// database, so a few more than its connections keep it busy without a long line.
+    pub max_in_flight_writes: usize,
+    /// How long a request may wait in line before it is answered 503 `server.busy` with
+    /// `Retry-After` (overload is answered early instead of piling up).
+    pub admission_wait_ms: u64,
     /// Where emails go, e.g. `smtp://mail.example:587` or `smtps://user@mail.example`;
     /// unset writes them as `.eml` files into `data_dir/mail` (dev).
     pub smtp_url: Option<String>,
@@ -125,6 +133,9 @@ impl Default for Config {
             request_timeout_secs: 30,
             shutdown_timeout_secs: 30,
             workers: 0,
+            max_in_flight: 512,
+            max_in_flight_writes: 32,
+            admission_wait_ms: 2000,
             smtp_url: None,
             mail_from: "民政自助服务 <noreply@minzheng.local>".into(),
             wechat_api_base: "https://api.weixin.qq.com".into(),
@@ -223,6 +234,9 @@ impl Config {
             "request_timeout_secs",
             "shutdown_timeout_secs",
             "workers",
+            "max_in_flight",
+            "max_in_flight_writes",
+            "admission_wait_ms",
             "smtp_url",
             "mail_from",
             "wechat_api_base",
@@ -261,6 +275,8 @@ impl Config {
             ("db_max_connections", self.db_max_connections as u64),
             ("body_limit_bytes", self.body_limit_bytes as u64),
             ("request_timeout_secs", self.request_timeout_secs),
+            ("max_in_flight", self.max_in_flight as u64),
+            ("max_in_flight_writes", self.max_in_flight_writes as u64),
             (
                 "waitlist_claim_minutes",
                 self.waitlist_claim_minutes.max(0) as u64,

@@ -212,7 +212,7 @@ fn add_idempotency_key(op: &mut Operation) {
         .required(utoipa::openapi::Required::False)
         .description(Some(
             "Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); \
-             the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, 409 `request.idempotency_in_progress`. Kept 24 hours.",
+             the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.",
         ))
         .schema(Some(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).max_length(Some(255))))
         .example(Some(serde_json::json!("5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11")))

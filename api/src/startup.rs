@@ -180,8 +180,15 @@ fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Serv
     let db = web::Data::new(state.db.clone());
     let state = web::Data::new(state);
     let deadline = Duration::from_secs(config.request_timeout_secs);
+    // One line for the whole server (all workers share it).
+    let admission = http::Admission::new(
+        config.max_in_flight,
+        config.max_in_flight_writes,
+        Duration::from_millis(config.admission_wait_ms),
+    );
     let body_limit = config.body_limit_bytes;
     let mut server = HttpServer::new(move || {
+        let admission = admission.clone();
         let app = App::new()
             .app_data(db.clone())
             .app_data(state.clone())
@@ -201,7 +208,7 @@ fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Serv
             .default_service(web::to(http::unmatched));
         app.wrap(actix_web::middleware::from_fn(idempotency::middleware))
             .wrap(metrics.clone())
-            .wrap_fn(move |req, srv| http::handle(req, srv, deadline))
+            .wrap_fn(move |req, srv| http::handle(req, srv, deadline, admission.clone()))
     })
     .shutdown_timeout(config.shutdown_timeout_secs)
     .disable_signals();

@@ -176,9 +176,9 @@ on_both_backends! {
         });
         let answers = futures_util::future::join_all(attempts).await;
         let created: Vec<_> = answers.iter().filter(|(s, _)| *s == 201).collect();
-        assert!(!created.is_empty());
+        // Every repeat waits for the first request and gets its answer.
+        assert_eq!(created.len(), 20, "{:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
         assert!(created.iter().all(|a| a.1 == created[0].1), "identical answers");
-        assert!(answers.iter().all(|(s, _)| *s == 201 || *s == 409), "{:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
         let retry = app.authed(reqwest::Method::POST, "/api/v1/marriage/appointments", &he.access)
             .header("idempotency-key", "tap-1").json(&body).send().await.unwrap();
         assert_eq!(retry.status(), 201);

@@ -1,5 +1,5 @@
-//! Idempotent POSTs, the audit chain (and `minzheng audit-verify` finding an edited
-//! row), and outbox delivery that survives a crash.
+//! Idempotent POSTs, the admission line (overload answered early), the audit chain (and
+//! `minzheng audit-verify` finding an edited row), and outbox delivery that survives a crash.
 use std::time::Duration;
 
 use chrono::Utc;
@@ -58,12 +58,43 @@ on_both_backends! {
         let body = json!({"username": "storm", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
         let attempts = (0..10).map(|_| create_with_key(&app, &admin.access, "storm-key", &body));
         let answers = futures_util::future::join_all(attempts).await;
-        let created: Vec<_> = answers.iter().filter(|a| a.0 == 201).collect();
-        assert!(!created.is_empty());
-        assert!(created.iter().all(|a| a.1 == created[0].1), "every 201 is the same answer");
-        assert!(answers.iter().all(|a| a.0 == 201 || a.0 == 409), "{:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
+        // Every repeat waits for the first and gets its answer.
+        assert!(answers.iter().all(|a| a.0 == 201 && a.1 == answers[0].1), "{:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
         let count = entity::staff_account::Entity::find().filter(entity::staff_account::Column::Username.eq("storm")).all(&app.db).await.unwrap().len();
         assert_eq!(count, 1);
+    }
+
+    async fn a_full_line_answers_busy_at_once_and_health_checks_still_pass(backend: Backend) {
+        let app = spawn_app_with(backend, |c| {
+            c.max_in_flight = 1;
+            c.admission_wait_ms = 200;
+        })
+        .await;
+        let citizen = app.citizen("holder").await;
+        // An upload whose body trickles in holds the one place in line.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+        let body = reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        }));
+        let holder = app
+            .authed(reqwest::Method::POST, "/api/v1/media", &citizen.access)
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(body)
+            .send();
+        let holder = tokio::spawn(holder);
+        tx.send(Ok(b"--XyZ\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n".to_vec())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let started = std::time::Instant::now();
+        let res = app.get("/api/v1/streets").await;
+        assert_eq!(res.status(), 503);
+        assert_eq!(res.headers()["retry-after"], "1");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["code"], "server.busy");
+        assert!(started.elapsed() < Duration::from_secs(2), "answered after the wait, not after the line");
+        assert_eq!(app.get("/healthz").await.status(), 200, "health checks never wait");
+        drop(tx); // the upload ends (badly); its place is free again
+        let _ = holder.await;
+        assert_eq!(app.get("/api/v1/streets").await.status(), 200);
     }
 
     async fn the_audit_chain_verifies_and_an_edited_row_breaks_it(backend: Backend) {

@@ -37,11 +37,59 @@ pub fn current_request_id() -> Option<String> {
 #[derive(Clone, Debug)]
 pub struct RequestId(pub Arc<str>);
 
+/// The line in front of the handlers: at most so many requests at once, and fewer writes
+/// (they queue on the database). A request that cannot get in within `wait` is answered
+/// 503 `server.busy` with `Retry-After` at once, so that overload sheds early instead of
+/// piling up behind the pool until every answer is late.
+#[derive(Clone, Debug)]
+pub struct Admission {
+    all: Arc<tokio::sync::Semaphore>,
+    writes: Arc<tokio::sync::Semaphore>,
+    wait: Duration,
+}
+
+/// What a request holds while it is handled.
+type Admitted = (
+    tokio::sync::OwnedSemaphorePermit,
+    Option<tokio::sync::OwnedSemaphorePermit>,
+);
+
+impl Admission {
+    pub fn new(all: usize, writes: usize, wait: Duration) -> Admission {
+        Admission {
+            all: Arc::new(tokio::sync::Semaphore::new(all)),
+            writes: Arc::new(tokio::sync::Semaphore::new(writes)),
+            wait,
+        }
+    }
+
+    /// Health checks and metrics never wait: an orchestrator must see a busy service alive.
+    fn exempt(path: &str) -> bool {
+        matches!(path, "/healthz" | "/readyz" | "/metrics")
+    }
+
+    async fn enter(&self, write: bool) -> Option<Admitted> {
+        let line = async {
+            let write = match write {
+                true => Some(self.writes.clone().acquire_owned().await.ok()?),
+                false => None,
+            };
+            Some((self.all.clone().acquire_owned().await.ok()?, write))
+        };
+        tokio::time::timeout(self.wait, line).await.ok().flatten()
+    }
+}
+
+fn busy() -> ApiError {
+    ApiError::new(Code::Busy).with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+}
+
 /// Runs one request through the context; used with `App::wrap_fn`.
 pub fn handle<S, B>(
     req: ServiceRequest,
     srv: &S,
     deadline: Duration,
+    admission: Admission,
 ) -> impl Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>> + use<S, B>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
@@ -55,12 +103,23 @@ where
     req.extensions_mut().insert(RequestId(id.clone()));
     // A NUL in the path cannot name anything (and PostgreSQL cannot store it in text).
     let nul_in_path = req.path().to_ascii_lowercase().contains("%00");
+    let gated = !Admission::exempt(req.path());
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     // A panic while the handler future is created must not take the worker down either.
     let call = (!nul_in_path).then(|| std::panic::catch_unwind(AssertUnwindSafe(|| srv.call(req))));
     async move {
         let Some(call) = call else {
             let res = finish::<B>(Outcome::Failed(ApiError::new(Code::NotFound)), lang, &id);
             return res;
+        };
+        // The handler's future does nothing until polled: a request turned away here
+        // never reaches it.
+        let _admitted = match gated {
+            true => match admission.enter(write).await {
+                Some(permits) => Some(permits),
+                None => return finish::<B>(Outcome::Failed(busy()), lang, &id),
+            },
+            false => None,
         };
         let outcome = match call {
             Ok(fut) => {

@@ -25,6 +25,10 @@ pub const KEY_LIFETIME: Duration = Duration::hours(24);
 /// A claim older than this without an answer is taken to belong to a crashed request.
 /// Longer than any request may run (`request_timeout_secs` is at most 120).
 const ABANDONED: Duration = Duration::minutes(5);
+/// How long a repeat waits for the first request with its key to answer before it is told
+/// to retry later (409 `idempotency.in_progress`), and how often it looks.
+const WAIT_FOR_FIRST: std::time::Duration = std::time::Duration::from_secs(5);
+const WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(20);
 /// Set on an answer that was replayed from the first request.
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
 
@@ -182,7 +186,9 @@ async fn claim(
     key_hash: &str,
     request_hash: &str,
 ) -> Result<Claim, ApiError> {
-    for _ in 0..3 {
+    let started = std::time::Instant::now();
+    // A few rounds for races on a stale key; many more while the first request runs.
+    for _ in 0..(WAIT_FOR_FIRST.as_millis() / WAIT_STEP.as_millis()) {
         // Microseconds: what PostgreSQL keeps, so that our own claim can be matched exactly.
         let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
         let row = idempotency_record::ActiveModel {
@@ -227,6 +233,12 @@ async fn claim(
                         .insert_header((REPLAYED, HeaderValue::from_static("true")))
                         .body(body),
                 ))
+            }
+            // The first request with this key is still running: a retry that arrives now
+            // (a double tap, a storm of resends) waits for its answer and gets the same one.
+            _ if started.elapsed() < WAIT_FOR_FIRST => {
+                tokio::time::sleep(WAIT_STEP).await;
+                continue;
             }
             _ => Err(ApiError::new(Code::IdempotencyInProgress)
                 .with_header(RETRY_AFTER, HeaderValue::from_static("1"))),

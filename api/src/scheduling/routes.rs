@@ -1,5 +1,7 @@
 //! Scheduling routes: resources and their availability (public), and their settings,
 //! templates, exceptions and the national calendar (admins).
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{Duration, NaiveDate, Utc};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -356,7 +358,7 @@ async fn availability(
     state: State,
     id: web::Path<String>,
     Query(q): Query<AvailabilityQuery>,
-) -> Result<web::Json<AvailabilityDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
     let from = q.from.unwrap_or_else(|| domain::local_date(now));
     let today = domain::local_date(now);
@@ -372,6 +374,11 @@ async fn availability(
                 "the range must be 0 to 31 days",
             ),
         }));
+    }
+    // At opening time everybody asks the same question many times a second.
+    let key = (id.to_string(), q.business_type.clone(), from, to);
+    if let Some(body) = state.availability.answer(&key) {
+        return Ok(json_bytes(body));
     }
     let r = service::resource(&state.db, &id).await?;
     let days = service::availability(
@@ -405,11 +412,20 @@ async fn availability(
                 .collect(),
         })
         .collect();
-    Ok(web::Json(AvailabilityDto {
+    let answer = AvailabilityDto {
         resource_id: r.id,
         business_type: q.business_type,
         days,
-    }))
+    };
+    let body: Arc<[u8]> = serde_json::to_vec(&answer).map_err(ApiError::internal)?.into();
+    state.availability.keep_answer(key, body.clone());
+    Ok(json_bytes(body))
+}
+
+fn json_bytes(body: Arc<[u8]>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(actix_web::web::Bytes::copy_from_slice(&body))
 }
 
 async fn period_dto(

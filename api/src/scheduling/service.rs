@@ -25,7 +25,13 @@ pub const CACHE_TTL: StdDuration = StdDuration::from_secs(1);
 #[derive(Default)]
 pub struct AvailabilityCache {
     days: Mutex<HashMap<(String, String, NaiveDate), (Instant, Arc<Vec<slot::Model>>)>>,
+    /// Whole answers of the public route, as sent, for the read storm at opening time:
+    /// a hit touches no database at all.
+    answers: Mutex<HashMap<AnswerKey, (Instant, Arc<[u8]>)>>,
 }
+
+/// (resource, business type, from, to) of an availability answer.
+pub type AnswerKey = (String, String, NaiveDate, NaiveDate);
 
 impl AvailabilityCache {
     fn get(&self, key: &(String, String, NaiveDate)) -> Option<Arc<Vec<slot::Model>>> {
@@ -44,11 +50,38 @@ impl AvailabilityCache {
         }
     }
 
+    /// A recent answer of the availability route, if one is fresh.
+    pub fn answer(&self, key: &AnswerKey) -> Option<Arc<[u8]>> {
+        let answers = self.answers.lock().ok()?;
+        answers
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+            .map(|(_, body)| body.clone())
+    }
+
+    pub fn keep_answer(&self, key: AnswerKey, body: Arc<[u8]>) {
+        if let Ok(mut answers) = self.answers.lock() {
+            if answers.len() > 10_000 {
+                answers.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+            }
+            answers.insert(key, (Instant::now(), body));
+        }
+    }
+
+    /// Drops the answers that show the resource (any range: finding the ones that cover
+    /// a date costs more than recomputing a few).
+    fn forget_answers(&self, resource: &str) {
+        if let Ok(mut answers) = self.answers.lock() {
+            answers.retain(|(r, ..), _| r != resource);
+        }
+    }
+
     /// Drops a day of every business type (after an exception changed it).
     pub fn forget_day(&self, resource: &str, date: NaiveDate) {
         if let Ok(mut days) = self.days.lock() {
             days.retain(|(r, _, d), _| !(r == resource && *d == date));
         }
+        self.forget_answers(resource);
     }
 
     /// Drops a day after this instance changed its seats.
@@ -56,6 +89,7 @@ impl AvailabilityCache {
         if let Ok(mut days) = self.days.lock() {
             days.remove(&(resource.to_owned(), business_type.to_owned(), date));
         }
+        self.forget_answers(resource);
     }
 }
 

@@ -1,0 +1,630 @@
+//! Rush-day suite (issue #9), the booking scenarios, against the real `minzheng` binary
+//! started as its own process (so that it can be killed and run twice), on SQLite and on
+//! PostgreSQL (when `MINZHENG_TEST_DATABASE_URL` is set). Not a test: `scripts/rush` runs
+//! it in release mode after the wrk scenarios and puts its table into
+//! `docs/benchmarks/rush.md`.
+//!
+//! - reference: the booking transaction the route runs (`marriage::service::book`), called
+//!   in this process on the same database without HTTP, spread over 1,000 slots and at one
+//!   hot slot;
+//! - S2: bookings spread over 1,000 slots over HTTP;
+//! - S3: 5,000 attempts at one slot of 500 seats from 32 connections;
+//! - S4: 20 identical POSTs with one `Idempotency-Key` at once;
+//! - S7: kill -9 during a spread rush, then a restart: ready time, every answered booking
+//!   kept, seat counters equal to the rows, every notification delivered;
+//! - S8: 5 MB photo uploads, 20 at a time, and the server's peak memory;
+//! - S10 (PostgreSQL): two instances share the S3 rush, each notification sent once.
+//!
+//! Fixtures (places, verified people, their tokens) are written in this process with the
+//! service's own functions and the same keys the server is given.
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use chrono::NaiveDate;
+use futures_util::StreamExt;
+use minzheng::auth::tokens::AccountKind;
+use minzheng::auth::extract::Citizen;
+use minzheng::config::Config;
+use minzheng::marriage::domain::BusinessType;
+use minzheng::marriage::service::{NewParty, book};
+use minzheng::platform::audit::Actor;
+use minzheng::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
+use minzheng::state::AppState;
+use minzheng_tests::peers::{FakeWechat, WECHAT_APP_ID, WECHAT_SECRET, fake_wechat};
+use minzheng_tests::{Backend, PG_URL_VAR, id_number, next_weekday, test_secrets};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const CONNECTIONS: usize = 32;
+const PEOPLE: usize = 5_000;
+const SPREAD_SLOTS: usize = 1_000;
+const SPREAD_BOOKINGS: usize = 3_000;
+const HOT_SEATS: i32 = 500;
+const HOT_ATTEMPTS: usize = 5_000;
+const KILL_BOOKINGS: usize = 2_000;
+const UPLOADS: usize = 60;
+const UPLOADS_IN_FLIGHT: usize = 20;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut rows = runtime.block_on(suite(Backend::Sqlite));
+    if std::env::var(PG_URL_VAR).is_ok() {
+        rows.extend(runtime.block_on(suite(Backend::Postgres)));
+    } else {
+        eprintln!("{PG_URL_VAR} is not set: PostgreSQL skipped");
+    }
+    println!("| Store | What | Rate | p50 ms | p99 ms | Outcome | Ratio to its reference | Target |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for row in rows {
+        println!("{row}");
+    }
+}
+
+// ---- The server as a process ------------------------------------------------------------
+
+struct Store {
+    name: &'static str,
+    dir: tempfile::TempDir,
+    database_url: Option<String>,
+    wechat: FakeWechat,
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn key(byte: u8) -> String {
+    base64::engine::general_purpose::STANDARD.encode([byte; 32])
+}
+
+impl Store {
+    async fn new(backend: Backend) -> Store {
+        let database_url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(minzheng_tests::fresh_pg_database().await),
+        };
+        Store {
+            name: match backend {
+                Backend::Sqlite => "SQLite",
+                Backend::Postgres => "PostgreSQL",
+            },
+            dir: tempfile::tempdir().expect("temp dir"),
+            database_url,
+            wechat: fake_wechat().await,
+        }
+    }
+
+    /// The configuration file an instance reads (its own data folder on PostgreSQL).
+    fn config_file(&self, instance: usize) -> PathBuf {
+        let data_dir = self.dir.path().join(format!("data-{}", if self.database_url.is_some() { instance } else { 0 }));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let mut text = format!(
+            "data_dir = {:?}\nlog_level = \"error\"\nworkers = 2\nwechat_api_base = {:?}\nwechat_app_id = {:?}\n",
+            data_dir.display().to_string(),
+            self.wechat.address,
+            WECHAT_APP_ID
+        );
+        if let Some(url) = &self.database_url {
+            text.push_str(&format!("database_url = {url:?}\n"));
+        }
+        text.push_str("[wechat_templates]\nmarriage_appointment = \"tmpl-marriage\"\n");
+        let path = self.dir.path().join(format!("minzheng-{instance}.toml"));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// The configuration this process uses for its own connection and fixtures.
+    fn config(&self) -> Config {
+        let mut config = Config::default();
+        config.data_dir = self.dir.path().join("data-0");
+        config.database_url = self.database_url.clone();
+        config.db_max_connections = 8;
+        config
+    }
+
+    /// Starts an instance and waits until it is ready; also returns how long that took.
+    async fn start(&self, instance: usize) -> (Server, Duration) {
+        let port = free_port();
+        let started = Instant::now();
+        let child = Command::new(env!("CARGO_BIN_EXE_minzheng-under-test"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("MINZHENG_CONFIG", self.config_file(instance))
+            .env("MINZHENG_SEALING_KEY", key(1))
+            .env("MINZHENG_BLIND_INDEX_KEY", key(2))
+            .env("MINZHENG_TOKEN_KEY", key(3))
+            .env("MINZHENG_WECHAT_APP_SECRET", WECHAT_SECRET)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start minzheng");
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        loop {
+            if let Ok(res) = client.get(format!("{base}/readyz")).send().await
+                && res.status() == 200
+            {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "the server did not start");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        (Server { child, base }, started.elapsed())
+    }
+}
+
+impl Server {
+    fn kill9(&mut self) {
+        let _ = self.child.kill(); // SIGKILL
+        let _ = self.child.wait();
+    }
+
+    /// Peak resident memory (VmHWM) in MiB.
+    fn peak_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+// ---- Fixtures ----------------------------------------------------------------------------
+
+struct Person {
+    citizen: Uuid,
+    token: String,
+    id_number: String,
+    openid: String,
+}
+
+/// A marriage office whose `date` has `slots` one-minute `reissue` slots of `seats` each.
+async fn office(state: &AppState, id: &str, date: NaiveDate, slots: usize, seats: i32) {
+    use chrono::Datelike;
+    let spec = ResourceSpec {
+        id: id.into(),
+        kind: "marriage_office".into(),
+        name: "压测处".into(),
+        address: None,
+        window_days: 15,
+        window_opens_at: "00:00".into(),
+        cutoff_previous_day_at: None,
+        cutoff_minutes: 0,
+        cancel_minutes: 0,
+        working_days_only: true,
+    };
+    save_resource(&state.db, spec, Actor::System, None).await.unwrap();
+    let weekday = date.weekday().number_from_monday() as i32;
+    let template = (0..slots)
+        .map(|m| TemplateSlot {
+            weekday,
+            start_time: format!("{:02}:{:02}", m / 60, m % 60),
+            end_time: format!("{:02}:{:02}", (m + 1) / 60, (m + 1) % 60),
+            capacity: seats,
+        })
+        .collect();
+    replace_template(&state.db, id, "reissue", template, Actor::System, None).await.unwrap();
+}
+
+/// The slot ids of an office's day, as the public availability shows them.
+async fn slot_ids(server: &Server, office: &str, date: NaiveDate) -> Vec<Uuid> {
+    let url = format!("{}/api/v1/resources/{office}/availability?business_type=reissue&from={date}&to={date}", server.base);
+    let day: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    day["days"][0]["slots"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{day}"))
+        .iter()
+        .map(|s| s["slot_id"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// Verified citizens with a WeChat openid (so notifications reach the fake WeChat) and an
+/// access token each, written with the service's own functions.
+async fn people(state: &AppState) -> Vec<Person> {
+    let today = minzheng::platform::clock::today();
+    let made = futures_util::stream::iter(0..PEOPLE)
+        .map(|i| async move {
+            let citizen = Uuid::now_v7();
+            let openid = format!("openid-rush{i}");
+            entity::citizen_account::Entity::insert(entity::citizen_account::ActiveModel {
+                id: Set(citizen),
+                wechat_openid: Set(Some(openid.clone())),
+                wechat_unionid: Set(None),
+                email: Set(None),
+                disabled: Set(false),
+                created_at: Set(chrono::Utc::now()),
+            })
+            .exec(&state.db)
+            .await
+            .unwrap();
+            let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + chrono::Duration::days(i as i64 / 900);
+            let id = id_number(&format!("110112{}{:03}", birth.format("%Y%m%d"), 100 + i % 900));
+            let caller = Citizen { id: citizen, session_id: Uuid::nil(), request_id: None };
+            let parsed = minzheng::identity::domain::IdNumber::parse(&id, today).unwrap();
+            minzheng::identity::service::bind(state, &caller, "压测人".into(), parsed).await.unwrap();
+            let tokens = minzheng::auth::session::start(&state.db, state, AccountKind::Citizen, citizen, None)
+                .await
+                .unwrap();
+            Person { citizen, token: tokens.access_token, id_number: id, openid }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
+    entity::real_name::Entity::update_many()
+        .col_expr(entity::real_name::Column::Status, Expr::value("verified"))
+        .col_expr(entity::real_name::Column::VerifiedBy, Expr::value("in_person"))
+        .exec(&state.db)
+        .await
+        .unwrap();
+    made
+}
+
+/// Ends every active appointment, so that everyone may book again (seats stay taken).
+async fn free_everyone(state: &AppState) {
+    entity::marriage_party::Entity::update_many()
+        .col_expr(entity::marriage_party::Column::ActiveKey, Expr::value(Option::<String>::None))
+        .exec(&state.db)
+        .await
+        .unwrap();
+    entity::marriage_appointment::Entity::update_many()
+        .col_expr(entity::marriage_appointment::Column::Status, Expr::value("completed"))
+        .filter(entity::marriage_appointment::Column::Status.is_in(["pending_confirmation", "confirmed"]))
+        .exec(&state.db)
+        .await
+        .unwrap();
+}
+
+// ---- Runs --------------------------------------------------------------------------------
+
+/// Answers of one run: latency, status, code, appointment id, finish time since the start.
+struct Run {
+    wall: Duration,
+    answers: Vec<(Duration, u16, String, Option<Uuid>, Duration)>,
+}
+
+impl Run {
+    fn per_sec(&self) -> f64 {
+        self.answers.len() as f64 / self.wall.as_secs_f64()
+    }
+    fn ms(&self, p: f64) -> f64 {
+        let mut l: Vec<Duration> = self.answers.iter().map(|a| a.0).collect();
+        l.sort();
+        if l.is_empty() {
+            return 0.0;
+        }
+        l[((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1].as_secs_f64() * 1000.0
+    }
+    fn count(&self, status: u16, code: &str) -> usize {
+        self.answers.iter().filter(|a| a.1 == status && (code.is_empty() || a.2 == code)).count()
+    }
+    fn server_errors(&self) -> usize {
+        self.answers.iter().filter(|a| a.1 >= 500).count()
+    }
+    /// When the last seat went: the latest finish of a 201.
+    fn sold_out(&self) -> Duration {
+        self.answers.iter().filter(|a| a.1 == 201).map(|a| a.4).max().unwrap_or_default()
+    }
+}
+
+fn body(office: &str, slot: Uuid, p: &Person) -> Value {
+    json!({"office_id": office, "business_type": "reissue", "slot_id": slot,
+        "parties": [{"name": "压测人", "id_number": p.id_number}]})
+}
+
+/// Each person books once over HTTP at `bases` (round robin), person i at slot i mod n.
+async fn over_http(bases: &[String], office: &str, slots: &[Uuid], people: &[Person]) -> Run {
+    let client = minzheng_tests::http_client();
+    let start = Instant::now();
+    let answers = futures_util::stream::iter(people.iter().enumerate())
+        .map(|(i, p)| {
+            let (client, url) = (client.clone(), format!("{}/api/v1/marriage/appointments", bases[i % bases.len()]));
+            let body = body(office, slots[i % slots.len()], p);
+            async move {
+                let sent = Instant::now();
+                match client.post(url).bearer_auth(&p.token).json(&body).send().await {
+                    Ok(res) => {
+                        let status = res.status().as_u16();
+                        let answer: Value = res.json().await.unwrap_or(Value::Null);
+                        let id = answer["id"].as_str().and_then(|s| s.parse().ok());
+                        (sent.elapsed(), status, answer["code"].as_str().unwrap_or_default().to_owned(), id, start.elapsed())
+                    }
+                    // The server was killed under this request: no answer.
+                    Err(_) => (sent.elapsed(), 0, "no answer".to_owned(), None, start.elapsed()),
+                }
+            }
+        })
+        .buffer_unordered(CONNECTIONS)
+        .collect()
+        .await;
+    Run { wall: start.elapsed(), answers }
+}
+
+/// The same bookings through the booking transaction, in this process, without HTTP.
+async fn directly(state: &AppState, office: &str, slots: &[Uuid], people: &[Person]) -> Run {
+    let today = minzheng::platform::clock::today();
+    let start = Instant::now();
+    let answers = futures_util::stream::iter(people.iter().enumerate())
+        .map(|(i, p)| {
+            let slot = slots[i % slots.len()];
+            let citizen = Citizen { id: p.citizen, session_id: Uuid::nil(), request_id: None };
+            let party = NewParty {
+                name: "压测人".into(),
+                id: minzheng::identity::domain::IdNumber::parse(&p.id_number, today).unwrap(),
+            };
+            async move {
+                let sent = Instant::now();
+                let outcome = book(state, &citizen, office, BusinessType::Reissue, slot, vec![party], None).await;
+                match outcome {
+                    Ok((a, _)) => (sent.elapsed(), 201, String::new(), Some(a.id), start.elapsed()),
+                    Err(e) => (sent.elapsed(), e.code.status().as_u16(), e.code.as_str().to_owned(), None, start.elapsed()),
+                }
+            }
+        })
+        .buffer_unordered(CONNECTIONS)
+        .collect()
+        .await;
+    Run { wall: start.elapsed(), answers }
+}
+
+/// Marriage notices the fake WeChat accepted, by openid.
+fn notices(wechat: &FakeWechat) -> HashMap<String, usize> {
+    let mut by = HashMap::new();
+    for m in wechat.sent.lock().unwrap().iter().filter(|m| m["template_id"] == "tmpl-marriage") {
+        *by.entry(m["touser"].as_str().unwrap_or_default().to_owned()).or_insert(0) += 1;
+    }
+    by
+}
+
+/// Waits until the fake WeChat holds at least `n` marriage notices (the outbox is async).
+async fn wait_for_notices(wechat: &FakeWechat, n: usize) -> usize {
+    let started = Instant::now();
+    loop {
+        let sent: usize = notices(wechat).values().sum();
+        if sent >= n || started.elapsed() > Duration::from_secs(60) {
+            return sent;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "**NOT met**" }
+}
+
+async fn suite(backend: Backend) -> Vec<String> {
+    let store = Store::new(backend).await;
+    let name = store.name;
+    eprintln!("{name}: starting");
+    let (mut server, _) = store.start(0).await;
+    let db = minzheng::platform::db::connect(&store.config()).await.expect("the bench's connection");
+    let state = AppState::new(db, Arc::new(store.config()), test_secrets());
+    let date = next_weekday(2);
+    for (id, slots, seats) in [
+        ("direct-spread", SPREAD_SLOTS, 100),
+        ("rush-spread", SPREAD_SLOTS, 100),
+        ("direct-hot", 1, HOT_SEATS),
+        ("rush-hot", 1, HOT_SEATS),
+        ("rush-kill", SPREAD_SLOTS, 100),
+        ("rush-storm", 1, 10),
+        ("rush-two", 1, HOT_SEATS),
+    ] {
+        office(&state, id, date, slots, seats).await;
+    }
+    eprintln!("{name}: {PEOPLE} verified people");
+    let people = people(&state).await;
+    let mut rows = vec![];
+
+    // References and S2: spread over 1,000 slots.
+    let slots = slot_ids(&server, "direct-spread", date).await;
+    let direct_spread = directly(&state, "direct-spread", &slots, &people[..SPREAD_BOOKINGS]).await;
+    free_everyone(&state).await;
+    let slots = slot_ids(&server, "rush-spread", date).await;
+    let s2 = over_http(std::slice::from_ref(&server.base), "rush-spread", &slots, &people[..SPREAD_BOOKINGS]).await;
+    free_everyone(&state).await;
+    let ratio = s2.per_sec() / direct_spread.per_sec();
+    rows.push(format!(
+        "| {name} | reference: the booking transaction without HTTP, {SPREAD_BOOKINGS} into {SPREAD_SLOTS} slots | {:.0} /s | {:.1} | {:.1} | {} booked, {} other | 1.00 | |",
+        direct_spread.per_sec(), direct_spread.ms(0.5), direct_spread.ms(0.99), direct_spread.count(201, ""),
+        direct_spread.answers.len() - direct_spread.count(201, "")
+    ));
+    rows.push(format!(
+        "| {name} | S2: {SPREAD_BOOKINGS} bookings into {SPREAD_SLOTS} slots over HTTP, {CONNECTIONS} connections | {:.0} /s | {:.1} | {:.1} | {} booked, {} 5xx | {ratio:.2} | ≥ 0.5, no 5xx: {} |",
+        s2.per_sec(), s2.ms(0.5), s2.ms(0.99), s2.count(201, ""), s2.server_errors(),
+        verdict(ratio >= 0.5 && s2.server_errors() == 0)
+    ));
+
+    // References and S3: one hot slot of 500, 5,000 attempts.
+    let slots = slot_ids(&server, "direct-hot", date).await;
+    let direct_hot = directly(&state, "direct-hot", &slots, &people[..HOT_ATTEMPTS]).await;
+    free_everyone(&state).await;
+    let slots = slot_ids(&server, "rush-hot", date).await;
+    let s3 = over_http(std::slice::from_ref(&server.base), "rush-hot", &slots, &people[..HOT_ATTEMPTS]).await;
+    free_everyone(&state).await;
+    let ratio = s3.per_sec() / direct_hot.per_sec();
+    let exact = s3.count(201, "") == HOT_SEATS as usize && s3.count(409, "scheduling.slot_full") == HOT_ATTEMPTS - HOT_SEATS as usize;
+    rows.push(format!(
+        "| {name} | reference: the booking transaction without HTTP, {HOT_ATTEMPTS} attempts at 1 slot of {HOT_SEATS} | {:.0} /s | {:.1} | {:.1} | {} booked, {} `slot_full` | 1.00 | |",
+        direct_hot.per_sec(), direct_hot.ms(0.5), direct_hot.ms(0.99), direct_hot.count(201, ""), direct_hot.count(409, "scheduling.slot_full")
+    ));
+    rows.push(format!(
+        "| {name} | S3: {HOT_ATTEMPTS} attempts at 1 slot of {HOT_SEATS} over HTTP, {CONNECTIONS} connections; sold out after {:.2} s | {:.0} /s | {:.1} | {:.1} | {} booked, {} `slot_full`, {} other | {ratio:.2} | exactly {HOT_SEATS}, ≥ 0.5: {} |",
+        s3.sold_out().as_secs_f64(), s3.per_sec(), s3.ms(0.5), s3.ms(0.99), s3.count(201, ""), s3.count(409, "scheduling.slot_full"),
+        s3.answers.len() - s3.count(201, "") - s3.count(409, "scheduling.slot_full"), verdict(exact && ratio >= 0.5)
+    ));
+
+    rows.push(storm(&server, &people[0], date, name).await);
+    free_everyone(&state).await;
+    rows.push(uploads(&server, &people[1], name).await);
+
+    // S7: kill -9 in the middle of a spread rush, restart, check.
+    let slots = slot_ids(&server, "rush-kill", date).await;
+    let base = server.base.clone();
+    let victims = &people[..KILL_BOOKINGS];
+    let before = notices(&store.wechat);
+    let rush = over_http(std::slice::from_ref(&base), "rush-kill", &slots, victims);
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        server.kill9();
+    };
+    let (killed, ()) = tokio::join!(rush, killer);
+    let (restarted, ready) = store.start(0).await;
+    server = restarted;
+    let answered: Vec<Uuid> = killed.answers.iter().filter(|a| a.1 == 201).filter_map(|a| a.3).collect();
+    let kept = entity::marriage_appointment::Entity::find()
+        .filter(entity::marriage_appointment::Column::Id.is_in(answered.clone()))
+        .count(&state.db)
+        .await
+        .unwrap() as usize;
+    let rows_now = entity::marriage_appointment::Entity::find()
+        .filter(entity::marriage_appointment::Column::OfficeId.eq("rush-kill"))
+        .count(&state.db)
+        .await
+        .unwrap() as usize;
+    let seats: i64 = entity::slot::Entity::find()
+        .filter(entity::slot::Column::ResourceId.eq("rush-kill"))
+        .all(&state.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| i64::from(s.booked))
+        .sum();
+    // Every booking that committed (answered or not) is told once the outbox has drained.
+    wait_for_notices(&store.wechat, before.values().sum::<usize>() + rows_now).await;
+    let after = notices(&store.wechat);
+    let count = |m: &HashMap<String, usize>, p: &Person| m.get(&p.openid).copied().unwrap_or(0);
+    let told = victims.iter().filter(|p| count(&after, p) > count(&before, p)).count();
+    let ok = ready < Duration::from_secs(2) && kept == answered.len() && seats as usize == rows_now && told >= rows_now;
+    rows.push(format!(
+        "| {name} | S7: kill -9 after 1.5 s of a {KILL_BOOKINGS}-booking rush, then restart | ready in {:.2} s | | | {} answered 201, {kept} of them kept; {rows_now} rows, {seats} seats taken; {told} people notified | | ready < 2 s, nothing lost: {} |",
+        ready.as_secs_f64(), answered.len(), verdict(ok)
+    ));
+    free_everyone(&state).await;
+
+    if backend == Backend::Postgres {
+        rows.push(two_instances(&store, &server, &people, date, name).await);
+    }
+    server.stop();
+    rows
+}
+
+/// S4: 20 identical POSTs with one key, at once.
+async fn storm(server: &Server, p: &Person, date: NaiveDate, name: &str) -> String {
+    let slot = slot_ids(server, "rush-storm", date).await[0];
+    let client = minzheng_tests::http_client();
+    let url = format!("{}/api/v1/marriage/appointments", server.base);
+    let payload = body("rush-storm", slot, p);
+    let answers: Vec<(u16, String)> = futures_util::future::join_all((0..20).map(|_| {
+        let (client, url, payload) = (client.clone(), url.clone(), payload.clone());
+        async move {
+            let res = client.post(url).bearer_auth(&p.token).header("idempotency-key", "storm-1").json(&payload).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        }
+    }))
+    .await;
+    let identical = answers.iter().all(|a| *a == answers[0]);
+    let url = format!("{}/api/v1/resources/rush-storm/availability?business_type=reissue&from={date}&to={date}", server.base);
+    let day: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    let taken = 10 - day["days"][0]["slots"][0]["remaining"].as_i64().unwrap_or(10);
+    format!(
+        "| {name} | S4: 20 identical POSTs with one `Idempotency-Key` at once | | | | status {}, {} identical answers, {taken} seat taken | | one booking, identical answers: {} |",
+        answers[0].0,
+        answers.iter().filter(|a| **a == answers[0]).count(),
+        verdict(identical && answers[0].0 == 201 && taken == 1)
+    )
+}
+
+/// S8: 5 MB photos, 20 uploads in flight; MB/s, p99 and the server's peak memory.
+async fn uploads(server: &Server, p: &Person, name: &str) -> String {
+    let photo = big_jpeg();
+    let mb = photo.len() as f64 / 1_000_000.0;
+    let client = minzheng_tests::http_client();
+    let url = format!("{}/api/v1/media", server.base);
+    let start = Instant::now();
+    let answers: Vec<(Duration, u16)> = futures_util::stream::iter(0..UPLOADS)
+        .map(|_| {
+            let (client, url, photo) = (client.clone(), url.clone(), photo.clone());
+            async move {
+                let part = reqwest::multipart::Part::bytes(photo).file_name("photo.jpg").mime_str("image/jpeg").unwrap();
+                let form = reqwest::multipart::Form::new().text("purpose", "application_material").part("file", part);
+                let sent = Instant::now();
+                let res = client.post(url).bearer_auth(&p.token).multipart(form).send().await.unwrap();
+                let status = res.status().as_u16();
+                let _ = res.bytes().await;
+                (sent.elapsed(), status)
+            }
+        })
+        .buffer_unordered(UPLOADS_IN_FLIGHT)
+        .collect()
+        .await;
+    let wall = start.elapsed().as_secs_f64();
+    let mut l: Vec<Duration> = answers.iter().map(|a| a.0).collect();
+    l.sort();
+    let p99 = l[((l.len() as f64 * 0.99).ceil() as usize).clamp(1, l.len()) - 1].as_secs_f64() * 1000.0;
+    let ok = answers.iter().filter(|a| a.1 == 201).count();
+    let errors = answers.iter().filter(|a| a.1 >= 500).count();
+    let peak = server.peak_mib();
+    format!(
+        "| {name} | S8: {UPLOADS} photos of {mb:.1} MB, {UPLOADS_IN_FLIGHT} in flight | {:.1} MB/s | {:.0} | {p99:.0} | {ok} stored, {errors} 5xx, server peak {peak:.0} MiB | | peak < 512 MiB, no 5xx: {} |",
+        UPLOADS as f64 * mb / wall,
+        l[l.len() / 2].as_secs_f64() * 1000.0,
+        verdict(peak < 512.0 && errors == 0)
+    )
+}
+
+/// A photo-like JPEG of about 5 MB (noise compresses badly), 4000 × 3000.
+fn big_jpeg() -> Vec<u8> {
+    let (w, h) = (4000u32, 3000u32);
+    let mut seed = 12345u32;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let n = (seed >> 24) as u8 / 4;
+        image::Rgb([(x / 16) as u8 ^ n, (y / 12) as u8 ^ n, n])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92).encode_image(&img).unwrap();
+    out.into_inner()
+}
+
+/// S10: a second instance on the same PostgreSQL; the S3 rush split across both.
+async fn two_instances(store: &Store, first: &Server, people: &[Person], date: NaiveDate, name: &str) -> String {
+    let (second, _) = store.start(1).await;
+    let slots = slot_ids(first, "rush-two", date).await;
+    let before = notices(&store.wechat);
+    let run = over_http(&[first.base.clone(), second.base.clone()], "rush-two", &slots, &people[..HOT_ATTEMPTS]).await;
+    let booked = run.count(201, "");
+    let expected: usize = before.values().sum::<usize>() + booked;
+    wait_for_notices(&store.wechat, expected).await;
+    tokio::time::sleep(Duration::from_secs(2)).await; // a duplicate would show up by now
+    let after = notices(&store.wechat);
+    let sent: usize = after.values().sum::<usize>() - before.values().sum::<usize>();
+    let twice = after.iter().filter(|(k, v)| **v > before.get(*k).copied().unwrap_or(0) + 1).count();
+    second.stop();
+    format!(
+        "| {name} | S10: two instances share {HOT_ATTEMPTS} attempts at 1 slot of {HOT_SEATS} | {:.0} /s | {:.1} | {:.1} | {booked} booked, {} `slot_full`; {sent} notices, {twice} people told twice | | exactly {HOT_SEATS}, each notice once: {} |",
+        run.per_sec(), run.ms(0.5), run.ms(0.99), run.count(409, "scheduling.slot_full"),
+        verdict(booked == HOT_SEATS as usize && sent == booked && twice == 0)
+    )
+}
