@@ -13,6 +13,10 @@
 //! - S7: kill -9 during a spread rush, then a restart: ready time, every answered booking
 //!   kept, seat counters equal to the rows, every notification delivered;
 //! - S8: 5 MB photo uploads, 20 at a time, and the server's peak memory;
+//! - S5: 200 bookings/s plus 4,000 availability reads/s (hey) for `RUSH_STEADY_SECS`
+//!   (300 by default): p99 of each, memory at the start and the end;
+//! - S6: twice that for a minute: load shed with 429/503 and `Retry-After`, no other 5xx,
+//!   no answer slower than 10 s;
 //! - S10 (PostgreSQL): two instances share the S3 rush, each notification sent once.
 //!
 //! Fixtures (places, verified people, their tokens) are written in this process with the
@@ -155,7 +159,7 @@ impl Store {
             .spawn()
             .expect("start minzheng");
         let base = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
+        let client = minzheng_tests::http_client();
         loop {
             if let Ok(res) = client.get(format!("{base}/readyz")).send().await
                 && res.status() == 200
@@ -232,7 +236,7 @@ async fn office(state: &AppState, id: &str, date: NaiveDate, slots: usize, seats
 /// The slot ids of an office's day, as the public availability shows them.
 async fn slot_ids(server: &Server, office: &str, date: NaiveDate) -> Vec<Uuid> {
     let url = format!("{}/api/v1/resources/{office}/availability?business_type=reissue&from={date}&to={date}", server.base);
-    let day: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    let day: Value = minzheng_tests::http_client().get(url).send().await.unwrap().json().await.unwrap();
     day["days"][0]["slots"]
         .as_array()
         .unwrap_or_else(|| panic!("{day}"))
@@ -523,6 +527,12 @@ async fn suite(backend: Backend) -> Vec<String> {
     ));
     free_everyone(&state).await;
 
+    let steady_secs: u64 = std::env::var("RUSH_STEADY_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    rows.push(fixed_rate(&server, &state, &people, date, name, 200, 4_000, steady_secs).await);
+    free_everyone(&state).await;
+    rows.push(fixed_rate(&server, &state, &people, date, name, 400, 8_000, 60).await);
+    free_everyone(&state).await;
+
     if backend == Backend::Postgres {
         rows.push(two_instances(&store, &server, &people, date, name).await);
     }
@@ -546,7 +556,7 @@ async fn storm(server: &Server, p: &Person, date: NaiveDate, name: &str) -> Stri
     .await;
     let identical = answers.iter().all(|a| *a == answers[0]);
     let url = format!("{}/api/v1/resources/rush-storm/availability?business_type=reissue&from={date}&to={date}", server.base);
-    let day: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    let day: Value = minzheng_tests::http_client().get(url).send().await.unwrap().json().await.unwrap();
     let taken = 10 - day["days"][0]["slots"][0]["remaining"].as_i64().unwrap_or(10);
     format!(
         "| {name} | S4: 20 identical POSTs with one `Idempotency-Key` at once | | | | status {}, {} identical answers, {taken} seat taken | | one booking, identical answers: {} |",
@@ -606,6 +616,136 @@ fn big_jpeg() -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92).encode_image(&img).unwrap();
     out.into_inner()
+}
+
+/// Resident memory now (VmRSS) in MiB.
+fn rss_mib(server: &Server) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// What hey saw: requests/s, p99 ms, slowest ms, answers by status.
+struct Hey {
+    rate: f64,
+    p99: f64,
+    slowest: f64,
+    statuses: Vec<(u16, usize)>,
+}
+
+fn parse_hey(text: &str) -> Hey {
+    let number = |after: &str| -> f64 {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(after))
+            .and_then(|l| l.trim_start()[after.len()..].split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    let statuses = text
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let code = l.strip_prefix('[')?.split(']').next()?.parse().ok()?;
+            let count = l.split_whitespace().nth(1)?.parse().ok()?;
+            Some((code, count))
+        })
+        .collect();
+    Hey { rate: number("Requests/sec:"), p99: number("99% in") * 1000.0, slowest: number("Slowest:") * 1000.0, statuses }
+}
+
+/// S5 and S6: bookings at a fixed rate (open loop: one every 1/rate s, whatever the
+/// answers) plus availability reads by hey at a fixed rate, for `secs`.
+#[allow(clippy::too_many_arguments)]
+async fn fixed_rate(server: &Server, state: &AppState, people: &[Person], date: NaiveDate, name: &str, writes: u64, reads: u64, secs: u64) -> String {
+    let office = format!("rush-rate-{writes}");
+    office_for_rate(state, &office, date).await;
+    let slots = slot_ids(server, &office, date).await;
+    let url = format!("{}/api/v1/resources/{office}/availability?business_type=reissue&from={date}&to={date}", server.base);
+    let workers = 100;
+    let hey = tokio::process::Command::new("hey")
+        .args(["-z", &format!("{secs}s"), "-c", &workers.to_string(), "-q", &(reads / workers).to_string(), &url])
+        .output();
+    let rss_start = rss_mib(server);
+    // People may book again once a second (their earlier bookings are marked done).
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let freer = {
+        let (stop, db) = (stop.clone(), state.db.clone());
+        let config = state.config.clone();
+        tokio::spawn(async move {
+            let state = AppState::new(db, config, test_secrets());
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                free_everyone(&state).await;
+            }
+        })
+    };
+    let client = minzheng_tests::http_client();
+    let booking_url = format!("{}/api/v1/marriage/appointments", server.base);
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / writes));
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    let mut i = 0usize;
+    while started.elapsed() < Duration::from_secs(secs) {
+        tick.tick().await;
+        let p = &people[i % people.len()];
+        let (client, url, body) = (client.clone(), booking_url.clone(), body(&office, slots[i % slots.len()], p));
+        let token = p.token.clone();
+        handles.push(tokio::spawn(async move {
+            let sent = Instant::now();
+            match client.post(url).bearer_auth(token).json(&body).timeout(Duration::from_secs(30)).send().await {
+                Ok(res) => {
+                    let status = res.status().as_u16();
+                    let retry_after = res.headers().contains_key("retry-after");
+                    let _ = res.bytes().await;
+                    (sent.elapsed(), status, retry_after)
+                }
+                Err(_) => (sent.elapsed(), 0, false),
+            }
+        }));
+        i += 1;
+    }
+    let mut answers = Vec::with_capacity(handles.len());
+    for h in handles {
+        answers.push(h.await.unwrap());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = freer.await;
+    let rss_end = rss_mib(server);
+    let hey = parse_hey(&String::from_utf8_lossy(&hey.await.expect("hey (Debian package) runs").stdout));
+    let mut l: Vec<Duration> = answers.iter().map(|a| a.0).collect();
+    l.sort();
+    let p99 = l[((l.len() as f64 * 0.99).ceil() as usize).clamp(1, l.len()) - 1].as_secs_f64() * 1000.0;
+    let slowest = l.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    let booked = answers.iter().filter(|a| a.1 == 201).count();
+    let shed = answers.iter().filter(|a| matches!(a.1, 429 | 503)).count();
+    let shed_without_retry_after = answers.iter().filter(|a| matches!(a.1, 429 | 503) && !a.2).count();
+    let other_5xx = answers.iter().filter(|a| a.1 >= 500 && a.1 != 503 || a.1 == 0).count();
+    let reads_shed: usize = hey.statuses.iter().filter(|(c, _)| matches!(c, 429 | 503)).map(|(_, n)| n).sum();
+    let reads_5xx: usize = hey.statuses.iter().filter(|(c, _)| *c >= 500 && *c != 503).map(|(_, n)| n).sum();
+    let writes_rate = answers.len() as f64 / started.elapsed().as_secs_f64();
+    if writes <= 200 {
+        let flat = rss_end <= rss_start * 1.5 + 32.0;
+        let ok = p99 < 500.0 && hey.p99 < 200.0 && other_5xx == 0 && reads_5xx == 0 && flat;
+        format!(
+            "| {name} | S5: {writes} bookings/s and {reads} reads/s for {secs} s | {writes_rate:.0} + {:.0} /s | | {p99:.0} / {:.0} | {booked} booked, {shed} shed, {other_5xx} other 5xx; reads {reads_5xx} 5xx; memory {rss_start:.0} → {rss_end:.0} MiB | | p99 < 500 / 200 ms, memory flat: {} |",
+            hey.rate, hey.p99, verdict(ok)
+        )
+    } else {
+        let ok = other_5xx == 0 && reads_5xx == 0 && shed_without_retry_after == 0 && slowest < 10_000.0 && hey.slowest < 10_000.0;
+        format!(
+            "| {name} | S6: {writes} bookings/s and {reads} reads/s for {secs} s (twice S5) | {writes_rate:.0} + {:.0} /s | | {p99:.0} / {:.0} | {booked} booked, {shed} shed ({shed_without_retry_after} without `Retry-After`), {other_5xx} other 5xx; reads {reads_shed} shed, {reads_5xx} 5xx; slowest {slowest:.0} / {:.0} ms | | shed with 429/503, no other 5xx, all < 10 s: {} |",
+            hey.rate, hey.p99, hey.slowest, verdict(ok)
+        )
+    }
+}
+
+/// An office for the fixed-rate runs: 1,000 slots of 100 (room for 100,000 bookings).
+async fn office_for_rate(state: &AppState, id: &str, date: NaiveDate) {
+    office(state, id, date, SPREAD_SLOTS, 100).await;
 }
 
 /// S10: a second instance on the same PostgreSQL; the S3 rush split across both.
