@@ -61,6 +61,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    minzheng::startup::keep_large_buffers_in_mmap();
     let started = Instant::now();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve {

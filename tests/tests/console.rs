@@ -577,14 +577,23 @@ async fn a_new_admin_changes_the_password_sets_up_two_factor_and_signs_in_with_a
 async fn a_funeral_home_clerk_confirms_one_booking_and_proposes_a_time_for_another() {
     const HOME: &str = "tongzhou-funeral-home";
     let app = spawn_app(Backend::Sqlite).await;
-    let family = app.verified_citizen("family", "王小明", &id_number("11011219700101003")).await;
+    let family = app
+        .verified_citizen("family", "王小明", &id_number("11011219700101003"))
+        .await;
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82".to_vec();
-    let (_, media) = app.upload(&family.access, png, "image/png", "death_certificate").await;
+    let (_, media) = app
+        .upload(&family.access, png, "image/png", "death_certificate")
+        .await;
     let day = next_weekday(2);
-    let path = format!("/api/v1/resources/{HOME}/availability?business_type=cremation&from={day}&to={day}");
+    let path = format!(
+        "/api/v1/resources/{HOME}/availability?business_type=cremation&from={day}&to={day}"
+    );
     let cremation: Value = app.get(&path).await.json().await.unwrap();
     let mut ids = vec![];
-    for (n, deceased) in ["11011219400101001", "11011219450202002"].into_iter().enumerate() {
+    for (n, deceased) in ["11011219400101001", "11011219450202002"]
+        .into_iter()
+        .enumerate()
+    {
         let mut body = json!({"funeral_home_id": HOME,
             "deceased": {"name": "王建国", "id_number": id_number(deceased), "date_of_death": (chrono::Utc::now() + Duration::hours(8)).date_naive().to_string(),
                 "death_certificate_number": format!("B11011220261128000{n}"), "death_certificate_media_id": media["id"]},
@@ -594,24 +603,41 @@ async fn a_funeral_home_clerk_confirms_one_booking_and_proposes_a_time_for_anoth
                 "contact_name": "王小明", "contact_phone": "13812345678"});
             body["items"] = json!([{"code": "cremation"}, {"code": "transport"}]);
         }
-        let (status, booked) = app.post_as(&family.access, "/api/v1/funeral/bookings", &body).await;
+        let (status, booked) = app
+            .post_as(&family.access, "/api/v1/funeral/bookings", &body)
+            .await;
         assert_eq!(status, 201, "{booked}");
         ids.push(booked["id"].as_str().unwrap().to_owned());
     }
-    app.staff("home.clerk", "clerk", "funeral_home", Some(HOME)).await;
+    app.staff("home.clerk", "clerk", "funeral_home", Some(HOME))
+        .await;
     let browser = sign_in(&app, "home.clerk", None).await;
     browser.eval(&format!("const d = document.getElementById('day'); d.value = '{day}'; d.dispatchEvent(new Event('change')); return null")).await;
     browser.wait_text("#day-list", "共 2 条").await;
-    browser.click(&format!("#day-list tr[data-id='{}'] button[data-action=confirm]", ids[0])).await;
+    browser
+        .click(&format!(
+            "#day-list tr[data-id='{}'] button[data-action=confirm]",
+            ids[0]
+        ))
+        .await;
     browser.wait_text("#message", "确认成功").await;
-    browser.wait_text(&format!("#day-list tr[data-id='{}']", ids[0]), "已确认").await;
+    browser
+        .wait_text(&format!("#day-list tr[data-id='{}']", ids[0]), "已确认")
+        .await;
     // The second asks for transport: the home proposes another time instead.
     let at = format!("{day}T09:30");
     browser.eval(&format!("document.querySelector(\"#day-list tr[data-id='{}'] input[name=at]\").value = '{at}'; return null", ids[1])).await;
-    browser.click(&format!("#day-list tr[data-id='{}'] form button", ids[1])).await;
+    browser
+        .click(&format!("#day-list tr[data-id='{}'] form button", ids[1]))
+        .await;
     browser.wait_text("#message", "已向家属提出").await;
     browser.screenshot("funeral-clerk").await;
-    let (_, proposed) = app.get_as(&family.access, &format!("/api/v1/funeral/bookings/{}", ids[1])).await;
+    let (_, proposed) = app
+        .get_as(
+            &family.access,
+            &format!("/api/v1/funeral/bookings/{}", ids[1]),
+        )
+        .await;
     assert_eq!(proposed["transport"]["status"], "proposed", "{proposed}");
     browser.close().await;
 }

@@ -417,7 +417,9 @@ async fn availability(
         business_type: q.business_type,
         days,
     };
-    let body: Arc<[u8]> = serde_json::to_vec(&answer).map_err(ApiError::internal)?.into();
+    let body: Arc<[u8]> = serde_json::to_vec(&answer)
+        .map_err(ApiError::internal)?
+        .into();
     state.availability.keep_answer(key, body.clone());
     Ok(json_bytes(body))
 }
