@@ -191,13 +191,17 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    /// Peak resident memory (VmHWM) in MiB.
-    fn peak_mib(&self) -> f64 {
+    /// A memory figure of the process from `/proc/PID/status` (`VmHWM`: the peak resident
+    /// size, `VmRSS`: now), in MiB.
+    fn memory_mib(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
         status
             .lines()
-            .find(|l| l.starts_with("VmHWM:"))
+            .find(|l| {
+                l.strip_prefix(field)
+                    .is_some_and(|rest| rest.starts_with(':'))
+            })
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|kb| kb.parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
@@ -378,10 +382,7 @@ impl Run {
     fn ms(&self, p: f64) -> f64 {
         let mut l: Vec<Duration> = self.answers.iter().map(|a| a.0).collect();
         l.sort();
-        if l.is_empty() {
-            return 0.0;
-        }
-        l[((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1].as_secs_f64() * 1000.0
+        percentile_ms(&l, p)
     }
     fn count(&self, status: u16, code: &str) -> usize {
         self.answers
@@ -401,6 +402,15 @@ impl Run {
             .max()
             .unwrap_or_default()
     }
+}
+
+/// The `p` quantile of sorted latencies, in ms (0 when there are none).
+fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
 }
 
 fn body(office: &str, slot: Uuid, p: &Person) -> Value {
@@ -818,12 +828,11 @@ async fn uploads(server: &Server, p: &Person, name: &str) -> String {
     let wall = start.elapsed().as_secs_f64();
     let mut l: Vec<Duration> = answers.iter().map(|a| a.0).collect();
     l.sort();
-    let p99 =
-        l[((l.len() as f64 * 0.99).ceil() as usize).clamp(1, l.len()) - 1].as_secs_f64() * 1000.0;
+    let p99 = percentile_ms(&l, 0.99);
     let ok = answers.iter().filter(|a| a.1 == 201).count();
     let errors = answers.iter().filter(|a| a.1 >= 500).count();
     let refused = answers.len() - ok - errors;
-    let peak = server.peak_mib();
+    let peak = server.memory_mib("VmHWM");
     format!(
         "| {name} | S8: {UPLOADS} photos of {mb:.1} MB, {UPLOADS_IN_FLIGHT} in flight | {:.1} MB/s | {:.0} | {p99:.0} | {ok} stored, {refused} refused, {errors} 5xx, server peak {peak:.0} MiB | | peak < 512 MiB, no 5xx: {} |",
         UPLOADS as f64 * mb / wall,
@@ -847,18 +856,6 @@ fn big_jpeg() -> Vec<u8> {
         .encode_image(&img)
         .unwrap();
     out.into_inner()
-}
-
-/// Resident memory now (VmRSS) in MiB.
-fn rss_mib(server: &Server) -> f64 {
-    let status =
-        std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// What hey saw: requests/s, p99 ms, slowest ms, answers by status.
@@ -926,7 +923,7 @@ async fn fixed_rate(
             &url,
         ])
         .output();
-    let rss_start = rss_mib(server);
+    let rss_start = server.memory_mib("VmRSS");
     // People may book again once a second (their earlier bookings are marked done).
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let freer = {
@@ -982,14 +979,13 @@ async fn fixed_rate(
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = freer.await;
-    let rss_end = rss_mib(server);
+    let rss_end = server.memory_mib("VmRSS");
     let hey = parse_hey(&String::from_utf8_lossy(
         &hey.await.expect("hey (Debian package) runs").stdout,
     ));
     let mut l: Vec<Duration> = answers.iter().map(|a| a.0).collect();
     l.sort();
-    let p99 =
-        l[((l.len() as f64 * 0.99).ceil() as usize).clamp(1, l.len()) - 1].as_secs_f64() * 1000.0;
+    let p99 = percentile_ms(&l, 0.99);
     let slowest = l.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0);
     let booked = answers.iter().filter(|a| a.1 == 201).count();
     let shed = answers.iter().filter(|a| matches!(a.1, 429 | 503)).count();
