@@ -105,13 +105,15 @@ on_both_backends! {
         assert!(setup["otpauth_url"].as_str().unwrap().starts_with("otpauth://totp/"));
         let (status, _) = app.post_as(&token, "/api/v1/auth/staff/totp/confirm", &json!({"code": "000000"})).await;
         assert_eq!(status, 401);
-        let (status, _) = app.post_as(&token, "/api/v1/auth/staff/totp/confirm", &json!({"code": totp_code(&secret)})).await;
+        // The code that confirms is the one replayed below: computing it again later could
+        // fall into the next 30-second step and be a fresh, valid code.
+        let used = totp_code(&secret);
+        let (status, _) = app.post_as(&token, "/api/v1/auth/staff/totp/confirm", &json!({"code": used})).await;
         assert_eq!(status, 204);
         assert_eq!(app.get_as(&token, "/api/v1/staff-accounts").await.0, 200, "the step is done");
 
         let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, None).await;
         assert_eq!((status, body["code"].as_str()), (401, Some("auth.totp_required")));
-        let used = totp_code(&secret);
         let wrong = if used == "123456" { "654321" } else { "123456" };
         let (status, body) = app.staff_sign_in("boss", STAFF_PASSWORD, Some(wrong.into())).await;
         assert_eq!((status, body["code"].as_str()), (401, Some("auth.totp_invalid")));
