@@ -377,9 +377,10 @@ async fn availability(
     }
     // At opening time everybody asks the same question many times a second.
     let key = (id.to_string(), q.business_type.clone(), from, to);
-    if let Some(body) = state.availability.answer(&key) {
-        return Ok(json_bytes(body));
-    }
+    let refresh = match state.availability.answer(key) {
+        service::Lookup::Hit(body) => return Ok(json_bytes(body)),
+        service::Lookup::Miss(refresh) => refresh,
+    };
     let r = service::resource(&state.db, &id).await?;
     let days = service::availability(
         &state.db,
@@ -420,7 +421,7 @@ async fn availability(
     let body: Arc<[u8]> = serde_json::to_vec(&answer)
         .map_err(ApiError::internal)?
         .into();
-    state.availability.keep_answer(key, body.clone());
+    refresh.keep(body.clone());
     Ok(json_bytes(body))
 }
 
