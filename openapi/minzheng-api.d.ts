@@ -735,6 +735,26 @@ export interface paths {
         patch: operations["certification.transferees.update"];
         trace?: never;
     };
+    "/api/v1/certification/transferees/{id}/certifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The transferee's certifications, newest first: the way, when, who (the citizen account
+         *     or the staff member) and the back pay each one recorded.
+         */
+        get: operations["certification.history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/certification/transferees/{id}/exemption": {
         parameters: {
             query?: never;
@@ -804,7 +824,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The relatives staff recorded for the transferee (revoked ones too), newest first. */
+        get: operations["certification.proxies.list"];
         put?: never;
         /**
          * Record a relative who may certify for the transferee, from the signed consent form
@@ -813,6 +834,26 @@ export interface paths {
          */
         post: operations["certification.proxies.add"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification/transferees/{id}/proxies/{proxy_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a recorded relative (the signed consent was withdrawn): they can no longer
+         *     certify for the transferee. Revoking again answers the same record.
+         */
+        delete: operations["certification.proxies.revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3362,6 +3403,8 @@ export interface components {
          *       "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
          *       "via": "wechat",
          *       "by_proxy": false,
+         *       "by_citizen": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+         *       "by_staff": null,
          *       "certified_at": "2026-11-29T10:05:00+08:00",
          *       "next_due_on": "2027-11-29",
          *       "back_pay_from": "2026-10-01",
@@ -3374,8 +3417,19 @@ export interface components {
             id: string;
             /** Format: uuid */
             transferee_id: string;
+            /** @description `wechat`, `faceid`, `desk`, `home_visit` or `manual_review`. */
             via: string;
             by_proxy: boolean;
+            /**
+             * Format: uuid
+             * @description The citizen account that passed the face check (the transferee's own or a proxy's).
+             */
+            by_citizen?: string | null;
+            /**
+             * Format: uuid
+             * @description The staff member who compared, visited or decided the review.
+             */
+            by_staff?: string | null;
             certified_at: string;
             /** Format: date */
             next_due_on: string;
@@ -3388,6 +3442,29 @@ export interface components {
             back_pay_until?: string | null;
             /** Format: int32 */
             back_pay_months: number;
+        };
+        /**
+         * @description A transferee's certifications, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71",
+         *           "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *           "via": "home_visit",
+         *           "by_proxy": false,
+         *           "by_citizen": null,
+         *           "by_staff": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71",
+         *           "certified_at": "2026-11-29T10:05:00+08:00",
+         *           "next_due_on": "2027-11-29",
+         *           "back_pay_from": null,
+         *           "back_pay_until": null,
+         *           "back_pay_months": 0
+         *         }
+         *       ]
+         *     }
+         */
+        CertificationList: {
+            items: components["schemas"]["CertificationDto"][];
         };
         /**
          * @description Where a transferee stands on a given day.
@@ -3428,6 +3505,8 @@ export interface components {
          *         "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
          *         "via": "desk",
          *         "by_proxy": false,
+         *         "by_citizen": null,
+         *         "by_staff": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71",
          *         "certified_at": "2026-11-29T10:05:00+08:00",
          *         "next_due_on": "2027-11-29",
          *         "back_pay_from": null,
@@ -4992,7 +5071,10 @@ export interface components {
          *       "id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
          *       "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
          *       "relation": "child",
-         *       "created_at": "2026-11-29T10:00:00+08:00"
+         *       "proxy_id_number": "110112********0012",
+         *       "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71",
+         *       "created_at": "2026-11-29T10:00:00+08:00",
+         *       "revoked_at": null
          *     }
          */
         ProxyDto: {
@@ -5001,7 +5083,16 @@ export interface components {
             /** Format: uuid */
             transferee_id: string;
             relation: string;
+            /** @description The relative's ID number, masked. */
+            proxy_id_number: string;
+            /**
+             * Format: uuid
+             * @description The staff member who recorded the signed form.
+             */
+            recorded_by: string;
             created_at: string;
+            /** @description Set once staff revoked it; a revoked proxy can no longer certify. */
+            revoked_at?: string | null;
         };
         /**
          * @description A consent for a family member to act for the caller.
@@ -5022,6 +5113,25 @@ export interface components {
             relation: string;
             /** @description Service codes the proxy may act on (e.g. `dibao`, `survival_certification`). */
             services: string[];
+        };
+        /**
+         * @description The relatives staff recorded for a transferee, newest first (revoked ones too).
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
+         *           "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *           "relation": "child",
+         *           "proxy_id_number": "110112********0012",
+         *           "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71",
+         *           "created_at": "2026-11-29T10:00:00+08:00",
+         *           "revoked_at": null
+         *         }
+         *       ]
+         *     }
+         */
+        ProxyList: {
+            items: components["schemas"]["ProxyDto"][];
         };
         /**
          * @description The consents the caller gave and received.
@@ -8488,6 +8598,46 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "certification.history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationList"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "certification.exemption.set": {
         parameters: {
             query?: never;
@@ -8649,7 +8799,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransfereeDto"];
                 };
             };
-            /** @description `certification.not_your_transferee`, `certification.consent_by_transferee_only` */
+            /** @description `certification.not_your_transferee`, `certification.consent_by_transferee_only`, `identity.real_name_unverified` (your real name is not verified yet: a first passed face check, or a desk check, verifies it) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8752,6 +8902,46 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "certification.proxies.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyList"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "certification.proxies.add": {
         parameters: {
             query?: never;
@@ -8814,6 +9004,47 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "certification.proxies.revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                proxy_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyDto"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found`, `identity.proxy_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "certification.review.request": {
         parameters: {
             query?: never;
@@ -8844,7 +9075,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["MalformedJson"];
-            /** @description `certification.not_your_transferee` */
+            /** @description `certification.not_your_transferee`, `identity.real_name_unverified` (your real name is not verified yet) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13304,6 +13535,15 @@ export interface operations {
             };
             /** @description `sweeping.order_not_found`, `sweeping.proof_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `sweeping.proof_altered`: the stored photo no longer has the hash recorded when it was attached (it is not served) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -189,6 +189,7 @@ codes! {
     SweepState => ("sweeping.wrong_state", 409, "订单当前状态不允许此操作", "The order's state does not allow this"),
     ProofNotAPhoto => ("sweeping.proof_not_a_photo", 422, "凭证须为本人上传的照片（JPEG 或 PNG）", "Proof must be photos (JPEG or PNG) you uploaded"),
     ProofNotFound => ("sweeping.proof_not_found", 404, "凭证照片不存在", "No such proof photo"),
+    ProofAltered => ("sweeping.proof_altered", 409, "凭证照片与存证时的内容不一致，已停止提供，请联系墓园", "The stored photo differs from the one attached as proof; it is withheld"),
     AppointmentNotFound => ("marriage.appointment_not_found", 404, "预约不存在", "No such appointment"),
     NotAParty => ("marriage.not_a_party", 403, "您的实名信息与预约当事人不一致", "Your real name is not one of the parties"),
     PartyHasActiveBooking => ("marriage.party_has_active_booking", 409, "当事人已有未完成的预约", "A party already holds an active appointment"),

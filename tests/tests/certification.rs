@@ -29,7 +29,7 @@ async fn transferee(
     (body["id"].as_str().unwrap().to_owned(), number)
 }
 
-/// The transferee's own WeChat account, with face consent given.
+/// The transferee's own WeChat account (real name verified), with face consent given.
 async fn own_account(
     app: &TestApp,
     login: &str,
@@ -37,7 +37,7 @@ async fn own_account(
     number: &str,
     id: &str,
 ) -> CitizenLogin {
-    let citizen = app.citizen_with_real_name(login, name, number).await;
+    let citizen = app.verified_citizen(login, name, number).await;
     let (status, body) = app
         .post_as(
             &citizen.access,
@@ -334,6 +334,44 @@ on_both_backends! {
         assert_eq!(status, 403);
         let (status, done) = app.post_as(&clerk.access, &format!("/api/v1/desk/certification/transferees/{id}/home-visits"), &json!({})).await;
         assert_eq!((status, done["via"].as_str()), (201, Some("home_visit")), "{done}");
+        // The certification answers the open review: it leaves the queue and blocks nothing.
+        let (_, record) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{id}")).await;
+        assert_eq!(record["review_open"].as_bool(), Some(false), "{record}");
+        let reviewer = app.staff("yongshun.reviewer", "reviewer", "street", Some("yongshun")).await;
+        let (_, queue) = app.get_as(&reviewer.access, "/api/v1/certification/reviews").await;
+        assert_eq!(queue["items"].as_array().map(Vec::len), Some(0), "{queue}");
+        let (status, body) = app.post_as(&citizen.access, &format!("/api/v1/certification/transferees/{id}/reviews"), &json!({})).await;
+        assert_eq!(status, 201, "a new review may be asked for: {body}");
+    }
+
+    /// Anyone may bind a transferee's ID number as their real name; until a face check
+    /// verifies it, that account may only consent and try.
+    async fn an_unverified_claim_may_only_consent_and_try_a_face(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let (id, number) = transferee(&app, &admin.access, "郑华", "11011219470101007", "yongshun").await;
+        let claimant = app.citizen_with_real_name("zhenghua", "郑华", &number).await;
+        let consent = format!("/api/v1/certification/transferees/{id}/face-consent");
+        let (status, _) = app.post_as(&claimant.access, &consent, &json!({})).await;
+        assert_eq!(status, 200);
+        let (status, body) = app.delete_as(&claimant.access, &consent).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("identity.real_name_unverified")), "{body}");
+        let (status, body) = app.post_as(&claimant.access, &format!("/api/v1/certification/transferees/{id}/reviews"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("identity.real_name_unverified")), "{body}");
+        // Failing on purpose opens no review for the real transferee.
+        for _ in 0..3 {
+            let (status, body) = wechat_round(&app, &claimant.access, &id, 90100).await;
+            assert_eq!((status, body["code"].as_str()), (422, Some("certification.face_not_matched")), "{body}");
+        }
+        let (_, record) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{id}")).await;
+        assert_eq!((record["review_open"].as_bool(), record["failed_attempts"].as_i64()), (Some(false), Some(0)), "{record}");
+        // The transferee's own face verifies the account; then it speaks for them.
+        let (status, body) = wechat_round(&app, &claimant.access, &id, 10000).await;
+        assert_eq!(status, 200, "{body}");
+        let (_, real_name) = app.get_as(&claimant.access, "/api/v1/identity/real-name").await;
+        assert_eq!(real_name["status"], "verified", "{real_name}");
+        let (status, body) = app.delete_as(&claimant.access, &consent).await;
+        assert_eq!((status, body["face_consent"].as_bool()), (200, Some(false)), "{body}");
     }
 
     async fn the_faceid_way_is_signed_and_checked(backend: Backend) {
@@ -401,6 +439,29 @@ on_both_backends! {
         assert!(status == 200 || status == 204, "{status}");
         let (status, body) = start_wechat(&app, &son.access, &id).await;
         assert_eq!((status, body["code"].as_str()), (403, Some("certification.not_your_transferee")));
+
+        // Staff see who certified, and list and revoke the recorded relative.
+        let (status, history) = app.get_as(&clerk.access, &format!("/api/v1/certification/transferees/{lone}/certifications")).await;
+        assert_eq!(status, 200, "{history}");
+        let last = &history["items"][0];
+        assert_eq!((last["via"].as_str(), last["by_proxy"].as_bool(), last["by_citizen"].as_str(), last["by_staff"].as_str()), (Some("wechat"), Some(true), Some(son.id.as_str()), None), "{history}");
+        let far = app.staff("lucheng.clerk", "clerk", "street", Some("lucheng")).await;
+        assert_eq!(app.get_as(&far.access, &format!("/api/v1/certification/transferees/{lone}/certifications")).await.0, 403);
+        let (status, proxies) = app.get_as(&clerk.access, &format!("/api/v1/certification/transferees/{lone}/proxies")).await;
+        assert_eq!(status, 200, "{proxies}");
+        let recorded = &proxies["items"][0];
+        assert_eq!((recorded["relation"].as_str(), recorded["revoked_at"].as_str()), (Some("other_relative"), None), "{proxies}");
+        assert_eq!(recorded["proxy_id_number"], format!("{}********{}", &son_number[..6], &son_number[14..]));
+        let revoke = format!("/api/v1/certification/transferees/{lone}/proxies/{}", recorded["id"].as_str().unwrap());
+        assert_eq!(app.delete_as(&far.access, &revoke).await.0, 403);
+        let (status, revoked) = app.delete_as(&clerk.access, &revoke).await;
+        assert_eq!((status, revoked["revoked_at"].is_string()), (200, true), "{revoked}");
+        assert_eq!(app.delete_as(&clerk.access, &revoke).await.0, 200, "again: the same record");
+        let (status, body) = start_wechat(&app, &son.access, &lone).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("certification.not_your_transferee")), "{body}");
+        let unknown = format!("/api/v1/certification/transferees/{lone}/proxies/{}", uuid::Uuid::now_v7());
+        let (status, body) = app.delete_as(&clerk.access, &unknown).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("identity.proxy_not_found")));
     }
 
     async fn the_cycle_reminds_suspends_and_resumes_with_back_pay(backend: Backend) {

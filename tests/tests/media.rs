@@ -51,6 +51,20 @@ fn phone_photo(width: u32, height: u32, orientation: u16) -> Vec<u8> {
     out
 }
 
+/// A JPEG carrying, as camera photos do, a small JPEG thumbnail in its EXIF block (so an
+/// end-of-image marker appears long before the picture's own data).
+fn camera_photo(width: u32, height: u32) -> Vec<u8> {
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(jpeg(16, 12));
+    let plain = jpeg(width, height);
+    let mut out = plain[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(((app1.len() + 2) as u16).to_be_bytes());
+    out.extend(app1);
+    out.extend(&plain[2..]);
+    out
+}
+
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for b in bytes {
@@ -183,6 +197,8 @@ on_both_backends! {
         let app = spawn_app(backend).await;
         let owner = app.citizen("owner").await;
         let whole_jpeg = jpeg(200, 150);
+        let camera = camera_photo(200, 150);
+        assert_eq!(upload(&app, &owner.access, camera.clone(), "image/jpeg").await.0, 201, "a whole camera photo");
         let whole_png = png(200, 150);
         let mut corrupt_png = whole_png.clone();
         let middle = corrupt_png.len() / 2;
@@ -194,6 +210,7 @@ on_both_backends! {
             ("an executable", b"\x7fELF\x02\x01\x01\x00".to_vec(), 415, "media.unsupported_type"),
             ("a truncated JPEG", whole_jpeg[..whole_jpeg.len() / 2].to_vec(), 422, "media.broken"),
             ("a JPEG header only", whole_jpeg[..20].to_vec(), 422, "media.broken"),
+            ("a camera photo cut after its EXIF thumbnail", camera[..camera.len() * 2 / 3].to_vec(), 422, "media.broken"),
             ("a truncated PNG", whole_png[..whole_png.len() * 3 / 5].to_vec(), 422, "media.broken"),
             ("a PNG with a flipped byte", corrupt_png, 422, "media.broken"),
             ("a PNG claiming 60000² pixels", png_claiming(60_000), 422, "media.too_many_pixels"),
@@ -216,7 +233,7 @@ on_both_backends! {
         assert_eq!(res.status(), 422);
         assert_eq!(upload(&app, "not-a-token", png(4, 4), "image/png").await.0, 401);
         let rows = entity::media_object::Entity::find().all(&app.db).await.unwrap();
-        assert!(rows.is_empty(), "nothing refused was kept");
+        assert_eq!(rows.len(), 1, "nothing refused was kept (only the whole camera photo)");
         assert_eq!(app.get("/readyz").await.status(), 200, "still serving");
     }
 

@@ -36,6 +36,21 @@ async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>) -> (u16, Value) {
     app.upload(token, bytes, "image/jpeg", "sweep_proof").await
 }
 
+/// Where the media intake keeps an upload's sealed bytes and its thumbnail's.
+async fn stored_files(app: &TestApp, media_id: &Value) -> (std::path::PathBuf, std::path::PathBuf) {
+    let id = uuid::Uuid::parse_str(media_id.as_str().unwrap()).unwrap();
+    let row = entity::media_object::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let root = app.config.data_dir.join("media");
+    (
+        root.join(row.storage_key),
+        root.join(row.thumbnail_key.unwrap()),
+    )
+}
+
 async fn download(app: &TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {
     let res = app
         .client
@@ -68,6 +83,9 @@ on_both_backends! {
         assert_eq!((status, queue["items"][0]["message"].as_str()), (200, Some("爸，家里一切都好，勿念。")), "staff read the message at the grave");
         assert_eq!(app.get_as(&other.access, "/api/v1/desk/proxy-sweeps?cemetery_id=luhe-cemetery").await.0, 403);
         assert_eq!(app.post_as(&other.access, &format!("/api/v1/desk/proxy-sweeps/{id}/accept"), &json!({})).await.0, 404);
+        let reviewer = app.staff("district.reviewer", "reviewer", "district", None).await;
+        assert_eq!(app.get_as(&reviewer.access, "/api/v1/desk/proxy-sweeps?cemetery_id=luhe-cemetery").await.0, 403);
+        assert_eq!(app.post_as(&reviewer.access, &format!("/api/v1/desk/proxy-sweeps/{id}/accept"), &json!({})).await.0, 404);
         let (status, photo) = upload(&app, &clerk.access, phone_photo()).await;
         assert_eq!(status, 201, "{photo}");
         let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/desk/proxy-sweeps/{id}/proofs"), &json!({"media_ids": [photo["id"]]})).await;
@@ -98,6 +116,15 @@ on_both_backends! {
         assert_eq!(download(&app, &stranger.access, proof["url"].as_str().unwrap()).await.0, 404);
         assert_eq!(download(&app, &other.access, proof["url"].as_str().unwrap()).await.0, 404);
         assert_eq!(download(&app, &clerk.access, proof["url"].as_str().unwrap()).await.0, 200);
+        // Someone with access to the storage swaps the proof for another sealed picture
+        // (here its own thumbnail: sealed with the same key, a valid JPEG).
+        let (proof_file, thumbnail_file) = stored_files(&app, &photo["id"]).await;
+        let original = std::fs::read(&proof_file).unwrap();
+        std::fs::copy(thumbnail_file, &proof_file).unwrap();
+        let (status, body) = download(&app, &family.access, proof["url"].as_str().unwrap()).await;
+        assert_eq!((status, serde_json::from_slice::<Value>(&body).unwrap()["code"].as_str()), (409, Some("sweeping.proof_altered")));
+        std::fs::write(&proof_file, original).unwrap();
+        assert_eq!(download(&app, &family.access, proof["url"].as_str().unwrap()).await.0, 200);
         // The photo serves one order only.
         let (_, second) = app.post_as(&family.access, "/api/v1/proxy-sweeps", &order(today() + Duration::days(6))).await;
         let second_id = second["id"].as_str().unwrap();

@@ -35,6 +35,16 @@ pub struct Staff {
     pub request_id: Option<String>,
 }
 
+impl Staff {
+    /// Whether this staff member works at the place `(kind, id)`: its own staff, or a
+    /// district admin. District reviewers and approvers (applications, moderation) cover
+    /// streets, not the desks of offices, cemeteries and funeral homes.
+    pub fn works_at(&self, kind: ScopeKind, id: &str) -> bool {
+        let district_admin = self.role == Role::Admin && self.scope.kind == ScopeKind::District;
+        district_admin || (self.scope.kind == kind && self.scope.id.as_deref() == Some(id))
+    }
+}
+
 /// A staff member whose session may still owe a step (changing the first password,
 /// setting up TOTP): only the routes that complete those steps take this.
 #[derive(Clone, Debug)]

@@ -7,8 +7,11 @@
 //! a sweep meeting a certification, neither lose nor double a notice.
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, Utc};
-use entity::{proxy_consent, real_name, survival_certification, transferee, transferee_proxy};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    certification_review, proxy_consent, real_name, survival_certification, transferee,
+    transferee_proxy,
+};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -47,18 +50,39 @@ pub fn status_of(config: &Config, t: &transferee::Model, today: NaiveDate) -> St
     domain::status(&facts, today, config.certification_notice_days)
 }
 
-/// The transferee's own accounts (a real name with the same ID number).
+/// The transferee's own accounts: a *verified* real name with the same ID number. Only
+/// these speak for the transferee (withdraw consent, name proxies, ask for a review, get
+/// the reminders); an unverified one may only consent and try a face check, which is how
+/// it gets verified (see `ways::acting_for`).
 pub async fn own_accounts(
     conn: &impl ConnectionTrait,
     t: &transferee::Model,
 ) -> Result<Vec<Uuid>, ApiError> {
+    Ok(claimants(conn, t)
+        .await?
+        .into_iter()
+        .filter(|(_, verified)| *verified)
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// Accounts that bound the transferee's ID number as their real name, and whether that
+/// name is verified. Anyone may bind a number they know; only a verified binding proves it.
+pub async fn claimants(
+    conn: &impl ConnectionTrait,
+    t: &transferee::Model,
+) -> Result<Vec<(Uuid, bool)>, ApiError> {
     Ok(real_name::Entity::find()
         .select_only()
         .column(real_name::Column::CitizenId)
+        .column(real_name::Column::Status)
         .filter(real_name::Column::IdNumberIndex.eq(&t.id_number_index))
-        .into_tuple::<Uuid>()
+        .into_tuple::<(Uuid, String)>()
         .all(conn)
-        .await?)
+        .await?
+        .into_iter()
+        .map(|(id, status)| (id, status == "verified"))
+        .collect())
 }
 
 /// Relatives who may act for the transferee: consented online from the transferee's own
@@ -217,6 +241,7 @@ pub async fn certify(
     active.failed_attempts = Set(0);
     active.updated_at = Set(now);
     let t = active.update(conn).await?;
+    close_reviews(conn, &t, &how, now).await?;
     let summary = match back_pay_from {
         Some(from) => format!(
             "via {}; payment resumed, back pay from {from} ({} months)",
@@ -244,6 +269,36 @@ pub async fn certify(
     };
     tell(conn, state, &t, "认证完成", body).await?;
     Ok(row)
+}
+
+/// A certification by any way answers an open manual review: it is closed as approved,
+/// naming the way, so it neither blocks the next face check nor waits in the queue.
+async fn close_reviews(
+    conn: &impl ConnectionTrait,
+    t: &transferee::Model,
+    how: &How,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    certification_review::Entity::update_many()
+        .col_expr(
+            certification_review::Column::Status,
+            Expr::value("approved"),
+        )
+        .col_expr(certification_review::Column::Open, Expr::value(false))
+        .col_expr(
+            certification_review::Column::DecidedBy,
+            Expr::value(how.by_staff),
+        )
+        .col_expr(
+            certification_review::Column::DecisionReason,
+            Expr::value(format!("certified via {}", how.via)),
+        )
+        .col_expr(certification_review::Column::DecidedAt, Expr::value(now))
+        .filter(certification_review::Column::TransfereeId.eq(t.id))
+        .filter(certification_review::Column::Open.eq(true))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// What one sweep did.

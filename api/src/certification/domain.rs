@@ -67,7 +67,9 @@ pub fn status(facts: &CycleFacts, today: NaiveDate, notice_days: i64) -> Status 
         Status::Stopped
     } else if facts.exempt_until.is_some_and(|until| until >= today) {
         Status::Exempt
-    } else if facts.due_on < today {
+    } else if facts.due_on < today || facts.allowance_status == "suspended" {
+        // Suspended stays overdue until a certification, even if an admin or a window
+        // moved the due date since: payment is what the list is for.
         Status::Overdue
     } else if (facts.due_on - today).num_days() <= notice_days {
         Status::Due
@@ -127,6 +129,13 @@ pub fn wechat_outcome(verify_ret: i64) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_suspended_payment_is_overdue_whatever_the_due_date() {
+        let mut f = facts("2027-06-01");
+        f.allowance_status = "suspended".into();
+        assert_eq!(status(&f, d("2026-12-01"), 30), Status::Overdue);
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -156,12 +156,46 @@ pub struct ProxyRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "created_at": "2026-11-29T10:00:00+08:00"}))]
+#[schema(example = json!({"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "proxy_id_number": "110112********0012", "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "created_at": "2026-11-29T10:00:00+08:00", "revoked_at": null}))]
 pub struct ProxyDto {
     pub id: Uuid,
     pub transferee_id: Uuid,
     pub relation: String,
+    /// The relative's ID number, masked.
+    pub proxy_id_number: String,
+    /// The staff member who recorded the signed form.
+    pub recorded_by: Uuid,
     pub created_at: String,
+    /// Set once staff revoked it; a revoked proxy can no longer certify.
+    pub revoked_at: Option<String>,
+}
+
+impl ProxyDto {
+    pub fn new(p: entity::transferee_proxy::Model, proxy_id_number: String) -> ProxyDto {
+        ProxyDto {
+            id: p.id,
+            transferee_id: p.transferee_id,
+            relation: p.relation,
+            proxy_id_number,
+            recorded_by: p.recorded_by,
+            created_at: clock::format(p.created_at),
+            revoked_at: p.revoked_at.map(clock::format),
+        }
+    }
+}
+
+/// The relatives staff recorded for a transferee, newest first (revoked ones too).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "proxy_id_number": "110112********0012", "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "created_at": "2026-11-29T10:00:00+08:00", "revoked_at": null}]}))]
+pub struct ProxyList {
+    pub items: Vec<ProxyDto>,
+}
+
+/// A transferee's certifications, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "via": "home_visit", "by_proxy": false, "by_citizen": null, "by_staff": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "certified_at": "2026-11-29T10:05:00+08:00", "next_due_on": "2027-11-29", "back_pay_from": null, "back_pay_until": null, "back_pay_months": 0}]}))]
+pub struct CertificationList {
+    pub items: Vec<CertificationDto>,
 }
 
 /// A started WeChat face verification: pass `verify_id` to `wx.requestFacialVerify`,
@@ -186,12 +220,17 @@ pub struct FaceIdStartDto {
 
 /// A certification made.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "via": "wechat", "by_proxy": false, "certified_at": "2026-11-29T10:05:00+08:00", "next_due_on": "2027-11-29", "back_pay_from": "2026-10-01", "back_pay_until": "2026-11-29", "back_pay_months": 2}))]
+#[schema(example = json!({"id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "via": "wechat", "by_proxy": false, "by_citizen": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "by_staff": null, "certified_at": "2026-11-29T10:05:00+08:00", "next_due_on": "2027-11-29", "back_pay_from": "2026-10-01", "back_pay_until": "2026-11-29", "back_pay_months": 2}))]
 pub struct CertificationDto {
     pub id: Uuid,
     pub transferee_id: Uuid,
+    /// `wechat`, `faceid`, `desk`, `home_visit` or `manual_review`.
     pub via: String,
     pub by_proxy: bool,
+    /// The citizen account that passed the face check (the transferee's own or a proxy's).
+    pub by_citizen: Option<Uuid>,
+    /// The staff member who compared, visited or decided the review.
+    pub by_staff: Option<Uuid>,
     pub certified_at: String,
     pub next_due_on: chrono::NaiveDate,
     /// Set when this certification ended a suspension: the payments owed back.
@@ -207,6 +246,8 @@ impl From<entity::survival_certification::Model> for CertificationDto {
             transferee_id: c.transferee_id,
             via: c.via,
             by_proxy: c.by_proxy,
+            by_citizen: c.by_citizen,
+            by_staff: c.by_staff,
             certified_at: clock::format(c.certified_at),
             next_due_on: c.due_on_after,
             back_pay_from: c.back_pay_from,
@@ -218,7 +259,7 @@ impl From<entity::survival_certification::Model> for CertificationDto {
 
 /// The result of a desk comparison that certified.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"distance": 0.31, "threshold": 0.5, "certification": {"id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "via": "desk", "by_proxy": false, "certified_at": "2026-11-29T10:05:00+08:00", "next_due_on": "2027-11-29", "back_pay_from": null, "back_pay_until": null, "back_pay_months": 0}}))]
+#[schema(example = json!({"distance": 0.31, "threshold": 0.5, "certification": {"id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "via": "desk", "by_proxy": false, "by_citizen": null, "by_staff": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "certified_at": "2026-11-29T10:05:00+08:00", "next_due_on": "2027-11-29", "back_pay_from": null, "back_pay_until": null, "back_pay_months": 0}}))]
 pub struct ComparisonDto {
     /// Face distance (smaller is more alike).
     pub distance: f32,
@@ -278,12 +319,17 @@ pub struct ReviewDto {
     pub decided_at: Option<String>,
 }
 
-impl From<entity::certification_review::Model> for ReviewDto {
-    fn from(r: entity::certification_review::Model) -> Self {
+impl ReviewDto {
+    /// `is_working` is the bureau's calendar: answers are due in 3 working days (RULES).
+    pub fn new(
+        r: entity::certification_review::Model,
+        is_working: impl Fn(chrono::NaiveDate) -> bool,
+    ) -> Self {
         let created = r
             .created_at
             .with_timezone(&chrono_tz::Asia::Shanghai)
             .date_naive();
+        let due_by = crate::applications::domain::add_working_days(created, 3, is_working);
         ReviewDto {
             id: r.id,
             transferee_id: r.transferee_id,
@@ -291,7 +337,7 @@ impl From<entity::certification_review::Model> for ReviewDto {
             reason: r.reason,
             status: r.status,
             created_at: clock::format(r.created_at),
-            due_by: created + chrono::Duration::days(3),
+            due_by,
             decision_reason: r.decision_reason,
             decided_at: r.decided_at.map(clock::format),
         }

@@ -41,6 +41,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(set_exemption)
         .service(end_exemption)
         .service(add_proxy)
+        .service(proxies)
+        .service(revoke_proxy)
+        .service(history)
         .service(window)
         .service(sweep)
         .service(desk_consent)
@@ -136,7 +139,7 @@ async fn give_consent(
 /// Withdraw the consent: face checks stop; a manual review or a home visit remain.
 #[utoipa::path(tag = "certification", operation_id = "certification.consent.withdraw", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = TransfereeDto),
-        (status = 403, description = "`certification.not_your_transferee`, `certification.consent_by_transferee_only`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`certification.not_your_transferee`, `certification.consent_by_transferee_only`, `identity.real_name_unverified` (your real name is not verified yet: a first passed face check, or a desk check, verifies it)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
 #[delete("/certification/transferees/{id}/face-consent")]
 async fn withdraw_consent(
@@ -224,7 +227,7 @@ async fn confirm(
 /// consent; one open review at a time.
 #[utoipa::path(tag = "certification", operation_id = "certification.review.request", request_body = ReviewRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 201, body = ReviewDto),
-        (status = 403, description = "`certification.not_your_transferee`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`certification.not_your_transferee`, `identity.real_name_unverified` (your real name is not verified yet)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`certification.review_pending`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`request.invalid_body` (`note`)", body = Problem, content_type = "application/problem+json")))]
@@ -247,7 +250,7 @@ async fn ask_review(
         ));
     }
     let row = ways::request_review(&state, &citizen, *id, note).await?;
-    Ok(HttpResponse::Created().json(ReviewDto::from(row)))
+    Ok(HttpResponse::Created().json(review_dtos(&state, vec![row]).await?.remove(0)))
 }
 
 fn new_transferee(
@@ -489,12 +492,65 @@ async fn add_proxy(
         return Err(invalid("relation", "亲属关系无效", "unknown relation"));
     }
     let row = service::add_proxy(&state, &staff, *id, &number, &name, &body.relation).await?;
-    Ok(HttpResponse::Created().json(ProxyDto {
-        id: row.id,
-        transferee_id: row.transferee_id,
-        relation: row.relation,
-        created_at: clock::format(row.created_at),
-    }))
+    Ok(HttpResponse::Created().json(ProxyDto::new(row, number.masked())))
+}
+
+/// The relatives staff recorded for the transferee (revoked ones too), newest first.
+#[utoipa::path(tag = "certification", operation_id = "certification.proxies.list", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ProxyList),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/certification/transferees/{id}/proxies")]
+async fn proxies(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ProxyList>, ApiError> {
+    let rows = service::recorded_proxies(&state, &staff, *id).await?;
+    let items = rows
+        .into_iter()
+        .map(|(p, number)| ProxyDto::new(p, number))
+        .collect();
+    Ok(web::Json(ProxyList { items }))
+}
+
+/// Revoke a recorded relative (the signed consent was withdrawn): they can no longer
+/// certify for the transferee. Revoking again answers the same record.
+#[utoipa::path(tag = "certification", operation_id = "certification.proxies.revoke", security(("staff_token" = [])), params(("id" = Uuid, Path), ("proxy_id" = Uuid, Path)),
+    responses((status = 200, body = ProxyDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`, `identity.proxy_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[delete("/certification/transferees/{id}/proxies/{proxy_id}")]
+async fn revoke_proxy(
+    state: State,
+    staff: Staff,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<ProxyDto>, ApiError> {
+    let (id, proxy_id) = path.into_inner();
+    service::revoke_proxy(&state, &staff, id, proxy_id).await?;
+    let number = service::recorded_proxies(&state, &staff, id)
+        .await?
+        .into_iter()
+        .find(|(p, _)| p.id == proxy_id)
+        .ok_or_else(|| ApiError::new(Code::ProxyNotFound))?;
+    Ok(web::Json(ProxyDto::new(number.0, number.1)))
+}
+
+/// The transferee's certifications, newest first: the way, when, who (the citizen account
+/// or the staff member) and the back pay each one recorded.
+#[utoipa::path(tag = "certification", operation_id = "certification.history", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = CertificationList),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/certification/transferees/{id}/certifications")]
+async fn history(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<CertificationList>, ApiError> {
+    let rows = service::history(&state, &staff, *id).await?;
+    let items = rows.into_iter().map(CertificationDto::from).collect();
+    Ok(web::Json(CertificationList { items }))
 }
 
 /// A bureau-wide window (admins): everyone in cycle, in one street or the district, is
@@ -694,13 +750,25 @@ async fn reviews(
     if let Some(street) = street {
         query = query.filter(review::Column::StreetId.eq(street));
     }
-    let items = query
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(ReviewDto::from)
-        .collect();
+    let items = review_dtos(&state, query.all(&state.db).await?).await?;
     Ok(web::Json(ReviewListDto { items }))
+}
+
+/// Reviews with their due dates, from one read of the bureau's calendar.
+async fn review_dtos(
+    state: &AppState,
+    rows: Vec<entity::certification_review::Model>,
+) -> Result<Vec<ReviewDto>, ApiError> {
+    let first = rows
+        .iter()
+        .map(|r| crate::scheduling::domain::local_date(r.created_at))
+        .min()
+        .unwrap_or_else(clock::today);
+    let working = crate::applications::service::working_days(state, first).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ReviewDto::new(r, &working))
+        .collect())
 }
 
 /// Decide a review with a reason (reviewers, approvers, admins): approving certifies;
@@ -729,11 +797,8 @@ async fn decide(
             "give a reason (at most 500 characters)",
         ));
     }
-    Ok(web::Json(
-        ways::decide(&state, &staff, *id, body.approve, reason)
-            .await?
-            .into(),
-    ))
+    let row = ways::decide(&state, &staff, *id, body.approve, reason).await?;
+    Ok(web::Json(review_dtos(&state, vec![row]).await?.remove(0)))
 }
 
 /// Counts by status for a street (`district`: all streets, for district staff).

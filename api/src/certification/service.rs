@@ -1,7 +1,7 @@
 //! Registry records one at a time (admins), exemptions and staff-recorded proxies (street
 //! staff), the bureau-wide window, and what a citizen may certify for.
 use chrono::{NaiveDate, Utc};
-use entity::{proxy_consent, real_name, transferee, transferee_proxy};
+use entity::{proxy_consent, real_name, survival_certification, transferee, transferee_proxy};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -254,6 +254,88 @@ pub async fn add_proxy(
     .await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// The relatives recorded for a transferee, newest first, each with their masked ID number.
+pub async fn recorded_proxies(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<Vec<(transferee_proxy::Model, String)>, ApiError> {
+    let t = in_scope(state, staff, id).await?;
+    let rows = transferee_proxy::Entity::find()
+        .filter(transferee_proxy::Column::TransfereeId.eq(t.id))
+        .order_by_desc(transferee_proxy::Column::CreatedAt)
+        .all(&state.db)
+        .await?;
+    let masked: std::collections::HashMap<Uuid, String> = real_name::Entity::find()
+        .select_only()
+        .column(real_name::Column::CitizenId)
+        .column(real_name::Column::IdNumberMasked)
+        .filter(real_name::Column::CitizenId.is_in(rows.iter().map(|r| r.citizen_id)))
+        .into_tuple()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let number = masked.get(&r.citizen_id).cloned().unwrap_or_default();
+            (r, number)
+        })
+        .collect())
+}
+
+/// Revokes a recorded proxy (the relative or the transferee withdrew the signed consent);
+/// revoking a revoked one changes nothing.
+pub async fn revoke_proxy(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    proxy_id: Uuid,
+) -> Result<transferee_proxy::Model, ApiError> {
+    let t = in_scope(state, staff, id).await?;
+    let txn = begin_write(&state.db).await?;
+    let revoked = transferee_proxy::Entity::update_many()
+        .col_expr(transferee_proxy::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(transferee_proxy::Column::Id.eq(proxy_id))
+        .filter(transferee_proxy::Column::TransfereeId.eq(t.id))
+        .filter(transferee_proxy::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if revoked.rows_affected == 1 {
+        let summary = format!("proxy {proxy_id}");
+        let event = cycle::event(
+            staff_actor(staff),
+            "certification.proxy.revoke",
+            &t,
+            summary,
+            staff.request_id.clone(),
+        );
+        audit::record(&txn, event).await?;
+    }
+    let row = transferee_proxy::Entity::find_by_id(proxy_id)
+        .filter(transferee_proxy::Column::TransfereeId.eq(t.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::ProxyNotFound))?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// A transferee's certifications, newest first: how, when and by whom, with back pay.
+pub async fn history(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<Vec<survival_certification::Model>, ApiError> {
+    let t = in_scope(state, staff, id).await?;
+    Ok(survival_certification::Entity::find()
+        .filter(survival_certification::Column::TransfereeId.eq(t.id))
+        .order_by_desc(survival_certification::Column::CertifiedAt)
+        .all(&state.db)
+        .await?)
 }
 
 /// The transferees a citizen may certify for: themself, and those who made them a proxy.

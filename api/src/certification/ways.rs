@@ -29,6 +29,20 @@ use crate::state::AppState;
 pub struct Acting {
     pub transferee: transferee::Model,
     pub proxy: bool,
+    /// False for an account whose real name (the transferee's ID number) is not verified
+    /// yet: it may consent and try face checks, which verify it, and nothing else.
+    pub verified: bool,
+}
+
+impl Acting {
+    /// Refuses what only the verified transferee or a proxy may do.
+    fn must_be_verified(self) -> Result<Acting, ApiError> {
+        if self.verified {
+            Ok(self)
+        } else {
+            Err(ApiError::new(Code::RealNameUnverified))
+        }
+    }
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<transferee::Model, ApiError> {
@@ -38,19 +52,32 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<transferee::M
         .ok_or_else(|| ApiError::new(Code::TransfereeNotFound))
 }
 
-/// Whether `citizen` is the transferee or a consented proxy.
+/// Whether `citizen` is the transferee (verified or not) or a consented proxy.
 pub async fn acting_for(state: &AppState, citizen: Uuid, id: Uuid) -> Result<Acting, ApiError> {
     let t = find(&state.db, id).await?;
-    if cycle::own_accounts(&state.db, &t).await?.contains(&citizen) {
+    let claim = cycle::claimants(&state.db, &t)
+        .await?
+        .into_iter()
+        .find(|(account, _)| *account == citizen);
+    if let Some((_, true)) = claim {
         return Ok(Acting {
             transferee: t,
             proxy: false,
+            verified: true,
         });
     }
     if cycle::proxies(&state.db, &t).await?.contains(&citizen) {
         return Ok(Acting {
             transferee: t,
             proxy: true,
+            verified: true,
+        });
+    }
+    if claim.is_some() {
+        return Ok(Acting {
+            transferee: t,
+            proxy: false,
+            verified: false,
         });
     }
     Err(ApiError::new(Code::NotYourTransferee))
@@ -97,6 +124,11 @@ pub async fn set_consent(
             let acting = acting_for(state, c.id, id).await?;
             if acting.proxy {
                 return Err(ApiError::new(Code::ConsentByTransfereeOnly));
+            }
+            // Whoever holds an unverified binding may consent to their own face being
+            // checked, but not take away the transferee's choice.
+            if !give {
+                acting.must_be_verified()?;
             }
             (
                 Actor::Citizen(c.id),
@@ -532,7 +564,17 @@ pub async fn finish(
         return Err(ApiError::new(Code::AttemptUsed));
     }
     let t = find(&state.db, a.transferee_id).await?;
-    let verdict = if a.expires_at.is_some_and(|at| at < Utc::now()) {
+    let verdict = if !has_consent(&t) {
+        // Withdrawn while the check ran: its result is not used.
+        Verdict {
+            outcome: Outcome::Failed {
+                code: Code::FaceConsentRequired,
+                counts: false,
+            },
+            result_code: "consent_withdrawn".into(),
+            score: None,
+        }
+    } else if a.expires_at.is_some_and(|at| at < Utc::now()) {
         Verdict {
             outcome: Outcome::Failed {
                 code: Code::VerificationExpired,
@@ -545,6 +587,22 @@ pub async fn finish(
         ask_wechat(state, &t, &a).await?
     } else {
         ask_faceid(state, &t, &a).await?
+    };
+    // Failures of someone who only claims the ID number do not open a manual review for
+    // the real transferee (anyone could fail on purpose).
+    let verdict = match verdict.outcome {
+        Outcome::Failed { code, counts: true }
+            if !a.by_proxy && !is_verified(state, citizen).await? =>
+        {
+            Verdict {
+                outcome: Outcome::Failed {
+                    code,
+                    counts: false,
+                },
+                ..verdict
+            }
+        }
+        _ => verdict,
     };
     let how = How {
         via: if a.provider == "wechat" {
@@ -564,6 +622,13 @@ pub async fn finish(
         verify_real_name(state, citizen).await?;
     }
     Ok(certified)
+}
+
+async fn is_verified(state: &AppState, citizen: &Citizen) -> Result<bool, ApiError> {
+    let row = entity::real_name::Entity::find_by_id(citizen.id)
+        .one(&state.db)
+        .await?;
+    Ok(row.is_some_and(|r| r.status == "verified"))
 }
 
 /// A passed face check of one's own face also verifies one's bound real name.
@@ -712,7 +777,9 @@ pub async fn request_review(
     id: Uuid,
     note: Option<String>,
 ) -> Result<review::Model, ApiError> {
-    let acting = acting_for(state, citizen.id, id).await?;
+    let acting = acting_for(state, citizen.id, id)
+        .await?
+        .must_be_verified()?;
     let txn = begin_write(&state.db).await?;
     let t = cycle::lock(&txn, acting.transferee.id).await?;
     let note = note.map(|n| state.sealer.seal(&n));

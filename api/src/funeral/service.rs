@@ -682,8 +682,7 @@ async fn with_lines(
 /// Whether a staff member works for this home: its clerks, or a district admin. (A
 /// district reviewer or approver has no business with funeral bookings.)
 pub fn covers(staff: &Staff, home_id: &str) -> bool {
-    (staff.scope.kind == ScopeKind::FuneralHome && staff.scope.id.as_deref() == Some(home_id))
-        || (staff.role == Role::Admin && staff.scope.kind == ScopeKind::District)
+    staff.works_at(ScopeKind::FuneralHome, home_id)
 }
 
 /// A booking of the staff member's home. Staff of no funeral home are refused outright;

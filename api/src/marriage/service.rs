@@ -552,9 +552,9 @@ pub async fn list_for_citizen(
     Ok(out)
 }
 
-/// Whether a staff member works for this office (or the whole district).
+/// Whether a staff member works for this office (or is a district admin).
 pub fn covers(staff: &Staff, office_id: &str) -> bool {
-    staff.scope.covers(ScopeKind::Office, office_id)
+    staff.works_at(ScopeKind::Office, office_id)
 }
 
 /// The day's appointments of an office for the desk, by slot time.

@@ -89,14 +89,51 @@ pub fn accept(bytes: &[u8], limits: &Limits) -> Result<Accepted, Refusal> {
     match sniff(bytes).ok_or(Refusal::UnsupportedType)? {
         Kind::Pdf => accept_pdf(bytes),
         Kind::Jpeg => {
-            // Entropy-coded data cannot contain FF D9, so a JPEG without its end marker
-            // was cut short; the decoder would paint the missing part grey and say nothing.
-            if !bytes.windows(2).any(|w| w == [0xFF, 0xD9]) {
+            // The decoder would paint a cut-off picture's missing part grey and say nothing.
+            if !jpeg_is_whole(bytes) {
                 return Err(Refusal::Broken);
             }
             accept_image(bytes, ImageFormat::Jpeg, limits)
         }
         Kind::Png => accept_image(bytes, ImageFormat::Png, limits),
+    }
+}
+
+/// Whether a JPEG's picture data ends with its end marker (FF D9). The segments before
+/// the picture are skipped by their lengths, so the end marker of a thumbnail inside the
+/// EXIF block (most camera photos carry one) does not count; entropy-coded data cannot
+/// contain FF D9, so one found after the first scan header is the picture's own end.
+fn jpeg_is_whole(bytes: &[u8]) -> bool {
+    let mut at = 2; // after FF D8
+    loop {
+        // A marker: FF, maybe fill bytes FF, then its code.
+        if bytes.get(at) != Some(&0xFF) {
+            return false;
+        }
+        while bytes.get(at) == Some(&0xFF) {
+            at += 1;
+        }
+        let Some(&code) = bytes.get(at) else {
+            return false;
+        };
+        at += 1;
+        match code {
+            0x01 | 0xD0..=0xD7 => continue, // no length
+            0xD9 => return false,           // ended before any picture
+            _ => {}
+        }
+        let Some(length) = bytes.get(at..at + 2) else {
+            return false;
+        };
+        let length = usize::from(u16::from_be_bytes([length[0], length[1]]));
+        if length < 2 {
+            return false;
+        }
+        if code == 0xDA {
+            let scan = bytes.get(at + length..).unwrap_or_default();
+            return scan.windows(2).any(|w| w == [0xFF, 0xD9]);
+        }
+        at += length;
     }
 }
 
@@ -137,9 +174,7 @@ pub fn decode_photo(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, Refus
         return Err(Refusal::TooLarge);
     }
     match sniff(bytes) {
-        Some(Kind::Jpeg) if bytes.windows(2).any(|w| w == [0xFF, 0xD9]) => {
-            decode(bytes, ImageFormat::Jpeg, limits)
-        }
+        Some(Kind::Jpeg) if jpeg_is_whole(bytes) => decode(bytes, ImageFormat::Jpeg, limits),
         Some(Kind::Jpeg) => Err(Refusal::Broken),
         Some(Kind::Png) => decode(bytes, ImageFormat::Png, limits),
         _ => Err(Refusal::UnsupportedType),
@@ -212,6 +247,38 @@ mod tests {
 
     fn png(width: u32, height: u32) -> Vec<u8> {
         encode_png(&DynamicImage::new_rgb8(width, height)).unwrap()
+    }
+
+    #[test]
+    fn a_jpeg_cut_after_its_exif_thumbnail_is_not_whole() {
+        let mut jpeg = Vec::new();
+        DynamicImage::new_rgb8(64, 48)
+            .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+            .unwrap();
+        let mut thumbnail = Vec::new();
+        DynamicImage::new_rgb8(8, 6)
+            .write_to(&mut Cursor::new(&mut thumbnail), ImageFormat::Jpeg)
+            .unwrap();
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend(&thumbnail);
+        let mut camera = jpeg[..2].to_vec();
+        camera.extend([0xFF, 0xE1]);
+        camera.extend(((app1.len() + 2) as u16).to_be_bytes());
+        camera.extend(app1);
+        camera.extend(&jpeg[2..]);
+        assert!(jpeg_is_whole(&jpeg) && jpeg_is_whole(&camera));
+        let cut = &camera[..camera.len() - 10];
+        assert!(
+            cut.windows(2).any(|w| w == [0xFF, 0xD9]),
+            "the thumbnail's end marker is there"
+        );
+        assert!(!jpeg_is_whole(cut));
+        assert!(!jpeg_is_whole(&camera[..thumbnail.len() + 12]));
+        assert_eq!(accept(cut, &Limits::default()).err(), Some(Refusal::Broken));
+        // Trailing bytes after the end (some phones append data) are fine.
+        let mut padded = camera.clone();
+        padded.extend([0u8; 64]);
+        assert!(jpeg_is_whole(&padded));
     }
 
     #[test]

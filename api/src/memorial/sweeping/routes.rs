@@ -2,6 +2,7 @@
 //! disputes; cemetery staff see their cemetery's orders (overdue ones flagged), accept
 //! them and attach photo proof.
 use actix_web::{HttpResponse, get, post, web};
+use sha2::{Digest, Sha256};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -228,7 +229,8 @@ async fn dispute(
 /// hash to the proof's `sha256`.
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.proof", security(("citizen_token" = []), ("staff_token" = [])), params(("id" = Uuid, Path), ("proof_id" = Uuid, Path), ProofQuery),
     responses((status = 200, description = "The photo", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
-        (status = 404, description = "`sweeping.order_not_found`, `sweeping.proof_not_found`", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "`sweeping.order_not_found`, `sweeping.proof_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`sweeping.proof_altered`: the stored photo no longer has the hash recorded when it was attached (it is not served)", body = Problem, content_type = "application/problem+json")))]
 #[get("/proxy-sweeps/{id}/proofs/{proof_id}")]
 async fn photo(
     state: State,
@@ -245,6 +247,12 @@ async fn photo(
     let m = crate::media::service::find(&state, p.media_id).await?;
     let (content_type, bytes) =
         crate::media::service::read_unchecked(&state, &m, q.thumbnail).await?;
+    // Proof is served only as it was when attached: a file swapped in storage since is
+    // refused, not shown to the family as proof.
+    if !q.thumbnail && hex::encode(Sha256::digest(&bytes)) != p.sha256 {
+        tracing::error!(proof = %p.id, "a proof photo's stored bytes differ from its recorded hash");
+        return Err(ApiError::new(Code::ProofAltered));
+    }
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "private, no-store"))
         .insert_header(("X-Content-Type-Options", "nosniff"))

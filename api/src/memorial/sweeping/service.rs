@@ -111,7 +111,7 @@ pub async fn for_staff(
     id: Uuid,
 ) -> Result<order::Model, ApiError> {
     let row = one(conn, id).await?;
-    if staff.scope.covers(ScopeKind::Cemetery, &row.cemetery_id) {
+    if staff.works_at(ScopeKind::Cemetery, &row.cemetery_id) {
         Ok(row)
     } else {
         Err(ApiError::new(Code::SweepNotFound))
@@ -145,7 +145,7 @@ pub async fn for_cemetery(
     status: Option<String>,
     overdue_only: bool,
 ) -> Result<Vec<order::Model>, ApiError> {
-    if !staff.scope.covers(ScopeKind::Cemetery, cemetery_id) {
+    if !staff.works_at(ScopeKind::Cemetery, cemetery_id) {
         return Err(ApiError::new(Code::Forbidden));
     }
     let mut find = order::Entity::find()

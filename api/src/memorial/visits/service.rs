@@ -326,9 +326,9 @@ async fn one(conn: &impl ConnectionTrait, id: Uuid) -> Result<visit::Model, ApiE
         .ok_or_else(|| ApiError::new(Code::VisitNotFound))
 }
 
-/// Whether `staff` works at `cemetery_id` (or for the whole district).
+/// Whether `staff` works at `cemetery_id` (or is a district admin).
 pub fn covers(staff: &Staff, cemetery_id: &str) -> bool {
-    staff.scope.covers(ScopeKind::Cemetery, cemetery_id)
+    staff.works_at(ScopeKind::Cemetery, cemetery_id)
 }
 
 /// A visit at one of the clerk's cemeteries, or 404 (another cemetery's looks absent).
