@@ -344,6 +344,28 @@ on_both_backends! {
         assert_eq!(status, 201, "a new review may be asked for: {body}");
     }
 
+    async fn a_window_makes_a_street_due_on_one_date(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let (here, _) = transferee(&app, &admin.access, "韩梅", "11011219480101003", "yongshun").await;
+        let (there, _) = transferee(&app, &admin.access, "韩雪", "11011219480101004", "lucheng").await;
+        let due_on = today() + chrono::Duration::days(60);
+        let reviewer = app.staff("district.reviewer", "reviewer", "district", None).await;
+        assert_eq!(app.post_as(&reviewer.access, "/api/v1/certification/window", &json!({"due_on": due_on, "street_id": "yongshun"})).await.0, 403);
+        let (status, body) = app.post_as(&admin.access, "/api/v1/certification/window", &json!({"due_on": today(), "street_id": "yongshun"})).await;
+        assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("due_on")), "{body}");
+        let (status, body) = app.post_as(&admin.access, "/api/v1/certification/window", &json!({"due_on": due_on, "street_id": "atlantis"})).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("certification.unknown_street")));
+        let (status, body) = app.post_as(&admin.access, "/api/v1/certification/window", &json!({"due_on": due_on, "street_id": "yongshun"})).await;
+        assert_eq!((status, body["moved"].as_u64()), (200, Some(1)), "{body}");
+        let (_, record) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{here}")).await;
+        assert_eq!(record["due_on"], due_on.to_string());
+        let (_, record) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{there}")).await;
+        assert_ne!(record["due_on"], due_on.to_string(), "another street keeps its date");
+        let (status, body) = app.post_as(&admin.access, "/api/v1/certification/window", &json!({"due_on": due_on})).await;
+        assert_eq!((status, body["moved"].as_u64()), (200, Some(2)), "the whole district: {body}");
+    }
+
     /// Anyone may bind a transferee's ID number as their real name; until a face check
     /// verifies it, that account may only consent and try.
     async fn an_unverified_claim_may_only_consent_and_try_a_face(backend: Backend) {

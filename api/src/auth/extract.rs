@@ -6,7 +6,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use entity::{citizen_account, staff_account};
+use entity::staff_account;
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
@@ -119,13 +119,7 @@ impl FromRequest for Citizen {
             let claims = token
                 .and_then(|t| state.tokens.verify(AccountKind::Citizen, &t))
                 .ok_or_else(unauthenticated)?;
-            let session = session::check(&state.db, AccountKind::Citizen, &claims).await?;
-            let account = citizen_account::Entity::find_by_id(claims.sub)
-                .one(&state.db)
-                .await?;
-            if account.is_none_or(|a| a.disabled) {
-                return Err(ApiError::new(Code::SessionEnded));
-            }
+            let session = session::check_citizen(&state.db, &claims).await?;
             Ok(Citizen {
                 id: claims.sub,
                 session_id: session.id,

@@ -313,7 +313,7 @@ pub struct ReviewDto {
     /// `open`, `approved` or `rejected`.
     pub status: String,
     pub created_at: String,
-    /// Answer expected within 3 working days (RULES.md); shown as 3 days here.
+    /// Answer expected within 3 working days of the bureau's calendar (RULES.md).
     pub due_by: chrono::NaiveDate,
     pub decision_reason: Option<String>,
     pub decided_at: Option<String>,
