@@ -5350,7 +5350,7 @@ export interface components {
             created_at: string;
             /**
              * Format: date
-             * @description Answer expected within 3 working days (RULES.md); shown as 3 days here.
+             * @description Answer expected within 3 working days of the bureau's calendar (RULES.md).
              */
             due_by: string;
             decision_reason?: string | null;

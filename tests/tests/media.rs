@@ -40,23 +40,19 @@ fn phone_photo(width: u32, height: u32, orientation: u16) -> Vec<u8> {
     tiff.extend([0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]); // GPSLatitudeRef "N"
     tiff.extend([0, 0, 0, 0]);
     tiff.extend(b"GPS-39.9042N-116.4074E");
-    let mut app1 = b"Exif\0\0".to_vec();
-    app1.extend(tiff);
-    let plain = jpeg(width, height);
-    let mut out = plain[..2].to_vec();
-    out.extend([0xFF, 0xE1]);
-    out.extend(((app1.len() + 2) as u16).to_be_bytes());
-    out.extend(app1);
-    out.extend(&plain[2..]);
-    out
+    with_exif(jpeg(width, height), &tiff)
 }
 
 /// A JPEG carrying, as camera photos do, a small JPEG thumbnail in its EXIF block (so an
 /// end-of-image marker appears long before the picture's own data).
 fn camera_photo(width: u32, height: u32) -> Vec<u8> {
+    with_exif(jpeg(width, height), &jpeg(16, 12))
+}
+
+/// `plain` with an EXIF block (APP1) holding `content` right after its start marker.
+fn with_exif(plain: Vec<u8>, content: &[u8]) -> Vec<u8> {
     let mut app1 = b"Exif\0\0".to_vec();
-    app1.extend(jpeg(16, 12));
-    let plain = jpeg(width, height);
+    app1.extend(content);
     let mut out = plain[..2].to_vec();
     out.extend([0xFF, 0xE1]);
     out.extend(((app1.len() + 2) as u16).to_be_bytes());
