@@ -755,6 +755,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/certification/transferees/{id}/contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How to reach the transferee (street staff): the registry's phone and the linked citizen
+         *     accounts (own, own but unverified, proxies). No account means no online reminder: the
+         *     street calls or visits.
+         */
+        get: operations["certification.contact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/certification/transferees/{id}/exemption": {
         parameters: {
             query?: never;
@@ -3550,6 +3571,31 @@ export interface components {
             /** @description `desk` (default) or `home_visit`. */
             mode?: string | null;
         };
+        /**
+         * @description How street staff reach a transferee: the registry's phone and the citizen accounts
+         *     linked to them (shown to staff only; the phone is sealed at rest).
+         * @example {
+         *       "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
+         *       "phone": "13800138000",
+         *       "accounts": [
+         *         {
+         *           "citizen_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+         *           "link": "own"
+         *         },
+         *         {
+         *           "citizen_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71",
+         *           "link": "proxy"
+         *         }
+         *       ]
+         *     }
+         */
+        ContactDto: {
+            /** Format: uuid */
+            transferee_id: string;
+            phone?: string | null;
+            /** @description Empty when nobody can be told online: the street calls or visits. */
+            accounts: components["schemas"]["LinkedAccount"][];
+        };
         /** @description One count. */
         CountDto: {
             service_code: string;
@@ -4170,6 +4216,15 @@ export interface components {
             free: boolean;
             /** Format: int64 */
             amount_fen: number;
+        };
+        LinkedAccount: {
+            /** Format: uuid */
+            citizen_id: string;
+            /**
+             * @description `own` (verified real name with the transferee's ID number), `own_unverified` (only
+             *     declared; may consent and try a face check) or `proxy` (a relative who may certify).
+             */
+            link: string;
         };
         /**
          * @description A cemetery's load on a day, for the gate and the bureau.
@@ -8615,6 +8670,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CertificationList"];
+                };
+            };
+            /** @description `auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.transferee_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "certification.contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactDto"];
                 };
             };
             /** @description `auth.forbidden` */

@@ -462,6 +462,15 @@ on_both_backends! {
         let (status, body) = start_wechat(&app, &son.access, &id).await;
         assert_eq!((status, body["code"].as_str()), (403, Some("certification.not_your_transferee")));
 
+        // Street staff see how to reach each: the phone and the linked accounts.
+        let (status, reach) = app.get_as(&clerk.access, &format!("/api/v1/certification/transferees/{id}/contact")).await;
+        assert_eq!((status, reach["phone"].as_str()), (200, Some("13800138000")), "{reach}");
+        let links: Vec<(&str, &str)> = reach["accounts"].as_array().unwrap().iter().map(|a| (a["citizen_id"].as_str().unwrap(), a["link"].as_str().unwrap())).collect();
+        assert_eq!(links, vec![(elder.id.as_str(), "own")], "the revoked online proxy is gone: {reach}");
+        let (_, reach) = app.get_as(&clerk.access, &format!("/api/v1/certification/transferees/{lone}/contact")).await;
+        assert_eq!(reach["accounts"][0]["link"], "proxy", "{reach}");
+        assert_eq!(app.get_as(&app.staff("lucheng.x", "clerk", "street", Some("lucheng")).await.access, &format!("/api/v1/certification/transferees/{id}/contact")).await.0, 403);
+
         // Staff see who certified, and list and revoke the recorded relative.
         let (status, history) = app.get_as(&clerk.access, &format!("/api/v1/certification/transferees/{lone}/certifications")).await;
         assert_eq!(status, 200, "{history}");

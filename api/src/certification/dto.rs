@@ -191,6 +191,25 @@ pub struct ProxyList {
     pub items: Vec<ProxyDto>,
 }
 
+/// How street staff reach a transferee: the registry's phone and the citizen accounts
+/// linked to them (shown to staff only; the phone is sealed at rest).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "phone": "13800138000", "accounts": [{"citizen_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "link": "own"}, {"citizen_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "link": "proxy"}]}))]
+pub struct ContactDto {
+    pub transferee_id: Uuid,
+    pub phone: Option<String>,
+    /// Empty when nobody can be told online: the street calls or visits.
+    pub accounts: Vec<LinkedAccount>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkedAccount {
+    pub citizen_id: Uuid,
+    /// `own` (verified real name with the transferee's ID number), `own_unverified` (only
+    /// declared; may consent and try a face check) or `proxy` (a relative who may certify).
+    pub link: &'static str,
+}
+
 /// A transferee's certifications, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "via": "home_visit", "by_proxy": false, "by_citizen": null, "by_staff": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "certified_at": "2026-11-29T10:05:00+08:00", "next_due_on": "2027-11-29", "back_pay_from": null, "back_pay_until": null, "back_pay_months": 0}]}))]

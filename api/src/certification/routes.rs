@@ -44,6 +44,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(proxies)
         .service(revoke_proxy)
         .service(history)
+        .service(contact)
         .service(window)
         .service(sweep)
         .service(desk_consent)
@@ -534,6 +535,31 @@ async fn revoke_proxy(
         .find(|(p, _)| p.id == proxy_id)
         .ok_or_else(|| ApiError::new(Code::ProxyNotFound))?;
     Ok(web::Json(ProxyDto::new(number.0, number.1)))
+}
+
+/// How to reach the transferee (street staff): the registry's phone and the linked citizen
+/// accounts (own, own but unverified, proxies). No account means no online reminder: the
+/// street calls or visits.
+#[utoipa::path(tag = "certification", operation_id = "certification.contact", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ContactDto),
+        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[get("/certification/transferees/{id}/contact")]
+async fn contact(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ContactDto>, ApiError> {
+    let (phone, accounts) = service::contact(&state, &staff, *id).await?;
+    let accounts = accounts
+        .into_iter()
+        .map(|(citizen_id, link)| LinkedAccount { citizen_id, link })
+        .collect();
+    Ok(web::Json(ContactDto {
+        transferee_id: *id,
+        phone,
+        accounts,
+    }))
 }
 
 /// The transferee's certifications, newest first: the way, when, who (the citizen account

@@ -324,6 +324,30 @@ pub async fn revoke_proxy(
     Ok(row)
 }
 
+/// How to reach a transferee: the phone (opened) and the linked accounts.
+pub async fn contact(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<(Option<String>, Vec<(Uuid, &'static str)>), ApiError> {
+    let t = in_scope(state, staff, id).await?;
+    let phone = t
+        .phone_sealed
+        .as_deref()
+        .map(|p| state.sealer.open(p))
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let mut accounts: Vec<(Uuid, &'static str)> = cycle::claimants(&state.db, &t)
+        .await?
+        .into_iter()
+        .map(|(account, verified)| (account, if verified { "own" } else { "own_unverified" }))
+        .collect();
+    for proxy in cycle::proxies(&state.db, &t).await? {
+        accounts.push((proxy, "proxy"));
+    }
+    Ok((phone, accounts))
+}
+
 /// A transferee's certifications, newest first: how, when and by whom, with back pay.
 pub async fn history(
     state: &AppState,
