@@ -270,20 +270,25 @@ async fn office(state: &AppState, id: &str, date: NaiveDate, slots: usize, seats
         .unwrap();
 }
 
-/// The slot ids of an office's day, as the public availability shows them.
-async fn slot_ids(server: &Server, office: &str, date: NaiveDate) -> Vec<Uuid> {
+/// An office's day as the public availability route answers it.
+async fn availability(server: &Server, office: &str, date: NaiveDate) -> Value {
     let url = format!(
         "{}/api/v1/resources/{office}/availability?business_type=reissue&from={date}&to={date}",
         server.base
     );
-    let day: Value = minzheng_tests::http_client()
+    minzheng_tests::http_client()
         .get(url)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The slot ids of an office's day, as the public availability shows them.
+async fn slot_ids(server: &Server, office: &str, date: NaiveDate) -> Vec<Uuid> {
+    let day = availability(server, office, date).await;
     day["days"][0]["slots"]
         .as_array()
         .unwrap_or_else(|| panic!("{day}"))
@@ -814,18 +819,7 @@ async fn storm(server: &Server, p: &Person, date: NaiveDate, name: &str) -> Stri
     }))
     .await;
     let identical = answers.iter().all(|a| *a == answers[0]);
-    let url = format!(
-        "{}/api/v1/resources/rush-storm/availability?business_type=reissue&from={date}&to={date}",
-        server.base
-    );
-    let day: Value = minzheng_tests::http_client()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let day = availability(server, "rush-storm", date).await;
     let taken = 10
         - day["days"][0]["slots"][0]["remaining"]
             .as_i64()

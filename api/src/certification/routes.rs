@@ -528,13 +528,8 @@ async fn revoke_proxy(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<ProxyDto>, ApiError> {
     let (id, proxy_id) = path.into_inner();
-    service::revoke_proxy(&state, &staff, id, proxy_id).await?;
-    let number = service::recorded_proxies(&state, &staff, id)
-        .await?
-        .into_iter()
-        .find(|(p, _)| p.id == proxy_id)
-        .ok_or_else(|| ApiError::new(Code::ProxyNotFound))?;
-    Ok(web::Json(ProxyDto::new(number.0, number.1)))
+    let (proxy, number) = service::revoke_proxy(&state, &staff, id, proxy_id).await?;
+    Ok(web::Json(ProxyDto::new(proxy, number)))
 }
 
 /// How to reach the transferee (street staff): the registry's phone and the linked citizen

@@ -268,13 +268,21 @@ pub async fn recorded_proxies(
         .order_by_desc(transferee_proxy::Column::CreatedAt)
         .all(&state.db)
         .await?;
+    with_masked_numbers(&state.db, rows).await
+}
+
+/// Each recorded proxy with the relative's masked ID number, in one query.
+async fn with_masked_numbers(
+    conn: &impl sea_orm::ConnectionTrait,
+    rows: Vec<transferee_proxy::Model>,
+) -> Result<Vec<(transferee_proxy::Model, String)>, ApiError> {
     let masked: std::collections::HashMap<Uuid, String> = real_name::Entity::find()
         .select_only()
         .column(real_name::Column::CitizenId)
         .column(real_name::Column::IdNumberMasked)
         .filter(real_name::Column::CitizenId.is_in(rows.iter().map(|r| r.citizen_id)))
         .into_tuple()
-        .all(&state.db)
+        .all(conn)
         .await?
         .into_iter()
         .collect();
@@ -294,7 +302,7 @@ pub async fn revoke_proxy(
     staff: &Staff,
     id: Uuid,
     proxy_id: Uuid,
-) -> Result<transferee_proxy::Model, ApiError> {
+) -> Result<(transferee_proxy::Model, String), ApiError> {
     let t = in_scope(state, staff, id).await?;
     let txn = begin_write(&state.db).await?;
     let revoked = transferee_proxy::Entity::update_many()
@@ -321,7 +329,8 @@ pub async fn revoke_proxy(
         .await?
         .ok_or_else(|| ApiError::new(Code::ProxyNotFound))?;
     txn.commit().await?;
-    Ok(row)
+    let mut found = with_masked_numbers(&state.db, vec![row]).await?;
+    Ok(found.remove(0))
 }
 
 /// How to reach a transferee: the phone (opened) and the linked accounts.
