@@ -47,6 +47,9 @@ pub struct Config {
     pub migrate_on_start: bool,
     /// Seed demo data (streets, the first admin) into a fresh database.
     pub seed_demo_data: bool,
+    /// Answer 500 (and log why) when an error answer's code is not one its operation
+    /// lists in the contract. For the test suite and the contract checks; off in service.
+    pub contract_check: bool,
     pub log_format: LogFormat,
     /// A tracing filter such as `info` or `minzheng=debug,info`; `RUST_LOG` wins if set.
     pub log_level: String,
@@ -127,6 +130,7 @@ impl Default for Config {
             db_max_connections: 10,
             migrate_on_start: true,
             seed_demo_data: true,
+            contract_check: false,
             log_format: LogFormat::Text,
             log_level: "info".into(),
             body_limit_bytes: 256 * 1024,
@@ -228,6 +232,7 @@ impl Config {
             "db_max_connections",
             "migrate_on_start",
             "seed_demo_data",
+            "contract_check",
             "log_format",
             "log_level",
             "body_limit_bytes",

@@ -55,6 +55,7 @@ codes! {
     UnsupportedMediaType => ("request.unsupported_media_type", 415, "请求体类型不受支持，请使用 application/json", "Unsupported content type; send application/json"),
     BodyTooLarge => ("request.body_too_large", 413, "请求体过大", "The request body is too large"),
     InvalidQuery => ("request.invalid_query", 400, "查询参数无效", "A query parameter is invalid"),
+    InvalidQueryValue => ("request.invalid_query_value", 422, "查询参数的取值无效，请使用列出的取值之一", "A query parameter's value is not one of the allowed values"),
     InvalidCursor => ("request.invalid_cursor", 400, "分页游标无效，请从第一页重新开始", "The page cursor is invalid; start again from the first page"),
     InvalidPath => ("request.invalid_path", 400, "路径参数无效", "A path parameter is invalid"),
     NotFound => ("request.not_found", 404, "请求的地址不存在", "No such resource"),
@@ -210,6 +211,28 @@ codes! {
     RealNameNotFound => ("identity.real_name_not_found", 404, "尚未实名", "No real name is bound"),
     ProxyNotFound => ("identity.proxy_not_found", 404, "代办授权不存在", "No such proxy consent"),
     ProxyInvalid => ("identity.proxy_invalid", 422, "代办人信息不正确", "The proxy details are invalid"),
+}
+
+/// In the contract the code table is the enum `ErrorCode`, so a client's misspelt code
+/// does not type-check.
+impl utoipa::PartialSchema for Code {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(Code::ALL.iter().map(|c| c.as_str())))
+            .description(Some(
+                "A stable error code (`room.reason`); `x-error-codes` and `/docs/errors` give each one's status and meaning.",
+            ))
+            .examples([serde_json::json!("scheduling.slot_full")])
+            .into()
+    }
+}
+
+impl ToSchema for Code {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ErrorCode")
+    }
 }
 
 /// A text in both languages; the caller's `Accept-Language` picks one.
@@ -406,6 +429,7 @@ pub struct Problem {
     /// What went wrong this time and what to change, in the caller's language.
     pub detail: String,
     /// Stable machine-readable code; see the `x-error-codes` table of this contract.
+    #[schema(value_type = Code)]
     pub code: String,
     /// One entry per invalid field (may be empty).
     pub errors: Vec<ProblemField>,

@@ -1,12 +1,16 @@
 //! Demo data, each part written once per database: the district's streets and the first
 //! admin (whose generated password is printed once), then the marriage registration
 //! offices with their weekly templates, the funeral home, the cemeteries (with their 清明
-//! and 冬至 peak periods). Each part has its own marker in `app_meta`, so a
+//! and 冬至 peak periods), and a marriage office and a cemetery bookable the same day around
+//! the clock (`marriage-demo`, `demo-cemetery`) for trying the desk flows. Each part has
+//! its own marker in `app_meta`, so a
 //! database seeded before a part existed gets that part on its next start.
 use chrono::Utc;
 use entity::app_meta;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, Set};
 
+use crate::error::ApiError;
+use crate::platform::audit::Actor;
 use crate::platform::db::begin_write;
 use crate::{admin, auth, marriage};
 
@@ -41,11 +45,55 @@ pub async fn run(
         crate::memorial::visits::service::seed_cemeteries(&txn).await?;
         txn.commit().await?;
     }
+    if let Some(txn) = claim(db, "demo_same_day_at").await? {
+        seed_same_day(&txn).await?;
+        txn.commit().await?;
+    }
     Ok(
         admin_password.map_or(Seeded::Already, |admin_password| Seeded::Now {
             admin_password,
         }),
     )
+}
+
+/// A marriage office and a cemetery bookable on the same day, around the clock, so that
+/// a newcomer tries every desk flow (book, confirm, check in) today: hourly slots every
+/// day, no previous-day cut-off, no working-day rule. Demo places, not the bureau's.
+async fn seed_same_day(txn: &DatabaseTransaction) -> Result<(), ApiError> {
+    use crate::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
+    let places = [
+        ("marriage-demo", "marriage_office", "婚姻登记演示窗口（当天可约）", &["marriage", "divorce", "reissue"][..], 10),
+        ("demo-cemetery", "cemetery", "演示墓园（当天可约）", &[crate::memorial::visits::service::VISIT][..], 50),
+    ];
+    for (id, kind, name, business_types, capacity) in places {
+        let spec = ResourceSpec {
+            id: id.into(),
+            kind: kind.into(),
+            name: name.into(),
+            address: Some("演示数据 / demo data".into()),
+            window_days: 7,
+            window_opens_at: "00:00".into(),
+            cutoff_previous_day_at: None,
+            cutoff_minutes: 0,
+            cancel_minutes: 0,
+            working_days_only: false,
+        };
+        save_resource(txn, spec, Actor::System, None).await?;
+        for business_type in business_types {
+            let slots = (1..=7)
+                .flat_map(|weekday| {
+                    (0..24).map(move |hour| TemplateSlot {
+                        weekday,
+                        start_time: format!("{hour:02}:00"),
+                        end_time: if hour == 23 { "23:59".into() } else { format!("{:02}:00", hour + 1) },
+                        capacity,
+                    })
+                })
+                .collect();
+            replace_template(txn, id, business_type, slots, Actor::System, None).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A transaction holding the part's marker, or `None` when the part ran before.

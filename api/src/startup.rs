@@ -39,6 +39,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
         .configure(funeral::routes)
         .configure(memorial::routes)
         .configure(crate::certification::routes)
+        .configure(crate::notices::routes)
         .service(scope("/identity").configure(identity::routes));
     cfg.configure(health::routes).service(v1);
 }
@@ -175,6 +176,9 @@ fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Serv
     let spec = openapi::spec();
     let routes = web::Data::new(openapi::route_table(&spec));
     let contract = web::Data::new(openapi::ContractJson(openapi::spec_json_of(&spec)));
+    let check = config
+        .contract_check
+        .then(|| openapi::errors::answer_check(&spec));
     let metrics = metrics()?;
     let registry = web::Data::new(MetricsRegistry(metrics.registry.clone()));
     let db = web::Data::new(state.db.clone());
@@ -187,8 +191,10 @@ fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Serv
         Duration::from_millis(config.admission_wait_ms),
     );
     let body_limit = config.body_limit_bytes;
+    let dev_mode = config.mode == crate::config::Mode::Dev;
     let mut server = HttpServer::new(move || {
         let admission = admission.clone();
+        let check = check.clone();
         let app = App::new()
             .app_data(db.clone())
             .app_data(state.clone())
@@ -200,6 +206,12 @@ fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Serv
             .into_utoipa_app()
             .configure(mount)
             .into_app()
+            .configure(openapi::pages::mount)
+            .configure(|cfg| {
+                if dev_mode {
+                    crate::dev::mount(cfg);
+                }
+            })
             .service(
                 SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/api/v1/openapi.json"])),
             )
@@ -208,7 +220,9 @@ fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Serv
             .default_service(web::to(http::unmatched));
         app.wrap(actix_web::middleware::from_fn(idempotency::middleware))
             .wrap(metrics.clone())
-            .wrap_fn(move |req, srv| http::handle(req, srv, deadline, admission.clone()))
+            .wrap_fn(move |req, srv| {
+                http::handle(req, srv, deadline, admission.clone(), check.clone())
+            })
     })
     .shutdown_timeout(config.shutdown_timeout_secs)
     .disable_signals();

@@ -273,6 +273,8 @@ pub async fn test_config(backend: Backend, data_dir: PathBuf) -> Config {
         workers: 1,
         log_level: "warn".into(),
         shutdown_timeout_secs: 1,
+        // Every error answer of every test must be one its operation lists.
+        contract_check: true,
         ..Config::default()
     }
 }

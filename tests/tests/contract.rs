@@ -140,3 +140,111 @@ fn close_objects(value: &mut Value) {
         _ => {}
     }
 }
+
+/// The example request body of an operation as published (on the media type or on the
+/// schema it refers to).
+fn request_example(spec: &Value, op: &Value) -> Option<Value> {
+    let media = &op["requestBody"]["content"]["application/json"];
+    media.get("example").cloned().or_else(|| {
+        let name = media["schema"]["$ref"].as_str()?.rsplit('/').next()?;
+        spec["components"]["schemas"][name].get("example").cloned()
+    })
+}
+
+/// The path with each parameter filled: its published example, else a fresh id.
+fn fill_path(path: &str, op: &Value) -> String {
+    let mut filled = path.to_owned();
+    for param in op["parameters"].as_array().into_iter().flatten() {
+        if param["in"] != "path" {
+            continue;
+        }
+        let name = param["name"].as_str().unwrap();
+        let value = match param.get("example").or_else(|| param["schema"].get("example")) {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None if param["schema"]["format"] == "uuid" => uuid::Uuid::now_v7().to_string(),
+            None => "marriage-centre".to_owned(),
+        };
+        filled = filled.replace(&format!("{{{name}}}"), &value);
+    }
+    filled
+}
+
+/// Whether an answer says the body itself could not be read as the operation's schema.
+fn refused_as_unparsable(body: &Value) -> bool {
+    let code = body["code"].as_str().unwrap_or_default();
+    // The reasons of a body that does not deserialise (a rule refusing a value says `value`
+    // or its own reason; an enum value outside the set cannot pass the schema test above).
+    let parse_reasons = ["missing", "type", "unknown"];
+    match code {
+        "request.unknown_field" | "request.malformed_json" | "request.unsupported_media_type" => true,
+        "request.invalid_body" => body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| parse_reasons.contains(&e["reason"].as_str().unwrap_or_default())),
+        _ => false,
+    }
+}
+
+on_both_backends! {
+    /// Every operation's request example, sent as published to the real server with the
+    /// right kind of token, gets past body parsing: the examples are what a client team
+    /// copies first, and once one documented the funeral body on the marriage booking.
+    async fn every_request_example_gets_past_body_parsing(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let spec = committed();
+        let admin = app.admin().await;
+        let citizen = app.citizen("example-sender").await;
+        let mut refused = Vec::new();
+        for (path, method, op) in operations(&spec) {
+            let Some(example) = request_example(&spec, &op) else { continue };
+            // Signing out would end the session the other examples use.
+            if path.ends_with("/logout") {
+                continue;
+            }
+            let schemes: Vec<String> = op["security"].as_array().into_iter().flatten()
+                .filter_map(|s| s.as_object()).flat_map(|s| s.keys().cloned()).collect();
+            let url = app.url(&fill_path(&path, &op));
+            let mut req = app.client.request(method.to_uppercase().parse().unwrap(), url).json(&example);
+            if schemes.iter().any(|s| s == "staff_token") {
+                req = req.bearer_auth(&admin.access);
+            } else if schemes.iter().any(|s| s == "citizen_token") {
+                req = req.bearer_auth(&citizen.access);
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap_or(Value::Null);
+            let signed_out = ["auth.unauthenticated", "auth.session_ended"].contains(&body["code"].as_str().unwrap_or_default());
+            assert!(!(status == 401 && signed_out), "{method} {path}: the example sender was signed out: {body}");
+            if refused_as_unparsable(&body) {
+                refused.push(format!("{method} {path}: {body}"));
+            }
+        }
+        assert!(refused.is_empty(), "examples the server cannot parse:\n{}", refused.join("\n"));
+    }
+
+    /// The marriage booking example, posted as it is published with a real slot and the
+    /// example's own parties, books.
+    async fn the_marriage_booking_example_books(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let spec = committed();
+        let op = &spec["paths"]["/api/v1/marriage/appointments"]["post"];
+        let mut example = request_example(&spec, op).expect("the booking has an example");
+        let first = &example["parties"][0];
+        let booker = app.verified_citizen("example-booker", first["name"].as_str().unwrap(), first["id_number"].as_str().unwrap()).await;
+        let office = example["office_id"].as_str().unwrap().to_owned();
+        let kind = example["business_type"].as_str().unwrap().to_owned();
+        let from = chrono::Utc::now().date_naive();
+        let to = from + chrono::Duration::days(15);
+        let days: Value = app.get(&format!("/api/v1/resources/{office}/availability?business_type={kind}&from={from}&to={to}")).await.json().await.unwrap();
+        let slot = days["days"].as_array().unwrap().iter()
+            .flat_map(|d| d["slots"].as_array().cloned().unwrap_or_default())
+            .find(|s| s["bookable"] == true)
+            .expect("a bookable slot in the window");
+        example["slot_id"] = slot["slot_id"].clone();
+        let (status, body) = app.post_as(&booker.access, "/api/v1/marriage/appointments", &example).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["status"], "pending_confirmation", "{body}");
+    }
+}

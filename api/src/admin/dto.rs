@@ -2,6 +2,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::kinds::{AuditActorKind, AuditTargetKind, StreetKind};
+use crate::auth::domain::Role;
+
 /// A street (街道) or township (乡镇) of the district.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "zhongcang", "name": "中仓街道", "kind": "subdistrict"}))]
@@ -11,6 +14,7 @@ pub struct StreetDto {
     /// The official Chinese name.
     pub name: String,
     /// `subdistrict` (街道), `township` (镇) or `ethnic_township` (民族乡).
+    #[schema(value_type = StreetKind)]
     pub kind: String,
 }
 
@@ -31,10 +35,15 @@ pub struct AuditEventDto {
     pub seq: i64,
     pub at: String,
     /// `citizen`, `staff` or `system`.
+    #[schema(value_type = AuditActorKind)]
     pub actor_kind: String,
     pub actor_id: Option<String>,
+    /// The staff member's role at the time; null for citizens and the system.
+    #[schema(value_type = Option<Role>)]
     pub actor_role: Option<String>,
+    /// Dotted like the error codes (`auth.staff.create`, `identity.real_name.bind`, ...).
     pub action: String,
+    #[schema(value_type = AuditTargetKind)]
     pub target_kind: String,
     pub target_id: String,
     pub summary: String,
@@ -64,7 +73,7 @@ impl From<entity::audit_event::Model> for AuditEventDto {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// e.g. `citizen_account`, `staff_account`.
-    pub target_kind: String,
+    pub target_kind: AuditTargetKind,
     pub target_id: String,
     pub limit: Option<u32>,
     pub cursor: Option<String>,

@@ -1,6 +1,8 @@
 //! Bureau administration: the district's reference data (streets) now; settings and
 //! statistics as later issues land. Owns the `street` table.
+pub mod error;
 mod dto;
+pub mod kinds;
 mod routes;
 pub mod service;
 

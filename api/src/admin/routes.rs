@@ -60,7 +60,7 @@ async fn list_audit_events(
     crate::platform::audit::chain_pending(db.get_ref()).await?;
     let rows = service::audit_events(
         db.get_ref(),
-        &query.target_kind,
+        query.target_kind.as_str(),
         &query.target_id,
         after,
         limit,

@@ -28,6 +28,7 @@ pub struct FieldDef {
     pub label: String,
     /// `text`, `number`, `integer`, `boolean`, `date`, `choice`, `phone`.
     #[serde(rename = "type")]
+    #[schema(value_type = super::states::FormFieldType)]
     pub kind: String,
     #[serde(default)]
     pub required: bool,
@@ -62,6 +63,7 @@ pub struct MaterialDef {
 pub struct ServiceDef {
     pub name: String,
     /// Which declared street is responsible: `hukou` (户籍地) or `residence` (居住地).
+    #[schema(value_type = super::states::ServiceRouting)]
     pub routed_by: String,
     /// Whether a district approver decides after the street's review.
     pub needs_district_approval: bool,

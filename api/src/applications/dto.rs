@@ -6,6 +6,10 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::domain::ServiceDef;
+use super::states::{
+    ApplicationAction, ApplicationActorKind, ApplicationStatus, AssistanceService,
+    HouseholdRelation, StatisticsFormat,
+};
 
 /// A service and its current (or asked-for) definition.
 #[derive(Debug, Serialize, ToSchema)]
@@ -13,6 +17,7 @@ use super::domain::ServiceDef;
     "fields": [{"key": "phone", "label": "联系电话", "type": "phone", "required": true}, {"key": "area_m2", "label": "采暖面积（平方米）", "type": "number", "required": true, "min": 1.0, "max": 500.0}],
     "materials": [{"code": "id_card", "label": "申请人身份证", "required": true}]}}))]
 pub struct ServiceDto {
+    #[schema(value_type = AssistanceService)]
     pub code: String,
     pub version: i32,
     pub definition: ServiceDef,
@@ -39,7 +44,7 @@ pub struct VersionQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"service_code": "heating_subsidy"}))]
 pub struct NewApplicationRequest {
-    pub service_code: String,
+    pub service_code: AssistanceService,
     /// For a proxy: the citizen account applied for (who consented to the proxy for this
     /// service). Default: the caller.
     #[serde(default)]
@@ -71,7 +76,7 @@ pub struct FormRequest {
 pub struct MemberRequest {
     /// `self` (the applicant, exactly once), `spouse`, `child`, `parent`, `sibling`,
     /// `grandparent`, `grandchild`, `other`.
-    pub relation: String,
+    pub relation: HouseholdRelation,
     pub name: String,
     pub id_number: String,
     /// Yuan a month, 0 to 1,000,000.
@@ -84,7 +89,7 @@ pub struct MemberRequest {
 /// The household of a draft (replaces what was declared).
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"members": [{"relation": "self", "name": "张伟", "id_number": "110112199001010019", "monthly_income": 1200.0}, {"relation": "child", "name": "张小明", "id_number": "110112201503040011", "monthly_income": 0.0, "disability_grade": 2}]}))]
+#[schema(example = json!({"members": [{"relation": "self", "name": "张伟", "id_number": "110112199001010014", "monthly_income": 1200.0}, {"relation": "child", "name": "张小明", "id_number": "110112201503040010", "monthly_income": 0.0, "disability_grade": 2}]}))]
 pub struct HouseholdRequest {
     pub members: Vec<MemberRequest>,
 }
@@ -125,7 +130,7 @@ pub struct ActionRequest {
     /// Reviewers: `accept`, `return_incomplete`, `request_supplement`, `record_visit`,
     /// `approve`, `reject`, `forward` (services needing district approval, instead of
     /// deciding); approvers: `approve`, `reject`.
-    pub action: String,
+    pub action: ApplicationAction,
     /// Required for decisions, returns, supplement requests (what is needed) and home
     /// visits (the note).
     #[serde(default)]
@@ -136,6 +141,7 @@ pub struct ActionRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberDto {
     pub position: i32,
+    #[schema(value_type = HouseholdRelation)]
     pub relation: String,
     pub name_masked: String,
     pub id_number_masked: String,
@@ -162,10 +168,15 @@ pub struct MaterialDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepDto {
     pub at: String,
+    #[schema(value_type = ApplicationAction)]
     pub action: String,
+    /// Null for `create`.
+    #[schema(value_type = Option<ApplicationStatus>)]
     pub from_status: Option<String>,
+    #[schema(value_type = ApplicationStatus)]
     pub to_status: String,
     /// `citizen` or `staff`.
+    #[schema(value_type = ApplicationActorKind)]
     pub actor_kind: String,
     /// The reason or note (home-visit notes are shown to staff only).
     pub note: Option<String>,
@@ -192,16 +203,18 @@ pub struct StepDto {
 #[schema(example = json!({"id": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "service_code": "heating_subsidy", "service_version": 1, "service_name": "采暖救助", "status": "under_review", "status_label": "审核中",
     "applicant_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "urgent": false, "street_id": "zhongcang", "hukou_street_id": "zhongcang", "residence_street_id": "zhongcang",
     "values": {"phone": "13812345678", "address": "通州区中仓街道某小区 1 号楼", "heating": "electric", "area_m2": 56.5},
-    "members": [{"position": 1, "relation": "self", "name_masked": "张*", "id_number_masked": "110112********0019", "monthly_income": null, "disability_grade": null}],
+    "members": [{"position": 1, "relation": "self", "name_masked": "张*", "id_number_masked": "110112********0014", "monthly_income": null, "disability_grade": null}],
     "materials": [{"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "material_code": "id_card", "media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "supplement": false, "added_at": "2026-11-29T10:00:00+08:00", "url": "/api/v1/applications/0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71/materials/0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71"}],
     "history": [{"at": "2026-11-29T10:05:00+08:00", "action": "submit", "from_status": "draft", "to_status": "submitted", "actor_kind": "citizen", "note": null}, {"at": "2026-11-30T09:00:00+08:00", "action": "accept", "from_status": "submitted", "to_status": "under_review", "actor_kind": "staff", "note": null}],
     "submitted_at": "2026-11-29T10:05:00+08:00", "accept_due": "2026-12-04", "decide_due": "2026-12-18", "days_left": 19, "overdue": false, "paused": false, "decided_at": null,
     "household_overlap": [], "allowed_actions": ["withdraw"], "created_at": "2026-11-29T09:40:00+08:00", "updated_at": "2026-11-30T09:00:00+08:00"}))]
 pub struct ApplicationDto {
     pub id: uuid::Uuid,
+    #[schema(value_type = AssistanceService)]
     pub service_code: String,
     pub service_version: i32,
     pub service_name: String,
+    #[schema(value_type = ApplicationStatus)]
     pub status: String,
     pub status_label: String,
     pub applicant_id: uuid::Uuid,
@@ -229,6 +242,7 @@ pub struct ApplicationDto {
     /// Staff only: other active applications of the same service naming a member of this
     /// household (the household rule beyond the applicant, left to the reviewer).
     pub household_overlap: Vec<uuid::Uuid>,
+    #[schema(value_type = Vec<ApplicationAction>)]
     pub allowed_actions: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -247,8 +261,8 @@ pub struct ApplicationListDto {
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// Default: reviewers see active ones, approvers `awaiting_approval`.
-    pub status: Option<String>,
-    pub service_code: Option<String>,
+    pub status: Option<ApplicationStatus>,
+    pub service_code: Option<AssistanceService>,
     /// Only those past their running deadline.
     #[serde(default)]
     pub overdue: bool,
@@ -264,14 +278,17 @@ pub struct StatisticsQuery {
     /// Submitted on or before (default: today).
     pub to: Option<chrono::NaiveDate>,
     /// `json` (default) or `csv`.
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<StatisticsFormat>,
 }
 
 /// One count.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CountDto {
+    #[schema(value_type = AssistanceService)]
     pub service_code: String,
     pub street_id: String,
+    #[schema(value_type = ApplicationStatus)]
     pub status: String,
     /// Month of submission, `YYYY-MM` (Beijing time).
     pub month: String,

@@ -2,6 +2,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::domain::{PendingStep, Role, ScopeKind};
 use crate::error::{ApiError, Code, FieldError, Message};
 
 /// Tokens after a sign-in or a refresh.
@@ -16,6 +17,7 @@ pub struct TokensDto {
     pub expires_in: i64,
     /// Staff only: `password_change` or `totp_setup` when a step is owed before other
     /// routes open; `null` otherwise.
+    #[schema(value_type = Option<PendingStep>)]
     pub pending_step: Option<String>,
 }
 
@@ -111,10 +113,14 @@ pub struct StaffMeDto {
     pub id: uuid::Uuid,
     pub username: String,
     pub display_name: String,
+    #[schema(value_type = Role)]
     pub role: String,
+    #[schema(value_type = ScopeKind)]
     pub scope_kind: String,
     pub scope_id: Option<String>,
     pub totp_enabled: bool,
+    /// As in the tokens: a step still owed, or `null`.
+    #[schema(value_type = Option<PendingStep>)]
     pub pending_step: Option<String>,
 }
 
@@ -135,9 +141,9 @@ pub struct StaffCreateRequest {
     pub username: String,
     pub display_name: String,
     /// `clerk`, `reviewer`, `approver` or `admin`.
-    pub role: String,
+    pub role: Role,
     /// `office`, `funeral_home`, `cemetery`, `street` or `district`.
-    pub scope_kind: String,
+    pub scope_kind: ScopeKind,
     /// Which office, home, cemetery or street; absent for `district`.
     pub scope_id: Option<String>,
 }
@@ -149,7 +155,9 @@ pub struct StaffAccountDto {
     pub id: uuid::Uuid,
     pub username: String,
     pub display_name: String,
+    #[schema(value_type = Role)]
     pub role: String,
+    #[schema(value_type = ScopeKind)]
     pub scope_kind: String,
     pub scope_id: Option<String>,
     pub disabled: bool,

@@ -6,7 +6,6 @@ use sea_orm::EntityTrait;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::domain::{Role, ScopeKind};
 use super::dto::*;
 use super::extract::{Admin, Citizen, PendingStaff};
 use super::tokens::AccountKind;
@@ -309,20 +308,7 @@ async fn create_staff(
     admin: Admin,
     Json(body): Json<StaffCreateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let role = Role::parse(&body.role).ok_or_else(|| {
-        field(
-            "role",
-            "clerk, reviewer, approver 或 admin",
-            "clerk, reviewer, approver or admin",
-        )
-    })?;
-    let kind = ScopeKind::parse(&body.scope_kind).ok_or_else(|| {
-        field(
-            "scope_kind",
-            "office, funeral_home, cemetery, street 或 district",
-            "office, funeral_home, cemetery, street or district",
-        )
-    })?;
+    let (role, kind) = (body.role, body.scope_kind);
     if body.username.trim().len() < 3 || body.username.trim().len() > 64 {
         return Err(field(
             "username",

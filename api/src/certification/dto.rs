@@ -4,6 +4,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::domain::Status;
+use super::states::{
+    AllowanceStatus, CertificationReviewReason, CertificationReviewStatus, CertificationVia,
+    ComparisonMode, TransfereeAccountLink,
+};
+use crate::identity::states::ProxyRelation;
 use crate::platform::clock;
 
 /// A transferee as staff see them.
@@ -18,12 +23,14 @@ pub struct TransfereeDto {
     pub street_id: String,
     pub village: String,
     /// `paid`, `suspended` (missed certification) or `stopped`.
+    #[schema(value_type = AllowanceStatus)]
     pub allowance_status: String,
     pub status: Status,
     pub due_on: chrono::NaiveDate,
     pub cycle_months: u32,
     pub last_certified_at: Option<String>,
     /// `wechat`, `faceid`, `desk`, `home_visit` or `manual_review`.
+    #[schema(value_type = Option<CertificationVia>)]
     pub last_certified_via: Option<String>,
     pub exempt_until: Option<chrono::NaiveDate>,
     /// Consent to face processing is on record and not withdrawn.
@@ -88,7 +95,7 @@ pub struct MineItem {
 /// A new registry record (admins). Bulk loads use `minzheng import-transferees`.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "张三", "id_number": "110112195001010012", "street_id": "yongshun", "village": "前北营村", "phone": "13800138000", "due_on": "2026-12-31"}))]
+#[schema(example = json!({"name": "张三", "id_number": "110112195001010016", "street_id": "yongshun", "village": "前北营村", "phone": "13800138000", "due_on": "2026-12-31"}))]
 pub struct NewTransfereeRequest {
     pub name: String,
     pub id_number: String,
@@ -113,8 +120,8 @@ pub struct TransfereePatch {
     /// 1 to 24; 0 returns to the configured cycle.
     pub cycle_months: Option<i32>,
     pub due_on: Option<chrono::NaiveDate>,
-    /// `paid` or `stopped` (a suspension ends only by certifying).
-    pub allowance_status: Option<String>,
+    /// `paid` or `stopped` (a suspension ends only by certifying: `suspended` is refused).
+    pub allowance_status: Option<AllowanceStatus>,
 }
 
 /// An exemption (e.g. in hospital).
@@ -147,12 +154,12 @@ pub struct WindowDto {
 /// A relative recorded from the signed consent form.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"proxy_name": "张小明", "proxy_id_number": "110101199003070017", "relation": "child"}))]
+#[schema(example = json!({"proxy_name": "张小明", "proxy_id_number": "110101199003070011", "relation": "child"}))]
 pub struct ProxyRequest {
     pub proxy_name: String,
     pub proxy_id_number: String,
     /// `spouse`, `parent`, `child`, `sibling`, `grandparent`, `grandchild`, `other_relative`.
-    pub relation: String,
+    pub relation: ProxyRelation,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -160,6 +167,7 @@ pub struct ProxyRequest {
 pub struct ProxyDto {
     pub id: Uuid,
     pub transferee_id: Uuid,
+    #[schema(value_type = ProxyRelation)]
     pub relation: String,
     /// The relative's ID number, masked.
     pub proxy_id_number: String,
@@ -207,6 +215,7 @@ pub struct LinkedAccount {
     pub citizen_id: Uuid,
     /// `own` (verified real name with the transferee's ID number), `own_unverified` (only
     /// declared; may consent and try a face check) or `proxy` (a relative who may certify).
+    #[schema(value_type = TransfereeAccountLink)]
     pub link: &'static str,
 }
 
@@ -244,6 +253,7 @@ pub struct CertificationDto {
     pub id: Uuid,
     pub transferee_id: Uuid,
     /// `wechat`, `faceid`, `desk`, `home_visit` or `manual_review`.
+    #[schema(value_type = CertificationVia)]
     pub via: String,
     pub by_proxy: bool,
     /// The citizen account that passed the face check (the transferee's own or a proxy's).
@@ -299,6 +309,7 @@ pub struct ComparisonForm {
     #[schema(value_type = String, format = Binary)]
     pub live_photo: Vec<u8>,
     /// `desk` (default) or `home_visit`.
+    #[schema(value_type = Option<ComparisonMode>)]
     pub mode: Option<String>,
 }
 
@@ -328,8 +339,10 @@ pub struct ReviewDto {
     pub transferee_id: Uuid,
     pub street_id: String,
     /// `failed_attempts` or `requested`.
+    #[schema(value_type = CertificationReviewReason)]
     pub reason: String,
     /// `open`, `approved` or `rejected`.
+    #[schema(value_type = CertificationReviewStatus)]
     pub status: String,
     pub created_at: String,
     /// Answer expected within 3 working days of the bureau's calendar (RULES.md).
@@ -402,7 +415,7 @@ pub struct ListQuery {
 pub struct ReviewQuery {
     pub street: Option<String>,
     /// `open` (default), `approved`, `rejected`.
-    pub status: Option<String>,
+    pub status: Option<CertificationReviewStatus>,
 }
 
 /// The plot's period.

@@ -2,6 +2,7 @@
 //! the registry (`registry`, `import`), the cycle with reminders and suspension
 //! (`cycle`), the ladder of ways to certify (`ways`: WeChat, FaceID, proxy, desk or
 //! home-visit comparison with `face`, manual review), and staff views (`stats`).
+pub mod error;
 pub mod cycle;
 pub mod domain;
 pub mod dto;
@@ -10,6 +11,7 @@ pub mod import;
 pub mod registry;
 mod routes;
 pub mod service;
+pub mod states;
 pub mod stats;
 pub mod ways;
 

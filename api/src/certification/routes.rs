@@ -12,12 +12,13 @@ use super::cycle::{self, cycle_months, status_of};
 use super::dto::*;
 use super::registry::{NewTransferee, parse_phone, parse_village};
 use super::service::{self, Patch};
+use super::states::{AllowanceStatus, CertificationReviewStatus};
 use super::ways::{self, ConsentBy, Photos, Provider};
 use super::{face, stats};
 use crate::auth::domain::{Role, ScopeKind};
 use crate::auth::extract::{Admin, Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
-use crate::identity::service::{RELATIONS, parse_id_number, parse_name};
+use crate::identity::service::{parse_id_number, parse_name};
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
 use crate::platform::pagination::{MAX_LIMIT, Page, PageQuery};
@@ -410,14 +411,14 @@ async fn change(
     }
     patch.due_on = body.due_on;
     if let Some(status) = body.allowance_status {
-        if status != "paid" && status != "stopped" {
+        if status == AllowanceStatus::Suspended {
             return Err(invalid(
                 "allowance_status",
                 "只能设为 paid（发放）或 stopped（停发）",
                 "paid or stopped",
             ));
         }
-        patch.allowance_status = Some(status);
+        patch.allowance_status = Some(status.as_str().to_owned());
     }
     let t = service::update(&state, &admin, *id, patch).await?;
     Ok(web::Json(dto(&state, t).await?))
@@ -489,10 +490,8 @@ async fn add_proxy(
 ) -> Result<HttpResponse, ApiError> {
     let number = parse_id_number("proxy_id_number", &body.proxy_id_number)?;
     let name = parse_name("proxy_name", &body.proxy_name)?;
-    if !RELATIONS.contains(&body.relation.as_str()) {
-        return Err(invalid("relation", "亲属关系无效", "unknown relation"));
-    }
-    let row = service::add_proxy(&state, &staff, *id, &number, &name, &body.relation).await?;
+    let row =
+        service::add_proxy(&state, &staff, *id, &number, &name, body.relation.as_str()).await?;
     Ok(HttpResponse::Created().json(ProxyDto::new(row, number.masked())))
 }
 
@@ -760,12 +759,9 @@ async fn reviews(
     use entity::certification_review as review;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     let street = street_of(&staff, q.street.as_deref())?;
-    let status = q.status.unwrap_or_else(|| "open".into());
-    if !["open", "approved", "rejected"].contains(&status.as_str()) {
-        return Err(ApiError::new(Code::InvalidQuery));
-    }
+    let status = q.status.unwrap_or(CertificationReviewStatus::Open);
     let mut query = review::Entity::find()
-        .filter(review::Column::Status.eq(status))
+        .filter(review::Column::Status.eq(status.as_str()))
         .order_by_asc(review::Column::CreatedAt)
         .limit(500);
     if let Some(street) = street {

@@ -3,6 +3,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::states::{
+    FuneralBookingAction, FuneralBookingStatus, FuneralItemKind, FuneralTransportStatus,
+};
+
 /// A funeral home (殡仪馆).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "tongzhou-funeral-home", "name": "通州区殡仪馆", "address": "通州区宋庄镇", "window_days": 7, "cutoff_minutes": 120, "cancel_minutes": 120}))]
@@ -35,6 +39,7 @@ pub struct ServiceItemDto {
     pub name: String,
     /// `transport` (遗体接运), `farewell` (告别厅), `cremation` (火化), `goods` (骨灰盒、鲜花
     /// ...), `other`.
+    #[schema(value_type = FuneralItemKind)]
     pub kind: String,
     /// List price in fen.
     pub price_fen: i64,
@@ -61,7 +66,7 @@ pub struct ServiceItemRequest {
     /// 1 to 30 characters.
     pub name: String,
     /// `transport`, `farewell`, `cremation`, `goods` or `other`.
-    pub kind: String,
+    pub kind: FuneralItemKind,
     /// 0 to 10,000,000 fen (100,000 yuan).
     pub price_fen: i64,
     /// Free for families by the bureau's decision.
@@ -132,11 +137,11 @@ fn one() -> i32 {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"funeral_home_id": "tongzhou-funeral-home",
-    "deceased": {"name": "王建国", "id_number": "110112194001010013", "date_of_death": "2026-11-28", "death_certificate_number": "B110112202611280001", "death_certificate_media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"},
+    "deceased": {"name": "王建国", "id_number": "110112194001010011", "date_of_death": "2026-11-28", "death_certificate_number": "B110112202611280001", "death_certificate_media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"},
     "transport": {"address": "通州区中仓街道某小区 1 号楼 2 单元 301", "requested_at": "2026-11-30T08:00:00+08:00", "contact_name": "王小明", "contact_phone": "13812345678"},
     "farewell_slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "cremation_slot_id": "0193a6c4-0001-7b61-9d1e-3f0c2a9b8e71",
     "items": [{"code": "transport", "quantity": 1}, {"code": "farewell_small", "quantity": 1}, {"code": "cremation", "quantity": 1}, {"code": "urn_basic", "quantity": 1}]}))]
-pub struct BookRequest {
+pub struct FuneralBookRequest {
     pub funeral_home_id: String,
     pub deceased: DeceasedRequest,
     /// Optional; goes with an item of kind `transport`.
@@ -171,7 +176,7 @@ pub struct HomeBookingsQuery {
     /// The date of the first service (Beijing).
     pub date: Option<chrono::NaiveDate>,
     /// `pending`, `confirmed`, `done` or `cancelled`.
-    pub status: Option<String>,
+    pub status: Option<FuneralBookingStatus>,
 }
 
 /// The deceased as answers show them.
@@ -191,6 +196,7 @@ pub struct DeceasedDto {
 /// `proposed_at`; the family accepts it), `agreed` (at `agreed_at`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransportDto {
+    #[schema(value_type = FuneralTransportStatus)]
     pub status: String,
     pub address_masked: String,
     pub contact_name_masked: String,
@@ -217,6 +223,7 @@ pub struct SlotRefDto {
 pub struct LineDto {
     pub code: String,
     pub name: String,
+    #[schema(value_type = FuneralItemKind)]
     pub kind: String,
     pub quantity: i32,
     pub unit_price_fen: i64,
@@ -248,6 +255,7 @@ pub struct BookingDto {
     pub funeral_home_id: String,
     pub funeral_home_name: String,
     /// `pending` (awaiting the home), `confirmed`, `done`, `cancelled`.
+    #[schema(value_type = FuneralBookingStatus)]
     pub status: String,
     pub deceased: DeceasedDto,
     pub transport: Option<TransportDto>,
@@ -258,6 +266,7 @@ pub struct BookingDto {
     pub lines: Vec<LineDto>,
     /// What the family pays, in fen (basic services count 0).
     pub total_fen: i64,
+    #[schema(value_type = Vec<FuneralBookingAction>)]
     pub allowed_actions: Vec<String>,
     pub created_at: String,
     pub updated_at: String,

@@ -38,10 +38,12 @@
 //!   (transport time or slot). Nobody can book for themselves (deceased = caller).
 //! - Every change is audited and the family notified (email/WeChat, purpose
 //!   `funeral_booking`) in the same transaction.
+pub mod error;
 pub mod domain;
 mod dto;
 mod notify;
 mod routes;
 pub mod service;
+pub mod states;
 
 pub use routes::routes;

@@ -8,11 +8,28 @@ use chrono::{Datelike, NaiveDate};
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct IdNumber(String);
 
-/// Sex as encoded by the sequence digit (odd male, even female).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Sex as the ID number encodes it (性别): the sequence digit is odd for men, even for
+/// women.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = SexDto)]
 pub enum Sex {
+    /// 男
     Male,
+    /// 女
     Female,
+}
+
+impl Sex {
+    /// The value as on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Male => "male",
+            Sex::Female => "female",
+        }
+    }
 }
 
 /// Why a text is not a valid ID number; each is a stable field reason on the wire.
@@ -158,6 +175,13 @@ impl fmt::Display for IdNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sex_is_written_as_stored() {
+        for sex in [Sex::Male, Sex::Female] {
+            assert_eq!(serde_json::to_value(sex).unwrap(), sex.as_str());
+        }
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()

@@ -2,6 +2,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use super::domain::Sex as SexDto;
+use super::states::{ProxyRelation, ProxyService, RealNameStatus, RealNameVerifiedBy};
+
 /// An ID number to check before a form is submitted.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -31,14 +34,6 @@ pub struct IdNumberCheckDto {
     pub age: u32,
 }
 
-/// Sex as the ID number encodes it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SexDto {
-    Male,
-    Female,
-}
-
 /// A real name to bind.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,12 +51,15 @@ pub struct RealNameDto {
     /// The first character, the rest masked.
     pub name_masked: String,
     pub id_number_masked: String,
+    #[schema(value_type = SexDto)]
     pub sex: String,
     pub birth_date: chrono::NaiveDate,
     pub age: u32,
     /// `unverified` or `verified`.
+    #[schema(value_type = RealNameStatus)]
     pub status: String,
     /// `face` or `in_person` once verified.
+    #[schema(value_type = Option<RealNameVerifiedBy>)]
     pub verified_by: Option<String>,
     pub verified_at: Option<String>,
 }
@@ -81,14 +79,15 @@ pub struct InPersonCheckRequest {
 /// A consent for a family member to act for the caller.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"proxy_name": "李四", "proxy_id_number": "110101199003070017", "relation": "child", "services": ["dibao", "survival_certification"]}))]
+#[schema(example = json!({"proxy_name": "李四", "proxy_id_number": "110101199003070011", "relation": "child", "services": ["dibao", "survival_certification"]}))]
 pub struct ProxyGrantRequest {
     pub proxy_name: String,
     pub proxy_id_number: String,
     /// `spouse`, `parent`, `child`, `sibling`, `grandparent`, `grandchild`, `other_relative`.
-    pub relation: String,
-    /// Service codes the proxy may act on (e.g. `dibao`, `survival_certification`).
-    pub services: Vec<String>,
+    pub relation: ProxyRelation,
+    /// Service codes the proxy may act on (e.g. `dibao`, `survival_certification`); at
+    /// least one.
+    pub services: Vec<ProxyService>,
 }
 
 /// A recorded consent.
@@ -100,7 +99,9 @@ pub struct ProxyConsentDto {
     pub principal_id: uuid::Uuid,
     /// The family member who may act.
     pub proxy_id: uuid::Uuid,
+    #[schema(value_type = ProxyRelation)]
     pub relation: String,
+    #[schema(value_type = Vec<ProxyService>)]
     pub services: Vec<String>,
     pub created_at: String,
     pub revoked_at: Option<String>,

@@ -3,7 +3,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::domain::{IdNumber, Sex};
+use super::domain::IdNumber;
 use super::dto::*;
 use super::service;
 use crate::auth::extract::{Citizen, Staff};
@@ -101,30 +101,22 @@ async fn grant_proxy(
 ) -> Result<HttpResponse, ApiError> {
     let proxy_name = service::parse_name("proxy_name", &body.proxy_name)?;
     let proxy_id = service::parse_id_number("proxy_id_number", &body.proxy_id_number)?;
-    if !service::RELATIONS.contains(&body.relation.as_str()) {
-        return Err(invalid(
-            "relation",
-            "亲属关系不在可选范围内",
-            "relation is not one of the listed values",
-        ));
-    }
-    if body.services.is_empty()
-        || body
-            .services
-            .iter()
-            .any(|s| !service::PROXY_SERVICES.contains(&s.as_str()))
-    {
+    if body.services.is_empty() {
         return Err(invalid(
             "services",
-            "请选择可代办的服务",
-            "services must list known service codes",
+            "请至少选择一项可代办的服务",
+            "list at least one service",
         ));
     }
     let new = service::NewProxy {
         proxy_name,
         proxy_id,
-        relation: body.relation.clone(),
-        services: body.services.clone(),
+        relation: body.relation.as_str().to_owned(),
+        services: body
+            .services
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
     };
     Ok(
         HttpResponse::build(StatusCode::CREATED).json(ProxyConsentDto::from(
@@ -203,10 +195,7 @@ async fn check_id_number(
         id_number_masked: id.masked(),
         region_code: id.region_code().to_owned(),
         birth_date: id.birth_date(),
-        sex: match id.sex() {
-            Sex::Male => SexDto::Male,
-            Sex::Female => SexDto::Female,
-        },
+        sex: id.sex(),
         age: id.age_on(today),
     }))
 }

@@ -3,8 +3,12 @@ use chrono::NaiveDate;
 
 use crate::identity::domain::{IdNumber, Sex};
 
-/// What an appointment is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a marriage appointment, waitlist or draw is for (婚姻登记业务类型).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = MarriageBusinessType)]
 pub enum BusinessType {
     /// 结婚登记
     Marriage,
@@ -87,6 +91,14 @@ pub use crate::platform::booking_code::{booking_code, code_from_input, qr_conten
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn business_types_are_written_as_stored() {
+        for text in BusinessType::ALL {
+            let kind = BusinessType::parse(text).unwrap();
+            assert_eq!(serde_json::to_value(kind).unwrap(), text);
+        }
+    }
 
     fn id(first17: &str) -> IdNumber {
         const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];

@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::draw;
 use super::dto::*;
 use super::service::covers;
-use super::waitlist_routes::business_type;
 use crate::auth::extract::{Admin, Citizen};
 use crate::error::{ApiError, Code, Problem};
 use crate::platform::audit::Actor;
@@ -88,7 +87,7 @@ async fn create(
     admin: Admin,
     Json(body): Json<NewDrawRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = business_type(&body.business_type)?;
+    let kind = body.business_type;
     if kind == super::domain::BusinessType::Divorce {
         // Each couple's certificate window is its own (cooling-off period): no draws.
         return Err(

@@ -2,6 +2,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::domain::BusinessType;
+use super::states::{AppointmentStatus, DivorceApplicationStatus, DrawEntryStatus};
+use crate::identity::domain::Sex;
+use crate::scheduling::states::{DrawPhase, WaitlistStatus};
+
 /// One party as the booker names them.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -13,11 +18,11 @@ pub struct PartyRequest {
 /// A booking request.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "parties": [{"name": "张伟", "id_number": "110112199001010019"}, {"name": "李娜", "id_number": "110112199203040028"}]}))]
-pub struct BookRequest {
+#[schema(example = json!({"office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "parties": [{"name": "张伟", "id_number": "110112199001010014"}, {"name": "李娜", "id_number": "110112199203040027"}]}))]
+pub struct MarriageBookRequest {
     pub office_id: String,
     /// `marriage` (结婚), `divorce` (离婚), `reissue` (补领).
-    pub business_type: String,
+    pub business_type: BusinessType,
     /// A slot from the office's availability for this business type.
     pub slot_id: uuid::Uuid,
     /// Both parties for `marriage` (a man of 22 or more and a woman of 20 or more on the
@@ -35,6 +40,7 @@ pub struct PartyDto {
     pub position: i32,
     pub name_masked: String,
     pub id_number_masked: String,
+    #[schema(value_type = Sex)]
     pub sex: String,
     /// Whether this party confirmed from their own account.
     pub confirmed: bool,
@@ -42,7 +48,7 @@ pub struct PartyDto {
 
 /// An appointment.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "pending_confirmation", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110112********0019", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110112********0028", "sex": "female", "confirmed": false}]}))]
+#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "pending_confirmation", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110112********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110112********0027", "sex": "female", "confirmed": false}]}))]
 pub struct AppointmentDto {
     pub id: uuid::Uuid,
     /// 8 characters to show at the desk.
@@ -50,12 +56,14 @@ pub struct AppointmentDto {
     /// What the QR code (`/qr.png`) carries.
     pub qr_content: String,
     pub office_id: String,
+    #[schema(value_type = BusinessType)]
     pub business_type: String,
     pub slot_id: uuid::Uuid,
     pub date: chrono::NaiveDate,
     pub starts_at: String,
     /// `pending_confirmation`, `confirmed`, `checked_in`, `completed`, `cancelled`,
     /// `expired` (not confirmed in time), `no_show`.
+    #[schema(value_type = AppointmentStatus)]
     pub status: String,
     /// The second party must confirm before this.
     pub confirm_deadline: String,
@@ -64,7 +72,7 @@ pub struct AppointmentDto {
 
 /// A list of appointments.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "confirmed", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110112********0019", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110112********0028", "sex": "female", "confirmed": true}]}]}))]
+#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "confirmed", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110112********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110112********0027", "sex": "female", "confirmed": true}]}]}))]
 pub struct AppointmentListDto {
     pub items: Vec<AppointmentDto>,
 }
@@ -77,7 +85,7 @@ pub struct DaySheetQuery {
     pub office_id: String,
     /// Default: today (Beijing time).
     pub date: Option<chrono::NaiveDate>,
-    pub status: Option<String>,
+    pub status: Option<AppointmentStatus>,
     /// Only this slot's appointments.
     pub slot_id: Option<uuid::Uuid>,
 }
@@ -94,7 +102,7 @@ pub struct LookupQuery {
 /// A joint divorce application as the desk records it.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"office_id": "marriage-centre", "parties": [{"name": "张伟", "id_number": "110112199001010019"}, {"name": "李娜", "id_number": "110112199203040028"}]}))]
+#[schema(example = json!({"office_id": "marriage-centre", "parties": [{"name": "张伟", "id_number": "110112199001010014"}, {"name": "李娜", "id_number": "110112199203040027"}]}))]
 pub struct DivorceApplicationRequest {
     pub office_id: String,
     /// Both spouses, present at the desk.
@@ -103,7 +111,7 @@ pub struct DivorceApplicationRequest {
 
 /// A divorce application and its dates (Civil Code art. 1077).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "received_on": "2026-11-02", "cooling_off_ends": "2026-12-02", "certificate_from": "2026-12-03", "certificate_by": "2027-01-04", "status": "cooling_off", "parties_masked": ["110112********0019", "110112********0028"]}))]
+#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "received_on": "2026-11-02", "cooling_off_ends": "2026-12-02", "certificate_from": "2026-12-03", "certificate_by": "2027-01-04", "status": "cooling_off", "parties_masked": ["110112********0014", "110112********0027"]}))]
 pub struct DivorceApplicationDto {
     pub id: uuid::Uuid,
     pub office_id: String,
@@ -115,6 +123,7 @@ pub struct DivorceApplicationDto {
     /// ...to this one; after it, an unbooked application lapses.
     pub certificate_by: chrono::NaiveDate,
     /// `cooling_off`, `booked`, `completed`, `withdrawn`, `lapsed`.
+    #[schema(value_type = DivorceApplicationStatus)]
     pub status: String,
     pub parties_masked: Vec<String>,
 }
@@ -136,7 +145,7 @@ impl From<entity::divorce_application::Model> for DivorceApplicationDto {
 
 /// The caller's divorce applications.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "received_on": "2026-11-02", "cooling_off_ends": "2026-12-02", "certificate_from": "2026-12-03", "certificate_by": "2027-01-04", "status": "cooling_off", "parties_masked": ["110112********0019", "110112********0028"]}]}))]
+#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "received_on": "2026-11-02", "cooling_off_ends": "2026-12-02", "certificate_from": "2026-12-03", "certificate_by": "2027-01-04", "status": "cooling_off", "parties_masked": ["110112********0014", "110112********0027"]}]}))]
 pub struct DivorceApplicationListDto {
     pub items: Vec<DivorceApplicationDto>,
 }
@@ -157,7 +166,7 @@ pub struct RescheduleRequest {
 pub struct WaitlistRequest {
     pub office_id: String,
     /// `marriage`, `divorce` or `reissue`.
-    pub business_type: String,
+    pub business_type: BusinessType,
     /// A day whose open slots are all full (else `scheduling.seats_available`: book).
     pub date: chrono::NaiveDate,
 }
@@ -178,11 +187,13 @@ pub struct OfferDto {
 pub struct WaitlistEntryDto {
     pub id: uuid::Uuid,
     pub office_id: String,
+    #[schema(value_type = BusinessType)]
     pub business_type: String,
     pub date: chrono::NaiveDate,
     /// `waiting`, `offered` (a seat is held for you: see `offer`), `claimed` (you booked
     /// it), `lapsed` (not claimed in time), `cancelled` (you left or declined), `closed`
     /// (the day passed).
+    #[schema(value_type = WaitlistStatus)]
     pub status: String,
     /// 1 for the first in line; null unless `waiting`.
     pub place_in_line: Option<u64>,
@@ -203,8 +214,8 @@ pub struct WaitlistEntryListDto {
 #[schema(example = json!({"office_id": "marriage-centre", "business_type": "marriage", "date": "2027-05-20", "requests_open_at": "2027-05-06T09:00:00+08:00", "requests_close_at": "2027-05-10T17:00:00+08:00"}))]
 pub struct NewDrawRequest {
     pub office_id: String,
-    /// `marriage`, `divorce` or `reissue`.
-    pub business_type: String,
+    /// `marriage` or `reissue` (a divorce is not given out by draw).
+    pub business_type: BusinessType,
     /// The day given out by draw; it must have no bookings of this type yet.
     pub date: chrono::NaiveDate,
     /// RFC 3339 with offset.
@@ -222,12 +233,14 @@ pub struct NewDrawRequest {
 pub struct DrawDto {
     pub id: uuid::Uuid,
     pub office_id: String,
+    #[schema(value_type = BusinessType)]
     pub business_type: String,
     pub date: chrono::NaiveDate,
     pub requests_open_at: String,
     pub requests_close_at: String,
     /// `scheduled` (requests not taken yet), `collecting`, `closed` (about to be drawn),
     /// `drawn`.
+    #[schema(value_type = DrawPhase)]
     pub phase: String,
     /// Published from the start.
     pub seed_sha256: String,
@@ -260,7 +273,7 @@ pub struct DrawListQuery {
 /// A request for a draw: the parties, as for a booking.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"parties": [{"name": "张伟", "id_number": "110112199001010019"}, {"name": "李娜", "id_number": "110112199203040028"}]}))]
+#[schema(example = json!({"parties": [{"name": "张伟", "id_number": "110112199001010014"}, {"name": "李娜", "id_number": "110112199203040027"}]}))]
 pub struct DrawEntryRequest {
     /// As in a booking; the caller must be one of them. Nobody may be named in two
     /// requests for one day.
@@ -269,7 +282,7 @@ pub struct DrawEntryRequest {
 
 /// A request handed in for a draw, and its result.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "won", "rank": 1, "appointment_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "reason": null, "parties_masked": ["110112********0019", "110112********0028"], "handed_in_at": "2027-05-06T09:00:02+08:00"}))]
+#[schema(example = json!({"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "won", "rank": 1, "appointment_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "reason": null, "parties_masked": ["110112********0014", "110112********0027"], "handed_in_at": "2027-05-06T09:00:02+08:00"}))]
 pub struct DrawEntryDto {
     pub id: uuid::Uuid,
     pub draw_id: uuid::Uuid,
@@ -277,6 +290,7 @@ pub struct DrawEntryDto {
     /// `pending`, `won` (booked: see `appointment_id`; the other party confirms as for
     /// any booking), `lost`, `failed` (won, but the booking was refused: see `reason`),
     /// `withdrawn`.
+    #[schema(value_type = DrawEntryStatus)]
     pub status: String,
     /// 1-based place in the ranking, once drawn.
     pub rank: Option<i32>,
@@ -289,7 +303,7 @@ pub struct DrawEntryDto {
 
 /// The caller's draw requests, newest first.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "pending", "rank": null, "appointment_id": null, "reason": null, "parties_masked": ["110112********0019", "110112********0028"], "handed_in_at": "2027-05-06T09:00:02+08:00"}]}))]
+#[schema(example = json!({"items": [{"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "pending", "rank": null, "appointment_id": null, "reason": null, "parties_masked": ["110112********0014", "110112********0027"], "handed_in_at": "2027-05-06T09:00:02+08:00"}]}))]
 pub struct DrawEntryListDto {
     pub items: Vec<DrawEntryDto>,
 }

@@ -5,11 +5,11 @@ use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::domain::{self, BusinessType};
+use super::domain;
 use super::dto::*;
 use super::service::{self, NewParty};
 use crate::auth::extract::{Citizen, Staff};
-use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::error::{ApiError, Problem};
 use crate::identity::service as identity;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
@@ -78,7 +78,7 @@ fn dto(state: &AppState, (row, parties): Loaded) -> AppointmentDto {
 /// The caller must be one of the parties, with a verified real name. With two parties
 /// the other one confirms from their own account within 24 hours (configurable), or the
 /// seat is released. One active appointment per person.
-#[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.book", request_body = BookRequest, security(("citizen_token" = [])),
+#[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.book", request_body = MarriageBookRequest, security(("citizen_token" = [])),
     responses((status = 201, body = AppointmentDto),
         (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`, `marriage.not_a_party`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`scheduling.resource_not_found`, `scheduling.slot_not_found`", body = Problem, content_type = "application/problem+json"),
@@ -89,18 +89,9 @@ fn dto(state: &AppState, (row, parties): Loaded) -> AppointmentDto {
 async fn book(
     state: State,
     citizen: Citizen,
-    Json(body): Json<BookRequest>,
+    Json(body): Json<MarriageBookRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = BusinessType::parse(&body.business_type).ok_or_else(|| {
-        ApiError::new(Code::InvalidBody).with_field(FieldError {
-            field: "business_type".into(),
-            reason: "value",
-            message: Message::new(
-                "marriage、divorce 或 reissue",
-                "marriage, divorce or reissue",
-            ),
-        })
-    })?;
+    let kind = body.business_type;
     let mut parties = Vec::with_capacity(body.parties.len());
     for (i, p) in body.parties.iter().enumerate() {
         parties.push(NewParty {
@@ -206,7 +197,8 @@ async fn day_sheet(
     Query(q): Query<DaySheetQuery>,
 ) -> Result<web::Json<AppointmentListDto>, ApiError> {
     let date = q.date.unwrap_or_else(clock::today);
-    let rows = service::day_sheet(&state, &staff, &q.office_id, date, q.status, q.slot_id).await?;
+    let status = q.status.map(|s| s.as_str().to_owned());
+    let rows = service::day_sheet(&state, &staff, &q.office_id, date, status, q.slot_id).await?;
     Ok(web::Json(AppointmentListDto {
         items: rows.into_iter().map(|a| dto(&state, a)).collect(),
     }))

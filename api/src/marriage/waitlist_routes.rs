@@ -6,10 +6,9 @@ use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::domain::BusinessType;
 use super::dto::*;
 use crate::auth::extract::Citizen;
-use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::error::{ApiError, Code, Problem};
 use crate::identity::service as identity;
 use crate::platform::clock;
 use crate::platform::extract::Json;
@@ -21,20 +20,6 @@ type State = web::Data<AppState>;
 /// Mounts the waitlist routes.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(join).service(mine).service(leave);
-}
-
-/// `business_type` as a marriage business type, or a field error.
-pub fn business_type(text: &str) -> Result<BusinessType, ApiError> {
-    BusinessType::parse(text).ok_or_else(|| {
-        ApiError::new(Code::InvalidBody).with_field(FieldError {
-            field: "business_type".into(),
-            reason: "value",
-            message: Message::new(
-                "marriage、divorce 或 reissue",
-                "marriage, divorce or reissue",
-            ),
-        })
-    })
 }
 
 fn dto(
@@ -92,7 +77,7 @@ async fn join(
     citizen: Citizen,
     Json(body): Json<WaitlistRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = business_type(&body.business_type)?;
+    let kind = body.business_type;
     let subject = identity::verified_index(&state.db, citizen.id).await?;
     super::service::check_not_blocked(&state, &subject).await?;
     let office = scheduling::resource(&state.db, &body.office_id).await?;

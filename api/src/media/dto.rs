@@ -2,6 +2,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::kinds::MediaContentType;
+
 /// The multipart form of an upload (as `wx.uploadFile` sends it with `name: "file"`).
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -21,6 +23,7 @@ pub struct MediaDto {
     pub id: uuid::Uuid,
     /// What the content is (sniffed, never taken from the client): `image/jpeg`,
     /// `image/png` or `application/pdf`.
+    #[schema(value_type = MediaContentType)]
     pub content_type: String,
     /// Of the stored file, after re-encoding.
     pub byte_size: i64,

@@ -133,6 +133,20 @@ fn data_error(path: String, message: &str) -> ApiError {
         });
     }
     let field = if path == "." { String::new() } else { path };
+    if let Some(value) = backticked(message, "unknown variant `") {
+        // A value outside a closed set (an enum of the contract): say which ones exist.
+        let allowed = message
+            .split("expected ")
+            .nth(1)
+            .unwrap_or_default()
+            .replace("one of ", "")
+            .replace('`', "");
+        return ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field,
+            reason: "value",
+            message: Message::new(format!("取值 {value} 无效，可选：{allowed}"), english),
+        });
+    }
     ApiError::new(Code::InvalidBody).with_field(FieldError {
         field,
         reason: "type",
@@ -171,7 +185,13 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
                 let field = err.path().to_string();
                 let inner = err.into_inner().to_string();
                 let mut error = data_error(field, &inner);
-                error.code = Code::InvalidQuery;
+                // A value outside the parameter's enum is 422 (the request is well formed
+                // but names nothing); any other bad parameter stays 400.
+                let outside_enum = error.errors.iter().any(|e| e.reason == "value");
+                error.code = match outside_enum {
+                    true => Code::InvalidQueryValue,
+                    false => Code::InvalidQuery,
+                };
                 error
             });
         std::future::ready(result)

@@ -84,12 +84,18 @@ fn busy() -> ApiError {
     ApiError::new(Code::Busy).with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
 }
 
+/// Whether an operation (method and route pattern) lists an error code in the contract.
+/// Given, every error answer is checked: one that is not listed becomes a 500 with the
+/// reason in the log, so a test that provokes it fails (`contract_check`).
+pub type AnswerCheck = Arc<dyn Fn(&Method, &str, Code) -> bool + Send + Sync>;
+
 /// Runs one request through the context; used with `App::wrap_fn`.
 pub fn handle<S, B>(
     req: ServiceRequest,
     srv: &S,
     deadline: Duration,
     admission: Admission,
+    check: Option<AnswerCheck>,
 ) -> impl Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>> + use<S, B>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
@@ -133,6 +139,10 @@ where
             }
             Err(_panic) => Outcome::Failed(ApiError::internal("handler panicked")),
         };
+        let outcome = match (outcome, check) {
+            (Outcome::Done(Ok(res)), Some(check)) => checked(res, &check),
+            (outcome, _) => outcome,
+        };
         let res = finish(outcome, lang, &id);
         let status = match &res {
             Ok(res) => res.status(),
@@ -146,6 +156,29 @@ where
         res
     }
     .instrument(span)
+}
+
+/// The answer, or a 500 when it carries an error code its operation does not list.
+fn checked<B>(res: ServiceResponse<B>, check: &AnswerCheck) -> Outcome<B> {
+    let code = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .map(|e| e.code)
+        .filter(|c| c.status().is_client_error());
+    let (Some(code), Some(pattern)) = (code, res.request().match_pattern()) else {
+        return Outcome::Done(Ok(res));
+    };
+    let method = res.request().method().clone();
+    if check(&method, &pattern, code) {
+        return Outcome::Done(Ok(res));
+    }
+    let why = format!(
+        "contract check: {method} {pattern} answered `{}`, which its operation does not list",
+        code.as_str()
+    );
+    eprintln!("{why}");
+    Outcome::Failed(ApiError::internal(why))
 }
 
 enum Outcome<B> {

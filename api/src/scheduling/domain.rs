@@ -3,8 +3,11 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Asia::Shanghai;
 
-/// What the national calendar says of a date, if anything.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the national calendar says of a date, if anything (全国年历).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum CalendarKind {
     /// A public holiday (法定节假日): closed even on a weekday.
     Holiday,
@@ -18,6 +21,14 @@ impl CalendarKind {
             "holiday" => Some(CalendarKind::Holiday),
             "workday" => Some(CalendarKind::Workday),
             _ => None,
+        }
+    }
+
+    /// The value as on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalendarKind::Holiday => "holiday",
+            CalendarKind::Workday => "workday",
         }
     }
 }
@@ -112,6 +123,14 @@ pub fn local_date(now: DateTime<Utc>) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendar_kinds_are_written_as_stored() {
+        for kind in [CalendarKind::Holiday, CalendarKind::Workday] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(CalendarKind::parse(kind.as_str()), Some(kind));
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

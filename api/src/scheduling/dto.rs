@@ -2,12 +2,16 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::domain::CalendarKind;
+use super::states::{DayState, ResourceExceptionKind, ResourceKind, SlotBusinessType};
+
 /// A bookable place and its booking rules.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "marriage-centre", "kind": "marriage_office", "name": "通州区婚姻登记中心", "address": "通州区新华西街", "window_days": 15, "window_opens_at": "00:00", "cutoff_previous_day_at": "15:00", "cutoff_minutes": 0, "cancel_minutes": 60, "working_days_only": true}))]
 pub struct ResourceDto {
     pub id: String,
-    /// `marriage_office`, `farewell_hall`, `cremation`, `cemetery`, ...
+    /// `marriage_office`, `funeral_home`, `cemetery` or `burial_ground`.
+    #[schema(value_type = ResourceKind)]
     pub kind: String,
     pub name: String,
     pub address: Option<String>,
@@ -47,7 +51,7 @@ impl From<entity::resource::Model> for ResourceDto {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "marriage_office", "name": "通州区婚姻登记中心", "address": "通州区新华西街", "window_days": 15, "window_opens_at": "00:00", "cutoff_previous_day_at": "15:00", "cutoff_minutes": 0, "cancel_minutes": 60, "working_days_only": true}))]
 pub struct ResourceRequest {
-    pub kind: String,
+    pub kind: ResourceKind,
     pub name: String,
     pub address: Option<String>,
     pub window_days: i32,
@@ -64,7 +68,7 @@ pub struct ResourceRequest {
 #[into_params(parameter_in = Query)]
 pub struct ResourceQuery {
     /// e.g. `marriage_office`.
-    pub kind: Option<String>,
+    pub kind: Option<ResourceKind>,
 }
 
 /// All resources (few: no paging).
@@ -101,7 +105,7 @@ pub struct TemplateRequest {
 #[schema(example = json!({"kind": "special", "capacity_percent": 200, "note": "5.20 加开"}))]
 pub struct ExceptionRequest {
     /// `closed` or `special`.
-    pub kind: String,
+    pub kind: ResourceExceptionKind,
     /// For `special`: capacity in percent of the template (e.g. 200, or 70 for a cut).
     pub capacity_percent: Option<i32>,
     #[serde(default)]
@@ -114,7 +118,7 @@ pub struct ExceptionRequest {
 pub struct CalendarDayDto {
     pub date: chrono::NaiveDate,
     /// `holiday` (法定节假日) or `workday` (调休上班).
-    pub kind: String,
+    pub kind: CalendarKind,
     #[schema(example = "国庆节")]
     pub name: String,
 }
@@ -139,8 +143,9 @@ pub struct CalendarLoadedDto {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AvailabilityQuery {
-    /// e.g. `marriage`, `divorce`, `reissue`.
-    pub business_type: String,
+    /// e.g. `marriage`, `divorce`, `reissue`; `farewell`, `cremation` at a funeral home;
+    /// `visit` at a cemetery.
+    pub business_type: SlotBusinessType,
     /// First date (default: today, Beijing time).
     pub from: Option<chrono::NaiveDate>,
     /// Last date (default and maximum: 31 days after `from`).
@@ -168,6 +173,7 @@ pub struct DayDto {
     /// `open`, `closed` (no service that day), `not_open_yet`, `past`, `draw` (seats
     /// given out by a draw: hand in a draw request instead; when the day is full, join its
     /// waitlist).
+    #[schema(value_type = DayState)]
     pub state: String,
     pub slots: Vec<SlotDto>,
 }
@@ -177,7 +183,7 @@ pub struct DayDto {
 #[schema(example = json!({"resource_id": "marriage-centre", "business_type": "marriage", "days": [{"date": "2026-12-02", "state": "open", "slots": [{"slot_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "starts_at": "2026-12-02T09:00:00+08:00", "ends_at": "2026-12-02T10:00:00+08:00", "capacity": 10, "remaining": 3, "bookable": true}]}]}))]
 pub struct AvailabilityDto {
     pub resource_id: String,
-    pub business_type: String,
+    pub business_type: SlotBusinessType,
     pub days: Vec<DayDto>,
 }
 
@@ -187,7 +193,7 @@ pub struct AvailabilityDto {
 #[schema(example = json!({"business_type": "visit", "start_time": "07:00", "end_time": "07:30", "capacity": 300}))]
 pub struct PeakSlotDto {
     /// e.g. `visit`.
-    pub business_type: String,
+    pub business_type: SlotBusinessType,
     /// Beijing time, `HH:MM`.
     pub start_time: String,
     pub end_time: String,

@@ -7,10 +7,11 @@ use chrono::{Duration, NaiveDate, Utc};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::domain::{self, CalendarKind};
+use super::domain;
 use super::dto::*;
 use super::peak;
 use super::service::{self, ResourceSpec, TemplateSlot};
+use super::states::{ResourceExceptionKind, SlotBusinessType};
 use crate::auth::extract::Admin;
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::platform::audit::Actor;
@@ -76,7 +77,7 @@ async fn list_resources(
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let mut find = resource::Entity::find().order_by_asc(resource::Column::Id);
     if let Some(kind) = q.kind {
-        find = find.filter(resource::Column::Kind.eq(kind));
+        find = find.filter(resource::Column::Kind.eq(kind.as_str()));
     }
     let items = find
         .all(&state.db)
@@ -112,7 +113,6 @@ async fn save_resource(
     Json(body): Json<ResourceRequest>,
 ) -> Result<web::Json<ResourceDto>, ApiError> {
     check_code("id", &id)?;
-    check_code("kind", &body.kind)?;
     if !(1..=366).contains(&body.window_days) {
         return Err(invalid(
             "window_days",
@@ -160,7 +160,7 @@ async fn save_resource(
     }
     let spec = ResourceSpec {
         id: id.into_inner(),
-        kind: body.kind,
+        kind: body.kind.as_str().to_owned(),
         name: body.name.trim().to_owned(),
         address: body.address,
         window_days: body.window_days,
@@ -273,16 +273,16 @@ async fn set_exception(
     if body.note.chars().count() > 60 {
         return Err(invalid("note", "说明最多 60 个字", "at most 60 characters"));
     }
-    let closed = match body.kind.as_str() {
-        "closed" => true,
-        "special"
+    let closed = match body.kind {
+        ResourceExceptionKind::Closed => true,
+        ResourceExceptionKind::Special
             if body
                 .capacity_percent
                 .is_some_and(|p| (0..=1000).contains(&p)) =>
         {
             false
         }
-        _ => {
+        ResourceExceptionKind::Special => {
             return Err(invalid(
                 "kind",
                 "closed，或 special 加 0-1000 的 capacity_percent",
@@ -332,14 +332,7 @@ async fn load_calendar(
                 ),
             }));
         }
-        let kind = CalendarKind::parse(&d.kind).ok_or_else(|| {
-            ApiError::new(Code::InvalidBody).with_field(FieldError {
-                field: format!("days[{i}].kind"),
-                reason: "value",
-                message: Message::new("holiday 或 workday", "holiday or workday"),
-            })
-        })?;
-        days.push((d.date, kind, d.name));
+        days.push((d.date, d.kind, d.name));
     }
     let txn = begin_write(&state.db).await?;
     let loaded =
@@ -376,7 +369,12 @@ async fn availability(
         }));
     }
     // At opening time everybody asks the same question many times a second.
-    let key = (id.to_string(), q.business_type.clone(), from, to);
+    let key = (
+        id.to_string(),
+        q.business_type.as_str().to_owned(),
+        from,
+        to,
+    );
     let refresh = match state.availability.answer(key) {
         service::Lookup::Hit(body) => return Ok(json_bytes(body)),
         service::Lookup::Miss(refresh) => refresh,
@@ -386,7 +384,7 @@ async fn availability(
         &state.db,
         &state.availability,
         &r,
-        &q.business_type,
+        q.business_type.as_str(),
         from,
         to,
         now,
@@ -435,14 +433,17 @@ async fn period_dto(
     state: &AppState,
     p: entity::peak_period::Model,
 ) -> Result<PeakPeriodDto, ApiError> {
+    // Layouts are checked on the way in; one of a business no room books is not shown.
     let slots = peak::slots_of(&state.db, p.id)
         .await?
         .into_iter()
-        .map(|s| PeakSlotDto {
-            business_type: s.business_type,
-            start_time: s.start_time,
-            end_time: s.end_time,
-            capacity: s.capacity,
+        .filter_map(|s| {
+            Some(PeakSlotDto {
+                business_type: SlotBusinessType::parse(&s.business_type)?,
+                start_time: s.start_time,
+                end_time: s.end_time,
+                capacity: s.capacity,
+            })
         })
         .collect();
     Ok(PeakPeriodDto {
@@ -501,7 +502,7 @@ async fn create_period(
             .slots
             .into_iter()
             .map(|s| peak::PeakSlot {
-                business_type: s.business_type,
+                business_type: s.business_type.as_str().to_owned(),
                 start_time: s.start_time,
                 end_time: s.end_time,
                 capacity: s.capacity,

@@ -4,6 +4,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::states::{
+    MemorialHoldReason, MemorialMemberRole, MemorialMessageStatus, MemorialStatus,
+    MemorialTributeKind, MemorialViewerRole, MemorialVisibility,
+};
+
 /// Creating a memorial hall, or replacing its details (the creator).
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +29,7 @@ pub struct MemorialRequest {
     pub portrait_media_id: Option<Uuid>,
     /// `public` (listed, anyone), `link` (anyone holding the share link) or `family`
     /// (the creator and invited family only).
+    #[schema(value_type = MemorialVisibility)]
     pub visibility: String,
     /// Whether every message waits for the family's approval before it shows. Always on
     /// for `public` pages (asking for `false` there is refused); default on.
@@ -55,14 +61,17 @@ pub struct MemorialDto {
     /// Where to fetch the portrait (pass `token` too for a `link` page), when there is one.
     pub portrait_url: Option<String>,
     /// `public`, `link` or `family`.
+    #[schema(value_type = MemorialVisibility)]
     pub visibility: String,
     pub pre_review: bool,
     /// `active` or `taken_down` (only the family and staff ever see a taken-down page).
+    #[schema(value_type = MemorialStatus)]
     pub status: String,
     /// Why staff took the page down (family and staff only).
     pub takedown_reason: Option<String>,
     pub tributes: MemorialTributeCountsDto,
     /// The caller's relation to the page: `owner`, `family`, `staff` or `visitor`.
+    #[schema(value_type = MemorialViewerRole)]
     pub your_role: String,
     /// The share-link token (`GET /api/v1/memorials/{id}?token=`), for the family only.
     pub share_token: Option<String>,
@@ -128,7 +137,7 @@ pub struct MessagesQuery {
     /// The share-link token, for a page visible by link.
     pub token: Option<String>,
     /// For the family and staff: only messages in this state (`held`, `published`, `hidden`).
-    pub status: Option<String>,
+    pub status: Option<MemorialMessageStatus>,
 }
 
 /// Leaving a tribute.
@@ -137,7 +146,7 @@ pub struct MessagesQuery {
 #[schema(example = json!({"kind": "flower"}))]
 pub struct MemorialTributeRequest {
     /// `flower` (献花), `candle` (点烛) or `incense` (上香).
-    pub kind: String,
+    pub kind: MemorialTributeKind,
 }
 
 /// Leaving a message.
@@ -163,9 +172,11 @@ pub struct MemorialMessageDto {
     pub display_name: String,
     pub body: String,
     /// `published`, `held` (waiting for review) or `hidden`.
+    #[schema(value_type = MemorialMessageStatus)]
     pub status: String,
     /// Why a message is held: `pre_review` (the family approves) or `sensitive_word`
     /// (staff review). Shown to the author, the family and staff.
+    #[schema(value_type = Option<MemorialHoldReason>)]
     pub hold_reason: Option<String>,
     /// Whether the caller wrote it.
     pub mine: bool,
@@ -208,6 +219,7 @@ pub struct MemorialMemberDto {
     /// The masked real name, when one is bound.
     pub name_masked: Option<String>,
     /// `owner` or `family`.
+    #[schema(value_type = MemorialMemberRole)]
     pub role: String,
     pub joined_at: String,
 }

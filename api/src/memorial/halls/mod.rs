@@ -46,10 +46,12 @@
 //!   `GET /memorials/{id}/portrait` to whoever may see the page.
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod error;
 pub mod dto;
 pub mod filter;
 mod routes;
 pub mod service;
+pub mod states;
 
 /// Mounts the routes under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::states::SweepOrderStatus;
 use crate::memorial::visits::GraveDto;
 
 /// What the family orders.
@@ -49,6 +50,7 @@ pub struct SweepDto {
     pub flowers: bool,
     pub message: Option<String>,
     /// `ordered`, `accepted`, `done` (proof attached), `confirmed`, `disputed`, `cancelled`.
+    #[schema(value_type = SweepOrderStatus)]
     pub status: String,
     /// Its date has passed without proof (shown to staff and family).
     pub overdue: bool,
@@ -90,7 +92,7 @@ pub struct DisputeRequest {
 #[into_params(parameter_in = Query)]
 pub struct SweepQueueQuery {
     pub cemetery_id: String,
-    pub status: Option<String>,
+    pub status: Option<SweepOrderStatus>,
     /// Only orders whose date passed without proof.
     #[serde(default)]
     pub overdue: bool,

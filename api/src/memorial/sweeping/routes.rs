@@ -271,8 +271,8 @@ async fn queue(
     staff: Staff,
     Query(q): Query<SweepQueueQuery>,
 ) -> Result<web::Json<SweepListDto>, ApiError> {
-    let rows =
-        service::for_cemetery(&state.db, &staff, &q.cemetery_id, q.status, q.overdue).await?;
+    let status = q.status.map(|s| s.as_str().to_owned());
+    let rows = service::for_cemetery(&state.db, &staff, &q.cemetery_id, status, q.overdue).await?;
     Ok(web::Json(list(&state, rows).await?))
 }
 

@@ -1,4 +1,37 @@
-//! Rules of tomb visits that need no database: vehicle plates and grave keys.
+//! Rules of tomb visits that need no database: reservation statuses, vehicle plates and
+//! grave keys.
+
+/// Where a tomb visit reservation stands (祭扫预约状态).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TombVisitStatus {
+    /// 已预约
+    Booked,
+    /// 已入园
+    CheckedIn,
+    /// 已取消
+    Cancelled,
+}
+
+impl TombVisitStatus {
+    /// Every value, in the order above.
+    pub const ALL: [TombVisitStatus; 3] = [
+        TombVisitStatus::Booked,
+        TombVisitStatus::CheckedIn,
+        TombVisitStatus::Cancelled,
+    ];
+
+    /// The value as on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TombVisitStatus::Booked => "booked",
+            TombVisitStatus::CheckedIn => "checked_in",
+            TombVisitStatus::Cancelled => "cancelled",
+        }
+    }
+}
 
 /// Province abbreviations that start a civilian plate.
 const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
@@ -134,5 +167,12 @@ mod tests {
         assert_eq!(grave_key("", "3", "12"), None);
         assert_eq!(grave_key("A/B", "3", "12"), None);
         assert_eq!(grave_key("A", "3", &"1".repeat(17)), None);
+    }
+
+    #[test]
+    fn statuses_are_the_stored_strings() {
+        for v in TombVisitStatus::ALL {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
     }
 }

@@ -3,6 +3,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::domain::TombVisitStatus;
+
 /// Where the grave lies in the cemetery.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -19,7 +21,7 @@ pub struct GraveDto {
 /// One person of the party, named with their ID number.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "张伟", "id_number": "110112199001010019"}))]
+#[schema(example = json!({"name": "张伟", "id_number": "110112199001010014"}))]
 pub struct VisitorRequest {
     pub name: String,
     pub id_number: String,
@@ -28,7 +30,7 @@ pub struct VisitorRequest {
 /// A reservation for a party (1 to 5 persons) at one grave in one slot.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"cemetery_id": "luhe-cemetery", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "grave": {"section": "A", "row": "3", "number": "12"}, "visitors": [{"name": "张伟", "id_number": "110112199001010019"}, {"name": "李娜", "id_number": "110112199203040028"}], "plates": ["京AD12345"]}))]
+#[schema(example = json!({"cemetery_id": "luhe-cemetery", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "grave": {"section": "A", "row": "3", "number": "12"}, "visitors": [{"name": "张伟", "id_number": "110112199001010014"}, {"name": "李娜", "id_number": "110112199203040027"}], "plates": ["京AD12345"]}))]
 pub struct VisitRequest {
     pub cemetery_id: String,
     /// A `visit` slot of the cemetery (`GET /api/v1/resources/{id}/availability?business_type=visit`).
@@ -44,7 +46,7 @@ pub struct VisitRequest {
 
 /// A person of the party, masked.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"name_masked": "张*", "id_number_masked": "110112********0019"}))]
+#[schema(example = json!({"name_masked": "张*", "id_number_masked": "110112********0014"}))]
 pub struct VisitorDto {
     pub name_masked: String,
     pub id_number_masked: String,
@@ -52,7 +54,7 @@ pub struct VisitorDto {
 
 /// A tomb visit reservation.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "code": "K7M4Q2XA", "qr_content": "MZ-K7M4Q2XA", "cemetery_id": "luhe-cemetery", "cemetery_name": "通州区潞河公益性公墓", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70", "visit_date": "2027-04-04", "starts_at": "2027-04-04T09:00:00+08:00", "ends_at": "2027-04-04T09:30:00+08:00", "grave": "A区 3排 12号", "persons": 2, "visitors": [{"name_masked": "张*", "id_number_masked": "110112********0019"}, {"name_masked": "李*", "id_number_masked": "110112********0028"}], "plates": ["京AD12345"], "status": "booked", "checked_in_at": null, "created_at": "2027-03-21T09:00:05+08:00"}))]
+#[schema(example = json!({"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "code": "K7M4Q2XA", "qr_content": "MZ-K7M4Q2XA", "cemetery_id": "luhe-cemetery", "cemetery_name": "通州区潞河公益性公墓", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70", "visit_date": "2027-04-04", "starts_at": "2027-04-04T09:00:00+08:00", "ends_at": "2027-04-04T09:30:00+08:00", "grave": "A区 3排 12号", "persons": 2, "visitors": [{"name_masked": "张*", "id_number_masked": "110112********0014"}, {"name_masked": "李*", "id_number_masked": "110112********0027"}], "plates": ["京AD12345"], "status": "booked", "checked_in_at": null, "created_at": "2027-03-21T09:00:05+08:00"}))]
 pub struct VisitDto {
     pub id: Uuid,
     /// Booking code for the gate; the QR code carries `qr_content`.
@@ -70,6 +72,7 @@ pub struct VisitDto {
     pub visitors: Vec<VisitorDto>,
     pub plates: Vec<String>,
     /// `booked`, `checked_in`, `cancelled`.
+    #[schema(value_type = TombVisitStatus)]
     pub status: String,
     pub checked_in_at: Option<String>,
     pub created_at: String,
@@ -77,7 +80,7 @@ pub struct VisitDto {
 
 /// Reservations.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "code": "K7M4Q2XA", "qr_content": "MZ-K7M4Q2XA", "cemetery_id": "luhe-cemetery", "cemetery_name": "通州区潞河公益性公墓", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70", "visit_date": "2027-04-04", "starts_at": "2027-04-04T09:00:00+08:00", "ends_at": "2027-04-04T09:30:00+08:00", "grave": "A区 3排 12号", "persons": 1, "visitors": [{"name_masked": "张*", "id_number_masked": "110112********0019"}], "plates": [], "status": "booked", "checked_in_at": null, "created_at": "2027-03-21T09:00:05+08:00"}]}))]
+#[schema(example = json!({"items": [{"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "code": "K7M4Q2XA", "qr_content": "MZ-K7M4Q2XA", "cemetery_id": "luhe-cemetery", "cemetery_name": "通州区潞河公益性公墓", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70", "visit_date": "2027-04-04", "starts_at": "2027-04-04T09:00:00+08:00", "ends_at": "2027-04-04T09:30:00+08:00", "grave": "A区 3排 12号", "persons": 1, "visitors": [{"name_masked": "张*", "id_number_masked": "110112********0014"}], "plates": [], "status": "booked", "checked_in_at": null, "created_at": "2027-03-21T09:00:05+08:00"}]}))]
 pub struct VisitListDto {
     pub items: Vec<VisitDto>,
 }
@@ -90,7 +93,7 @@ pub struct GateDayQuery {
     /// Default: today (Beijing).
     pub date: Option<chrono::NaiveDate>,
     /// `booked`, `checked_in` or `cancelled`.
-    pub status: Option<String>,
+    pub status: Option<TombVisitStatus>,
 }
 
 /// What the clerk typed or scanned.

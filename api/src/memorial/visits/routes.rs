@@ -225,7 +225,8 @@ async fn gate_day(
     Query(q): Query<GateDayQuery>,
 ) -> Result<web::Json<VisitListDto>, ApiError> {
     let date = q.date.unwrap_or_else(clock::today);
-    let rows = service::day_list(&state.db, &staff, &q.cemetery_id, date, q.status).await?;
+    let status = q.status.map(|s| s.as_str().to_owned());
+    let rows = service::day_list(&state.db, &staff, &q.cemetery_id, date, status).await?;
     Ok(web::Json(list(&state, rows).await?))
 }
 

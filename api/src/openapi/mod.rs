@@ -1,6 +1,9 @@
 //! The OpenAPI 3.1 contract, generated from the same registrations that mount the routes
 //! (see `startup::mount`), so that the two cannot drift. [`spec`] adds what every
 //! operation shares: the problem+json error answers and the table of error codes.
+pub mod errors;
+pub mod pages;
+
 use actix_web::http::Method;
 use actix_web::{App, HttpResponse, get, web};
 use utoipa::OpenApi;
@@ -18,8 +21,8 @@ use crate::platform::lang::Lang;
 #[openapi(
     info(
         title = "Minzheng 民政自助服务 API",
-        description = include_str!("../../openapi/INTRO.md"),
-        license(name = "Proprietary"),
+        description = include_str!("../../../openapi/INTRO.md"),
+        license(name = "Proprietary", identifier = "LicenseRef-Proprietary"),
     ),
     servers((url = "/", description = "This server")),
     tags(
@@ -131,12 +134,16 @@ pub fn route_table(spec: &Spec) -> RouteTable {
 
 fn finish(mut spec: Spec) -> Spec {
     spec.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    add_error_responses(&mut spec);
+    add_shared_answers(&mut spec);
+    errors::add(&mut spec);
+    describe_answers(&mut spec);
+    refer_page_items(&mut spec);
     let codes: Vec<serde_json::Value> = Code::ALL
         .iter()
         .map(|c| {
             serde_json::json!({"code": c.as_str(), "status": c.status().as_u16(),
-                "title_zh": c.title(Lang::Zh), "title_en": c.title(Lang::En)})
+                "title_zh": c.title(Lang::Zh), "title_en": c.title(Lang::En),
+                "doc_url": doc_url(*c)})
         })
         .collect();
     spec.extensions = Some(ExtensionsBuilder::new().add("x-error-codes", codes).build());
@@ -146,42 +153,28 @@ fn finish(mut spec: Spec) -> Spec {
     spec
 }
 
-/// Shared error answers, defined once in `components.responses` and referenced by every
-/// operation: any operation may answer `default` (e.g. 500, 503 `server.timeout` or
-/// `server.busy` with `Retry-After`), and
-/// one that takes a body may answer 400, 413, 415 and 422 for it.
-fn add_error_responses(spec: &mut Spec) {
+/// Where the served code table explains a code: `/docs/errors#<code>`.
+pub fn doc_url(code: Code) -> String {
+    format!("/docs/errors#{}", code.as_str())
+}
+
+/// The answer every operation shares, defined once in `components.responses`: any
+/// operation may answer `default` (500, 503 `server.timeout` or `server.busy` with
+/// `Retry-After`), and every POST but the sign-ins takes `Idempotency-Key`.
+fn add_shared_answers(spec: &mut Spec) {
     let components = spec.components.get_or_insert_with(Default::default);
-    let shared = [
-        (
-            "Error",
-            "problem+json: any error; see `code`. 503 `server.timeout` and `server.busy` (a conflict with other requests, nothing saved) come with `Retry-After`: retry the same request",
-        ),
-        (
-            "MalformedJson",
-            "`request.malformed_json`: the body is not JSON",
-        ),
-        ("BodyTooLarge", "`request.body_too_large`"),
-        (
-            "UnsupportedMediaType",
-            "`request.unsupported_media_type`: send `Content-Type: application/json`",
-        ),
-        (
-            "InvalidBody",
-            "`request.invalid_body` or `request.unknown_field`, with `errors[]` naming each field",
-        ),
-    ];
-    for (name, description) in shared {
-        let content = ContentBuilder::new()
-            .schema(Some(Ref::from_schema_name("Problem")))
-            .build();
-        let response = ResponseBuilder::new()
-            .description(description)
-            .content("application/problem+json", content);
-        components
-            .responses
-            .insert(name.to_owned(), RefOr::T(response.build()));
-    }
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .build();
+    let response = ResponseBuilder::new()
+        .description(
+            "problem+json: a server-side failure; see `code`. 503 `server.timeout` and `server.busy` \
+             (a conflict with other requests, nothing saved) come with `Retry-After`: retry the same request",
+        )
+        .content(crate::error::PROBLEM_JSON, content);
+    components
+        .responses
+        .insert("Error".to_owned(), RefOr::T(response.build()));
     for (path, item) in spec.paths.paths.iter_mut() {
         if let Some(post) = item
             .post
@@ -190,6 +183,13 @@ fn add_error_responses(spec: &mut Spec) {
         {
             add_idempotency_key(post);
         }
+    }
+}
+
+/// OpenAPI requires a description on every answer; a success answer declared with only
+/// a body gets one naming its status and body.
+fn describe_answers(spec: &mut Spec) {
+    for item in spec.paths.paths.values_mut() {
         let ops = [
             &mut item.get,
             &mut item.post,
@@ -198,7 +198,57 @@ fn add_error_responses(spec: &mut Spec) {
             &mut item.delete,
         ];
         for op in ops.into_iter().flatten() {
-            add_to_operation(op);
+            // No token: said explicitly, so that no one reads the operation as unfinished.
+            op.security
+                .get_or_insert_with(|| vec![utoipa::openapi::security::SecurityRequirement::default()]);
+            for (status, answer) in op.responses.responses.iter_mut() {
+                let RefOr::T(answer) = answer else { continue };
+                if answer.description.trim().is_empty() {
+                    answer.description = success_description(status, answer);
+                }
+            }
+        }
+    }
+}
+
+fn success_description(status: &str, answer: &utoipa::openapi::Response) -> String {
+    let what = match status {
+        "200" => "OK",
+        "201" => "Created",
+        "202" => "Accepted",
+        "204" => "No content",
+        _ => "Answer",
+    };
+    let body = answer.content.values().find_map(|c| match c {
+        RefOr::T(c) => match &c.schema {
+            Some(RefOr::Ref(r)) => r.ref_location.rsplit('/').next().map(str::to_owned),
+            _ => None,
+        },
+        RefOr::Ref(_) => None,
+    });
+    match body {
+        Some(name) => format!("{what}: `{name}`"),
+        None => what.to_owned(),
+    }
+}
+
+/// utoipa writes the item schema of a generic `Page<T>` out in full instead of referring
+/// to `T`: each `Page_T` refers to `T` instead, so that `T` is one type for clients.
+fn refer_page_items(spec: &mut Spec) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    let names: Vec<String> = components.schemas.keys().cloned().collect();
+    for name in &names {
+        let Some(item) = name.strip_prefix("Page_").filter(|i| names.iter().any(|n| n == i)) else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Object(page))) = components.schemas.get_mut(name) else {
+            continue;
+        };
+        if let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") {
+            items.items = ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
         }
     }
 }
@@ -222,22 +272,6 @@ fn add_idempotency_key(op: &mut Operation) {
         .push(RefOr::T(param));
 }
 
-fn add_to_operation(op: &mut Operation) {
-    let responses = &mut op.responses.responses;
-    let mut add = |status: &str, name: &str| {
-        responses
-            .entry(status.to_owned())
-            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
-    };
-    add("default", "Error");
-    if op.request_body.is_some() {
-        add("400", "MalformedJson");
-        add("413", "BodyTooLarge");
-        add("415", "UnsupportedMediaType");
-        add("422", "InvalidBody");
-    }
-}
-
 /// The error codes as a markdown table for the docs page.
 fn code_table() -> String {
     let mut table = String::from(
@@ -253,4 +287,90 @@ fn code_table() -> String {
         ));
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    /// Two Rust types with one schema name collapse into one component, and the contract
+    /// then documents one operation with the other's body (marriage and funeral bookings
+    /// once did). Every `ToSchema` type of the service must have a name of its own.
+    #[test]
+    fn no_two_types_share_a_component_name() {
+        let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for file in rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src")) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for name in schema_names(&text) {
+                names.entry(name).or_default().push(file.display().to_string());
+            }
+        }
+        let shared: Vec<String> = names
+            .iter()
+            .filter(|(_, files)| files.len() > 1)
+            .map(|(name, files)| format!("{name}: {}", files.join(", ")))
+            .collect();
+        assert!(names.len() > 100, "found only {} schemas", names.len());
+        assert!(shared.is_empty(), "component names used twice:\n{}", shared.join("\n"));
+    }
+
+    /// The scan finds a duplicate when there is one.
+    #[test]
+    fn the_scan_sees_a_shared_name_and_a_renamed_one() {
+        let text = "#[derive(Debug, ToSchema)]\n#[serde(deny_unknown_fields)]\npub struct BookRequest {}\n\
+                    #[derive(ToSchema)]\n#[schema(as = FuneralBookRequest)]\nstruct Other;\n\
+                    #[derive(Serialize)]\npub struct NotASchema;\n";
+        assert_eq!(schema_names(text), ["BookRequest", "FuneralBookRequest"]);
+    }
+
+    /// Each room's declared operation ids exist, and none is declared twice.
+    #[test]
+    fn every_declared_operation_exists_once() {
+        let spec = super::spec();
+        assert_eq!(super::errors::stale_declarations(&spec), Vec::<&str>::new());
+        let mut seen = std::collections::BTreeSet::new();
+        for (id, _) in super::errors::ROOMS.iter().flat_map(|room| room.iter()) {
+            assert!(seen.insert(*id), "{id} is declared twice");
+        }
+    }
+
+    /// The component name of every type deriving `ToSchema` in a source text (its
+    /// `#[schema(as = ...)]` name where it has one).
+    fn schema_names(text: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut pending: Option<Option<String>> = None;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                pending = Some(None);
+            } else if let Some(alias) = pending.as_mut() {
+                if let Some(rest) = line.split("schema(as = ").nth(1) {
+                    let end = rest.find([')', ',']).unwrap_or(rest.len());
+                    *alias = Some(rest[..end].trim().to_owned());
+                }
+                let item = line
+                    .trim_start_matches("pub(crate) ")
+                    .trim_start_matches("pub ");
+                if let Some(rest) = item.strip_prefix("struct ").or_else(|| item.strip_prefix("enum ")) {
+                    let own: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    names.push(alias.take().unwrap_or(own));
+                    pending = None;
+                }
+            }
+        }
+        names
+    }
+
+    fn rust_files(dir: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files.extend(rust_files(&path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+        files
+    }
 }

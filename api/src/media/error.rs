@@ -1,0 +1,13 @@
+//! The error codes each operation of this room answers beyond the ones every operation
+//! of its shape shares (401 with a token, 403 for staff roles, 400/413/415/422 for a body,
+//! 409/422 for `Idempotency-Key`, 400 for a bad path, query or cursor, 5xx). Declared once:
+//! the contract's error answers are built from this table (`openapi::errors`), and the
+//! test suite checks every error answer it sees against the contract.
+use crate::error::Code::{self, *};
+
+/// Each operation id of the room with the codes it may answer.
+pub const ANSWERS: &[(&str, &[Code])] = &[
+    ("media.download", &[MediaNotFound]),
+    ("media.thumbnail", &[MediaNotFound]),
+    ("media.upload", &[MediaTooLarge, MediaUnsupportedType, MediaEmpty, MediaBroken, MediaTooManyPixels, MediaFileMissing]),
+];

@@ -1,0 +1,173 @@
+//! The WeChat subscribe-message purposes the service sends, with the keyword layout of
+//! each (`thing1`, `time2`, ...), and the route that lists them with the template ids
+//! configured in `[wechat_templates]`: a mini-program calls `wx.requestSubscribeMessage`
+//! with those ids before booking, or it never receives the message.
+use actix_web::{get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::state::AppState;
+
+/// One purpose: its name, what it tells, and the template keywords its messages fill.
+pub struct Purpose {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub keywords: &'static [(&'static str, &'static str)],
+}
+
+/// Every purpose a room sends (a test checks the rooms send no other).
+pub const PURPOSES: &[Purpose] = &[
+    Purpose {
+        name: "marriage_appointment",
+        title: "婚姻登记预约通知",
+        keywords: &[("thing1", "事项"), ("time2", "预约时间"), ("thing3", "登记机关"), ("character_string4", "预约码")],
+    },
+    Purpose {
+        name: "waitlist_offer",
+        title: "候补名额保留通知",
+        keywords: &[("thing1", "预约场所"), ("time2", "预约时间"), ("time3", "保留至")],
+    },
+    Purpose {
+        name: "draw_result",
+        title: "摇号结果通知",
+        keywords: &[("thing1", "登记机关"), ("date2", "预约日期"), ("phrase3", "结果")],
+    },
+    Purpose {
+        name: "funeral_booking",
+        title: "殡葬服务预约通知",
+        keywords: &[("thing1", "事项"), ("time2", "服务时间"), ("thing3", "殡仪馆")],
+    },
+    Purpose {
+        name: "tomb_visit",
+        title: "祭扫预约通知",
+        keywords: &[("thing1", "墓园"), ("time2", "预约时间"), ("character_string3", "预约码")],
+    },
+    Purpose {
+        name: "proxy_sweep",
+        title: "代祭扫进度通知",
+        keywords: &[("thing1", "墓位"), ("phrase2", "进度"), ("time3", "时间")],
+    },
+    Purpose {
+        name: "memorial_message",
+        title: "纪念馆留言通知",
+        keywords: &[("thing1", "纪念馆"), ("thing2", "事项"), ("time3", "时间")],
+    },
+    Purpose {
+        name: "application_update",
+        title: "申请办理进度通知",
+        keywords: &[("thing1", "申请事项"), ("phrase2", "办理状态"), ("time3", "时间")],
+    },
+    Purpose {
+        name: "certification",
+        title: "生存认证提醒",
+        keywords: &[("thing1", "事项"), ("phrase2", "状态"), ("date3", "截止日期")],
+    },
+    Purpose {
+        name: "proxy_granted",
+        title: "代办授权通知",
+        keywords: &[("thing1", "事项"), ("thing2", "授权业务"), ("time3", "授权时间")],
+    },
+];
+
+/// A purpose as the route lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscribePurposeDto {
+    /// The purpose's name (the key in `[wechat_templates]`).
+    pub purpose: &'static str,
+    pub title: &'static str,
+    /// The template's keywords in order, with what each carries.
+    pub keywords: Vec<SubscribeKeywordDto>,
+    /// The configured template id; `null` when none is configured (no message is sent).
+    pub template_id: Option<String>,
+}
+
+/// One keyword of a template.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscribeKeywordDto {
+    pub key: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The subscribe-message purposes (bounded by nature: one entry per purpose, never paged).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"purpose": "marriage_appointment", "title": "婚姻登记预约通知",
+    "keywords": [{"key": "thing1", "meaning": "事项"}, {"key": "time2", "meaning": "预约时间"},
+                 {"key": "thing3", "meaning": "登记机关"}, {"key": "character_string4", "meaning": "预约码"}],
+    "template_id": "Xr3k9aQ1bYc2dZe4fGh5iJk6lMn7oPq8rSt9uVw0xY"}], "next_cursor": null}))]
+pub struct SubscribePurposeListDto {
+    pub items: Vec<SubscribePurposeDto>,
+    /// Always `null`: the list is short and complete.
+    pub next_cursor: Option<String>,
+}
+
+/// Mounts the route under `/api/v1`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(purposes);
+}
+
+/// The WeChat subscribe-message purposes, their keyword layout and template ids.
+///
+/// Call `wx.requestSubscribeMessage({tmplIds})` with the template ids of the purposes a
+/// flow will send (for a marriage booking: `marriage_appointment`, and `waitlist_offer`
+/// when joining a waitlist) before the action: WeChat delivers one message per consent.
+/// A purpose whose `template_id` is `null` sends no WeChat message on this server.
+/// Bounded by nature (one entry per purpose): never paged, `next_cursor` is always `null`.
+#[utoipa::path(tag = "reference", operation_id = "reference.subscribe_purposes",
+    responses((status = 200, description = "Every purpose", body = SubscribePurposeListDto)))]
+#[get("/wechat/subscribe-purposes")]
+async fn purposes(state: web::Data<AppState>) -> web::Json<SubscribePurposeListDto> {
+    let templates = &state.config.wechat_templates;
+    let items = PURPOSES
+        .iter()
+        .map(|p| SubscribePurposeDto {
+            purpose: p.name,
+            title: p.title,
+            keywords: p
+                .keywords
+                .iter()
+                .map(|(key, meaning)| SubscribeKeywordDto { key, meaning })
+                .collect(),
+            template_id: templates.get(p.name).cloned(),
+        })
+        .collect();
+    web::Json(SubscribePurposeListDto {
+        items,
+        next_cursor: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PURPOSES;
+
+    /// Every `purpose: "..."` a room writes is listed, so a new one cannot be missed.
+    #[test]
+    fn every_purpose_the_rooms_send_is_listed() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut missing = Vec::new();
+        for file in walk(&src) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for part in text.split("purpose: \"").skip(1) {
+                let name = part.split('"').next().unwrap_or_default();
+                if !PURPOSES.iter().any(|p| p.name == name) {
+                    missing.push(format!("{name} ({})", file.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "purposes not listed: {missing:?}");
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files.extend(walk(&path));
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("notices.rs") {
+                files.push(path);
+            }
+        }
+        files
+    }
+}
