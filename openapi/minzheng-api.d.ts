@@ -3086,6 +3086,8 @@ export interface components {
          */
         ApplicationListDto: {
             items: components["schemas"]["ApplicationDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description Where an application stands in the state machine (申请状态).
@@ -3183,6 +3185,8 @@ export interface components {
          */
         AppointmentListDto: {
             items: components["schemas"]["AppointmentDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description Where a marriage registration appointment stands (预约状态).
@@ -3389,6 +3393,8 @@ export interface components {
          */
         BookingListDto: {
             items: components["schemas"]["BookingDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /** @description A national calendar day. */
         CalendarDayDto: {
@@ -3502,6 +3508,8 @@ export interface components {
          */
         CertificationList: {
             items: components["schemas"]["CertificationDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description Why a manual review was opened (人工审核原因).
@@ -3777,6 +3785,8 @@ export interface components {
          */
         DivorceApplicationListDto: {
             items: components["schemas"]["DivorceApplicationDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description A joint divorce application as the desk records it.
@@ -3919,6 +3929,8 @@ export interface components {
          */
         DrawEntryListDto: {
             items: components["schemas"]["DrawEntryDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description A request for a draw: the parties, as for a booking.
@@ -3971,6 +3983,8 @@ export interface components {
          */
         DrawListDto: {
             items: components["schemas"]["DrawDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description Where a draw stands (摇号阶段).
@@ -4260,6 +4274,8 @@ export interface components {
          */
         HomeListDto: {
             items: components["schemas"]["HomeDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description A household member's relation to the applicant (与申请人关系).
@@ -4698,6 +4714,8 @@ export interface components {
          */
         MemorialMemberListDto: {
             items: components["schemas"]["MemorialMemberDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description A family member's place in a memorial hall (家人身份).
@@ -4942,6 +4960,8 @@ export interface components {
          */
         MineDto: {
             items: components["schemas"]["MineItem"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         MineItem: {
             /** @description True when you act as a relative the transferee consented to. */
@@ -5132,6 +5152,8 @@ export interface components {
          */
         PeakPeriodListDto: {
             items: components["schemas"]["PeakPeriodDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description A peak period as an admin defines it.
@@ -5391,6 +5413,8 @@ export interface components {
          */
         ProxyList: {
             items: components["schemas"]["ProxyDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description The consents the caller gave and received.
@@ -5413,6 +5437,8 @@ export interface components {
          */
         ProxyListDto: {
             items: components["schemas"]["ProxyConsentDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description A proxy's family relation to the person they act for (与本人关系).
@@ -5583,6 +5609,8 @@ export interface components {
          */
         ResourceListDto: {
             items: components["schemas"]["ResourceDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description A resource's settings, as an admin saves them.
@@ -5663,6 +5691,8 @@ export interface components {
          */
         ReviewListDto: {
             items: components["schemas"]["ReviewDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description Asking for a manual review.
@@ -5871,6 +5901,8 @@ export interface components {
         ServiceItemListDto: {
             home_id: string;
             items: components["schemas"]["ServiceItemDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description Setting one catalogue item (district admins).
@@ -5933,6 +5965,8 @@ export interface components {
          */
         ServiceListDto: {
             items: components["schemas"]["ServiceDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description Which declared street is responsible for an application (受理街道依据).
@@ -6326,6 +6360,8 @@ export interface components {
          */
         SweepListDto: {
             items: components["schemas"]["SweepDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description Where a proxy sweeping order stands (代祭扫订单状态).
@@ -6690,6 +6726,8 @@ export interface components {
          */
         VisitListDto: {
             items: components["schemas"]["VisitDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description A reservation for a party (1 to 5 persons) at one grave in one slot.
@@ -6811,6 +6849,8 @@ export interface components {
          */
         WaitlistEntryListDto: {
             items: components["schemas"]["WaitlistEntryDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @description Joining the waitlist of a full day.
@@ -7531,7 +7571,15 @@ export interface operations {
     };
     "applications.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7545,6 +7593,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -7563,6 +7634,26 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "请先登录",
                      *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -11504,7 +11595,15 @@ export interface operations {
     };
     "certification.mine": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -11518,6 +11617,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MineDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -11543,6 +11665,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };
@@ -11552,6 +11694,13 @@ export interface operations {
                 street?: string;
                 /** @description `open` (default), `approved`, `rejected`. */
                 status?: components["schemas"]["CertificationReviewStatus"];
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -11568,7 +11717,10 @@ export interface operations {
                     "application/json": components["schemas"]["ReviewListDto"];
                 };
             };
-            /** @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11962,7 +12114,15 @@ export interface operations {
     };
     "certification.overdue": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 /** @example yongshun */
@@ -11981,7 +12141,11 @@ export interface operations {
                     "application/json": components["schemas"]["TransfereePage"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11989,11 +12153,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -12041,6 +12205,26 @@ export interface operations {
                      *       "status": 403,
                      *       "detail": "无权进行此操作",
                      *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -12975,7 +13159,15 @@ export interface operations {
     };
     "certification.history": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -12993,7 +13185,11 @@ export interface operations {
                     "application/json": components["schemas"]["CertificationList"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13001,11 +13197,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -13073,6 +13269,26 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "认证对象不存在",
                      *       "code": "certification.transferee_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -13941,7 +14157,15 @@ export interface operations {
     };
     "certification.proxies.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -13959,7 +14183,11 @@ export interface operations {
                     "application/json": components["schemas"]["ProxyList"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13967,11 +14195,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -14039,6 +14267,26 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "认证对象不存在",
                      *       "code": "certification.transferee_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -15979,6 +16227,13 @@ export interface operations {
                 date?: string;
                 /** @description `pending`, `confirmed`, `done` or `cancelled`. */
                 status?: components["schemas"]["FuneralBookingStatus"];
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -15995,7 +16250,10 @@ export interface operations {
                     "application/json": components["schemas"]["BookingListDto"];
                 };
             };
-            /** @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16848,6 +17106,13 @@ export interface operations {
                 status?: components["schemas"]["AppointmentStatus"];
                 /** @description Only this slot's appointments. */
                 slot_id?: string;
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -16864,7 +17129,10 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentListDto"];
                 };
             };
-            /** @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17586,6 +17854,13 @@ export interface operations {
             query: {
                 /** @description A booking code, a QR scanner's input (`MZ-...`), or a party's ID number. */
                 q: string;
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -17602,7 +17877,10 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentListDto"];
                 };
             };
-            /** @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17699,6 +17977,13 @@ export interface operations {
                 status?: components["schemas"]["SweepOrderStatus"];
                 /** @description Only orders whose date passed without proof. */
                 overdue?: boolean;
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -17715,7 +18000,10 @@ export interface operations {
                     "application/json": components["schemas"]["SweepListDto"];
                 };
             };
-            /** @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18294,6 +18582,13 @@ export interface operations {
                 date?: string;
                 /** @description `booked`, `checked_in` or `cancelled`. */
                 status?: components["schemas"]["TombVisitStatus"];
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -18310,7 +18605,10 @@ export interface operations {
                     "application/json": components["schemas"]["VisitListDto"];
                 };
             };
-            /** @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18405,6 +18703,13 @@ export interface operations {
             query: {
                 /** @description A booking code, the QR content (`MZ-...`) or a visitor's ID number. */
                 q: string;
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -18421,7 +18726,10 @@ export interface operations {
                     "application/json": components["schemas"]["VisitListDto"];
                 };
             };
-            /** @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18673,7 +18981,15 @@ export interface operations {
     };
     "funeral.home.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -18689,6 +19005,49 @@ export interface operations {
                     "application/json": components["schemas"]["HomeListDto"];
                 };
             };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };
@@ -18697,6 +19056,13 @@ export interface operations {
             query?: {
                 /** @description Include withdrawn items (anyone may see them; bookings cannot choose them). */
                 all?: boolean;
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -18717,6 +19083,7 @@ export interface operations {
             };
             /**
              * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
              *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
              */
             400: {
@@ -18966,7 +19333,15 @@ export interface operations {
     };
     "funeral.booking.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -18980,6 +19355,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BookingListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -18998,6 +19396,26 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "请先登录",
                      *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -19724,7 +20142,15 @@ export interface operations {
     };
     "identity.proxy.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -19738,6 +20164,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProxyListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -19756,6 +20205,26 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "请先登录",
                      *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -20518,7 +20987,15 @@ export interface operations {
     };
     "marriage.appointment.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -20532,6 +21009,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AppointmentListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -20550,6 +21050,26 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "请先登录",
                      *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -21426,7 +21946,15 @@ export interface operations {
     };
     "marriage.divorce_application.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -21440,6 +21968,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DivorceApplicationListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -21478,6 +22029,26 @@ export interface operations {
                      *       "status": 403,
                      *       "detail": "实名尚未核验，请先完成人脸核验或到窗口核验",
                      *       "code": "identity.real_name_unverified",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -21625,7 +22196,15 @@ export interface operations {
     };
     "marriage.draw.request_list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -21639,6 +22218,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DrawEntryListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -21657,6 +22259,26 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "请先登录",
                      *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -21808,6 +22430,13 @@ export interface operations {
                 office_id: string;
                 /** @description Draws for this day or later (default: today). */
                 from?: string;
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -21824,7 +22453,10 @@ export interface operations {
                     "application/json": components["schemas"]["DrawListDto"];
                 };
             };
-            /** @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -22184,7 +22816,15 @@ export interface operations {
     };
     "marriage.waitlist.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -22198,6 +22838,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WaitlistEntryListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -22216,6 +22879,26 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "请先登录",
                      *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -24054,7 +24737,15 @@ export interface operations {
     };
     "memorial.members": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -24072,7 +24763,11 @@ export interface operations {
                     "application/json": components["schemas"]["MemorialMemberListDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -24080,11 +24775,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -24148,6 +24843,26 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "纪念馆不存在",
                      *       "code": "memorial.not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -26120,7 +26835,15 @@ export interface operations {
     };
     "proxy_sweeps.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -26134,6 +26857,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SweepListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -26152,6 +26898,26 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "请先登录",
                      *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -27077,6 +27843,13 @@ export interface operations {
             query?: {
                 /** @description e.g. `marriage_office`. */
                 kind?: components["schemas"]["ResourceKind"];
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -27093,7 +27866,10 @@ export interface operations {
                     "application/json": components["schemas"]["ResourceListDto"];
                 };
             };
-            /** @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -27639,7 +28415,15 @@ export interface operations {
     };
     "scheduling.peak.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -27657,7 +28441,11 @@ export interface operations {
                     "application/json": components["schemas"]["PeakPeriodListDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -27665,11 +28453,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -27690,6 +28478,26 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "预约场所不存在",
                      *       "code": "scheduling.resource_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -28295,6 +29103,13 @@ export interface operations {
                 service_code?: components["schemas"]["AssistanceService"];
                 /** @description Only those past their running deadline. */
                 overdue?: boolean;
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -28311,7 +29126,10 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationListDto"];
                 };
             };
-            /** @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid) */
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -29069,7 +29887,15 @@ export interface operations {
     };
     "applications.catalogue.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -29083,6 +29909,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             default: components["responses"]["Error"];
@@ -30106,7 +30975,15 @@ export interface operations {
     };
     "tomb_visits.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -30120,6 +30997,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VisitListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -30138,6 +31038,26 @@ export interface operations {
                      *       "status": 401,
                      *       "detail": "请先登录",
                      *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }

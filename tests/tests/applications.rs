@@ -360,7 +360,7 @@ on_both_backends! {
         let csv = res.text().await.unwrap();
         assert!(csv.contains("service_code,street_id,status,month,count") && csv.contains("heating_subsidy,zhongcang,approved,"), "{csv}");
         assert_eq!(app.get_as(&reviewer.access, "/api/v1/review/statistics").await.0, 403);
-        assert_eq!(app.get_as(&admin.access, "/api/v1/review/statistics?format=xml").await.0, 400);
+        assert_eq!(app.get_as(&admin.access, "/api/v1/review/statistics?format=xml").await.0, 422);
 
         // A draft untouched for 28 days is reminded of, at 30 it goes.
         let id_no = person(40);

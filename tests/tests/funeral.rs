@@ -172,7 +172,7 @@ on_both_backends! {
         assert_eq!(seen["allowed_actions"], json!(["confirm", "propose_transport_time"]));
         let (_, none) = app.get_as(&clerk.access, &format!("/api/v1/desk/funeral/bookings?date={date}&status=done")).await;
         assert_eq!(none["items"].as_array().unwrap().len(), 0);
-        assert_eq!(app.get_as(&clerk.access, "/api/v1/desk/funeral/bookings?status=lost").await.0, 400);
+        assert_eq!(app.get_as(&clerk.access, "/api/v1/desk/funeral/bookings?status=lost").await.0, 422);
         let (_, all) = app.get_as(&admin.access, "/api/v1/desk/funeral/bookings").await;
         assert_eq!(all["items"].as_array().unwrap().len(), 1, "district admins see every home");
         assert_eq!(app.get_as(&other.access, &format!("/api/v1/desk/funeral/bookings?home_id={HOME}")).await.0, 403);

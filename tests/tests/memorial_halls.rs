@@ -214,7 +214,7 @@ on_both_backends! {
         let id = page["id"].as_str().unwrap();
         let (status, problem) = app.post_as(&owner.access, &format!("/api/v1/memorials/{id}/tributes"), &json!({"kind": "gold"})).await;
         assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("kind")));
-        assert_eq!(app.get(&format!("/api/v1/memorials/{id}/messages?status=all")).await.status(), 400);
+        assert_eq!(app.get(&format!("/api/v1/memorials/{id}/messages?status=all")).await.status(), 422);
         assert_eq!(app.get(&format!("/api/v1/memorials/{id}/messages?cursor=%%%")).await.status(), 400);
         assert_eq!(app.get("/api/v1/memorials/not-a-uuid").await.status(), 400);
         let (status, problem) = anonymous(&app, &format!("/api/v1/memorials/{}", uuid::Uuid::now_v7())).await;

@@ -36,8 +36,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
 async fn list_audit_events(
     db: web::Data<DatabaseConnection>,
     staff: Staff,
-    Query(query): Query<AuditQuery>,
+    // Taken as a result so that a staff member who still has a step to do hears of that
+    // step (403) before a bad parameter: the query parses before the account is read.
+    query: Result<Query<AuditQuery>, ApiError>,
 ) -> Result<web::Json<Page<AuditEventDto>>, ApiError> {
+    let Query(query) = query?;
     // District admins and approvers: the trail shows every room's changes.
     let role_ok = matches!(
         staff.role,

@@ -28,6 +28,8 @@ pub struct ServiceDto {
 #[schema(example = json!({"items": [{"code": "heating_subsidy", "version": 1, "definition": {"name": "采暖救助", "routed_by": "hukou", "needs_district_approval": false, "accept_days": 5, "decide_days": 15, "urgent_allowed": false, "fields": [{"key": "phone", "label": "联系电话", "type": "phone", "required": true}], "materials": [{"code": "id_card", "label": "申请人身份证", "required": true}]}}]}))]
 pub struct ServiceListDto {
     pub items: Vec<ServiceDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Which version to read.
@@ -253,6 +255,8 @@ pub struct ApplicationDto {
 #[schema(example = json!({"items": []}))]
 pub struct ApplicationListDto {
     pub items: Vec<ApplicationDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The reviewers' queue filters.
@@ -266,6 +270,21 @@ pub struct QueueQuery {
     /// Only those past their running deadline.
     #[serde(default)]
     pub overdue: bool,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl QueueQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// The statistics' period and format.

@@ -110,8 +110,8 @@ pub async fn queue(
     if filter.overdue_only {
         rows.retain(|a| running_deadline(a).is_some_and(|d| d < today));
     }
-    rows.sort_by_key(|a| (!a.urgent, running_deadline(a).unwrap_or(NaiveDate::MAX)));
-    rows.truncate(500);
+    // Urgent first, then by deadline; the id keeps the order stable for paging.
+    rows.sort_by_key(|a| (!a.urgent, running_deadline(a).unwrap_or(NaiveDate::MAX), a.id));
     Ok(rows)
 }
 

@@ -12,6 +12,7 @@ use super::dto::*;
 use super::review;
 use super::service::{self, NewMember};
 use super::states::StatisticsFormat;
+use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::{Admin, Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
@@ -151,15 +152,19 @@ async fn citizen_view(
 }
 
 /// The catalogue of services (public): forms, materials, approval, time limits.
-#[utoipa::path(tag = "applications", operation_id = "applications.catalogue.list", responses((status = 200, body = ServiceListDto)))]
+#[utoipa::path(tag = "applications", operation_id = "applications.catalogue.list", params(PageQuery),
+    responses((status = 200, body = ServiceListDto)))]
 #[get("/services")]
-async fn list_services(state: State) -> Result<web::Json<ServiceListDto>, ApiError> {
-    let items = catalogue::all_current(&state.db)
-        .await?
-        .into_iter()
-        .map(service_dto)
-        .collect();
-    Ok(web::Json(ServiceListDto { items }))
+async fn list_services(
+    state: State,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<ServiceListDto>, ApiError> {
+    let all = catalogue::all_current(&state.db).await?;
+    let page = slice(all, &page, |s| s.code.clone())?;
+    Ok(web::Json(ServiceListDto {
+        items: page.rows.into_iter().map(service_dto).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One service's definition, current or at a version (public).
@@ -237,14 +242,24 @@ async fn create(
 }
 
 /// Your applications (as applicant or proxy), newest first, drafts included.
-#[utoipa::path(tag = "applications", operation_id = "applications.list", security(("citizen_token" = [])), responses((status = 200, body = ApplicationListDto)))]
+#[utoipa::path(tag = "applications", operation_id = "applications.list", security(("citizen_token" = [])), params(PageQuery),
+    responses((status = 200, body = ApplicationListDto)))]
 #[get("/applications")]
-async fn mine(state: State, citizen: Citizen) -> Result<web::Json<ApplicationListDto>, ApiError> {
+async fn mine(
+    state: State,
+    citizen: Citizen,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<ApplicationListDto>, ApiError> {
+    let all = service::list_mine(&state, &citizen).await?;
+    let page = slice(all, &page, |a| a.id.to_string())?;
     let mut items = Vec::new();
-    for app in service::list_mine(&state, &citizen).await? {
+    for app in page.rows {
         items.push(citizen_view(&state, app).await?);
     }
-    Ok(web::Json(ApplicationListDto { items }))
+    Ok(web::Json(ApplicationListDto {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One of your applications, with its status, history and deadlines.
@@ -507,11 +522,16 @@ async fn queue(
         overdue_only: q.overdue,
     };
     let party = party_or_admin(&staff);
+    let all = review::queue(&state, &staff, filter).await?;
+    let page = slice(all, &q.page(), |a| a.id.to_string())?;
     let mut items = Vec::new();
-    for app in review::queue(&state, &staff, filter).await? {
+    for app in page.rows {
         items.push(full(&state, app, party, "review/applications").await?);
     }
-    Ok(web::Json(ApplicationListDto { items }))
+    Ok(web::Json(ApplicationListDto {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One application of the caller's scope, with what they may do now.

@@ -82,6 +82,8 @@ pub struct TransfereePage {
 #[schema(example = json!({"items": [{"as_proxy": false, "attempts_left_today": 5, "transferee": {"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "name": "张*", "id_number": "110112********0012", "street_id": "yongshun", "village": "前北营村", "allowance_status": "paid", "status": "due", "due_on": "2026-12-20", "cycle_months": 12, "last_certified_at": null, "last_certified_via": null, "exempt_until": null, "face_consent": true, "failed_attempts": 0, "review_open": false, "suspended_since": null}}]}))]
 pub struct MineDto {
     pub items: Vec<MineItem>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -197,6 +199,8 @@ impl ProxyDto {
 #[schema(example = json!({"items": [{"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "proxy_id_number": "110112********0012", "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "created_at": "2026-11-29T10:00:00+08:00", "revoked_at": null}]}))]
 pub struct ProxyList {
     pub items: Vec<ProxyDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// How street staff reach a transferee: the registry's phone and the citizen accounts
@@ -224,6 +228,8 @@ pub struct LinkedAccount {
 #[schema(example = json!({"items": [{"id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "via": "home_visit", "by_proxy": false, "by_citizen": null, "by_staff": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "certified_at": "2026-11-29T10:05:00+08:00", "next_due_on": "2027-11-29", "back_pay_from": null, "back_pay_until": null, "back_pay_months": 0}]}))]
 pub struct CertificationList {
     pub items: Vec<CertificationDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A started WeChat face verification: pass `verify_id` to `wx.requestFacialVerify`,
@@ -380,6 +386,8 @@ impl ReviewDto {
 #[schema(example = json!({"items": [{"id": "0193a6c4-bbbb-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "street_id": "yongshun", "reason": "failed_attempts", "status": "open", "created_at": "2026-11-29T10:05:00+08:00", "due_by": "2026-12-02", "decision_reason": null, "decided_at": null}]}))]
 pub struct ReviewListDto {
     pub items: Vec<ReviewDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Counts by status for a street (or `district`).
@@ -416,6 +424,21 @@ pub struct ReviewQuery {
     pub street: Option<String>,
     /// `open` (default), `approved`, `rejected`.
     pub status: Option<CertificationReviewStatus>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl ReviewQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// The plot's period.

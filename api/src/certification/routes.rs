@@ -21,7 +21,7 @@ use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::identity::service::{parse_id_number, parse_name};
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
-use crate::platform::pagination::{MAX_LIMIT, Page, PageQuery};
+use crate::platform::pagination::{MAX_LIMIT, Page, PageQuery, slice};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;
@@ -107,11 +107,18 @@ fn attempts_left(state: &AppState, t: &entity::transferee::Model) -> u32 {
 
 /// The transferees you may certify for: yourself (your real name's ID number is in the
 /// registry) and those who made you their proxy for `survival_certification`.
-#[utoipa::path(tag = "certification", operation_id = "certification.mine", security(("citizen_token" = [])), responses((status = 200, body = MineDto)))]
+#[utoipa::path(tag = "certification", operation_id = "certification.mine", security(("citizen_token" = [])), params(PageQuery),
+    responses((status = 200, body = MineDto)))]
 #[get("/certification/mine")]
-async fn mine(state: State, citizen: Citizen) -> Result<web::Json<MineDto>, ApiError> {
+async fn mine(
+    state: State,
+    citizen: Citizen,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<MineDto>, ApiError> {
+    let all = service::mine(&state, citizen.id).await?;
+    let page = slice(all, &page, |(t, _)| t.id.to_string())?;
     let mut items = Vec::new();
-    for (t, as_proxy) in service::mine(&state, citizen.id).await? {
+    for (t, as_proxy) in page.rows {
         let attempts_left_today = attempts_left(&state, &t);
         items.push(MineItem {
             as_proxy,
@@ -119,7 +126,10 @@ async fn mine(state: State, citizen: Citizen) -> Result<web::Json<MineDto>, ApiE
             transferee: dto(&state, t).await?,
         });
     }
-    Ok(web::Json(MineDto { items }))
+    Ok(web::Json(MineDto {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Give your separate consent to face processing (the transferee's own account only;
@@ -496,7 +506,7 @@ async fn add_proxy(
 }
 
 /// The relatives staff recorded for the transferee (revoked ones too), newest first.
-#[utoipa::path(tag = "certification", operation_id = "certification.proxies.list", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(tag = "certification", operation_id = "certification.proxies.list", security(("staff_token" = [])), params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = ProxyList),
         (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
@@ -505,13 +515,19 @@ async fn proxies(
     state: State,
     staff: Staff,
     id: web::Path<Uuid>,
+    Query(page): Query<PageQuery>,
 ) -> Result<web::Json<ProxyList>, ApiError> {
     let rows = service::recorded_proxies(&state, &staff, *id).await?;
-    let items = rows
+    let page = slice(rows, &page, |(p, _)| p.id.to_string())?;
+    let items = page
+        .rows
         .into_iter()
         .map(|(p, number)| ProxyDto::new(p, number))
         .collect();
-    Ok(web::Json(ProxyList { items }))
+    Ok(web::Json(ProxyList {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Revoke a recorded relative (the signed consent was withdrawn): they can no longer
@@ -558,7 +574,7 @@ async fn contact(
 
 /// The transferee's certifications, newest first: the way, when, who (the citizen account
 /// or the staff member) and the back pay each one recorded.
-#[utoipa::path(tag = "certification", operation_id = "certification.history", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(tag = "certification", operation_id = "certification.history", security(("staff_token" = [])), params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = CertificationList),
         (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
@@ -567,10 +583,15 @@ async fn history(
     state: State,
     staff: Staff,
     id: web::Path<Uuid>,
+    Query(page): Query<PageQuery>,
 ) -> Result<web::Json<CertificationList>, ApiError> {
     let rows = service::history(&state, &staff, *id).await?;
-    let items = rows.into_iter().map(CertificationDto::from).collect();
-    Ok(web::Json(CertificationList { items }))
+    let page = slice(rows, &page, |c| c.id.to_string())?;
+    let items = page.rows.into_iter().map(CertificationDto::from).collect();
+    Ok(web::Json(CertificationList {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// A bureau-wide window (admins): everyone in cycle, in one street or the district, is
@@ -757,18 +778,22 @@ async fn reviews(
     Query(q): Query<ReviewQuery>,
 ) -> Result<web::Json<ReviewListDto>, ApiError> {
     use entity::certification_review as review;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let street = street_of(&staff, q.street.as_deref())?;
     let status = q.status.unwrap_or(CertificationReviewStatus::Open);
     let mut query = review::Entity::find()
         .filter(review::Column::Status.eq(status.as_str()))
         .order_by_asc(review::Column::CreatedAt)
-        .limit(500);
+        .order_by_asc(review::Column::Id);
     if let Some(street) = street {
         query = query.filter(review::Column::StreetId.eq(street));
     }
-    let items = review_dtos(&state, query.all(&state.db).await?).await?;
-    Ok(web::Json(ReviewListDto { items }))
+    let page = slice(query.all(&state.db).await?, &q.page(), |r| r.id.to_string())?;
+    let items = review_dtos(&state, page.rows).await?;
+    Ok(web::Json(ReviewListDto {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Reviews with their due dates, from one read of the bureau's calendar.
@@ -846,7 +871,7 @@ async fn street_stats(
 }
 
 /// The overdue list of a street, longest overdue first (at most 1,000; the export has all).
-#[utoipa::path(tag = "certification", operation_id = "certification.overdue", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun")),
+#[utoipa::path(tag = "certification", operation_id = "certification.overdue", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun"), PageQuery),
     responses((status = 200, body = TransfereePage),
         (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
 #[get("/certification/streets/{street}/overdue")]
@@ -854,19 +879,20 @@ async fn overdue(
     state: State,
     staff: Staff,
     street: web::Path<String>,
+    Query(page): Query<PageQuery>,
 ) -> Result<web::Json<TransfereePage>, ApiError> {
     let which = street_of(&staff, Some(&street))?;
     let rows = stats::with_status(&state, which.as_deref()).await?;
     let overdue: Vec<_> = rows
         .into_iter()
         .filter(|(_, s)| *s == super::domain::Status::Overdue)
-        .take(1000)
         .map(|(t, _)| t)
         .collect();
-    let items = dtos(&state, overdue).await?;
+    let page = slice(overdue, &page, |t| t.id.to_string())?;
+    let items = dtos(&state, page.rows).await?;
     Ok(web::Json(TransfereePage {
         items,
-        next_cursor: None,
+        next_cursor: page.next_cursor,
     }))
 }
 

@@ -29,6 +29,8 @@ pub struct HomeDto {
 #[schema(example = json!({"items": [{"id": "tongzhou-funeral-home", "name": "通州区殡仪馆", "address": "通州区宋庄镇", "window_days": 7, "cutoff_minutes": 120, "cancel_minutes": 120}]}))]
 pub struct HomeListDto {
     pub items: Vec<HomeDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A priced service of a home's catalogue.
@@ -56,6 +58,8 @@ pub struct ServiceItemDto {
 pub struct ServiceItemListDto {
     pub home_id: String,
     pub items: Vec<ServiceItemDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Setting one catalogue item (district admins).
@@ -89,6 +93,21 @@ pub struct CatalogueQuery {
     /// Include withdrawn items (anyone may see them; bookings cannot choose them).
     #[serde(default)]
     pub all: bool,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl CatalogueQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// The deceased (逝者), as the family gives them.
@@ -177,6 +196,21 @@ pub struct HomeBookingsQuery {
     pub date: Option<chrono::NaiveDate>,
     /// `pending`, `confirmed`, `done` or `cancelled`.
     pub status: Option<FuneralBookingStatus>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl HomeBookingsQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// The deceased as answers show them.
@@ -277,4 +311,6 @@ pub struct BookingDto {
 #[schema(example = json!({"items": []}))]
 pub struct BookingListDto {
     pub items: Vec<BookingDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::domain::{self, MAX_QUANTITY, Party};
 use super::dto::*;
 use super::service::{self, Full, ItemSpec, NewBooking, NewTransport};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::{Admin, Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
@@ -132,12 +133,22 @@ async fn view(state: &AppState, (row, lines): Full, party: Party) -> Result<Book
     })
 }
 
-async fn views(state: &AppState, all: Vec<Full>, party: Party) -> Result<BookingListDto, ApiError> {
-    let mut items = Vec::with_capacity(all.len());
-    for full in all {
+/// One page of bookings as answers show them.
+async fn views(
+    state: &AppState,
+    all: Vec<Full>,
+    party: Party,
+    page: &PageQuery,
+) -> Result<BookingListDto, ApiError> {
+    let page = slice(all, page, |(b, _)| b.id.to_string())?;
+    let mut items = Vec::with_capacity(page.rows.len());
+    for full in page.rows {
         items.push(view(state, full, party).await?);
     }
-    Ok(BookingListDto { items })
+    Ok(BookingListDto {
+        items,
+        next_cursor: page.next_cursor,
+    })
 }
 
 fn item_dto(i: entity::funeral_service_item::Model) -> ServiceItemDto {
@@ -152,11 +163,16 @@ fn item_dto(i: entity::funeral_service_item::Model) -> ServiceItemDto {
 }
 
 /// The funeral homes (殡仪馆) and their booking rules (public).
-#[utoipa::path(tag = "funeral", operation_id = "funeral.home.list", responses((status = 200, body = HomeListDto)))]
+#[utoipa::path(tag = "funeral", operation_id = "funeral.home.list", params(PageQuery),
+    responses((status = 200, body = HomeListDto)))]
 #[get("/funeral-homes")]
-async fn list_homes(state: State) -> Result<web::Json<HomeListDto>, ApiError> {
-    let items = service::homes(&state.db)
-        .await?
+async fn list_homes(
+    state: State,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<HomeListDto>, ApiError> {
+    let page = slice(service::homes(&state.db).await?, &page, |r| r.id.clone())?;
+    let items = page
+        .rows
         .into_iter()
         .map(|r| HomeDto {
             id: r.id,
@@ -167,7 +183,10 @@ async fn list_homes(state: State) -> Result<web::Json<HomeListDto>, ApiError> {
             cancel_minutes: r.cancel_minutes,
         })
         .collect();
-    Ok(web::Json(HomeListDto { items }))
+    Ok(web::Json(HomeListDto {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// A home's price list (public): services with their prices in fen; basic services
@@ -183,14 +202,12 @@ async fn list_services(
     Query(q): Query<CatalogueQuery>,
 ) -> Result<web::Json<ServiceItemListDto>, ApiError> {
     let home = service::home(&state.db, &id).await?;
-    let items = service::catalogue(&state.db, &home.id, q.all)
-        .await?
-        .into_iter()
-        .map(item_dto)
-        .collect();
+    let all = service::catalogue(&state.db, &home.id, q.all).await?;
+    let page = slice(all, &q.page(), |i| i.code.clone())?;
     Ok(web::Json(ServiceItemListDto {
         home_id: home.id,
-        items,
+        items: page.rows.into_iter().map(item_dto).collect(),
+        next_cursor: page.next_cursor,
     }))
 }
 
@@ -397,11 +414,16 @@ async fn book(
 
 /// Your funeral bookings, newest first.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.booking.list", security(("citizen_token" = [])),
+    params(PageQuery),
     responses((status = 200, body = BookingListDto)))]
 #[get("/funeral/bookings")]
-async fn mine(state: State, citizen: Citizen) -> Result<web::Json<BookingListDto>, ApiError> {
+async fn mine(
+    state: State,
+    citizen: Citizen,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<BookingListDto>, ApiError> {
     let all = service::list_mine(&state, &citizen).await?;
-    Ok(web::Json(views(&state, all, Party::Citizen).await?))
+    Ok(web::Json(views(&state, all, Party::Citizen, &page).await?))
 }
 
 /// One of your funeral bookings.
@@ -462,8 +484,9 @@ async fn home_bookings(
     Query(q): Query<HomeBookingsQuery>,
 ) -> Result<web::Json<BookingListDto>, ApiError> {
     let status = q.status.map(|s| s.as_str().to_owned());
+    let page = q.page();
     let all = service::list_for_home(&state, &staff, q.home_id, q.date, status).await?;
-    Ok(web::Json(views(&state, all, Party::Home).await?))
+    Ok(web::Json(views(&state, all, Party::Home, &page).await?))
 }
 
 /// One booking of the clerk's home.

@@ -733,7 +733,7 @@ pub async fn list_for_home(
         find = find.filter(booking::Column::Status.eq(status));
     }
     let rows = find.all(&state.db).await?;
-    with_lines(&state.db, rows.into_iter().take(500).collect()).await
+    with_lines(&state.db, rows).await
 }
 
 /// The death certificate photo's row, for the home's clerks after their scope check.

@@ -131,4 +131,6 @@ impl From<entity::proxy_consent::Model> for ProxyConsentDto {
 #[schema(example = json!({"items": [{"id": "0193a6c4-5555-7b61-9d1e-3f0c2a9b8e71", "principal_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "proxy_id": "0193a6c4-4444-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "services": ["dibao", "survival_certification"], "created_at": "2026-11-29T10:00:00+08:00", "revoked_at": null}]}))]
 pub struct ProxyListDto {
     pub items: Vec<ProxyConsentDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }

@@ -6,10 +6,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::domain::IdNumber;
 use super::dto::*;
 use super::service;
+use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::platform::clock;
-use crate::platform::extract::Json;
+use crate::platform::extract::{Json, Query};
 use crate::state::AppState;
 
 /// Mounts the identity routes under `/api/v1/identity`.
@@ -135,15 +136,20 @@ fn invalid(field: &str, zh: &'static str, en: &'static str) -> ApiError {
 
 /// The consents the caller gave and those given to the caller.
 #[utoipa::path(tag = "identity", operation_id = "identity.proxy.list", security(("citizen_token" = [])),
+    params(PageQuery),
     responses((status = 200, body = ProxyListDto)))]
 #[get("/proxies")]
-async fn list_proxies(state: State, citizen: Citizen) -> Result<web::Json<ProxyListDto>, ApiError> {
-    let items = service::list_proxies(&state, citizen.id)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(web::Json(ProxyListDto { items }))
+async fn list_proxies(
+    state: State,
+    citizen: Citizen,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<ProxyListDto>, ApiError> {
+    let all = service::list_proxies(&state, citizen.id).await?;
+    let page = slice(all, &page, |p| p.id.to_string())?;
+    Ok(web::Json(ProxyListDto {
+        items: page.rows.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Revoke a consent (either side may).

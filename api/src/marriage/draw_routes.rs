@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::draw;
 use super::dto::*;
 use super::service::covers;
+use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Admin, Citizen};
 use crate::error::{ApiError, Code, Problem};
 use crate::platform::audit::Actor;
@@ -166,11 +167,16 @@ async fn list(
 ) -> Result<web::Json<DrawListDto>, ApiError> {
     let office = scheduling::resource(&state.db, &q.office_id).await?;
     let from = q.from.unwrap_or_else(clock::today);
+    let all = lottery::list(&state.db, &office.id, from).await?;
+    let page = slice(all, &q.page(), |d| d.id.to_string())?;
     let mut items = Vec::new();
-    for d in lottery::list(&state.db, &office.id, from).await? {
+    for d in page.rows {
         items.push(dto(&state, d).await?);
     }
-    Ok(web::Json(DrawListDto { items }))
+    Ok(web::Json(DrawListDto {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One draw with its result (public): after the draw, the seed and the ranking, to check.
@@ -210,22 +216,25 @@ async fn hand_in(
 
 /// The draw requests you handed in or are named in, and their results, newest first.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.draw.request_list", security(("citizen_token" = [])),
+    params(PageQuery),
     responses((status = 200, body = DrawEntryListDto)))]
 #[get("/marriage/draw-requests")]
 async fn my_requests(
     state: State,
     citizen: Citizen,
+    Query(page): Query<PageQuery>,
 ) -> Result<web::Json<DrawEntryListDto>, ApiError> {
+    let all = draw::list_mine(&state, &citizen).await?;
+    let page = slice(all, &page, |r| r.id.to_string())?;
     let mut items = Vec::new();
-    for r in draw::list_mine(&state, &citizen)
-        .await?
-        .into_iter()
-        .take(100)
-    {
+    for r in page.rows {
         let d = lottery::get(&state.db, r.draw_id).await?;
         items.push(entry_dto(&state, r, d.date));
     }
-    Ok(web::Json(DrawEntryListDto { items }))
+    Ok(web::Json(DrawEntryListDto {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Withdraw a request you handed in or are named in (nobody is held in a request they did

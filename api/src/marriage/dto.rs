@@ -75,6 +75,8 @@ pub struct AppointmentDto {
 #[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "confirmed", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110112********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110112********0027", "sex": "female", "confirmed": true}]}]}))]
 pub struct AppointmentListDto {
     pub items: Vec<AppointmentDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The desk's day sheet query.
@@ -88,6 +90,21 @@ pub struct DaySheetQuery {
     pub status: Option<AppointmentStatus>,
     /// Only this slot's appointments.
     pub slot_id: Option<uuid::Uuid>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl DaySheetQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// The desk's search.
@@ -97,6 +114,21 @@ pub struct DaySheetQuery {
 pub struct LookupQuery {
     /// A booking code, a QR scanner's input (`MZ-...`), or a party's ID number.
     pub q: String,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl LookupQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// A joint divorce application as the desk records it.
@@ -148,6 +180,8 @@ impl From<entity::divorce_application::Model> for DivorceApplicationDto {
 #[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "received_on": "2026-11-02", "cooling_off_ends": "2026-12-02", "certificate_from": "2026-12-03", "certificate_by": "2027-01-04", "status": "cooling_off", "parties_masked": ["110112********0014", "110112********0027"]}]}))]
 pub struct DivorceApplicationListDto {
     pub items: Vec<DivorceApplicationDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Where to move an appointment.
@@ -206,6 +240,8 @@ pub struct WaitlistEntryDto {
 #[schema(example = json!({"items": [{"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2026-12-02", "status": "waiting", "place_in_line": 3, "offer": null, "joined_at": "2026-11-29T09:12:00+08:00"}]}))]
 pub struct WaitlistEntryListDto {
     pub items: Vec<WaitlistEntryDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Opening a day as a draw (admins).
@@ -258,6 +294,8 @@ pub struct DrawDto {
 #[schema(example = json!({"items": [{"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2027-05-20", "requests_open_at": "2027-05-06T09:00:00+08:00", "requests_close_at": "2027-05-10T17:00:00+08:00", "phase": "collecting", "seed_sha256": "9f2c0d4e5b6a718293a4b5c6d7e8f90112233445566778899aabbccddeeff00", "seed": null, "request_count": null, "winner_count": null, "drawn_at": null, "ranking": []}]}))]
 pub struct DrawListDto {
     pub items: Vec<DrawDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Which office's draws to list.
@@ -268,6 +306,21 @@ pub struct DrawListQuery {
     pub office_id: String,
     /// Draws for this day or later (default: today).
     pub from: Option<chrono::NaiveDate>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl DrawListQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// A request for a draw: the parties, as for a booking.
@@ -306,4 +359,6 @@ pub struct DrawEntryDto {
 #[schema(example = json!({"items": [{"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "pending", "rank": null, "appointment_id": null, "reason": null, "parties_masked": ["110112********0014", "110112********0027"], "handed_in_at": "2027-05-06T09:00:02+08:00"}]}))]
 pub struct DrawEntryListDto {
     pub items: Vec<DrawEntryDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }

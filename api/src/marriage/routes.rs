@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::domain;
 use super::dto::*;
 use super::service::{self, NewParty};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Problem};
 use crate::identity::service as identity;
@@ -73,6 +74,19 @@ fn dto(state: &AppState, (row, parties): Loaded) -> AppointmentDto {
     }
 }
 
+/// One page of appointments as answers show them.
+fn appointments(
+    state: &AppState,
+    all: Vec<Loaded>,
+    page: &PageQuery,
+) -> Result<AppointmentListDto, ApiError> {
+    let page = slice(all, page, |(row, _)| row.id.to_string())?;
+    Ok(AppointmentListDto {
+        items: page.rows.into_iter().map(|a| dto(state, a)).collect(),
+        next_cursor: page.next_cursor,
+    })
+}
+
 /// Book a marriage registration appointment (婚姻登记预约). Honours `Idempotency-Key`.
 ///
 /// The caller must be one of the parties, with a verified real name. With two parties
@@ -114,15 +128,16 @@ async fn book(
 
 /// The caller's appointments (booked, or as a party), newest first.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.list", security(("citizen_token" = [])),
+    params(PageQuery),
     responses((status = 200, body = AppointmentListDto)))]
 #[get("/marriage/appointments")]
-async fn mine(state: State, citizen: Citizen) -> Result<web::Json<AppointmentListDto>, ApiError> {
-    let items = service::list_for_citizen(&state, &citizen)
-        .await?
-        .into_iter()
-        .map(|a| dto(&state, a))
-        .collect();
-    Ok(web::Json(AppointmentListDto { items }))
+async fn mine(
+    state: State,
+    citizen: Citizen,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<AppointmentListDto>, ApiError> {
+    let all = service::list_for_citizen(&state, &citizen).await?;
+    Ok(web::Json(appointments(&state, all, &page)?))
 }
 
 /// One of the caller's appointments.
@@ -199,9 +214,7 @@ async fn day_sheet(
     let date = q.date.unwrap_or_else(clock::today);
     let status = q.status.map(|s| s.as_str().to_owned());
     let rows = service::day_sheet(&state, &staff, &q.office_id, date, status, q.slot_id).await?;
-    Ok(web::Json(AppointmentListDto {
-        items: rows.into_iter().map(|a| dto(&state, a)).collect(),
-    }))
+    Ok(web::Json(appointments(&state, rows, &q.page())?))
 }
 
 /// Find appointments by booking code, QR content or a party's ID number (own offices only).
@@ -215,9 +228,7 @@ async fn lookup(
     Query(q): Query<LookupQuery>,
 ) -> Result<web::Json<AppointmentListDto>, ApiError> {
     let rows = service::desk_lookup(&state, &staff, &q.q).await?;
-    Ok(web::Json(AppointmentListDto {
-        items: rows.into_iter().map(|a| dto(&state, a)).collect(),
-    }))
+    Ok(web::Json(appointments(&state, rows, &q.page())?))
 }
 
 /// Check a couple in (confirmed → checked_in).
@@ -305,19 +316,21 @@ async fn record_divorce_application(
 
 /// The caller's divorce applications with their dates.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.divorce_application.list", security(("citizen_token" = [])),
+    params(PageQuery),
     responses((status = 200, body = DivorceApplicationListDto),
         (status = 403, description = "`identity.real_name_unverified`", body = Problem, content_type = "application/problem+json")))]
 #[get("/marriage/divorce-applications")]
 async fn my_divorce_applications(
     state: State,
     citizen: Citizen,
+    Query(page): Query<PageQuery>,
 ) -> Result<web::Json<DivorceApplicationListDto>, ApiError> {
-    let items = service::my_divorce_applications(&state, &citizen)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(web::Json(DivorceApplicationListDto { items }))
+    let all = service::my_divorce_applications(&state, &citizen).await?;
+    let page = slice(all, &page, |a| a.id.to_string())?;
+    Ok(web::Json(DivorceApplicationListDto {
+        items: page.rows.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Withdraw a divorce application during the cooling-off period (either party).

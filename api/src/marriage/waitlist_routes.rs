@@ -7,11 +7,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::dto::*;
+use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code, Problem};
 use crate::identity::service as identity;
 use crate::platform::clock;
-use crate::platform::extract::Json;
+use crate::platform::extract::{Json, Query};
 use crate::scheduling::{service as scheduling, waitlist};
 use crate::state::AppState;
 
@@ -100,14 +101,24 @@ async fn join(
 
 /// Your waitlist entries, newest first, with your place in line or the seat held for you.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.waitlist.list", security(("citizen_token" = [])),
+    params(PageQuery),
     responses((status = 200, body = WaitlistEntryListDto)))]
 #[get("/marriage/waitlist")]
-async fn mine(state: State, citizen: Citizen) -> Result<web::Json<WaitlistEntryListDto>, ApiError> {
+async fn mine(
+    state: State,
+    citizen: Citizen,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<WaitlistEntryListDto>, ApiError> {
+    let all = waitlist::list_mine(&state.db, citizen.id).await?;
+    let page = slice(all, &page, |(e, _)| e.id.to_string())?;
     let mut items = Vec::new();
-    for (e, place) in waitlist::list_mine(&state.db, citizen.id).await? {
+    for (e, place) in page.rows {
         items.push(full_dto(&state, e, place).await?);
     }
-    Ok(web::Json(WaitlistEntryListDto { items }))
+    Ok(web::Json(WaitlistEntryListDto {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Leave the waitlist, or decline the seat held for you (it goes to the next in line).

@@ -85,3 +85,60 @@ impl<T: ToSchema> Page<T> {
         }
     }
 }
+
+/// One page of rows a room loaded whole, in its own order.
+pub struct Slice<R> {
+    pub rows: Vec<R>,
+    /// The cursor of the next page; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Pages a list the room loaded whole in its own order: lists bounded by what one
+/// person, one place or one day holds. The cursor is the key of the last row seen; the
+/// page resumes after it (a row gone since then answers `request.invalid_cursor`, and
+/// the client starts again from the first page).
+pub fn slice<R>(rows: Vec<R>, query: &PageQuery, key: impl Fn(&R) -> String) -> Result<Slice<R>, ApiError> {
+    let limit = query.limit()? as usize;
+    let start = match query.cursor_key()? {
+        None => 0,
+        Some(last) => rows
+            .iter()
+            .position(|row| key(row) == last)
+            .map(|at| at + 1)
+            .ok_or_else(|| ApiError::new(Code::InvalidCursor))?,
+    };
+    let mut rows: Vec<R> = rows.into_iter().skip(start).take(limit + 1).collect();
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = has_more
+        .then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r))))
+        .flatten();
+    Ok(Slice { rows, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Item(u32);
+
+    fn query(limit: u32, cursor: Option<String>) -> PageQuery {
+        PageQuery { limit: Some(limit), cursor }
+    }
+
+    #[test]
+    fn a_loaded_list_pages_to_its_end_and_a_lost_cursor_is_refused() {
+        let key = |i: &Item| i.0.to_string();
+        let all = || (1..=5).map(Item).collect::<Vec<_>>();
+        let first = slice(all(), &query(2, None), key).unwrap();
+        assert_eq!(first.rows, [Item(1), Item(2)]);
+        let second = slice(all(), &query(2, first.next_cursor), key).unwrap();
+        assert_eq!(second.rows, [Item(3), Item(4)]);
+        let last = slice(all(), &query(2, second.next_cursor), key).unwrap();
+        assert_eq!((last.rows, last.next_cursor), (vec![Item(5)], None));
+        let gone = URL_SAFE_NO_PAD.encode("9");
+        let err = slice(all(), &query(2, Some(gone)), key).err().unwrap();
+        assert_eq!(err.code, Code::InvalidCursor);
+    }
+}

@@ -69,6 +69,21 @@ pub struct ResourceRequest {
 pub struct ResourceQuery {
     /// e.g. `marriage_office`.
     pub kind: Option<ResourceKind>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl ResourceQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// All resources (few: no paging).
@@ -76,6 +91,8 @@ pub struct ResourceQuery {
 #[schema(example = json!({"items": [{"id": "marriage-centre", "kind": "marriage_office", "name": "通州区婚姻登记中心", "address": "通州区新华西街", "window_days": 15, "window_opens_at": "00:00", "cutoff_previous_day_at": "15:00", "cutoff_minutes": 0, "cancel_minutes": 60, "working_days_only": true}]}))]
 pub struct ResourceListDto {
     pub items: Vec<ResourceDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// One slot of a weekly template.
@@ -236,4 +253,6 @@ pub struct PeakPeriodDto {
 #[schema(example = json!({"items": [{"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "resource_id": "luhe-cemetery", "name": "清明", "first_date": "2027-03-27", "last_date": "2027-04-11", "window_days": 14, "slots": [{"business_type": "visit", "start_time": "07:00", "end_time": "07:30", "capacity": 300}]}]}))]
 pub struct PeakPeriodListDto {
     pub items: Vec<PeakPeriodDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }

@@ -12,6 +12,7 @@ use super::dto::*;
 use super::peak;
 use super::service::{self, ResourceSpec, TemplateSlot};
 use super::states::{ResourceExceptionKind, SlotBusinessType};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::Admin;
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::platform::audit::Actor;
@@ -79,13 +80,11 @@ async fn list_resources(
     if let Some(kind) = q.kind {
         find = find.filter(resource::Column::Kind.eq(kind.as_str()));
     }
-    let items = find
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(web::Json(ResourceListDto { items }))
+    let page = slice(find.all(&state.db).await?, &q.page(), |r| r.id.clone())?;
+    Ok(web::Json(ResourceListDto {
+        items: page.rows.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One bookable place and its booking rules.
@@ -459,22 +458,28 @@ async fn period_dto(
 
 /// A place's peak periods (清明, 冬至) from today on (public): when they open and their
 /// slot layout.
-#[utoipa::path(tag = "scheduling", operation_id = "scheduling.peak.list", params(("id" = String, Path)),
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.peak.list", params(("id" = String, Path), PageQuery),
     responses((status = 200, body = PeakPeriodListDto),
         (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
 #[get("/resources/{id}/peak-periods")]
 async fn list_periods(
     state: State,
     id: web::Path<String>,
+    Query(page): Query<PageQuery>,
 ) -> Result<web::Json<PeakPeriodListDto>, ApiError> {
     let r = service::resource(&state.db, &id).await?;
     let today = clock::today();
     let far = today + Duration::days(800);
+    let all = peak::in_range(&state.db, &r.id, today, far).await?;
+    let page = slice(all, &page, |p| p.id.to_string())?;
     let mut items = Vec::new();
-    for p in peak::in_range(&state.db, &r.id, today, far).await? {
+    for p in page.rows {
         items.push(period_dto(&state, p).await?);
     }
-    Ok(web::Json(PeakPeriodListDto { items }))
+    Ok(web::Json(PeakPeriodListDto {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Define a peak period of a place (admins): its own daily slot layout (other capacities,

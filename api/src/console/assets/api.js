@@ -87,7 +87,20 @@ export async function call(method, path, body, { raw = false, headers } = {}) {
   return res.json();
 }
 
-export const get = (path) => call("GET", path);
+/** A GET. A paged list the caller does not page itself (no `limit` or `cursor` in the
+ *  path) is followed to its end: day sheets and queues are shown whole. */
+export async function get(path) {
+  const first = await call("GET", path);
+  if (/[?&](limit|cursor)=/.test(path) || !first || !Array.isArray(first.items)) return first;
+  const items = [...first.items];
+  let cursor = first.next_cursor;
+  for (let pages = 1; cursor && pages < 100; pages++) {
+    const page = await call("GET", `${path}${path.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  }
+  return { ...first, items, next_cursor: null };
+}
 // A retried click must not act twice: every POST carries its own key. (randomUUID needs a
 // secure context, which a desk PC on the intranet over plain HTTP is not.)
 function idempotencyKey() {

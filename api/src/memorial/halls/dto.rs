@@ -230,6 +230,8 @@ pub struct MemorialMemberDto {
     {"citizen_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e73", "name_masked": "李*", "role": "family", "joined_at": "2026-04-02T10:30:00+08:00"}]}))]
 pub struct MemorialMemberListDto {
     pub items: Vec<MemorialMemberDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Taking a page down (reason required) or restoring it (reason optional).

@@ -17,7 +17,7 @@ use crate::auth::extract::{Admin, Caller, Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
-use crate::platform::pagination::{Page, PageQuery};
+use crate::platform::pagination::{Page, PageQuery, slice};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;
@@ -317,7 +317,7 @@ async fn join(
 }
 
 /// The family of a memorial hall, with masked real names (the family only).
-#[utoipa::path(tag = "memorials", operation_id = "memorial.members", params(("id" = Uuid, Path)), security(("citizen_token" = [])),
+#[utoipa::path(tag = "memorials", operation_id = "memorial.members", params(("id" = Uuid, Path), PageQuery), security(("citizen_token" = [])),
     responses((status = 200, body = MemorialMemberListDto),
         (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`memorial.not_family`", body = Problem, content_type = "application/problem+json"),
@@ -327,9 +327,12 @@ async fn members(
     state: State,
     citizen: Citizen,
     id: web::Path<Uuid>,
+    Query(page): Query<PageQuery>,
 ) -> Result<web::Json<MemorialMemberListDto>, ApiError> {
-    let items = service::members(&state, &citizen, *id)
-        .await?
+    let all = service::members(&state, &citizen, *id).await?;
+    let page = slice(all, &page, |(citizen_id, ..)| citizen_id.to_string())?;
+    let items = page
+        .rows
         .into_iter()
         .map(
             |(citizen_id, relation, at, name_masked)| MemorialMemberDto {
@@ -340,7 +343,10 @@ async fn members(
             },
         )
         .collect();
-    Ok(web::Json(MemorialMemberListDto { items }))
+    Ok(web::Json(MemorialMemberListDto {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Remove a family member (the creator), or leave the family (the member).

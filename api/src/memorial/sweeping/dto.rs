@@ -67,6 +67,8 @@ pub struct SweepDto {
 #[schema(example = json!({"items": [{"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "cemetery_id": "luhe-cemetery", "grave": "A区 3排 12号", "sweep_date": "2027-04-04", "cleaning": true, "flowers": false, "message": null, "status": "ordered", "overdue": false, "accepted_at": null, "done_at": null, "decided_at": null, "dispute_reason": null, "proofs": [], "created_at": "2027-03-21T09:00:05+08:00"}]}))]
 pub struct SweepListDto {
     pub items: Vec<SweepDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Photos (uploaded first with `POST /api/v1/media`) proving the sweeping.
@@ -96,6 +98,21 @@ pub struct SweepQueueQuery {
     /// Only orders whose date passed without proof.
     #[serde(default)]
     pub overdue: bool,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl SweepQueueQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// Full photo or thumbnail.

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::service::{self, MAX_PHOTOS, NewOrder};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Caller, Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::memorial::visits::domain::grave_key;
@@ -120,15 +121,21 @@ async fn dto(state: &AppState, row: entity::sweep_order::Model) -> Result<SweepD
     })
 }
 
+/// One page of the rows as answers show them.
 async fn list(
     state: &AppState,
     rows: Vec<entity::sweep_order::Model>,
+    page: &PageQuery,
 ) -> Result<SweepListDto, ApiError> {
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
+    let page = slice(rows, page, |r| r.id.to_string())?;
+    let mut items = Vec::with_capacity(page.rows.len());
+    for row in page.rows {
         items.push(dto(state, row).await?);
     }
-    Ok(SweepListDto { items })
+    Ok(SweepListDto {
+        items,
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// Order a proxy sweeping (代祭扫) of a named grave on a date: cleaning, flowers and/or a
@@ -150,11 +157,16 @@ async fn place(
 }
 
 /// Your proxy sweeping orders, newest first.
-#[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.list", security(("citizen_token" = [])), responses((status = 200, body = SweepListDto)))]
+#[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.list", security(("citizen_token" = [])), params(PageQuery),
+    responses((status = 200, body = SweepListDto)))]
 #[get("/proxy-sweeps")]
-async fn mine(state: State, citizen: Citizen) -> Result<web::Json<SweepListDto>, ApiError> {
+async fn mine(
+    state: State,
+    citizen: Citizen,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<SweepListDto>, ApiError> {
     let rows = service::mine(&state.db, &citizen).await?;
-    Ok(web::Json(list(&state, rows).await?))
+    Ok(web::Json(list(&state, rows, &page).await?))
 }
 
 /// One of your orders, with its proof photos (hash and server time each).
@@ -273,7 +285,7 @@ async fn queue(
 ) -> Result<web::Json<SweepListDto>, ApiError> {
     let status = q.status.map(|s| s.as_str().to_owned());
     let rows = service::for_cemetery(&state.db, &staff, &q.cemetery_id, status, q.overdue).await?;
-    Ok(web::Json(list(&state, rows).await?))
+    Ok(web::Json(list(&state, rows, &q.page()).await?))
 }
 
 /// One order of the staff member's cemetery.

@@ -11,7 +11,7 @@ use chrono::{NaiveDate, Utc};
 use entity::{sweep_order as order, sweep_proof as proof};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -126,7 +126,7 @@ pub async fn mine(
     Ok(order::Entity::find()
         .filter(order::Column::CitizenId.eq(citizen.id))
         .order_by_desc(order::Column::CreatedAt)
-        .limit(200)
+        .order_by_desc(order::Column::Id)
         .all(conn)
         .await?)
 }
@@ -160,7 +160,7 @@ pub async fn for_cemetery(
             .filter(order::Column::Status.is_in(["ordered", "accepted"]))
             .filter(order::Column::SweepDate.lt(clock::today()));
     }
-    Ok(find.limit(500).all(conn).await?)
+    Ok(find.all(conn).await?)
 }
 
 /// Moves `id` from one of `from` to `to` with the extra columns, or answers

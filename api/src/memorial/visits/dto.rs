@@ -83,6 +83,8 @@ pub struct VisitDto {
 #[schema(example = json!({"items": [{"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "code": "K7M4Q2XA", "qr_content": "MZ-K7M4Q2XA", "cemetery_id": "luhe-cemetery", "cemetery_name": "通州区潞河公益性公墓", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70", "visit_date": "2027-04-04", "starts_at": "2027-04-04T09:00:00+08:00", "ends_at": "2027-04-04T09:30:00+08:00", "grave": "A区 3排 12号", "persons": 1, "visitors": [{"name_masked": "张*", "id_number_masked": "110112********0014"}], "plates": [], "status": "booked", "checked_in_at": null, "created_at": "2027-03-21T09:00:05+08:00"}]}))]
 pub struct VisitListDto {
     pub items: Vec<VisitDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Which day's reservations the gate wants.
@@ -94,6 +96,21 @@ pub struct GateDayQuery {
     pub date: Option<chrono::NaiveDate>,
     /// `booked`, `checked_in` or `cancelled`.
     pub status: Option<TombVisitStatus>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl GateDayQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// What the clerk typed or scanned.
@@ -102,6 +119,21 @@ pub struct GateDayQuery {
 pub struct GateLookupQuery {
     /// A booking code, the QR content (`MZ-...`) or a visitor's ID number.
     pub q: String,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+impl GateLookupQuery {
+    /// The page this query asks for.
+    pub fn page(&self) -> crate::platform::pagination::PageQuery {
+        crate::platform::pagination::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// Persons who came without a reservation.

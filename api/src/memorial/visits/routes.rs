@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::domain;
 use super::dto::*;
 use super::service::{self, MAX_PARTY, MAX_PLATES, NewVisit};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::identity::domain::{IdNumber, mask_name};
@@ -135,15 +136,21 @@ async fn dto(state: &AppState, v: entity::tomb_visit::Model) -> Result<VisitDto,
     })
 }
 
+/// One page of the rows as answers show them.
 async fn list(
     state: &AppState,
     rows: Vec<entity::tomb_visit::Model>,
+    page: &PageQuery,
 ) -> Result<VisitListDto, ApiError> {
-    let mut items = Vec::with_capacity(rows.len());
-    for v in rows {
+    let page = slice(rows, page, |r| r.id.to_string())?;
+    let mut items = Vec::with_capacity(page.rows.len());
+    for v in page.rows {
         items.push(dto(state, v).await?);
     }
-    Ok(VisitListDto { items })
+    Ok(VisitListDto {
+        items,
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// Reserve a tomb visit (预约祭扫) for a party of 1 to 5 named persons at one grave, with
@@ -167,11 +174,16 @@ async fn book(
 }
 
 /// Your tomb visit reservations, latest visit first.
-#[utoipa::path(tag = "tomb-visits", operation_id = "tomb_visits.list", security(("citizen_token" = [])), responses((status = 200, body = VisitListDto)))]
+#[utoipa::path(tag = "tomb-visits", operation_id = "tomb_visits.list", security(("citizen_token" = [])), params(PageQuery),
+    responses((status = 200, body = VisitListDto)))]
 #[get("/tomb-visits")]
-async fn mine(state: State, citizen: Citizen) -> Result<web::Json<VisitListDto>, ApiError> {
+async fn mine(
+    state: State,
+    citizen: Citizen,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<VisitListDto>, ApiError> {
     let rows = service::mine(&state.db, &citizen).await?;
-    Ok(web::Json(list(&state, rows).await?))
+    Ok(web::Json(list(&state, rows, &page).await?))
 }
 
 /// One of your reservations.
@@ -227,7 +239,7 @@ async fn gate_day(
     let date = q.date.unwrap_or_else(clock::today);
     let status = q.status.map(|s| s.as_str().to_owned());
     let rows = service::day_list(&state.db, &staff, &q.cemetery_id, date, status).await?;
-    Ok(web::Json(list(&state, rows).await?))
+    Ok(web::Json(list(&state, rows, &q.page()).await?))
 }
 
 /// Find reservations (today and later) by booking code, QR content or a visitor's ID
@@ -242,7 +254,7 @@ async fn gate_lookup(
     Query(q): Query<GateLookupQuery>,
 ) -> Result<web::Json<VisitListDto>, ApiError> {
     let rows = service::lookup(&state, &staff, &q.q).await?;
-    Ok(web::Json(list(&state, rows).await?))
+    Ok(web::Json(list(&state, rows, &q.page()).await?))
 }
 
 /// Let a party in (booked → checked_in), on the day of the visit.

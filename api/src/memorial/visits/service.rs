@@ -9,7 +9,7 @@ use entity::{grave_day, resource, slot, tomb_visit as visit, tomb_visitor as vis
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    Set,
 };
 use uuid::Uuid;
 
@@ -254,7 +254,7 @@ pub async fn mine(
         .filter(visit::Column::BookedBy.eq(citizen.id))
         .order_by_desc(visit::Column::VisitDate)
         .order_by_desc(visit::Column::CreatedAt)
-        .limit(200)
+        .order_by_desc(visit::Column::Id)
         .all(conn)
         .await?)
 }
