@@ -8,7 +8,7 @@ use super::service;
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::Staff;
 use crate::error::Code;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError};
 use crate::platform::extract::Query;
 use crate::platform::pagination::{Page, PageQuery};
 
@@ -28,9 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     security(("staff_token" = [])),
     responses(
         (status = 200, description = "Events oldest first", body = Page<AuditEventDto>,
-            example = json!({"items": [{"seq": 42, "at": "2026-11-29T10:00:00+08:00", "actor_kind": "staff", "actor_id": "0193a6c4-1000-7b61-9d1e-3f0c2a9b8e71", "actor_role": "admin", "action": "auth.staff.create", "target_kind": "staff_account", "target_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "summary": "created wang.li (reviewer, street)", "request_id": "0193a6c4-6666-7b61-9d1e-3f0c2a9b8e71"}], "next_cursor": null})),
-        (status = 403, description = "`auth.forbidden` (not district-level staff)", body = Problem, content_type = "application/problem+json"),
-    )
+            example = json!({"items": [{"seq": 42, "at": "2026-11-29T10:00:00+08:00", "actor_kind": "staff", "actor_id": "0193a6c4-1000-7b61-9d1e-3f0c2a9b8e71", "actor_role": "admin", "action": "auth.staff.create", "target_kind": "staff_account", "target_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "summary": "created wang.li (reviewer, street)", "request_id": "0193a6c4-6666-7b61-9d1e-3f0c2a9b8e71"}], "next_cursor": null})))
 )]
 #[get("/audit-events")]
 async fn list_audit_events(
@@ -86,9 +84,7 @@ async fn list_audit_events(
     params(PageQuery),
     responses(
         (status = 200, description = "One page of streets in official order", body = Page<StreetDto>,
-            example = json!({"items": [{"id": "zhongcang", "name": "中仓街道", "kind": "subdistrict"}, {"id": "xinhua", "name": "新华街道", "kind": "subdistrict"}], "next_cursor": "Mjp4aW5odWE"})),
-        (status = 400, description = "`request.invalid_query` (e.g. `limit` out of range), `request.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-    )
+            example = json!({"items": [{"id": "zhongcang", "name": "中仓街道", "kind": "subdistrict"}, {"id": "xinhua", "name": "新华街道", "kind": "subdistrict"}], "next_cursor": "Mjp4aW5odWE"})))
 )]
 #[get("/streets")]
 async fn list_streets(

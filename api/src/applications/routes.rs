@@ -15,7 +15,7 @@ use super::states::StatisticsFormat;
 use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::{Admin, Citizen, Staff};
-use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::service as identity;
 use crate::platform::audit::Actor;
 use crate::platform::clock;
@@ -169,7 +169,7 @@ async fn list_services(
 
 /// One service's definition, current or at a version (public).
 #[utoipa::path(tag = "applications", operation_id = "applications.catalogue.get", params(("code" = String, Path), VersionQuery),
-    responses((status = 200, body = ServiceDto), (status = 404, description = "`applications.service_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ServiceDto)))]
 #[get("/services/{code}")]
 async fn get_service(
     state: State,
@@ -186,11 +186,7 @@ async fn get_service(
 /// Save a new version of a service's definition (district admins). Applications already
 /// made keep the version they were made with.
 #[utoipa::path(tag = "applications", operation_id = "applications.catalogue.save", request_body = ServiceDef, security(("staff_token" = [])), params(("code" = String, Path)),
-    responses((status = 200, body = ServiceDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`applications.service_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.illegal_transition` (another admin saved a version at the same moment: reload)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` with the fields at fault", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ServiceDto)))]
 #[put("/services/{code}")]
 async fn save_service(
     state: State,
@@ -221,10 +217,7 @@ async fn save_service(
 /// Honours `Idempotency-Key`. One draft per person and service; resume it from any
 /// device with `GET /api/v1/applications`.
 #[utoipa::path(tag = "applications", operation_id = "applications.create", request_body = NewApplicationRequest, security(("citizen_token" = [])),
-    responses((status = 201, body = ApplicationDto),
-        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified` (of the applicant), `applications.not_a_proxy`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`applications.service_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.draft_exists`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = ApplicationDto)))]
 #[post("/applications")]
 async fn create(
     state: State,
@@ -264,7 +257,7 @@ async fn mine(
 
 /// One of your applications, with its status, history and deadlines.
 #[utoipa::path(tag = "applications", operation_id = "applications.get", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationDto), (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ApplicationDto)))]
 #[get("/applications/{id}")]
 async fn one(
     state: State,
@@ -278,11 +271,7 @@ async fn one(
 /// Fill in (or change) the form of a draft; every value is checked against the
 /// service's fields, with an error per field.
 #[utoipa::path(tag = "applications", operation_id = "applications.form.save", request_body = FormRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationDto),
-        (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.not_editable`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body`: `errors[].field` is `values.<key>` (reasons `unknown`, `type`, `range`, `format`, `length`, `value`), `hukou_street_id`, `residence_street_id` or `urgent`", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:minzheng:problem:request.invalid_body", "title": "请求内容不符合要求", "status": 422, "detail": "请求内容不符合要求", "code": "request.invalid_body", "errors": [{"field": "values.area_m2", "reason": "range", "message": "超出允许范围"}], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"}))))]
+    responses((status = 200, body = ApplicationDto)))]
 #[put("/applications/{id}/form")]
 async fn save_form(
     state: State,
@@ -315,10 +304,7 @@ fn member_error(i: usize, field: &str, zh: &'static str, en: &'static str) -> Ap
 /// numbers and incomes are encrypted at rest; answers mask names and ID numbers, and
 /// show incomes to staff only.
 #[utoipa::path(tag = "applications", operation_id = "applications.household.save", request_body = HouseholdRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationDto),
-        (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.not_editable`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (relation, income, grade, a member twice, `self` missing or not the applicant), `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ApplicationDto)))]
 #[put("/applications/{id}/household")]
 async fn save_household(
     state: State,
@@ -366,10 +352,7 @@ async fn save_household(
 
 /// Attach an uploaded file as one of the service's materials (drafts).
 #[utoipa::path(tag = "applications", operation_id = "applications.material.add", request_body = MaterialRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 201, body = MaterialDto),
-        (status = 404, description = "`applications.not_found`, `media.not_found` (not a file you uploaded)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.not_editable`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`material_code` not of this service)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = MaterialDto)))]
 #[post("/applications/{id}/materials")]
 async fn add_material(
     state: State,
@@ -394,9 +377,7 @@ async fn add_material(
 
 /// Take a material off a draft.
 #[utoipa::path(tag = "applications", operation_id = "applications.material.remove", security(("citizen_token" = [])), params(("id" = Uuid, Path), ("material_id" = Uuid, Path)),
-    responses((status = 204, description = "Removed"),
-        (status = 404, description = "`applications.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.not_editable`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Removed")))]
 #[delete("/applications/{id}/materials/{material_id}")]
 async fn remove_material(
     state: State,
@@ -431,8 +412,7 @@ async fn material_response(
 
 /// Download a material of your application.
 #[utoipa::path(tag = "applications", operation_id = "applications.material.download", security(("citizen_token" = [])), params(("id" = Uuid, Path), ("material_id" = Uuid, Path)),
-    responses((status = 200, description = "The file", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf"))),
-        (status = 404, description = "`applications.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The file", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf")))))]
 #[get("/applications/{id}/materials/{material_id}")]
 async fn material_file(
     state: State,
@@ -448,11 +428,7 @@ async fn material_file(
 /// attached, the responsible street given. It goes to that street's reviewers; the
 /// acceptance and decision deadlines start.
 #[utoipa::path(tag = "applications", operation_id = "applications.submit", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationDto),
-        (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.not_editable`, `applications.household_has_active_application` (the applicant already has an active application of this service; other members found in another are shown to reviewers as `household_overlap` instead)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`applications.incomplete`: `errors[].field` is `values.<key>`, `household`, `materials.<code>` or the street to give", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:minzheng:problem:applications.incomplete", "title": "申请内容不完整", "status": 422, "detail": "申请内容不完整", "code": "applications.incomplete", "errors": [{"field": "materials.id_card", "reason": "required", "message": "必填"}], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"}))))]
+    responses((status = 200, body = ApplicationDto)))]
 #[post("/applications/{id}/submit")]
 async fn submit(
     state: State,
@@ -465,9 +441,7 @@ async fn submit(
 
 /// Withdraw an application before its decision.
 #[utoipa::path(tag = "applications", operation_id = "applications.withdraw", request_body = WithdrawRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationDto),
-        (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.illegal_transition` (decided, or a draft), with the allowed actions", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ApplicationDto)))]
 #[post("/applications/{id}/withdraw")]
 async fn withdraw(
     state: State,
@@ -481,10 +455,7 @@ async fn withdraw(
 
 /// Answer a supplement request with the files asked for; review resumes.
 #[utoipa::path(tag = "applications", operation_id = "applications.supplement", request_body = SupplementRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationDto),
-        (status = 404, description = "`applications.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.illegal_transition` (no supplement was requested)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ApplicationDto)))]
 #[post("/applications/{id}/supplement")]
 async fn supplement(
     state: State,
@@ -509,7 +480,7 @@ fn party_or_admin(staff: &Staff) -> Party {
 /// The review queue: a reviewer's street (active ones by default), an approver's
 /// forwarded applications; urgent first, then by deadline, with `days_left` and `overdue`.
 #[utoipa::path(tag = "review", operation_id = "review.queue", security(("staff_token" = [])), params(QueueQuery),
-    responses((status = 200, body = ApplicationListDto), (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ApplicationListDto)))]
 #[get("/review/applications")]
 async fn queue(
     state: State,
@@ -536,7 +507,7 @@ async fn queue(
 
 /// One application of the caller's scope, with what they may do now.
 #[utoipa::path(tag = "review", operation_id = "review.get", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationDto), (status = 404, description = "`applications.not_found` (also another street's)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ApplicationDto)))]
 #[get("/review/applications/{id}")]
 async fn review_one(
     state: State,
@@ -553,12 +524,7 @@ async fn review_one(
 /// pauses), record a home visit, approve, reject or forward to the district. Checked
 /// against the state machine: an action not allowed now is 409 listing those that are.
 #[utoipa::path(tag = "review", operation_id = "review.act", request_body = ActionRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationDto),
-        (status = 403, description = "`auth.forbidden` (not a street reviewer or district approver)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`applications.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`applications.illegal_transition`: `detail` and `errors[]` (field `action`, reason = an allowed action) list what is allowed", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:minzheng:problem:applications.illegal_transition", "title": "当前状态不允许此操作", "status": 409, "detail": "当前状态 submitted 下可进行的操作：accept, return_incomplete", "code": "applications.illegal_transition", "errors": [{"field": "action", "reason": "accept", "message": "允许的操作"}, {"field": "action", "reason": "return_incomplete", "message": "允许的操作"}], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"})),
-        (status = 422, description = "`request.invalid_body` (unknown action, reason missing)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ApplicationDto)))]
 #[post("/review/applications/{id}/actions")]
 async fn act(
     state: State,
@@ -574,8 +540,7 @@ async fn act(
 
 /// Download a material of an application in the caller's scope.
 #[utoipa::path(tag = "review", operation_id = "review.material.download", security(("staff_token" = [])), params(("id" = Uuid, Path), ("material_id" = Uuid, Path)),
-    responses((status = 200, description = "The file", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf"))),
-        (status = 404, description = "`applications.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The file", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf")))))]
 #[get("/review/applications/{id}/materials/{material_id}")]
 async fn review_material_file(
     state: State,
@@ -590,8 +555,7 @@ async fn review_material_file(
 /// The thumbnail of a material (JPEG, at most 320 px) for the reviewer's list; PDFs have
 /// none (404).
 #[utoipa::path(tag = "review", operation_id = "review.material.thumbnail", security(("staff_token" = [])), params(("id" = Uuid, Path), ("material_id" = Uuid, Path)),
-    responses((status = 200, description = "JPEG", content_type = "image/jpeg", body = Vec<u8>),
-        (status = 404, description = "`applications.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "JPEG", content_type = "image/jpeg", body = Vec<u8>)))]
 #[get("/review/applications/{id}/materials/{material_id}/thumbnail")]
 async fn review_material_thumbnail(
     state: State,
@@ -606,9 +570,7 @@ async fn review_material_thumbnail(
 /// Counts by service, street, status and month, and median processing times (district
 /// admins and approvers); `format=csv` for a spreadsheet.
 #[utoipa::path(tag = "review", operation_id = "review.statistics", security(("staff_token" = [])), params(StatisticsQuery),
-    responses((status = 200, body = StatisticsDto, description = "JSON, or `text/csv` with `format=csv`"),
-        (status = 400, description = "`request.invalid_query`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = StatisticsDto, description = "JSON, or `text/csv` with `format=csv`")))]
 #[get("/review/statistics")]
 async fn statistics(
     state: State,

@@ -68,9 +68,7 @@ fn no_content() -> HttpResponse {
 /// `auth.invalid_credentials` after the same work. Ten wrong passwords in a row lock the
 /// account for 15 minutes. `pending_step` says what must be done before other routes open.
 #[utoipa::path(tag = "auth", operation_id = "auth.staff.sign_in", request_body = StaffSignInRequest,
-    responses((status = 200, body = TokensDto),
-        (status = 401, description = "`auth.invalid_credentials`, `auth.totp_required`, `auth.totp_invalid`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`request.rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TokensDto)))]
 #[post("/auth/staff/sessions")]
 async fn staff_sign_in(
     state: State,
@@ -93,8 +91,7 @@ async fn staff_sign_in(
 
 /// Trade a staff refresh token for new tokens. A token used twice ends the session.
 #[utoipa::path(tag = "auth", operation_id = "auth.staff.refresh", request_body = RefreshRequest,
-    responses((status = 200, body = TokensDto),
-        (status = 401, description = "`auth.refresh_invalid`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TokensDto)))]
 #[post("/auth/staff/tokens")]
 async fn staff_refresh(
     state: State,
@@ -110,8 +107,7 @@ async fn staff_refresh(
 
 /// End the current staff session.
 #[utoipa::path(tag = "auth", operation_id = "auth.staff.logout", security(("staff_token" = [])),
-    responses((status = 204, description = "Signed out"),
-        (status = 401, description = "`auth.unauthenticated`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Signed out")))]
 #[post("/auth/staff/logout")]
 async fn staff_logout(state: State, staff: PendingStaff) -> Result<HttpResponse, ApiError> {
     let actor = Actor::Staff {
@@ -124,8 +120,7 @@ async fn staff_logout(state: State, staff: PendingStaff) -> Result<HttpResponse,
 
 /// The signed-in staff member, with any step still owed.
 #[utoipa::path(tag = "auth", operation_id = "auth.staff.me", security(("staff_token" = [])),
-    responses((status = 200, body = StaffMeDto),
-        (status = 401, description = "`auth.unauthenticated`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = StaffMeDto)))]
 #[get("/auth/staff/me")]
 async fn staff_me(state: State, staff: PendingStaff) -> Result<web::Json<StaffMeDto>, ApiError> {
     let PendingStaff(staff, pending_step) = staff;
@@ -147,9 +142,7 @@ async fn staff_me(state: State, staff: PendingStaff) -> Result<web::Json<StaffMe
 
 /// Change the caller's password (required after the first sign-in). Other sessions end.
 #[utoipa::path(tag = "auth", operation_id = "auth.staff.password_change", request_body = PasswordChangeRequest, security(("staff_token" = [])),
-    responses((status = 204, description = "Changed"),
-        (status = 401, description = "`auth.invalid_credentials` (current password wrong)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`auth.password_too_weak` (reasons `length`, `common`, `contains_username`, `unchanged`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Changed")))]
 #[post("/auth/staff/password")]
 async fn staff_password(
     state: State,
@@ -162,8 +155,7 @@ async fn staff_password(
 
 /// Start setting up two-factor authentication: a new secret for an authenticator app.
 #[utoipa::path(tag = "auth", operation_id = "auth.staff.totp_setup", security(("staff_token" = [])),
-    responses((status = 200, body = TotpSetupDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TotpSetupDto)))]
 #[post("/auth/staff/totp")]
 async fn staff_totp_setup(
     state: State,
@@ -178,8 +170,7 @@ async fn staff_totp_setup(
 
 /// Finish setting up two-factor authentication with a code from the app.
 #[utoipa::path(tag = "auth", operation_id = "auth.staff.totp_confirm", request_body = CodeRequest, security(("staff_token" = [])),
-    responses((status = 204, description = "Two-factor authentication is on"),
-        (status = 401, description = "`auth.totp_invalid`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Two-factor authentication is on")))]
 #[post("/auth/staff/totp/confirm")]
 async fn staff_totp_confirm(
     state: State,
@@ -192,8 +183,7 @@ async fn staff_totp_confirm(
 
 /// Send a sign-in code by email (apps). The code has 6 digits, works once, for 10 minutes.
 #[utoipa::path(tag = "auth", operation_id = "auth.citizen.email_code", request_body = EmailCodeRequest,
-    responses((status = 202, body = EmailCodeSentDto),
-        (status = 429, description = "`request.rate_limited` (one a minute and ten an hour per address, 25 per 5 minutes per client), `auth.code_locked`; both with `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 202, body = EmailCodeSentDto)))]
 #[post("/auth/citizen/email-codes")]
 async fn email_code(
     state: State,
@@ -211,9 +201,7 @@ async fn email_code(
 
 /// Sign in with an emailed code (apps). Ten wrong codes lock the address for 10 minutes.
 #[utoipa::path(tag = "auth", operation_id = "auth.citizen.email_sign_in", request_body = EmailSignInRequest,
-    responses((status = 200, body = TokensDto),
-        (status = 401, description = "`auth.code_invalid`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`auth.code_locked`, `request.rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TokensDto)))]
 #[post("/auth/citizen/email/sessions")]
 async fn email_sign_in(
     state: State,
@@ -228,9 +216,6 @@ async fn email_sign_in(
 /// Sign in from the mini-program with the `code` of `wx.login`.
 #[utoipa::path(tag = "auth", operation_id = "auth.citizen.wechat_sign_in", request_body = CodeRequest,
     responses((status = 200, body = TokensDto),
-        (status = 401, description = "`auth.wechat_code_invalid`, `auth.wechat_code_used`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.wechat_high_risk`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`auth.wechat_rate_limited`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`auth.wechat_unavailable`, `auth.wechat_not_configured`", body = Problem, content_type = "application/problem+json")))]
 #[post("/auth/citizen/wechat/sessions")]
 async fn wechat_sign_in(
@@ -244,8 +229,7 @@ async fn wechat_sign_in(
 
 /// Link the caller's WeChat account (the `code` of `wx.login`) to an account made by email.
 #[utoipa::path(tag = "auth", operation_id = "auth.citizen.wechat_link", request_body = CodeRequest, security(("citizen_token" = [])),
-    responses((status = 204, description = "Linked"),
-        (status = 409, description = "`auth.wechat_already_linked`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Linked")))]
 #[post("/auth/citizen/wechat/link")]
 async fn wechat_link(
     state: State,
@@ -258,8 +242,7 @@ async fn wechat_link(
 
 /// Trade a citizen refresh token for new tokens. A token used twice ends the session.
 #[utoipa::path(tag = "auth", operation_id = "auth.citizen.refresh", request_body = RefreshRequest,
-    responses((status = 200, body = TokensDto),
-        (status = 401, description = "`auth.refresh_invalid`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TokensDto)))]
 #[post("/auth/citizen/tokens")]
 async fn citizen_refresh(
     state: State,
@@ -271,8 +254,7 @@ async fn citizen_refresh(
 
 /// End the current citizen session.
 #[utoipa::path(tag = "auth", operation_id = "auth.citizen.logout", security(("citizen_token" = [])),
-    responses((status = 204, description = "Signed out"),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Signed out")))]
 #[post("/auth/citizen/logout")]
 async fn citizen_logout(state: State, citizen: Citizen) -> Result<HttpResponse, ApiError> {
     session::revoke(&state.db, citizen.session_id, Actor::Citizen(citizen.id)).await?;
@@ -281,8 +263,7 @@ async fn citizen_logout(state: State, citizen: Citizen) -> Result<HttpResponse, 
 
 /// The signed-in citizen's account.
 #[utoipa::path(tag = "auth", operation_id = "auth.citizen.me", security(("citizen_token" = [])),
-    responses((status = 200, body = CitizenMeDto),
-        (status = 401, description = "`auth.unauthenticated`, `auth.session_ended`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CitizenMeDto)))]
 #[get("/auth/citizen/me")]
 async fn citizen_me(state: State, citizen: Citizen) -> Result<web::Json<CitizenMeDto>, ApiError> {
     let account = citizen_account::Entity::find_by_id(citizen.id)
@@ -299,9 +280,7 @@ async fn citizen_me(state: State, citizen: Citizen) -> Result<web::Json<CitizenM
 /// Create a staff account (admins). The first password is shown once and must be changed
 /// at first sign-in. Honours `Idempotency-Key`.
 #[utoipa::path(tag = "staff", operation_id = "staff.create", request_body = StaffCreateRequest, security(("staff_token" = [])),
-    responses((status = 201, body = StaffCreatedDto),
-        (status = 403, description = "`auth.forbidden` (not an admin)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`staff.username_taken`, `request.idempotency_in_progress`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = StaffCreatedDto)))]
 #[post("/staff-accounts")]
 async fn create_staff(
     state: State,
@@ -352,8 +331,7 @@ fn field(name: &str, zh: &'static str, en: &'static str) -> ApiError {
 
 /// List staff accounts (admins), by username.
 #[utoipa::path(tag = "staff", operation_id = "staff.list", params(PageQuery), security(("staff_token" = [])),
-    responses((status = 200, body = Page<StaffAccountDto>, example = json!({"items": [{"id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "username": "wang.li", "display_name": "王丽", "role": "reviewer", "scope_kind": "street", "scope_id": "zhongcang", "disabled": false, "totp_enabled": true, "must_change_password": false}], "next_cursor": null})),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<StaffAccountDto>, example = json!({"items": [{"id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "username": "wang.li", "display_name": "王丽", "role": "reviewer", "scope_kind": "street", "scope_id": "zhongcang", "disabled": false, "totp_enabled": true, "must_change_password": false}], "next_cursor": null}))))]
 #[get("/staff-accounts")]
 async fn list_staff(
     state: State,
@@ -373,8 +351,7 @@ async fn list_staff(
 /// Disable a staff account (admins): its sessions end at once.
 #[utoipa::path(tag = "staff", operation_id = "staff.disable", security(("staff_token" = [])),
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = StaffAccountDto),
-        (status = 404, description = "`staff.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = StaffAccountDto)))]
 #[post("/staff-accounts/{id}/disable")]
 async fn disable_staff(
     state: State,
@@ -391,8 +368,7 @@ async fn disable_staff(
 /// Enable a staff account again (admins); also clears a lock.
 #[utoipa::path(tag = "staff", operation_id = "staff.enable", security(("staff_token" = [])),
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = StaffAccountDto),
-        (status = 404, description = "`staff.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = StaffAccountDto)))]
 #[post("/staff-accounts/{id}/enable")]
 async fn enable_staff(
     state: State,

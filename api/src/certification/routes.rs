@@ -135,9 +135,7 @@ async fn mine(
 /// Give your separate consent to face processing (the transferee's own account only;
 /// staff record a signed form at the desk). Needed before any face check.
 #[utoipa::path(tag = "certification", operation_id = "certification.consent.give", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = TransfereeDto),
-        (status = 403, description = "`certification.not_your_transferee`, `certification.consent_by_transferee_only` (a proxy)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TransfereeDto)))]
 #[post("/certification/transferees/{id}/face-consent")]
 async fn give_consent(
     state: State,
@@ -150,9 +148,7 @@ async fn give_consent(
 
 /// Withdraw the consent: face checks stop; a manual review or a home visit remain.
 #[utoipa::path(tag = "certification", operation_id = "certification.consent.withdraw", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = TransfereeDto),
-        (status = 403, description = "`certification.not_your_transferee`, `certification.consent_by_transferee_only`, `identity.real_name_unverified` (your real name is not verified yet: a first passed face check, or a desk check, verifies it)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TransfereeDto)))]
 #[delete("/certification/transferees/{id}/face-consent")]
 async fn withdraw_consent(
     state: State,
@@ -169,11 +165,6 @@ async fn withdraw_consent(
 /// `wx.requestFacialVerify`, then confirm the attempt. Counts against the daily limit.
 #[utoipa::path(tag = "certification", operation_id = "certification.wechat.start", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 201, body = WechatStartDto),
-        (status = 403, description = "`certification.not_your_transferee`, `certification.face_consent_required`, `auth.forbidden` (allowance stopped)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`certification.review_pending`, `certification.wechat_account_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`certification.provider_rejected`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`certification.attempts_exhausted`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`certification.provider_unavailable`", body = Problem, content_type = "application/problem+json")))]
 #[post("/certification/transferees/{id}/wechat-verifications")]
 async fn start_wechat(
@@ -193,11 +184,6 @@ async fn start_wechat(
 /// then confirm the attempt. Same rules as the WeChat way.
 #[utoipa::path(tag = "certification", operation_id = "certification.faceid.start", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 201, body = FaceIdStartDto),
-        (status = 403, description = "`certification.not_your_transferee`, `certification.face_consent_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`certification.review_pending`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`certification.provider_rejected`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`certification.attempts_exhausted`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`certification.provider_unavailable`", body = Problem, content_type = "application/problem+json")))]
 #[post("/certification/transferees/{id}/faceid-verifications")]
 async fn start_faceid(
@@ -219,11 +205,6 @@ async fn start_faceid(
 /// which opens after the configured number (3).
 #[utoipa::path(tag = "certification", operation_id = "certification.attempt.confirm", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = CertificationDto),
-        (status = 403, description = "`certification.attempt_not_yours`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.attempt_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`certification.attempt_used` (confirmed before)", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "`certification.verification_expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`certification.face_not_matched`, `certification.face_cancelled`, `certification.face_timeout`, `certification.provider_rejected`", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "`certification.provider_error` (WeChat verify_ret 90199)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`certification.provider_unavailable`", body = Problem, content_type = "application/problem+json")))]
 #[post("/certification/attempts/{id}/confirm")]
@@ -238,11 +219,7 @@ async fn confirm(
 /// Ask for a manual review (answered within 3 working days), e.g. after withdrawing
 /// consent; one open review at a time.
 #[utoipa::path(tag = "certification", operation_id = "certification.review.request", request_body = ReviewRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 201, body = ReviewDto),
-        (status = 403, description = "`certification.not_your_transferee`, `identity.real_name_unverified` (your real name is not verified yet)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`certification.review_pending`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`note`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = ReviewDto)))]
 #[post("/certification/transferees/{id}/reviews")]
 async fn ask_review(
     state: State,
@@ -297,10 +274,7 @@ fn new_transferee(
 /// Add one transferee to the registry (admins; files go through
 /// `minzheng import-transferees`).
 #[utoipa::path(tag = "certification", operation_id = "certification.transferees.create", request_body = NewTransfereeRequest, security(("staff_token" = [])),
-    responses((status = 201, body = TransfereeDto),
-        (status = 403, description = "`auth.forbidden` (not an admin)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`certification.transferee_exists`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body`, `identity.id_number_invalid`, `certification.unknown_street`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = TransfereeDto)))]
 #[post("/certification/transferees")]
 async fn create(
     state: State,
@@ -315,8 +289,7 @@ async fn create(
 /// Transferees of a street, by id (street staff: their own street; district staff: any,
 /// or all). `id_number` finds one person.
 #[utoipa::path(tag = "certification", operation_id = "certification.transferees.list", security(("staff_token" = [])), params(ListQuery),
-    responses((status = 200, body = TransfereePage),
-        (status = 403, description = "`auth.forbidden` (another street)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TransfereePage)))]
 #[get("/certification/transferees")]
 async fn list(
     state: State,
@@ -354,9 +327,7 @@ async fn list(
 
 /// One transferee (staff of their street).
 #[utoipa::path(tag = "certification", operation_id = "certification.transferees.get", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = TransfereeDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TransfereeDto)))]
 #[get("/certification/transferees/{id}")]
 async fn one(
     state: State,
@@ -370,10 +341,7 @@ async fn one(
 /// Change a record (admins): name, street, village, phone, own cycle length, due date,
 /// or stop / restart the allowance.
 #[utoipa::path(tag = "certification", operation_id = "certification.transferees.update", request_body = TransfereePatch, security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = TransfereeDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body`, `certification.unknown_street`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TransfereeDto)))]
 #[patch("/certification/transferees/{id}")]
 async fn change(
     state: State,
@@ -437,10 +405,7 @@ async fn change(
 /// Excuse a transferee until a date (e.g. in hospital), with a reason; the due date moves
 /// to one notice period after it.
 #[utoipa::path(tag = "certification", operation_id = "certification.exemption.set", request_body = ExemptionRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = TransfereeDto),
-        (status = 403, description = "`auth.forbidden` (another street)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`until`, `reason`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TransfereeDto)))]
 #[put("/certification/transferees/{id}/exemption")]
 async fn set_exemption(
     state: State,
@@ -470,9 +435,7 @@ async fn set_exemption(
 
 /// End an exemption now.
 #[utoipa::path(tag = "certification", operation_id = "certification.exemption.end", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = TransfereeDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TransfereeDto)))]
 #[delete("/certification/transferees/{id}/exemption")]
 async fn end_exemption(
     state: State,
@@ -487,10 +450,7 @@ async fn end_exemption(
 /// (for transferees without an account of their own). The relative needs a verified
 /// real name with this name and ID number.
 #[utoipa::path(tag = "certification", operation_id = "certification.proxies.add", request_body = ProxyRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 201, body = ProxyDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`identity.proxy_invalid`, `identity.id_number_invalid`, `request.invalid_body` (`relation`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = ProxyDto)))]
 #[post("/certification/transferees/{id}/proxies")]
 async fn add_proxy(
     state: State,
@@ -507,9 +467,7 @@ async fn add_proxy(
 
 /// The relatives staff recorded for the transferee (revoked ones too), newest first.
 #[utoipa::path(tag = "certification", operation_id = "certification.proxies.list", security(("staff_token" = [])), params(("id" = Uuid, Path), PageQuery),
-    responses((status = 200, body = ProxyList),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ProxyList)))]
 #[get("/certification/transferees/{id}/proxies")]
 async fn proxies(
     state: State,
@@ -533,9 +491,7 @@ async fn proxies(
 /// Revoke a recorded relative (the signed consent was withdrawn): they can no longer
 /// certify for the transferee. Revoking again answers the same record.
 #[utoipa::path(tag = "certification", operation_id = "certification.proxies.revoke", security(("staff_token" = [])), params(("id" = Uuid, Path), ("proxy_id" = Uuid, Path)),
-    responses((status = 200, body = ProxyDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`, `identity.proxy_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ProxyDto)))]
 #[delete("/certification/transferees/{id}/proxies/{proxy_id}")]
 async fn revoke_proxy(
     state: State,
@@ -551,9 +507,7 @@ async fn revoke_proxy(
 /// accounts (own, own but unverified, proxies). No account means no online reminder: the
 /// street calls or visits.
 #[utoipa::path(tag = "certification", operation_id = "certification.contact", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ContactDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ContactDto)))]
 #[get("/certification/transferees/{id}/contact")]
 async fn contact(
     state: State,
@@ -575,9 +529,7 @@ async fn contact(
 /// The transferee's certifications, newest first: the way, when, who (the citizen account
 /// or the staff member) and the back pay each one recorded.
 #[utoipa::path(tag = "certification", operation_id = "certification.history", security(("staff_token" = [])), params(("id" = Uuid, Path), PageQuery),
-    responses((status = 200, body = CertificationList),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CertificationList)))]
 #[get("/certification/transferees/{id}/certifications")]
 async fn history(
     state: State,
@@ -597,9 +549,7 @@ async fn history(
 /// A bureau-wide window (admins): everyone in cycle, in one street or the district, is
 /// due on one date.
 #[utoipa::path(tag = "certification", operation_id = "certification.window", request_body = WindowRequest, security(("staff_token" = [])),
-    responses((status = 200, body = WindowDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`due_on`), `certification.unknown_street`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = WindowDto)))]
 #[post("/certification/window")]
 async fn window(
     state: State,
@@ -625,8 +575,7 @@ async fn window(
 /// Run the daily sweep now (admins): reminders before and on the due date, suspension
 /// after it. It also runs by itself; running it twice sends nothing twice.
 #[utoipa::path(tag = "certification", operation_id = "certification.sweep", security(("staff_token" = [])),
-    responses((status = 200, body = SweptDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SweptDto)))]
 #[post("/certification/sweeps")]
 async fn sweep(state: State, _admin: Admin) -> Result<web::Json<SweptDto>, ApiError> {
     Ok(web::Json(cycle::sweep(&state, clock::today()).await?))
@@ -634,9 +583,7 @@ async fn sweep(state: State, _admin: Admin) -> Result<web::Json<SweptDto>, ApiEr
 
 /// Record the transferee's consent to face processing from the signed form at the desk.
 #[utoipa::path(tag = "certification", operation_id = "certification.desk.consent.give", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = TransfereeDto),
-        (status = 403, description = "`auth.forbidden` (another street)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TransfereeDto)))]
 #[post("/desk/certification/transferees/{id}/face-consent")]
 async fn desk_consent(
     state: State,
@@ -649,9 +596,7 @@ async fn desk_consent(
 
 /// Record a withdrawal of consent given at the desk.
 #[utoipa::path(tag = "certification", operation_id = "certification.desk.consent.withdraw", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = TransfereeDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TransfereeDto)))]
 #[delete("/desk/certification/transferees/{id}/face-consent")]
 async fn desk_withdraw(
     state: State,
@@ -712,13 +657,6 @@ async fn read_photos(mut form: Multipart, max: usize) -> Result<(Photos, bool), 
 #[utoipa::path(tag = "certification", operation_id = "certification.desk.compare", security(("staff_token" = [])), params(("id" = Uuid, Path)),
     request_body(content = ComparisonForm, content_type = "multipart/form-data"),
     responses((status = 200, body = ComparisonDto),
-        (status = 400, description = "`request.bad_request` (a malformed multipart body)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`, `certification.face_consent_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`certification.review_pending`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`media.too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`media.unsupported_type`, `request.unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`certification.face_not_matched`, `certification.no_face`, `certification.several_faces`, `certification.poor_image`, `media.broken`, `media.empty`, `media.too_many_pixels`, `media.file_missing`, `request.invalid_body` (`mode`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`certification.face_comparison_unavailable`", body = Problem, content_type = "application/problem+json")))]
 #[post("/desk/certification/transferees/{id}/face-comparisons")]
 async fn compare(
@@ -741,9 +679,7 @@ async fn compare(
 /// Certify on a home visit without a face check (staff saw the transferee alive): the
 /// way for those who withdrew consent or cannot use a phone.
 #[utoipa::path(tag = "certification", operation_id = "certification.desk.home_visit", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 201, body = CertificationDto),
-        (status = 403, description = "`auth.forbidden` (another street, or allowance stopped)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.transferee_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = CertificationDto)))]
 #[post("/desk/certification/transferees/{id}/home-visits")]
 async fn home_visit(
     state: State,
@@ -769,8 +705,7 @@ fn street_of(staff: &Staff, street: Option<&str>) -> Result<Option<String>, ApiE
 
 /// Manual reviews of a street, oldest first, with the date an answer is due.
 #[utoipa::path(tag = "certification", operation_id = "certification.reviews.list", security(("staff_token" = [])), params(ReviewQuery),
-    responses((status = 200, body = ReviewListDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ReviewListDto)))]
 #[get("/certification/reviews")]
 async fn reviews(
     state: State,
@@ -816,11 +751,7 @@ async fn review_dtos(
 /// Decide a review with a reason (reviewers, approvers, admins): approving certifies;
 /// rejecting lets face checks start again.
 #[utoipa::path(tag = "certification", operation_id = "certification.reviews.decide", request_body = DecisionRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ReviewDto),
-        (status = 403, description = "`auth.forbidden` (a clerk)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`certification.review_not_found` (also another street's)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`certification.review_decided`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`reason`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ReviewDto)))]
 #[post("/certification/reviews/{id}/decision")]
 async fn decide(
     state: State,
@@ -845,8 +776,7 @@ async fn decide(
 
 /// Counts by status for a street (`district`: all streets, for district staff).
 #[utoipa::path(tag = "certification", operation_id = "certification.stats", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun")),
-    responses((status = 200, body = StatsDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = StatsDto)))]
 #[get("/certification/streets/{street}/stats")]
 async fn street_stats(
     state: State,
@@ -872,8 +802,7 @@ async fn street_stats(
 
 /// The overdue list of a street, longest overdue first (at most 1,000; the export has all).
 #[utoipa::path(tag = "certification", operation_id = "certification.overdue", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun"), PageQuery),
-    responses((status = 200, body = TransfereePage),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TransfereePage)))]
 #[get("/certification/streets/{street}/overdue")]
 async fn overdue(
     state: State,
@@ -898,8 +827,7 @@ async fn overdue(
 
 /// The street's transferees as CSV (UTF-8 with BOM, opens in Excel), masked.
 #[utoipa::path(tag = "certification", operation_id = "certification.export", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun")),
-    responses((status = 200, description = "CSV: 姓名, 身份证号码 (masked), 街道, 村, 状态, 截止日期, 上次认证, 方式, 补助发放", content_type = "text/csv", body = String),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "CSV: 姓名, 身份证号码 (masked), 街道, 村, 状态, 截止日期, 上次认证, 方式, 补助发放", content_type = "text/csv", body = String)))]
 #[get("/certification/streets/{street}/export.csv")]
 async fn export(
     state: State,
@@ -922,8 +850,7 @@ async fn export(
 /// Certification progress as an SVG line chart: certifications (cumulative) per day
 /// since `since`, against the number of transferees, for the weekly meeting.
 #[utoipa::path(tag = "certification", operation_id = "certification.progress", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun"), PlotQuery),
-    responses((status = 200, description = "SVG", content_type = "image/svg+xml", body = String),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "SVG", content_type = "image/svg+xml", body = String)))]
 #[get("/certification/streets/{street}/progress.svg")]
 async fn progress(
     state: State,

@@ -12,7 +12,7 @@ use super::service::{self, Full, ItemSpec, NewBooking, NewTransport};
 use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::{Admin, Citizen, Staff};
-use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::domain::mask_name;
 use crate::identity::service as identity;
 use crate::platform::audit::Actor;
@@ -192,9 +192,7 @@ async fn list_homes(
 /// A home's price list (public): services with their prices in fen; basic services
 /// (`basic`) are free for families.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.service.list", params(("id" = String, Path), CatalogueQuery),
-    responses((status = 200, body = ServiceItemListDto),
-        (status = 400, description = "`request.invalid_query` (`all` is true or false)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`funeral.home_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ServiceItemListDto)))]
 #[get("/funeral-homes/{id}/services")]
 async fn list_services(
     state: State,
@@ -215,10 +213,7 @@ async fn list_services(
 /// the price of their day.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.service.save", request_body = ServiceItemRequest, security(("staff_token" = [])),
     params(("id" = String, Path), ("code" = String, Path, description = "Lower-case code, e.g. `urn_basic`")),
-    responses((status = 200, body = ServiceItemDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`funeral.home_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`code`, `name`, `kind`, `price_fen`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ServiceItemDto)))]
 #[put("/funeral-homes/{id}/services/{code}")]
 async fn save_service(
     state: State,
@@ -395,13 +390,7 @@ fn parse_booking(body: FuneralBookRequest) -> Result<NewBooking, ApiError> {
 /// overbooked); the home then confirms, or proposes another transport time. The lines
 /// keep today's prices; basic services cost 0. One active booking per deceased.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.booking.book", request_body = FuneralBookRequest, security(("citizen_token" = [])),
-    responses((status = 201, body = BookingDto),
-        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`funeral.home_not_found`, `scheduling.slot_not_found` (not a slot of this home and kind), `media.not_found` (the certificate photo is not yours)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.slot_full`, `scheduling.not_open_yet`, `scheduling.booking_closed`, `funeral.deceased_has_active_booking`", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:minzheng:problem:scheduling.slot_full", "title": "该时段已约满，请选择其他时段", "status": 409, "detail": "该时段已约满，请选择其他时段", "code": "scheduling.slot_full", "errors": [], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"})),
-        (status = 422, description = "`identity.id_number_invalid`, `funeral.date_of_death_invalid`, `funeral.unknown_service`, `funeral.items_mismatch`, `request.invalid_body` (names, certificate number, transport fields, items)", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:minzheng:problem:funeral.date_of_death_invalid", "title": "死亡日期不能晚于今天，也不能早于出生日期", "status": 422, "detail": "死亡日期不能晚于今天，也不能早于出生日期", "code": "funeral.date_of_death_invalid", "errors": [{"field": "deceased.date_of_death", "reason": "range", "message": "死亡日期不能晚于今天，也不能早于出生日期"}], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"}))))]
+    responses((status = 201, body = BookingDto)))]
 #[post("/funeral/bookings")]
 async fn book(
     state: State,
@@ -428,8 +417,7 @@ async fn mine(
 
 /// One of your funeral bookings.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.booking.get", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = BookingDto),
-        (status = 404, description = "`funeral.booking_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BookingDto)))]
 #[get("/funeral/bookings/{id}")]
 async fn one(
     state: State,
@@ -443,9 +431,7 @@ async fn one(
 /// Cancel your booking, until the home's cancel time before its first service; the
 /// farewell and cremation seats are given back.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.booking.cancel", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = BookingDto),
-        (status = 404, description = "`funeral.booking_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`funeral.wrong_state`, `funeral.cancel_closed`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BookingDto)))]
 #[post("/funeral/bookings/{id}/cancel")]
 async fn cancel(
     state: State,
@@ -458,9 +444,7 @@ async fn cancel(
 
 /// Accept the transport time the home proposed: the booking is confirmed.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.booking.accept_transport_time", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = BookingDto),
-        (status = 404, description = "`funeral.booking_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`funeral.wrong_state` (no proposed time to accept)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BookingDto)))]
 #[post("/funeral/bookings/{id}/accept-transport-time")]
 async fn accept_transport_time(
     state: State,
@@ -474,9 +458,7 @@ async fn accept_transport_time(
 /// A home's bookings for its clerks (and district admins), by first service date:
 /// names, transport address and contact in full, ID numbers masked.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.list", security(("staff_token" = [])), params(HomeBookingsQuery),
-    responses((status = 200, body = BookingListDto),
-        (status = 400, description = "`request.invalid_query` (`date`, `status`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden` (another home's list, or staff of no funeral home)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BookingListDto)))]
 #[get("/desk/funeral/bookings")]
 async fn home_bookings(
     state: State,
@@ -491,9 +473,7 @@ async fn home_bookings(
 
 /// One booking of the clerk's home.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.get", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = BookingDto),
-        (status = 403, description = "`auth.forbidden` (staff of no funeral home)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`funeral.booking_not_found` (also another home's)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BookingDto)))]
 #[get("/desk/funeral/bookings/{id}")]
 async fn desk_one(
     state: State,
@@ -506,9 +486,7 @@ async fn desk_one(
 
 /// The death certificate photo of a booking of the clerk's home (each view is audited).
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.certificate", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The file", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf"))),
-        (status = 403, description = "`auth.forbidden` (staff of no funeral home)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`funeral.booking_not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The file", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf")))))]
 #[get("/desk/funeral/bookings/{id}/death-certificate")]
 async fn certificate(
     state: State,
@@ -526,10 +504,7 @@ async fn certificate(
 
 /// Confirm a pending booking; a requested transport is agreed at the requested time.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.confirm", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = BookingDto),
-        (status = 403, description = "`auth.forbidden` (staff of no funeral home)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`funeral.booking_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`funeral.wrong_state` (not pending, or a proposed time awaits the family)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BookingDto)))]
 #[post("/desk/funeral/bookings/{id}/confirm")]
 async fn confirm(
     state: State,
@@ -543,11 +518,7 @@ async fn confirm(
 /// Propose another transport time; the family is told and accepts it (the booking is
 /// pending until then).
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.propose_transport_time", request_body = ProposeRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = BookingDto),
-        (status = 403, description = "`auth.forbidden` (staff of no funeral home)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`funeral.booking_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`funeral.wrong_state` (no transport, or done or cancelled)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`transport_at` malformed or not in the future)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BookingDto)))]
 #[post("/desk/funeral/bookings/{id}/propose-transport-time")]
 async fn propose_transport_time(
     state: State,
@@ -562,10 +533,7 @@ async fn propose_transport_time(
 
 /// Mark a confirmed booking done (the services took place).
 #[utoipa::path(tag = "funeral", operation_id = "funeral.desk.done", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = BookingDto),
-        (status = 403, description = "`auth.forbidden` (staff of no funeral home)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`funeral.booking_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`funeral.wrong_state` (not confirmed, or before the first service date)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BookingDto)))]
 #[post("/desk/funeral/bookings/{id}/done")]
 async fn done(
     state: State,

@@ -8,7 +8,7 @@ use super::dto::*;
 use super::service;
 use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Citizen, Staff};
-use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
 use crate::state::AppState;
@@ -48,9 +48,7 @@ fn real_name_dto(state: &AppState, row: entity::real_name::Model) -> Result<Real
 /// The number must be valid and not bound to another account. A bound name becomes
 /// verified by a face check or in person at a desk; until then it can be replaced.
 #[utoipa::path(tag = "identity", operation_id = "identity.real_name.bind", request_body = RealNameRequest, security(("citizen_token" = [])),
-    responses((status = 200, body = RealNameDto),
-        (status = 409, description = "`identity.id_number_taken`, `identity.real_name_verified`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = RealNameDto)))]
 #[post("/real-name")]
 async fn bind_real_name(
     state: State,
@@ -65,8 +63,7 @@ async fn bind_real_name(
 
 /// The caller's real name, masked.
 #[utoipa::path(tag = "identity", operation_id = "identity.real_name.get", security(("citizen_token" = [])),
-    responses((status = 200, body = RealNameDto),
-        (status = 404, description = "`identity.real_name_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = RealNameDto)))]
 #[get("/real-name")]
 async fn get_real_name(state: State, citizen: Citizen) -> Result<web::Json<RealNameDto>, ApiError> {
     let row = service::get(&state, citizen.id).await?;
@@ -75,8 +72,7 @@ async fn get_real_name(state: State, citizen: Citizen) -> Result<web::Json<RealN
 
 /// Verify a real name in person (staff who have seen the ID card).
 #[utoipa::path(tag = "identity", operation_id = "identity.real_name.verify_in_person", request_body = InPersonCheckRequest, security(("staff_token" = [])),
-    responses((status = 200, body = RealNameDto),
-        (status = 404, description = "`identity.real_name_not_found` (no bound real name with this name and number)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = RealNameDto)))]
 #[post("/real-names/in-person-checks")]
 async fn verify_in_person(
     state: State,
@@ -91,9 +87,7 @@ async fn verify_in_person(
 
 /// Let a family member act for the caller on chosen services (代办授权). Honours `Idempotency-Key`.
 #[utoipa::path(tag = "identity", operation_id = "identity.proxy.grant", request_body = ProxyGrantRequest, security(("citizen_token" = [])),
-    responses((status = 201, body = ProxyConsentDto),
-        (status = 403, description = "`identity.real_name_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`identity.proxy_invalid`, `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = ProxyConsentDto)))]
 #[post("/proxies")]
 async fn grant_proxy(
     state: State,
@@ -155,8 +149,7 @@ async fn list_proxies(
 /// Revoke a consent (either side may).
 #[utoipa::path(tag = "identity", operation_id = "identity.proxy.revoke", security(("citizen_token" = [])),
     params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ProxyConsentDto),
-        (status = 404, description = "`identity.proxy_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ProxyConsentDto)))]
 #[post("/proxies/{id}/revoke")]
 async fn revoke_proxy(
     state: State,
@@ -180,10 +173,7 @@ async fn revoke_proxy(
     operation_id = "identity.id_number.check",
     request_body = IdNumberCheckRequest,
     responses(
-        (status = 200, description = "The number is valid", body = IdNumberCheckDto),
-        (status = 422, description = "`identity.id_number_invalid` (reasons `format`, `region`, `birth_date`, `checksum`), `request.invalid_body`, `request.unknown_field`", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:minzheng:problem:identity.id_number_invalid", "title": "身份证号码无效", "status": 422, "detail": "身份证号码无效", "code": "identity.id_number_invalid", "errors": [{"field": "id_number", "reason": "checksum", "message": "身份证号码校验位不正确，请核对每一位"}], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"})),
-    )
+        (status = 200, description = "The number is valid", body = IdNumberCheckDto))
 )]
 #[post("/id-number-checks")]
 async fn check_id_number(

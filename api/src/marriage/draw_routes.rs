@@ -12,7 +12,7 @@ use super::dto::*;
 use super::service::covers;
 use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Admin, Citizen};
-use crate::error::{ApiError, Code, Problem};
+use crate::error::{ApiError, Code};
 use crate::platform::audit::Actor;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
@@ -77,11 +77,7 @@ fn entry_dto(
 /// (`scheduling.draw_day`). The seed is fixed now and its SHA-256 published; the draw
 /// runs by itself within a sweep interval after the window closes.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.draw.create", request_body = NewDrawRequest, security(("staff_token" = [])),
-    responses((status = 201, body = DrawDto, example = json!({"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2027-05-20", "requests_open_at": "2027-05-06T09:00:00+08:00", "requests_close_at": "2027-05-10T17:00:00+08:00", "phase": "scheduled", "seed_sha256": "9f2c0d4e5b6a718293a4b5c6d7e8f90112233445566778899aabbccddeeff00", "seed": null, "request_count": null, "winner_count": null, "drawn_at": null, "ranking": []})),
-        (status = 403, description = "`auth.forbidden` (not an admin of this office)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.draw_exists`, `scheduling.day_has_bookings`, `scheduling.day_closed` (no slots of this business that day)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (window not before the day, closing before it opens, or `divorce`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = DrawDto, example = json!({"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2027-05-20", "requests_open_at": "2027-05-06T09:00:00+08:00", "requests_close_at": "2027-05-10T17:00:00+08:00", "phase": "scheduled", "seed_sha256": "9f2c0d4e5b6a718293a4b5c6d7e8f90112233445566778899aabbccddeeff00", "seed": null, "request_count": null, "winner_count": null, "drawn_at": null, "ranking": []}))))]
 #[post("/admin/marriage/draws")]
 async fn create(
     state: State,
@@ -134,10 +130,7 @@ async fn create(
 /// Run a draw now (admins of the office), once its window has closed. The sweeper runs
 /// due draws by itself; this is for an admin who does not want to wait. Runs once.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.draw.run", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = DrawDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.draw_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.draw_not_closed` (window still open, or already drawn)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DrawDto)))]
 #[post("/admin/marriage/draws/{id}/run")]
 async fn run(
     state: State,
@@ -158,8 +151,7 @@ async fn run(
 
 /// Draws of an office from a date on (public).
 #[utoipa::path(tag = "marriage", operation_id = "marriage.draw.list", params(DrawListQuery),
-    responses((status = 200, body = DrawListDto),
-        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DrawListDto)))]
 #[get("/marriage/draws")]
 async fn list(
     state: State,
@@ -181,8 +173,7 @@ async fn list(
 
 /// One draw with its result (public): after the draw, the seed and the ranking, to check.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.draw.get", params(("id" = Uuid, Path)),
-    responses((status = 200, body = DrawDto),
-        (status = 404, description = "`scheduling.draw_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DrawDto)))]
 #[get("/marriage/draws/{id}")]
 async fn one(state: State, id: web::Path<Uuid>) -> Result<web::Json<DrawDto>, ApiError> {
     let d = lottery::get(&state.db, *id).await?;
@@ -195,12 +186,7 @@ async fn one(state: State, id: web::Path<Uuid>) -> Result<web::Json<DrawDto>, Ap
 /// checked as for a booking (ages on the day, no-show block). Nobody may be named in two
 /// requests for the same day. The result comes by email/WeChat and in `GET /marriage/draw-requests`.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.draw.request", request_body = DrawEntryRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 201, body = DrawEntryDto, example = json!({"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "pending", "rank": null, "appointment_id": null, "reason": null, "parties_masked": ["110112********0019", "110112********0028"], "handed_in_at": "2027-05-06T09:00:02+08:00"})),
-        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`, `marriage.not_a_party`, `marriage.blocked_for_no_shows`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.draw_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.draw_not_open`, `scheduling.already_requested`", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:minzheng:problem:scheduling.already_requested", "title": "当事人当天已有摇号申请", "status": 409, "detail": "当事人当天已有摇号申请", "code": "scheduling.already_requested", "errors": [{"field": "parties[1].id_number", "reason": "already_requested", "message": "该当事人当天已有摇号申请"}], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"})),
-        (status = 422, description = "`marriage.under_legal_age`, `marriage.invalid_parties`, `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = DrawEntryDto, example = json!({"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "pending", "rank": null, "appointment_id": null, "reason": null, "parties_masked": ["110112********0019", "110112********0028"], "handed_in_at": "2027-05-06T09:00:02+08:00"}))))]
 #[post("/marriage/draws/{id}/requests")]
 async fn hand_in(
     state: State,
@@ -240,9 +226,7 @@ async fn my_requests(
 /// Withdraw a request you handed in or are named in (nobody is held in a request they did
 /// not agree to), while the window is open; the people in it may then hand in another.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.draw.request_withdraw", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = DrawEntryDto),
-        (status = 404, description = "`scheduling.draw_request_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.draw_not_open` (window closed, or already withdrawn)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DrawEntryDto)))]
 #[post("/marriage/draw-requests/{id}/withdraw")]
 async fn withdraw(
     state: State,

@@ -10,7 +10,7 @@ use super::dto::*;
 use super::service::{self, NewParty};
 use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Citizen, Staff};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError};
 use crate::identity::service as identity;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
@@ -93,12 +93,7 @@ fn appointments(
 /// the other one confirms from their own account within 24 hours (configurable), or the
 /// seat is released. One active appointment per person.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.book", request_body = MarriageBookRequest, security(("citizen_token" = [])),
-    responses((status = 201, body = AppointmentDto),
-        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`, `marriage.not_a_party`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.resource_not_found`, `scheduling.slot_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.slot_full`, `scheduling.not_open_yet`, `scheduling.booking_closed`, `marriage.party_has_active_booking`, `marriage.divorce_application_required`", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:minzheng:problem:scheduling.slot_full", "title": "该时段已约满，请选择其他时段", "status": 409, "detail": "该时段已约满，请选择其他时段", "code": "scheduling.slot_full", "errors": [], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"})),
-        (status = 422, description = "`marriage.under_legal_age`, `marriage.invalid_parties`, `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = AppointmentDto)))]
 #[post("/marriage/appointments")]
 async fn book(
     state: State,
@@ -142,8 +137,7 @@ async fn mine(
 
 /// One of the caller's appointments.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.get", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = AppointmentDto),
-        (status = 404, description = "`marriage.appointment_not_found` (also for someone else's)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AppointmentDto)))]
 #[get("/marriage/appointments/{id}")]
 async fn one(
     state: State,
@@ -158,9 +152,7 @@ async fn one(
 
 /// Confirm an appointment as its other party (verified real name required).
 #[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.confirm", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = AppointmentDto),
-        (status = 404, description = "`marriage.appointment_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`marriage.confirm_expired`, `marriage.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AppointmentDto)))]
 #[post("/marriage/appointments/{id}/confirm")]
 async fn confirm(
     state: State,
@@ -175,9 +167,7 @@ async fn confirm(
 
 /// Cancel an appointment (a party may), until the office's cancel time before the slot.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.cancel", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = AppointmentDto),
-        (status = 404, description = "`marriage.appointment_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`marriage.cancel_closed`, `marriage.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AppointmentDto)))]
 #[post("/marriage/appointments/{id}/cancel")]
 async fn cancel(
     state: State,
@@ -192,8 +182,7 @@ async fn cancel(
 
 /// The appointment's QR code (PNG) carrying `qr_content`, to show at the desk.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.qr", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, description = "PNG image", content_type = "image/png", body = Vec<u8>),
-        (status = 404, description = "`marriage.appointment_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "PNG image", content_type = "image/png", body = Vec<u8>)))]
 #[get("/marriage/appointments/{id}/qr.png")]
 async fn qr(state: State, citizen: Citizen, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let (row, _) = service::load_for_citizen(&state.db, &citizen, id.into_inner()).await?;
@@ -203,8 +192,7 @@ async fn qr(state: State, citizen: Citizen, id: web::Path<Uuid>) -> Result<HttpR
 
 /// The day's appointments of an office (clerks of that office, district staff).
 #[utoipa::path(tag = "desk", operation_id = "desk.marriage.day_sheet", security(("staff_token" = [])), params(DaySheetQuery),
-    responses((status = 200, body = AppointmentListDto),
-        (status = 403, description = "`auth.forbidden` (another office)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AppointmentListDto)))]
 #[get("/desk/marriage/appointments")]
 async fn day_sheet(
     state: State,
@@ -219,8 +207,7 @@ async fn day_sheet(
 
 /// Find appointments by booking code, QR content or a party's ID number (own offices only).
 #[utoipa::path(tag = "desk", operation_id = "desk.marriage.lookup", security(("staff_token" = [])), params(LookupQuery),
-    responses((status = 200, body = AppointmentListDto),
-        (status = 400, description = "`request.invalid_query` (neither a code nor an ID number)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AppointmentListDto)))]
 #[get("/desk/marriage/lookup")]
 async fn lookup(
     state: State,
@@ -233,9 +220,7 @@ async fn lookup(
 
 /// Check a couple in (confirmed → checked_in).
 #[utoipa::path(tag = "desk", operation_id = "desk.marriage.check_in", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = AppointmentDto),
-        (status = 404, description = "`marriage.appointment_not_found` (also another office's)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`marriage.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AppointmentDto)))]
 #[post("/desk/marriage/appointments/{id}/check-in")]
 async fn check_in(
     state: State,
@@ -250,8 +235,7 @@ async fn check_in(
 
 /// Mark an appointment done (checked_in → completed).
 #[utoipa::path(tag = "desk", operation_id = "desk.marriage.complete", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = AppointmentDto),
-        (status = 409, description = "`marriage.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AppointmentDto)))]
 #[post("/desk/marriage/appointments/{id}/complete")]
 async fn complete(
     state: State,
@@ -266,8 +250,7 @@ async fn complete(
 
 /// Record a no-show (confirmed → no_show).
 #[utoipa::path(tag = "desk", operation_id = "desk.marriage.no_show", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = AppointmentDto),
-        (status = 409, description = "`marriage.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AppointmentDto)))]
 #[post("/desk/marriage/appointments/{id}/no-show")]
 async fn no_show(
     state: State,
@@ -299,9 +282,7 @@ pub(super) fn parse_parties(parties: &[PartyRequest]) -> Result<Vec<NewParty>, A
 /// book the certificate appointment (`business_type: divorce`) at the same office.
 /// Periods ending on a non-working day end on the next working day.
 #[utoipa::path(tag = "desk", operation_id = "desk.marriage.divorce_application.record", request_body = DivorceApplicationRequest, security(("staff_token" = [])),
-    responses((status = 201, body = DivorceApplicationDto),
-        (status = 403, description = "`auth.forbidden` (another office)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`marriage.invalid_parties`, `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = DivorceApplicationDto)))]
 #[post("/desk/marriage/divorce-applications")]
 async fn record_divorce_application(
     state: State,
@@ -317,8 +298,7 @@ async fn record_divorce_application(
 /// The caller's divorce applications with their dates.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.divorce_application.list", security(("citizen_token" = [])),
     params(PageQuery),
-    responses((status = 200, body = DivorceApplicationListDto),
-        (status = 403, description = "`identity.real_name_unverified`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DivorceApplicationListDto)))]
 #[get("/marriage/divorce-applications")]
 async fn my_divorce_applications(
     state: State,
@@ -335,9 +315,7 @@ async fn my_divorce_applications(
 
 /// Withdraw a divorce application during the cooling-off period (either party).
 #[utoipa::path(tag = "marriage", operation_id = "marriage.divorce_application.withdraw", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = DivorceApplicationDto),
-        (status = 404, description = "`marriage.divorce_application_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`marriage.wrong_state` (after the cooling-off period, or not active)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DivorceApplicationDto)))]
 #[post("/marriage/divorce-applications/{id}/withdraw")]
 async fn withdraw_divorce_application(
     state: State,
@@ -354,10 +332,7 @@ async fn withdraw_divorce_application(
 /// Move an appointment to another slot (a party may), until the office's cancel time
 /// before the current slot. The new seat is taken and the old one given back atomically.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.appointment.reschedule", request_body = RescheduleRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = AppointmentDto),
-        (status = 404, description = "`marriage.appointment_not_found`, `scheduling.slot_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.slot_full`, `scheduling.booking_closed`, `marriage.cancel_closed`, `marriage.wrong_state`, `marriage.outside_divorce_window`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`marriage.under_legal_age` (on the new date)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AppointmentDto)))]
 #[post("/marriage/appointments/{id}/reschedule")]
 async fn reschedule(
     state: State,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::dto::*;
 use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::Citizen;
-use crate::error::{ApiError, Code, Problem};
+use crate::error::{ApiError, Code};
 use crate::identity::service as identity;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
@@ -67,11 +67,7 @@ async fn full_dto(
 /// (default 30) to book it; then it passes to the next. One place per person per day
 /// and business type; needs a verified real name.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.waitlist.join", request_body = WaitlistRequest, security(("citizen_token" = [])),
-    responses((status = 201, body = WaitlistEntryDto, example = json!({"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2026-12-02", "status": "waiting", "place_in_line": 3, "offer": null, "joined_at": "2026-11-29T09:12:00+08:00"})),
-        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`, `marriage.blocked_for_no_shows`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.seats_available` (book instead), `scheduling.already_waitlisted`, `scheduling.not_open_yet`, `scheduling.booking_closed` (no slot of the day takes bookings), `scheduling.draw_day`", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:minzheng:problem:scheduling.seats_available", "title": "该日仍有空余名额，请直接预约", "status": 409, "detail": "该日仍有空余名额，请直接预约", "code": "scheduling.seats_available", "errors": [], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"}))))]
+    responses((status = 201, body = WaitlistEntryDto, example = json!({"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2026-12-02", "status": "waiting", "place_in_line": 3, "offer": null, "joined_at": "2026-11-29T09:12:00+08:00"}))))]
 #[post("/marriage/waitlist")]
 async fn join(
     state: State,
@@ -123,9 +119,7 @@ async fn mine(
 
 /// Leave the waitlist, or decline the seat held for you (it goes to the next in line).
 #[utoipa::path(tag = "marriage", operation_id = "marriage.waitlist.leave", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = WaitlistEntryDto, example = json!({"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2026-12-02", "status": "cancelled", "place_in_line": null, "offer": null, "joined_at": "2026-11-29T09:12:00+08:00"})),
-        (status = 404, description = "`scheduling.waitlist_entry_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.waitlist_entry_ended`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = WaitlistEntryDto, example = json!({"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "business_type": "marriage", "date": "2026-12-02", "status": "cancelled", "place_in_line": null, "offer": null, "joined_at": "2026-11-29T09:12:00+08:00"}))))]
 #[post("/marriage/waitlist/{id}/cancel")]
 async fn leave(
     state: State,

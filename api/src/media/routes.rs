@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::dto::{MediaDto, UploadForm};
 use super::service;
 use crate::auth::extract::Caller;
-use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::error::{ApiError, Code, FieldError, Message};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;
@@ -95,13 +95,7 @@ fn bad_purpose() -> ApiError {
 /// the one a form names counts).
 #[utoipa::path(tag = "media", operation_id = "media.upload", security(("citizen_token" = []), ("staff_token" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = MediaDto),
-        (status = 400, description = "`request.bad_request` (a malformed multipart body)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`media.too_large` (over 5 MB)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`media.unsupported_type` (not a JPEG, PNG or PDF by its content), `request.unsupported_media_type` (not multipart/form-data)", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:minzheng:problem:media.unsupported_type", "title": "只能上传 JPEG、PNG 图片或 PDF 文件", "status": 415, "detail": "只能上传 JPEG、PNG 图片或 PDF 文件", "code": "media.unsupported_type", "errors": [], "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"})),
-        (status = 422, description = "`media.empty`, `media.broken` (broken or truncated), `media.too_many_pixels`, `media.file_missing`, `request.invalid_body` (`purpose`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = MediaDto)))]
 #[post("/media")]
 async fn upload(
     state: State,
@@ -137,9 +131,7 @@ fn file_response(content_type: String, bytes: Vec<u8>) -> HttpResponse {
 /// own routes to those who may see them, e.g. an application's reviewers).
 #[utoipa::path(tag = "media", operation_id = "media.download", security(("citizen_token" = []), ("staff_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The file as stored (`image/jpeg`, `image/png` or `application/pdf`)", content(
-            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf"))),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`media.not_found` (also for another's file)", body = Problem, content_type = "application/problem+json")))]
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf")))))]
 #[get("/media/{id}")]
 async fn download(
     state: State,
@@ -153,9 +145,7 @@ async fn download(
 
 /// An image's thumbnail (JPEG, at most 320 px); PDFs have none (404).
 #[utoipa::path(tag = "media", operation_id = "media.thumbnail", security(("citizen_token" = []), ("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, description = "JPEG", content_type = "image/jpeg", body = Vec<u8>),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`media.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "JPEG", content_type = "image/jpeg", body = Vec<u8>)))]
 #[get("/media/{id}/thumbnail")]
 async fn thumbnail(
     state: State,

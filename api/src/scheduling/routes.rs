@@ -14,7 +14,7 @@ use super::service::{self, ResourceSpec, TemplateSlot};
 use super::states::{ResourceExceptionKind, SlotBusinessType};
 use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::Admin;
-use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::Actor;
 use crate::platform::clock;
 use crate::platform::db::begin_write;
@@ -89,8 +89,7 @@ async fn list_resources(
 
 /// One bookable place and its booking rules.
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.resource.get", params(("id" = String, Path)),
-    responses((status = 200, body = ResourceDto),
-        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ResourceDto)))]
 #[get("/resources/{id}")]
 async fn get_resource(
     state: State,
@@ -102,8 +101,7 @@ async fn get_resource(
 /// Create or change a bookable place (admins).
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.resource.save", request_body = ResourceRequest, security(("staff_token" = [])),
     params(("id" = String, Path, description = "Lower-case id, e.g. `marriage-centre`")),
-    responses((status = 200, body = ResourceDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ResourceDto)))]
 #[put("/resources/{id}")]
 async fn save_resource(
     state: State,
@@ -180,8 +178,7 @@ async fn save_resource(
 /// makes), ordered by weekday and start time; empty when none is set.
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.template.get",
     params(("id" = String, Path), ("business_type" = String, Path, description = "e.g. `marriage`")),
-    responses((status = 200, body = TemplateRequest),
-        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TemplateRequest)))]
 #[get("/resources/{id}/templates/{business_type}")]
 async fn get_template(
     state: State,
@@ -205,8 +202,7 @@ async fn get_template(
 /// Replace a place's weekly slot template for one business type (admins).
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.template.replace", request_body = TemplateRequest, security(("staff_token" = [])),
     params(("id" = String, Path), ("business_type" = String, Path, description = "e.g. `marriage`")),
-    responses((status = 204, description = "Replaced; dates not yet shown follow it"),
-        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Replaced; dates not yet shown follow it")))]
 #[put("/resources/{id}/templates/{business_type}")]
 async fn replace_template(
     state: State,
@@ -259,8 +255,7 @@ async fn replace_template(
 /// Close a day or change its capacity (admins): holidays of the office, 5.20, 七夕, 清明.
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.exception.set", request_body = ExceptionRequest, security(("staff_token" = [])),
     params(("id" = String, Path), ("date" = chrono::NaiveDate, Path)),
-    responses((status = 204, description = "Set"),
-        (status = 409, description = "`scheduling.day_has_bookings` (closing a day with bookings)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Set")))]
 #[put("/resources/{id}/exceptions/{date}")]
 async fn set_exception(
     state: State,
@@ -342,9 +337,7 @@ async fn load_calendar(
 
 /// Seats per day and slot (放号查询). Public; answers may be up to a second old.
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.availability", params(("id" = String, Path), AvailabilityQuery),
-    responses((status = 200, body = AvailabilityDto),
-        (status = 400, description = "`request.invalid_query` (range over 31 days, `to` before `from`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AvailabilityDto)))]
 #[get("/resources/{id}/availability")]
 async fn availability(
     state: State,
@@ -459,8 +452,7 @@ async fn period_dto(
 /// A place's peak periods (清明, 冬至) from today on (public): when they open and their
 /// slot layout.
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.peak.list", params(("id" = String, Path), PageQuery),
-    responses((status = 200, body = PeakPeriodListDto),
-        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PeakPeriodListDto)))]
 #[get("/resources/{id}/peak-periods")]
 async fn list_periods(
     state: State,
@@ -486,11 +478,7 @@ async fn list_periods(
 /// shorter slots) and an earlier opening. Refused over another period, or over days that
 /// already have bookings of a business type it lays out.
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.peak.create", request_body = PeakPeriodRequest, security(("staff_token" = [])), params(("id" = String, Path)),
-    responses((status = 201, body = PeakPeriodDto),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.resource_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.period_overlaps`, `scheduling.period_has_bookings`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` with the field at fault", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = PeakPeriodDto)))]
 #[post("/resources/{id}/peak-periods")]
 async fn create_period(
     state: State,
@@ -533,10 +521,7 @@ async fn create_period(
 
 /// Remove a peak period (admins); refused while its days have bookings it laid out.
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.peak.delete", security(("staff_token" = [])), params(("id" = String, Path), ("period_id" = Uuid, Path)),
-    responses((status = 204, description = "Removed; its days follow the weekly template again"),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.period_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.period_has_bookings`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Removed; its days follow the weekly template again")))]
 #[delete("/resources/{id}/peak-periods/{period_id}")]
 async fn delete_period(
     state: State,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::dto::*;
 use super::service::{self, Moderation, Relation, Viewer};
 use crate::auth::extract::{Admin, Caller, Citizen, Staff};
-use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
 use crate::platform::pagination::{Page, PageQuery, slice};
@@ -124,8 +124,7 @@ fn paging(limit: Option<u32>, cursor: Option<String>) -> Result<(u32, Option<Uui
 
 /// Public memorial halls, newest first (anyone, no sign-in).
 #[utoipa::path(tag = "memorials", operation_id = "memorial.list_public", params(ListQuery),
-    responses((status = 200, body = MemorialPageDto),
-        (status = 400, description = "`request.invalid_query`, `request.invalid_cursor`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialPageDto)))]
 #[get("/memorials")]
 async fn list_public(
     state: State,
@@ -147,9 +146,7 @@ async fn list_public(
 
 /// The memorial halls you created or are invited family of, newest first.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.list_mine", params(ListQuery), security(("citizen_token" = [])),
-    responses((status = 200, body = MemorialPageDto),
-        (status = 400, description = "`request.invalid_query`, `request.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialPageDto)))]
 #[get("/memorials/mine")]
 async fn list_mine(
     state: State,
@@ -173,11 +170,7 @@ async fn list_mine(
 /// Create a memorial hall for a deceased person (citizens with a verified real name).
 /// Honours `Idempotency-Key`. The answer carries the share-link token.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.create", request_body = MemorialRequest, security(("citizen_token" = [])),
-    responses((status = 201, body = MemorialDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`media.not_found` (the portrait is not an image you uploaded)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`memorial.living_person` (date of death missing or in the future), `request.invalid_body` (`deceased_name`, `birth_date`, `biography`, `visibility`, `pre_review` false on a public page, `portrait_media_id` not an image)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = MemorialDto)))]
 #[post("/memorials")]
 async fn create(
     state: State,
@@ -194,10 +187,7 @@ async fn create(
 /// answers 410 to visitors; the family sees its status and the reason.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.get", params(("id" = Uuid, Path), AccessQuery),
     security((), ("citizen_token" = []), ("staff_token" = [])),
-    responses((status = 200, body = MemorialDto),
-        (status = 401, description = "`auth.unauthenticated` (a token was sent and is not valid)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found` (also: not visible to you)", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "`memorial.taken_down`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialDto)))]
 #[get("/memorials/{id}")]
 async fn one(
     state: State,
@@ -213,11 +203,7 @@ async fn one(
 /// Replace a memorial hall's details (its creator). Making a page `public` turns
 /// pre-review on. Tribute counts are kept.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.update", request_body = MemorialRequest, params(("id" = Uuid, Path)), security(("citizen_token" = [])),
-    responses((status = 200, body = MemorialDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`memorial.not_owner`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`, `media.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`memorial.living_person`, `request.invalid_body`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialDto)))]
 #[put("/memorials/{id}")]
 async fn update(
     state: State,
@@ -233,10 +219,7 @@ async fn update(
 /// The portrait of a memorial hall, to whoever may see the page.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.portrait", params(("id" = Uuid, Path), PortraitQuery),
     security((), ("citizen_token" = []), ("staff_token" = [])),
-    responses((status = 200, description = "The image", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`, `media.not_found` (no portrait)", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "`memorial.taken_down`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The image", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png")))))]
 #[get("/memorials/{id}/portrait")]
 async fn portrait(
     state: State,
@@ -263,10 +246,7 @@ async fn portrait(
 /// Replace the share link of a memorial hall (its creator): the old `token` stops
 /// working at once. The answer carries the new one.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.share_link.rotate", params(("id" = Uuid, Path)), security(("citizen_token" = [])),
-    responses((status = 200, body = MemorialDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`memorial.not_owner`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialDto)))]
 #[post("/memorials/{id}/share-link")]
 async fn rotate_link(
     state: State,
@@ -279,10 +259,7 @@ async fn rotate_link(
 
 /// Create a one-use family invitation code, valid 7 days (the creator).
 #[utoipa::path(tag = "memorials", operation_id = "memorial.invite", params(("id" = Uuid, Path)), security(("citizen_token" = [])),
-    responses((status = 201, body = MemorialInvitationDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`memorial.not_owner`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = MemorialInvitationDto)))]
 #[post("/memorials/{id}/invitations")]
 async fn invite(
     state: State,
@@ -301,11 +278,7 @@ async fn invite(
 /// Join a memorial hall's family with an invitation code (spaces and case do not
 /// matter); family members see `family` pages and moderate messages.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.join", request_body = MemorialJoinRequest, security(("citizen_token" = [])),
-    responses((status = 200, body = MemorialDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.invitation_invalid` (wrong, used or expired)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`memorial.already_member`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`request.rate_limited` (too many attempts; see `Retry-After`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialDto)))]
 #[post("/memorials/join")]
 async fn join(
     state: State,
@@ -318,10 +291,7 @@ async fn join(
 
 /// The family of a memorial hall, with masked real names (the family only).
 #[utoipa::path(tag = "memorials", operation_id = "memorial.members", params(("id" = Uuid, Path), PageQuery), security(("citizen_token" = [])),
-    responses((status = 200, body = MemorialMemberListDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`memorial.not_family`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialMemberListDto)))]
 #[get("/memorials/{id}/members")]
 async fn members(
     state: State,
@@ -351,10 +321,7 @@ async fn members(
 
 /// Remove a family member (the creator), or leave the family (the member).
 #[utoipa::path(tag = "memorials", operation_id = "memorial.member.remove", params(("id" = Uuid, Path), ("citizen_id" = Uuid, Path)), security(("citizen_token" = [])),
-    responses((status = 204, description = "Removed"),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`memorial.not_owner`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`, `memorial.member_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Removed")))]
 #[delete("/memorials/{id}/members/{citizen_id}")]
 async fn remove_member(
     state: State,
@@ -370,12 +337,7 @@ async fn remove_member(
 /// page). Counted only, never ranked or priced; at most 20 a person, page and day.
 /// Answers the page's new counts.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.tribute", request_body = MemorialTributeRequest, params(("id" = Uuid, Path), AccessQuery), security(("citizen_token" = [])),
-    responses((status = 200, body = MemorialTributeCountsDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "`memorial.taken_down`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`kind` not `flower`, `candle` or `incense`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`memorial.tribute_limit` (today's tributes on this page are used up)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialTributeCountsDto)))]
 #[post("/memorials/{id}/tributes")]
 async fn tribute(
     state: State,
@@ -404,11 +366,7 @@ async fn tribute(
 /// own (held ones as `held`); the family and staff see all, or those of `status`.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.messages", params(("id" = Uuid, Path), MessagesQuery),
     security((), ("citizen_token" = []), ("staff_token" = [])),
-    responses((status = 200, body = MemorialMessagePageDto),
-        (status = 400, description = "`request.invalid_query` (`status`, `limit`), `request.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "`memorial.taken_down`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialMessagePageDto)))]
 #[get("/memorials/{id}/messages")]
 async fn messages(
     state: State,
@@ -445,13 +403,7 @@ async fn messages(
 /// they choose). A message with a sensitive word is held for staff review; on a page
 /// with pre-review, messages of visitors are held for the family's approval.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.message.post", request_body = MemorialMessageRequest, params(("id" = Uuid, Path), AccessQuery), security(("citizen_token" = [])),
-    responses((status = 201, body = MemorialMessageDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "`memorial.taken_down`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`body` 1 to 500 characters, `display_name` 1 to 20)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`request.rate_limited` (30 messages an hour)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = MemorialMessageDto)))]
 #[post("/memorials/{id}/messages")]
 async fn post_message(
     state: State,
@@ -488,11 +440,7 @@ async fn moderate(
 /// for any, including sensitive-word holds). Also brings back a hidden one.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.message.approve", params(("id" = Uuid, Path), ("message_id" = Uuid, Path)),
     security(("citizen_token" = []), ("staff_token" = [])),
-    responses((status = 200, body = MemorialMessageDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`memorial.not_family`, `memorial.staff_review_required` (a sensitive-word hold)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`, `memorial.message_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`memorial.message_state` (published already)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialMessageDto)))]
 #[post("/memorials/{id}/messages/{message_id}/approve")]
 async fn approve(
     state: State,
@@ -505,11 +453,7 @@ async fn approve(
 /// Hide a message (the family, or district staff).
 #[utoipa::path(tag = "memorials", operation_id = "memorial.message.hide", params(("id" = Uuid, Path), ("message_id" = Uuid, Path)),
     security(("citizen_token" = []), ("staff_token" = [])),
-    responses((status = 200, body = MemorialMessageDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`memorial.not_family`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`, `memorial.message_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`memorial.message_state` (hidden already)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialMessageDto)))]
 #[post("/memorials/{id}/messages/{message_id}/hide")]
 async fn hide(
     state: State,
@@ -522,10 +466,7 @@ async fn hide(
 /// Held messages that wait for staff (sensitive-word hits), oldest first (district
 /// admins, reviewers and approvers).
 #[utoipa::path(tag = "memorials", operation_id = "memorial.moderation.queue", params(ListQuery), security(("staff_token" = [])),
-    responses((status = 200, body = MemorialMessagePageDto),
-        (status = 400, description = "`request.invalid_query`, `request.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialMessagePageDto)))]
 #[get("/moderation/memorial-messages")]
 async fn staff_queue(
     state: State,
@@ -553,12 +494,7 @@ async fn staff_queue(
 /// Take a memorial hall down, with the reason (district admins, reviewers, approvers).
 /// Visitors then get 410; the family sees the status and the reason.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.take_down", request_body = MemorialReasonRequest, params(("id" = Uuid, Path)), security(("staff_token" = [])),
-    responses((status = 200, body = MemorialDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`memorial.page_state` (taken down already)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`reason` missing or over 500 characters)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialDto)))]
 #[post("/memorials/{id}/take-down")]
 async fn take_down(
     state: State,
@@ -572,12 +508,7 @@ async fn take_down(
 
 /// Restore a memorial hall that was taken down (district admins, reviewers, approvers).
 #[utoipa::path(tag = "memorials", operation_id = "memorial.restore", request_body = MemorialReasonRequest, params(("id" = Uuid, Path)), security(("staff_token" = [])),
-    responses((status = 200, body = MemorialDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`memorial.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`memorial.page_state` (not taken down)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (`reason` over 500 characters)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemorialDto)))]
 #[post("/memorials/{id}/restore")]
 async fn restore(
     state: State,
@@ -591,9 +522,7 @@ async fn restore(
 
 /// The sensitive-word list of memorial messages (district admins).
 #[utoipa::path(tag = "memorials", operation_id = "memorial.sensitive_words.get", security(("staff_token" = [])),
-    responses((status = 200, body = SensitiveWordsDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SensitiveWordsDto)))]
 #[get("/admin/sensitive-words")]
 async fn get_words(state: State, admin: Admin) -> Result<web::Json<SensitiveWordsDto>, ApiError> {
     let words = service::words(&state, &admin.0).await?;
@@ -604,10 +533,7 @@ async fn get_words(state: State, admin: Admin) -> Result<web::Json<SensitiveWord
 /// form; messages are matched ignoring case, full-width forms and anything between
 /// the characters that is not a letter or digit. Applies to new messages.
 #[utoipa::path(tag = "memorials", operation_id = "memorial.sensitive_words.save", request_body = SensitiveWordsRequest, security(("staff_token" = [])),
-    responses((status = 200, body = SensitiveWordsDto),
-        (status = 401, description = "`auth.unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (more than 500 words, a word empty or over 32 characters: `words[i]`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SensitiveWordsDto)))]
 #[put("/admin/sensitive-words")]
 async fn save_words(
     state: State,

@@ -10,7 +10,7 @@ use super::dto::*;
 use super::service::{self, MAX_PHOTOS, NewOrder};
 use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Caller, Citizen, Staff};
-use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::error::{ApiError, Code, FieldError, Message};
 use crate::memorial::visits::domain::grave_key;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
@@ -142,10 +142,7 @@ async fn list(
 /// written message read at the grave. Needs a verified real name. Honours
 /// `Idempotency-Key`.
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.order", request_body = SweepRequest, security(("citizen_token" = [])),
-    responses((status = 201, body = SweepDto),
-        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.resource_not_found`, `tomb.not_a_cemetery`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (grave, date, message, no service chosen)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = SweepDto)))]
 #[post("/proxy-sweeps")]
 async fn place(
     state: State,
@@ -171,7 +168,7 @@ async fn mine(
 
 /// One of your orders, with its proof photos (hash and server time each).
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.get", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = SweepDto), (status = 404, description = "`sweeping.order_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SweepDto)))]
 #[get("/proxy-sweeps/{id}")]
 async fn one(
     state: State,
@@ -184,9 +181,7 @@ async fn one(
 
 /// Cancel an order, while the cemetery has not accepted it.
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.cancel", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = SweepDto),
-        (status = 404, description = "`sweeping.order_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`sweeping.wrong_state` (already accepted)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SweepDto)))]
 #[post("/proxy-sweeps/{id}/cancel")]
 async fn cancel(
     state: State,
@@ -199,9 +194,7 @@ async fn cancel(
 
 /// Accept the proof: the order is finished.
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.confirm", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = SweepDto),
-        (status = 404, description = "`sweeping.order_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`sweeping.wrong_state` (no proof yet, or already decided)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SweepDto)))]
 #[post("/proxy-sweeps/{id}/confirm")]
 async fn confirm(
     state: State,
@@ -214,10 +207,7 @@ async fn confirm(
 
 /// Dispute the proof with a reason; the cemetery sees it and may attach more photos.
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.dispute", request_body = DisputeRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = SweepDto),
-        (status = 404, description = "`sweeping.order_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`sweeping.wrong_state` (no proof yet, or already decided)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (reason 1 to 300 characters)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SweepDto)))]
 #[post("/proxy-sweeps/{id}/dispute")]
 async fn dispute(
     state: State,
@@ -240,9 +230,7 @@ async fn dispute(
 /// A proof photo (or its thumbnail), for the family and the cemetery's staff. The bytes
 /// hash to the proof's `sha256`.
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.proof", security(("citizen_token" = []), ("staff_token" = [])), params(("id" = Uuid, Path), ("proof_id" = Uuid, Path), ProofQuery),
-    responses((status = 200, description = "The photo", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
-        (status = 404, description = "`sweeping.order_not_found`, `sweeping.proof_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`sweeping.proof_altered`: the stored photo no longer has the hash recorded when it was attached (it is not served)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The photo", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png")))))]
 #[get("/proxy-sweeps/{id}/proofs/{proof_id}")]
 async fn photo(
     state: State,
@@ -275,8 +263,7 @@ async fn photo(
 /// A cemetery's proxy sweeping orders for its staff (district staff: any), by date;
 /// `overdue=true` lists those whose date passed without proof.
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.queue", security(("staff_token" = [])), params(SweepQueueQuery),
-    responses((status = 200, body = SweepListDto),
-        (status = 403, description = "`auth.forbidden` (another cemetery)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SweepListDto)))]
 #[get("/desk/proxy-sweeps")]
 async fn queue(
     state: State,
@@ -290,7 +277,7 @@ async fn queue(
 
 /// One order of the staff member's cemetery.
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.staff_get", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = SweepDto), (status = 404, description = "`sweeping.order_not_found` (also another cemetery's)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SweepDto)))]
 #[get("/desk/proxy-sweeps/{id}")]
 async fn staff_one(
     state: State,
@@ -303,9 +290,7 @@ async fn staff_one(
 
 /// Accept an order (ordered → accepted); the family is notified and can no longer cancel.
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.accept", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = SweepDto),
-        (status = 404, description = "`sweeping.order_not_found` (also another cemetery's)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`sweeping.wrong_state`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SweepDto)))]
 #[post("/desk/proxy-sweeps/{id}/accept")]
 async fn accept(
     state: State,
@@ -320,10 +305,7 @@ async fn accept(
 /// them, removed EXIF and GPS, and hashed them): the order is done and the family is
 /// notified. Proof is append-only; a disputed order takes more.
 #[utoipa::path(tag = "proxy-sweeping", operation_id = "proxy_sweeps.attach_proof", request_body = ProofRequest, security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = SweepDto),
-        (status = 404, description = "`sweeping.order_not_found` (also another cemetery's)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`sweeping.wrong_state` (not accepted, or already confirmed)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (1 to 9 photos), `sweeping.proof_not_a_photo` (not an image you uploaded, or already used as proof)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SweepDto)))]
 #[post("/desk/proxy-sweeps/{id}/proofs")]
 async fn attach(
     state: State,

@@ -10,7 +10,7 @@ use super::dto::*;
 use super::service::{self, MAX_PARTY, MAX_PLATES, NewVisit};
 use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Citizen, Staff};
-use crate::error::{ApiError, Code, FieldError, Message, Problem};
+use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::domain::{IdNumber, mask_name};
 use crate::identity::service as identity;
 use crate::platform::booking_code;
@@ -157,11 +157,7 @@ async fn list(
 /// optional vehicle plates; the whole party enters on one QR code. Needs a verified real
 /// name. Honours `Idempotency-Key`.
 #[utoipa::path(tag = "tomb-visits", operation_id = "tomb_visits.book", request_body = VisitRequest, security(("citizen_token" = [])),
-    responses((status = 201, body = VisitDto),
-        (status = 403, description = "`identity.real_name_required`, `identity.real_name_unverified`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.resource_not_found`, `tomb.not_a_cemetery`, `scheduling.slot_not_found` (also a slot of another place or business)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`scheduling.slot_full` (not enough seats for the party), `tomb.grave_full` (the grave's persons for the day, across all reservations, would pass the limit), `tomb.visitor_already_booked`, `scheduling.not_open_yet`, `scheduling.booking_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (grave, party size, a repeated ID number, plates), `identity.id_number_invalid`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = VisitDto)))]
 #[post("/tomb-visits")]
 async fn book(
     state: State,
@@ -188,7 +184,7 @@ async fn mine(
 
 /// One of your reservations.
 #[utoipa::path(tag = "tomb-visits", operation_id = "tomb_visits.get", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = VisitDto), (status = 404, description = "`tomb.visit_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = VisitDto)))]
 #[get("/tomb-visits/{id}")]
 async fn one(
     state: State,
@@ -202,9 +198,7 @@ async fn one(
 /// Cancel a reservation until the cemetery's cancel limit before its slot; the seats,
 /// the grave's persons and each visitor's day are freed at once.
 #[utoipa::path(tag = "tomb-visits", operation_id = "tomb_visits.cancel", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = VisitDto),
-        (status = 404, description = "`tomb.visit_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`tomb.wrong_state` (cancelled or checked in), `tomb.cancel_closed`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = VisitDto)))]
 #[post("/tomb-visits/{id}/cancel")]
 async fn cancel(
     state: State,
@@ -217,8 +211,7 @@ async fn cancel(
 
 /// The party's QR code (PNG) carrying `qr_content`, shown at the gate.
 #[utoipa::path(tag = "tomb-visits", operation_id = "tomb_visits.qr", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, description = "PNG image", content_type = "image/png", body = Vec<u8>),
-        (status = 404, description = "`tomb.visit_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "PNG image", content_type = "image/png", body = Vec<u8>)))]
 #[get("/tomb-visits/{id}/qr.png")]
 async fn qr(state: State, citizen: Citizen, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let row = service::for_citizen(&state.db, &citizen, *id).await?;
@@ -228,8 +221,7 @@ async fn qr(state: State, citizen: Citizen, id: web::Path<Uuid>) -> Result<HttpR
 
 /// A cemetery's reservations of a day, for the gate (its clerks, district staff).
 #[utoipa::path(tag = "desk", operation_id = "desk.tomb_visits.day", security(("staff_token" = [])), params(GateDayQuery),
-    responses((status = 200, body = VisitListDto),
-        (status = 403, description = "`auth.forbidden` (another cemetery)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = VisitListDto)))]
 #[get("/desk/tomb-visits")]
 async fn gate_day(
     state: State,
@@ -245,8 +237,7 @@ async fn gate_day(
 /// Find reservations (today and later) by booking code, QR content or a visitor's ID
 /// number, within the clerk's cemeteries.
 #[utoipa::path(tag = "desk", operation_id = "desk.tomb_visits.lookup", security(("staff_token" = [])), params(GateLookupQuery),
-    responses((status = 200, body = VisitListDto),
-        (status = 400, description = "`request.invalid_query` (neither a code nor an ID number)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = VisitListDto)))]
 #[get("/desk/tomb-visits/lookup")]
 async fn gate_lookup(
     state: State,
@@ -259,9 +250,7 @@ async fn gate_lookup(
 
 /// Let a party in (booked → checked_in), on the day of the visit.
 #[utoipa::path(tag = "desk", operation_id = "desk.tomb_visits.check_in", security(("staff_token" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = VisitDto),
-        (status = 404, description = "`tomb.visit_not_found` (also another cemetery's)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`tomb.wrong_state` (already in, or cancelled), `tomb.not_today`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = VisitDto)))]
 #[post("/desk/tomb-visits/{id}/check-in")]
 async fn check_in(
     state: State,
@@ -274,10 +263,7 @@ async fn check_in(
 
 /// Count persons who came today without a reservation, so the day's load is known.
 #[utoipa::path(tag = "desk", operation_id = "desk.tomb_visits.walk_in", request_body = WalkInRequest, security(("staff_token" = [])), params(("id" = String, Path, description = "the cemetery")),
-    responses((status = 201, body = LoadDto),
-        (status = 403, description = "`auth.forbidden` (another cemetery)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.resource_not_found`, `tomb.not_a_cemetery`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`request.invalid_body` (persons 1 to 500)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = LoadDto)))]
 #[post("/desk/cemeteries/{id}/walk-ins")]
 async fn walk_in(
     state: State,
@@ -317,9 +303,7 @@ async fn load_dto(
 
 /// A cemetery's load on a day: seats, persons booked and let in, walk-ins.
 #[utoipa::path(tag = "desk", operation_id = "desk.tomb_visits.load", security(("staff_token" = [])), params(("id" = String, Path, description = "the cemetery"), LoadQuery),
-    responses((status = 200, body = LoadDto),
-        (status = 403, description = "`auth.forbidden` (another cemetery)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`scheduling.resource_not_found`, `tomb.not_a_cemetery`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = LoadDto)))]
 #[get("/desk/cemeteries/{id}/load")]
 async fn gate_load(
     state: State,
