@@ -57,8 +57,9 @@ pub async fn run(
 }
 
 /// A marriage office and a cemetery bookable on the same day, around the clock, so that
-/// a newcomer tries every desk flow (book, confirm, check in) today: hourly slots every
-/// day, no previous-day cut-off, no working-day rule. Demo places, not the bureau's.
+/// a newcomer tries every desk flow (book, confirm, check in) today: a slot every quarter
+/// hour of every day, bookable until it starts, no previous-day cut-off, no working-day
+/// rule (only from 23:45 Beijing time is nothing left today). Demo places, not the bureau's.
 async fn seed_same_day(txn: &DatabaseTransaction) -> Result<(), ApiError> {
     use crate::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
     let places = [
@@ -82,10 +83,10 @@ async fn seed_same_day(txn: &DatabaseTransaction) -> Result<(), ApiError> {
         for business_type in business_types {
             let slots = (1..=7)
                 .flat_map(|weekday| {
-                    (0..24).map(move |hour| TemplateSlot {
+                    (0..96).map(move |quarter| TemplateSlot {
                         weekday,
-                        start_time: format!("{hour:02}:00"),
-                        end_time: if hour == 23 { "23:59".into() } else { format!("{:02}:00", hour + 1) },
+                        start_time: clock_time(quarter),
+                        end_time: if quarter == 95 { "23:59".into() } else { clock_time(quarter + 1) },
                         capacity,
                     })
                 })
@@ -94,6 +95,11 @@ async fn seed_same_day(txn: &DatabaseTransaction) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// `HH:MM` of the n-th quarter hour of a day.
+fn clock_time(quarter: u32) -> String {
+    format!("{:02}:{:02}", quarter / 4, quarter % 4 * 15)
 }
 
 /// A transaction holding the part's marker, or `None` when the part ran before.
