@@ -1,7 +1,7 @@
 //! The published contract: what the server serves is what is committed, and it is complete.
 use std::collections::BTreeSet;
 
-use minzheng_tests::{on_both_backends, spawn_app};
+use minzheng_tests::{on_both_backends, spawn_app, spawn_app_with};
 use serde_json::Value;
 
 /// The committed contract, read from the repository.
@@ -247,4 +247,139 @@ on_both_backends! {
         assert_eq!(status, 201, "{body}");
         assert_eq!(body["status"], "pending_confirmation", "{body}");
     }
+}
+
+on_both_backends! {
+    /// In dev mode a newcomer reads the codes the server sent at /dev/outbox (HTML and
+    /// JSON); in production the sandbox does not exist.
+    async fn the_dev_outbox_shows_sent_codes_in_dev_mode_only(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let res = app.post_json("/api/v1/auth/citizen/email-codes", &serde_json::json!({"email": "newcomer@example.com"})).await;
+        assert_eq!(res.status(), 202);
+        let listed: Value = app.get("/dev/outbox.json").await.json().await.unwrap();
+        let mail = listed["items"].as_array().unwrap().iter()
+            .find(|m| m["recipient"] == "newcomer@example.com").expect("the code's email is listed");
+        assert_eq!(mail["channel"], "email");
+        let body = mail["message"]["body"].as_str().unwrap();
+        assert!(body.chars().filter(char::is_ascii_digit).count() >= 6, "{body}");
+        let page = app.get("/dev/outbox").await;
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("newcomer@example.com"));
+
+        let production = spawn_app_with(backend, |c| c.mode = minzheng::config::Mode::Production).await;
+        for path in ["/dev/outbox", "/dev/outbox.json"] {
+            assert_eq!(production.get(path).await.status(), 404, "{path} exists in production");
+        }
+    }
+
+    /// The docs serve the client guide and the code table offline, with an anchor for
+    /// every code's `doc_url`.
+    async fn the_docs_serve_the_guide_and_an_anchor_for_every_code(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let spec = committed();
+        let table = app.get("/docs/errors").await;
+        assert_eq!(table.status(), 200);
+        let html = table.text().await.unwrap();
+        for entry in spec["x-error-codes"].as_array().unwrap() {
+            let url = entry["doc_url"].as_str().unwrap();
+            let anchor = url.strip_prefix("/docs/errors#").expect("doc_url points into /docs/errors");
+            assert_eq!(anchor, entry["code"]);
+            assert!(html.contains(&format!("id=\"{anchor}\"")), "no anchor for {anchor}");
+        }
+        let guide = app.get("/docs/guide").await.text().await.unwrap();
+        assert!(guide.contains("<h2>Paging</h2>"), "the guide is rendered");
+        assert!(spec["info"]["description"].as_str().unwrap().contains("/docs/guide"));
+    }
+
+    /// A mini-program asks for subscribe consent with the ids of the purposes it will get.
+    async fn the_subscribe_purposes_list_their_keywords_and_configured_templates(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let list: Value = app.get("/api/v1/wechat/subscribe-purposes").await.json().await.unwrap();
+        let marriage = list["items"].as_array().unwrap().iter().find(|p| p["purpose"] == "marriage_appointment").unwrap();
+        assert_eq!(marriage["template_id"], "tmpl-marriage");
+        let keys: Vec<&str> = marriage["keywords"].as_array().unwrap().iter().map(|k| k["key"].as_str().unwrap()).collect();
+        assert_eq!(keys, ["thing1", "time2", "thing3", "character_string4"]);
+        assert!(list["next_cursor"].is_null());
+    }
+
+    /// A misspelt value of a closed set in a query is 422 naming the parameter, never an
+    /// answer about nothing (`?business_type=marriag` once answered every day `closed`).
+    async fn an_unknown_enum_value_in_a_query_is_422_naming_the_parameter(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let res = app.get("/api/v1/resources/marriage-centre/availability?business_type=marriag&from=2026-12-01&to=2026-12-02").await;
+        assert_eq!(res.status(), 422);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "request.invalid_query_value", "{body}");
+        assert_eq!(body["errors"][0]["field"], "business_type", "{body}");
+        assert_eq!(body["errors"][0]["reason"], "value", "{body}");
+        let res = app.get("/api/v1/resources?kind=marriage_ofice").await;
+        assert_eq!(res.status(), 422);
+    }
+
+    /// A list that used to answer everything at once pages like every list.
+    async fn a_list_loaded_whole_pages_to_its_end(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let all: Value = app.get("/api/v1/resources?limit=100").await.json().await.unwrap();
+        let total = all["items"].as_array().unwrap().len();
+        assert!(total >= 5 && all["next_cursor"].is_null(), "{all}");
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor { Some(c) => format!("/api/v1/resources?limit=2&cursor={c}"), None => "/api/v1/resources?limit=2".into() };
+            let page: Value = app.get(&path).await.json().await.unwrap();
+            seen.extend(page["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()));
+            match page["next_cursor"].as_str() { Some(c) => cursor = Some(c.to_owned()), None => break }
+        }
+        let expected: Vec<String> = all["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(seen, expected);
+        assert_eq!(app.get("/api/v1/services?cursor=bm90LWEta2V5").await.status(), 400);
+    }
+}
+
+/// Every list operation takes `limit` and `cursor` and answers `next_cursor`.
+#[test]
+fn every_list_is_paged() {
+    let spec = committed();
+    let mut unpaged = Vec::new();
+    for (path, method, op) in operations(&spec) {
+        let Some(name) = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].as_str().and_then(|r| r.rsplit('/').next()) else { continue };
+        let schema = &spec["components"]["schemas"][name];
+        if schema["properties"].get("items").is_none() {
+            continue;
+        }
+        let params: Vec<&str> = op["parameters"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
+        let paged = params.contains(&"limit") && params.contains(&"cursor") && schema["properties"].get("next_cursor").is_some();
+        let bounded = op["description"].as_str().unwrap_or_default().contains("Bounded by nature");
+        if !paged && !bounded {
+            unpaged.push(format!("{method} {path}"));
+        }
+    }
+    assert!(unpaged.is_empty(), "lists without limit/cursor/next_cursor: {unpaged:?}");
+}
+
+/// 401 on every operation that takes a token, 403 where a staff role matters, and the
+/// codes once missing from the operations that answer them.
+#[test]
+fn every_secured_operation_lists_401_and_its_own_codes() {
+    let spec = committed();
+    let listed = |op: &Value, status: &str| -> Vec<String> {
+        op["responses"][status]["x-error-codes"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect()
+    };
+    for (path, method, op) in operations(&spec) {
+        let schemes: Vec<String> = op["security"].as_array().into_iter().flatten()
+            .filter_map(|s| s.as_object()).flat_map(|s| s.keys().cloned()).collect();
+        if !schemes.is_empty() {
+            assert!(listed(&op, "401").contains(&"auth.unauthenticated".to_owned()), "{method} {path} lacks 401");
+        }
+        if schemes.iter().any(|s| s == "staff_token") {
+            assert!(listed(&op, "403").contains(&"auth.forbidden".to_owned()), "{method} {path} lacks 403");
+        }
+    }
+    let book = &spec["paths"]["/api/v1/marriage/appointments"]["post"];
+    for code in ["scheduling.draw_day", "scheduling.offer_expired", "scheduling.no_offer"] {
+        assert!(listed(book, "409").contains(&code.to_owned()), "the booking lacks {code}");
+    }
+    assert!(listed(book, "403").contains(&"marriage.blocked_for_no_shows".to_owned()));
+    let totp = &spec["paths"]["/api/v1/auth/staff/totp"]["post"];
+    assert!(listed(totp, "409").contains(&"auth.totp_already_enabled".to_owned()));
 }
