@@ -200,7 +200,7 @@ async function main() {
   await bindRealName(herAccount.token, she.name, she.id_number);
 
   // The console: the seeded admin's first sign-in, then a clerk for the desk of the demo
-  // office (bookable today, hourly around the clock, so the couple can be checked in today).
+  // office (slots around the clock, bookable the same day, so the couple is checked in today).
   const admin = await staffSignIn("admin", await firstAdminPassword(), "Kestrel-river-passphrase-2026");
   const office = "marriage-demo";
   const created = await step("the admin creates a desk clerk", 201,
@@ -235,7 +235,7 @@ async function main() {
     }),
     (a) => (expect(a.days.length === 2 && a.days[0]?.date === today, "two days from today"),
       a.days.map((d) => `${d.date} ${d.state}, ${d.slots.filter((s) => s.bookable).length} slots bookable`).join("; ")));
-  // Hourly slots around the clock: today has one left except in its last hour (then tomorrow).
+  // Slots around the clock: today has one left except in its last slot (then tomorrow's first).
   const day = availability.days.find((d) => d.slots.some((s) => s.bookable));
   const slot = day?.slots.find((s) => s.bookable);
   if (!day || !slot) throw new Error(`no bookable slot at ${office} today or tomorrow`);
