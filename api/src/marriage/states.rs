@@ -149,31 +149,3 @@ mod tests {
         round_trip!(AppointmentStatus, DivorceApplicationStatus, DrawEntryStatus);
     }
 }
-
-#[cfg(test)]
-mod scratch_query_probe {
-    use actix_web::FromRequest;
-
-    #[test]
-    fn probe() {
-        for uri in [
-            "/x?office_id=a&status=confirmd",
-            "/x?office_id=a&status=confirmed",
-            "/x?office_id=a",
-        ] {
-            let req = actix_web::test::TestRequest::with_uri(uri).to_http_request();
-            let got = crate::platform::extract::Query::<super::super::dto::DaySheetQuery>::from_request(
-                &req,
-                &mut actix_web::dev::Payload::None,
-            )
-            .into_inner();
-            match got {
-                Ok(q) => println!("{uri}: ok {:?}", q.0),
-                Err(e) => println!("{uri}: {:?}", e),
-            }
-        }
-        let body = br#"{"office_id": "x", "business_type": "marriag", "slot_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "parties": []}"#;
-        let e = crate::platform::extract::parse_json::<super::super::dto::MarriageBookRequest>(body).unwrap_err();
-        println!("body: {e:?}");
-    }
-}

@@ -27,7 +27,7 @@ use crate::platform::lang::Lang;
     servers((url = "/", description = "This server")),
     tags(
         (name = "identity", description = "身份证号码与实名 (ID numbers, real names)"),
-        (name = "reference", description = "参考数据：街道乡镇 (reference data)"),
+        (name = "reference", description = "参考数据：街道乡镇、订阅消息模板 (reference data: streets, subscribe-message purposes)"),
         (name = "auth", description = "登录与令牌 (sign-in and tokens)"),
         (name = "staff", description = "工作人员账户 (staff accounts, admins only)"),
         (name = "scheduling", description = "预约时段：场所、模板、日历、余号 (places, templates, calendar, availability)"),
