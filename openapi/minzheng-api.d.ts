@@ -5158,9 +5158,9 @@ export interface components {
         /**
          * @description A peak period as an admin defines it.
          * @example {
-         *       "name": "清明",
-         *       "first_date": "2027-03-27",
-         *       "last_date": "2027-04-11",
+         *       "name": "重阳",
+         *       "first_date": "2027-10-08",
+         *       "last_date": "2027-10-16",
          *       "window_days": 14,
          *       "slots": [
          *         {
@@ -5448,7 +5448,7 @@ export interface components {
         /**
          * @description A relative recorded from the signed consent form.
          * @example {
-         *       "proxy_name": "张小明",
+         *       "proxy_name": "李四",
          *       "proxy_id_number": "110101199003070011",
          *       "relation": "child"
          *     }
@@ -15217,7 +15217,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description the cemetery */
+                /**
+                 * @description the cemetery
+                 * @example luhe-cemetery
+                 */
                 id: string;
             };
             cookie?: never;
@@ -15360,7 +15363,10 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description the cemetery */
+                /**
+                 * @description the cemetery
+                 * @example luhe-cemetery
+                 */
                 id: string;
             };
             cookie?: never;
@@ -17852,7 +17858,10 @@ export interface operations {
     "desk.marriage.lookup": {
         parameters: {
             query: {
-                /** @description A booking code, a QR scanner's input (`MZ-...`), or a party's ID number. */
+                /**
+                 * @description A booking code, a QR scanner's input (`MZ-...`), or a party's ID number.
+                 * @example 110112199001010014
+                 */
                 q: string;
                 /**
                  * @description Items per page, 1 to 100 (default 20).
@@ -18701,7 +18710,10 @@ export interface operations {
     "desk.tomb_visits.lookup": {
         parameters: {
             query: {
-                /** @description A booking code, the QR content (`MZ-...`) or a visitor's ID number. */
+                /**
+                 * @description A booking code, the QR content (`MZ-...`) or a visitor's ID number.
+                 * @example 110112199001010014
+                 */
                 q: string;
                 /**
                  * @description Items per page, 1 to 100 (default 20).
@@ -19066,6 +19078,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @example tongzhou-funeral-home */
                 id: string;
             };
             cookie?: never;
@@ -19153,8 +19166,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example tongzhou-funeral-home */
                 id: string;
-                /** @description Lower-case code, e.g. `urn_basic` */
+                /**
+                 * @description Lower-case code, e.g. `urn_basic`
+                 * @example urn_basic
+                 */
                 code: string;
             };
             cookie?: never;
@@ -28519,6 +28536,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @example luhe-cemetery */
                 id: string;
             };
             cookie?: never;

@@ -383,3 +383,26 @@ fn every_secured_operation_lists_401_and_its_own_codes() {
     let totp = &spec["paths"]["/api/v1/auth/staff/totp"]["post"];
     assert!(listed(totp, "409").contains(&"auth.totp_already_enabled".to_owned()));
 }
+
+/// Every ID number in an example passes the GB 11643 check: a client copying one must not
+/// get `identity.id_number_invalid` for the example's own data.
+#[test]
+fn every_example_id_number_is_valid() {
+    fn check(value: &Value, key: &str, bad: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => map.iter().for_each(|(k, v)| check(v, k, bad)),
+            Value::Array(items) => items.iter().for_each(|v| check(v, key, bad)),
+            Value::String(s) if key.ends_with("id_number") && s.len() == 18 && !s.contains('*') => {
+                const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+                let sum: u32 = s.bytes().take(17).zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+                if s.as_bytes()[17] != b"10X98765432"[(sum % 11) as usize] {
+                    bad.push(s.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut bad = Vec::new();
+    check(&committed(), "", &mut bad);
+    assert!(bad.is_empty(), "example ID numbers with a wrong check character: {bad:?}");
+}

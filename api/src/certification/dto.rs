@@ -156,7 +156,7 @@ pub struct WindowDto {
 /// A relative recorded from the signed consent form.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"proxy_name": "张小明", "proxy_id_number": "110101199003070011", "relation": "child"}))]
+#[schema(example = json!({"proxy_name": "李四", "proxy_id_number": "110101199003070011", "relation": "child"}))]
 pub struct ProxyRequest {
     pub proxy_name: String,
     pub proxy_id_number: String,

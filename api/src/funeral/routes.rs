@@ -191,7 +191,7 @@ async fn list_homes(
 
 /// A home's price list (public): services with their prices in fen; basic services
 /// (`basic`) are free for families.
-#[utoipa::path(tag = "funeral", operation_id = "funeral.service.list", params(("id" = String, Path), CatalogueQuery),
+#[utoipa::path(tag = "funeral", operation_id = "funeral.service.list", params(("id" = String, Path, example = "tongzhou-funeral-home"), CatalogueQuery),
     responses((status = 200, body = ServiceItemListDto)))]
 #[get("/funeral-homes/{id}/services")]
 async fn list_services(
@@ -212,7 +212,7 @@ async fn list_services(
 /// Set one service of a home's price list (district admins). Bookings already made keep
 /// the price of their day.
 #[utoipa::path(tag = "funeral", operation_id = "funeral.service.save", request_body = ServiceItemRequest, security(("staff_token" = [])),
-    params(("id" = String, Path), ("code" = String, Path, description = "Lower-case code, e.g. `urn_basic`")),
+    params(("id" = String, Path, example = "tongzhou-funeral-home"), ("code" = String, Path, description = "Lower-case code, e.g. `urn_basic`", example = "urn_basic")),
     responses((status = 200, body = ServiceItemDto)))]
 #[put("/funeral-homes/{id}/services/{code}")]
 async fn save_service(

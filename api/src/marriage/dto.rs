@@ -113,6 +113,7 @@ impl DaySheetQuery {
 #[into_params(parameter_in = Query)]
 pub struct LookupQuery {
     /// A booking code, a QR scanner's input (`MZ-...`), or a party's ID number.
+    #[param(example = "110112199001010014")]
     pub q: String,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100, example = 20)]

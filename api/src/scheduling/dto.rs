@@ -220,7 +220,7 @@ pub struct PeakSlotDto {
 /// A peak period as an admin defines it.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "清明", "first_date": "2027-03-27", "last_date": "2027-04-11", "window_days": 14, "slots": [{"business_type": "visit", "start_time": "07:00", "end_time": "07:30", "capacity": 300}, {"business_type": "visit", "start_time": "07:30", "end_time": "08:00", "capacity": 300}]}))]
+#[schema(example = json!({"name": "重阳", "first_date": "2027-10-08", "last_date": "2027-10-16", "window_days": 14, "slots": [{"business_type": "visit", "start_time": "07:00", "end_time": "07:30", "capacity": 300}, {"business_type": "visit", "start_time": "07:30", "end_time": "08:00", "capacity": 300}]}))]
 pub struct PeakPeriodRequest {
     /// 清明, 冬至, ... (1 to 32 characters).
     pub name: String,

@@ -477,7 +477,7 @@ async fn list_periods(
 /// Define a peak period of a place (admins): its own daily slot layout (other capacities,
 /// shorter slots) and an earlier opening. Refused over another period, or over days that
 /// already have bookings of a business type it lays out.
-#[utoipa::path(tag = "scheduling", operation_id = "scheduling.peak.create", request_body = PeakPeriodRequest, security(("staff_token" = [])), params(("id" = String, Path)),
+#[utoipa::path(tag = "scheduling", operation_id = "scheduling.peak.create", request_body = PeakPeriodRequest, security(("staff_token" = [])), params(("id" = String, Path, example = "luhe-cemetery")),
     responses((status = 201, body = PeakPeriodDto)))]
 #[post("/resources/{id}/peak-periods")]
 async fn create_period(

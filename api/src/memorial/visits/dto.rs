@@ -118,6 +118,7 @@ impl GateDayQuery {
 #[into_params(parameter_in = Query)]
 pub struct GateLookupQuery {
     /// A booking code, the QR content (`MZ-...`) or a visitor's ID number.
+    #[param(example = "110112199001010014")]
     pub q: String,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100, example = 20)]

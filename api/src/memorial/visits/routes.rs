@@ -262,7 +262,7 @@ async fn check_in(
 }
 
 /// Count persons who came today without a reservation, so the day's load is known.
-#[utoipa::path(tag = "desk", operation_id = "desk.tomb_visits.walk_in", request_body = WalkInRequest, security(("staff_token" = [])), params(("id" = String, Path, description = "the cemetery")),
+#[utoipa::path(tag = "desk", operation_id = "desk.tomb_visits.walk_in", request_body = WalkInRequest, security(("staff_token" = [])), params(("id" = String, Path, description = "the cemetery", example = "luhe-cemetery")),
     responses((status = 201, body = LoadDto)))]
 #[post("/desk/cemeteries/{id}/walk-ins")]
 async fn walk_in(
@@ -302,7 +302,7 @@ async fn load_dto(
 }
 
 /// A cemetery's load on a day: seats, persons booked and let in, walk-ins.
-#[utoipa::path(tag = "desk", operation_id = "desk.tomb_visits.load", security(("staff_token" = [])), params(("id" = String, Path, description = "the cemetery"), LoadQuery),
+#[utoipa::path(tag = "desk", operation_id = "desk.tomb_visits.load", security(("staff_token" = [])), params(("id" = String, Path, description = "the cemetery", example = "luhe-cemetery"), LoadQuery),
     responses((status = 200, body = LoadDto)))]
 #[get("/desk/cemeteries/{id}/load")]
 async fn gate_load(
