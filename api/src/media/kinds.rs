@@ -1,37 +1,15 @@
 //! The closed set of stored content types (sniffed from the bytes, never taken from the
 //! client).
 
-/// What a stored file is (文件类型).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-pub enum MediaContentType {
-    /// JPEG 图片
-    #[serde(rename = "image/jpeg")]
-    Jpeg,
-    /// PNG 图片
-    #[serde(rename = "image/png")]
-    Png,
-    /// PDF 文档
-    #[serde(rename = "application/pdf")]
-    Pdf,
-}
-
-impl MediaContentType {
-    /// Every value, in the order above.
-    pub const ALL: [MediaContentType; 3] = [
-        MediaContentType::Jpeg,
-        MediaContentType::Png,
-        MediaContentType::Pdf,
-    ];
-
-    /// The value as on the wire and in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaContentType::Jpeg => "image/jpeg",
-            MediaContentType::Png => "image/png",
-            MediaContentType::Pdf => "application/pdf",
-        }
+crate::closed_set! {
+    /// What a stored file is (文件类型).
+    pub enum MediaContentType {
+        /// JPEG 图片
+        Jpeg => "image/jpeg",
+        /// PNG 图片
+        Png => "image/png",
+        /// PDF 文档
+        Pdf => "application/pdf",
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod booking_code;
 pub mod clock;
+pub mod closed_set;
 pub mod crypto;
 pub mod db;
 pub mod extract;
