@@ -3051,6 +3051,7 @@ export interface components {
             members: components["schemas"]["MemberDto"][];
             materials: components["schemas"]["MaterialDto"][];
             history: components["schemas"]["StepDto"][];
+            /** Format: date-time */
             submitted_at?: string | null;
             /**
              * Format: date
@@ -3068,6 +3069,7 @@ export interface components {
             overdue: boolean;
             /** @description The clock stands still while a supplement is awaited. */
             paused: boolean;
+            /** Format: date-time */
             decided_at?: string | null;
             /**
              * @description Staff only: other active applications of the same service naming a member of this
@@ -3075,7 +3077,9 @@ export interface components {
              */
             household_overlap: string[];
             allowed_actions: components["schemas"]["ApplicationAction"][];
+            /** Format: date-time */
             created_at: string;
+            /** Format: date-time */
             updated_at: string;
         };
         /**
@@ -3138,13 +3142,17 @@ export interface components {
             slot_id: string;
             /** Format: date */
             date: string;
+            /** Format: date-time */
             starts_at: string;
             /**
              * @description `pending_confirmation`, `confirmed`, `checked_in`, `completed`, `cancelled`,
              *     `expired` (not confirmed in time), `no_show`.
              */
             status: components["schemas"]["AppointmentStatus"];
-            /** @description The second party must confirm before this. */
+            /**
+             * Format: date-time
+             * @description The second party must confirm before this.
+             */
             confirm_deadline: string;
             parties: components["schemas"]["PartyDto"][];
         };
@@ -3382,7 +3390,9 @@ export interface components {
              */
             total_fen: number;
             allowed_actions: components["schemas"]["FuneralBookingAction"][];
+            /** Format: date-time */
             created_at: string;
+            /** Format: date-time */
             updated_at: string;
         };
         /**
@@ -3473,6 +3483,7 @@ export interface components {
              * @description The staff member who compared, visited or decided the review.
              */
             by_staff?: string | null;
+            /** Format: date-time */
             certified_at: string;
             /** Format: date */
             next_due_on: string;
@@ -3845,7 +3856,9 @@ export interface components {
             business_type: components["schemas"]["MarriageBusinessType"];
             /** Format: date */
             date: string;
+            /** Format: date-time */
             requests_open_at: string;
+            /** Format: date-time */
             requests_close_at: string;
             /**
              * @description `scheduled` (requests not taken yet), `collecting`, `closed` (about to be drawn),
@@ -3860,6 +3873,7 @@ export interface components {
             request_count?: number | null;
             /** Format: int32 */
             winner_count?: number | null;
+            /** Format: date-time */
             drawn_at?: string | null;
             /** @description Request ids in rank order (empty until drawn; withdrawn requests are not ranked). */
             ranking: string[];
@@ -3904,6 +3918,7 @@ export interface components {
             /** @description The error code that refused a winner's booking, e.g. `marriage.party_has_active_booking`. */
             reason?: string | null;
             parties_masked: string[];
+            /** Format: date-time */
             handed_in_at: string;
         };
         /**
@@ -4500,6 +4515,7 @@ export interface components {
             media_id: string;
             /** @description Added in answer to a supplement request. */
             supplement: boolean;
+            /** Format: date-time */
             added_at: string;
             /** @description Where the caller downloads it. */
             url: string;
@@ -4562,7 +4578,10 @@ export interface components {
             url: string;
             /** @description Images only: a JPEG of at most 320 px. */
             thumbnail_url?: string | null;
-            /** @description Server time. */
+            /**
+             * Format: date-time
+             * @description Server time.
+             */
             uploaded_at: string;
         };
         /** @description A household member as answers show it. */
@@ -4647,7 +4666,9 @@ export interface components {
             your_role: components["schemas"]["MemorialViewerRole"];
             /** @description The share-link token (`GET /api/v1/memorials/{id}?token=`), for the family only. */
             share_token?: string | null;
+            /** Format: date-time */
             created_at: string;
+            /** Format: date-time */
             updated_at: string;
         };
         /**
@@ -4664,6 +4685,7 @@ export interface components {
          */
         MemorialInvitationDto: {
             code: string;
+            /** Format: date-time */
             expires_at: string;
         };
         /**
@@ -4691,6 +4713,7 @@ export interface components {
             name_masked?: string | null;
             /** @description `owner` or `family`. */
             role: components["schemas"]["MemorialMemberRole"];
+            /** Format: date-time */
             joined_at: string;
         };
         /**
@@ -4753,6 +4776,7 @@ export interface components {
              * @description The author's account, for staff only (real name behind, free display in front).
              */
             author_id?: string | null;
+            /** Format: date-time */
             created_at: string;
         };
         /**
@@ -5046,8 +5070,12 @@ export interface components {
              * @description Book it with `POST /marriage/appointments`, this `slot_id` and `offer_id`.
              */
             slot_id: string;
+            /** Format: date-time */
             starts_at: string;
-            /** @description After this the seat goes to the next in line. */
+            /**
+             * Format: date-time
+             * @description After this the seat goes to the next in line.
+             */
             expires_at: string;
         };
         /** @description One page of a list. */
@@ -5284,7 +5312,10 @@ export interface components {
             id: string;
             /** @description SHA-256 (hex) of the photo as stored; the download has exactly these bytes. */
             sha256: string;
-            /** @description Server time the photo was attached. */
+            /**
+             * Format: date-time
+             * @description Server time the photo was attached.
+             */
             attached_at: string;
             url: string;
             thumbnail_url: string;
@@ -5308,7 +5339,10 @@ export interface components {
          *     }
          */
         ProposeRequest: {
-            /** @description RFC 3339 with offset, in the future. */
+            /**
+             * Format: date-time
+             * @description RFC 3339 with offset, in the future.
+             */
             transport_at: string;
         };
         /**
@@ -5341,7 +5375,9 @@ export interface components {
             proxy_id: string;
             relation: components["schemas"]["ProxyRelation"];
             services: components["schemas"]["ProxyService"][];
+            /** Format: date-time */
             created_at: string;
+            /** Format: date-time */
             revoked_at?: string | null;
         };
         /**
@@ -5368,8 +5404,12 @@ export interface components {
              * @description The staff member who recorded the signed form.
              */
             recorded_by: string;
+            /** Format: date-time */
             created_at: string;
-            /** @description Set once staff revoked it; a revoked proxy can no longer certify. */
+            /**
+             * Format: date-time
+             * @description Set once staff revoked it; a revoked proxy can no longer certify.
+             */
             revoked_at?: string | null;
         };
         /**
@@ -5489,6 +5529,7 @@ export interface components {
             /** @description `unverified` or `verified`. */
             status: components["schemas"]["RealNameStatus"];
             verified_by?: components["schemas"]["RealNameVerifiedBy"] | null;
+            /** Format: date-time */
             verified_at?: string | null;
         };
         /**
@@ -5663,6 +5704,7 @@ export interface components {
             reason: components["schemas"]["CertificationReviewReason"];
             /** @description `open`, `approved` or `rejected`. */
             status: components["schemas"]["CertificationReviewStatus"];
+            /** Format: date-time */
             created_at: string;
             /**
              * Format: date
@@ -5670,6 +5712,7 @@ export interface components {
              */
             due_by: string;
             decision_reason?: string | null;
+            /** Format: date-time */
             decided_at?: string | null;
         };
         /**
@@ -6004,7 +6047,9 @@ export interface components {
         SlotRefDto: {
             /** Format: uuid */
             slot_id: string;
+            /** Format: date-time */
             starts_at: string;
+            /** Format: date-time */
             ends_at: string;
         };
         /**
@@ -6327,11 +6372,15 @@ export interface components {
             status: components["schemas"]["SweepOrderStatus"];
             /** @description Its date has passed without proof (shown to staff and family). */
             overdue: boolean;
+            /** Format: date-time */
             accepted_at?: string | null;
+            /** Format: date-time */
             done_at?: string | null;
+            /** Format: date-time */
             decided_at?: string | null;
             dispute_reason?: string | null;
             proofs: components["schemas"]["ProofDto"][];
+            /** Format: date-time */
             created_at: string;
         };
         /**
@@ -6530,6 +6579,7 @@ export interface components {
             due_on: string;
             /** Format: int32 */
             cycle_months: number;
+            /** Format: date-time */
             last_certified_at?: string | null;
             last_certified_via?: components["schemas"]["CertificationVia"] | null;
             /** Format: date */
@@ -6611,15 +6661,21 @@ export interface components {
             address?: string | null;
             contact_name?: string | null;
             contact_phone?: string | null;
+            /** Format: date-time */
             requested_at: string;
+            /** Format: date-time */
             proposed_at?: string | null;
+            /** Format: date-time */
             agreed_at?: string | null;
         };
         /** @description A body transport request (遗体接运). */
         TransportRequest: {
             /** @description Where to collect the body, 4 to 100 characters. */
             address: string;
-            /** @description RFC 3339 with offset, in the future, e.g. `2026-12-01T08:00:00+08:00`. */
+            /**
+             * Format: date-time
+             * @description RFC 3339 with offset, in the future, e.g. `2026-12-01T08:00:00+08:00`.
+             */
             requested_at: string;
             contact_name: string;
             contact_phone: string;
@@ -6681,7 +6737,9 @@ export interface components {
             slot_id: string;
             /** Format: date */
             visit_date: string;
+            /** Format: date-time */
             starts_at: string;
+            /** Format: date-time */
             ends_at: string;
             /** @description The grave as people read it. */
             grave: string;
@@ -6691,7 +6749,9 @@ export interface components {
             plates: string[];
             /** @description `booked`, `checked_in`, `cancelled`. */
             status: components["schemas"]["TombVisitStatus"];
+            /** Format: date-time */
             checked_in_at?: string | null;
+            /** Format: date-time */
             created_at: string;
         };
         /**
@@ -6828,6 +6888,7 @@ export interface components {
              */
             place_in_line?: number | null;
             offer?: components["schemas"]["OfferDto"] | null;
+            /** Format: date-time */
             joined_at: string;
         };
         /**

@@ -161,6 +161,7 @@ pub struct MaterialDto {
     pub media_id: uuid::Uuid,
     /// Added in answer to a supplement request.
     pub supplement: bool,
+    #[schema(format = DateTime)]
     pub added_at: String,
     /// Where the caller downloads it.
     pub url: String,
@@ -230,6 +231,7 @@ pub struct ApplicationDto {
     pub members: Vec<MemberDto>,
     pub materials: Vec<MaterialDto>,
     pub history: Vec<StepDto>,
+    #[schema(format = DateTime)]
     pub submitted_at: Option<String>,
     /// Acceptance deadline, then the decision deadline (working days; it moves by the
     /// working days spent waiting for a supplement).
@@ -240,13 +242,16 @@ pub struct ApplicationDto {
     pub overdue: bool,
     /// The clock stands still while a supplement is awaited.
     pub paused: bool,
+    #[schema(format = DateTime)]
     pub decided_at: Option<String>,
     /// Staff only: other active applications of the same service naming a member of this
     /// household (the household rule beyond the applicant, left to the reviewer).
     pub household_overlap: Vec<uuid::Uuid>,
     #[schema(value_type = Vec<ApplicationAction>)]
     pub allowed_actions: Vec<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

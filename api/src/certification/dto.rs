@@ -28,6 +28,7 @@ pub struct TransfereeDto {
     pub status: Status,
     pub due_on: chrono::NaiveDate,
     pub cycle_months: u32,
+    #[schema(format = DateTime)]
     pub last_certified_at: Option<String>,
     /// `wechat`, `faceid`, `desk`, `home_visit` or `manual_review`.
     #[schema(value_type = Option<CertificationVia>)]
@@ -175,8 +176,10 @@ pub struct ProxyDto {
     pub proxy_id_number: String,
     /// The staff member who recorded the signed form.
     pub recorded_by: Uuid,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// Set once staff revoked it; a revoked proxy can no longer certify.
+    #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
 }
 
@@ -266,6 +269,7 @@ pub struct CertificationDto {
     pub by_citizen: Option<Uuid>,
     /// The staff member who compared, visited or decided the review.
     pub by_staff: Option<Uuid>,
+    #[schema(format = DateTime)]
     pub certified_at: String,
     pub next_due_on: chrono::NaiveDate,
     /// Set when this certification ended a suspension: the payments owed back.
@@ -350,10 +354,12 @@ pub struct ReviewDto {
     /// `open`, `approved` or `rejected`.
     #[schema(value_type = CertificationReviewStatus)]
     pub status: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// Answer expected within 3 working days of the bureau's calendar (RULES.md).
     pub due_by: chrono::NaiveDate,
     pub decision_reason: Option<String>,
+    #[schema(format = DateTime)]
     pub decided_at: Option<String>,
 }
 

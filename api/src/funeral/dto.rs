@@ -133,6 +133,7 @@ pub struct TransportRequest {
     /// Where to collect the body, 4 to 100 characters.
     pub address: String,
     /// RFC 3339 with offset, in the future, e.g. `2026-12-01T08:00:00+08:00`.
+    #[schema(format = DateTime)]
     pub requested_at: String,
     pub contact_name: String,
     pub contact_phone: String,
@@ -182,6 +183,7 @@ pub struct FuneralBookRequest {
 #[schema(example = json!({"transport_at": "2026-11-30T10:00:00+08:00"}))]
 pub struct ProposeRequest {
     /// RFC 3339 with offset, in the future.
+    #[schema(format = DateTime)]
     pub transport_at: String,
 }
 
@@ -239,8 +241,11 @@ pub struct TransportDto {
     pub address: Option<String>,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
+    #[schema(format = DateTime)]
     pub requested_at: String,
+    #[schema(format = DateTime)]
     pub proposed_at: Option<String>,
+    #[schema(format = DateTime)]
     pub agreed_at: Option<String>,
 }
 
@@ -248,7 +253,9 @@ pub struct TransportDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlotRefDto {
     pub slot_id: uuid::Uuid,
+    #[schema(format = DateTime)]
     pub starts_at: String,
+    #[schema(format = DateTime)]
     pub ends_at: String,
 }
 
@@ -302,7 +309,9 @@ pub struct BookingDto {
     pub total_fen: i64,
     #[schema(value_type = Vec<FuneralBookingAction>)]
     pub allowed_actions: Vec<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

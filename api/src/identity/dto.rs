@@ -61,6 +61,7 @@ pub struct RealNameDto {
     /// `face` or `in_person` once verified.
     #[schema(value_type = Option<RealNameVerifiedBy>)]
     pub verified_by: Option<String>,
+    #[schema(format = DateTime)]
     pub verified_at: Option<String>,
 }
 
@@ -103,7 +104,9 @@ pub struct ProxyConsentDto {
     pub relation: String,
     #[schema(value_type = Vec<ProxyService>)]
     pub services: Vec<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
 }
 

@@ -60,12 +60,14 @@ pub struct AppointmentDto {
     pub business_type: String,
     pub slot_id: uuid::Uuid,
     pub date: chrono::NaiveDate,
+    #[schema(format = DateTime)]
     pub starts_at: String,
     /// `pending_confirmation`, `confirmed`, `checked_in`, `completed`, `cancelled`,
     /// `expired` (not confirmed in time), `no_show`.
     #[schema(value_type = AppointmentStatus)]
     pub status: String,
     /// The second party must confirm before this.
+    #[schema(format = DateTime)]
     pub confirm_deadline: String,
     pub parties: Vec<PartyDto>,
 }
@@ -211,8 +213,10 @@ pub struct WaitlistRequest {
 pub struct OfferDto {
     /// Book it with `POST /marriage/appointments`, this `slot_id` and `offer_id`.
     pub slot_id: uuid::Uuid,
+    #[schema(format = DateTime)]
     pub starts_at: String,
     /// After this the seat goes to the next in line.
+    #[schema(format = DateTime)]
     pub expires_at: String,
 }
 
@@ -233,6 +237,7 @@ pub struct WaitlistEntryDto {
     /// 1 for the first in line; null unless `waiting`.
     pub place_in_line: Option<u64>,
     pub offer: Option<OfferDto>,
+    #[schema(format = DateTime)]
     pub joined_at: String,
 }
 
@@ -273,7 +278,9 @@ pub struct DrawDto {
     #[schema(value_type = BusinessType)]
     pub business_type: String,
     pub date: chrono::NaiveDate,
+    #[schema(format = DateTime)]
     pub requests_open_at: String,
+    #[schema(format = DateTime)]
     pub requests_close_at: String,
     /// `scheduled` (requests not taken yet), `collecting`, `closed` (about to be drawn),
     /// `drawn`.
@@ -285,6 +292,7 @@ pub struct DrawDto {
     pub seed: Option<String>,
     pub request_count: Option<i32>,
     pub winner_count: Option<i32>,
+    #[schema(format = DateTime)]
     pub drawn_at: Option<String>,
     /// Request ids in rank order (empty until drawn; withdrawn requests are not ranked).
     pub ranking: Vec<uuid::Uuid>,
@@ -352,6 +360,7 @@ pub struct DrawEntryDto {
     /// The error code that refused a winner's booking, e.g. `marriage.party_has_active_booking`.
     pub reason: Option<String>,
     pub parties_masked: Vec<String>,
+    #[schema(format = DateTime)]
     pub handed_in_at: String,
 }
 

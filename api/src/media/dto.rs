@@ -37,6 +37,7 @@ pub struct MediaDto {
     /// Images only: a JPEG of at most 320 px.
     pub thumbnail_url: Option<String>,
     /// Server time.
+    #[schema(format = DateTime)]
     pub uploaded_at: String,
 }
 

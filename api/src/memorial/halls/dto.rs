@@ -75,7 +75,9 @@ pub struct MemorialDto {
     pub your_role: String,
     /// The share-link token (`GET /api/v1/memorials/{id}?token=`), for the family only.
     pub share_token: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -182,6 +184,7 @@ pub struct MemorialMessageDto {
     pub mine: bool,
     /// The author's account, for staff only (real name behind, free display in front).
     pub author_id: Option<Uuid>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -200,6 +203,7 @@ pub struct MemorialMessagePageDto {
 #[schema(example = json!({"code": "K7M2Q9XH4T", "expires_at": "2026-04-08T09:00:00+08:00"}))]
 pub struct MemorialInvitationDto {
     pub code: String,
+    #[schema(format = DateTime)]
     pub expires_at: String,
 }
 
@@ -221,6 +225,7 @@ pub struct MemorialMemberDto {
     /// `owner` or `family`.
     #[schema(value_type = MemorialMemberRole)]
     pub role: String,
+    #[schema(format = DateTime)]
     pub joined_at: String,
 }
 

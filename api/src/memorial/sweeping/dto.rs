@@ -33,6 +33,7 @@ pub struct ProofDto {
     /// SHA-256 (hex) of the photo as stored; the download has exactly these bytes.
     pub sha256: String,
     /// Server time the photo was attached.
+    #[schema(format = DateTime)]
     pub attached_at: String,
     pub url: String,
     pub thumbnail_url: String,
@@ -54,11 +55,15 @@ pub struct SweepDto {
     pub status: String,
     /// Its date has passed without proof (shown to staff and family).
     pub overdue: bool,
+    #[schema(format = DateTime)]
     pub accepted_at: Option<String>,
+    #[schema(format = DateTime)]
     pub done_at: Option<String>,
+    #[schema(format = DateTime)]
     pub decided_at: Option<String>,
     pub dispute_reason: Option<String>,
     pub proofs: Vec<ProofDto>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

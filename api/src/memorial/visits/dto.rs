@@ -64,7 +64,9 @@ pub struct VisitDto {
     pub cemetery_name: String,
     pub slot_id: Uuid,
     pub visit_date: chrono::NaiveDate,
+    #[schema(format = DateTime)]
     pub starts_at: String,
+    #[schema(format = DateTime)]
     pub ends_at: String,
     /// The grave as people read it.
     pub grave: String,
@@ -74,7 +76,9 @@ pub struct VisitDto {
     /// `booked`, `checked_in`, `cancelled`.
     #[schema(value_type = TombVisitStatus)]
     pub status: String,
+    #[schema(format = DateTime)]
     pub checked_in_at: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
