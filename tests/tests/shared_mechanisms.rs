@@ -39,12 +39,12 @@ on_both_backends! {
     async fn a_retried_post_with_the_same_key_gets_the_first_answer(backend: Backend) {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;
-        let body = json!({"username": "idem.one", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+        let body = json!({"username": "idem.one", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "marriage-centre"});
         let first = create_with_key(&app, &admin.access, "key-1", &body).await;
         assert_eq!((first.0, first.2), (201, false), "{}", first.1);
         let again = create_with_key(&app, &admin.access, "key-1", &body).await;
         assert_eq!((again.0, &again.1, again.2), (201, &first.1, true), "the same answer, the same first password");
-        let other = json!({"username": "idem.two", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+        let other = json!({"username": "idem.two", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "marriage-centre"});
         let (status, text, _) = create_with_key(&app, &admin.access, "key-1", &other).await;
         assert_eq!(status, 422, "{text}");
         assert!(text.contains("request.idempotency_key_reused"));
@@ -55,7 +55,7 @@ on_both_backends! {
     async fn parallel_duplicates_create_exactly_one(backend: Backend) {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;
-        let body = json!({"username": "storm", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+        let body = json!({"username": "storm", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "marriage-centre"});
         let attempts = (0..10).map(|_| create_with_key(&app, &admin.access, "storm-key", &body));
         let answers = futures_util::future::join_all(attempts).await;
         // Every repeat waits for the first and gets its answer.
@@ -101,7 +101,7 @@ on_both_backends! {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;
         for n in 0..3 {
-            let body = json!({"username": format!("audited.{n}"), "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+            let body = json!({"username": format!("audited.{n}"), "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "marriage-centre"});
             assert_eq!(app.post_as(&admin.access, "/api/v1/staff-accounts", &body).await.0, 201);
         }
         audit::chain_pending(&app.db).await.unwrap();
@@ -131,7 +131,7 @@ on_both_backends! {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;
         let creates = (0..12).map(|n| {
-            let body = json!({"username": format!("para.{n}"), "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+            let body = json!({"username": format!("para.{n}"), "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "marriage-centre"});
             let (app, token) = (&app, admin.access.clone());
             async move { app.post_as(&token, "/api/v1/staff-accounts", &body).await.0 }
         });
@@ -246,7 +246,7 @@ on_both_backends! {
     async fn stored_answers_are_sealed(backend: Backend) {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;
-        let body = json!({"username": "sealed.one", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "centre"});
+        let body = json!({"username": "sealed.one", "display_name": "x", "role": "clerk", "scope_kind": "office", "scope_id": "marriage-centre"});
         let (status, text, _) = create_with_key(&app, &admin.access, "seal-key", &body).await;
         assert_eq!(status, 201);
         let answer: Value = serde_json::from_str(&text).unwrap();

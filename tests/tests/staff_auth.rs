@@ -22,7 +22,7 @@ on_both_backends! {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;
         let (status, created) = app.post_as(&admin.access, "/api/v1/staff-accounts",
-            &json!({"username": "Clerk.One", "display_name": "一号窗口", "role": "clerk", "scope_kind": "office", "scope_id": "centre"})).await;
+            &json!({"username": "Clerk.One", "display_name": "一号窗口", "role": "clerk", "scope_kind": "office", "scope_id": "marriage-centre"})).await;
         assert_eq!(status, 201, "{created}");
         assert_eq!(created["account"]["username"], "clerk.one");
         let first = created["first_password"].as_str().unwrap().to_owned();
@@ -177,5 +177,24 @@ on_both_backends! {
         let (status, body) = app.post_as(&admin.access, "/api/v1/staff-accounts",
             &json!({"username": "rev.one", "display_name": "x", "role": "reviewer", "scope_kind": "street", "scope_id": "xinhua"})).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("staff.username_taken")));
+    }
+}
+
+on_both_backends! {
+    /// A scope names a place of its kind that exists, or the account would see nothing.
+    async fn a_scope_must_name_an_existing_place_of_its_kind(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        for (kind, id) in [("office", "marriage-centre-typo"), ("office", "luhe-cemetery"), ("cemetery", "marriage-centre"), ("funeral_home", "")] {
+            let (status, body) = app.post_as(&admin.access, "/api/v1/staff-accounts",
+                &json!({"username": format!("clerk.{kind}.{}", id.len()), "display_name": "窗口", "role": "clerk", "scope_kind": kind, "scope_id": id})).await;
+            assert_eq!(status, 422, "{kind} {id}: {body}");
+            assert_eq!(body["errors"][0]["field"], "scope_id", "{body}");
+        }
+        for (kind, id) in [("office", "marriage-centre"), ("cemetery", "songzhuang-burial"), ("funeral_home", "tongzhou-funeral-home")] {
+            let (status, body) = app.post_as(&admin.access, "/api/v1/staff-accounts",
+                &json!({"username": format!("ok.{}", id.len()), "display_name": "窗口", "role": "clerk", "scope_kind": kind, "scope_id": id})).await;
+            assert_eq!(status, 201, "{kind} {id}: {body}");
+        }
     }
 }

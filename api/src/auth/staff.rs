@@ -544,13 +544,33 @@ pub async fn check_scope(
                 Err(field_error("没有这个街道", "no such street"))
             }
         }
-        // Offices, funeral homes and cemeteries arrive with their rooms; until then any
-        // non-empty id is accepted.
-        (_, Some(id)) if !id.trim().is_empty() => Ok(Scope { kind, id: Some(id) }),
-        _ => Err(field_error(
-            "请填写 scope_id",
-            "scope_id is required for this scope",
-        )),
+        // An office, a funeral home or a cemetery: a place of that kind must exist, or
+        // the account would see nothing (a typo once made such a clerk).
+        (_, Some(id)) => {
+            let kinds = place_kinds(kind);
+            let place = crate::scheduling::service::resource(&state.db, &id).await;
+            match place {
+                Ok(place) if kinds.contains(&place.kind.as_str()) => Ok(Scope { kind, id: Some(id) }),
+                Ok(_) => Err(field_error(
+                    "该场所不是此范围类型的场所",
+                    "the place named is not of this scope's kind",
+                )),
+                Err(e) if e.code == Code::ResourceNotFound => {
+                    Err(field_error("没有这个场所", "no such place"))
+                }
+                Err(e) => Err(e),
+            }
+        }
+    }
+}
+
+/// The resource kinds a place scope may name.
+fn place_kinds(kind: ScopeKind) -> &'static [&'static str] {
+    match kind {
+        ScopeKind::Office => &["marriage_office"],
+        ScopeKind::FuneralHome => &["funeral_home"],
+        ScopeKind::Cemetery => &["cemetery", "burial_ground"],
+        ScopeKind::Street | ScopeKind::District => &[],
     }
 }
 
