@@ -88,6 +88,7 @@ codes! {
     WechatNotConfigured => ("auth.wechat_not_configured", 503, "本服务未配置微信登录", "WeChat sign-in is not configured on this server"),
     WechatAlreadyLinked => ("auth.wechat_already_linked", 409, "该微信已绑定其他账户", "This WeChat account is linked to another account"),
     UsernameTaken => ("staff.username_taken", 409, "用户名已被使用", "The username is taken"),
+    LastAdmin => ("staff.last_admin", 409, "这是最后一个可用的区级管理员账户，不能停用", "This is the last enabled district admin; it cannot be disabled"),
     StaffNotFound => ("staff.not_found", 404, "工作人员账户不存在", "No such staff account"),
     ResourceNotFound => ("scheduling.resource_not_found", 404, "预约场所不存在", "No such place to book"),
     SlotNotFound => ("scheduling.slot_not_found", 404, "预约时段不存在", "No such time slot"),

@@ -198,3 +198,26 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    /// The only enabled district admin cannot disable itself (nothing could undo it);
+    /// with a second admin it can be disabled.
+    async fn the_last_district_admin_cannot_be_disabled(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        // The seeded admin still has its first password: disable it, so that the test
+        // admin is the only enabled one.
+        let (_, page) = app.get_as(&admin.access, "/api/v1/staff-accounts?limit=100").await;
+        let seeded = page["items"].as_array().unwrap().iter().find(|a| a["username"] == "admin").unwrap()["id"].as_str().unwrap().to_owned();
+        let (status, body) = app.post_as(&admin.access, &format!("/api/v1/staff-accounts/{seeded}/disable"), &json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = app.post_as(&admin.access, &format!("/api/v1/staff-accounts/{}/disable", admin.id), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("staff.last_admin")), "{body}");
+        let (_, me) = app.get_as(&admin.access, "/api/v1/auth/staff/me").await;
+        assert_eq!(me["username"], admin.username, "still signed in: {me}");
+        let (status, _) = app.post_as(&admin.access, &format!("/api/v1/staff-accounts/{seeded}/enable"), &json!({})).await;
+        assert_eq!(status, 200);
+        let (status, body) = app.post_as(&admin.access, &format!("/api/v1/staff-accounts/{}/disable", admin.id), &json!({})).await;
+        assert_eq!(status, 200, "with another admin enabled: {body}");
+    }
+}

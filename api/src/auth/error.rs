@@ -22,7 +22,7 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
     ("auth.staff.totp_confirm", &[TotpInvalid]),
     ("auth.staff.totp_setup", &[TotpAlreadyEnabled]),
     ("staff.create", &[Forbidden, UsernameTaken]),
-    ("staff.disable", &[StaffNotFound]),
+    ("staff.disable", &[StaffNotFound, LastAdmin]),
     ("staff.enable", &[StaffNotFound]),
     ("staff.list", &[Forbidden]),
 ];

@@ -4,7 +4,7 @@ use entity::{auth_session, staff_account};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, Set, DatabaseTransaction, DbBackend,
 };
 use totp_rs::{Builder, Secret, Totp};
 use uuid::Uuid;
@@ -458,6 +458,9 @@ pub async fn set_disabled(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::new(Code::StaffNotFound))?;
+    if disabled && is_district_admin(&account) {
+        keep_one_admin(&txn, id).await?;
+    }
     let mut row = account.into_active_model();
     row.disabled = Set(disabled);
     row.updated_at = Set(Utc::now());
@@ -491,6 +494,30 @@ pub async fn set_disabled(
     .await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+fn is_district_admin(account: &staff_account::Model) -> bool {
+    !account.disabled
+        && account.role == Role::Admin.as_str()
+        && account.scope_kind == ScopeKind::District.as_str()
+}
+
+/// Refuses to disable the last enabled district admin: nothing could undo it. On
+/// PostgreSQL the enabled admins' rows are locked first, so that two admins disabling
+/// each other at once cannot both pass (SQLite's write transaction is serial anyway).
+async fn keep_one_admin(txn: &DatabaseTransaction, disabling: Uuid) -> Result<(), ApiError> {
+    let mut admins = staff_account::Entity::find()
+        .filter(staff_account::Column::Role.eq(Role::Admin.as_str()))
+        .filter(staff_account::Column::ScopeKind.eq(ScopeKind::District.as_str()))
+        .filter(staff_account::Column::Disabled.eq(false));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        admins = admins.lock_exclusive();
+    }
+    let others = admins.all(txn).await?.into_iter().filter(|a| a.id != disabling).count();
+    match others {
+        0 => Err(ApiError::new(Code::LastAdmin)),
+        _ => Ok(()),
+    }
 }
 
 /// A page of staff accounts by username.
