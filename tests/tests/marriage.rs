@@ -519,3 +519,26 @@ on_both_backends! {
         assert_eq!(first_slot(&app, "marriage-centre", "divorce", date).await["remaining"], 5, "the seat came back");
     }
 }
+
+on_both_backends! {
+    /// A day whose every slot has started is no longer `open`, even before midnight.
+    async fn today_is_past_once_every_slot_has_started(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let office = json!({"kind": "marriage_office", "name": "清晨登记处", "window_days": 15, "window_opens_at": "00:00",
+            "cutoff_previous_day_at": null, "cutoff_minutes": 0, "cancel_minutes": 0, "working_days_only": false});
+        let res = app.authed(reqwest::Method::PUT, "/api/v1/resources/dawn-office", &admin.access).json(&office).send().await.unwrap();
+        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+        // One slot a day, at midnight: by the time the test runs, today's has started.
+        let slots: Vec<Value> = (1..=7).map(|w| json!({"weekday": w, "start_time": "00:00", "end_time": "00:01", "capacity": 5})).collect();
+        let res = app.authed(reqwest::Method::PUT, "/api/v1/resources/dawn-office/templates/marriage", &admin.access)
+            .json(&json!({"slots": slots})).send().await.unwrap();
+        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+        let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+        let tomorrow = today + Duration::days(1);
+        let days: Value = app.get(&format!("/api/v1/resources/dawn-office/availability?business_type=marriage&from={today}&to={tomorrow}")).await.json().await.unwrap();
+        assert_eq!(days["days"][0]["state"], "past", "{days}");
+        assert_eq!(days["days"][0]["slots"][0]["bookable"], false, "{days}");
+        assert_eq!(days["days"][1]["state"], "open", "{days}");
+    }
+}

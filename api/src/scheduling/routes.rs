@@ -23,6 +23,17 @@ use crate::state::AppState;
 
 type State = web::Data<AppState>;
 
+/// The day's state at `now`: an open day whose every slot's cut-off has passed (today,
+/// late) is `past`, not `open`; the cached day does not know the time of the request.
+fn state_now(d: &service::Day, now: chrono::DateTime<chrono::Utc>) -> &'static str {
+    let all_closed = !d.slots.is_empty()
+        && d.slots.iter().all(|s| service::check_open(&d.window, s, now).is_err());
+    match d.state {
+        "open" if all_closed => "past",
+        state => state,
+    }
+}
+
 /// Mounts the scheduling routes under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_resources)
@@ -386,7 +397,7 @@ async fn availability(
         .into_iter()
         .map(|d| DayDto {
             date: d.date,
-            state: d.state.to_owned(),
+            state: state_now(&d, now).to_owned(),
             slots: d
                 .slots
                 .iter()
