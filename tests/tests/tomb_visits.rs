@@ -142,6 +142,11 @@ on_both_backends! {
         assert_eq!(status, 201, "3 + 2 = 5 fits: {body}");
         let (status, body) = post(visit("luhe-cemetery", &slot, ("C", "1", "1"), party(2..3))).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("tomb.visitor_already_booked")), "one reservation per ID number and day");
+        // In a party, the refusal names who holds a visit already (the second of three here).
+        let (status, body) = post(visit("luhe-cemetery", &slot, ("D", "1", "1"), json!([party(6..7)[0], party(1..2)[0], party(7..8)[0]]))).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("tomb.visitor_already_booked")), "{body}");
+        let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["visitors[1].id_number"], "{body}");
         let next_day = first_slot(&app, "luhe-cemetery", date + Duration::days(1)).await;
         let (status, _) = post(visit("luhe-cemetery", &next_day, ("C", "1", "1"), party(2..3))).await;
         assert_eq!(status, 201, "another day is fine");

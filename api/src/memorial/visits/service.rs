@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::auth::citizen::{Notice, notify};
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::{Citizen, Staff};
-use crate::error::{ApiError, Code};
+use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::domain::IdNumber;
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
@@ -195,11 +195,37 @@ async fn add_visitors(
     {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::new(Code::VisitorAlreadyBooked));
+            return Err(already_booked(state, row.visit_date, people).await);
         }
         Err(e) => return Err(e.into()),
     }
     visitors_of(txn, row.id).await
+}
+
+/// The refusal naming each visitor who holds a visit that day already
+/// (`visitors[1].id_number`), so the form can mark them. Read outside the transaction,
+/// which PostgreSQL has aborted at the refused insert; it tells the booker only what the
+/// index told them already (that this number has a visit that day).
+async fn already_booked(state: &AppState, date: NaiveDate, people: &[(String, IdNumber)]) -> ApiError {
+    let indexes: Vec<String> = people.iter().map(|(_, id)| identity::id_index(&state.sealer, id)).collect();
+    let taken = visitor::Entity::find()
+        .filter(visitor::Column::VisitDate.eq(date))
+        .filter(visitor::Column::Active.eq(true))
+        .filter(visitor::Column::IdNumberIndex.is_in(indexes.clone()))
+        .all(&state.db)
+        .await;
+    let mut error = ApiError::new(Code::VisitorAlreadyBooked);
+    let Ok(taken) = taken else { return error };
+    for (i, index) in indexes.iter().enumerate() {
+        if taken.iter().any(|v| &v.id_number_index == index) {
+            error = error.with_field(FieldError {
+                field: format!("visitors[{i}].id_number"),
+                reason: "already_booked",
+                message: Message::new("此人当天已有祭扫预约", "this person holds a visit that day already"),
+            });
+        }
+    }
+    error
 }
 
 /// The party of a visit, in the order it was named.
