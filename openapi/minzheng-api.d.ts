@@ -623,7 +623,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The overdue list of a street, longest overdue first (at most 1,000; the export has all). */
+        /** The overdue list of a street, longest overdue first, paged. */
         get: operations["certification.overdue"];
         put?: never;
         post?: never;
@@ -5630,7 +5630,7 @@ export interface components {
          */
         ResourceKind: "marriage_office" | "funeral_home" | "cemetery" | "burial_ground";
         /**
-         * @description All resources (few: no paging).
+         * @description One page of resources, by id.
          * @example {
          *       "items": [
          *         {
@@ -7271,7 +7271,10 @@ export interface operations {
                     "application/json": components["schemas"]["DrawDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7279,11 +7282,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -8790,7 +8793,10 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8798,11 +8804,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -9726,6 +9732,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description - `request.bad_request`: 请求无效 (The request is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /**
              * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
              *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
@@ -10336,6 +10362,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description - `request.bad_request`: 请求无效 (The request is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /**
              * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
@@ -10993,6 +11039,26 @@ export interface operations {
                     "application/json": components["schemas"]["TotpSetupDto"];
                 };
             };
+            /** @description - `request.bad_request`: 请求无效 (The request is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /**
              * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
              *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
@@ -11481,7 +11547,10 @@ export interface operations {
                     "application/json": components["schemas"]["CertificationDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11489,11 +11558,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -12526,6 +12595,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Swept"];
+                };
+            };
+            /** @description - `request.bad_request`: 请求无效 (The request is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**
@@ -13787,7 +13876,10 @@ export interface operations {
                     "application/json": components["schemas"]["TransfereeDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13795,11 +13887,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -14052,7 +14144,10 @@ export interface operations {
                     "application/json": components["schemas"]["FaceIdStartDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14060,11 +14155,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -14096,7 +14191,8 @@ export interface operations {
                 };
             };
             /**
-             * @description - `certification.not_your_transferee`: 您不是该认证对象本人，也没有其授权的代办关系 (You are neither this transferee nor a proxy they consented to)
+             * @description - `auth.forbidden`: 无权进行此操作 (You may not do this)
+             *     - `certification.not_your_transferee`: 您不是该认证对象本人，也没有其授权的代办关系 (You are neither this transferee nor a proxy they consented to)
              *     - `certification.face_consent_required`: 进行人脸识别前须先单独同意人脸信息处理 (Consent to face processing first)
              */
             403: {
@@ -14106,11 +14202,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:certification.not_your_transferee",
-                     *       "title": "您不是该认证对象本人，也没有其授权的代办关系",
+                     *       "type": "urn:minzheng:problem:auth.forbidden",
+                     *       "title": "无权进行此操作",
                      *       "status": 403,
-                     *       "detail": "您不是该认证对象本人，也没有其授权的代办关系",
-                     *       "code": "certification.not_your_transferee",
+                     *       "detail": "无权进行此操作",
+                     *       "code": "auth.forbidden",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -14918,7 +15014,10 @@ export interface operations {
                     "application/json": components["schemas"]["WechatStartDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14926,11 +15025,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -15889,7 +15988,10 @@ export interface operations {
                     "application/json": components["schemas"]["TransfereeDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15897,11 +15999,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -16155,7 +16257,10 @@ export interface operations {
                     "application/json": components["schemas"]["CertificationDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16163,11 +16268,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -16546,7 +16651,10 @@ export interface operations {
                     "application/json": components["schemas"]["BookingDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16554,11 +16662,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -16820,7 +16928,10 @@ export interface operations {
                     "application/json": components["schemas"]["BookingDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16828,11 +16939,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -17315,7 +17426,10 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17323,11 +17437,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -17474,7 +17588,10 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17482,11 +17599,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -17534,6 +17651,26 @@ export interface operations {
                      *       "status": 403,
                      *       "detail": "无权进行此操作",
                      *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `marriage.appointment_not_found`: 预约不存在 (No such appointment) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:marriage.appointment_not_found",
+                     *       "title": "预约不存在",
+                     *       "status": 404,
+                     *       "detail": "预约不存在",
+                     *       "code": "marriage.appointment_not_found",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -17613,7 +17750,10 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17621,11 +17761,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -17673,6 +17813,26 @@ export interface operations {
                      *       "status": 403,
                      *       "detail": "无权进行此操作",
                      *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `marriage.appointment_not_found`: 预约不存在 (No such appointment) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:marriage.appointment_not_found",
+                     *       "title": "预约不存在",
+                     *       "status": 404,
+                     *       "detail": "预约不存在",
+                     *       "code": "marriage.appointment_not_found",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -18299,7 +18459,10 @@ export interface operations {
                     "application/json": components["schemas"]["SweepDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18307,11 +18470,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -18918,7 +19081,10 @@ export interface operations {
                     "application/json": components["schemas"]["VisitDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18926,11 +19092,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -19834,7 +20000,10 @@ export interface operations {
                     "application/json": components["schemas"]["BookingDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19842,11 +20011,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -19969,7 +20138,10 @@ export interface operations {
                     "application/json": components["schemas"]["BookingDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19977,11 +20149,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -20522,7 +20694,10 @@ export interface operations {
                     "application/json": components["schemas"]["ProxyConsentDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -20530,11 +20705,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -21495,7 +21670,10 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -21503,11 +21681,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -21631,7 +21809,10 @@ export interface operations {
                     "application/json": components["schemas"]["AppointmentDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -21639,11 +21820,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -21930,7 +22111,10 @@ export interface operations {
             /**
              * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
              *     - `scheduling.slot_full`: 该时段已约满，请选择其他时段 (This slot is full; choose another)
+             *     - `scheduling.not_open_yet`: 该日期尚未开放预约 (Booking for this date has not opened yet)
              *     - `scheduling.booking_closed`: 该时段已停止预约 (Booking for this slot has closed)
+             *     - `scheduling.draw_day`: 该日名额以摇号方式分配，请在报名期内提交摇号申请 (Seats of this day are given out by draw; hand in a draw request)
+             *     - `marriage.divorce_application_required`: 离婚登记须先提交离婚申请并度过冷静期 (A divorce appointment needs an application past its cooling-off period)
              *     - `marriage.outside_divorce_window`: 不在可预约离婚登记的期间内 (Outside the window for the divorce certificate appointment)
              *     - `marriage.wrong_state`: 预约当前状态不允许此操作 (The appointment's state does not allow this)
              *     - `marriage.cancel_closed`: 已过可取消时间 (Too late to cancel)
@@ -22163,7 +22347,10 @@ export interface operations {
                     "application/json": components["schemas"]["DivorceApplicationDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -22171,11 +22358,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -22393,7 +22580,10 @@ export interface operations {
                     "application/json": components["schemas"]["DrawEntryDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -22401,11 +22591,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -23249,7 +23439,10 @@ export interface operations {
                     "application/json": components["schemas"]["WaitlistEntryDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -23257,11 +23450,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -24687,7 +24880,10 @@ export interface operations {
                     "application/json": components["schemas"]["MemorialInvitationDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -24695,11 +24891,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -25504,7 +25700,10 @@ export interface operations {
                     "application/json": components["schemas"]["MemorialMessageDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -25512,11 +25711,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -25669,7 +25868,10 @@ export interface operations {
                     "application/json": components["schemas"]["MemorialMessageDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -25677,11 +25879,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -26205,7 +26407,10 @@ export interface operations {
                     "application/json": components["schemas"]["MemorialDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -26213,11 +26418,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -27325,7 +27530,10 @@ export interface operations {
                     "application/json": components["schemas"]["SweepDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -27333,11 +27541,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -27460,7 +27668,10 @@ export interface operations {
                     "application/json": components["schemas"]["SweepDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -27468,11 +27679,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -28398,6 +28609,26 @@ export interface operations {
                      *       "status": 403,
                      *       "detail": "无权进行此操作",
                      *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `scheduling.resource_not_found`: 预约场所不存在 (No such place to book) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:scheduling.resource_not_found",
+                     *       "title": "预约场所不存在",
+                     *       "status": 404,
+                     *       "detail": "预约场所不存在",
+                     *       "code": "scheduling.resource_not_found",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -30677,7 +30908,10 @@ export interface operations {
                     "application/json": components["schemas"]["StaffAccountDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -30685,11 +30919,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -30836,7 +31070,10 @@ export interface operations {
                     "application/json": components["schemas"]["StaffAccountDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -30844,11 +31081,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -31478,7 +31715,10 @@ export interface operations {
                     "application/json": components["schemas"]["VisitDto"];
                 };
             };
-            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -31486,11 +31726,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:request.invalid_path",
-                     *       "title": "路径参数无效",
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
                      *       "status": 400,
-                     *       "detail": "路径参数无效",
-                     *       "code": "request.invalid_path",
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }

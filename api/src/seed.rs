@@ -2,7 +2,7 @@
 //! admin (whose generated password is printed once), then the marriage registration
 //! offices with their weekly templates, the funeral home, the cemeteries (with their 清明
 //! and 冬至 peak periods), and a marriage office and a cemetery bookable the same day around
-//! the clock (`marriage-demo`, `demo-cemetery`) for trying the desk flows. Each part has
+//! the clock (`marriage-demo`, `demo-cemetery`; `dev` mode only) for trying the desk flows. Each part has
 //! its own marker in `app_meta`, so a
 //! database seeded before a part existed gets that part on its next start.
 use chrono::Utc;
@@ -26,6 +26,7 @@ pub enum Seeded {
 /// markers' primary key: the loser of a part rolls it back and does nothing.
 pub async fn run(
     db: &DatabaseConnection,
+    dev_mode: bool,
 ) -> Result<Seeded, Box<dyn std::error::Error + Send + Sync>> {
     let mut admin_password = None;
     if let Some(txn) = claim(db, "demo_seeded_at").await? {
@@ -44,6 +45,12 @@ pub async fn run(
     if let Some(txn) = claim(db, "demo_cemeteries_at").await? {
         crate::memorial::visits::service::seed_cemeteries(&txn).await?;
         txn.commit().await?;
+    }
+    // Bookable demo places would be real places to a citizen: `dev` mode only.
+    if !dev_mode {
+        return Ok(admin_password.map_or(Seeded::Already, |admin_password| Seeded::Now {
+            admin_password,
+        }));
     }
     if let Some(txn) = claim(db, "demo_same_day_at").await? {
         seed_same_day(&txn).await?;

@@ -91,7 +91,7 @@ impl Application {
             .map_err(|e| StartupError::Seed(e.to_string()))?;
         if config.seed_demo_data {
             announce(
-                seed::run(&db)
+                seed::run(&db, config.mode == crate::config::Mode::Dev)
                     .await
                     .map_err(|e| StartupError::Seed(e.to_string()))?,
             );

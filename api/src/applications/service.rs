@@ -987,10 +987,11 @@ pub async fn list_mine(
                 .add(application::Column::SubmittedBy.eq(caller.id)),
         )
         .order_by_desc(application::Column::CreatedAt)
+        .order_by_desc(application::Column::Id)
         .all(&state.db)
         .await?;
     let mut out = Vec::new();
-    for app in rows.into_iter().take(100) {
+    for app in rows {
         // A proxy whose consent was revoked no longer sees what they started.
         let allowed = app.applicant_id == caller.id
             || identity::proxy_allowed(&state.db, caller.id, app.applicant_id, &app.service_code)

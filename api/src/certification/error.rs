@@ -18,7 +18,7 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
     ("certification.exemption.end", &[Forbidden, TransfereeNotFound]),
     ("certification.exemption.set", &[Forbidden, TransfereeNotFound]),
     ("certification.export", &[Forbidden]),
-    ("certification.faceid.start", &[NotYourTransferee, FaceConsentRequired, TransfereeNotFound, ReviewPending, FaceProviderRejected, FaceAttemptsExhausted, FaceProviderUnavailable]),
+    ("certification.faceid.start", &[NotYourTransferee, FaceConsentRequired, TransfereeNotFound, ReviewPending, FaceProviderRejected, FaceAttemptsExhausted, FaceProviderUnavailable, Forbidden]),
     ("certification.history", &[Forbidden, TransfereeNotFound]),
     ("certification.mine", &[]),
     ("certification.overdue", &[Forbidden]),

@@ -800,7 +800,7 @@ async fn street_stats(
     }))
 }
 
-/// The overdue list of a street, longest overdue first (at most 1,000; the export has all).
+/// The overdue list of a street, longest overdue first, paged.
 #[utoipa::path(tag = "certification", operation_id = "certification.overdue", security(("staff_token" = [])), params(("street" = String, Path, example = "yongshun"), PageQuery),
     responses((status = 200, body = TransfereePage)))]
 #[get("/certification/streets/{street}/overdue")]

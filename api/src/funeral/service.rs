@@ -647,14 +647,14 @@ pub async fn for_citizen(
     }
 }
 
-/// The citizen's bookings, newest first (at most 100).
+/// The citizen's bookings, newest first.
 pub async fn list_mine(state: &AppState, citizen: &Citizen) -> Result<Vec<Full>, ApiError> {
     let rows = booking::Entity::find()
         .filter(booking::Column::BookedBy.eq(citizen.id))
         .order_by_desc(booking::Column::Id)
         .all(&state.db)
         .await?;
-    with_lines(&state.db, rows.into_iter().take(100).collect()).await
+    with_lines(&state.db, rows).await
 }
 
 async fn with_lines(

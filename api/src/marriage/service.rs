@@ -546,7 +546,7 @@ pub async fn list_for_citizen(
     ids.dedup();
     ids.reverse();
     let mut out = Vec::new();
-    for id in ids.into_iter().take(100) {
+    for id in ids {
         out.push(load(&state.db, id).await?);
     }
     Ok(out)
@@ -572,7 +572,8 @@ pub async fn day_sheet(
     let mut find = appointment::Entity::find()
         .filter(appointment::Column::OfficeId.eq(office_id))
         .filter(appointment::Column::Date.eq(date))
-        .order_by_asc(appointment::Column::StartsAt);
+        .order_by_asc(appointment::Column::StartsAt)
+        .order_by_asc(appointment::Column::Id);
     if let Some(status) = status {
         find = find.filter(appointment::Column::Status.eq(status));
     }

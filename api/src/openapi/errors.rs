@@ -67,6 +67,23 @@ fn operations(spec: &Spec) -> impl Iterator<Item = (&String, &'static str, &Oper
     })
 }
 
+#[cfg(test)]
+mod tests {
+    use actix_web::http::Method;
+
+    use crate::error::Code;
+
+    #[test]
+    fn the_check_refuses_an_unlisted_code_and_an_unknown_api_route() {
+        let check = super::answer_check(&crate::openapi::spec());
+        let complete = "/api/v1/desk/marriage/appointments/{id}/complete";
+        assert!(check(&Method::POST, complete, Code::AppointmentState));
+        assert!(!check(&Method::POST, complete, Code::SlotFull));
+        assert!(!check(&Method::GET, "/api/v1/no-such-route", Code::SlotFull));
+        assert!(check(&Method::GET, "/console/{tail:.*}", Code::NotFound));
+    }
+}
+
 /// Replaces every operation's error answers with the ones built from the declarations.
 pub fn add(spec: &mut Spec) {
     let declared = declared();
@@ -135,7 +152,8 @@ fn codes_of(op: &Operation, own: &[Code], idempotent: bool) -> Vec<Code> {
         ]);
     }
     if idempotent {
-        shared.extend([Code::IdempotencyMismatch, Code::IdempotencyInProgress]);
+        // A malformed key is 400 `request.bad_request` even on a POST without a body.
+        shared.extend([Code::BadRequest, Code::IdempotencyMismatch, Code::IdempotencyInProgress]);
     }
     if has(ParameterIn::Path) {
         shared.extend([Code::InvalidPath]);
@@ -218,9 +236,16 @@ pub fn answer_check(spec: &Spec) -> crate::platform::http::AnswerCheck {
             }
         }
     }
+    // An API route the contract does not have fails too: a pattern that does not match
+    // must not switch the check off. Other routes (/docs, /console, /dev) are not API.
     std::sync::Arc::new(move |method, pattern, code| {
-        listed
-            .get(&(method.as_str().to_owned(), pattern.to_owned()))
-            .is_none_or(|codes| codes.contains(code.as_str()))
+        // The router's own answers (404, and 405 on a known path) belong to no operation.
+        if matches!(code, Code::NotFound | Code::MethodNotAllowed) {
+            return true;
+        }
+        match listed.get(&(method.as_str().to_owned(), pattern.to_owned())) {
+            Some(codes) => codes.contains(code.as_str()),
+            None => !pattern.starts_with("/api/"),
+        }
     })
 }

@@ -320,8 +320,10 @@ mod tests {
     fn the_scan_sees_a_shared_name_and_a_renamed_one() {
         let text = "#[derive(Debug, ToSchema)]\n#[serde(deny_unknown_fields)]\npub struct BookRequest {}\n\
                     #[derive(ToSchema)]\n#[schema(as = FuneralBookRequest)]\nstruct Other;\n\
-                    #[derive(Serialize)]\npub struct NotASchema;\n";
-        assert_eq!(schema_names(text), ["BookRequest", "FuneralBookRequest"]);
+                    #[derive(Serialize)]\npub struct NotASchema;\n\
+                    #[derive(\n    Clone, Copy,\n    utoipa::ToSchema,\n)]\npub enum Sex {}\n\
+                    crate::closed_set! {\n    /// doc\n    pub enum DayState {\n        Open => \"open\",\n    }\n}\n";
+        assert_eq!(schema_names(text), ["BookRequest", "FuneralBookRequest", "Sex", "DayState"]);
     }
 
     /// Each room's declared operation ids exist, and none is declared twice.
@@ -340,8 +342,22 @@ mod tests {
     fn schema_names(text: &str) -> Vec<String> {
         let mut names = Vec::new();
         let mut pending: Option<Option<String>> = None;
+        // A derive may span lines; `closed_set!` derives `ToSchema` inside the macro.
+        let mut derive: Option<String> = None;
         for line in text.lines().map(str::trim) {
-            if line.starts_with("#[derive(") && line.contains("ToSchema") {
+            if let Some(open) = derive.as_mut() {
+                open.push_str(line);
+                if line.contains(")]") {
+                    if open.contains("ToSchema") {
+                        pending = Some(None);
+                    }
+                    derive = None;
+                }
+                continue;
+            }
+            if line.starts_with("#[derive(") && !line.contains(")]") {
+                derive = Some(line.to_owned());
+            } else if line.starts_with("#[derive(") && line.contains("ToSchema") || line.starts_with("crate::closed_set!") {
                 pending = Some(None);
             } else if let Some(alias) = pending.as_mut() {
                 if let Some(rest) = line.split("schema(as = ").nth(1) {

@@ -135,7 +135,7 @@ fn data_error(path: String, message: &str) -> ApiError {
     let field = if path == "." { String::new() } else { path };
     if let Some(value) = backticked(message, "unknown variant `") {
         // A value outside a closed set (an enum of the contract): say which ones exist.
-        let allowed = message
+        let allowed = english
             .split("expected ")
             .nth(1)
             .unwrap_or_default()

@@ -86,7 +86,7 @@ impl ResourceQuery {
     }
 }
 
-/// All resources (few: no paging).
+/// One page of resources, by id.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"id": "marriage-centre", "kind": "marriage_office", "name": "通州区婚姻登记中心", "address": "通州区新华西街", "window_days": 15, "window_opens_at": "00:00", "cutoff_previous_day_at": "15:00", "cutoff_minutes": 0, "cancel_minutes": 60, "working_days_only": true}]}))]
 pub struct ResourceListDto {

@@ -9,7 +9,7 @@ use crate::error::Code::{self, *};
 pub const ANSWERS: &[(&str, &[Code])] = &[
     ("scheduling.availability", &[ResourceNotFound]),
     ("scheduling.calendar.load", &[]),
-    ("scheduling.exception.set", &[DayHasBookings]),
+    ("scheduling.exception.set", &[DayHasBookings, ResourceNotFound]),
     ("scheduling.peak.create", &[Forbidden, ResourceNotFound, PeriodOverlaps, PeriodHasBookings]),
     ("scheduling.peak.delete", &[Forbidden, PeriodNotFound, PeriodHasBookings]),
     ("scheduling.peak.list", &[ResourceNotFound]),

@@ -23,13 +23,14 @@ use crate::state::AppState;
 
 type State = web::Data<AppState>;
 
-/// The day's state at `now`: an open day whose every slot's cut-off has passed (today,
-/// late) is `past`, not `open`; the cached day does not know the time of the request.
+/// The day's state at `now`: an open day whose every slot has started (today, late) is
+/// `past`, not `open`; the cached day does not know the time of the request. (A day whose
+/// booking closed by a cut-off before its slots start stays `open` with every slot
+/// `bookable: false`.)
 fn state_now(d: &service::Day, now: chrono::DateTime<chrono::Utc>) -> &'static str {
-    let all_closed = !d.slots.is_empty()
-        && d.slots.iter().all(|s| service::check_open(&d.window, s, now).is_err());
+    let all_started = !d.slots.is_empty() && d.slots.iter().all(|s| s.starts_at <= now);
     match d.state {
-        "open" if all_closed => "past",
+        "open" if all_started => "past",
         state => state,
     }
 }

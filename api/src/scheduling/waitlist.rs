@@ -448,10 +448,11 @@ pub async fn list_mine(
     let rows = entry::Entity::find()
         .filter(entry::Column::CitizenId.eq(citizen_id))
         .order_by_desc(entry::Column::CreatedAt)
+        .order_by_desc(entry::Column::Id)
         .all(conn)
         .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for e in rows.into_iter().take(100) {
+    for e in rows {
         let place = place_in_line(conn, &e).await?;
         out.push((e, place));
     }

@@ -151,7 +151,8 @@ pub async fn for_cemetery(
     let mut find = order::Entity::find()
         .filter(order::Column::CemeteryId.eq(cemetery_id))
         .order_by_asc(order::Column::SweepDate)
-        .order_by_asc(order::Column::CreatedAt);
+        .order_by_asc(order::Column::CreatedAt)
+        .order_by_asc(order::Column::Id);
     if let Some(status) = status {
         find = find.filter(order::Column::Status.eq(status));
     }

@@ -385,7 +385,8 @@ pub async fn day_list(
     let mut find = visit::Entity::find()
         .filter(visit::Column::CemeteryId.eq(cemetery_id))
         .filter(visit::Column::VisitDate.eq(date))
-        .order_by_asc(visit::Column::CreatedAt);
+        .order_by_asc(visit::Column::CreatedAt)
+        .order_by_asc(visit::Column::Id);
     if let Some(status) = status {
         find = find.filter(visit::Column::Status.eq(status));
     }
