@@ -2,7 +2,7 @@
 //! admin (whose generated password is printed once), then the marriage registration
 //! offices with their weekly templates, the funeral home, the cemeteries (with their 清明
 //! and 冬至 peak periods), and a marriage office and a cemetery bookable the same day around
-//! the clock (`marriage-demo`, `demo-cemetery`; `dev` mode only) for trying the desk flows. Each part has
+//! the clock (`marriage-demo`, `demo-cemetery`, `tongzhou-funeral-home-demo`; `dev` mode only) for trying the desk flows. Each part has
 //! its own marker in `app_meta`, so a
 //! database seeded before a part existed gets that part on its next start.
 use chrono::Utc;
@@ -54,6 +54,7 @@ pub async fn run(
     }
     if let Some(txn) = claim(db, "demo_same_day_at").await? {
         seed_same_day(&txn).await?;
+        crate::funeral::service::seed_demo_home(&txn).await?;
         txn.commit().await?;
     }
     Ok(

@@ -273,10 +273,18 @@ on_both_backends! {
         assert_eq!(page.status(), 200);
         assert!(page.text().await.unwrap().contains("newcomer@example.com"));
 
+        let demo = ["marriage-demo", "demo-cemetery", "tongzhou-funeral-home-demo"];
+        let places: Value = app.get("/api/v1/resources?limit=100").await.json().await.unwrap();
+        let ids: Vec<&str> = places["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert!(demo.iter().all(|d| ids.contains(d)), "the same-day demo places: {ids:?}");
+
         let production = spawn_app_with(backend, |c| c.mode = minzheng::config::Mode::Production).await;
         for path in ["/dev/outbox", "/dev/outbox.json"] {
             assert_eq!(production.get(path).await.status(), 404, "{path} exists in production");
         }
+        let places: Value = production.get("/api/v1/resources?limit=100").await.json().await.unwrap();
+        let ids: Vec<&str> = places["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert!(demo.iter().all(|d| !ids.contains(d)), "no demo places in production: {ids:?}");
     }
 
     /// The docs serve the client guide and the code table offline, with an anchor for

@@ -152,52 +152,58 @@ type Times = (&'static str, &'static str);
 /// The demo funeral home: open every day, bookable 7 days ahead until 2 hours before a
 /// slot, three farewell halls, six cremations per slot, and its price list.
 pub async fn seed_homes(txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiError> {
+    let times = |list: &[Times]| list.iter().map(|(s, e)| ((*s).to_owned(), (*e).to_owned())).collect();
+    let farewell = times(&[
+        ("07:00", "08:00"),
+        ("08:00", "09:00"),
+        ("09:00", "10:00"),
+        ("10:00", "11:00"),
+        ("13:00", "14:00"),
+        ("14:00", "15:00"),
+    ]);
+    let cremation = times(&[("08:00", "10:00"), ("10:00", "12:00"), ("13:00", "15:00"), ("15:00", "17:00")]);
+    let home = ("tongzhou-funeral-home", "通州区殡仪馆", "通州区宋庄镇", 120);
+    seed_home(txn, home, [(FAREWELL, farewell, 3), (CREMATION, cremation, 6)]).await
+}
+
+/// A demo funeral home bookable the same day around the clock (`dev` mode's same-day
+/// places, see `seed`): an hourly farewell and cremation slot, no cut-off.
+pub async fn seed_demo_home(txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiError> {
+    let hourly: Vec<(String, String)> = (0..24)
+        .map(|h| (format!("{h:02}:00"), if h == 23 { "23:59".into() } else { format!("{:02}:00", h + 1) }))
+        .collect();
+    let home = ("tongzhou-funeral-home-demo", "殡仪馆演示窗口（当天可约）", "演示数据 / demo data", 0);
+    seed_home(txn, home, [(FAREWELL, hourly.clone(), 3), (CREMATION, hourly, 6)]).await
+}
+
+/// Writes a funeral home (id, name, address, cut-off minutes), its weekly plan for every
+/// day and the price list.
+async fn seed_home(
+    txn: &sea_orm::DatabaseTransaction,
+    (id, name, address, cutoff_minutes): (&str, &str, &str, i32),
+    plan: [(&str, Vec<(String, String)>, i32); 2],
+) -> Result<(), ApiError> {
     use crate::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
-    let id = "tongzhou-funeral-home";
     let spec = ResourceSpec {
         id: id.into(),
         kind: HOME_KIND.into(),
-        name: "通州区殡仪馆".into(),
-        address: Some("通州区宋庄镇".into()),
+        name: name.into(),
+        address: Some(address.into()),
         window_days: 7,
         window_opens_at: "00:00".into(),
         cutoff_previous_day_at: None,
-        cutoff_minutes: 120,
-        cancel_minutes: 120,
+        cutoff_minutes,
+        cancel_minutes: cutoff_minutes,
         working_days_only: false,
     };
     save_resource(txn, spec, Actor::System, None).await?;
-    let plan: [(&str, &[Times], i32); 2] = [
-        (
-            FAREWELL,
-            &[
-                ("07:00", "08:00"),
-                ("08:00", "09:00"),
-                ("09:00", "10:00"),
-                ("10:00", "11:00"),
-                ("13:00", "14:00"),
-                ("14:00", "15:00"),
-            ],
-            3,
-        ),
-        (
-            CREMATION,
-            &[
-                ("08:00", "10:00"),
-                ("10:00", "12:00"),
-                ("13:00", "15:00"),
-                ("15:00", "17:00"),
-            ],
-            6,
-        ),
-    ];
     for (business_type, times, capacity) in plan {
         let slots = (1..=7)
             .flat_map(|weekday| {
                 times.iter().map(move |(s, e)| TemplateSlot {
                     weekday,
-                    start_time: (*s).into(),
-                    end_time: (*e).into(),
+                    start_time: s.clone(),
+                    end_time: e.clone(),
                     capacity,
                 })
             })
