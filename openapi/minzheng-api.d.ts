@@ -29164,9 +29164,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example marriage-centre */
                 id: string;
                 /** @description e.g. `marriage` */
-                business_type: string;
+                business_type: components["schemas"]["SlotBusinessType"];
             };
             cookie?: never;
         };
@@ -29229,9 +29230,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example marriage-centre */
                 id: string;
                 /** @description e.g. `marriage` */
-                business_type: string;
+                business_type: components["schemas"]["SlotBusinessType"];
             };
             cookie?: never;
         };

@@ -189,15 +189,15 @@ async fn save_resource(
 /// A place's weekly slot template for one business type (public, like the availability it
 /// makes), ordered by weekday and start time; empty when none is set.
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.template.get",
-    params(("id" = String, Path), ("business_type" = String, Path, description = "e.g. `marriage`")),
+    params(("id" = String, Path, example = "marriage-centre"), ("business_type" = SlotBusinessType, Path, description = "e.g. `marriage`")),
     responses((status = 200, body = TemplateRequest)))]
 #[get("/resources/{id}/templates/{business_type}")]
 async fn get_template(
     state: State,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, SlotBusinessType)>,
 ) -> Result<web::Json<TemplateRequest>, ApiError> {
     let (id, business_type) = path.into_inner();
-    let slots = service::template(&state.db, &id, &business_type).await?;
+    let slots = service::template(&state.db, &id, business_type.as_str()).await?;
     Ok(web::Json(TemplateRequest {
         slots: slots
             .into_iter()
@@ -213,17 +213,17 @@ async fn get_template(
 
 /// Replace a place's weekly slot template for one business type (admins).
 #[utoipa::path(tag = "scheduling", operation_id = "scheduling.template.replace", request_body = TemplateRequest, security(("staff_token" = [])),
-    params(("id" = String, Path), ("business_type" = String, Path, description = "e.g. `marriage`")),
+    params(("id" = String, Path, example = "marriage-centre"), ("business_type" = SlotBusinessType, Path, description = "e.g. `marriage`")),
     responses((status = 204, description = "Replaced; dates not yet shown follow it")))]
 #[put("/resources/{id}/templates/{business_type}")]
 async fn replace_template(
     state: State,
     admin: Admin,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, SlotBusinessType)>,
     Json(body): Json<TemplateRequest>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
     let (id, business_type) = path.into_inner();
-    check_code("business_type", &business_type)?;
+    let business_type = business_type.as_str();
     let mut slots = Vec::with_capacity(body.slots.len());
     for (i, s) in body.slots.into_iter().enumerate() {
         let (start, end) = (
