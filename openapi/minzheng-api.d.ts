@@ -7022,10 +7022,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7249,10 +7246,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -7732,10 +7726,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -8381,10 +8372,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -8771,10 +8759,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -8913,10 +8898,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -9103,10 +9085,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -9714,10 +9693,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -10000,10 +9976,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -10345,10 +10318,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -10545,10 +10515,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -11019,10 +10986,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -11156,10 +11120,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -11340,10 +11301,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -11525,10 +11483,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -11944,10 +11899,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -12577,10 +12529,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -12829,10 +12778,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -13854,10 +13800,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -14122,10 +14065,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -14458,10 +14398,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -14782,10 +14719,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -14992,10 +14926,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -15187,10 +15118,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -15516,10 +15444,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -15731,10 +15656,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -15966,10 +15888,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -16235,10 +16154,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -16629,10 +16545,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -16906,10 +16819,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -17068,10 +16978,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -17404,10 +17311,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -17566,10 +17470,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -17728,10 +17629,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -17890,10 +17788,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -18437,10 +18332,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -18599,10 +18491,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -19059,10 +18948,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -19674,10 +19560,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -19978,10 +19861,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -20116,10 +19996,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -20255,10 +20132,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -20489,10 +20363,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -20672,10 +20543,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -20871,10 +20739,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -21037,10 +20902,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -21337,10 +21199,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -21648,10 +21507,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -21787,10 +21643,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -22012,10 +21865,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -22325,10 +22175,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -22558,10 +22405,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -22854,10 +22698,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -23181,10 +23022,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -23405,10 +23243,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -24017,10 +23852,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -24222,10 +24054,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -24858,10 +24687,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -25428,10 +25254,7 @@ export interface operations {
                 token?: string;
             };
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -25677,10 +25500,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -25845,10 +25665,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -26174,10 +25991,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -26385,10 +26199,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -26540,10 +26351,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -26754,10 +26562,7 @@ export interface operations {
                 token?: string;
             };
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -27215,10 +27020,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -27508,10 +27310,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -27646,10 +27445,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -27784,10 +27580,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -28821,10 +28614,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -29645,10 +29435,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -30700,10 +30487,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -30888,10 +30672,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -31050,10 +30831,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -31393,10 +31171,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -31695,10 +31470,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.
-                 * @example 5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11
-                 */
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
                 "Idempotency-Key"?: string;
             };
             path: {

@@ -264,8 +264,9 @@ fn add_idempotency_key(op: &mut Operation) {
             "Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); \
              the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours.",
         ))
+        // No example value: a client copying one key for every POST would have its second
+        // action refused as a replay (`request.idempotency_key_reused`); make one per action.
         .schema(Some(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).max_length(Some(255))))
-        .example(Some(serde_json::json!("5f0c1a52-8d7e-4c1b-9a1e-2b7d5e0c9f11")))
         .build();
     op.parameters
         .get_or_insert_with(Vec::new)
