@@ -40,7 +40,10 @@ async fn newest(state: &AppState) -> Result<Vec<Shown>, ApiError> {
         .await?;
     rows.into_iter()
         .map(|row| {
-            let text = state.sealer.open(&row.payload).map_err(ApiError::internal)?;
+            let text = state
+                .sealer
+                .open(&row.payload)
+                .map_err(ApiError::internal)?;
             let message = serde_json::from_str(&text).map_err(ApiError::internal)?;
             Ok(Shown {
                 id: row.id,

@@ -21,27 +21,48 @@ pub const PURPOSES: &[Purpose] = &[
     Purpose {
         name: "marriage_appointment",
         title: "婚姻登记预约通知",
-        keywords: &[("thing1", "事项"), ("time2", "预约时间"), ("thing3", "登记机关"), ("character_string4", "预约码")],
+        keywords: &[
+            ("thing1", "事项"),
+            ("time2", "预约时间"),
+            ("thing3", "登记机关"),
+            ("character_string4", "预约码"),
+        ],
     },
     Purpose {
         name: "waitlist_offer",
         title: "候补名额保留通知",
-        keywords: &[("thing1", "预约场所"), ("time2", "预约时间"), ("time3", "保留至")],
+        keywords: &[
+            ("thing1", "预约场所"),
+            ("time2", "预约时间"),
+            ("time3", "保留至"),
+        ],
     },
     Purpose {
         name: "draw_result",
         title: "摇号结果通知",
-        keywords: &[("thing1", "登记机关"), ("date2", "预约日期"), ("phrase3", "结果")],
+        keywords: &[
+            ("thing1", "登记机关"),
+            ("date2", "预约日期"),
+            ("phrase3", "结果"),
+        ],
     },
     Purpose {
         name: "funeral_booking",
         title: "殡葬服务预约通知",
-        keywords: &[("thing1", "事项"), ("time2", "服务时间"), ("thing3", "殡仪馆")],
+        keywords: &[
+            ("thing1", "事项"),
+            ("time2", "服务时间"),
+            ("thing3", "殡仪馆"),
+        ],
     },
     Purpose {
         name: "tomb_visit",
         title: "祭扫预约通知",
-        keywords: &[("thing1", "墓园"), ("time2", "预约时间"), ("character_string3", "预约码")],
+        keywords: &[
+            ("thing1", "墓园"),
+            ("time2", "预约时间"),
+            ("character_string3", "预约码"),
+        ],
     },
     Purpose {
         name: "proxy_sweep",
@@ -56,17 +77,29 @@ pub const PURPOSES: &[Purpose] = &[
     Purpose {
         name: "application_update",
         title: "申请办理进度通知",
-        keywords: &[("thing1", "申请事项"), ("phrase2", "办理状态"), ("time3", "时间")],
+        keywords: &[
+            ("thing1", "申请事项"),
+            ("phrase2", "办理状态"),
+            ("time3", "时间"),
+        ],
     },
     Purpose {
         name: "certification",
         title: "生存认证提醒",
-        keywords: &[("thing1", "事项"), ("phrase2", "状态"), ("date3", "截止日期")],
+        keywords: &[
+            ("thing1", "事项"),
+            ("phrase2", "状态"),
+            ("date3", "截止日期"),
+        ],
     },
     Purpose {
         name: "proxy_granted",
         title: "代办授权通知",
-        keywords: &[("thing1", "事项"), ("thing2", "授权业务"), ("time3", "授权时间")],
+        keywords: &[
+            ("thing1", "事项"),
+            ("thing2", "授权业务"),
+            ("time3", "授权时间"),
+        ],
     },
 ];
 
@@ -146,7 +179,10 @@ mod tests {
     fn every_purpose_the_rooms_send_is_listed() {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut missing = Vec::new();
-        for file in walk(&src) {
+        for file in crate::openapi::tests::rust_files(&src) {
+            if file.ends_with("notices.rs") {
+                continue;
+            }
             let text = std::fs::read_to_string(&file).unwrap();
             for part in text.split("purpose: \"").skip(1) {
                 let name = part.split('"').next().unwrap_or_default();
@@ -156,18 +192,5 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "purposes not listed: {missing:?}");
-    }
-
-    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                files.extend(walk(&path));
-            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("notices.rs") {
-                files.push(path);
-            }
-        }
-        files
     }
 }

@@ -48,9 +48,11 @@ pub async fn run(
     }
     // Bookable demo places would be real places to a citizen: `dev` mode only.
     if !dev_mode {
-        return Ok(admin_password.map_or(Seeded::Already, |admin_password| Seeded::Now {
-            admin_password,
-        }));
+        return Ok(
+            admin_password.map_or(Seeded::Already, |admin_password| Seeded::Now {
+                admin_password,
+            }),
+        );
     }
     if let Some(txn) = claim(db, "demo_same_day_at").await? {
         seed_same_day(&txn).await?;
@@ -71,8 +73,20 @@ pub async fn run(
 async fn seed_same_day(txn: &DatabaseTransaction) -> Result<(), ApiError> {
     use crate::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
     let places = [
-        ("marriage-demo", "marriage_office", "婚姻登记演示窗口（当天可约）", &["marriage", "divorce", "reissue"][..], 10),
-        ("demo-cemetery", "cemetery", "演示墓园（当天可约）", &[crate::memorial::visits::service::VISIT][..], 50),
+        (
+            "marriage-demo",
+            "marriage_office",
+            "婚姻登记演示窗口（当天可约）",
+            &["marriage", "divorce", "reissue"][..],
+            10,
+        ),
+        (
+            "demo-cemetery",
+            "cemetery",
+            "演示墓园（当天可约）",
+            &[crate::memorial::visits::service::VISIT][..],
+            50,
+        ),
     ];
     for (id, kind, name, business_types, capacity) in places {
         let spec = ResourceSpec {
@@ -94,7 +108,11 @@ async fn seed_same_day(txn: &DatabaseTransaction) -> Result<(), ApiError> {
                     (0..96).map(move |quarter| TemplateSlot {
                         weekday,
                         start_time: clock_time(quarter),
-                        end_time: if quarter == 95 { "23:59".into() } else { clock_time(quarter + 1) },
+                        end_time: if quarter == 95 {
+                            "23:59".into()
+                        } else {
+                            clock_time(quarter + 1)
+                        },
                         capacity,
                     })
                 })

@@ -1,7 +1,7 @@
 //! Bureau administration: the district's reference data (streets) now; settings and
 //! statistics as later issues land. Owns the `street` table.
-pub mod error;
 mod dto;
+pub mod error;
 pub mod kinds;
 mod routes;
 pub mod service;

@@ -7,8 +7,8 @@ use super::dto::{AuditEventDto, AuditQuery, StreetDto};
 use super::service;
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::Staff;
+use crate::error::ApiError;
 use crate::error::Code;
-use crate::error::{ApiError};
 use crate::platform::extract::Query;
 use crate::platform::pagination::{Page, PageQuery};
 

@@ -9,22 +9,72 @@ use crate::error::Code::{self, *};
 pub const ANSWERS: &[(&str, &[Code])] = &[
     ("applications.catalogue.get", &[ServiceNotFound]),
     ("applications.catalogue.list", &[]),
-    ("applications.catalogue.save", &[Forbidden, ServiceNotFound, IllegalTransition]),
-    ("applications.create", &[RealNameRequired, RealNameUnverified, NotAProxy, ServiceNotFound, DraftExists]),
-    ("applications.form.save", &[ApplicationNotFound, NotEditable]),
+    (
+        "applications.catalogue.save",
+        &[Forbidden, ServiceNotFound, IllegalTransition],
+    ),
+    (
+        "applications.create",
+        &[
+            RealNameRequired,
+            RealNameUnverified,
+            NotAProxy,
+            ServiceNotFound,
+            DraftExists,
+        ],
+    ),
+    (
+        "applications.form.save",
+        &[ApplicationNotFound, NotEditable],
+    ),
     ("applications.get", &[ApplicationNotFound]),
-    ("applications.household.save", &[ApplicationNotFound, NotEditable, IdNumberInvalid]),
+    (
+        "applications.household.save",
+        &[ApplicationNotFound, NotEditable, IdNumberInvalid],
+    ),
     ("applications.list", &[]),
-    ("applications.material.add", &[ApplicationNotFound, MediaNotFound, NotEditable]),
-    ("applications.material.download", &[ApplicationNotFound, MediaNotFound]),
-    ("applications.material.remove", &[ApplicationNotFound, MediaNotFound, NotEditable]),
-    ("applications.submit", &[ApplicationNotFound, NotEditable, HouseholdHasActiveApplication, Incomplete]),
-    ("applications.supplement", &[ApplicationNotFound, MediaNotFound, IllegalTransition]),
-    ("applications.withdraw", &[ApplicationNotFound, IllegalTransition]),
-    ("review.act", &[Forbidden, ApplicationNotFound, IllegalTransition]),
+    (
+        "applications.material.add",
+        &[ApplicationNotFound, MediaNotFound, NotEditable],
+    ),
+    (
+        "applications.material.download",
+        &[ApplicationNotFound, MediaNotFound],
+    ),
+    (
+        "applications.material.remove",
+        &[ApplicationNotFound, MediaNotFound, NotEditable],
+    ),
+    (
+        "applications.submit",
+        &[
+            ApplicationNotFound,
+            NotEditable,
+            HouseholdHasActiveApplication,
+            Incomplete,
+        ],
+    ),
+    (
+        "applications.supplement",
+        &[ApplicationNotFound, MediaNotFound, IllegalTransition],
+    ),
+    (
+        "applications.withdraw",
+        &[ApplicationNotFound, IllegalTransition],
+    ),
+    (
+        "review.act",
+        &[Forbidden, ApplicationNotFound, IllegalTransition],
+    ),
     ("review.get", &[ApplicationNotFound]),
-    ("review.material.download", &[ApplicationNotFound, MediaNotFound]),
-    ("review.material.thumbnail", &[ApplicationNotFound, MediaNotFound]),
+    (
+        "review.material.download",
+        &[ApplicationNotFound, MediaNotFound],
+    ),
+    (
+        "review.material.thumbnail",
+        &[ApplicationNotFound, MediaNotFound],
+    ),
     ("review.queue", &[Forbidden]),
     ("review.statistics", &[Forbidden]),
 ];

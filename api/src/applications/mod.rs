@@ -4,10 +4,10 @@
 //! state machine, deadlines in working days, draft purging and statistics. Owns
 //! `service_version`, `application`, `application_member`, `application_material`,
 //! `application_event`, `application_hold`.
-pub mod error;
 pub mod catalogue;
 pub mod domain;
 mod dto;
+pub mod error;
 pub mod review;
 mod routes;
 pub mod service;

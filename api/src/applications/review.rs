@@ -111,7 +111,13 @@ pub async fn queue(
         rows.retain(|a| running_deadline(a).is_some_and(|d| d < today));
     }
     // Urgent first, then by deadline; the id keeps the order stable for paging.
-    rows.sort_by_key(|a| (!a.urgent, running_deadline(a).unwrap_or(NaiveDate::MAX), a.id));
+    rows.sort_by_key(|a| {
+        (
+            !a.urgent,
+            running_deadline(a).unwrap_or(NaiveDate::MAX),
+            a.id,
+        )
+    });
     Ok(rows)
 }
 

@@ -12,7 +12,6 @@ use super::dto::*;
 use super::review;
 use super::service::{self, NewMember};
 use super::states::StatisticsFormat;
-use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::{Admin, Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message};
@@ -20,6 +19,7 @@ use crate::identity::service as identity;
 use crate::platform::audit::Actor;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;

@@ -8,17 +8,36 @@ use crate::error::Code::{self, *};
 /// Each operation id of the room with the codes it may answer.
 pub const ANSWERS: &[(&str, &[Code])] = &[
     ("auth.citizen.email_code", &[RateLimited, CodeLocked]),
-    ("auth.citizen.email_sign_in", &[CodeInvalid, CodeLocked, RateLimited]),
+    (
+        "auth.citizen.email_sign_in",
+        &[CodeInvalid, CodeLocked, RateLimited],
+    ),
     ("auth.citizen.logout", &[]),
     ("auth.citizen.me", &[]),
     ("auth.citizen.refresh", &[RefreshInvalid, SessionEnded]),
     ("auth.citizen.wechat_link", &[WechatAlreadyLinked]),
-    ("auth.citizen.wechat_sign_in", &[WechatCodeInvalid, WechatCodeUsed, WechatHighRisk, WechatRateLimited, WechatUnavailable, WechatNotConfigured]),
+    (
+        "auth.citizen.wechat_sign_in",
+        &[
+            WechatCodeInvalid,
+            WechatCodeUsed,
+            WechatHighRisk,
+            WechatRateLimited,
+            WechatUnavailable,
+            WechatNotConfigured,
+        ],
+    ),
     ("auth.staff.logout", &[]),
     ("auth.staff.me", &[]),
-    ("auth.staff.password_change", &[InvalidCredentials, PasswordTooWeak]),
+    (
+        "auth.staff.password_change",
+        &[InvalidCredentials, PasswordTooWeak],
+    ),
     ("auth.staff.refresh", &[RefreshInvalid, SessionEnded]),
-    ("auth.staff.sign_in", &[InvalidCredentials, TotpRequired, TotpInvalid, RateLimited]),
+    (
+        "auth.staff.sign_in",
+        &[InvalidCredentials, TotpRequired, TotpInvalid, RateLimited],
+    ),
     ("auth.staff.totp_confirm", &[TotpInvalid]),
     ("auth.staff.totp_setup", &[TotpAlreadyEnabled]),
     ("staff.create", &[Forbidden, UsernameTaken]),

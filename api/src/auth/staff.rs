@@ -3,8 +3,8 @@ use chrono::{Duration, Utc};
 use entity::{auth_session, staff_account};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, DatabaseTransaction, DbBackend,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use totp_rs::{Builder, Secret, Totp};
 use uuid::Uuid;
@@ -513,7 +513,12 @@ async fn keep_one_admin(txn: &DatabaseTransaction, disabling: Uuid) -> Result<()
     if txn.get_database_backend() == DbBackend::Postgres {
         admins = admins.lock_exclusive();
     }
-    let others = admins.all(txn).await?.into_iter().filter(|a| a.id != disabling).count();
+    let others = admins
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter(|a| a.id != disabling)
+        .count();
     match others {
         0 => Err(ApiError::new(Code::LastAdmin)),
         _ => Ok(()),
@@ -577,7 +582,9 @@ pub async fn check_scope(
             let kinds = place_kinds(kind);
             let place = crate::scheduling::service::resource(&state.db, &id).await;
             match place {
-                Ok(place) if kinds.contains(&place.kind.as_str()) => Ok(Scope { kind, id: Some(id) }),
+                Ok(place) if kinds.contains(&place.kind.as_str()) => {
+                    Ok(Scope { kind, id: Some(id) })
+                }
                 Ok(_) => Err(field_error(
                     "该场所不是此范围类型的场所",
                     "the place named is not of this scope's kind",

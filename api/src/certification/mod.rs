@@ -2,10 +2,10 @@
 //! the registry (`registry`, `import`), the cycle with reminders and suspension
 //! (`cycle`), the ladder of ways to certify (`ways`: WeChat, FaceID, proxy, desk or
 //! home-visit comparison with `face`, manual review), and staff views (`stats`).
-pub mod error;
 pub mod cycle;
 pub mod domain;
 pub mod dto;
+pub mod error;
 pub mod face;
 pub mod import;
 pub mod registry;

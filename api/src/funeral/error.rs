@@ -7,17 +7,56 @@ use crate::error::Code::{self, *};
 
 /// Each operation id of the room with the codes it may answer.
 pub const ANSWERS: &[(&str, &[Code])] = &[
-    ("funeral.booking.accept_transport_time", &[FuneralBookingNotFound, FuneralWrongState]),
-    ("funeral.booking.book", &[RealNameRequired, RealNameUnverified, FuneralHomeNotFound, SlotNotFound, MediaNotFound, SlotFull, NotOpenYet, BookingClosed, FuneralDeceasedHasActiveBooking, IdNumberInvalid, FuneralDateOfDeath, FuneralUnknownService, FuneralItemsMismatch]),
-    ("funeral.booking.cancel", &[FuneralBookingNotFound, FuneralWrongState, FuneralCancelClosed]),
+    (
+        "funeral.booking.accept_transport_time",
+        &[FuneralBookingNotFound, FuneralWrongState],
+    ),
+    (
+        "funeral.booking.book",
+        &[
+            RealNameRequired,
+            RealNameUnverified,
+            FuneralHomeNotFound,
+            SlotNotFound,
+            MediaNotFound,
+            SlotFull,
+            NotOpenYet,
+            BookingClosed,
+            FuneralDeceasedHasActiveBooking,
+            IdNumberInvalid,
+            FuneralDateOfDeath,
+            FuneralUnknownService,
+            FuneralItemsMismatch,
+        ],
+    ),
+    (
+        "funeral.booking.cancel",
+        &[
+            FuneralBookingNotFound,
+            FuneralWrongState,
+            FuneralCancelClosed,
+        ],
+    ),
     ("funeral.booking.get", &[FuneralBookingNotFound]),
     ("funeral.booking.list", &[]),
-    ("funeral.desk.certificate", &[Forbidden, FuneralBookingNotFound, MediaNotFound]),
-    ("funeral.desk.confirm", &[Forbidden, FuneralBookingNotFound, FuneralWrongState]),
-    ("funeral.desk.done", &[Forbidden, FuneralBookingNotFound, FuneralWrongState]),
+    (
+        "funeral.desk.certificate",
+        &[Forbidden, FuneralBookingNotFound, MediaNotFound],
+    ),
+    (
+        "funeral.desk.confirm",
+        &[Forbidden, FuneralBookingNotFound, FuneralWrongState],
+    ),
+    (
+        "funeral.desk.done",
+        &[Forbidden, FuneralBookingNotFound, FuneralWrongState],
+    ),
     ("funeral.desk.get", &[Forbidden, FuneralBookingNotFound]),
     ("funeral.desk.list", &[Forbidden]),
-    ("funeral.desk.propose_transport_time", &[Forbidden, FuneralBookingNotFound, FuneralWrongState]),
+    (
+        "funeral.desk.propose_transport_time",
+        &[Forbidden, FuneralBookingNotFound, FuneralWrongState],
+    ),
     ("funeral.home.list", &[]),
     ("funeral.service.list", &[FuneralHomeNotFound]),
     ("funeral.service.save", &[Forbidden, FuneralHomeNotFound]),

@@ -38,9 +38,9 @@
 //!   (transport time or slot). Nobody can book for themselves (deceased = caller).
 //! - Every change is audited and the family notified (email/WeChat, purpose
 //!   `funeral_booking`) in the same transaction.
-pub mod error;
 pub mod domain;
 mod dto;
+pub mod error;
 mod notify;
 mod routes;
 pub mod service;

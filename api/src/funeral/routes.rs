@@ -9,7 +9,6 @@ use uuid::Uuid;
 use super::domain::{self, MAX_QUANTITY, Party};
 use super::dto::*;
 use super::service::{self, Full, ItemSpec, NewBooking, NewTransport};
-use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::{Admin, Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message};
@@ -19,6 +18,7 @@ use crate::platform::audit::Actor;
 use crate::platform::clock;
 use crate::platform::db::begin_write;
 use crate::platform::extract::{Json, Query};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;

@@ -152,7 +152,11 @@ type Times = (&'static str, &'static str);
 /// The demo funeral home: open every day, bookable 7 days ahead until 2 hours before a
 /// slot, three farewell halls, six cremations per slot, and its price list.
 pub async fn seed_homes(txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiError> {
-    let times = |list: &[Times]| list.iter().map(|(s, e)| ((*s).to_owned(), (*e).to_owned())).collect();
+    let times = |list: &[Times]| {
+        list.iter()
+            .map(|(s, e)| ((*s).to_owned(), (*e).to_owned()))
+            .collect()
+    };
     let farewell = times(&[
         ("07:00", "08:00"),
         ("08:00", "09:00"),
@@ -161,19 +165,48 @@ pub async fn seed_homes(txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiErr
         ("13:00", "14:00"),
         ("14:00", "15:00"),
     ]);
-    let cremation = times(&[("08:00", "10:00"), ("10:00", "12:00"), ("13:00", "15:00"), ("15:00", "17:00")]);
+    let cremation = times(&[
+        ("08:00", "10:00"),
+        ("10:00", "12:00"),
+        ("13:00", "15:00"),
+        ("15:00", "17:00"),
+    ]);
     let home = ("tongzhou-funeral-home", "通州区殡仪馆", "通州区宋庄镇", 120);
-    seed_home(txn, home, [(FAREWELL, farewell, 3), (CREMATION, cremation, 6)]).await
+    seed_home(
+        txn,
+        home,
+        [(FAREWELL, farewell, 3), (CREMATION, cremation, 6)],
+    )
+    .await
 }
 
 /// A demo funeral home bookable the same day around the clock (`dev` mode's same-day
 /// places, see `seed`): an hourly farewell and cremation slot, no cut-off.
 pub async fn seed_demo_home(txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiError> {
     let hourly: Vec<(String, String)> = (0..24)
-        .map(|h| (format!("{h:02}:00"), if h == 23 { "23:59".into() } else { format!("{:02}:00", h + 1) }))
+        .map(|h| {
+            (
+                format!("{h:02}:00"),
+                if h == 23 {
+                    "23:59".into()
+                } else {
+                    format!("{:02}:00", h + 1)
+                },
+            )
+        })
         .collect();
-    let home = ("tongzhou-funeral-home-demo", "殡仪馆演示窗口（当天可约）", "演示数据 / demo data", 0);
-    seed_home(txn, home, [(FAREWELL, hourly.clone(), 3), (CREMATION, hourly, 6)]).await
+    let home = (
+        "tongzhou-funeral-home-demo",
+        "殡仪馆演示窗口（当天可约）",
+        "演示数据 / demo data",
+        0,
+    );
+    seed_home(
+        txn,
+        home,
+        [(FAREWELL, hourly.clone(), 3), (CREMATION, hourly, 6)],
+    )
+    .await
 }
 
 /// Writes a funeral home (id, name, address, cut-off minutes), its weekly plan for every

@@ -8,10 +8,16 @@ use crate::error::Code::{self, *};
 /// Each operation id of the room with the codes it may answer.
 pub const ANSWERS: &[(&str, &[Code])] = &[
     ("identity.id_number.check", &[IdNumberInvalid]),
-    ("identity.proxy.grant", &[RealNameRequired, ProxyInvalid, IdNumberInvalid]),
+    (
+        "identity.proxy.grant",
+        &[RealNameRequired, ProxyInvalid, IdNumberInvalid],
+    ),
     ("identity.proxy.list", &[]),
     ("identity.proxy.revoke", &[ProxyNotFound]),
-    ("identity.real_name.bind", &[IdNumberTaken, RealNameVerified, IdNumberInvalid]),
+    (
+        "identity.real_name.bind",
+        &[IdNumberTaken, RealNameVerified, IdNumberInvalid],
+    ),
     ("identity.real_name.get", &[RealNameNotFound]),
     ("identity.real_name.verify_in_person", &[RealNameNotFound]),
 ];

@@ -1,8 +1,8 @@
 //! Identity: resident ID numbers (GB 11643) now; real names, proxies and consent as the
 //! identity issue lands. Owns the rules of what a valid ID number is and how it is shown.
-pub mod error;
 pub mod domain;
 mod dto;
+pub mod error;
 mod routes;
 pub mod service;
 pub mod states;

@@ -6,11 +6,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::domain::IdNumber;
 use super::dto::*;
 use super::service;
-use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::state::AppState;
 
 /// Mounts the identity routes under `/api/v1/identity`.

@@ -8,12 +8,12 @@ use uuid::Uuid;
 use super::domain;
 use super::dto::*;
 use super::service::{self, NewParty};
-use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Citizen, Staff};
-use crate::error::{ApiError};
+use crate::error::ApiError;
 use crate::identity::service as identity;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;

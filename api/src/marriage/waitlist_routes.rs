@@ -7,12 +7,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::dto::*;
-use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code};
 use crate::identity::service as identity;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::scheduling::{service as scheduling, waitlist};
 use crate::state::AppState;
 

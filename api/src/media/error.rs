@@ -9,5 +9,15 @@ use crate::error::Code::{self, *};
 pub const ANSWERS: &[(&str, &[Code])] = &[
     ("media.download", &[MediaNotFound]),
     ("media.thumbnail", &[MediaNotFound]),
-    ("media.upload", &[MediaTooLarge, MediaUnsupportedType, MediaEmpty, MediaBroken, MediaTooManyPixels, MediaFileMissing]),
+    (
+        "media.upload",
+        &[
+            MediaTooLarge,
+            MediaUnsupportedType,
+            MediaEmpty,
+            MediaBroken,
+            MediaTooManyPixels,
+            MediaFileMissing,
+        ],
+    ),
 ];

@@ -2,8 +2,8 @@
 //! content, limited before decoding, re-encoded without metadata, thumbnailed, sealed at
 //! rest and stored behind one trait. Owns `media_object`. Rooms keep media ids on their
 //! own rows and decide who else may read them (`service::read_unchecked`).
-pub mod error;
 mod dto;
+pub mod error;
 pub mod intake;
 pub mod kinds;
 pub(crate) mod routes;

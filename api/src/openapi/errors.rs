@@ -79,7 +79,11 @@ mod tests {
         let complete = "/api/v1/desk/marriage/appointments/{id}/complete";
         assert!(check(&Method::POST, complete, Code::AppointmentState));
         assert!(!check(&Method::POST, complete, Code::SlotFull));
-        assert!(!check(&Method::GET, "/api/v1/no-such-route", Code::SlotFull));
+        assert!(!check(
+            &Method::GET,
+            "/api/v1/no-such-route",
+            Code::SlotFull
+        ));
         assert!(check(&Method::GET, "/console/{tail:.*}", Code::NotFound));
     }
 }
@@ -153,7 +157,11 @@ fn codes_of(op: &Operation, own: &[Code], idempotent: bool) -> Vec<Code> {
     }
     if idempotent {
         // A malformed key is 400 `request.bad_request` even on a POST without a body.
-        shared.extend([Code::BadRequest, Code::IdempotencyMismatch, Code::IdempotencyInProgress]);
+        shared.extend([
+            Code::BadRequest,
+            Code::IdempotencyMismatch,
+            Code::IdempotencyInProgress,
+        ]);
     }
     if has(ParameterIn::Path) {
         shared.extend([Code::InvalidPath]);
@@ -164,11 +172,7 @@ fn codes_of(op: &Operation, own: &[Code], idempotent: bool) -> Vec<Code> {
             shared.push(Code::InvalidCursor);
         }
     }
-    let wanted: BTreeSet<&str> = own
-        .iter()
-        .chain(&shared)
-        .map(|c| c.as_str())
-        .collect();
+    let wanted: BTreeSet<&str> = own.iter().chain(&shared).map(|c| c.as_str()).collect();
     Code::ALL
         .iter()
         .copied()
@@ -183,7 +187,10 @@ fn replace_error_answers(op: &mut Operation, codes: &[Code]) {
     responses.retain(|status, _| !status.starts_with('4'));
     let mut by_status: BTreeMap<u16, Vec<Code>> = BTreeMap::new();
     for code in codes {
-        by_status.entry(code.status().as_u16()).or_default().push(*code);
+        by_status
+            .entry(code.status().as_u16())
+            .or_default()
+            .push(*code);
     }
     for (status, codes) in by_status {
         responses.insert(status.to_string(), RefOr::T(answer(&codes)));
@@ -198,13 +205,19 @@ fn replace_error_answers(op: &mut Operation, codes: &[Code]) {
 fn answer(codes: &[Code]) -> utoipa::openapi::Response {
     let description = codes
         .iter()
-        .map(|c| format!("- `{}`: {} ({})", c.as_str(), c.title(Lang::Zh), c.title(Lang::En)))
+        .map(|c| {
+            format!(
+                "- `{}`: {} ({})",
+                c.as_str(),
+                c.title(Lang::Zh),
+                c.title(Lang::En)
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n");
-    let example = serde_json::to_value(ApiError::new(codes[0]).problem(
-        Lang::Zh,
-        Some("0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"),
-    ))
+    let example = serde_json::to_value(
+        ApiError::new(codes[0]).problem(Lang::Zh, Some("0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71")),
+    )
     .unwrap_or_default();
     let content = ContentBuilder::new()
         .schema(Some(Ref::from_schema_name("Problem")))
@@ -215,7 +228,9 @@ fn answer(codes: &[Code]) -> utoipa::openapi::Response {
         .description(description)
         .content(crate::error::PROBLEM_JSON, content)
         .extensions(Some(
-            ExtensionsBuilder::new().add("x-error-codes", listed).build(),
+            ExtensionsBuilder::new()
+                .add("x-error-codes", listed)
+                .build(),
         ))
         .build()
 }
@@ -230,7 +245,12 @@ pub fn answer_check(spec: &Spec) -> crate::platform::http::AnswerCheck {
             let codes = listed
                 .entry((method.to_uppercase(), path.clone()))
                 .or_default();
-            for answer in op["responses"].as_object().into_iter().flatten().map(|(_, a)| a) {
+            for answer in op["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(_, a)| a)
+            {
                 let names = answer["x-error-codes"].as_array().into_iter().flatten();
                 codes.extend(names.filter_map(|c| c.as_str().map(str::to_owned)));
             }

@@ -199,8 +199,9 @@ fn describe_answers(spec: &mut Spec) {
         ];
         for op in ops.into_iter().flatten() {
             // No token: said explicitly, so that no one reads the operation as unfinished.
-            op.security
-                .get_or_insert_with(|| vec![utoipa::openapi::security::SecurityRequirement::default()]);
+            op.security.get_or_insert_with(|| {
+                vec![utoipa::openapi::security::SecurityRequirement::default()]
+            });
             for (status, answer) in op.responses.responses.iter_mut() {
                 let RefOr::T(answer) = answer else { continue };
                 if answer.description.trim().is_empty() {
@@ -241,14 +242,18 @@ fn refer_page_items(spec: &mut Spec) {
     };
     let names: Vec<String> = components.schemas.keys().cloned().collect();
     for name in &names {
-        let Some(item) = name.strip_prefix("Page_").filter(|i| names.iter().any(|n| n == i)) else {
+        let Some(item) = name
+            .strip_prefix("Page_")
+            .filter(|i| names.iter().any(|n| n == i))
+        else {
             continue;
         };
         let Some(RefOr::T(Schema::Object(page))) = components.schemas.get_mut(name) else {
             continue;
         };
         if let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") {
-            items.items = ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
+            items.items =
+                ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
         }
     }
 }
@@ -291,7 +296,7 @@ fn code_table() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
 
@@ -304,7 +309,10 @@ mod tests {
         for file in rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src")) {
             let text = std::fs::read_to_string(&file).unwrap();
             for name in schema_names(&text) {
-                names.entry(name).or_default().push(file.display().to_string());
+                names
+                    .entry(name)
+                    .or_default()
+                    .push(file.display().to_string());
             }
         }
         let shared: Vec<String> = names
@@ -313,7 +321,11 @@ mod tests {
             .map(|(name, files)| format!("{name}: {}", files.join(", ")))
             .collect();
         assert!(names.len() > 100, "found only {} schemas", names.len());
-        assert!(shared.is_empty(), "component names used twice:\n{}", shared.join("\n"));
+        assert!(
+            shared.is_empty(),
+            "component names used twice:\n{}",
+            shared.join("\n")
+        );
     }
 
     /// The scan finds a duplicate when there is one.
@@ -324,7 +336,10 @@ mod tests {
                     #[derive(Serialize)]\npub struct NotASchema;\n\
                     #[derive(\n    Clone, Copy,\n    utoipa::ToSchema,\n)]\npub enum Sex {}\n\
                     crate::closed_set! {\n    /// doc\n    pub enum DayState {\n        Open => \"open\",\n    }\n}\n";
-        assert_eq!(schema_names(text), ["BookRequest", "FuneralBookRequest", "Sex", "DayState"]);
+        assert_eq!(
+            schema_names(text),
+            ["BookRequest", "FuneralBookRequest", "Sex", "DayState"]
+        );
     }
 
     /// Each room's declared operation ids exist, and none is declared twice.
@@ -358,7 +373,9 @@ mod tests {
             }
             if line.starts_with("#[derive(") && !line.contains(")]") {
                 derive = Some(line.to_owned());
-            } else if line.starts_with("#[derive(") && line.contains("ToSchema") || line.starts_with("crate::closed_set!") {
+            } else if line.starts_with("#[derive(") && line.contains("ToSchema")
+                || line.starts_with("crate::closed_set!")
+            {
                 pending = Some(None);
             } else if let Some(alias) = pending.as_mut() {
                 if let Some(rest) = line.split("schema(as = ").nth(1) {
@@ -368,8 +385,14 @@ mod tests {
                 let item = line
                     .trim_start_matches("pub(crate) ")
                     .trim_start_matches("pub ");
-                if let Some(rest) = item.strip_prefix("struct ").or_else(|| item.strip_prefix("enum ")) {
-                    let own: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if let Some(rest) = item
+                    .strip_prefix("struct ")
+                    .or_else(|| item.strip_prefix("enum "))
+                {
+                    let own: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
                     names.push(alias.take().unwrap_or(own));
                     pending = None;
                 }
@@ -378,7 +401,8 @@ mod tests {
         names
     }
 
-    fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    /// Every `.rs` file under a folder (for tests that scan the source).
+    pub(crate) fn rust_files(dir: &Path) -> Vec<PathBuf> {
         let mut files = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap().flatten() {
             let path = entry.path();

@@ -5,7 +5,9 @@
 /// Declares an enum whose variants are written `Variant => "wire"`: it derives serde
 /// (each variant named by its string) and `ToSchema` (an enum in the contract), and gets
 /// `ALL` (every value, in order) and `as_str()` (the string on the wire and in the
-/// database). Further methods go in an `impl` block of their own.
+/// database). Further methods go in an `impl` block of their own. serde's name and
+/// `as_str` come from the same literal, so they cannot disagree (the test below shows
+/// the mechanism once; the sets need no test each).
 #[macro_export]
 macro_rules! closed_set {
     (
@@ -53,7 +55,10 @@ mod tests {
         assert_eq!(Colour::ALL, [Colour::Red, Colour::DeepBlue]);
         for v in Colour::ALL {
             assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
-            assert_eq!(serde_json::from_value::<Colour>(v.as_str().into()).unwrap(), v);
+            assert_eq!(
+                serde_json::from_value::<Colour>(v.as_str().into()).unwrap(),
+                v
+            );
         }
         assert!(serde_json::from_value::<Colour>("blue".into()).is_err());
     }

@@ -97,7 +97,11 @@ pub struct Slice<R> {
 /// person, one place or one day holds. The cursor is the key of the last row seen; the
 /// page resumes after it (a row gone since then answers `request.invalid_cursor`, and
 /// the client starts again from the first page).
-pub fn slice<R>(rows: Vec<R>, query: &PageQuery, key: impl Fn(&R) -> String) -> Result<Slice<R>, ApiError> {
+pub fn slice<R>(
+    rows: Vec<R>,
+    query: &PageQuery,
+    key: impl Fn(&R) -> String,
+) -> Result<Slice<R>, ApiError> {
     let limit = query.limit()? as usize;
     let start = match query.cursor_key()? {
         None => 0,
@@ -124,7 +128,10 @@ mod tests {
     struct Item(u32);
 
     fn query(limit: u32, cursor: Option<String>) -> PageQuery {
-        PageQuery { limit: Some(limit), cursor }
+        PageQuery {
+            limit: Some(limit),
+            cursor,
+        }
     }
 
     #[test]

@@ -9,9 +9,23 @@ use crate::error::Code::{self, *};
 pub const ANSWERS: &[(&str, &[Code])] = &[
     ("scheduling.availability", &[ResourceNotFound]),
     ("scheduling.calendar.load", &[]),
-    ("scheduling.exception.set", &[DayHasBookings, ResourceNotFound]),
-    ("scheduling.peak.create", &[Forbidden, ResourceNotFound, PeriodOverlaps, PeriodHasBookings]),
-    ("scheduling.peak.delete", &[Forbidden, PeriodNotFound, PeriodHasBookings]),
+    (
+        "scheduling.exception.set",
+        &[DayHasBookings, ResourceNotFound],
+    ),
+    (
+        "scheduling.peak.create",
+        &[
+            Forbidden,
+            ResourceNotFound,
+            PeriodOverlaps,
+            PeriodHasBookings,
+        ],
+    ),
+    (
+        "scheduling.peak.delete",
+        &[Forbidden, PeriodNotFound, PeriodHasBookings],
+    ),
     ("scheduling.peak.list", &[ResourceNotFound]),
     ("scheduling.resource.get", &[ResourceNotFound]),
     ("scheduling.resource.list", &[]),

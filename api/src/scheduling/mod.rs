@@ -4,10 +4,10 @@
 //! seat counters can never be overbooked. Owns `resource`, `slot_template`,
 //! `calendar_day`, `resource_exception`, `slot`, `waitlist_entry`, `draw`, `peak_period`,
 //! `peak_slot_template`. Rooms that book call `service`.
-pub mod error;
 pub mod domain;
 pub mod draw;
 mod dto;
+pub mod error;
 pub mod peak;
 mod routes;
 pub mod service;

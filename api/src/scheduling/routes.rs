@@ -12,13 +12,13 @@ use super::dto::*;
 use super::peak;
 use super::service::{self, ResourceSpec, TemplateSlot};
 use super::states::{ResourceExceptionKind, SlotBusinessType};
-use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::Admin;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::Actor;
 use crate::platform::clock;
 use crate::platform::db::begin_write;
 use crate::platform::extract::{Json, Query};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;

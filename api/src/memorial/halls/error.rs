@@ -7,25 +7,92 @@ use crate::error::Code::{self, *};
 
 /// Each operation id of the room with the codes it may answer.
 pub const ANSWERS: &[(&str, &[Code])] = &[
-    ("memorial.create", &[RealNameRequired, RealNameUnverified, MediaNotFound, MemorialLivingPerson]),
+    (
+        "memorial.create",
+        &[
+            RealNameRequired,
+            RealNameUnverified,
+            MediaNotFound,
+            MemorialLivingPerson,
+        ],
+    ),
     ("memorial.get", &[MemorialNotFound, MemorialTakenDown]),
     ("memorial.invite", &[MemorialNotOwner, MemorialNotFound]),
-    ("memorial.join", &[MemorialInvitationInvalid, MemorialAlreadyMember, RateLimited]),
+    (
+        "memorial.join",
+        &[
+            MemorialInvitationInvalid,
+            MemorialAlreadyMember,
+            RateLimited,
+        ],
+    ),
     ("memorial.list_mine", &[]),
     ("memorial.list_public", &[]),
-    ("memorial.member.remove", &[MemorialNotOwner, MemorialNotFound, MemorialMemberNotFound]),
+    (
+        "memorial.member.remove",
+        &[MemorialNotOwner, MemorialNotFound, MemorialMemberNotFound],
+    ),
     ("memorial.members", &[MemorialNotFamily, MemorialNotFound]),
-    ("memorial.message.approve", &[MemorialNotFamily, MemorialStaffReviewRequired, MemorialNotFound, MemorialMessageNotFound, MemorialMessageState]),
-    ("memorial.message.hide", &[MemorialNotFamily, MemorialNotFound, MemorialMessageNotFound, MemorialMessageState]),
-    ("memorial.message.post", &[RealNameRequired, RealNameUnverified, MemorialNotFound, MemorialTakenDown, RateLimited]),
+    (
+        "memorial.message.approve",
+        &[
+            MemorialNotFamily,
+            MemorialStaffReviewRequired,
+            MemorialNotFound,
+            MemorialMessageNotFound,
+            MemorialMessageState,
+        ],
+    ),
+    (
+        "memorial.message.hide",
+        &[
+            MemorialNotFamily,
+            MemorialNotFound,
+            MemorialMessageNotFound,
+            MemorialMessageState,
+        ],
+    ),
+    (
+        "memorial.message.post",
+        &[
+            RealNameRequired,
+            RealNameUnverified,
+            MemorialNotFound,
+            MemorialTakenDown,
+            RateLimited,
+        ],
+    ),
     ("memorial.messages", &[MemorialNotFound, MemorialTakenDown]),
     ("memorial.moderation.queue", &[Forbidden]),
-    ("memorial.portrait", &[MemorialNotFound, MediaNotFound, MemorialTakenDown]),
-    ("memorial.restore", &[Forbidden, MemorialNotFound, MemorialPageState]),
+    (
+        "memorial.portrait",
+        &[MemorialNotFound, MediaNotFound, MemorialTakenDown],
+    ),
+    (
+        "memorial.restore",
+        &[Forbidden, MemorialNotFound, MemorialPageState],
+    ),
     ("memorial.sensitive_words.get", &[Forbidden]),
     ("memorial.sensitive_words.save", &[Forbidden]),
-    ("memorial.share_link.rotate", &[MemorialNotOwner, MemorialNotFound]),
-    ("memorial.take_down", &[Forbidden, MemorialNotFound, MemorialPageState]),
-    ("memorial.tribute", &[MemorialNotFound, MemorialTakenDown, MemorialTributeLimit]),
-    ("memorial.update", &[MemorialNotOwner, MemorialNotFound, MediaNotFound, MemorialLivingPerson]),
+    (
+        "memorial.share_link.rotate",
+        &[MemorialNotOwner, MemorialNotFound],
+    ),
+    (
+        "memorial.take_down",
+        &[Forbidden, MemorialNotFound, MemorialPageState],
+    ),
+    (
+        "memorial.tribute",
+        &[MemorialNotFound, MemorialTakenDown, MemorialTributeLimit],
+    ),
+    (
+        "memorial.update",
+        &[
+            MemorialNotOwner,
+            MemorialNotFound,
+            MediaNotFound,
+            MemorialLivingPerson,
+        ],
+    ),
 ];

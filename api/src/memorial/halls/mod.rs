@@ -46,8 +46,8 @@
 //!   `GET /memorials/{id}/portrait` to whoever may see the page.
 use utoipa_actix_web::service_config::ServiceConfig;
 
-pub mod error;
 pub mod dto;
+pub mod error;
 pub mod filter;
 mod routes;
 pub mod service;

@@ -8,14 +8,28 @@ use crate::error::Code::{self, *};
 /// Each operation id of the room with the codes it may answer.
 pub const ANSWERS: &[(&str, &[Code])] = &[
     ("proxy_sweeps.accept", &[SweepNotFound, SweepState]),
-    ("proxy_sweeps.attach_proof", &[SweepNotFound, SweepState, ProofNotAPhoto]),
+    (
+        "proxy_sweeps.attach_proof",
+        &[SweepNotFound, SweepState, ProofNotAPhoto],
+    ),
     ("proxy_sweeps.cancel", &[SweepNotFound, SweepState]),
     ("proxy_sweeps.confirm", &[SweepNotFound, SweepState]),
     ("proxy_sweeps.dispute", &[SweepNotFound, SweepState]),
     ("proxy_sweeps.get", &[SweepNotFound]),
     ("proxy_sweeps.list", &[]),
-    ("proxy_sweeps.order", &[RealNameRequired, RealNameUnverified, ResourceNotFound, NotACemetery]),
-    ("proxy_sweeps.proof", &[SweepNotFound, ProofNotFound, ProofAltered]),
+    (
+        "proxy_sweeps.order",
+        &[
+            RealNameRequired,
+            RealNameUnverified,
+            ResourceNotFound,
+            NotACemetery,
+        ],
+    ),
+    (
+        "proxy_sweeps.proof",
+        &[SweepNotFound, ProofNotFound, ProofAltered],
+    ),
     ("proxy_sweeps.queue", &[Forbidden]),
     ("proxy_sweeps.staff_get", &[SweepNotFound]),
 ];

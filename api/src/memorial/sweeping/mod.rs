@@ -6,8 +6,8 @@
 //! photo's SHA-256 and the server time and is never changed. An order whose date passes
 //! without proof is flagged `overdue` to staff (`GET /desk/proxy-sweeps?overdue=true`).
 //! The family may cancel until staff accept. Owns `sweep_order`, `sweep_proof`.
-pub mod error;
 mod dto;
+pub mod error;
 mod routes;
 pub mod service;
 pub mod states;

@@ -8,12 +8,12 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::service::{self, MAX_PHOTOS, NewOrder};
-use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Caller, Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::memorial::visits::domain::grave_key;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;

@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, Utc};
 use entity::{sweep_order as order, sweep_proof as proof};
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::auth::citizen::{Notice, notify};

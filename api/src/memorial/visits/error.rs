@@ -7,13 +7,40 @@ use crate::error::Code::{self, *};
 
 /// Each operation id of the room with the codes it may answer.
 pub const ANSWERS: &[(&str, &[Code])] = &[
-    ("desk.tomb_visits.check_in", &[VisitNotFound, VisitState, VisitNotToday]),
+    (
+        "desk.tomb_visits.check_in",
+        &[VisitNotFound, VisitState, VisitNotToday],
+    ),
     ("desk.tomb_visits.day", &[Forbidden]),
-    ("desk.tomb_visits.load", &[Forbidden, ResourceNotFound, NotACemetery]),
+    (
+        "desk.tomb_visits.load",
+        &[Forbidden, ResourceNotFound, NotACemetery],
+    ),
     ("desk.tomb_visits.lookup", &[]),
-    ("desk.tomb_visits.walk_in", &[Forbidden, ResourceNotFound, NotACemetery]),
-    ("tomb_visits.book", &[RealNameRequired, RealNameUnverified, ResourceNotFound, NotACemetery, SlotNotFound, SlotFull, GraveFull, VisitorAlreadyBooked, NotOpenYet, BookingClosed, IdNumberInvalid]),
-    ("tomb_visits.cancel", &[VisitNotFound, VisitState, VisitCancelClosed]),
+    (
+        "desk.tomb_visits.walk_in",
+        &[Forbidden, ResourceNotFound, NotACemetery],
+    ),
+    (
+        "tomb_visits.book",
+        &[
+            RealNameRequired,
+            RealNameUnverified,
+            ResourceNotFound,
+            NotACemetery,
+            SlotNotFound,
+            SlotFull,
+            GraveFull,
+            VisitorAlreadyBooked,
+            NotOpenYet,
+            BookingClosed,
+            IdNumberInvalid,
+        ],
+    ),
+    (
+        "tomb_visits.cancel",
+        &[VisitNotFound, VisitState, VisitCancelClosed],
+    ),
     ("tomb_visits.get", &[VisitNotFound]),
     ("tomb_visits.list", &[]),
     ("tomb_visits.qr", &[VisitNotFound]),

@@ -10,9 +10,9 @@
 //! update in the booking's transaction). One booking code and QR code for the party;
 //! the gate clerk checks it in on the day and counts walk-ins. Owns `tomb_visit`,
 //! `tomb_visitor`, `grave_day`, `walk_in`.
-pub mod error;
 pub mod domain;
 mod dto;
+pub mod error;
 mod routes;
 pub mod service;
 

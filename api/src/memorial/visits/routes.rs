@@ -8,7 +8,6 @@ use uuid::Uuid;
 use super::domain;
 use super::dto::*;
 use super::service::{self, MAX_PARTY, MAX_PLATES, NewVisit};
-use crate::platform::pagination::{PageQuery, slice};
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::domain::{IdNumber, mask_name};
@@ -16,6 +15,7 @@ use crate::identity::service as identity;
 use crate::platform::booking_code;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
+use crate::platform::pagination::{PageQuery, slice};
 use crate::scheduling::service as scheduling;
 use crate::state::AppState;
 

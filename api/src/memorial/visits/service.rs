@@ -8,8 +8,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use entity::{grave_day, resource, slot, tomb_visit as visit, tomb_visitor as visitor, walk_in};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -206,8 +205,15 @@ async fn add_visitors(
 /// (`visitors[1].id_number`), so the form can mark them. Read outside the transaction,
 /// which PostgreSQL has aborted at the refused insert; it tells the booker only what the
 /// index told them already (that this number has a visit that day).
-async fn already_booked(state: &AppState, date: NaiveDate, people: &[(String, IdNumber)]) -> ApiError {
-    let indexes: Vec<String> = people.iter().map(|(_, id)| identity::id_index(&state.sealer, id)).collect();
+async fn already_booked(
+    state: &AppState,
+    date: NaiveDate,
+    people: &[(String, IdNumber)],
+) -> ApiError {
+    let indexes: Vec<String> = people
+        .iter()
+        .map(|(_, id)| identity::id_index(&state.sealer, id))
+        .collect();
     let taken = visitor::Entity::find()
         .filter(visitor::Column::VisitDate.eq(date))
         .filter(visitor::Column::Active.eq(true))
@@ -221,7 +227,10 @@ async fn already_booked(state: &AppState, date: NaiveDate, people: &[(String, Id
             error = error.with_field(FieldError {
                 field: format!("visitors[{i}].id_number"),
                 reason: "already_booked",
-                message: Message::new("此人当天已有祭扫预约", "this person holds a visit that day already"),
+                message: Message::new(
+                    "此人当天已有祭扫预约",
+                    "this person holds a visit that day already",
+                ),
             });
         }
     }
