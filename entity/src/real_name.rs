@@ -1,4 +1,6 @@
 //! A citizen's real name and ID number, both sealed; the blind index finds the ID number.
+//! No clear column may help rebuild the number: the mask hides eleven characters and the
+//! birth date is read from the sealed number when a rule needs it.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +13,6 @@ pub struct Model {
     pub id_number_index: String,
     pub id_number_masked: String,
     pub sex: String,
-    pub birth_date: Date,
     pub status: String,
     pub verified_by: Option<String>,
     pub verified_at: Option<DateTimeUtc>,

@@ -18,6 +18,7 @@ mod m20261129_000013_funeral;
 mod m20261129_000014_proxy_sweeping;
 mod m20261129_000015_memorial_halls;
 mod m20261129_000016_survival_certification;
+mod m20261202_000017_id_mask;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_proxy_sweeping::Migration),
             Box::new(m20261129_000015_memorial_halls::Migration),
             Box::new(m20261129_000016_survival_certification::Migration),
+            Box::new(m20261202_000017_id_mask::Migration),
         ]
     }
 }

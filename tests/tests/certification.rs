@@ -145,7 +145,7 @@ on_both_backends! {
         let (status, body) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{id}")).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["name"], "张*");
-        assert_eq!(body["id_number"], format!("{}********{}", &number[..6], &number[14..]));
+        assert_eq!(body["id_number"], format!("{}***********{}", &number[..3], &number[14..]));
         assert_eq!(body["status"], "due", "a new record is due within one notice period: {body}");
         assert!(!body.to_string().contains(&number), "never the full ID number");
 
@@ -482,7 +482,7 @@ on_both_backends! {
         assert_eq!(status, 200, "{proxies}");
         let recorded = &proxies["items"][0];
         assert_eq!((recorded["relation"].as_str(), recorded["revoked_at"].as_str()), (Some("other_relative"), None), "{proxies}");
-        assert_eq!(recorded["proxy_id_number"], format!("{}********{}", &son_number[..6], &son_number[14..]));
+        assert_eq!(recorded["proxy_id_number"], format!("{}***********{}", &son_number[..3], &son_number[14..]));
         let revoke = format!("/api/v1/certification/transferees/{lone}/proxies/{}", recorded["id"].as_str().unwrap());
         assert_eq!(app.delete_as(&far.access, &revoke).await.0, 403);
         let (status, revoked) = app.delete_as(&clerk.access, &revoke).await;

@@ -167,7 +167,7 @@ on_both_backends! {
         assert_eq!((status, day["items"].as_array().unwrap().len()), (200, 1), "{day}");
         let seen = &day["items"][0];
         assert_eq!(seen["deceased"]["name"], "王建国");
-        assert_eq!(seen["deceased"]["id_number_masked"], format!("110112********{}", &id_number(DECEASED)[14..]));
+        assert_eq!(seen["deceased"]["id_number_masked"], format!("110***********{}", &id_number(DECEASED)[14..]));
         assert_eq!(seen["transport"]["contact_phone"], "13812345678");
         assert_eq!(seen["allowed_actions"], json!(["confirm", "propose_transport_time"]));
         let (_, none) = app.get_as(&clerk.access, &format!("/api/v1/desk/funeral/bookings?date={date}&status=done")).await;

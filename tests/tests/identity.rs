@@ -52,13 +52,13 @@ on_both_backends! {
         let (status, body) = app.get_as(&citizen.access, "/api/v1/identity/real-name").await;
         assert_eq!(status, 200);
         assert_eq!(body["name_masked"], "张**");
-        assert_eq!(body["id_number_masked"], format!("110112********{}", &id[14..]));
+        assert_eq!(body["id_number_masked"], format!("110***********{}", &id[14..]));
         assert_eq!(body["sex"], "male");
         assert_eq!(body["status"], "unverified");
         assert!(!body.to_string().contains(&id));
 
         let raw = raw_database(&app).await;
-        assert!(raw.contains("110112********"), "the scan must see the real_name row (its masked number)");
+        assert!(raw.contains("110***********"), "the scan must see the real_name row (its masked number)");
         assert!(!raw.contains(&id), "the ID number is in the database in clear");
         assert!(!raw.contains(&id[..14]), "a long prefix of the ID number is in clear");
         assert!(!raw.contains("张三丰"), "the name is in the database in clear");
@@ -146,5 +146,93 @@ on_both_backends! {
             assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
         }
         assert!(!trail.to_string().contains(&id_number(LI)), "the trail shows ID numbers masked only");
+    }
+}
+
+/// Which of an ID number's 18 characters the texts reveal: any 18-character window that
+/// agrees with the number wherever it is not `*` (a mask), the birth date in any common
+/// spelling, the six-digit region code (public for a district's residents anyway).
+fn revealed(number: &str, texts: &[String]) -> [bool; 18] {
+    let digits: Vec<char> = number.chars().collect();
+    let mut known = [false; 18];
+    let (y, m, d) = (&number[6..10], &number[10..12], &number[12..14]);
+    for text in texts {
+        let chars: Vec<char> = text.chars().collect();
+        for window in chars.windows(18) {
+            let agrees = window.iter().zip(&digits).all(|(w, n)| w == n || *w == '*');
+            let shown = window.iter().filter(|c| **c != '*').count();
+            if agrees && shown >= 4 {
+                for (i, c) in window.iter().enumerate() {
+                    known[i] |= *c != '*';
+                }
+            }
+        }
+        if [format!("{y}-{m}-{d}"), format!("{y}{m}{d}"), format!("{y}/{m}/{d}"), format!("{y}年{}月{}日", m.trim_start_matches('0'), d.trim_start_matches('0'))]
+            .iter()
+            .any(|spelling| text.contains(spelling.as_str()))
+        {
+            known[6..14].iter_mut().for_each(|k| *k = true);
+        }
+        if text.contains(&number[..6]) {
+            known[..6].iter_mut().for_each(|k| *k = true);
+        }
+    }
+    known
+}
+
+/// The number is safe when at least three of its first 17 characters stay hidden: with
+/// the check character that still leaves about ninety candidates.
+fn assert_not_rebuildable(number: &str, texts: &[String], what: &str) {
+    let hidden = hidden(number, texts);
+    assert!(hidden >= 3, "{what} rebuild the ID number: only {hidden} of 17 characters stay hidden");
+}
+
+fn hidden(number: &str, texts: &[String]) -> usize {
+    revealed(number, texts)[..17].iter().filter(|k| !**k).count()
+}
+
+on_both_backends! {
+    async fn no_answer_or_clear_column_rebuilds_an_id_number(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let id = id_number(ZHANG);
+        let citizen = app.verified_citizen("zhang", "张三丰", &id).await;
+        let mut answers = Vec::new();
+        let (status, body) = app.get_as(&citizen.access, "/api/v1/identity/real-name").await;
+        assert_eq!(status, 200);
+        assert!(body["age"].as_u64().is_some(), "the rules' age is still answered: {body}");
+        answers.push(body.to_string());
+        let check: serde_json::Value = app.post_json("/api/v1/identity/id-number-checks", &json!({"id_number": id})).await.json().await.unwrap();
+        answers.push(check.to_string());
+        let (_, me) = app.get_as(&citizen.access, "/api/v1/auth/citizen/me").await;
+        answers.push(me.to_string());
+        assert_not_rebuildable(&id, &answers, "the answers about the person");
+        assert_not_rebuildable(&id, &[raw_database(&app).await], "the clear columns");
+        // The test itself can fail: the old mask beside the birth date rebuilds it.
+        let old = format!("{}********{}", &id[..6], &id[14..]);
+        assert_eq!(hidden(&id, &[old, "1980-01-01".into()]), 0, "the old mask and the birth date must count as a rebuild");
+    }
+
+    async fn existing_masks_and_birth_dates_are_migrated(backend: Backend) {
+        use migration::MigratorTrait;
+        let dir = tempfile::tempdir().unwrap();
+        let url = match backend {
+            Store::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("old.sqlite").display()),
+            Store::Postgres => minzheng_tests::fresh_pg_database().await,
+        };
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        // The schema as it was before the mask changed (the 16 earlier migrations).
+        migration::Migrator::up(&db, Some(16)).await.unwrap();
+        let id = id_number(ZHANG);
+        let old = format!("{}********{}", &id[..6], &id[14..]);
+        db.execute_unprepared(&format!(
+            "INSERT INTO real_name (citizen_id, name_sealed, id_number_sealed, id_number_index, id_number_masked, sex, birth_date, status, created_at, updated_at) \
+             VALUES ('0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71', 'x', 'x', 'index', '{old}', 'male', '1980-01-01', 'unverified', '2026-11-29T10:00:00Z', '2026-11-29T10:00:00Z')"
+        )).await.unwrap();
+        migration::Migrator::up(&db, None).await.unwrap();
+        let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT * FROM real_name")).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        let masked: String = rows[0].try_get("", "id_number_masked").unwrap();
+        assert_eq!(masked, format!("110***********{}", &id[14..]));
+        assert!(rows[0].try_get::<String>("", "birth_date").is_err(), "the clear birth date column must be gone");
     }
 }

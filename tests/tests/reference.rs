@@ -39,8 +39,8 @@ on_both_backends! {
         let res = app.post_json("/api/v1/identity/id-number-checks", &json!({"id_number": " 11010519491231002x "})).await;
         assert_eq!(res.status(), 200);
         let body: Value = res.json().await.unwrap();
-        assert_eq!(body["id_number_masked"], "110105********002X");
-        assert_eq!(body["birth_date"], "1949-12-31");
+        assert_eq!(body["id_number_masked"], "110***********002X");
+        assert!(body.get("birth_date").is_none() && body.get("region_code").is_none(), "with the last four they rebuild the number: {body}");
         assert_eq!(body["sex"], "female");
         assert!(!body.to_string().contains("19491231"), "the full number must not come back: {body}");
     }

@@ -206,7 +206,7 @@ pub struct StepDto {
 #[schema(example = json!({"id": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "service_code": "heating_subsidy", "service_version": 1, "service_name": "采暖救助", "status": "under_review", "status_label": "审核中",
     "applicant_id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "urgent": false, "street_id": "zhongcang", "hukou_street_id": "zhongcang", "residence_street_id": "zhongcang",
     "values": {"phone": "13812345678", "address": "通州区中仓街道某小区 1 号楼", "heating": "electric", "area_m2": 56.5},
-    "members": [{"position": 1, "relation": "self", "name_masked": "张*", "id_number_masked": "110112********0014", "monthly_income": null, "disability_grade": null}],
+    "members": [{"position": 1, "relation": "self", "name_masked": "张*", "id_number_masked": "110***********0014", "monthly_income": null, "disability_grade": null}],
     "materials": [{"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "material_code": "id_card", "media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "supplement": false, "added_at": "2026-11-29T10:00:00+08:00", "url": "/api/v1/applications/0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71/materials/0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71"}],
     "history": [{"at": "2026-11-29T10:05:00+08:00", "action": "submit", "from_status": "draft", "to_status": "submitted", "actor_kind": "citizen", "note": null}, {"at": "2026-11-30T09:00:00+08:00", "action": "accept", "from_status": "submitted", "to_status": "under_review", "actor_kind": "staff", "note": null}],
     "submitted_at": "2026-11-29T10:05:00+08:00", "accept_due": "2026-12-04", "decide_due": "2026-12-18", "days_left": 19, "overdue": false, "paused": false, "decided_at": null,

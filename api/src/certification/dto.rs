@@ -13,7 +13,7 @@ use crate::platform::clock;
 
 /// A transferee as staff see them.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "name": "张*", "id_number": "110112********0012", "street_id": "yongshun", "village": "前北营村", "allowance_status": "paid", "status": "due", "due_on": "2026-12-20", "cycle_months": 12, "last_certified_at": "2025-12-18T09:30:00+08:00", "last_certified_via": "wechat", "exempt_until": null, "face_consent": true, "failed_attempts": 0, "review_open": false, "suspended_since": null}))]
+#[schema(example = json!({"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "name": "张*", "id_number": "110***********0012", "street_id": "yongshun", "village": "前北营村", "allowance_status": "paid", "status": "due", "due_on": "2026-12-20", "cycle_months": 12, "last_certified_at": "2025-12-18T09:30:00+08:00", "last_certified_via": "wechat", "exempt_until": null, "face_consent": true, "failed_attempts": 0, "review_open": false, "suspended_since": null}))]
 pub struct TransfereeDto {
     pub id: Uuid,
     /// Masked.
@@ -72,7 +72,7 @@ impl TransfereeDto {
 
 /// A page of transferees.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "name": "张*", "id_number": "110112********0012", "street_id": "yongshun", "village": "前北营村", "allowance_status": "paid", "status": "due", "due_on": "2026-12-20", "cycle_months": 12, "last_certified_at": null, "last_certified_via": null, "exempt_until": null, "face_consent": false, "failed_attempts": 0, "review_open": false, "suspended_since": null}], "next_cursor": null}))]
+#[schema(example = json!({"items": [{"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "name": "张*", "id_number": "110***********0012", "street_id": "yongshun", "village": "前北营村", "allowance_status": "paid", "status": "due", "due_on": "2026-12-20", "cycle_months": 12, "last_certified_at": null, "last_certified_via": null, "exempt_until": null, "face_consent": false, "failed_attempts": 0, "review_open": false, "suspended_since": null}], "next_cursor": null}))]
 pub struct TransfereePage {
     pub items: Vec<TransfereeDto>,
     pub next_cursor: Option<String>,
@@ -80,7 +80,7 @@ pub struct TransfereePage {
 
 /// The transferees a citizen may certify for.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"as_proxy": false, "attempts_left_today": 5, "transferee": {"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "name": "张*", "id_number": "110112********0012", "street_id": "yongshun", "village": "前北营村", "allowance_status": "paid", "status": "due", "due_on": "2026-12-20", "cycle_months": 12, "last_certified_at": null, "last_certified_via": null, "exempt_until": null, "face_consent": true, "failed_attempts": 0, "review_open": false, "suspended_since": null}}]}))]
+#[schema(example = json!({"items": [{"as_proxy": false, "attempts_left_today": 5, "transferee": {"id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "name": "张*", "id_number": "110***********0012", "street_id": "yongshun", "village": "前北营村", "allowance_status": "paid", "status": "due", "due_on": "2026-12-20", "cycle_months": 12, "last_certified_at": null, "last_certified_via": null, "exempt_until": null, "face_consent": true, "failed_attempts": 0, "review_open": false, "suspended_since": null}}]}))]
 pub struct MineDto {
     pub items: Vec<MineItem>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
@@ -166,7 +166,7 @@ pub struct ProxyRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "proxy_id_number": "110112********0012", "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "created_at": "2026-11-29T10:00:00+08:00", "revoked_at": null}))]
+#[schema(example = json!({"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "proxy_id_number": "110***********0012", "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "created_at": "2026-11-29T10:00:00+08:00", "revoked_at": null}))]
 pub struct ProxyDto {
     pub id: Uuid,
     pub transferee_id: Uuid,
@@ -199,7 +199,7 @@ impl ProxyDto {
 
 /// The relatives staff recorded for a transferee, newest first (revoked ones too).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "proxy_id_number": "110112********0012", "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "created_at": "2026-11-29T10:00:00+08:00", "revoked_at": null}]}))]
+#[schema(example = json!({"items": [{"id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "relation": "child", "proxy_id_number": "110***********0012", "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "created_at": "2026-11-29T10:00:00+08:00", "revoked_at": null}]}))]
 pub struct ProxyList {
     pub items: Vec<ProxyDto>,
     /// Pass as `cursor` to get the next page; `null` on the last page.

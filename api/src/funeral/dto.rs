@@ -284,7 +284,7 @@ pub struct LineDto {
 /// | `pending`, `confirmed` | `cancel` | family | `cancelled` |
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71", "funeral_home_id": "tongzhou-funeral-home", "funeral_home_name": "通州区殡仪馆", "status": "pending",
-    "deceased": {"name_masked": "王**", "name": null, "id_number_masked": "110112********0013", "date_of_death": "2026-11-28", "death_certificate_number_masked": "***************0001", "death_certificate_media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"},
+    "deceased": {"name_masked": "王**", "name": null, "id_number_masked": "110***********0013", "date_of_death": "2026-11-28", "death_certificate_number_masked": "***************0001", "death_certificate_media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"},
     "transport": {"status": "requested", "address_masked": "通州区中仓街***", "contact_name_masked": "王**", "contact_phone_masked": "138****5678", "address": null, "contact_name": null, "contact_phone": null, "requested_at": "2026-11-30T08:00:00+08:00", "proposed_at": null, "agreed_at": null},
     "farewell": {"slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "starts_at": "2026-12-01T09:00:00+08:00", "ends_at": "2026-12-01T10:00:00+08:00"},
     "cremation": {"slot_id": "0193a6c4-0001-7b61-9d1e-3f0c2a9b8e71", "starts_at": "2026-12-01T10:00:00+08:00", "ends_at": "2026-12-01T12:00:00+08:00"},

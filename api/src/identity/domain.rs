@@ -116,13 +116,11 @@ impl IdNumber {
         &self.0
     }
 
-    /// `110101********123X`: the region and the last four, as answers show it.
+    /// `110***********123X`: the first three and the last four, as answers and clear
+    /// columns show it. The hidden eleven cover the district and the whole birth date,
+    /// so a birth date known from elsewhere still leaves about ninety candidates.
     pub fn masked(&self) -> String {
-        format!("{}********{}", &self.0[..6], &self.0[14..])
-    }
-
-    pub fn region_code(&self) -> &str {
-        &self.0[..6]
+        format!("{}***********{}", &self.0[..3], &self.0[14..])
     }
 
     pub fn birth_date(&self) -> NaiveDate {
@@ -197,7 +195,7 @@ mod tests {
         // The worked example of GB 11643-1999.
         let id = IdNumber::parse("11010519491231002x", today()).unwrap();
         assert_eq!(id.expose(), "11010519491231002X");
-        assert_eq!(id.masked(), "110105********002X");
+        assert_eq!(id.masked(), "110***********002X");
         assert_eq!(id.sex(), Sex::Female);
         assert_eq!(
             id.birth_date(),

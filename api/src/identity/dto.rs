@@ -14,21 +14,18 @@ pub struct IdNumberCheckRequest {
     pub id_number: String,
 }
 
-/// What the server reads from a valid ID number. The number itself comes back masked.
+/// What the server reads from a valid ID number. The number itself comes back masked,
+/// and neither the region nor the birth date is answered: with the last four they would
+/// rebuild the number.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id_number_masked": "110105********002X",
-    "region_code": "110105",
-    "birth_date": "1949-12-31",
+    "id_number_masked": "110***********002X",
     "sex": "female",
     "age": 76
 }))]
 pub struct IdNumberCheckDto {
-    /// The first six and last four characters; the rest masked.
+    /// The first three and last four characters; the other eleven masked.
     pub id_number_masked: String,
-    /// The six-digit administrative region code at issue.
-    pub region_code: String,
-    pub birth_date: chrono::NaiveDate,
     pub sex: SexDto,
     /// Full years today (Beijing time).
     pub age: u32,
@@ -46,14 +43,14 @@ pub struct RealNameRequest {
 
 /// A real name as answers show it: masked.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"name_masked": "张*", "id_number_masked": "110105********002X", "sex": "female", "birth_date": "1949-12-31", "age": 76, "status": "verified", "verified_by": "in_person", "verified_at": "2026-11-29T10:00:00+08:00"}))]
+#[schema(example = json!({"name_masked": "张*", "id_number_masked": "110***********002X", "sex": "female", "age": 76, "status": "verified", "verified_by": "in_person", "verified_at": "2026-11-29T10:00:00+08:00"}))]
 pub struct RealNameDto {
     /// The first character, the rest masked.
     pub name_masked: String,
     pub id_number_masked: String,
     #[schema(value_type = SexDto)]
     pub sex: String,
-    pub birth_date: chrono::NaiveDate,
+    /// Full years today (Beijing time), read from the sealed number.
     pub age: u32,
     /// `unverified` or `verified`.
     #[schema(value_type = RealNameStatus)]

@@ -31,12 +31,12 @@ fn real_name_dto(state: &AppState, row: entity::real_name::Model) -> Result<Real
         .sealer
         .open(&row.name_sealed)
         .map_err(ApiError::internal)?;
+    let id = service::open_id_number(state, &row.id_number_sealed)?;
     Ok(RealNameDto {
         name_masked: super::domain::mask_name(&name),
         id_number_masked: row.id_number_masked,
         sex: row.sex,
-        birth_date: row.birth_date,
-        age: clock::today().years_since(row.birth_date).unwrap_or(0),
+        age: id.age_on(clock::today()),
         status: row.status,
         verified_by: row.verified_by,
         verified_at: row.verified_at.map(clock::format),
@@ -189,8 +189,6 @@ async fn check_id_number(
     })?;
     Ok(actix_web::web::Json(IdNumberCheckDto {
         id_number_masked: id.masked(),
-        region_code: id.region_code().to_owned(),
-        birth_date: id.birth_date(),
         sex: id.sex(),
         age: id.age_on(today),
     }))

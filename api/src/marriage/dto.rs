@@ -48,7 +48,7 @@ pub struct PartyDto {
 
 /// An appointment.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "pending_confirmation", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110112********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110112********0027", "sex": "female", "confirmed": false}]}))]
+#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "pending_confirmation", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110***********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110***********0027", "sex": "female", "confirmed": false}]}))]
 pub struct AppointmentDto {
     pub id: uuid::Uuid,
     /// 8 characters to show at the desk.
@@ -74,7 +74,7 @@ pub struct AppointmentDto {
 
 /// A list of appointments.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "confirmed", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110112********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110112********0027", "sex": "female", "confirmed": true}]}]}))]
+#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "confirmed", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110***********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110***********0027", "sex": "female", "confirmed": true}]}]}))]
 pub struct AppointmentListDto {
     pub items: Vec<AppointmentDto>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
@@ -146,7 +146,7 @@ pub struct DivorceApplicationRequest {
 
 /// A divorce application and its dates (Civil Code art. 1077).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "received_on": "2026-11-02", "cooling_off_ends": "2026-12-02", "certificate_from": "2026-12-03", "certificate_by": "2027-01-04", "status": "cooling_off", "parties_masked": ["110112********0014", "110112********0027"]}))]
+#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "received_on": "2026-11-02", "cooling_off_ends": "2026-12-02", "certificate_from": "2026-12-03", "certificate_by": "2027-01-04", "status": "cooling_off", "parties_masked": ["110***********0014", "110***********0027"]}))]
 pub struct DivorceApplicationDto {
     pub id: uuid::Uuid,
     pub office_id: String,
@@ -180,7 +180,7 @@ impl From<entity::divorce_application::Model> for DivorceApplicationDto {
 
 /// The caller's divorce applications.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "received_on": "2026-11-02", "cooling_off_ends": "2026-12-02", "certificate_from": "2026-12-03", "certificate_by": "2027-01-04", "status": "cooling_off", "parties_masked": ["110112********0014", "110112********0027"]}]}))]
+#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "office_id": "marriage-centre", "received_on": "2026-11-02", "cooling_off_ends": "2026-12-02", "certificate_from": "2026-12-03", "certificate_by": "2027-01-04", "status": "cooling_off", "parties_masked": ["110***********0014", "110***********0027"]}]}))]
 pub struct DivorceApplicationListDto {
     pub items: Vec<DivorceApplicationDto>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
@@ -344,7 +344,7 @@ pub struct DrawEntryRequest {
 
 /// A request handed in for a draw, and its result.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "won", "rank": 1, "appointment_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "reason": null, "parties_masked": ["110112********0014", "110112********0027"], "handed_in_at": "2027-05-06T09:00:02+08:00"}))]
+#[schema(example = json!({"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "won", "rank": 1, "appointment_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "reason": null, "parties_masked": ["110***********0014", "110***********0027"], "handed_in_at": "2027-05-06T09:00:02+08:00"}))]
 pub struct DrawEntryDto {
     pub id: uuid::Uuid,
     pub draw_id: uuid::Uuid,
@@ -366,7 +366,7 @@ pub struct DrawEntryDto {
 
 /// The caller's draw requests, newest first.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "pending", "rank": null, "appointment_id": null, "reason": null, "parties_masked": ["110112********0014", "110112********0027"], "handed_in_at": "2027-05-06T09:00:02+08:00"}]}))]
+#[schema(example = json!({"items": [{"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "pending", "rank": null, "appointment_id": null, "reason": null, "parties_masked": ["110***********0014", "110***********0027"], "handed_in_at": "2027-05-06T09:00:02+08:00"}]}))]
 pub struct DrawEntryListDto {
     pub items: Vec<DrawEntryDto>,
     /// Pass as `cursor` to get the next page; `null` on the last page.

@@ -1154,14 +1154,7 @@ pub async fn reschedule(
     if kind == BusinessType::Marriage {
         // The ages are checked again on the new date.
         for (i, p) in parties.iter().enumerate() {
-            let id = IdNumber::parse(
-                &state
-                    .sealer
-                    .open(&p.id_number_sealed)
-                    .map_err(ApiError::internal)?,
-                crate::platform::clock::today(),
-            )
-            .map_err(|_| ApiError::internal("a stored ID number no longer parses"))?;
+            let id = crate::identity::service::open_id_number(state, &p.id_number_sealed)?;
             let min = if id.sex() == Sex::Male {
                 domain::MIN_AGE_MEN
             } else {

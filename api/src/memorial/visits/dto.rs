@@ -46,7 +46,7 @@ pub struct VisitRequest {
 
 /// A person of the party, masked.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"name_masked": "张*", "id_number_masked": "110112********0014"}))]
+#[schema(example = json!({"name_masked": "张*", "id_number_masked": "110***********0014"}))]
 pub struct VisitorDto {
     pub name_masked: String,
     pub id_number_masked: String,
@@ -54,7 +54,7 @@ pub struct VisitorDto {
 
 /// A tomb visit reservation.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "code": "K7M4Q2XA", "qr_content": "MZ-K7M4Q2XA", "cemetery_id": "luhe-cemetery", "cemetery_name": "通州区潞河公益性公墓", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70", "visit_date": "2027-04-04", "starts_at": "2027-04-04T09:00:00+08:00", "ends_at": "2027-04-04T09:30:00+08:00", "grave": "A区 3排 12号", "persons": 2, "visitors": [{"name_masked": "张*", "id_number_masked": "110112********0014"}, {"name_masked": "李*", "id_number_masked": "110112********0027"}], "plates": ["京AD12345"], "status": "booked", "checked_in_at": null, "created_at": "2027-03-21T09:00:05+08:00"}))]
+#[schema(example = json!({"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "code": "K7M4Q2XA", "qr_content": "MZ-K7M4Q2XA", "cemetery_id": "luhe-cemetery", "cemetery_name": "通州区潞河公益性公墓", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70", "visit_date": "2027-04-04", "starts_at": "2027-04-04T09:00:00+08:00", "ends_at": "2027-04-04T09:30:00+08:00", "grave": "A区 3排 12号", "persons": 2, "visitors": [{"name_masked": "张*", "id_number_masked": "110***********0014"}, {"name_masked": "李*", "id_number_masked": "110***********0027"}], "plates": ["京AD12345"], "status": "booked", "checked_in_at": null, "created_at": "2027-03-21T09:00:05+08:00"}))]
 pub struct VisitDto {
     pub id: Uuid,
     /// Booking code for the gate; the QR code carries `qr_content`.
@@ -84,7 +84,7 @@ pub struct VisitDto {
 
 /// Reservations.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "code": "K7M4Q2XA", "qr_content": "MZ-K7M4Q2XA", "cemetery_id": "luhe-cemetery", "cemetery_name": "通州区潞河公益性公墓", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70", "visit_date": "2027-04-04", "starts_at": "2027-04-04T09:00:00+08:00", "ends_at": "2027-04-04T09:30:00+08:00", "grave": "A区 3排 12号", "persons": 1, "visitors": [{"name_masked": "张*", "id_number_masked": "110112********0014"}], "plates": [], "status": "booked", "checked_in_at": null, "created_at": "2027-03-21T09:00:05+08:00"}]}))]
+#[schema(example = json!({"items": [{"id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a69", "code": "K7M4Q2XA", "qr_content": "MZ-K7M4Q2XA", "cemetery_id": "luhe-cemetery", "cemetery_name": "通州区潞河公益性公墓", "slot_id": "01936f7e-8c1a-7c3e-9a55-1f2d3c4b5a70", "visit_date": "2027-04-04", "starts_at": "2027-04-04T09:00:00+08:00", "ends_at": "2027-04-04T09:30:00+08:00", "grave": "A区 3排 12号", "persons": 1, "visitors": [{"name_masked": "张*", "id_number_masked": "110***********0014"}], "plates": [], "status": "booked", "checked_in_at": null, "created_at": "2027-03-21T09:00:05+08:00"}]}))]
 pub struct VisitListDto {
     pub items: Vec<VisitDto>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
