@@ -2728,6 +2728,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff-accounts/{id}/totp-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clear another staff member's two-factor (district admins; a lost phone): their
+         *     sessions end and they set TOTP up again at their next sign-in. Not one's own.
+         */
+        post: operations["staff.totp_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/streets": {
         parameters: {
             query?: never;
@@ -2983,7 +3003,7 @@ export interface components {
          *           "position": 1,
          *           "relation": "self",
          *           "name_masked": "张*",
-         *           "id_number_masked": "110112********0014",
+         *           "id_number_masked": "110***********0014",
          *           "monthly_income": null,
          *           "disability_grade": null
          *         }
@@ -3115,14 +3135,14 @@ export interface components {
          *         {
          *           "position": 1,
          *           "name_masked": "张*",
-         *           "id_number_masked": "110112********0014",
+         *           "id_number_masked": "110***********0014",
          *           "sex": "male",
          *           "confirmed": true
          *         },
          *         {
          *           "position": 2,
          *           "name_masked": "李*",
-         *           "id_number_masked": "110112********0027",
+         *           "id_number_masked": "110***********0027",
          *           "sex": "female",
          *           "confirmed": false
          *         }
@@ -3175,14 +3195,14 @@ export interface components {
          *             {
          *               "position": 1,
          *               "name_masked": "张*",
-         *               "id_number_masked": "110112********0014",
+         *               "id_number_masked": "110***********0014",
          *               "sex": "male",
          *               "confirmed": true
          *             },
          *             {
          *               "position": 2,
          *               "name_masked": "李*",
-         *               "id_number_masked": "110112********0027",
+         *               "id_number_masked": "110***********0027",
          *               "sex": "female",
          *               "confirmed": true
          *             }
@@ -3293,7 +3313,7 @@ export interface components {
          *       "deceased": {
          *         "name_masked": "王**",
          *         "name": null,
-         *         "id_number_masked": "110112********0013",
+         *         "id_number_masked": "110***********0013",
          *         "date_of_death": "2026-11-28",
          *         "death_certificate_number_masked": "***************0001",
          *         "death_certificate_media_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
@@ -3421,13 +3441,34 @@ export interface components {
          */
         CalendarKind: "holiday" | "workday";
         /**
-         * @description How many days were loaded.
+         * @description What a calendar load did.
          * @example {
-         *       "loaded": 2
+         *       "loaded": 2,
+         *       "closed_days": [
+         *         {
+         *           "date": "2026-10-01",
+         *           "resource_id": "marriage-centre",
+         *           "business_type": "marriage"
+         *         }
+         *       ],
+         *       "cancelled": [
+         *         {
+         *           "kind": "marriage_appointment",
+         *           "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *           "code": "MZ7K2Q9P"
+         *         }
+         *       ]
          *     }
          */
         CalendarLoadedDto: {
             loaded: number;
+            /**
+             * @description Days already made into slots that the change closed (days not made yet follow
+             *     the calendar when first viewed; days it opens need nothing).
+             */
+            closed_days: components["schemas"]["ClosedDayDto"][];
+            /** @description Bookings cancelled because their day closed (only with `on_bookings: cancel`). */
+            cancelled: components["schemas"]["CancelledBookingDto"][];
         };
         /**
          * @description A year's holidays and make-up working days, in one request.
@@ -3443,11 +3484,22 @@ export interface components {
          *           "kind": "workday",
          *           "name": "国庆节调休"
          *         }
-         *       ]
+         *       ],
+         *       "on_bookings": "refuse"
          *     }
          */
         CalendarRequest: {
             days: components["schemas"]["CalendarDayDto"][];
+            on_bookings?: components["schemas"]["OnBookings"] | null;
+        };
+        /** @description A booking cancelled because its day closed. */
+        CancelledBookingDto: {
+            /** @description `marriage_appointment`. */
+            kind: string;
+            /** Format: uuid */
+            id: string;
+            /** @description The booking code the people and the desk know it by. */
+            code: string;
         };
         /**
          * @description A certification made.
@@ -3555,6 +3607,13 @@ export interface components {
             id: string;
             email?: string | null;
             wechat_linked: boolean;
+        };
+        /** @description A day of one resource and business type that a calendar change closed. */
+        ClosedDayDto: {
+            /** Format: date */
+            date: string;
+            resource_id: string;
+            business_type: components["schemas"]["SlotBusinessType"];
         };
         /**
          * @description A one-time code (TOTP or emailed).
@@ -3744,8 +3803,8 @@ export interface components {
          *       "certificate_by": "2027-01-04",
          *       "status": "cooling_off",
          *       "parties_masked": [
-         *         "110112********0014",
-         *         "110112********0027"
+         *         "110***********0014",
+         *         "110***********0027"
          *       ]
          *     }
          */
@@ -3787,8 +3846,8 @@ export interface components {
          *           "certificate_by": "2027-01-04",
          *           "status": "cooling_off",
          *           "parties_masked": [
-         *             "110112********0014",
-         *             "110112********0027"
+         *             "110***********0014",
+         *             "110***********0027"
          *           ]
          *         }
          *       ]
@@ -3889,8 +3948,8 @@ export interface components {
          *       "appointment_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
          *       "reason": null,
          *       "parties_masked": [
-         *         "110112********0014",
-         *         "110112********0027"
+         *         "110***********0014",
+         *         "110***********0027"
          *       ],
          *       "handed_in_at": "2027-05-06T09:00:02+08:00"
          *     }
@@ -3934,8 +3993,8 @@ export interface components {
          *           "appointment_id": null,
          *           "reason": null,
          *           "parties_masked": [
-         *             "110112********0014",
-         *             "110112********0027"
+         *             "110***********0014",
+         *             "110***********0027"
          *           ],
          *           "handed_in_at": "2027-05-06T09:00:02+08:00"
          *         }
@@ -4044,7 +4103,7 @@ export interface components {
          * @example scheduling.slot_full
          * @enum {string}
          */
-        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.proxy_not_found" | "identity.proxy_invalid";
+        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.proxy_not_found" | "identity.proxy_invalid";
         /**
          * @description A dated exception.
          * @example {
@@ -4321,22 +4380,18 @@ export interface components {
             members: components["schemas"]["MemberRequest"][];
         };
         /**
-         * @description What the server reads from a valid ID number. The number itself comes back masked.
+         * @description What the server reads from a valid ID number. The number itself comes back masked,
+         *     and neither the region nor the birth date is answered: with the last four they would
+         *     rebuild the number.
          * @example {
-         *       "id_number_masked": "110105********002X",
-         *       "region_code": "110105",
-         *       "birth_date": "1949-12-31",
+         *       "id_number_masked": "110***********002X",
          *       "sex": "female",
          *       "age": 76
          *     }
          */
         IdNumberCheckDto: {
-            /** @description The first six and last four characters; the rest masked. */
+            /** @description The first three and last four characters; the other eleven masked. */
             id_number_masked: string;
-            /** @description The six-digit administrative region code at issue. */
-            region_code: string;
-            /** Format: date */
-            birth_date: string;
             sex: components["schemas"]["SexDto"];
             /**
              * Format: int32
@@ -4963,7 +5018,7 @@ export interface components {
          *           "transferee": {
          *             "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
          *             "name": "张*",
-         *             "id_number": "110112********0012",
+         *             "id_number": "110***********0012",
          *             "street_id": "yongshun",
          *             "village": "前北营村",
          *             "allowance_status": "paid",
@@ -5078,6 +5133,11 @@ export interface components {
              */
             expires_at: string;
         };
+        /**
+         * @description What a calendar change does to a day already booked that it closes.
+         * @enum {string}
+         */
+        OnBookings: "refuse" | "cancel";
         /** @description One page of a list. */
         Page_AuditEventDto: {
             items: components["schemas"]["AuditEventDto"][];
@@ -5385,7 +5445,7 @@ export interface components {
          *       "id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
          *       "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
          *       "relation": "child",
-         *       "proxy_id_number": "110112********0012",
+         *       "proxy_id_number": "110***********0012",
          *       "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71",
          *       "created_at": "2026-11-29T10:00:00+08:00",
          *       "revoked_at": null
@@ -5443,7 +5503,7 @@ export interface components {
          *           "id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71",
          *           "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
          *           "relation": "child",
-         *           "proxy_id_number": "110112********0012",
+         *           "proxy_id_number": "110***********0012",
          *           "recorded_by": "0193a6c4-1111-7b61-9d1e-3f0c2a9b8e71",
          *           "created_at": "2026-11-29T10:00:00+08:00",
          *           "revoked_at": null
@@ -5508,9 +5568,8 @@ export interface components {
          * @description A real name as answers show it: masked.
          * @example {
          *       "name_masked": "张*",
-         *       "id_number_masked": "110105********002X",
+         *       "id_number_masked": "110***********002X",
          *       "sex": "female",
-         *       "birth_date": "1949-12-31",
          *       "age": 76,
          *       "status": "verified",
          *       "verified_by": "in_person",
@@ -5522,9 +5581,10 @@ export interface components {
             name_masked: string;
             id_number_masked: string;
             sex: components["schemas"]["SexDto"];
-            /** Format: date */
-            birth_date: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Full years today (Beijing time), read from the sealed number.
+             */
             age: number;
             /** @description `unverified` or `verified`. */
             status: components["schemas"]["RealNameStatus"];
@@ -6547,7 +6607,7 @@ export interface components {
          * @example {
          *       "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
          *       "name": "张*",
-         *       "id_number": "110112********0012",
+         *       "id_number": "110***********0012",
          *       "street_id": "yongshun",
          *       "village": "前北营村",
          *       "allowance_status": "paid",
@@ -6602,7 +6662,7 @@ export interface components {
          *         {
          *           "id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71",
          *           "name": "张*",
-         *           "id_number": "110112********0012",
+         *           "id_number": "110***********0012",
          *           "street_id": "yongshun",
          *           "village": "前北营村",
          *           "allowance_status": "paid",
@@ -6710,11 +6770,11 @@ export interface components {
          *       "visitors": [
          *         {
          *           "name_masked": "张*",
-         *           "id_number_masked": "110112********0014"
+         *           "id_number_masked": "110***********0014"
          *         },
          *         {
          *           "name_masked": "李*",
-         *           "id_number_masked": "110112********0027"
+         *           "id_number_masked": "110***********0027"
          *         }
          *       ],
          *       "plates": [
@@ -6773,7 +6833,7 @@ export interface components {
          *           "visitors": [
          *             {
          *               "name_masked": "张*",
-         *               "id_number_masked": "110112********0014"
+         *               "id_number_masked": "110***********0014"
          *             }
          *           ],
          *           "plates": [],
@@ -6834,7 +6894,7 @@ export interface components {
          * @description A person of the party, masked.
          * @example {
          *       "name_masked": "张*",
-         *       "id_number_masked": "110112********0014"
+         *       "id_number_masked": "110***********0014"
          *     }
          */
         VisitorDto: {
@@ -11392,7 +11452,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly) */
+            /**
+             * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
+             *     - `scheduling.calendar_touches_bookings`: 日历变更涉及已有预约：可取消这些预约并通知当事人（on_bookings: cancel），或不作变更 (The calendar change touches bookings: cancel them and tell the people (on_bookings: cancel), or leave the calendar as it is)
+             *     - `scheduling.day_has_bookings`: 该日已有预约，不能关闭 (The day has bookings and cannot be closed)
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -22728,8 +22792,8 @@ export interface operations {
                      *       "appointment_id": null,
                      *       "reason": null,
                      *       "parties_masked": [
-                     *         "110112********0019",
-                     *         "110112********0028"
+                     *         "110***********0019",
+                     *         "110***********0028"
                      *       ],
                      *       "handed_in_at": "2027-05-06T09:00:02+08:00"
                      *     }
@@ -30941,6 +31005,165 @@ export interface operations {
                 };
             };
             /** @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "staff.totp_reset": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `StaffAccountDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffAccountDto"];
+                };
+            };
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.forbidden`: 无权进行此操作 (You may not do this)
+             *     - `auth.totp_setup_required`: 请先设置动态验证码（双因素认证） (Set up two-factor authentication first)
+             *     - `auth.password_change_required`: 请先修改初始密码 (Change the initial password first)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.forbidden",
+                     *       "title": "无权进行此操作",
+                     *       "status": 403,
+                     *       "detail": "无权进行此操作",
+                     *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `staff.not_found`: 工作人员账户不存在 (No such staff account) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:staff.not_found",
+                     *       "title": "工作人员账户不存在",
+                     *       "status": 404,
+                     *       "detail": "工作人员账户不存在",
+                     *       "code": "staff.not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
+             *     - `staff.own_totp_reset`: 不能重置自己的两步验证，请另一位区级管理员操作 (An admin cannot reset their own two-factor; ask another district admin)
+             */
             409: {
                 headers: {
                     [name: string]: unknown;

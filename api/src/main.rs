@@ -49,6 +49,15 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Give a staff account (say the only admin) a one-time password, printed once; its
+    /// two-factor is cleared, it is enabled and unlocked, its sessions end; audited.
+    AdminReset {
+        /// The account's username.
+        username: String,
+        /// Folder of the SQLite database [default: ./data; env MINZHENG_DATA_DIR].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Import the transferee registry from a CSV file (columns name,id_number,street,
     /// village[,phone][,due_on]); all rows or none; re-running updates, never duplicates.
     ImportTransferees {
@@ -79,6 +88,7 @@ fn main() -> ExitCode {
         },
         Command::Migrate { data_dir }
         | Command::AuditVerify { data_dir }
+        | Command::AdminReset { data_dir, .. }
         | Command::ImportTransferees { data_dir, .. } => Overrides {
             bind: None,
             data_dir: data_dir.clone(),
@@ -94,6 +104,7 @@ fn main() -> ExitCode {
     let result = match command {
         Command::Migrate { .. } => runtime.block_on(migrate(config)),
         Command::AuditVerify { .. } => runtime.block_on(audit_verify(config)),
+        Command::AdminReset { username, .. } => runtime.block_on(admin_reset(config, &username)),
         Command::ImportTransferees { file, .. } => {
             runtime.block_on(import_transferees(config, &file))
         }
@@ -138,6 +149,19 @@ async fn audit_verify(config: Config) -> Result<(), Box<dyn std::error::Error>> 
             Err(format!("audit chain broken at event {seq}: {reason}").into())
         }
     }
+}
+
+async fn admin_reset(config: Config, username: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let conn = db::connect(&config).await?;
+    db::migrate(&conn).await?;
+    let (account, password) = minzheng::auth::staff::reset_from_server(&conn, username)
+        .await
+        .map_err(|e| format!("cannot reset {username}: {}", e.code.as_str()))?;
+    // The one place the password is shown: it is not logged and not stored in clear.
+    println!("{}: one-time password {password}", account.username);
+    println!("sign in with it, then choose a new password and set up two-factor again");
+    minzheng::platform::audit::chain_pending(&conn).await?;
+    Ok(())
 }
 
 async fn import_transferees(

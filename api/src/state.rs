@@ -28,6 +28,9 @@ pub struct AppState {
     pub media: crate::media::service::Media,
     /// The in-process face matcher of desk comparisons, loaded on first use.
     pub face: Arc<LazyFace>,
+    /// The rooms that can cancel their bookings on a day that closes after it was
+    /// booked (see `scheduling::closing`).
+    pub seat_holders: Arc<Vec<crate::scheduling::closing::SeatHolder>>,
 }
 
 /// The face matcher, loaded the first time a face is compared: the models take about
@@ -74,6 +77,7 @@ impl AppState {
             availability: Arc::default(),
             media: crate::media::service::Media::local(&config.data_dir),
             face: Arc::new(LazyFace::new(config.face_models_path())),
+            seat_holders: Arc::new(vec![crate::marriage::closing::seat_holder()]),
             db,
             config,
             secrets: Arc::new(secrets),

@@ -116,7 +116,7 @@ impl TestApp {
     }
 
     /// A staff member of the role and scope, signed in with every required step done
-    /// (admins and approvers set up TOTP and sign in again with a code).
+    /// (every role sets up TOTP; the login keeps its secret for the next sign-in).
     pub async fn staff(
         &self,
         username: &str,

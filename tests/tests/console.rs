@@ -92,7 +92,7 @@ async fn a_clerk_finds_a_couple_by_code_and_checks_them_in_with_the_keyboard() {
         .staff("centre.clerk", "clerk", "office", Some("marriage-centre"))
         .await;
 
-    let browser = sign_in(&app, &clerk.username, None).await;
+    let browser = sign_in(&app, &clerk.username, Some(totp_code_next(clerk.totp_secret.as_deref().unwrap()))).await;
     let code = today_one["code"].as_str().unwrap();
     browser.wait_text("#day-list", code).await;
     assert!(
@@ -184,7 +184,7 @@ async fn a_reviewer_accepts_then_decides_an_application() {
         .await;
     assert_eq!(status, 200, "{body}");
 
-    let browser = sign_in(&app, &reviewer.username, None).await;
+    let browser = sign_in(&app, &reviewer.username, Some(totp_code_next(reviewer.totp_secret.as_deref().unwrap()))).await;
     browser
         .click(&format!("#queue a[href='#/review/{id}']"))
         .await;
@@ -508,6 +508,24 @@ async fn a_new_clerk_changes_the_first_password_then_works() {
         .fill("#sign-in [name=password]", "a brand new passphrase")
         .await;
     browser.click("#sign-in button[type=submit]").await;
+    // Every staff role sets up two-factor after the first password (clerks read
+    // personal data too), then signs in with a code.
+    let secret = browser.find("#totp-secret").await.text().await.unwrap();
+    browser
+        .fill("main [name=code]", &minzheng_tests::totp_code(&secret))
+        .await;
+    browser.click("main button[type=submit]").await;
+    browser.wait_text("#message", "两步验证已开启").await;
+    browser
+        .fill("#sign-in [name=username]", "first.clerk")
+        .await;
+    browser
+        .fill("#sign-in [name=password]", "a brand new passphrase")
+        .await;
+    browser
+        .fill("#sign-in [name=totp_code]", &totp_code_next(&secret))
+        .await;
+    browser.click("#sign-in button[type=submit]").await;
     // A cemetery clerk lands on the gate's day, with the day's load.
     browser.find("#load .counts").await;
     browser.wait_text("#day-list", "祭扫预约").await;
@@ -609,9 +627,9 @@ async fn a_funeral_home_clerk_confirms_one_booking_and_proposes_a_time_for_anoth
         assert_eq!(status, 201, "{booked}");
         ids.push(booked["id"].as_str().unwrap().to_owned());
     }
-    app.staff("home.clerk", "clerk", "funeral_home", Some(HOME))
+    let clerk = app.staff("home.clerk", "clerk", "funeral_home", Some(HOME))
         .await;
-    let browser = sign_in(&app, "home.clerk", None).await;
+    let browser = sign_in(&app, "home.clerk", Some(totp_code_next(clerk.totp_secret.as_deref().unwrap()))).await;
     browser.eval(&format!("const d = document.getElementById('day'); d.value = '{day}'; d.dispatchEvent(new Event('change')); return null")).await;
     browser.wait_text("#day-list", "共 2 条").await;
     browser

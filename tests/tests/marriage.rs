@@ -31,6 +31,16 @@ fn booking(slot: &Value, business_type: &str, parties: Value) -> Value {
     json!({"office_id": "marriage-centre", "business_type": business_type, "slot_id": slot["slot_id"], "parties": parties})
 }
 
+/// The slot of `like`'s start time on `date`, read from the made slots (the day shows
+/// none once closed).
+async fn slot_on(app: &TestApp, date: chrono::NaiveDate, like: &Value) -> Value {
+    let rows = entity::slot::Entity::find().filter(entity::slot::Column::Date.eq(date)).all(&app.db).await.unwrap();
+    match rows.first() {
+        Some(row) => json!({"slot_id": row.id}),
+        None => like.clone(),
+    }
+}
+
 fn couple() -> Value {
     json!([{"name": "张伟", "id_number": id_number(HE)}, {"name": "李娜", "id_number": id_number(SHE)}])
 }
@@ -245,6 +255,57 @@ on_both_backends! {
         assert_eq!(res.status(), 409, "a day with bookings cannot be closed");
         let clerk = app.staff("c", "clerk", "office", Some("marriage-centre")).await;
         assert_eq!(app.post_as(&clerk.access, "/api/v1/calendar/days", &json!({"days": []})).await.0, 403);
+    }
+
+    /// A holiday loaded after the day's slots were made (someone viewed it) closes the
+    /// day; with bookings the load refuses, naming the day and the booking codes, unless
+    /// the admin chooses to cancel them, which tells the people and frees the parties.
+    async fn a_holiday_loaded_late_closes_days_already_made(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+        let day_after = |day: chrono::NaiveDate| next_weekday(day.signed_duration_since(today).num_days() + 1);
+        let empty_day = next_weekday(3);
+        let booked_day = day_after(empty_day);
+        first_slot(&app, "marriage-centre", "marriage", empty_day).await;
+        let he = verified_by_email(&app, "zhang.wei@example.com", "张伟", &id_number(HE)).await;
+        let slot = first_slot(&app, "marriage-centre", "marriage", booked_day).await;
+        let (status, booked) = app.post_as(&he, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await;
+        assert_eq!(status, 201, "{booked}");
+
+        let (status, body) = app.post_as(&admin.access, "/api/v1/calendar/days", &json!({"days": [{"date": empty_day, "kind": "holiday", "name": "测试假日"}]})).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["closed_days"][0]["date"], json!(empty_day), "{body}");
+        let day: Value = app.get(&format!("/api/v1/resources/marriage-centre/availability?business_type=marriage&from={empty_day}&to={empty_day}")).await.json().await.unwrap();
+        assert_eq!(day["days"][0]["state"], "closed", "the made day closed: {day}");
+        let (status, body) = app.post_as(&he, "/api/v1/marriage/appointments", &booking(&slot_on(&app, empty_day, &slot).await, "marriage", couple())).await;
+        assert_ne!(status, 201, "a closed day takes no booking: {body}");
+
+        // A booked day: refused by default, naming the request's item and the booking.
+        let days = json!([{"date": empty_day, "kind": "holiday", "name": "测试假日"}, {"date": booked_day, "kind": "holiday", "name": "测试假日"}]);
+        let (status, body) = app.post_as(&admin.access, "/api/v1/calendar/days", &json!({"days": days})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("scheduling.calendar_touches_bookings")), "{body}");
+        assert_eq!(body["errors"][0]["field"], "days[1].date", "{body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains(booked["code"].as_str().unwrap()), "{body}");
+        let after: Value = app.get(&format!("/api/v1/resources/marriage-centre/availability?business_type=marriage&from={booked_day}&to={booked_day}")).await.json().await.unwrap();
+        assert_eq!(after["days"][0]["state"], "open", "a refused change changes nothing: {after}");
+
+        // The admin chooses to cancel: the booking is cancelled with the reason, the
+        // people told, the day closed, and the couple can book another day.
+        let notices = || async {
+            entity::outbox_message::Entity::find().all(&app.db).await.unwrap().iter().filter(|m| m.template == "marriage.appointment").count()
+        };
+        let before = notices().await;
+        let (status, body) = app.post_as(&admin.access, "/api/v1/calendar/days", &json!({"days": days, "on_bookings": "cancel"})).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["cancelled"][0]["code"], booked["code"], "{body}");
+        let (_, seen) = app.get_as(&he, &format!("/api/v1/marriage/appointments/{}", booked["id"].as_str().unwrap())).await;
+        assert_eq!(seen["status"], "cancelled", "{seen}");
+        let after: Value = app.get(&format!("/api/v1/resources/marriage-centre/availability?business_type=marriage&from={booked_day}&to={booked_day}")).await.json().await.unwrap();
+        assert_eq!(after["days"][0]["state"], "closed", "{after}");
+        assert!(notices().await > before, "the people are told");
+        let other = first_slot(&app, "marriage-centre", "marriage", day_after(booked_day)).await;
+        assert_eq!(app.post_as(&he, "/api/v1/marriage/appointments", &booking(&other, "marriage", couple())).await.0, 201, "the parties' keys are free again");
     }
 
     async fn hundreds_of_simultaneous_bookings_fill_a_slot_exactly(backend: Backend) {

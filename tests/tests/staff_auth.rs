@@ -1,5 +1,5 @@
 //! Staff sign-in: password rules, same answer for unknown user and wrong password,
-//! lockout, the first-password change, TOTP for admins and approvers, session limits.
+//! lockout, the first-password change, TOTP for every staff role, its reset by an admin and from the server, session limits.
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
@@ -45,7 +45,7 @@ on_both_backends! {
         assert_eq!(status, 204);
 
         let (status, me) = app.get_as(&token, "/api/v1/auth/staff/me").await;
-        assert_eq!((status, &me["pending_step"]), (200, &serde_json::Value::Null), "{me}");
+        assert_eq!((status, me["pending_step"].as_str()), (200, Some("totp_setup")), "a clerk sets up two-factor too: {me}");
         let (status, _) = app.staff_sign_in("clerk.one", &first, None).await;
         assert_eq!(status, 401, "the old password is gone");
         let (status, _) = app.staff_sign_in("clerk.one", "a fine new passphrase", None).await;
@@ -126,14 +126,6 @@ on_both_backends! {
         assert_eq!((status, body["code"].as_str()), (409, Some("auth.totp_already_enabled")), "a token alone cannot replace the factor");
     }
 
-    async fn clerks_may_turn_on_totp_but_need_not(backend: Backend) {
-        let app = spawn_app(backend).await;
-        let clerk = app.staff("desk.one", "clerk", "office", Some("centre")).await;
-        assert!(clerk.totp_secret.is_none());
-        let (status, _) = app.get_as(&clerk.access, "/api/v1/auth/staff/me").await;
-        assert_eq!(status, 200);
-    }
-
     async fn disabling_an_account_ends_its_sessions_at_once(backend: Backend) {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;
@@ -156,7 +148,7 @@ on_both_backends! {
             .filter(Column::AccountId.eq(uuid::Uuid::parse_str(&clerk.id).unwrap())).exec(&app.db).await.unwrap();
         assert_eq!(app.get_as(&clerk.access, "/api/v1/auth/staff/me").await.0, 401, "idle");
 
-        let again = app.staff_sign_in("desk.three", STAFF_PASSWORD, None).await.1;
+        let again = app.staff_sign_in("desk.three", STAFF_PASSWORD, Some(totp_code_next(clerk.totp_secret.as_ref().unwrap()))).await.1;
         let token = again["access_token"].as_str().unwrap().to_owned();
         assert_eq!(app.get_as(&token, "/api/v1/auth/staff/me").await.0, 200);
         Entity::update_many().col_expr(Column::ExpiresAt, Expr::value(Utc::now() - Duration::seconds(1)))
@@ -219,5 +211,82 @@ on_both_backends! {
         assert_eq!(status, 200);
         let (status, body) = app.post_as(&admin.access, &format!("/api/v1/staff-accounts/{}/disable", admin.id), &json!({})).await;
         assert_eq!(status, 200, "with another admin enabled: {body}");
+    }
+}
+
+on_both_backends! {
+    /// Every staff role reads personal data, so every role needs a second factor; an
+    /// existing account without one sets it up at its next sign-in.
+    async fn every_staff_role_sets_up_two_factor_before_working(backend: Backend) {
+        let app = spawn_app(backend).await;
+        for (role, kind, scope) in [("clerk", "office", Some("marriage-centre")), ("reviewer", "street", Some("zhongcang")), ("approver", "district", None), ("admin", "district", None)] {
+            let username = format!("two-factor.{role}");
+            app.create_staff(&username, role, kind, scope).await;
+            let (status, signed) = app.staff_sign_in(&username, STAFF_PASSWORD, None).await;
+            assert_eq!((status, signed["pending_step"].as_str()), (200, Some("totp_setup")), "{role}: {signed}");
+            let token = signed["access_token"].as_str().unwrap();
+            let (status, body) = app.get_as(token, "/api/v1/desk/marriage/appointments?office_id=marriage-centre").await;
+            assert_eq!((status, body["code"].as_str()), (403, Some("auth.totp_setup_required")), "{role}: {body}");
+        }
+    }
+
+    /// A district admin clears a clerk's lost second factor: the clerk's sessions end and
+    /// the next sign-in asks for a new setup. An admin cannot clear their own.
+    async fn an_admin_resets_another_staff_members_two_factor(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let clerk = app.staff("lost.phone", "clerk", "office", Some("marriage-centre")).await;
+        assert!(clerk.totp_secret.is_some());
+        let (status, body) = app.post_as(&admin.access, &format!("/api/v1/staff-accounts/{}/totp-reset", clerk.id), &json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, _) = app.get_as(&clerk.access, "/api/v1/auth/staff/me").await;
+        assert_eq!(status, 401, "the clerk's sessions end");
+        let (status, signed) = app.staff_sign_in("lost.phone", STAFF_PASSWORD, None).await;
+        assert_eq!((status, signed["pending_step"].as_str()), (200, Some("totp_setup")), "{signed}");
+        let (status, body) = app.post_as(&admin.access, &format!("/api/v1/staff-accounts/{}/totp-reset", admin.id), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("staff.own_totp_reset")), "{body}");
+        let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/staff-accounts/{}/totp-reset", admin.id), &json!({})).await;
+        assert_eq!(status, 401, "{body}");
+        let (_, events) = app.get_as(&admin.access, &format!("/api/v1/audit-events?target_kind=staff_account&target_id={}", clerk.id)).await;
+        assert!(events.to_string().contains("auth.staff.totp_reset"), "{events}");
+    }
+
+    /// `minzheng admin-reset USERNAME` on the server: a one-time password printed once,
+    /// two-factor cleared, the account enabled, its sessions ended, audited.
+    async fn admin_reset_on_the_server_lets_a_locked_out_admin_back_in(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let minzheng = |args: &[&str]| {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_minzheng-under-test"));
+            cmd.env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("MINZHENG_DATA_DIR", &app.config.data_dir)
+                .current_dir(&app.config.data_dir)
+                .args(args);
+            if let Some(url) = &app.config.database_url {
+                cmd.env("DATABASE_URL", url);
+            }
+            cmd.output().unwrap()
+        };
+        let unknown = minzheng(&["admin-reset", "nobody"]);
+        assert!(!unknown.status.success());
+        assert!(String::from_utf8_lossy(&unknown.stderr).contains("staff.not_found"), "{unknown:?}");
+
+        let out = minzheng(&["admin-reset", &admin.username]);
+        assert!(out.status.success(), "{out:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let password = stdout.split("one-time password ").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+        let (status, _) = app.get_as(&admin.access, "/api/v1/auth/staff/me").await;
+        assert_eq!(status, 401, "the admin's sessions end");
+        let (status, _) = app.staff_sign_in(&admin.username, STAFF_PASSWORD, totp_code_next(admin.totp_secret.as_ref().unwrap()).into()).await;
+        assert_eq!(status, 401, "the old password is gone");
+        let (status, signed) = app.staff_sign_in(&admin.username, &password, None).await;
+        assert_eq!((status, signed["pending_step"].as_str()), (200, Some("password_change")), "no TOTP asked: {signed}");
+        let account = entity::staff_account::Entity::find()
+            .filter(entity::staff_account::Column::Username.eq(&admin.username)).one(&app.db).await.unwrap().unwrap();
+        assert!(!account.totp_enabled && account.totp_secret_sealed.is_none() && account.must_change_password && !account.disabled);
+        assert!(!String::from_utf8_lossy(&out.stderr).contains(&password), "the password is printed once, not logged");
+        let events = entity::audit_event::Entity::find().all(&app.db).await.unwrap();
+        assert!(events.iter().any(|e| e.action == "auth.staff.server_reset"), "audited");
     }
 }

@@ -64,11 +64,6 @@ impl Role {
             .into_iter()
             .find(|r| r.as_str() == text)
     }
-
-    /// Admins and approvers must use a second factor.
-    pub fn requires_totp(self) -> bool {
-        matches!(self, Role::Admin | Role::Approver)
-    }
 }
 
 impl ScopeKind {

@@ -43,5 +43,6 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
     ("staff.create", &[Forbidden, UsernameTaken]),
     ("staff.disable", &[StaffNotFound, LastAdmin]),
     ("staff.enable", &[StaffNotFound]),
+    ("staff.totp_reset", &[StaffNotFound, OwnTotpReset]),
     ("staff.list", &[Forbidden]),
 ];

@@ -41,7 +41,8 @@ pub fn admin_routes(cfg: &mut ServiceConfig) {
     cfg.service(create_staff)
         .service(list_staff)
         .service(disable_staff)
-        .service(enable_staff);
+        .service(enable_staff)
+        .service(reset_staff_totp);
 }
 
 /// The client's address for per-client limits: the TCP peer (a proxy in front must be
@@ -360,6 +361,24 @@ async fn disable_staff(
 ) -> Result<web::Json<StaffAccountDto>, ApiError> {
     Ok(web::Json(
         staff::set_disabled(&state, &admin, id.into_inner(), true)
+            .await?
+            .into(),
+    ))
+}
+
+/// Clear another staff member's two-factor (district admins; a lost phone): their
+/// sessions end and they set TOTP up again at their next sign-in. Not one's own.
+#[utoipa::path(tag = "staff", operation_id = "staff.totp_reset", security(("staff_token" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = StaffAccountDto)))]
+#[post("/staff-accounts/{id}/totp-reset")]
+async fn reset_staff_totp(
+    state: State,
+    admin: Admin,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<StaffAccountDto>, ApiError> {
+    Ok(web::Json(
+        staff::reset_totp(&state, &admin, id.into_inner())
             .await?
             .into(),
     ))

@@ -107,7 +107,7 @@ pub async fn sign_in(
         }
     }
     let role = Role::parse(&account.role).ok_or_else(|| ApiError::internal("unknown role"))?;
-    let pending = pending_step(&account, role);
+    let pending = pending_step(&account);
     let txn = begin_write(&state.db).await?;
     staff_account::Entity::update_many()
         .col_expr(staff_account::Column::FailedAttempts, Expr::value(0))
@@ -136,10 +136,14 @@ pub async fn sign_in(
     })
 }
 
-fn pending_step(account: &staff_account::Model, role: Role) -> Option<&'static str> {
+/// What a session must do before other staff routes open. Every role reads personal data
+/// (clerks look people up by ID number, reviewers read incomes), so every role needs a
+/// second factor (ASVS level 2, 等保 level 3); an account without one sets it up at its
+/// next sign-in, like a first sign-in.
+fn pending_step(account: &staff_account::Model) -> Option<&'static str> {
     if account.must_change_password {
         Some(RESTRICT_PASSWORD)
-    } else if role.requires_totp() && !account.totp_enabled {
+    } else if !account.totp_enabled {
         Some(RESTRICT_TOTP)
     } else {
         None
@@ -261,14 +265,13 @@ pub async fn change_password(
     }
     let hash = password::hash(new).await?;
     let txn = begin_write(&state.db).await?;
-    let role = staff.role;
     let mut row = account.clone().into_active_model();
     row.password_hash = Set(hash);
     row.must_change_password = Set(false);
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
     session::revoke_all(&txn, staff.id, Some(staff.session_id)).await?;
-    set_restriction(&txn, staff.session_id, pending_step(&updated, role)).await?;
+    set_restriction(&txn, staff.session_id, pending_step(&updated)).await?;
     audit::record(
         &txn,
         event(
@@ -347,7 +350,7 @@ pub async fn confirm_totp(state: &AppState, staff: &Staff, code: &str) -> Result
     let mut row = account.into_active_model();
     row.totp_enabled = Set(true);
     let updated = row.update(&txn).await?;
-    set_restriction(&txn, staff.session_id, pending_step(&updated, staff.role)).await?;
+    set_restriction(&txn, staff.session_id, pending_step(&updated)).await?;
     audit::record(
         &txn,
         event(
@@ -494,6 +497,67 @@ pub async fn set_disabled(
     .await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// `minzheng admin-reset USERNAME`, run on the server by whoever runs it: the account
+/// gets a one-time password (returned here, printed once), must change it at sign-in,
+/// loses its second factor (set up again at sign-in), is enabled and unlocked, and all
+/// its sessions end. The way back when the last admin is locked out or lost a phone.
+pub async fn reset_from_server(
+    db: &sea_orm::DatabaseConnection,
+    username: &str,
+) -> Result<(staff_account::Model, String), ApiError> {
+    let username = username.trim().to_lowercase();
+    let account = staff_account::Entity::find()
+        .filter(staff_account::Column::Username.eq(&username))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::StaffNotFound))?;
+    let password = super::service::generate_password(16).map_err(ApiError::internal)?;
+    let mut row = account.into_active_model();
+    row.password_hash = Set(password::hash(password.clone()).await?);
+    row.must_change_password = Set(true);
+    row.disabled = Set(false);
+    row.failed_attempts = Set(0);
+    row.locked_until = Set(None);
+    clear_totp(&mut row);
+    let txn = begin_write(db).await?;
+    let updated = row.update(&txn).await?;
+    session::revoke_all(&txn, updated.id, None).await?;
+    let summary = format!("reset {} from the server (one-time password, two-factor cleared)", updated.username);
+    audit::record(&txn, event(Actor::System, "auth.staff.server_reset", updated.id, summary, None)).await?;
+    txn.commit().await?;
+    Ok((updated, password))
+}
+
+/// A district admin clears another account's second factor (a lost phone): its sessions
+/// end and it sets TOTP up again at its next sign-in. Not one's own: a stolen access
+/// token must not be enough to replace a working second factor.
+pub async fn reset_totp(state: &AppState, admin: &Admin, id: Uuid) -> Result<staff_account::Model, ApiError> {
+    require_district(admin)?;
+    if id == admin.0.id {
+        return Err(ApiError::new(Code::OwnTotpReset));
+    }
+    let txn = begin_write(&state.db).await?;
+    let account = staff_account::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::StaffNotFound))?;
+    let mut row = account.into_active_model();
+    clear_totp(&mut row);
+    let updated = row.update(&txn).await?;
+    session::revoke_all(&txn, id, None).await?;
+    let summary = format!("cleared two-factor of {}", updated.username);
+    audit::record(&txn, event(actor(&admin.0), "auth.staff.totp_reset", id, summary, admin.0.request_id.clone())).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+fn clear_totp(row: &mut staff_account::ActiveModel) {
+    row.totp_secret_sealed = Set(None);
+    row.totp_enabled = Set(false);
+    row.totp_last_step = Set(None);
+    row.updated_at = Set(Utc::now());
 }
 
 fn is_district_admin(account: &staff_account::Model) -> bool {

@@ -1,6 +1,7 @@
 //! Marriage registration appointments (婚姻登记预约): booking a slot for a couple, the
 //! other party's confirmation, cancellation, the desk's check-in, completion and no-show.
 //! Owns `marriage_appointment` and `marriage_party`; takes seats through `scheduling`.
+pub mod closing;
 pub mod domain;
 pub mod draw;
 mod draw_routes;

@@ -18,13 +18,15 @@ use crate::state::AppState;
 
 /// What happened, for the wording.
 #[derive(Clone, Copy)]
-pub enum Moment {
+pub enum Moment<'a> {
     /// Booked; the other party still has to confirm.
     Booked,
     /// Both parties confirmed (or one-party business).
     Confirmed,
     /// Tomorrow.
     Reminder,
+    /// Cancelled by the office (the day closed), with the reason.
+    CancelledByOffice(&'a str),
 }
 
 fn business_label(kind: &str) -> &'static str {
@@ -42,7 +44,7 @@ pub async fn queue(
     row: &appointment::Model,
     parties: &[party::Model],
     office: &resource::Model,
-    moment: Moment,
+    moment: Moment<'_>,
 ) -> Result<(), ApiError> {
     let mut people: Vec<Uuid> = parties.iter().filter_map(|p| p.citizen_id).collect();
     if matches!(moment, Moment::Booked) {
@@ -69,6 +71,13 @@ pub async fn queue(
                 office.name, row.code
             ),
         ),
+        Moment::CancelledByOffice(reason) => (
+            format!("{label}预约已取消"),
+            format!(
+                "您 {when} 在{}办理{label}的预约（预约码 {}）已取消：{reason}。\n请另选日期重新预约，或登记候补。",
+                office.name, row.code
+            ),
+        ),
         Moment::Reminder => (
             format!("明天办理{label}"),
             format!(
@@ -77,7 +86,13 @@ pub async fn queue(
             ),
         ),
     };
-    let ics = (!matches!(moment, Moment::Booked)).then(|| calendar_event(row, office, label));
+    if matches!(moment, Moment::CancelledByOffice(_)) {
+        people.push(row.booked_by);
+        people.sort();
+        people.dedup();
+    }
+    let ics = matches!(moment, Moment::Confirmed | Moment::Reminder)
+        .then(|| calendar_event(row, office, label));
     for person in people {
         let (email, openid) = crate::auth::citizen::contact_of(conn, person).await?;
         if let Some(address) = email {

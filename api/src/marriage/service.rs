@@ -265,7 +265,7 @@ fn parties_error(e: PartiesError) -> ApiError {
     }
 }
 
-fn masked(parties: &[party::Model]) -> String {
+pub(super) fn masked(parties: &[party::Model]) -> String {
     parties
         .iter()
         .map(|p| p.id_number_masked.clone())
@@ -363,7 +363,7 @@ pub async fn cancel(
 
 /// Moves an active appointment to a final status, giving its seat and keys back. The
 /// status change is conditional, so two enders cannot both release the seat.
-async fn end(
+pub(super) async fn end(
     conn: &(impl ConnectionTrait + TransactionTrait),
     state: &AppState,
     row: &appointment::Model,
@@ -487,7 +487,7 @@ pub async fn sweeper(state: AppState) {
     }
 }
 
-async fn load(
+pub(super) async fn load(
     conn: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
@@ -771,7 +771,7 @@ fn party_active(p: &party::Model) -> party::ActiveModel {
     }
 }
 
-fn event(
+pub(super) fn event(
     actor: Actor,
     action: &'static str,
     id: Uuid,

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::domain::CalendarKind;
-use super::states::{DayState, ResourceExceptionKind, ResourceKind, SlotBusinessType};
+use super::states::{OnBookings, DayState, ResourceExceptionKind, ResourceKind, SlotBusinessType};
 
 /// A bookable place and its booking rules.
 #[derive(Debug, Serialize, ToSchema)]
@@ -143,16 +143,46 @@ pub struct CalendarDayDto {
 /// A year's holidays and make-up working days, in one request.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"days": [{"date": "2026-10-01", "kind": "holiday", "name": "国庆节"}, {"date": "2026-10-10", "kind": "workday", "name": "国庆节调休"}]}))]
+#[schema(example = json!({"days": [{"date": "2026-10-01", "kind": "holiday", "name": "国庆节"}, {"date": "2026-10-10", "kind": "workday", "name": "国庆节调休"}], "on_bookings": "refuse"}))]
 pub struct CalendarRequest {
     pub days: Vec<CalendarDayDto>,
+    /// What to do with a day whose slots were already made and booked that the change
+    /// closes: `refuse` (the default: nothing changes, and a 409 names each such day as
+    /// `days[i].date` with its booking codes) or `cancel` (the bookings are cancelled
+    /// with the reason, their people told, the day closed).
+    pub on_bookings: Option<OnBookings>,
 }
 
-/// How many days were loaded.
+/// What a calendar load did.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"loaded": 2}))]
+#[schema(example = json!({"loaded": 2, "closed_days": [{"date": "2026-10-01", "resource_id": "marriage-centre", "business_type": "marriage"}],
+    "cancelled": [{"kind": "marriage_appointment", "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "MZ7K2Q9P"}]}))]
 pub struct CalendarLoadedDto {
     pub loaded: usize,
+    /// Days already made into slots that the change closed (days not made yet follow
+    /// the calendar when first viewed; days it opens need nothing).
+    pub closed_days: Vec<ClosedDayDto>,
+    /// Bookings cancelled because their day closed (only with `on_bookings: cancel`).
+    pub cancelled: Vec<CancelledBookingDto>,
+}
+
+/// A day of one resource and business type that a calendar change closed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosedDayDto {
+    pub date: chrono::NaiveDate,
+    pub resource_id: String,
+    #[schema(value_type = SlotBusinessType)]
+    pub business_type: String,
+}
+
+/// A booking cancelled because its day closed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CancelledBookingDto {
+    /// `marriage_appointment`.
+    pub kind: String,
+    pub id: uuid::Uuid,
+    /// The booking code the people and the desk know it by.
+    pub code: String,
 }
 
 /// Which days to show.

@@ -11,7 +11,8 @@ use super::domain;
 use super::dto::*;
 use super::peak;
 use super::service::{self, ResourceSpec, TemplateSlot};
-use super::states::{ResourceExceptionKind, SlotBusinessType};
+use super::closing;
+use super::states::{OnBookings, ResourceExceptionKind, SlotBusinessType};
 use crate::auth::extract::Admin;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::Actor;
@@ -338,13 +339,35 @@ async fn load_calendar(
                 ),
             }));
         }
-        days.push((d.date, d.kind, d.name));
+        days.push((i, d.date, d.kind, d.name));
     }
+    let on_bookings = body.on_bookings.unwrap_or(OnBookings::Refuse);
     let txn = begin_write(&state.db).await?;
+    let rows = days.iter().map(|(_, date, kind, name)| (*date, *kind, name.clone())).collect();
     let loaded =
-        service::load_calendar(&txn, days, actor(&admin), admin.0.request_id.clone()).await?;
+        service::load_calendar(&txn, rows, actor(&admin), admin.0.request_id.clone()).await?;
+    let outcome = closing::apply_calendar(&txn, &state, &days, on_bookings).await?;
     txn.commit().await?;
-    Ok(web::Json(CalendarLoadedDto { loaded }))
+    // Every resource's days may read differently now, made or not.
+    state.availability.forget_all();
+    state.outbox.wake();
+    Ok(web::Json(CalendarLoadedDto {
+        loaded,
+        closed_days: outcome
+            .closed
+            .into_iter()
+            .map(|d| ClosedDayDto {
+                date: d.date,
+                business_type: d.business_type,
+                resource_id: d.resource_id,
+            })
+            .collect(),
+        cancelled: outcome
+            .cancelled
+            .into_iter()
+            .map(|b| CancelledBookingDto { kind: b.kind.into(), id: b.id, code: b.code })
+            .collect(),
+    }))
 }
 
 /// Seats per day and slot (放号查询). Public; answers may be up to a second old.

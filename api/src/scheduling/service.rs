@@ -169,6 +169,20 @@ impl AvailabilityCache {
         }
     }
 
+    /// Drops everything (after the national calendar changed: it touches every resource).
+    pub fn forget_all(&self) {
+        if let Ok(mut days) = self.days.lock() {
+            days.clear();
+        }
+        if let Ok(mut answers) = self.answers.lock() {
+            let resources: Vec<String> = answers.kept.keys().map(|k| k.0.clone()).collect();
+            for resource in resources {
+                *answers.generation.entry(resource).or_default() += 1;
+            }
+            answers.kept.values_mut().for_each(|kept| kept.fresh = false);
+        }
+    }
+
     /// Drops a day of every business type (after an exception changed it).
     pub fn forget_day(&self, resource: &str, date: NaiveDate) {
         if let Ok(mut days) = self.days.lock() {

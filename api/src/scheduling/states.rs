@@ -101,3 +101,13 @@ crate::closed_set! {
         Drawn => "drawn",
     }
 }
+
+crate::closed_set! {
+    /// What a calendar change does to a day already booked that it closes.
+    pub enum OnBookings {
+        /// 不作变更：拒绝整个请求，列出受影响的预约
+        Refuse => "refuse",
+        /// 取消这些预约并通知当事人，关闭当日
+        Cancel => "cancel",
+    }
+}
