@@ -495,6 +495,45 @@ on_both_backends! {
         assert_eq!((status, body["code"].as_str()), (404, Some("identity.proxy_not_found")));
     }
 
+    /// Authority is checked again when a two-step check takes effect: a proxy revoked,
+    /// or a recorded relative removed, after starting a face check cannot finish it,
+    /// even with a passing face; the transferee stays uncertified.
+    async fn a_proxy_revoked_mid_check_cannot_finish_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let (id, number) = transferee(&app, &admin.access, "郑国华", "11011219440101008", "yongshun").await;
+        let elder = own_account(&app, "zhengguohua", "郑国华", &number, &id).await;
+        let son_number = id_number("11011219750101009");
+        let son = app.verified_citizen("zhengson", "郑小华", &son_number).await;
+        let (status, consent) = app.post_as(&elder.access, "/api/v1/identity/proxies", &json!({"proxy_name": "郑小华", "proxy_id_number": son_number, "relation": "child", "services": ["survival_certification"]})).await;
+        assert_eq!(status, 201, "{consent}");
+        let (status, started) = start_wechat(&app, &son.access, &id).await;
+        assert_eq!(status, 201, "{started}");
+        let (status, _) = app.post_as(&elder.access, &format!("/api/v1/identity/proxies/{}/revoke", consent["id"].as_str().unwrap()), &json!({})).await;
+        assert!(status == 200 || status == 204, "{status}");
+        app.wechat.finish_face(started["verify_id"].as_str().unwrap(), 10000);
+        let (status, body) = confirm(&app, &son.access, started["attempt_id"].as_str().unwrap()).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("certification.not_your_transferee")), "{body}");
+        let (_, history) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{id}/certifications")).await;
+        assert_eq!(history["items"].as_array().map(Vec::len), Some(0), "nobody was certified: {history}");
+
+        // The same for a relative recorded at the desk and revoked there meanwhile.
+        let clerk = app.staff("yongshun.clerk", "clerk", "street", Some("yongshun")).await;
+        let (lone, _) = transferee(&app, &admin.access, "冯兰英", "11011219430101001", "yongshun").await;
+        let (status, recorded) = app.post_as(&clerk.access, &format!("/api/v1/certification/transferees/{lone}/proxies"), &json!({"proxy_name": "郑小华", "proxy_id_number": son_number, "relation": "other_relative"})).await;
+        assert_eq!(status, 201, "{recorded}");
+        app.post_as(&clerk.access, &format!("/api/v1/desk/certification/transferees/{lone}/face-consent"), &json!({})).await;
+        let (status, started) = start_wechat(&app, &son.access, &lone).await;
+        assert_eq!(status, 201, "{started}");
+        let revoke = format!("/api/v1/certification/transferees/{lone}/proxies/{}", recorded["id"].as_str().unwrap());
+        assert_eq!(app.delete_as(&clerk.access, &revoke).await.0, 200);
+        app.wechat.finish_face(started["verify_id"].as_str().unwrap(), 10000);
+        let (status, body) = confirm(&app, &son.access, started["attempt_id"].as_str().unwrap()).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("certification.not_your_transferee")), "{body}");
+        let (_, history) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{lone}/certifications")).await;
+        assert_eq!(history["items"].as_array().map(Vec::len), Some(0), "{history}");
+    }
+
     async fn the_cycle_reminds_suspends_and_resumes_with_back_pay(backend: Backend) {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;

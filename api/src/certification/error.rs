@@ -10,6 +10,8 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
     (
         "certification.attempt.confirm",
         &[
+            NotYourTransferee,
+            FaceConsentRequired,
             AttemptNotYours,
             AttemptNotFound,
             AttemptUsed,

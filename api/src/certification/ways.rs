@@ -657,8 +657,21 @@ async fn settle(
     verdict: Verdict,
     how: How,
 ) -> Result<entity::survival_certification::Model, ApiError> {
-    let passed = verdict.outcome == Outcome::Passed;
     let txn = begin_write(&state.db).await?;
+    // Authority is checked again at the moment of effect: a proxy revoked, or a claim
+    // removed at a desk, while the check ran must not certify anyone.
+    let verdict = match how.by_citizen {
+        Some(citizen) if !still_acting(&txn, a, citizen).await? => Verdict {
+            outcome: Outcome::Failed {
+                code: Code::NotYourTransferee,
+                counts: false,
+            },
+            result_code: "authority_withdrawn".into(),
+            score: None,
+        },
+        _ => verdict,
+    };
+    let passed = verdict.outcome == Outcome::Passed;
     let closed = attempt::Entity::update_many()
         .col_expr(
             attempt::Column::State,
@@ -707,6 +720,21 @@ async fn settle(
             Err(ApiError::new(code))
         }
     }
+}
+
+/// Whether the citizen who started the attempt may still act for its transferee: as a
+/// proxy whose consent stands, or as an account still bound to the transferee's number.
+async fn still_acting(
+    conn: &impl ConnectionTrait,
+    a: &attempt::Model,
+    citizen: Uuid,
+) -> Result<bool, ApiError> {
+    let t = find(conn, a.transferee_id).await?;
+    Ok(if a.by_proxy {
+        cycle::proxies(conn, &t).await?.contains(&citizen)
+    } else {
+        cycle::claimants(conn, &t).await?.iter().any(|(id, _)| *id == citizen)
+    })
 }
 
 /// One more failed face; at the configured number a manual review opens.
