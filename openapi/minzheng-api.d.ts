@@ -681,7 +681,10 @@ export interface paths {
         put?: never;
         /**
          * Run the daily sweep now (admins): reminders before and on the due date, suspension
-         *     after it. It also runs by itself; running it twice sends nothing twice.
+         *     after it. It also runs by itself; running it twice sends nothing twice. It runs as a
+         *     job: the answer (202) is the job, with its address in `Location`; poll
+         *     `GET /api/v1/jobs/{id}` for the progress and the counts. Each person's step commits
+         *     on its own, and a job whose runner died is taken up again within a minute or two.
          */
         post: operations["certification.sweep"];
         delete?: never;
@@ -1604,6 +1607,26 @@ export interface paths {
         put?: never;
         /** Verify a real name in person (staff who have seen the ID card). */
         post: operations["identity.real_name.verify_in_person"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A bulk job's progress and outcome (district admins), e.g. of
+         *     `POST /api/v1/certification/sweeps`.
+         */
+        get: operations["jobs.get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4103,7 +4126,7 @@ export interface components {
          * @example scheduling.slot_full
          * @enum {string}
          */
-        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.proxy_not_found" | "identity.proxy_invalid";
+        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "funeral.service_order" | "job.not_found" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.proxy_not_found" | "identity.proxy_invalid";
         /**
          * @description A dated exception.
          * @example {
@@ -4436,6 +4459,59 @@ export interface components {
              */
             quantity?: number;
         };
+        /**
+         * @description A bulk job: what it does, how far it got, and its outcome once done. Poll it (every
+         *     few seconds) until `status` is `done` or `failed`.
+         * @example {
+         *       "id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71",
+         *       "kind": "certification_sweep",
+         *       "status": "running",
+         *       "done": 12000,
+         *       "total": 50000,
+         *       "result": {
+         *         "reminded_before": 12000,
+         *         "reminded_on": 0,
+         *         "suspended": 0
+         *       },
+         *       "error": null,
+         *       "created_at": "2026-12-02T09:00:00+08:00",
+         *       "finished_at": null
+         *     }
+         */
+        JobDto: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["JobKind"];
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Format: int64
+             * @description Rows handled so far.
+             */
+            done: number;
+            /**
+             * Format: int64
+             * @description Rows to handle, once counted.
+             */
+            total?: number | null;
+            /** @description The outcome (so far, while running); for a sweep the counts of `SweptDto`. */
+            result?: Record<string, never> | null;
+            /** @description The error code that stopped a failed job. */
+            error?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+        };
+        /**
+         * @description What a bulk job does (后台任务类别).
+         * @enum {string}
+         */
+        JobKind: "certification_sweep";
+        /**
+         * @description Where a bulk job is (后台任务状态).
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "done" | "failed";
         /** @description A priced line, with the price of the day it was booked. */
         LineDto: {
             code: string;
@@ -6506,22 +6582,6 @@ export interface components {
             flowers?: boolean;
             /** @description A written message for staff to read at the grave (at most 300 characters). */
             message?: string | null;
-        };
-        /**
-         * @description What one sweep did.
-         * @example {
-         *       "reminded_before": 120,
-         *       "reminded_on": 8,
-         *       "suspended": 3
-         *     }
-         */
-        Swept: {
-            /** Format: int64 */
-            reminded_before: number;
-            /** Format: int64 */
-            reminded_on: number;
-            /** Format: int64 */
-            suspended: number;
         };
         /**
          * @description A whole weekly template for one business type.
@@ -11612,7 +11672,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description - `certification.attempt_not_yours`: 该认证不是由您发起的 (You did not start this face check) */
+            /**
+             * @description - `certification.not_your_transferee`: 您不是该认证对象本人，也没有其授权的代办关系 (You are neither this transferee nor a proxy they consented to)
+             *     - `certification.face_consent_required`: 进行人脸识别前须先单独同意人脸信息处理 (Consent to face processing first)
+             *     - `certification.attempt_not_yours`: 该认证不是由您发起的 (You did not start this face check)
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11620,11 +11684,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:minzheng:problem:certification.attempt_not_yours",
-                     *       "title": "该认证不是由您发起的",
+                     *       "type": "urn:minzheng:problem:certification.not_your_transferee",
+                     *       "title": "您不是该认证对象本人，也没有其授权的代办关系",
                      *       "status": 403,
-                     *       "detail": "该认证不是由您发起的",
-                     *       "code": "certification.attempt_not_yours",
+                     *       "detail": "您不是该认证对象本人，也没有其授权的代办关系",
+                     *       "code": "certification.not_your_transferee",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -12601,13 +12665,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK: `Swept` */
-            200: {
+            /** @description Accepted: `JobDto` */
+            202: {
                 headers: {
+                    /** @description `/api/v1/jobs/{id}` */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Swept"];
+                    "application/json": components["schemas"]["JobDto"];
                 };
             };
             /** @description - `request.bad_request`: 请求无效 (The request is invalid) */
@@ -17223,6 +17289,7 @@ export interface operations {
              * @description - `request.invalid_body`: 请求体中有字段不符合要求 (A field of the request body is invalid)
              *     - `request.unknown_field`: 请求体中有未知字段 (The request body has an unknown field)
              *     - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request)
+             *     - `funeral.service_order`: 服务顺序不可能：须先接运、再告别、后火化，并留出间隔 (The services are in an impossible order: transport, then farewell, then cremation, with the gaps)
              */
             422: {
                 headers: {
@@ -19808,6 +19875,7 @@ export interface operations {
              * @description - `request.invalid_body`: 请求体中有字段不符合要求 (A field of the request body is invalid)
              *     - `request.unknown_field`: 请求体中有未知字段 (The request body has an unknown field)
              *     - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request)
+             *     - `funeral.service_order`: 服务顺序不可能：须先接运、再告别、后火化，并留出间隔 (The services are in an impossible order: transport, then farewell, then cremation, with the gaps)
              *     - `funeral.unknown_service`: 该殡仪馆没有此项服务 (The funeral home does not offer this service)
              *     - `funeral.items_mismatch`: 所选服务项目与接运、告别、火化安排不一致 (The chosen services do not match the transport, farewell and cremation choices)
              *     - `funeral.date_of_death_invalid`: 死亡日期不能晚于今天，也不能早于出生日期 (The date of death cannot be in the future or before the birth date)
@@ -21154,6 +21222,116 @@ export interface operations {
                      *       "status": 422,
                      *       "detail": "请求体中有字段不符合要求",
                      *       "code": "request.invalid_body",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "jobs.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `JobDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_path",
+                     *       "title": "路径参数无效",
+                     *       "status": 400,
+                     *       "detail": "路径参数无效",
+                     *       "code": "request.invalid_path",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.forbidden`: 无权进行此操作 (You may not do this)
+             *     - `auth.totp_setup_required`: 请先设置动态验证码（双因素认证） (Set up two-factor authentication first)
+             *     - `auth.password_change_required`: 请先修改初始密码 (Change the initial password first)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.forbidden",
+                     *       "title": "无权进行此操作",
+                     *       "status": 403,
+                     *       "detail": "无权进行此操作",
+                     *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `job.not_found`: 后台任务不存在 (No such job) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:job.not_found",
+                     *       "title": "后台任务不存在",
+                     *       "status": 404,
+                     *       "detail": "后台任务不存在",
+                     *       "code": "job.not_found",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }

@@ -97,6 +97,8 @@ codes! {
     NotOpenYet => ("scheduling.not_open_yet", 409, "该日期尚未开放预约", "Booking for this date has not opened yet"),
     BookingClosed => ("scheduling.booking_closed", 409, "该时段已停止预约", "Booking for this slot has closed"),
     CalendarTouchesBookings => ("scheduling.calendar_touches_bookings", 409, "日历变更涉及已有预约：可取消这些预约并通知当事人（on_bookings: cancel），或不作变更", "The calendar change touches bookings: cancel them and tell the people (on_bookings: cancel), or leave the calendar as it is"),
+    FuneralServiceOrder => ("funeral.service_order", 422, "服务顺序不可能：须先接运、再告别、后火化，并留出间隔", "The services are in an impossible order: transport, then farewell, then cremation, with the gaps"),
+    JobNotFound => ("job.not_found", 404, "后台任务不存在", "No such job"),
     DayHasBookings => ("scheduling.day_has_bookings", 409, "该日已有预约，不能关闭", "The day has bookings and cannot be closed"),
     SeatsAvailable => ("scheduling.seats_available", 409, "该日仍有空余名额，请直接预约", "The day still has free seats; book one instead"),
     AlreadyWaitlisted => ("scheduling.already_waitlisted", 409, "您已在该日的候补队列中", "You are already on this day's waitlist"),

@@ -18,6 +18,7 @@ pub mod draw_entrant;
 pub mod draw_request;
 pub mod email_code;
 pub mod face_attempt;
+pub mod job;
 pub mod funeral_booking;
 pub mod funeral_booking_line;
 pub mod funeral_service_item;

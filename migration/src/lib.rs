@@ -19,6 +19,7 @@ mod m20261129_000014_proxy_sweeping;
 mod m20261129_000015_memorial_halls;
 mod m20261129_000016_survival_certification;
 mod m20261202_000017_id_mask;
+mod m20261202_000018_job;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_memorial_halls::Migration),
             Box::new(m20261129_000016_survival_certification::Migration),
             Box::new(m20261202_000017_id_mask::Migration),
+            Box::new(m20261202_000018_job::Migration),
         ]
     }
 }

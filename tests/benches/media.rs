@@ -69,17 +69,59 @@ fn reference(files: &[Vec<u8>], threads: usize) -> f64 {
     bytes as f64 / 1e6 / start.elapsed().as_secs_f64()
 }
 
+/// Resident memory of this process now and at its peak since the last reset, in MB.
+fn resident_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The hostile corpus (`minzheng_tests::hostile`) uploaded four times over, 20 in flight,
+/// into a fresh app in this process: the process's resident memory before (the idle
+/// reference) and its peak during the run, in MB, and the answers.
+async fn hostile_peak() -> (f64, f64, usize, usize) {
+    let corpus = minzheng_tests::hostile::corpus();
+    let app = spawn_app_with(Backend::Sqlite, |c| c.log_level = "error".into()).await;
+    let citizen = app.citizen("bench-hostile").await;
+    let (idle, _) = resident_mb();
+    // Linux: writing 5 resets the peak (VmHWM) to the current resident size.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let client = minzheng_tests::http_client();
+    let statuses: Vec<u16> = futures_util::stream::iter(corpus.iter().cycle().take(corpus.len() * 4))
+        .map(|(_, bytes)| {
+            let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name("upload.png");
+            let form = reqwest::multipart::Form::new().part("file", part).text("purpose", "sweep_proof");
+            let request = client.post(app.url("/api/v1/media")).bearer_auth(&citizen.access).multipart(form);
+            async move { request.send().await.map_or(0, |r| r.status().as_u16()) }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
+    let (_, peak) = resident_mb();
+    let clear = statuses.iter().filter(|s| matches!(s, 201 | 422)).count();
+    (idle, peak, clear, statuses.len() - clear)
+}
+
 fn main() {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    eprintln!("uploading the hostile corpus");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (idle, peak, clear, unclear) = runtime.block_on(hostile_peak());
     eprintln!("making {PHOTOS} photos");
     let files: Vec<Vec<u8>> = (0..PHOTOS as u32).map(photo).collect();
     let mean_mb = files.iter().map(Vec::len).sum::<usize>() as f64 / PHOTOS as f64 / 1e6;
     let one_thread = reference(&files, 1);
     let all_cores = reference(&files, cores);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let (rate, p50, p99, ok, other) = runtime.block_on(upload_all(&files));
     println!(
         "| What | MB/s | p50 ms | p99 ms | Outcome | Ratio to the reference on {cores} threads |"
@@ -96,6 +138,15 @@ fn main() {
         "| intake over HTTP: {} uploads of {PHOTOS} photos (12 MP, {mean_mb:.1} MB average), {IN_FLIGHT} in flight | {rate:.1} | {p50:.0} | {p99:.0} | {ok} stored, {other} other | {:.2} |",
         PHOTOS * ROUNDS,
         rate / all_cores
+    );
+    println!();
+    println!("| Memory | Resident MB | Outcome | Ratio to the idle reference |");
+    println!("|---|---|---|---|");
+    println!("| reference: the idle app in this process, after start-up | {idle:.0} | | 1.00 |");
+    println!(
+        "| peak while uploading the hostile corpus ({} files, 4 rounds), {IN_FLIGHT} in flight | {peak:.0} | {clear} answered 201/422, {unclear} other | {:.2} |",
+        minzheng_tests::hostile::corpus().len(),
+        peak / idle.max(1.0)
     );
 }
 

@@ -383,3 +383,4 @@ mod actors;
 pub use actors::*;
 pub mod applications;
 pub mod browser;
+pub mod hostile;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use minzheng_tests::peers::{FACE_ERR_CERT_HASH_MISMATCH, FakeWechat};
 use minzheng_tests::{CitizenLogin, TestApp, id_number, on_both_backends, spawn_app};
+use chrono::Datelike;
 use serde_json::{Value, json};
 
 fn today() -> chrono::NaiveDate {
@@ -90,12 +91,27 @@ fn expected_cert_hash(name: &str, number: &str) -> String {
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }
 
+/// Runs a sweep as the admin does: the job is accepted (202), then polled until done;
+/// its counts.
 async fn sweep(app: &TestApp, admin: &str) -> Value {
-    let (status, body) = app
+    let (status, job) = app
         .post_as(admin, "/api/v1/certification/sweeps", &json!({}))
         .await;
-    assert_eq!(status, 200, "{body}");
-    body
+    assert_eq!((status, job["kind"].as_str()), (202, Some("certification_sweep")), "{job}");
+    wait_for_job(app, admin, job["id"].as_str().unwrap()).await["result"].clone()
+}
+
+async fn wait_for_job(app: &TestApp, admin: &str, id: &str) -> Value {
+    for _ in 0..600 {
+        let (status, job) = app.get_as(admin, &format!("/api/v1/jobs/{id}")).await;
+        assert_eq!(status, 200, "{job}");
+        match job["status"].as_str() {
+            Some("done") => return job,
+            Some("failed") => panic!("the job failed: {job}"),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    }
+    panic!("the job {id} did not finish");
 }
 
 async fn patch(app: &TestApp, admin: &str, id: &str, body: Value) -> Value {
@@ -534,6 +550,41 @@ on_both_backends! {
         assert_eq!(history["items"].as_array().map(Vec::len), Some(0), "{history}");
     }
 
+    /// A sweep is a job: 202 at once, progress and counts at `GET /jobs/{id}`; a job
+    /// whose runner died (heartbeat stale, as after `kill -9`) is taken up again by the
+    /// sweeper and finishes, adding to what the dead runner reported.
+    async fn a_sweep_runs_as_a_job_and_resumes_after_a_crash(backend: Backend) {
+        let app = minzheng_tests::spawn_app_with(backend, |c| c.sweep_interval_secs = 1).await;
+        let admin = app.admin().await;
+        let (id, _) = transferee(&app, &admin.access, "陈大山", "11011219420101007", "yongshun").await;
+        patch(&app, &admin.access, &id, json!({"due_on": today() - chrono::Duration::days(3)})).await;
+        let (status, job) = app.post_as(&admin.access, "/api/v1/certification/sweeps", &json!({})).await;
+        assert_eq!(status, 202, "{job}");
+        let done = wait_for_job(&app, &admin.access, job["id"].as_str().unwrap()).await;
+        assert!(done["total"].as_i64().is_some() && done["finished_at"].is_string(), "{done}");
+        let (_, record) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{id}")).await;
+        assert_eq!(record["suspended_since"], json!((today() - chrono::Duration::days(2)).to_string()), "the day after the due date: {record}");
+        // A runner that died mid-job: running, silent for two minutes, 7 reminders done.
+        let stale = chrono::Utc::now() - chrono::Duration::minutes(2);
+        let dead = uuid::Uuid::now_v7();
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        entity::job::Entity::insert(entity::job::ActiveModel {
+            id: Set(dead), kind: Set("certification_sweep".into()), status: Set("running".into()),
+            params: Set(json!({"today": today()}).to_string()), done: Set(7), total: Set(Some(7)),
+            result: Set(Some(json!({"reminded_before": 7, "reminded_on": 0, "suspended": 0}).to_string())),
+            error: Set(None), attempts: Set(1), created_by: Set(None), created_at: Set(stale),
+            heartbeat_at: Set(stale), finished_at: Set(None),
+        }).exec(&app.db).await.unwrap();
+        let resumed = wait_for_job(&app, &admin.access, &dead.to_string()).await;
+        assert_eq!((resumed["result"]["reminded_before"].as_u64(), resumed["done"].as_i64()), (Some(7), Some(7)), "{resumed}");
+        let row = entity::job::Entity::find_by_id(dead).one(&app.db).await.unwrap().unwrap();
+        assert_eq!(row.attempts, 2, "taken up once more");
+        let (status, body) = app.get_as(&admin.access, &format!("/api/v1/jobs/{}", uuid::Uuid::now_v7())).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("job.not_found")));
+        let clerk = app.staff("yongshun.clerk", "clerk", "street", Some("yongshun")).await;
+        assert_eq!(app.get_as(&clerk.access, &format!("/api/v1/jobs/{dead}")).await.0, 403);
+    }
+
     async fn the_cycle_reminds_suspends_and_resumes_with_back_pay(backend: Backend) {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;
@@ -560,8 +611,11 @@ on_both_backends! {
         let clerk = app.staff("yongshun.clerk", "clerk", "street", Some("yongshun")).await;
         let (status, done) = app.post_as(&clerk.access, &format!("/api/v1/desk/certification/transferees/{id}/home-visits"), &json!({})).await;
         assert_eq!(status, 201, "{done}");
-        assert_eq!((done["back_pay_from"].as_str(), done["back_pay_until"].as_str()), (Some(today().to_string().as_str()), Some(today().to_string().as_str())), "{done}");
-        assert_eq!(done["back_pay_months"], 1);
+        // The allowance stopped the day after the due date, not the day the sweep came.
+        let stopped = today() - chrono::Duration::days(39);
+        assert_eq!((done["back_pay_from"].as_str(), done["back_pay_until"].as_str()), (Some(stopped.to_string().as_str()), Some(today().to_string().as_str())), "{done}");
+        let months = (today().year() * 12 + today().month() as i32) - (stopped.year() * 12 + stopped.month() as i32) + 1;
+        assert_eq!(done["back_pay_months"], months);
         let (_, record) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{id}")).await;
         assert_eq!((record["status"].as_str(), record["allowance_status"].as_str()), (Some("certified"), Some("paid")), "{record}");
         // Every change is in the audit log.

@@ -49,7 +49,7 @@ fn remaining(slots: &[Value], id: &Value) -> i64 {
         .unwrap()
 }
 
-/// A full booking: transport at 07:00 on `date`, the first farewell slot, the second
+/// A full booking: transport at 06:00 on `date`, the first farewell slot, the second
 /// cremation slot, a small hall, cremation and an urn.
 fn booking(
     deceased: &str,
@@ -62,7 +62,7 @@ fn booking(
         "funeral_home_id": HOME,
         "deceased": {"name": "王建国", "id_number": id_number(deceased), "date_of_death": today().to_string(),
             "death_certificate_number": "B110112202611280001", "death_certificate_media_id": media},
-        "transport": {"address": "通州区中仓街道某小区 1 号楼 2 单元 301", "requested_at": format!("{date}T07:00:00+08:00"),
+        "transport": {"address": "通州区中仓街道某小区 1 号楼 2 单元 301", "requested_at": format!("{date}T06:00:00+08:00"),
             "contact_name": "王小明", "contact_phone": "13812345678"},
         "farewell_slot_id": farewell["slot_id"], "cremation_slot_id": cremation["slot_id"],
         "items": [{"code": "transport"}, {"code": "farewell_small"}, {"code": "cremation"}, {"code": "urn_basic", "quantity": 1}]
@@ -331,6 +331,41 @@ on_both_backends! {
             .filter(entity::slot::Column::Id.eq(uuid::Uuid::parse_str(tomorrow_cremation["slot_id"].as_str().unwrap()).unwrap())).exec(&app.db).await.unwrap();
         let (status, body) = app.post_as(&citizen.access, &format!("/api/v1/funeral/bookings/{soon_id}/cancel"), &json!({})).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("funeral.cancel_closed")));
+    }
+
+    /// Services in an impossible order are refused, naming both items: a cremation
+    /// before the farewell, a transport after the services; and every item keeps the
+    /// home's booking window, transport included.
+    async fn services_in_an_impossible_order_are_refused(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (citizen, media) = family(&app).await;
+        let date = today() + Duration::days(2);
+        let farewells = slots(&app, HOME, "farewell", date).await;
+        let cremations = slots(&app, HOME, "cremation", date).await;
+        let (early_cremation, late_farewell) = (cremations[0].clone(), farewells.last().unwrap().clone());
+        let book = |body: Value| {
+            let (app, token) = (&app, citizen.access.clone());
+            async move { app.post_as(&token, "/api/v1/funeral/bookings", &body).await }
+        };
+        let fields = |body: &Value| body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        let (status, body) = book(booking(DECEASED, &media, &late_farewell, &early_cremation, date)).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("funeral.service_order")), "cremation at 08:00 before a farewell at 14:00: {body}");
+        assert_eq!(fields(&body), ["farewell_slot_id", "cremation_slot_id"]);
+        let mut late_transport = booking(DECEASED, &media, &farewells[0], &cremations[1], date);
+        late_transport["transport"]["requested_at"] = json!(format!("{}T09:00:00+08:00", date + Duration::days(1)));
+        let (status, body) = book(late_transport).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("funeral.service_order")), "transport the day after: {body}");
+        assert_eq!(fields(&body), ["transport.requested_at", "farewell_slot_id"]);
+        let far = json!({"funeral_home_id": HOME,
+            "deceased": {"name": "王建国", "id_number": id_number(DECEASED), "date_of_death": today().to_string(),
+                "death_certificate_number": "B110112202611280001", "death_certificate_media_id": media},
+            "transport": {"address": "通州区中仓街道某小区", "requested_at": format!("{}T09:00:00+08:00", today() + Duration::days(30)),
+                "contact_name": "王小明", "contact_phone": "１３８１２３４５６７８"},
+            "items": [{"code": "transport"}]});
+        let (status, body) = book(far).await;
+        assert_eq!((status, body["code"].as_str(), fields(&body).first().map(String::as_str)), (409, Some("scheduling.not_open_yet"), Some("transport.requested_at")), "a 7-day window: {body}");
+        let (status, body) = book(booking(DECEASED, &media, &farewells[0], &cremations[1], date)).await;
+        assert_eq!(status, 201, "transport, farewell, cremation in order: {body}");
     }
 
     async fn a_one_hall_slot_takes_one_booking_whatever_the_timing(backend: Backend) {

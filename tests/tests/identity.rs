@@ -236,3 +236,29 @@ on_both_backends! {
         assert!(rows[0].try_get::<String>("", "birth_date").is_err(), "the clear birth date column must be gone");
     }
 }
+
+on_both_backends! {
+    /// Names follow one rule (Chinese characters with `·`, or Latin letters and spaces),
+    /// refused with a field error otherwise; free text anywhere loses control and bidi
+    /// characters; a full-width ID number is the same number.
+    async fn names_and_free_text_carry_no_junk(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let citizen = app.citizen("junk").await;
+        for name in ["张\n三", "张\t三", "<b>张三</b>", "张三😀", "张三1", "·张三", &"张".repeat(31)] {
+            let (status, body) = app.post_as(&citizen.access, "/api/v1/identity/real-name", &json!({"name": name, "id_number": id_number(ZHANG)})).await;
+            assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("name")), "{name:?}: {body}");
+        }
+        let full_width: String = id_number(ZHANG).chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap()).collect();
+        let (status, body) = app.post_as(&citizen.access, "/api/v1/identity/real-name", &json!({"name": "阿依古丽•买买提\u{202e}", "id_number": full_width})).await;
+        assert_eq!(status, 200, "a full-width number, a typed dot, a bidi control removed: {body}");
+        assert_eq!(body["id_number_masked"], format!("110***********{}", &id_number(ZHANG)[14..]));
+        let (status, body) = app.post_as(&app.citizen("foreigner").await.access, "/api/v1/identity/real-name", &json!({"name": "john  smith", "id_number": id_number(LI)})).await;
+        assert_eq!((status, body["name_masked"].as_str()), (200, Some("J*********")), "{body}");
+
+        // Free text staff read: a display name with a bidi override and a bell.
+        let admin = app.admin().await;
+        let (status, created) = app.post_as(&admin.access, "/api/v1/staff-accounts",
+            &json!({"username": "clean.clerk", "display_name": "窗口\u{202e}一号\u{7}", "role": "clerk", "scope_kind": "office", "scope_id": "marriage-centre"})).await;
+        assert_eq!((status, created["account"]["display_name"].as_str()), (201, Some("窗口一号")), "{created}");
+    }
+}

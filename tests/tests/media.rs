@@ -243,3 +243,40 @@ on_both_backends! {
         assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
     }
 }
+
+/// The hostile corpus (bombs in every compressed PNG chunk, a pixel bomb, truncations,
+/// polyglots), twenty uploads in flight: each gets a clear answer, the service keeps
+/// serving, and what is stored carries none of the ancillary chunks. The memory bound
+/// itself is measured by `intake_memory` and the media bench.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_files_twenty_at_once_get_clear_answers() {
+    let app = spawn_app(minzheng_tests::Backend::Sqlite).await;
+    let owner = app.citizen("owner").await;
+    let corpus = minzheng_tests::hostile::corpus();
+    let uploads = corpus.iter().cycle().take(22).map(|(name, bytes)| {
+        let (app, token) = (&app, owner.access.clone());
+        async move { (*name, upload(app, &token, bytes.clone(), "image/png").await) }
+    });
+    for (name, (status, body)) in futures_util::future::join_all(uploads).await {
+        let expected = if name.starts_with("truncated") { (422, Some("media.broken")) } else { (201, None) };
+        assert_eq!((status, body["code"].as_str()), expected, "{name}: {body}");
+        if name == "iccp-bomb.png" {
+            let (_, _, stored) = download(&app, &owner.access, &format!("/api/v1/media/{}", body["id"].as_str().unwrap())).await;
+            assert!(!stored.windows(4).any(|w| w == b"iCCP"), "the colour profile is not kept");
+        }
+        if name == "pixel-bomb.png" {
+            assert_eq!((body["width"].as_u64(), body["height"].as_u64()), (Some(4096), Some(4096)), "{body}");
+        }
+    }
+    assert_eq!(app.get("/readyz").await.status(), 200, "still serving");
+}
+
+/// A 48-megapixel phone photo (8000 × 6000) is scaled down, not refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_48_megapixel_photo_is_scaled_down() {
+    let app = spawn_app(minzheng_tests::Backend::Sqlite).await;
+    let owner = app.citizen("owner").await;
+    let (status, body) = upload(&app, &owner.access, jpeg(8000, 6000), "image/jpeg").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!((body["width"].as_u64(), body["height"].as_u64()), (Some(4096), Some(3072)), "{body}");
+}

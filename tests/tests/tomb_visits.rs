@@ -19,10 +19,15 @@ fn person(i: usize) -> String {
     id_number(&format!("110112{:04}0101{:03}", 1950 + i % 50, i % 1000))
 }
 
+/// `12` as `一二`: names take Chinese characters only.
+fn chinese_digits(i: usize) -> String {
+    i.to_string().chars().map(|d| "〇一二三四五六七八九".chars().nth(d.to_digit(10).unwrap() as usize).unwrap()).collect()
+}
+
 fn party(range: std::ops::Range<usize>) -> Value {
     Value::Array(
         range
-            .map(|i| json!({"name": format!("祭扫人{i}"), "id_number": person(i)}))
+            .map(|i| json!({"name": format!("祭扫人{}", chinese_digits(i)), "id_number": person(i)}))
             .collect(),
     )
 }
@@ -125,6 +130,27 @@ on_both_backends! {
         assert!(load["capacity"].as_i64().unwrap() > 0 && load["booked_persons"].as_i64().unwrap() >= 2, "{load}");
         let (status, body) = app.post_as(&booker.access, &format!("/api/v1/tomb-visits/{id}/cancel"), &json!({})).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("tomb.wrong_state")), "not after check-in: {body}");
+    }
+
+    /// Typed identifiers are normalised in one place before they are checked: a grave
+    /// written `B区/7排/12号`, `b/07/012` or in full-width is one grave for the persons
+    /// limit, and full-width ID numbers and plates from a Chinese keyboard are accepted.
+    async fn every_spelling_of_a_grave_is_one_grave(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let booker = app.verified_citizen("booker", "王芳", &id_number(BOOKER)).await;
+        let date = today() + Duration::days(3);
+        let slot = first_slot(&app, "luhe-cemetery", date).await;
+        let full_width = |text: &str| text.chars().map(|c| if c.is_ascii_alphanumeric() { char::from_u32(c as u32 + 0xFEE0).unwrap() } else { c }).collect::<String>();
+        let mut first = visit("luhe-cemetery", &slot, ("B区", "7排", "12号"), party(0..3));
+        first["visitors"][0]["id_number"] = json!(full_width(&person(0)));
+        first["plates"] = json!([full_width("京A12345")]);
+        let (status, booked) = app.post_as(&booker.access, "/api/v1/tomb-visits", &first).await;
+        assert_eq!(status, 201, "{booked}");
+        assert_eq!(booked["grave"], "B区 7排 12号", "no doubled unit words: {booked}");
+        for grave in [("B", "7", "12"), ("b", "07", "012"), ("Ｂ区", "第７排", "１２号")] {
+            let (status, body) = app.post_as(&booker.access, "/api/v1/tomb-visits", &visit("luhe-cemetery", &slot, grave, party(3..6))).await;
+            assert_eq!((status, body["code"].as_str()), (409, Some("tomb.grave_full")), "{grave:?} is the same grave: {body}");
+        }
     }
 
     async fn the_rules_of_a_party(backend: Backend) {

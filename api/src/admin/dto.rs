@@ -78,3 +78,44 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
+
+/// A bulk job: what it does, how far it got, and its outcome once done. Poll it (every
+/// few seconds) until `status` is `done` or `failed`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "kind": "certification_sweep", "status": "running", "done": 12000, "total": 50000, "result": {"reminded_before": 12000, "reminded_on": 0, "suspended": 0}, "error": null, "created_at": "2026-12-02T09:00:00+08:00", "finished_at": null}))]
+pub struct JobDto {
+    pub id: uuid::Uuid,
+    #[schema(value_type = super::kinds::JobKind)]
+    pub kind: String,
+    #[schema(value_type = super::kinds::JobStatus)]
+    pub status: String,
+    /// Rows handled so far.
+    pub done: i64,
+    /// Rows to handle, once counted.
+    pub total: Option<i64>,
+    /// The outcome (so far, while running); for a sweep the counts of `SweptDto`.
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    /// The error code that stopped a failed job.
+    pub error: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub finished_at: Option<String>,
+}
+
+impl From<entity::job::Model> for JobDto {
+    fn from(j: entity::job::Model) -> Self {
+        JobDto {
+            id: j.id,
+            kind: j.kind,
+            status: j.status,
+            done: j.done,
+            total: j.total,
+            result: j.result.and_then(|r| serde_json::from_str(&r).ok()),
+            error: j.error,
+            created_at: crate::platform::clock::format(j.created_at),
+            finished_at: j.finished_at.map(crate::platform::clock::format),
+        }
+    }
+}

@@ -6,4 +6,8 @@
 use crate::error::Code::{self, *};
 
 /// Each operation id of the room with the codes it may answer.
-pub const ANSWERS: &[(&str, &[Code])] = &[("audit.list", &[Forbidden]), ("street.list", &[])];
+pub const ANSWERS: &[(&str, &[Code])] = &[
+    ("audit.list", &[Forbidden]),
+    ("jobs.get", &[Forbidden, JobNotFound]),
+    ("street.list", &[]),
+];

@@ -69,3 +69,25 @@ crate::closed_set! {
         WaitlistEntry => "waitlist_entry",
     }
 }
+
+crate::closed_set! {
+    /// What a bulk job does (后台任务类别).
+    pub enum JobKind {
+        /// 生存认证每日检查（提醒与暂停发放）
+        CertificationSweep => "certification_sweep",
+    }
+}
+
+crate::closed_set! {
+    /// Where a bulk job is (后台任务状态).
+    pub enum JobStatus {
+        /// 排队中
+        Queued => "queued",
+        /// 运行中
+        Running => "running",
+        /// 已完成
+        Done => "done",
+        /// 失败
+        Failed => "failed",
+    }
+}

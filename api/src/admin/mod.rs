@@ -1,6 +1,6 @@
 //! Bureau administration: the district's reference data (streets) now; settings and
 //! statistics as later issues land. Owns the `street` table.
-mod dto;
+pub mod dto;
 pub mod error;
 pub mod kinds;
 mod routes;

@@ -3,7 +3,7 @@ use actix_web::{get, web};
 use sea_orm::DatabaseConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::dto::{AuditEventDto, AuditQuery, StreetDto};
+use super::dto::{AuditEventDto, AuditQuery, JobDto, StreetDto};
 use super::service;
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::Staff;
@@ -14,7 +14,27 @@ use crate::platform::pagination::{Page, PageQuery};
 
 /// Mounts the admin room's routes under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_streets).service(list_audit_events);
+    cfg.service(list_streets).service(list_audit_events).service(get_job);
+}
+
+/// A bulk job's progress and outcome (district admins), e.g. of
+/// `POST /api/v1/certification/sweeps`.
+#[utoipa::path(tag = "audit", operation_id = "jobs.get", security(("staff_token" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = JobDto)))]
+#[get("/jobs/{id}")]
+async fn get_job(
+    db: web::Data<DatabaseConnection>,
+    admin: crate::auth::extract::Admin,
+    id: web::Path<uuid::Uuid>,
+) -> Result<web::Json<JobDto>, ApiError> {
+    if admin.0.scope.kind != ScopeKind::District {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    let job = crate::platform::jobs::find(&db, *id)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::JobNotFound))?;
+    Ok(web::Json(job.into()))
 }
 
 /// The audit trail of one target (district-level staff: admins and approvers).

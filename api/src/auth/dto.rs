@@ -191,7 +191,10 @@ pub struct StaffCreatedDto {
 
 /// An email address, trimmed and lower-cased, or a field error.
 pub fn parse_email(text: &str) -> Result<String, ApiError> {
-    let email = text.trim().to_lowercase();
+    // NFKC: a full-width ＠ or letters typed on a Chinese keyboard are the same address.
+    let email = unicode_normalization::UnicodeNormalization::nfkc(text.trim())
+        .collect::<String>()
+        .to_lowercase();
     let ok = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()

@@ -14,8 +14,8 @@ use entity::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -26,6 +26,7 @@ use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::db::begin_write;
+use crate::platform::jobs;
 use crate::state::AppState;
 
 /// The proxy service code that lets a relative certify for a transferee.
@@ -302,7 +303,7 @@ async fn close_reviews(
 }
 
 /// What one sweep did.
-#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"reminded_before": 120, "reminded_on": 8, "suspended": 3}))]
 pub struct Swept {
     pub reminded_before: u64,
@@ -332,6 +333,43 @@ fn not_yet(column: transferee::Column) -> Condition {
 
 /// Reminds before and on the due date, and suspends payment the day after it.
 pub async fn sweep(state: &AppState, today: NaiveDate) -> Result<Swept, ApiError> {
+    sweep_reporting(state, today, &mut Progress::default()).await
+}
+
+/// A sweep's running count, reported to its job (if it runs as one) after every page.
+#[derive(Default)]
+struct Progress {
+    job: Option<Uuid>,
+    /// What earlier runs of the same job did (a job taken up after a crash).
+    before: Swept,
+    swept: Swept,
+    total: Option<u64>,
+}
+
+impl Progress {
+    fn done(&self) -> u64 {
+        let (a, b) = (&self.before, &self.swept);
+        a.reminded_before + a.reminded_on + a.suspended + b.reminded_before + b.reminded_on + b.suspended
+    }
+
+    fn result(&self) -> Swept {
+        Swept {
+            reminded_before: self.before.reminded_before + self.swept.reminded_before,
+            reminded_on: self.before.reminded_on + self.swept.reminded_on,
+            suspended: self.before.suspended + self.swept.suspended,
+        }
+    }
+
+    async fn report(&self, db: &sea_orm::DatabaseConnection) -> Result<(), ApiError> {
+        if let Some(job) = self.job {
+            let partial = serde_json::to_value(self.result()).map_err(ApiError::internal)?;
+            jobs::progress(db, job, self.done(), self.total, Some(partial)).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn sweep_reporting(state: &AppState, today: NaiveDate, progress: &mut Progress) -> Result<Swept, ApiError> {
     let notice = state.config.certification_notice_days;
     let before = Condition::all()
         .add(in_cycle(today))
@@ -346,21 +384,34 @@ pub async fn sweep(state: &AppState, today: NaiveDate) -> Result<Swept, ApiError
         .add(in_cycle(today))
         .add(transferee::Column::AllowanceStatus.eq("paid"))
         .add(transferee::Column::DueOn.lt(today));
-    Ok(Swept {
-        reminded_before: each(state, before, |state, t| remind(state, t, Step::Before)).await?,
-        reminded_on: each(state, on, |state, t| remind(state, t, Step::On)).await?,
-        suspended: each(state, overdue, |state, t| suspend(state, t, today)).await?,
-    })
+    if progress.job.is_some() {
+        let mut left = 0;
+        for which in [&before, &on, &overdue] {
+            left += transferee::Entity::find().filter(which.clone()).count(&state.db).await?;
+        }
+        progress.total = Some(progress.done() + left);
+        progress.report(&state.db).await?;
+    }
+    each(state, before, progress, |s| &mut s.reminded_before, |state, t| remind(state, t, Step::Before)).await?;
+    each(state, on, progress, |s| &mut s.reminded_on, |state, t| remind(state, t, Step::On)).await?;
+    each(state, overdue, progress, |s| &mut s.suspended, |state, t| suspend(state, t, today)).await?;
+    Ok(progress.result())
 }
 
 /// Applies `step` to every row matching `which` until none is left; each step makes its
-/// row stop matching (or another instance did).
-async fn each<F, Fut>(state: &AppState, which: Condition, step: F) -> Result<u64, ApiError>
+/// row stop matching (or another instance did), and commits on its own, so a sweep
+/// holds the write lock for one row at a time and a crash loses nothing done.
+async fn each<F, Fut>(
+    state: &AppState,
+    which: Condition,
+    progress: &mut Progress,
+    counter: fn(&mut Swept) -> &mut u64,
+    step: F,
+) -> Result<(), ApiError>
 where
     F: Fn(AppState, Uuid) -> Fut,
     Fut: std::future::Future<Output = Result<bool, ApiError>>,
 {
-    let mut done = 0;
     let mut seen = std::collections::HashSet::new();
     loop {
         let ids: Vec<Uuid> = transferee::Entity::find()
@@ -373,13 +424,49 @@ where
             .await?;
         let fresh: Vec<Uuid> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
         if fresh.is_empty() {
-            return Ok(done);
+            return Ok(());
         }
         for id in fresh {
             if step(state.clone(), id).await? {
-                done += 1;
+                *counter(&mut progress.swept) += 1;
             }
         }
+        progress.report(&state.db).await?;
+    }
+}
+
+/// The job kind of a sweep run on request.
+pub const SWEEP_JOB: &str = "certification_sweep";
+
+/// Runs a sweep job to its end: taken (unless another runner has it), swept with its
+/// progress reported, finished with its counts. A job taken up after a crash goes on
+/// from the counts its last batch reported.
+pub async fn run_sweep_job(state: AppState, id: Uuid) {
+    match jobs::claim(&state.db, id).await {
+        Ok(Some(job)) => run_claimed(state, job).await,
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "certification: cannot take the sweep job"),
+    }
+}
+
+async fn run_claimed(state: AppState, job: entity::job::Model) {
+    let params: serde_json::Value = serde_json::from_str(&job.params).unwrap_or_default();
+    let today = params["today"].as_str().and_then(|d| d.parse().ok()).unwrap_or_else(clock::today);
+    let before: Swept = job
+        .result
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_default();
+    let mut progress = Progress { job: Some(job.id), before, ..Progress::default() };
+    let outcome = match sweep_reporting(&state, today, &mut progress).await {
+        Ok(swept) => serde_json::to_value(swept).map_err(|_| "server.internal"),
+        Err(e) => {
+            tracing::error!(code = e.code.as_str(), "certification: sweep job failed");
+            Err(e.code.as_str())
+        }
+    };
+    if let Err(e) = jobs::finish(&state.db, job.id, outcome).await {
+        tracing::error!(error = %e, "certification: cannot finish the sweep job");
     }
 }
 
@@ -438,13 +525,20 @@ async fn remind(state: AppState, id: Uuid, step: Step) -> Result<bool, ApiError>
 }
 
 async fn suspend(state: AppState, id: Uuid, today: NaiveDate) -> Result<bool, ApiError> {
+    // The allowance stops the day after the due date, however late the sweep reaches
+    // the person: back pay counts from there.
+    let Some(due_on) = transferee::Entity::find_by_id(id).one(&state.db).await?.map(|t| t.due_on) else {
+        return Ok(false);
+    };
+    let since = due_on + chrono::Duration::days(1);
     let txn = begin_write(&state.db).await?;
     let suspended = transferee::Entity::update_many()
         .col_expr(
             transferee::Column::AllowanceStatus,
             Expr::value("suspended"),
         )
-        .col_expr(transferee::Column::SuspendedSince, Expr::value(today))
+        .col_expr(transferee::Column::SuspendedSince, Expr::value(since))
+        .filter(transferee::Column::DueOn.eq(due_on))
         .col_expr(transferee::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(transferee::Column::Id.eq(id))
         .filter(transferee::Column::AllowanceStatus.eq("paid"))
@@ -459,7 +553,7 @@ async fn suspend(state: AppState, id: Uuid, today: NaiveDate) -> Result<bool, Ap
         .await?
         .ok_or_else(|| ApiError::new(Code::TransfereeNotFound))?;
     let body = format!(
-        "生存认证已于 {} 逾期，自 {today} 起暂停发放生活补助。完成认证后即恢复发放，暂停期间的补助将予补发。",
+        "生存认证已于 {} 逾期，自 {since} 起暂停发放生活补助。完成认证后即恢复发放，暂停期间的补助将予补发。",
         t.due_on
     );
     tell(&txn, &state, &t, "暂停发放", body).await?;
@@ -484,6 +578,17 @@ async fn suspend(state: AppState, id: Uuid, today: NaiveDate) -> Result<bool, Ap
 pub async fn sweeper(state: AppState) {
     let every = std::time::Duration::from_secs(Ord::max(state.config.sweep_interval_secs, 1));
     loop {
+        // Sweep jobs nobody runs: queued, or left by a runner that died.
+        loop {
+            match jobs::claim_next(&state.db, SWEEP_JOB).await {
+                Ok(Some(job)) => run_claimed(state.clone(), job).await,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "certification: cannot look for sweep jobs");
+                    break;
+                }
+            }
+        }
         if let Err(e) = sweep(&state, clock::today()).await {
             tracing::error!(code = e.code.as_str(), "certification: sweep failed");
         }

@@ -58,7 +58,10 @@ pub struct RowError {
 
 /// A phone number as kept: 11 digits of a mainland mobile, or a landline with area code.
 pub fn parse_phone(text: &str) -> Option<String> {
-    let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let digits: String = crate::platform::text::identifier(text)
+        .chars()
+        .filter(|c| *c != '-')
+        .collect();
     let ok = digits.chars().all(|c| c.is_ascii_digit())
         && ((digits.len() == 11 && digits.starts_with('1'))
             || (10..=12).contains(&digits.len()) && digits.starts_with('0'));

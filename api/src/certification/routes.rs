@@ -573,12 +573,22 @@ async fn window(
 }
 
 /// Run the daily sweep now (admins): reminders before and on the due date, suspension
-/// after it. It also runs by itself; running it twice sends nothing twice.
+/// after it. It also runs by itself; running it twice sends nothing twice. It runs as a
+/// job: the answer (202) is the job, with its address in `Location`; poll
+/// `GET /api/v1/jobs/{id}` for the progress and the counts. Each person's step commits
+/// on its own, and a job whose runner died is taken up again within a minute or two.
 #[utoipa::path(tag = "certification", operation_id = "certification.sweep", security(("staff_token" = [])),
-    responses((status = 200, body = SweptDto)))]
+    responses((status = 202, body = crate::admin::dto::JobDto,
+        headers(("Location" = String, description = "`/api/v1/jobs/{id}`")))))]
 #[post("/certification/sweeps")]
-async fn sweep(state: State, _admin: Admin) -> Result<web::Json<SweptDto>, ApiError> {
-    Ok(web::Json(cycle::sweep(&state, clock::today()).await?))
+async fn sweep(state: State, admin: Admin) -> Result<HttpResponse, ApiError> {
+    let params = serde_json::json!({"today": clock::today()});
+    let job = crate::platform::jobs::create(&state.db, cycle::SWEEP_JOB, &params, Some(admin.0.id)).await?;
+    // Outside the request: its deadline does not cut the work short.
+    tokio::spawn(cycle::run_sweep_job(state.get_ref().clone(), job.id));
+    Ok(HttpResponse::Accepted()
+        .insert_header(("Location", format!("/api/v1/jobs/{}", job.id)))
+        .json(crate::admin::dto::JobDto::from(job)))
 }
 
 /// Record the transferee's consent to face processing from the signed form at the desk.

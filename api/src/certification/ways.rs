@@ -936,9 +936,10 @@ pub async fn compare(
     may_face(&state.db, &t).await?;
     let limits = state.media.limits;
     let matcher = state.face.clone();
+    let mb = state.media.compare_mb(&photos.chip, &photos.live);
     let result = state
         .media
-        .gated(move || {
+        .gated(mb, move || {
             let decode = |bytes: &[u8]| {
                 crate::media::intake::decode_photo(bytes, &limits).map(|i| i.to_rgb8())
             };

@@ -154,6 +154,48 @@ pub fn phone_ok(text: &str) -> bool {
             .all(|(i, c)| c.is_ascii_digit() || c == '-' || c == ' ' || (c == '+' && i == 0))
 }
 
+/// Minutes from the body's pick-up to the first service at the home (the drive and the
+/// preparation of the body).
+pub const TRANSPORT_GAP_MINUTES: i64 = 30;
+/// Minutes from the end of the farewell to the cremation (the body goes straight on).
+pub const FAREWELL_GAP_MINUTES: i64 = 0;
+
+/// Which two services came in an impossible order.
+#[derive(Debug, PartialEq, Eq)]
+pub enum OrderError {
+    TransportAfterFarewell,
+    TransportAfterCremation,
+    FarewellAfterCremation,
+}
+
+/// The services happen in their one possible order: the body is transported, then the
+/// farewell is held, then the cremation, with the minimum gaps between them. Each is
+/// optional; a farewell is `(start, end)`.
+pub fn check_order(
+    transport: Option<chrono::DateTime<chrono::Utc>>,
+    farewell: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    cremation: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), OrderError> {
+    let transport_gap = chrono::Duration::minutes(TRANSPORT_GAP_MINUTES);
+    let farewell_gap = chrono::Duration::minutes(FAREWELL_GAP_MINUTES);
+    if let (Some(t), Some((start, _))) = (transport, farewell) {
+        if t + transport_gap > start {
+            return Err(OrderError::TransportAfterFarewell);
+        }
+    }
+    if let (Some(t), Some(c)) = (transport, cremation) {
+        if t + transport_gap > c {
+            return Err(OrderError::TransportAfterCremation);
+        }
+    }
+    if let (Some((_, end)), Some(c)) = (farewell, cremation) {
+        if end + farewell_gap > c {
+            return Err(OrderError::FarewellAfterCremation);
+        }
+    }
+    Ok(())
+}
+
 /// A death certificate number (医学死亡证明编号): 4 to 40 letters, digits or `-`.
 pub fn certificate_number_ok(text: &str) -> bool {
     (4..=40).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -246,6 +288,16 @@ mod tests {
             "not before the day"
         );
         assert!(allowed("done", Some("agreed"), Party::Citizen, true).is_empty());
+    }
+
+    #[test]
+    fn services_come_in_their_one_order() {
+        let at = |h: u32| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 10, h, 0, 0).unwrap();
+        assert_eq!(check_order(Some(at(1)), Some((at(3), at(4))), Some(at(5))), Ok(()));
+        assert_eq!(check_order(None, Some((at(6), at(7))), Some(at(0))), Err(OrderError::FarewellAfterCremation));
+        assert_eq!(check_order(Some(at(6)), Some((at(6), at(7))), None), Err(OrderError::TransportAfterFarewell), "no time to bring the body");
+        assert_eq!(check_order(Some(at(9)), None, Some(at(8))), Err(OrderError::TransportAfterCremation));
+        assert_eq!(check_order(Some(at(9)), None, None), Ok(()));
     }
 
     #[test]

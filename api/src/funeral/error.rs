@@ -27,6 +27,7 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
             FuneralDateOfDeath,
             FuneralUnknownService,
             FuneralItemsMismatch,
+            FuneralServiceOrder,
         ],
     ),
     (
@@ -55,7 +56,7 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
     ("funeral.desk.list", &[Forbidden]),
     (
         "funeral.desk.propose_transport_time",
-        &[Forbidden, FuneralBookingNotFound, FuneralWrongState],
+        &[Forbidden, FuneralBookingNotFound, FuneralWrongState, FuneralServiceOrder],
     ),
     ("funeral.home.list", &[]),
     ("funeral.service.list", &[FuneralHomeNotFound]),

@@ -311,7 +311,7 @@ fn parse_transport(t: TransportRequest) -> Result<NewTransport, ApiError> {
             "the transport time must be in the future",
         ));
     }
-    let contact_phone = t.contact_phone.trim().to_owned();
+    let contact_phone = crate::platform::text::identifier(&t.contact_phone);
     if !domain::phone_ok(&contact_phone) {
         return Err(invalid(
             "transport.contact_phone",
@@ -362,7 +362,7 @@ fn parse_items(items: Vec<ItemRequest>) -> Result<Vec<(String, i32)>, ApiError> 
 
 fn parse_booking(body: FuneralBookRequest) -> Result<NewBooking, ApiError> {
     let d = body.deceased;
-    let certificate_number = d.death_certificate_number.trim().to_owned();
+    let certificate_number = crate::platform::text::identifier(&d.death_certificate_number);
     if !domain::certificate_number_ok(&certificate_number) {
         return Err(invalid(
             "deceased.death_certificate_number",

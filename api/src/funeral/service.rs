@@ -396,6 +396,13 @@ async fn check(state: &AppState, citizen: &Citizen, b: &NewBooking) -> Result<Ch
     let now = Utc::now();
     let farewell = chosen_slot(state, &home, b.farewell_slot_id, FAREWELL, now).await?;
     let cremation = chosen_slot(state, &home, b.cremation_slot_id, CREMATION, now).await?;
+    check_transport_window(state, &home, b.transport.as_ref(), now).await?;
+    domain::check_order(
+        b.transport.as_ref().map(|t| t.requested_at),
+        farewell.as_ref().map(|s| (s.starts_at, s.ends_at)),
+        cremation.as_ref().map(|s| s.starts_at),
+    )
+    .map_err(order_refusal)?;
     let (lines, total) = priced_lines(state, &home.id, b).await?;
     let service_date = first_date(
         b.transport.as_ref().map(|t| t.requested_at),
@@ -427,6 +434,62 @@ async fn check(state: &AppState, citizen: &Citizen, b: &NewBooking) -> Result<Ch
         cremation,
         row,
         lines,
+    })
+}
+
+/// Transport is booked within the home's window like its slots: a pick-up 30 days ahead
+/// at a home that books 7 days ahead is refused, naming `transport.requested_at`.
+async fn check_transport_window(
+    state: &AppState,
+    home: &resource::Model,
+    transport: Option<&NewTransport>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let Some(t) = transport else { return Ok(()) };
+    let day = t.requested_at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let window = crate::scheduling::peak::window_on(&state.db, home, day).await?;
+    if day > window.last_open_date(now) {
+        return Err(ApiError::new(Code::NotOpenYet).with_field(FieldError {
+            field: "transport.requested_at".into(),
+            reason: "window",
+            message: Message::new(
+                format!("遗体接运只能预约 {} 天内", window.days),
+                format!("transport is booked at most {} days ahead", window.days),
+            ),
+        }));
+    }
+    Ok(())
+}
+
+async fn booked_slot(
+    conn: &impl sea_orm::ConnectionTrait,
+    id: Option<Uuid>,
+) -> Result<Option<slot::Model>, ApiError> {
+    match id {
+        Some(id) => Ok(Some(scheduling::slot(conn, id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The refusal of services in an impossible order, naming both items.
+fn order_refusal(e: domain::OrderError) -> ApiError {
+    let (earlier, later, zh, en) = match e {
+        domain::OrderError::TransportAfterFarewell => ("transport.requested_at", "farewell_slot_id",
+            format!("遗体接运须早于告别仪式至少 {} 分钟", domain::TRANSPORT_GAP_MINUTES),
+            format!("transport must come at least {} minutes before the farewell", domain::TRANSPORT_GAP_MINUTES)),
+        domain::OrderError::TransportAfterCremation => ("transport.requested_at", "cremation_slot_id",
+            format!("遗体接运须早于火化至少 {} 分钟", domain::TRANSPORT_GAP_MINUTES),
+            format!("transport must come at least {} minutes before the cremation", domain::TRANSPORT_GAP_MINUTES)),
+        domain::OrderError::FarewellAfterCremation => ("farewell_slot_id", "cremation_slot_id",
+            "告别仪式须在火化开始前结束".to_owned(),
+            "the farewell must end before the cremation starts".to_owned()),
+    };
+    [earlier, later].into_iter().fold(ApiError::new(Code::FuneralServiceOrder), |err, field| {
+        err.with_field(FieldError {
+            field: field.into(),
+            reason: "order",
+            message: Message::new(zh.clone(), en.clone()),
+        })
     })
 }
 
@@ -994,6 +1057,23 @@ pub async fn propose_transport_time(
     if !ACTIVE.contains(&row.status.as_str()) || row.transport_status.is_none() {
         return Err(ApiError::new(Code::FuneralWrongState));
     }
+    // The home's proposal keeps the services' order too.
+    let farewell = booked_slot(&txn, row.farewell_slot_id).await?;
+    let cremation = booked_slot(&txn, row.cremation_slot_id).await?;
+    domain::check_order(
+        Some(at),
+        farewell.as_ref().map(|s| (s.starts_at, s.ends_at)),
+        cremation.as_ref().map(|s| s.starts_at),
+    )
+    .map_err(|e| {
+        let mut refusal = order_refusal(e);
+        refusal.errors.retain(|f| f.field != "transport.requested_at");
+        refusal.with_field(FieldError {
+            field: "transport_at".into(),
+            reason: "order",
+            message: Message::new("接运时间须早于告别和火化", "transport must come before the farewell and the cremation"),
+        })
+    })?;
     let moved = booking::Entity::update_many()
         .col_expr(booking::Column::Status, Expr::value("pending"))
         .col_expr(booking::Column::TransportStatus, Expr::value("proposed"))

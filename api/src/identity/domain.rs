@@ -88,7 +88,8 @@ impl IdNumber {
     /// Parses and checks an ID number as of `today` (for the future-birth-date rule).
     /// Surrounding spaces are ignored and a lower-case x is accepted.
     pub fn parse(text: &str, today: NaiveDate) -> Result<IdNumber, IdNumberError> {
-        let upper = text.trim().to_ascii_uppercase();
+        // Full-width digits and `ｘ` from a Chinese keyboard are the same number.
+        let upper = crate::platform::text::identifier(text);
         let bytes = upper.as_bytes();
         let well_formed = bytes.len() == 18
             && bytes[..17].iter().all(u8::is_ascii_digit)

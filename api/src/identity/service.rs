@@ -59,18 +59,29 @@ pub fn parse_id_number(field: &str, text: &str) -> Result<IdNumber, ApiError> {
     })
 }
 
-/// A name as written on the ID card: 1 to 30 characters after trimming.
+/// A personal name as on an ID card or passport (`platform::text::person_name`: Chinese
+/// characters with `·`, or Latin letters and spaces), as a field error when it is not.
 pub fn parse_name(field: &str, text: &str) -> Result<String, ApiError> {
-    let name = text.trim();
-    if (1..=30).contains(&name.chars().count()) {
-        Ok(name.to_owned())
-    } else {
-        Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+    use crate::platform::text::{NAME_MAX_CHINESE, NameError, person_name};
+    person_name(text).map_err(|e| {
+        let (reason, zh, en) = match e {
+            NameError::Length => (
+                "length",
+                format!("姓名须为 1 到 {NAME_MAX_CHINESE} 个汉字（外文姓名至多 60 个字母）"),
+                format!("a name has 1 to {NAME_MAX_CHINESE} Chinese characters (60 letters in Latin)"),
+            ),
+            NameError::Characters => (
+                "characters",
+                "姓名只能由汉字（少数民族姓名可用间隔号“·”）或英文字母和空格组成".to_owned(),
+                "a name is Chinese characters (with the middle dot · in minority names), or Latin letters and spaces".to_owned(),
+            ),
+        };
+        ApiError::new(Code::InvalidBody).with_field(FieldError {
             field: field.into(),
-            reason: "length",
-            message: Message::new("姓名须为 1 到 30 个字", "a name has 1 to 30 characters"),
-        }))
-    }
+            reason,
+            message: Message::new(zh, en),
+        })
+    })
 }
 
 /// Opens a sealed ID number for a rule that needs what it encodes (age, sex). A value

@@ -3,6 +3,13 @@
 //! pixel count are checked before decoding (a 100-byte PNG may claim 100,000² pixels),
 //! the decoder runs under an allocation limit, and images are re-encoded, turned upright
 //! and shrunk to a readable size, so no EXIF block (GPS position, camera, time) survives.
+//!
+//! Nothing compressed is inflated unless it is the picture itself: a PNG is rebuilt from
+//! its critical chunks before decoding, so a colour profile (iCCP), compressed text
+//! (zTXt, iTXt) or EXIF block that inflates to gigabytes is dropped unread. The picture
+//! data inflates to at most what the header's pixels need, and the decoder runs under
+//! `max_alloc`. [`decode_cost`] estimates from the header what a decode will hold, so
+//! the service's decode budget (`Media`) bounds all decodes together.
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -13,8 +20,8 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, metadata::Orie
 pub struct Limits {
     /// Largest upload accepted (RULES.md: 5 MB).
     pub max_bytes: usize,
-    /// Largest width × height decoded (a 40-megapixel photo is about 7300 × 5500; most
-    /// phones save 12 MP). With one decode per core this bounds memory (about 160 MB each).
+    /// Largest width × height decoded: a 48-megapixel phone photo (8000 × 6000) is scaled
+    /// down, not refused; most phones save 12 MP.
     pub max_pixels: u64,
     /// Longest side decoded: a 40,000,000 × 1 strip is not a photo.
     pub max_side: u32,
@@ -30,7 +37,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: 5 * 1024 * 1024,
-            max_pixels: 40_000_000,
+            max_pixels: 50_000_000,
             max_side: 12_000,
             stored_side: 4096,
             thumbnail_side: 320,
@@ -95,8 +102,82 @@ pub fn accept(bytes: &[u8], limits: &Limits) -> Result<Accepted, Refusal> {
             }
             accept_image(bytes, ImageFormat::Jpeg, limits)
         }
-        Kind::Png => accept_image(bytes, ImageFormat::Png, limits),
+        Kind::Png => accept_image(&critical_chunks(bytes)?, ImageFormat::Png, limits),
     }
+}
+
+/// The PNG chunks a decoder needs to draw the picture: the header, the palette and its
+/// transparency, the picture data and the end. Every ancillary chunk (colour profiles,
+/// text, EXIF, animation) goes unread, compressed or not. A chunk that runs past the end
+/// of the file, or a file without its end chunk, is broken.
+fn critical_chunks(bytes: &[u8]) -> Result<Vec<u8>, Refusal> {
+    const KEEP: [&[u8; 4]; 5] = [b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"];
+    let mut out = bytes[..8].to_vec();
+    let mut at = 8;
+    loop {
+        let header = bytes.get(at..at + 8).ok_or(Refusal::Broken)?;
+        let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let kind = &header[4..8];
+        // Length, type, data, CRC (checked by the decoder).
+        let end = at.checked_add(12 + length).ok_or(Refusal::Broken)?;
+        let chunk = bytes.get(at..end).ok_or(Refusal::Broken)?;
+        if KEEP.iter().any(|k| k.as_slice() == kind) {
+            out.extend_from_slice(chunk);
+        }
+        if kind == b"IEND" {
+            return Ok(out);
+        }
+        at = end;
+    }
+}
+
+/// Width, height and decoded bytes per pixel from a PNG's header (IHDR comes first),
+/// read by hand: the PNG decoder would read, and inflate, every chunk before the
+/// picture data. A palette expands to RGBA.
+fn png_header(bytes: &[u8]) -> Option<(u32, u32, u64)> {
+    let ihdr = bytes.get(8..33)?;
+    if &ihdr[4..8] != b"IHDR" {
+        return None;
+    }
+    let width = u32::from_be_bytes(ihdr[8..12].try_into().ok()?);
+    let height = u32::from_be_bytes(ihdr[12..16].try_into().ok()?);
+    let depth = if ihdr[16] == 16 { 2 } else { 1 };
+    let channels = match ihdr[17] {
+        0 => 1,
+        2 => 3,
+        3 => return Some((width, height, 4)),
+        4 => 2,
+        _ => 4,
+    };
+    Some((width, height, channels * depth))
+}
+
+/// What decoding the image will hold at its peak, in bytes, from its header alone: the
+/// decoded pixels, plus the scaled copy and the encoder's buffer of a stored image. A
+/// file whose header does not read costs nothing (it is refused before decoding).
+pub fn decode_cost(bytes: &[u8], limits: &Limits) -> u64 {
+    let (width, height, per_pixel) = match sniff(bytes) {
+        Some(Kind::Png) => match png_header(bytes) {
+            Some(header) => header,
+            None => return 0,
+        },
+        Some(Kind::Jpeg) => {
+            // The JPEG decoder reads the segments before the frame header only: bounded
+            // by the file's size, nothing inflated.
+            let Ok(decoder) = reader(bytes, ImageFormat::Jpeg, limits).into_decoder() else {
+                return 0;
+            };
+            let (width, height) = decoder.dimensions();
+            (width, height, u64::from(decoder.color_type().bytes_per_pixel()))
+        }
+        _ => return 0,
+    };
+    let pixels = u64::from(width) * u64::from(height);
+    let decoded = pixels * per_pixel;
+    let side = u64::from(width.max(height)).max(1);
+    let kept = u64::from(limits.stored_side).min(side);
+    let stored = pixels * kept * kept / (side * side) * 4;
+    decoded + 2 * stored
 }
 
 /// Whether a JPEG's picture data ends with its end marker (FF D9). The segments before
@@ -176,7 +257,7 @@ pub fn decode_photo(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, Refus
     match sniff(bytes) {
         Some(Kind::Jpeg) if jpeg_is_whole(bytes) => decode(bytes, ImageFormat::Jpeg, limits),
         Some(Kind::Jpeg) => Err(Refusal::Broken),
-        Some(Kind::Png) => decode(bytes, ImageFormat::Png, limits),
+        Some(Kind::Png) => decode(&critical_chunks(bytes)?, ImageFormat::Png, limits),
         _ => Err(Refusal::UnsupportedType),
     }
 }

@@ -1,6 +1,8 @@
-//! Keeping and giving out files. An upload passes the intake off the async runtime (at
-//! most one decode per core at a time, so twenty 5 MB photos at once cannot exhaust
-//! memory), is sealed with the data key and stored, and gets a row with its SHA-256.
+//! Keeping and giving out files. An upload passes the intake off the async runtime under
+//! a decode budget (each decode first takes the megabytes its header says it will hold,
+//! and at most one decode per core runs), so twenty uploads at once, hostile or huge,
+//! cannot exhaust memory; it is sealed with the data key and stored, and gets a row with
+//! its SHA-256.
 //! Only its uploader (and district staff) may read it here; rooms that attach a file to
 //! something (an application's materials) decide who else may, and read it through
 //! [`read_unchecked`] after their own check.
@@ -22,12 +24,23 @@ use crate::platform::crypto::sha256_hex;
 use crate::platform::db::begin_write;
 use crate::state::AppState;
 
+/// Megabytes all decodes together may hold. A 48-megapixel photo (the largest a phone
+/// saves) needs about 144 MB decoded plus its scaled copy, so it runs alone; 12 MP
+/// photos (about 36 MB plus the copy) run one per core.
+pub const DECODE_BUDGET_MB: u32 = 220;
+
+/// What a face comparison holds besides its two photos' decodes (the models' buffers).
+const COMPARE_MB: u32 = 32;
+
 /// The store and the decode gate, shared by all workers.
 #[derive(Clone)]
 pub struct Media {
     pub store: Arc<dyn MediaStore>,
     pub limits: Limits,
-    decoding: Arc<Semaphore>,
+    /// One permit a core: CPU-bound work never queues more threads than cores.
+    cores: Arc<Semaphore>,
+    /// One permit a megabyte of [`DECODE_BUDGET_MB`].
+    budget: Arc<Semaphore>,
 }
 
 impl Media {
@@ -37,9 +50,17 @@ impl Media {
         Media {
             store: Arc::new(LocalFolder::new(data_dir.join("media"))),
             limits: Limits::default(),
-            decoding: Arc::new(Semaphore::new(cores)),
+            cores: Arc::new(Semaphore::new(cores)),
+            budget: Arc::new(Semaphore::new(DECODE_BUDGET_MB as usize)),
         }
     }
+}
+
+/// Megabytes of the budget a decode of these bytes takes (capped at the whole budget: a
+/// job larger than it runs alone rather than never).
+pub fn decode_mb(bytes: &[u8], limits: &Limits) -> u32 {
+    let mb = intake::decode_cost(bytes, limits).div_ceil(1024 * 1024);
+    u32::try_from(mb).unwrap_or(u32::MAX).clamp(1, DECODE_BUDGET_MB)
 }
 
 fn owner(caller: &Caller) -> (&'static str, Uuid, Actor, Option<String>) {
@@ -58,26 +79,42 @@ fn owner(caller: &Caller) -> (&'static str, Uuid, Actor, Option<String>) {
 }
 
 impl Media {
-    /// Runs CPU-bound image work off the async runtime, one job per core at most (the
-    /// same gate as uploads, so decodes and face comparisons together stay bounded).
+    /// Runs CPU-bound image work off the async runtime once `mb` megabytes of the decode
+    /// budget and a core are free (the same gate for uploads and face comparisons, so
+    /// together they stay bounded).
     pub async fn gated<T: Send + 'static>(
         &self,
+        mb: u32,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        // The permit travels into the blocking task: a request dropped at its deadline
-        // cannot free the slot while the job still runs.
-        let permit = self
-            .decoding
+        // The permits travel into the blocking task: a request dropped at its deadline
+        // cannot free them while the job still runs. Memory first, then a core, always
+        // in that order, so two jobs never hold one each and wait for the other.
+        let memory = self
+            .budget
+            .clone()
+            .acquire_many_owned(mb.clamp(1, DECODE_BUDGET_MB))
+            .await
+            .map_err(ApiError::internal)?;
+        let core = self
+            .cores
             .clone()
             .acquire_owned()
             .await
             .map_err(ApiError::internal)?;
         tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            let _permits = (memory, core);
             job()
         })
         .await
         .map_err(ApiError::internal)
+    }
+
+    /// The budget a face comparison of these two photos takes.
+    pub fn compare_mb(&self, chip: &[u8], live: &[u8]) -> u32 {
+        decode_mb(chip, &self.limits)
+            .saturating_add(decode_mb(live, &self.limits))
+            .saturating_add(COMPARE_MB)
     }
 }
 
@@ -103,9 +140,10 @@ pub async fn upload(
     bytes: Vec<u8>,
 ) -> Result<media::Model, ApiError> {
     let limits = state.media.limits;
+    let mb = decode_mb(&bytes, &limits);
     let accepted = state
         .media
-        .gated(move || intake::accept(&bytes, &limits))
+        .gated(mb, move || intake::accept(&bytes, &limits))
         .await?
         .map_err(refused)?;
     let id = Uuid::now_v7();

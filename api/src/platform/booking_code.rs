@@ -22,7 +22,7 @@ pub fn qr_content(code: &str) -> String {
 
 /// A booking code from what a clerk typed or a scanner sent (`MZ-ABCD2345` or `abcd2345`).
 pub fn code_from_input(input: &str) -> Option<String> {
-    let text = input.trim().to_ascii_uppercase();
+    let text = super::text::identifier(input);
     let code = text.strip_prefix("MZ-").unwrap_or(&text);
     (code.len() == 8 && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then(|| code.to_owned())
 }

@@ -74,11 +74,51 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "text may not contain the NUL character (\\u0000)",
         )));
     }
+    if may_hide_controls(bytes) {
+        return parse_cleaned(bytes);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| json_error(e.path().to_string(), e.into_inner()))?;
     de.end().map_err(|e| json_error(String::new(), e))?;
     Ok(value)
+}
+
+/// Whether a body may carry a control or bidi character in a string: an escape other
+/// than `\"`, `\\` and `\/`, or the UTF-8 lead bytes of U+061C, U+0080-009F, U+2000-206F
+/// and U+FEFF. Most bodies have none, and skip the second parse.
+fn may_hide_controls(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| match w {
+        [b'\\', b] => !matches!(b, b'"' | b'\\' | b'/'),
+        [0xC2, 0x80..=0x9F] | [0xD8, 0x9C] | [0xE2, 0x80 | 0x81] | [0xEF, 0xBB] => true,
+        _ => false,
+    })
+}
+
+/// Parses a body whose strings may hide control or bidi characters: every string value
+/// is cleaned (`platform::text::clean`: line breaks kept, tabs as spaces, the rest
+/// removed) before the typed parse, so no free text that staff or other people read
+/// carries a U+202E or a bell, in any room. Names and identifiers then meet their own
+/// rules.
+fn parse_cleaned<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| json_error(String::new(), e))?;
+    clean_strings(&mut value);
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| json_error(e.path().to_string(), e.into_inner()))
+}
+
+fn clean_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => {
+            if let std::borrow::Cow::Owned(cleaned) = super::text::clean(s) {
+                *s = cleaned;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(clean_strings),
+        serde_json::Value::Object(map) => map.values_mut().for_each(clean_strings),
+        _ => {}
+    }
 }
 
 fn json_error(field: String, inner: serde_json::Error) -> ApiError {

@@ -203,7 +203,7 @@ export async function certification(me) {
   const select = h("select", { id: "street" }, choices.map((c) => h("option", { value: c.id }, c.name)));
   select.addEventListener("change", () => draw(select.value));
   const sweep = me.role === "admin" ? h("button", { type: "button", onclick: async (e) => {
-    const r = await act(e.target, () => post("/api/v1/certification/sweeps"), "每日检查已运行");
+    const r = await act(e.target, () => post("/api/v1/certification/sweeps"), "每日检查已开始，在后台运行");
     if (r) draw(select.value);
   } }, "立即运行每日检查") : null;
   async function draw(street) {

@@ -49,7 +49,8 @@ fn plate_char(c: char) -> bool {
 /// `京A12345D`), from what a person typed (spaces, a middle dot, lower case allowed), or
 /// `None` when it is not a civilian plate.
 pub fn normalise_plate(input: &str) -> Option<String> {
-    let plate: String = input
+    // Full-width letters and digits from a Chinese keyboard (`京Ａ１２３４５`) first.
+    let plate: String = crate::platform::text::identifier(input)
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '-' | '.'))
         .map(|c| c.to_ascii_uppercase())
@@ -81,13 +82,17 @@ pub fn normalise_plate(input: &str) -> Option<String> {
     ok.then_some(plate)
 }
 
-/// The key of a grave (`section/row/number`, trimmed, upper case) and its label for
-/// people (`A区 3排 12号`), or `None` when a part is empty or too long.
+/// The key of a grave (`section/row/number`) and its label for people (`A区 3排 12号`),
+/// or `None` when a part is empty or too long. Each part is typed the way people write
+/// it: full-width or half-width, with or without its unit word (`B区`, `第7排`, `12号`)
+/// and leading zeros (`07`), so every spelling of one grave is one key, and the
+/// persons-per-grave limit counts them together.
 pub fn grave_key(section: &str, row: &str, number: &str) -> Option<(String, String)> {
-    let parts: Vec<String> = [section, row, number]
-        .iter()
-        .map(|p| p.trim().to_uppercase())
-        .collect();
+    let parts = [
+        grave_part(section, &["墓区", "区"]),
+        grave_part(row, &["排", "行"]),
+        grave_part(number, &["号墓", "号", "穴", "墓"]),
+    ];
     let fits = |p: &String| {
         (1..=16).contains(&p.chars().count())
             && !p.contains('/')
@@ -101,6 +106,23 @@ pub fn grave_key(section: &str, row: &str, number: &str) -> Option<(String, Stri
     Some((key, label))
 }
 
+/// One part of a grave location in its normal form: NFKC, no spaces, upper case, the
+/// ordinal `第` and the unit word dropped, a number without leading zeros.
+fn grave_part(text: &str, units: &[&str]) -> String {
+    let mut part = crate::platform::text::identifier(text);
+    if let Some(rest) = part.strip_prefix('第') {
+        part = rest.to_owned();
+    }
+    if let Some(rest) = units.iter().find_map(|u| part.strip_suffix(u)) {
+        part = rest.to_owned();
+    }
+    if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+        let trimmed = part.trim_start_matches('0');
+        part = if trimmed.is_empty() { "0".into() } else { trimmed.to_owned() };
+    }
+    part
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +131,7 @@ mod tests {
     fn ordinary_and_new_energy_plates() {
         assert_eq!(normalise_plate("京A12345").as_deref(), Some("京A12345"));
         assert_eq!(normalise_plate(" 京a·1234b ").as_deref(), Some("京A1234B"));
+        assert_eq!(normalise_plate("京Ａ１２３４５").as_deref(), Some("京A12345"), "full-width");
         assert_eq!(normalise_plate("冀B2345学").as_deref(), Some("冀B2345学"));
         assert_eq!(
             normalise_plate("京AD12345").as_deref(),
@@ -164,6 +187,11 @@ mod tests {
             grave_key(" a ", "3", "12"),
             Some(("A/3/12".into(), "A区 3排 12号".into()))
         );
+        let same = Some(("B/7/12".into(), "B区 7排 12号".into()));
+        for (section, row, number) in [("B区", "7排", "12号"), ("b", "07", "012"), ("Ｂ区", "第７排", "１２号"), (" B ", "7", "12号墓")] {
+            assert_eq!(grave_key(section, row, number), same, "{section} {row} {number}");
+        }
+        assert_eq!(grave_key("区", "3", "12"), None, "only a unit word");
         assert_eq!(grave_key("", "3", "12"), None);
         assert_eq!(grave_key("A/B", "3", "12"), None);
         assert_eq!(grave_key("A", "3", &"1".repeat(17)), None);
