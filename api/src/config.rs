@@ -90,6 +90,12 @@ pub struct Config {
     pub sweep_interval_secs: u64,
     /// Hours the second party has to confirm a marriage appointment before its seat is released.
     pub marriage_confirm_hours: i64,
+    /// Seconds a running job may stay silent before another runner takes it up (its
+    /// process is taken to have died).
+    pub job_stale_secs: i64,
+    /// Minutes a funeral home has to confirm a booking before it lapses and its seats
+    /// come back (the family is told).
+    pub funeral_confirm_minutes: i64,
     /// Minutes the first person on a waitlist has to claim a freed seat before it goes
     /// to the next in line.
     pub waitlist_claim_minutes: i64,
@@ -154,6 +160,8 @@ impl Default for Config {
             face_failures_before_review: 3,
             face_models_dir: None,
             marriage_confirm_hours: 24,
+            funeral_confirm_minutes: 24 * 60,
+            job_stale_secs: 60,
             waitlist_claim_minutes: 30,
             draft_retention_days: 30,
             grave_persons_per_day: 5,
@@ -248,6 +256,8 @@ impl Config {
             "wechat_app_id",
             "wechat_miniprogram_state",
             "marriage_confirm_hours",
+            "funeral_confirm_minutes",
+            "job_stale_secs",
             "waitlist_claim_minutes",
             "draft_retention_days",
             "draft_reminder_days",

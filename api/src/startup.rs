@@ -112,6 +112,7 @@ impl Application {
         tokio::spawn(marriage::service::sweeper(state.clone()));
         tokio::spawn(applications::service::sweeper(state.clone()));
         tokio::spawn(crate::certification::cycle::sweeper(state.clone()));
+        tokio::spawn(crate::funeral::service::sweeper(state.clone()));
         let server = serve(listener, &config, state)?;
         tracing::debug!(
             port,

@@ -24,6 +24,8 @@ pub struct Model {
     pub reminded_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The material codes an open supplement request asks for, comma-separated.
+    pub supplement_codes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

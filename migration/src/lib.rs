@@ -20,6 +20,7 @@ mod m20261129_000015_memorial_halls;
 mod m20261129_000016_survival_certification;
 mod m20261202_000017_id_mask;
 mod m20261202_000018_job;
+mod m20261202_000019_supplement_codes;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000016_survival_certification::Migration),
             Box::new(m20261202_000017_id_mask::Migration),
             Box::new(m20261202_000018_job::Migration),
+            Box::new(m20261202_000019_supplement_codes::Migration),
         ]
     }
 }

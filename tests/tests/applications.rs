@@ -170,7 +170,8 @@ on_both_backends! {
 
         // A supplement: reason required, the clock stops, the answer restarts it later.
         assert_eq!(act(&app, &reviewer, &id, "request_supplement", None).await.0, 422);
-        let (status, paused) = act(&app, &reviewer, &id, "request_supplement", Some("请补充近三个月收入证明")).await;
+        let (status, paused) = app.post_as(&reviewer.access, &format!("/api/v1/review/applications/{id}/actions"),
+            &json!({"action": "request_supplement", "reason": "请补充近三个月收入证明", "materials": ["income_proof"]})).await;
         assert_eq!((status, paused["status"].as_str(), paused["paused"].as_bool()), (200, Some("supplement_requested"), Some(true)));
         assert!(paused["days_left"].is_null(), "no deadline runs while paused");
         let before: chrono::NaiveDate = paused["decide_due"].as_str().unwrap().parse().unwrap();
@@ -180,6 +181,11 @@ on_both_backends! {
             .col_expr(entity::application::Column::PausedOn, Expr::value((Utc::now() + Duration::hours(8)).date_naive() - Duration::days(10)))
             .filter(entity::application::Column::Id.eq(app_id)).exec(&app.db).await.unwrap();
         let media_id = upload(&app, &citizen.access).await;
+        // The answer must bring what was asked for: nothing, or something else, is refused.
+        let (status, body) = app.post_as(&citizen.access, &format!("/api/v1/applications/{id}/supplement"), &json!({"note": "已补充", "materials": []})).await;
+        assert_eq!((status, body["errors"][0]["field"].as_str(), body["errors"][0]["reason"].as_str()), (422, Some("materials"), Some("missing")), "{body}");
+        let (status, body) = app.post_as(&citizen.access, &format!("/api/v1/applications/{id}/supplement"), &json!({"note": "已补充", "materials": [{"material_code": "id_card", "media_id": media_id}]})).await;
+        assert_eq!((status, body["errors"][0]["reason"].as_str()), (422, Some("missing")), "another material is not the one asked for: {body}");
         let (status, resumed) = app.post_as(&citizen.access, &format!("/api/v1/applications/{id}/supplement"), &json!({"note": "已补充", "materials": [{"material_code": "income_proof", "media_id": media_id}]})).await;
         assert_eq!((status, resumed["status"].as_str()), (200, Some("under_review")), "{resumed}");
         let after: chrono::NaiveDate = resumed["decide_due"].as_str().unwrap().parse().unwrap();
@@ -217,6 +223,19 @@ on_both_backends! {
         assert_eq!((status, body["code"].as_str()), (409, Some("applications.illegal_transition")));
         let again = ready(&app, &citizen, &id_no, "dibao", vec![]).await;
         assert_eq!(app.post_as(&citizen.access, &format!("/api/v1/applications/{again}/submit"), &json!({})).await.0, 200);
+        // While it is under way, a second draft of the same service is refused at creation,
+        // not after the form was filled in.
+        let (status, body) = app.post_as(&citizen.access, "/api/v1/applications", &json!({"service_code": "dibao"})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("applications.household_has_active_application")), "{body}");
+        // A draft of another service can be deleted (and started again); a submitted one cannot.
+        let (status, draft) = app.post_as(&citizen.access, "/api/v1/applications", &json!({"service_code": "temporary_relief"})).await;
+        assert_eq!(status, 201, "{draft}");
+        let draft_id = draft["id"].as_str().unwrap();
+        assert_eq!(app.delete_as(&citizen.access, &format!("/api/v1/applications/{draft_id}")).await.0, 204);
+        assert_eq!(app.get_as(&citizen.access, &format!("/api/v1/applications/{draft_id}")).await.0, 404);
+        assert_eq!(app.post_as(&citizen.access, "/api/v1/applications", &json!({"service_code": "temporary_relief"})).await.0, 201, "started again");
+        let (status, body) = app.delete_as(&citizen.access, &format!("/api/v1/applications/{again}")).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("applications.not_editable")), "{body}");
 
         // Deadlines: an acceptance deadline passed shows as overdue.
         let again_id = uuid::Uuid::parse_str(&again).unwrap();

@@ -832,4 +832,95 @@ mod import {
     async fn the_import_checks_every_row_and_reruns_update_postgres() {
         run(Backend::Postgres).await
     }
+
+    /// A sweep job survives `kill -9` of the real server mid-way: started again, the
+    /// server takes the job up once its heartbeat is stale and finishes it, and every
+    /// transferee got exactly one reminder (none lost, none twice).
+    async fn killed(backend: Backend) {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        const ROWS: usize = 3000;
+        let dir = tempfile::tempdir().unwrap();
+        let url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(fresh_pg_database().await),
+        };
+        let db_url = url.clone().unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("minzheng.sqlite").display()));
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let soon = today + chrono::Duration::days(10);
+        let digits = |i: usize| i.to_string().chars().map(|d| "〇一二三四五六七八九".chars().nth(d.to_digit(10).unwrap() as usize).unwrap()).collect::<String>();
+        let mut csv = String::from("name,id_number,street,village,due_on\n");
+        for i in 0..ROWS {
+            let born = chrono::NaiveDate::from_ymd_opt(1940, 1, 1).unwrap() + chrono::Duration::days(i as i64);
+            let number = id_number(&format!("110112{}{:03}", born.format("%Y%m%d"), 11 + i % 2));
+            csv.push_str(&format!("居民{},{number},yongshun,前北营村,{soon}\n", digits(i)));
+        }
+        std::fs::write(dir.path().join("many.csv"), csv).unwrap();
+        let out = minzheng(url.as_deref(), dir.path()).args(["import-transferees", "many.csv"]).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let db = Database::connect(&db_url).await.unwrap();
+        let job = uuid::Uuid::now_v7();
+        let now = chrono::Utc::now();
+        entity::job::Entity::insert(entity::job::ActiveModel {
+            id: Set(job), kind: Set("certification_sweep".into()), status: Set("queued".into()),
+            params: Set(json!({"today": today}).to_string()), done: Set(0), total: Set(None), result: Set(None),
+            error: Set(None), attempts: Set(0), created_by: Set(None), created_at: Set(now),
+            heartbeat_at: Set(now), finished_at: Set(None),
+        }).exec(&db).await.unwrap();
+        let serve = || {
+            let mut cmd = minzheng(url.as_deref(), dir.path());
+            cmd.env("MINZHENG_BIND", "127.0.0.1:0")
+                .env("MINZHENG_SWEEP_INTERVAL_SECS", "1")
+                .env("MINZHENG_JOB_STALE_SECS", "2")
+                .arg("serve")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            cmd.spawn().unwrap()
+        };
+        let read = || async { entity::job::Entity::find_by_id(job).one(&db).await.unwrap().unwrap() };
+        let mut server = serve();
+        let mut seen = read().await;
+        for _ in 0..3000 {
+            seen = read().await;
+            if seen.done >= 200 || seen.status == "done" { break; }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        server.kill().unwrap(); // SIGKILL: no shutdown, no last heartbeat
+        server.wait().unwrap();
+        let cut = read().await;
+        assert_eq!(cut.status, "running", "killed mid-way ({seen:?})");
+        assert!(cut.done > 0 && cut.done < ROWS as i64, "{cut:?}");
+        tokio::time::sleep(Duration::from_secs(3)).await; // its heartbeat goes stale
+        let mut server = serve();
+        let mut last = read().await;
+        for _ in 0..1200 {
+            last = read().await;
+            if last.status == "done" { break; }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        server.kill().unwrap();
+        server.wait().unwrap();
+        assert_eq!(last.status, "done", "{last:?}");
+        assert_eq!(last.attempts, 2, "taken up again after the kill: {last:?}");
+        let count = |sql: &str| {
+            let (db, sql) = (&db, sql.to_owned());
+            async move {
+                let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+                row.try_get_by_index::<i64>(0).unwrap()
+            }
+        };
+        assert_eq!(count("SELECT COUNT(*) FROM transferee WHERE reminded_before_for IS NOT NULL").await, ROWS as i64, "everyone reminded");
+        let audited = count("SELECT COUNT(*) FROM audit_inbox WHERE action = 'certification.remind_before'").await
+            + count("SELECT COUNT(*) FROM audit_event WHERE action = 'certification.remind_before'").await;
+        assert_eq!(audited, ROWS as i64, "each reminded once, none twice");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sweep_job_survives_kill_9_sqlite() {
+        killed(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sweep_job_survives_kill_9_postgres() {
+        killed(Backend::Postgres).await
+    }
 }

@@ -368,6 +368,34 @@ on_both_backends! {
         assert_eq!(status, 201, "transport, farewell, cremation in order: {body}");
     }
 
+    /// A booking the home never confirms lapses after `funeral_confirm_minutes`: its
+    /// seat comes back and the family is told.
+    async fn an_unconfirmed_booking_lapses_and_its_seat_comes_back(backend: Backend) {
+        let app = minzheng_tests::spawn_app_with(backend, |c| {
+            c.funeral_confirm_minutes = 0;
+            c.sweep_interval_secs = 1;
+        })
+        .await;
+        let (citizen, media) = family(&app).await;
+        let date = today() + Duration::days(2);
+        let cremation = slots(&app, HOME, "cremation", date).await[0].clone();
+        let before = remaining(&slots(&app, HOME, "cremation", date).await, &cremation["slot_id"]);
+        let (status, booked) = app.post_as(&citizen.access, "/api/v1/funeral/bookings", &cremation_only(DECEASED, &media, &cremation)).await;
+        assert_eq!(status, 201, "{booked}");
+        let path = format!("/api/v1/funeral/bookings/{}", booked["id"].as_str().unwrap());
+        let mut seen = Value::Null;
+        for _ in 0..100 {
+            seen = app.get_as(&citizen.access, &path).await.1;
+            if seen["status"] == "lapsed" { break; }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(seen["status"], "lapsed", "{seen}");
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(remaining(&slots(&app, HOME, "cremation", date).await, &cremation["slot_id"]), before, "the seat came back");
+        let notices = entity::outbox_message::Entity::find().all(&app.db).await.unwrap();
+        assert!(notices.len() >= 2, "booked, then lapsed: {}", notices.len());
+    }
+
     async fn a_one_hall_slot_takes_one_booking_whatever_the_timing(backend: Backend) {
         let app = spawn_app(backend).await;
         let date = today() + Duration::days(3);

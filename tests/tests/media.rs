@@ -233,6 +233,29 @@ on_both_backends! {
         assert_eq!(app.get("/readyz").await.status(), 200, "still serving");
     }
 
+    /// A retried upload with the same `Idempotency-Key` gets the first file back (a new
+    /// multipart boundary does not make it another request); another file with the same
+    /// key is refused; nothing is stored twice.
+    async fn a_retried_upload_is_stored_once(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let owner = app.citizen("owner").await;
+        let send = |bytes: Vec<u8>| {
+            let part = reqwest::multipart::Part::bytes(bytes).file_name("photo.png").mime_str("image/png").unwrap();
+            let form = reqwest::multipart::Form::new().part("file", part).text("purpose", "application_material");
+            app.authed(reqwest::Method::POST, "/api/v1/media", &owner.access).header("idempotency-key", "upload-1").multipart(form).send()
+        };
+        let first = send(png(30, 20)).await.unwrap();
+        assert_eq!(first.status(), 201);
+        let first: Value = first.json().await.unwrap();
+        let again = send(png(30, 20)).await.unwrap();
+        assert_eq!((again.status().as_u16(), again.headers().get("idempotency-replayed").map(|v| v.to_str().unwrap().to_owned())), (201, Some("true".into())));
+        let again: Value = again.json().await.unwrap();
+        assert_eq!(again["id"], first["id"]);
+        let other = send(png(31, 20)).await.unwrap();
+        assert_eq!(other.status(), 422, "another file under the same key");
+        assert_eq!(entity::media_object::Entity::find().all(&app.db).await.unwrap().len(), 1);
+    }
+
     async fn twenty_photos_at_once_are_all_taken(backend: Backend) {
         let app = spawn_app(backend).await;
         let owner = app.citizen("owner").await;

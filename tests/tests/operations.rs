@@ -10,6 +10,17 @@ on_both_backends! {
         assert_eq!(ready.status(), 200);
         let body: serde_json::Value = ready.json().await.unwrap();
         assert_eq!(body["status"], "ready");
+        // The optional parts say whether they are on, and why not.
+        let parts = body["parts"].as_array().unwrap();
+        let names: Vec<&str> = parts.iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["face_comparison", "wechat", "faceid", "email"], "{body}");
+        for p in parts {
+            assert_eq!(p["on"].as_bool().unwrap(), p["reason"].is_null(), "{p}");
+        }
+        let face = &parts[0];
+        if !cfg!(feature = "face") {
+            assert!(face["reason"].as_str().unwrap().contains("--features face"), "a build without face comparison says how to get it: {face}");
+        }
     }
 
     async fn readyz_answers_503_when_the_database_is_gone(backend: Backend) {

@@ -137,6 +137,10 @@ pub struct ActionRequest {
     /// visits (the note).
     #[serde(default)]
     pub reason: Option<String>,
+    /// For `request_supplement`: the codes of the materials asked for (each a material of
+    /// the service); the citizen's answer must bring each of them.
+    #[serde(default)]
+    pub materials: Vec<String>,
 }
 
 /// A household member as answers show it.

@@ -21,8 +21,10 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
             NotAProxy,
             ServiceNotFound,
             DraftExists,
+            HouseholdHasActiveApplication,
         ],
     ),
+    ("applications.delete_draft", &[ApplicationNotFound, NotEditable]),
     (
         "applications.form.save",
         &[ApplicationNotFound, NotEditable],

@@ -129,6 +129,7 @@ pub async fn act(
     id: Uuid,
     action: &str,
     note: Option<String>,
+    materials: Vec<String>,
 ) -> Result<application::Model, ApiError> {
     let app = visible(state, staff, id).await?;
     let party = party_of(staff).ok_or_else(|| ApiError::new(Code::Forbidden))?;
@@ -165,6 +166,18 @@ pub async fn act(
     let mut extra = Vec::new();
     if action == "request_supplement" {
         extra.push((application::Column::PausedOn, Expr::value(clock::today())));
+        // What is asked for: the answer must bring each of these.
+        for (i, code) in materials.iter().enumerate() {
+            if !service.def.materials.iter().any(|m| &m.code == code) {
+                return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+                    field: format!("materials[{i}]"),
+                    reason: "value",
+                    message: Message::new("该事项没有这项材料", "not a material of this service"),
+                }));
+            }
+        }
+        let codes = (!materials.is_empty()).then(|| materials.join(","));
+        extra.push((application::Column::SupplementCodes, Expr::value(codes)));
     }
     let txn = begin_write(&state.db).await?;
     let moved = service::transition(

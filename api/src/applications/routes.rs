@@ -36,6 +36,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(save_household)
         .service(add_material)
         .service(remove_material)
+        .service(delete_draft)
         .service(material_file)
         .service(submit)
         .service(withdraw)
@@ -375,6 +376,20 @@ async fn add_material(
     }))
 }
 
+/// Delete one's draft (never submitted): to start again, or to drop it. A submitted
+/// application is withdrawn instead.
+#[utoipa::path(tag = "applications", operation_id = "applications.delete_draft", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted")))]
+#[delete("/applications/{id}")]
+async fn delete_draft(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    service::delete_draft(&state, &citizen, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Take a material off a draft.
 #[utoipa::path(tag = "applications", operation_id = "applications.material.remove", security(("citizen_token" = [])), params(("id" = Uuid, Path), ("material_id" = Uuid, Path)),
     responses((status = 204, description = "Removed")))]
@@ -532,7 +547,7 @@ async fn act(
     id: web::Path<Uuid>,
     Json(body): Json<ActionRequest>,
 ) -> Result<web::Json<ApplicationDto>, ApiError> {
-    let app = review::act(&state, &staff, *id, body.action.as_str(), body.reason).await?;
+    let app = review::act(&state, &staff, *id, body.action.as_str(), body.reason, body.materials).await?;
     Ok(web::Json(
         full(&state, app, party_or_admin(&staff), "review/applications").await?,
     ))

@@ -157,6 +157,20 @@ pub async fn create(
         .filter(application::Column::Status.eq("draft"))
         .one(&txn)
         .await?;
+    // An application of the same service already under way for the applicant: refused
+    // now, not only at submission after the form was filled in.
+    let active = application::Entity::find()
+        .filter(application::Column::ApplicantId.eq(applicant))
+        .filter(application::Column::ServiceCode.eq(service_code))
+        .filter(application::Column::Status.is_in(ACTIVE))
+        .one(&txn)
+        .await?;
+    if let Some(active) = active {
+        return Err(ApiError::new(Code::HouseholdHasActiveApplication).with_detail(Message::new(
+            format!("已有办理中的同类申请 {}", active.id),
+            format!("application {} of this service is under way", active.id),
+        )));
+    }
     if let Some(draft) = draft {
         return Err(ApiError::new(Code::DraftExists).with_detail(Message::new(
             format!("已有草稿 {}，请继续填写", draft.id),
@@ -184,6 +198,7 @@ pub async fn create(
         reminded_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        supplement_codes: Set(None),
     };
     // Two creations at once both pass the read above; the partial unique index lets one in.
     let saved = match application::Entity::insert(row)
@@ -704,6 +719,81 @@ pub async fn withdraw(
     Ok(moved)
 }
 
+/// Deletes the caller's draft (an application never submitted) with its members and
+/// files' links; a submitted application is withdrawn instead, never deleted.
+pub async fn delete_draft(state: &AppState, caller: &Citizen, id: Uuid) -> Result<(), ApiError> {
+    let app = for_citizen(&state.db, caller, id).await?;
+    if app.status != "draft" {
+        return Err(ApiError::new(Code::NotEditable));
+    }
+    let txn = begin_write(&state.db).await?;
+    entity::application_member::Entity::delete_many()
+        .filter(entity::application_member::Column::ApplicationId.eq(id))
+        .exec(&txn)
+        .await?;
+    material::Entity::delete_many()
+        .filter(material::Column::ApplicationId.eq(id))
+        .exec(&txn)
+        .await?;
+    entity::application_event::Entity::delete_many()
+        .filter(entity::application_event::Column::ApplicationId.eq(id))
+        .exec(&txn)
+        .await?;
+    let gone = application::Entity::delete_many()
+        .filter(application::Column::Id.eq(id))
+        .filter(application::Column::Status.eq("draft"))
+        .exec(&txn)
+        .await?;
+    if gone.rows_affected != 1 {
+        return Err(ApiError::new(Code::NotEditable));
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An answer to a supplement request brings every material it asked for (422 naming
+/// the missing ones), and at least one file when it named none.
+fn require_asked_for(
+    app: &application::Model,
+    defs: &[super::domain::MaterialDef],
+    files: &[(String, Uuid)],
+) -> Result<(), ApiError> {
+    let asked: Vec<&str> = app
+        .supplement_codes
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .collect();
+    let missing: Vec<&str> = asked
+        .iter()
+        .copied()
+        .filter(|code| !files.iter().any(|(c, _)| c == code))
+        .collect();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing
+            .iter()
+            .map(|code| defs.iter().find(|m| m.code == *code).map_or((*code).to_owned(), |m| m.label.clone()))
+            .collect();
+        return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field: "materials".into(),
+            reason: "missing",
+            message: Message::new(
+                format!("请补正所要求的材料：{}", names.join("、")),
+                format!("bring the materials asked for: {}", missing.join(", ")),
+            ),
+        }));
+    }
+    if files.is_empty() {
+        return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field: "materials".into(),
+            reason: "required",
+            message: Message::new("补正须上传至少一份材料", "a supplement brings at least one file"),
+        }));
+    }
+    Ok(())
+}
+
 /// The citizen answers a supplement request with a note and the files asked for; the
 /// clock resumes, the decision deadline moving by the working days it stood still.
 pub async fn answer_supplement(
@@ -715,6 +805,9 @@ pub async fn answer_supplement(
 ) -> Result<application::Model, ApiError> {
     let app = for_citizen(&state.db, caller, id).await?;
     let service = service_of(&state.db, &app).await?;
+    if app.status == "supplement_requested" {
+        require_asked_for(&app, &service.def.materials, &files)?;
+    }
     for (i, (code, media_id)) in files.iter().enumerate() {
         if !service.def.materials.iter().any(|m| &m.code == code) {
             return Err(field_error(
@@ -758,6 +851,10 @@ pub async fn answer_supplement(
     }
     let extra = vec![
         (application::Column::DecideDue, Expr::value(paused)),
+        (
+            application::Column::SupplementCodes,
+            Expr::value(Option::<String>::None),
+        ),
         (
             application::Column::PausedOn,
             Expr::value(Option::<NaiveDate>::None),

@@ -435,6 +435,10 @@ where
     }
 }
 
+fn stale(state: &AppState) -> chrono::Duration {
+    chrono::Duration::seconds(state.config.job_stale_secs.max(1))
+}
+
 /// The job kind of a sweep run on request.
 pub const SWEEP_JOB: &str = "certification_sweep";
 
@@ -442,7 +446,7 @@ pub const SWEEP_JOB: &str = "certification_sweep";
 /// progress reported, finished with its counts. A job taken up after a crash goes on
 /// from the counts its last batch reported.
 pub async fn run_sweep_job(state: AppState, id: Uuid) {
-    match jobs::claim(&state.db, id).await {
+    match jobs::claim(&state.db, id, stale(&state)).await {
         Ok(Some(job)) => run_claimed(state, job).await,
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "certification: cannot take the sweep job"),
@@ -580,7 +584,7 @@ pub async fn sweeper(state: AppState) {
     loop {
         // Sweep jobs nobody runs: queued, or left by a runner that died.
         loop {
-            match jobs::claim_next(&state.db, SWEEP_JOB).await {
+            match jobs::claim_next(&state.db, SWEEP_JOB, stale(&state)).await {
                 Ok(Some(job)) => run_claimed(state.clone(), job).await,
                 Ok(None) => break,
                 Err(e) => {

@@ -101,10 +101,14 @@ fn row(
             message,
         })
     };
-    let name = cell("name");
-    if !(1..=30).contains(&name.chars().count()) {
-        fail("name", "姓名须为 1 到 30 个字".into());
-    }
+    // The one rule for names (`platform::text::person_name`), as for every form.
+    let name = match crate::platform::text::person_name(cell("name")) {
+        Ok(name) => name,
+        Err(_) => {
+            fail("name", "姓名须为 1 到 30 个汉字（可含“·”），或外文字母和空格".into());
+            String::new()
+        }
+    };
     let id_number = IdNumber::parse(cell("id_number"), today)
         .map_err(|e| fail("id_number", format!("身份证号码无效：{}", e.message_zh())))
         .ok();

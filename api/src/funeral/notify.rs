@@ -17,6 +17,8 @@ pub enum Moment {
     Proposed,
     Done,
     Cancelled,
+    /// The home did not confirm in time: the booking lapsed and its seats came back.
+    Lapsed,
 }
 
 /// Queues the family's notice in the caller's transaction (email and WeChat, purpose
@@ -67,6 +69,13 @@ pub async fn queue(
         Moment::Cancelled => (
             "殡葬服务预约已取消".to_owned(),
             format!("您在{}的殡葬服务预约已取消。", home.name),
+        ),
+        Moment::Lapsed => (
+            "殡葬服务预约未获确认".to_owned(),
+            format!(
+                "{}未在时限内确认您为逝者（身份证 {}）的预约，预约已失效，所占时段已释放。请重新预约或致电殡仪馆。",
+                home.name, row.deceased_id_masked
+            ),
         ),
     };
     let mut data = std::collections::BTreeMap::from([

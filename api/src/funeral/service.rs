@@ -928,6 +928,59 @@ pub async fn cancel(state: &AppState, citizen: &Citizen, id: Uuid) -> Result<Ful
     Ok(answer)
 }
 
+/// Lapses the bookings their home did not confirm within `funeral_confirm_minutes` of
+/// the last change (a booking waiting on the family, after the home proposed another
+/// transport time, does not lapse): the seats come back and the family is told.
+pub async fn lapse_unconfirmed(state: &AppState) -> Result<u64, ApiError> {
+    let cutoff = Utc::now() - Duration::minutes(state.config.funeral_confirm_minutes);
+    let stale = booking::Entity::find()
+        .filter(booking::Column::Status.eq("pending"))
+        .filter(booking::Column::UpdatedAt.lt(cutoff))
+        .filter(
+            sea_orm::Condition::any()
+                .add(booking::Column::TransportStatus.is_null())
+                .add(booking::Column::TransportStatus.ne("proposed")),
+        )
+        .all(&state.db)
+        .await?;
+    let mut lapsed = 0;
+    for row in stale {
+        let txn = begin_write(&state.db).await?;
+        if !end(&txn, &row, "lapsed").await? {
+            continue;
+        }
+        let home = home(&txn, &row.home_id).await?;
+        let (farewell, cremation) = slots_of(&txn, &row).await?;
+        for s in farewell.iter().chain(cremation.iter()) {
+            scheduling::release_seats(&txn, state, s.id, 1).await?;
+        }
+        let summary = format!("lapsed unconfirmed after {} minutes, {}", state.config.funeral_confirm_minutes, row.deceased_id_masked);
+        record(&txn, Actor::System, "funeral.booking.lapse", row.id, summary, None).await?;
+        let answer = load(&txn, row.id).await?;
+        notify::queue(&txn, state, &answer.0, &home, Moment::Lapsed).await?;
+        txn.commit().await?;
+        for s in farewell.iter().chain(cremation.iter()) {
+            state.availability.forget(&home.id, &s.business_type, s.date);
+        }
+        lapsed += 1;
+    }
+    if lapsed > 0 {
+        state.outbox.wake();
+    }
+    Ok(lapsed)
+}
+
+/// Lapses unconfirmed bookings every `sweep_interval_secs` until the process ends.
+pub async fn sweeper(state: AppState) {
+    let every = std::time::Duration::from_secs(state.config.sweep_interval_secs.max(1));
+    loop {
+        if let Err(e) = lapse_unconfirmed(&state).await {
+            tracing::error!(code = e.code.as_str(), "funeral: cannot lapse unconfirmed bookings");
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// Moves an active booking to a final status and frees the deceased's key; conditional on
 /// the status read, so two enders cannot both release the seats.
 async fn end(

@@ -28,6 +28,8 @@ crate::closed_set! {
         Done => "done",
         /// 已取消
         Cancelled => "cancelled",
+        /// 殡仪馆未在时限内确认，已失效
+        Lapsed => "lapsed",
     }
 }
 

@@ -153,7 +153,8 @@ fn png_header(bytes: &[u8]) -> Option<(u32, u32, u64)> {
 }
 
 /// What decoding the image will hold at its peak, in bytes, from its header alone: the
-/// decoded pixels, plus the scaled copy and the encoder's buffer of a stored image. A
+/// decoded pixels, plus the scaled copy and the encoder's copy of a stored image (a
+/// 12 MP photo about 108 MB, so two fit the budget; a 48 MP one about 220 MB, alone). A
 /// file whose header does not read costs nothing (it is refused before decoding).
 pub fn decode_cost(bytes: &[u8], limits: &Limits) -> u64 {
     let (width, height, per_pixel) = match sniff(bytes) {
@@ -176,7 +177,8 @@ pub fn decode_cost(bytes: &[u8], limits: &Limits) -> u64 {
     let decoded = pixels * per_pixel;
     let side = u64::from(width.max(height)).max(1);
     let kept = u64::from(limits.stored_side).min(side);
-    let stored = pixels * kept * kept / (side * side) * 4;
+    // The scaled copy and the encoder's copy of it, in the decoded pixel format.
+    let stored = pixels * kept * kept / (side * side) * per_pixel;
     decoded + 2 * stored
 }
 

@@ -32,11 +32,10 @@ const WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(20);
 /// Set on an answer that was replayed from the first request.
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
 
-/// POSTs that are never replayed: sign-ins and refreshes hand out fresh tokens, a
-/// request for a sign-in code must really send one, and an upload is up to 5 MB of
-/// binary (a retried upload makes a second file; only the one a form names counts).
-pub const NOT_REPLAYED: [&str; 7] = [
-    "/api/v1/media",
+/// POSTs that are never replayed: sign-ins and refreshes hand out fresh tokens, and a
+/// request for a sign-in code must really send one. Uploads are replayed like every
+/// other creation: a retried photo upload gets the first file back, not a second copy.
+pub const NOT_REPLAYED: [&str; 6] = [
     "/api/v1/auth/staff/sessions",
     "/api/v1/auth/staff/tokens",
     "/api/v1/auth/citizen/email-codes",
@@ -80,7 +79,7 @@ pub async fn middleware(
     // Keyed: bodies hold ID numbers, and a plain hash of one could be brute-forced.
     let request_hash = state
         .sealer
-        .blind_index("idempotency", &String::from_utf8_lossy(&body));
+        .blind_index("idempotency", &comparable_body(&req, &body));
     let claimed_at = match claim(&state.db, &state.sealer, &key_hash, &request_hash).await? {
         Claim::Replay(replay) => return Ok(req.into_response(replay)),
         Claim::Ours(at) => at,
@@ -125,6 +124,24 @@ pub async fn middleware(
         answer.headers_mut().insert(name.clone(), value.clone());
     }
     Ok(ServiceResponse::new(http_req, answer))
+}
+
+/// The body as compared between a request and its retry. A multipart form's boundary is
+/// random per attempt (`wx.uploadFile` and most HTTP clients draw a new one), so it is
+/// taken out: the same file and fields are the same request.
+fn comparable_body(req: &ServiceRequest, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let boundary = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .filter(|m| m.type_() == mime::MULTIPART)
+        .and_then(|m| m.get_param(mime::BOUNDARY).map(|b| b.as_str().to_owned()));
+    match boundary {
+        Some(boundary) if !boundary.is_empty() => text.replace(&boundary, ""),
+        _ => text.into_owned(),
+    }
 }
 
 fn key_text(value: &HeaderValue) -> Result<String, ApiError> {

@@ -3,16 +3,14 @@
 //! reports progress and a heartbeat as each committed batch ends, and records the
 //! result. The work itself must be idempotent and resumable (each batch commits what it
 //! did, and a row once handled no longer matches), so that a runner that died (a crash,
-//! `kill -9`) is replaced: a running job whose heartbeat is a minute old is taken up
-//! again and finishes where the last batch left it.
+//! `kill -9`) is replaced: a running job whose heartbeat is `job_stale_secs` old (a
+//! minute) is taken up again and finishes where the last batch left it.
 use chrono::{Duration, Utc};
 use entity::job;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-/// A running job silent for this long is taken up by another runner.
-pub const STALE: Duration = Duration::seconds(60);
 
 /// Records a queued job of `kind` with its input.
 pub async fn create(
@@ -45,41 +43,42 @@ pub async fn find(db: &DatabaseConnection, id: Uuid) -> Result<Option<job::Model
     job::Entity::find_by_id(id).one(db).await
 }
 
-/// Takes the job if nobody runs it (queued, or running with a stale heartbeat).
-pub async fn claim(db: &DatabaseConnection, id: Uuid) -> Result<Option<job::Model>, DbErr> {
+/// Takes the job if nobody runs it (queued, or running with a heartbeat older than
+/// `stale`: its runner died).
+pub async fn claim(db: &DatabaseConnection, id: Uuid, stale: Duration) -> Result<Option<job::Model>, DbErr> {
     let now = Utc::now();
     let taken = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value("running"))
         .col_expr(job::Column::HeartbeatAt, Expr::value(now))
         .col_expr(job::Column::Attempts, Expr::col(job::Column::Attempts).add(1))
         .filter(job::Column::Id.eq(id))
-        .filter(claimable(now))
+        .filter(claimable(now, stale))
         .exec(db)
         .await?;
     if taken.rows_affected == 1 { find(db, id).await } else { Ok(None) }
 }
 
 /// The next job of `kind` nobody runs, taken, oldest first.
-pub async fn claim_next(db: &DatabaseConnection, kind: &str) -> Result<Option<job::Model>, DbErr> {
+pub async fn claim_next(db: &DatabaseConnection, kind: &str, stale: Duration) -> Result<Option<job::Model>, DbErr> {
     let candidates = job::Entity::find()
         .filter(job::Column::Kind.eq(kind))
-        .filter(claimable(Utc::now()))
+        .filter(claimable(Utc::now(), stale))
         .order_by_asc(job::Column::CreatedAt)
         .all(db)
         .await?;
     for candidate in candidates {
-        if let Some(taken) = claim(db, candidate.id).await? {
+        if let Some(taken) = claim(db, candidate.id, stale).await? {
             return Ok(Some(taken));
         }
     }
     Ok(None)
 }
 
-fn claimable(now: chrono::DateTime<Utc>) -> Condition {
+fn claimable(now: chrono::DateTime<Utc>, stale: Duration) -> Condition {
     Condition::any().add(job::Column::Status.eq("queued")).add(
         Condition::all()
             .add(job::Column::Status.eq("running"))
-            .add(job::Column::HeartbeatAt.lt(now - STALE)),
+            .add(job::Column::HeartbeatAt.lt(now - stale)),
     )
 }
 

@@ -51,6 +51,7 @@ async function route() {
     try { me = await get("/api/v1/auth/staff/me"); } catch (e) { if (!tokens()) return signIn(); say(e.message); return; }
     if (mine !== generation) return;
   }
+  showParts();
   if (me.pending_step === "password_change") return changePassword();
   if (me.pending_step === "totp_setup") return setUpTotp();
   const [key, ...rest] = location.hash.slice(2).split("/");
@@ -66,6 +67,21 @@ async function route() {
   if (typeof stop !== "function") return;
   if (mine === generation) stopView = stop;
   else stop();
+}
+
+const PART = { face_comparison: "窗口人脸比对", wechat: "微信", faceid: "腾讯云人脸核身", email: "邮件通知" };
+let partsShown = false;
+
+/// Says once which optional parts of this server are off (a build without face
+/// comparison, WeChat not configured), so a desk knows before trying.
+async function showParts() {
+  if (partsShown) return;
+  partsShown = true;
+  const ready = await fetch("/readyz").then((r) => r.json()).catch(() => null);
+  const off = (ready && ready.parts || []).filter((p) => !p.on);
+  const box = document.getElementById("parts");
+  box.textContent = off.length ? `本服务未启用：${off.map((p) => `${PART[p.name] || p.name}（${p.reason}）`).join("；")}` : "";
+  box.hidden = !off.length;
 }
 
 function signIn() {
