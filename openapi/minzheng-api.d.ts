@@ -102,7 +102,11 @@ export interface paths {
         get: operations["applications.get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete one's draft (never submitted): to start again, or to drop it. A submitted
+         *     application is withdrawn instead.
+         */
+        delete: operations["applications.delete_draft"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2935,7 +2939,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers within 2 seconds. */
+        /**
+         * Readiness: the database answers within 2 seconds. The answer also says which
+         *     optional parts are off, so a build without face comparison says so before a desk
+         *     tries it.
+         */
         get: operations["ops.readyz"];
         put?: never;
         post?: never;
@@ -2968,6 +2976,11 @@ export interface components {
              *     visits (the note).
              */
             reason?: string | null;
+            /**
+             * @description For `request_supplement`: the codes of the materials asked for (each a material of
+             *     the service); the citizen's answer must bring each of them.
+             */
+            materials?: string[];
         };
         /**
          * @description Whether a transferee's living allowance is paid (发放状态).
@@ -4292,7 +4305,7 @@ export interface components {
          * @description Where a funeral booking stands (殡葬服务预约状态).
          * @enum {string}
          */
-        FuneralBookingStatus: "pending" | "confirmed" | "done" | "cancelled";
+        FuneralBookingStatus: "pending" | "confirmed" | "done" | "cancelled" | "lapsed";
         /**
          * @description What a catalogue item of a funeral home is (服务项目类别).
          * @enum {string}
@@ -5232,6 +5245,13 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
+        /** @description One optional part of the service. */
+        Part: {
+            /** @description `face_comparison`, `wechat`, `faceid` or `email`. */
+            name: string;
+            on: boolean;
+            reason?: string | null;
+        };
         /** @description A party as answers show it. */
         PartyDto: {
             /** Format: int32 */
@@ -5640,6 +5660,34 @@ export interface components {
          * @enum {string}
          */
         ProxyService: "dibao" | "low_income" | "extreme_hardship" | "temporary_relief" | "education_grant" | "heating_subsidy" | "disability_living_allowance" | "disability_care_allowance" | "survival_certification" | "marriage" | "funeral" | "tomb_sweeping";
+        /**
+         * @description Readiness, with which optional parts are on.
+         * @example {
+         *       "status": "ready",
+         *       "parts": [
+         *         {
+         *           "name": "face_comparison",
+         *           "on": false,
+         *           "reason": "built without the `face` feature: cargo build --release --features face, then scripts/face-models"
+         *         },
+         *         {
+         *           "name": "wechat",
+         *           "on": true,
+         *           "reason": null
+         *         }
+         *       ]
+         *     }
+         */
+        Readiness: {
+            /** @description `ready`. */
+            status: string;
+            /**
+             * @description The optional parts: the desk's in-process face comparison (a build feature and
+             *     its model files), WeChat (sign-in, face verification, subscribe messages), Tencent
+             *     Cloud FaceID, and email (SMTP). A part that is off says why and how to turn it on.
+             */
+            parts: components["schemas"]["Part"][];
+        };
         /**
          * @description A real name as answers show it: masked.
          * @example {
@@ -7960,6 +8008,7 @@ export interface operations {
             /**
              * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
              *     - `applications.draft_exists`: 该事项已有未提交的草稿，请继续填写 (A draft of this service exists; continue it)
+             *     - `applications.household_has_active_application`: 该家庭已有办理中的同类申请 (The household already has an active application for this service)
              */
             409: {
                 headers: {
@@ -8123,6 +8172,110 @@ export interface operations {
                      *       "status": 404,
                      *       "detail": "申请不存在",
                      *       "code": "applications.not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "applications.delete_draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_path",
+                     *       "title": "路径参数无效",
+                     *       "status": 400,
+                     *       "detail": "路径参数无效",
+                     *       "code": "request.invalid_path",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `applications.not_found`: 申请不存在 (No such application) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:applications.not_found",
+                     *       "title": "申请不存在",
+                     *       "status": 404,
+                     *       "detail": "申请不存在",
+                     *       "code": "applications.not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `applications.not_editable`: 申请已提交，不能再修改 (The application was submitted and cannot be changed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:applications.not_editable",
+                     *       "title": "申请已提交，不能再修改",
+                     *       "status": 409,
+                     *       "detail": "申请已提交，不能再修改",
+                     *       "code": "applications.not_editable",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -23631,7 +23784,10 @@ export interface operations {
     "media.upload": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -23720,6 +23876,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /**
              * @description - `request.body_too_large`: 请求体过大 (The request body is too large)
              *     - `media.too_large`: 文件不能超过 5 MB (The file is over 5 MB)
@@ -23769,6 +23945,7 @@ export interface operations {
             /**
              * @description - `request.invalid_body`: 请求体中有字段不符合要求 (A field of the request body is invalid)
              *     - `request.unknown_field`: 请求体中有未知字段 (The request body has an unknown field)
+             *     - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request)
              *     - `media.empty`: 文件为空 (The file is empty)
              *     - `media.too_many_pixels`: 图片像素过多，请缩小后重新上传 (The image has too many pixels; scale it down)
              *     - `media.broken`: 文件已损坏或不完整，请重新拍摄或选择 (The file is broken or incomplete; take or choose it again)
@@ -32168,12 +32345,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": "ready"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Status"];
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description `server.database_unavailable` */

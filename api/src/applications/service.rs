@@ -157,20 +157,6 @@ pub async fn create(
         .filter(application::Column::Status.eq("draft"))
         .one(&txn)
         .await?;
-    // An application of the same service already under way for the applicant: refused
-    // now, not only at submission after the form was filled in.
-    let active = application::Entity::find()
-        .filter(application::Column::ApplicantId.eq(applicant))
-        .filter(application::Column::ServiceCode.eq(service_code))
-        .filter(application::Column::Status.is_in(ACTIVE))
-        .one(&txn)
-        .await?;
-    if let Some(active) = active {
-        return Err(ApiError::new(Code::HouseholdHasActiveApplication).with_detail(Message::new(
-            format!("已有办理中的同类申请 {}", active.id),
-            format!("application {} of this service is under way", active.id),
-        )));
-    }
     if let Some(draft) = draft {
         return Err(ApiError::new(Code::DraftExists).with_detail(Message::new(
             format!("已有草稿 {}，请继续填写", draft.id),

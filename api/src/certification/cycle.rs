@@ -436,7 +436,7 @@ where
 }
 
 fn stale(state: &AppState) -> chrono::Duration {
-    chrono::Duration::seconds(state.config.job_stale_secs.max(1))
+    chrono::Duration::seconds(Ord::max(state.config.job_stale_secs, 1))
 }
 
 /// The job kind of a sweep run on request.

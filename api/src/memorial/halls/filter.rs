@@ -1,12 +1,15 @@
 //! The sensitive-word filter of memorial messages. Words and texts are compared in one
 //! normal form, so that the usual tricks do not slip past it: upper case, full-width
 //! letters and digits (`ＦＵＣＫ`), and spaces, punctuation or symbols put between the
-//! characters (`赌 博`, `赌.博`, `f-u-c-k`).
+//! characters (`赌 博`, `赌.博`, `f-u-c-k`), and traditional characters for simplified
+//! ones (`賭博` is `赌博`).
 
-/// The normal form: full-width forms folded to half-width, lower case, and only letters
-/// and digits kept (CJK ideographs count as letters).
+/// The normal form: traditional characters folded to simplified, full-width forms to
+/// half-width, lower case, and only letters and digits kept (CJK ideographs count as
+/// letters).
 pub fn normalise(text: &str) -> String {
-    text.chars()
+    simplet2s::convert(text)
+        .chars()
         .map(half_width)
         .flat_map(char::to_lowercase)
         .filter(|c| c.is_alphanumeric())
@@ -53,6 +56,8 @@ mod tests {
             "ＦＵＣＫ",
             "F u-c*K",
             "ｆ ｕ ｃ ｋ",
+            "來賭博吧",
+            "賭 博",
         ] {
             assert!(hits(text, &words()), "{text}");
         }
@@ -62,5 +67,6 @@ mod tests {
     fn normal_form_of_words() {
         assert_eq!(normalise(" Ｆｕ ck! "), "fuck");
         assert_eq!(normalise("赌・博"), "赌博");
+        assert_eq!(normalise("賭博"), "赌博", "traditional folds to simplified");
     }
 }
