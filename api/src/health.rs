@@ -56,21 +56,46 @@ pub struct Part {
 /// The optional parts and whether each is on (from the build and the configuration,
 /// without calling any peer).
 pub fn parts(state: &AppState) -> Vec<Part> {
-    let part = |name, off: Option<String>| Part { name, on: off.is_none(), reason: off };
+    let part = |name, off: Option<String>| Part {
+        name,
+        on: off.is_none(),
+        reason: off,
+    };
     let models = state.config.face_models_path();
     let face = if !cfg!(feature = "face") {
         Some("built without the `face` feature: cargo build --release --features face, then scripts/face-models".to_owned())
     } else if !models.is_dir() {
-        Some(format!("no face models in {} (scripts/face-models fetches them)", models.display()))
+        Some(format!(
+            "no face models in {} (scripts/face-models fetches them)",
+            models.display()
+        ))
     } else {
         None
     };
     let config = &state.config;
     vec![
         part("face_comparison", face),
-        part("wechat", config.wechat_app_id.is_none().then(|| "wechat_app_id is not set".to_owned())),
-        part("faceid", state.secrets.faceid_secret_id.is_none().then(|| "MINZHENG_FACEID_SECRET_ID is not set".to_owned())),
-        part("email", config.smtp_url.is_none().then(|| "smtp_url is not set (dev mode writes mail to the data folder)".to_owned())),
+        part(
+            "wechat",
+            config
+                .wechat_app_id
+                .is_none()
+                .then(|| "wechat_app_id is not set".to_owned()),
+        ),
+        part(
+            "faceid",
+            state
+                .secrets
+                .faceid_secret_id
+                .is_none()
+                .then(|| "MINZHENG_FACEID_SECRET_ID is not set".to_owned()),
+        ),
+        part(
+            "email",
+            config.smtp_url.is_none().then(|| {
+                "smtp_url is not set (dev mode writes mail to the data folder)".to_owned()
+            }),
+        ),
     ]
 }
 
@@ -85,7 +110,10 @@ pub fn parts(state: &AppState) -> Vec<Part> {
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Readiness>, ApiError> {
     if db::ping(&state.db).await {
-        Ok(web::Json(Readiness { status: "ready", parts: parts(&state) }))
+        Ok(web::Json(Readiness {
+            status: "ready",
+            parts: parts(&state),
+        }))
     } else {
         Err(ApiError::new(Code::DatabaseUnavailable))
     }

@@ -14,7 +14,9 @@ use crate::platform::pagination::{Page, PageQuery};
 
 /// Mounts the admin room's routes under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_streets).service(list_audit_events).service(get_job);
+    cfg.service(list_streets)
+        .service(list_audit_events)
+        .service(get_job);
 }
 
 /// A bulk job's progress and outcome (district admins), e.g. of

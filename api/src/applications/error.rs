@@ -24,7 +24,10 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
             HouseholdHasActiveApplication,
         ],
     ),
-    ("applications.delete_draft", &[ApplicationNotFound, NotEditable]),
+    (
+        "applications.delete_draft",
+        &[ApplicationNotFound, NotEditable],
+    ),
     (
         "applications.form.save",
         &[ApplicationNotFound, NotEditable],

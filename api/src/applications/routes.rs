@@ -547,7 +547,15 @@ async fn act(
     id: web::Path<Uuid>,
     Json(body): Json<ActionRequest>,
 ) -> Result<web::Json<ApplicationDto>, ApiError> {
-    let app = review::act(&state, &staff, *id, body.action.as_str(), body.reason, body.materials).await?;
+    let app = review::act(
+        &state,
+        &staff,
+        *id,
+        body.action.as_str(),
+        body.reason,
+        body.materials,
+    )
+    .await?;
     Ok(web::Json(
         full(&state, app, party_or_admin(&staff), "review/applications").await?,
     ))

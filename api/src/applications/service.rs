@@ -759,7 +759,11 @@ fn require_asked_for(
     if !missing.is_empty() {
         let names: Vec<String> = missing
             .iter()
-            .map(|code| defs.iter().find(|m| m.code == *code).map_or((*code).to_owned(), |m| m.label.clone()))
+            .map(|code| {
+                defs.iter()
+                    .find(|m| m.code == *code)
+                    .map_or((*code).to_owned(), |m| m.label.clone())
+            })
             .collect();
         return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
             field: "materials".into(),
@@ -774,7 +778,10 @@ fn require_asked_for(
         return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
             field: "materials".into(),
             reason: "required",
-            message: Message::new("补正须上传至少一份材料", "a supplement brings at least one file"),
+            message: Message::new(
+                "补正须上传至少一份材料",
+                "a supplement brings at least one file",
+            ),
         }));
     }
     Ok(())

@@ -524,8 +524,21 @@ pub async fn reset_from_server(
     let txn = begin_write(db).await?;
     let updated = row.update(&txn).await?;
     session::revoke_all(&txn, updated.id, None).await?;
-    let summary = format!("reset {} from the server (one-time password, two-factor cleared)", updated.username);
-    audit::record(&txn, event(Actor::System, "auth.staff.server_reset", updated.id, summary, None)).await?;
+    let summary = format!(
+        "reset {} from the server (one-time password, two-factor cleared)",
+        updated.username
+    );
+    audit::record(
+        &txn,
+        event(
+            Actor::System,
+            "auth.staff.server_reset",
+            updated.id,
+            summary,
+            None,
+        ),
+    )
+    .await?;
     txn.commit().await?;
     Ok((updated, password))
 }
@@ -533,7 +546,11 @@ pub async fn reset_from_server(
 /// A district admin clears another account's second factor (a lost phone): its sessions
 /// end and it sets TOTP up again at its next sign-in. Not one's own: a stolen access
 /// token must not be enough to replace a working second factor.
-pub async fn reset_totp(state: &AppState, admin: &Admin, id: Uuid) -> Result<staff_account::Model, ApiError> {
+pub async fn reset_totp(
+    state: &AppState,
+    admin: &Admin,
+    id: Uuid,
+) -> Result<staff_account::Model, ApiError> {
     require_district(admin)?;
     if id == admin.0.id {
         return Err(ApiError::new(Code::OwnTotpReset));
@@ -548,7 +565,17 @@ pub async fn reset_totp(state: &AppState, admin: &Admin, id: Uuid) -> Result<sta
     let updated = row.update(&txn).await?;
     session::revoke_all(&txn, id, None).await?;
     let summary = format!("cleared two-factor of {}", updated.username);
-    audit::record(&txn, event(actor(&admin.0), "auth.staff.totp_reset", id, summary, admin.0.request_id.clone())).await?;
+    audit::record(
+        &txn,
+        event(
+            actor(&admin.0),
+            "auth.staff.totp_reset",
+            id,
+            summary,
+            admin.0.request_id.clone(),
+        ),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -349,7 +349,12 @@ struct Progress {
 impl Progress {
     fn done(&self) -> u64 {
         let (a, b) = (&self.before, &self.swept);
-        a.reminded_before + a.reminded_on + a.suspended + b.reminded_before + b.reminded_on + b.suspended
+        a.reminded_before
+            + a.reminded_on
+            + a.suspended
+            + b.reminded_before
+            + b.reminded_on
+            + b.suspended
     }
 
     fn result(&self) -> Swept {
@@ -369,7 +374,11 @@ impl Progress {
     }
 }
 
-async fn sweep_reporting(state: &AppState, today: NaiveDate, progress: &mut Progress) -> Result<Swept, ApiError> {
+async fn sweep_reporting(
+    state: &AppState,
+    today: NaiveDate,
+    progress: &mut Progress,
+) -> Result<Swept, ApiError> {
     let notice = state.config.certification_notice_days;
     let before = Condition::all()
         .add(in_cycle(today))
@@ -387,14 +396,38 @@ async fn sweep_reporting(state: &AppState, today: NaiveDate, progress: &mut Prog
     if progress.job.is_some() {
         let mut left = 0;
         for which in [&before, &on, &overdue] {
-            left += transferee::Entity::find().filter(which.clone()).count(&state.db).await?;
+            left += transferee::Entity::find()
+                .filter(which.clone())
+                .count(&state.db)
+                .await?;
         }
         progress.total = Some(progress.done() + left);
         progress.report(&state.db).await?;
     }
-    each(state, before, progress, |s| &mut s.reminded_before, |state, t| remind(state, t, Step::Before)).await?;
-    each(state, on, progress, |s| &mut s.reminded_on, |state, t| remind(state, t, Step::On)).await?;
-    each(state, overdue, progress, |s| &mut s.suspended, |state, t| suspend(state, t, today)).await?;
+    each(
+        state,
+        before,
+        progress,
+        |s| &mut s.reminded_before,
+        |state, t| remind(state, t, Step::Before),
+    )
+    .await?;
+    each(
+        state,
+        on,
+        progress,
+        |s| &mut s.reminded_on,
+        |state, t| remind(state, t, Step::On),
+    )
+    .await?;
+    each(
+        state,
+        overdue,
+        progress,
+        |s| &mut s.suspended,
+        |state, t| suspend(state, t, today),
+    )
+    .await?;
     Ok(progress.result())
 }
 
@@ -455,13 +488,20 @@ pub async fn run_sweep_job(state: AppState, id: Uuid) {
 
 async fn run_claimed(state: AppState, job: entity::job::Model) {
     let params: serde_json::Value = serde_json::from_str(&job.params).unwrap_or_default();
-    let today = params["today"].as_str().and_then(|d| d.parse().ok()).unwrap_or_else(clock::today);
+    let today = params["today"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(clock::today);
     let before: Swept = job
         .result
         .as_deref()
         .and_then(|r| serde_json::from_str(r).ok())
         .unwrap_or_default();
-    let mut progress = Progress { job: Some(job.id), before, ..Progress::default() };
+    let mut progress = Progress {
+        job: Some(job.id),
+        before,
+        ..Progress::default()
+    };
     let outcome = match sweep_reporting(&state, today, &mut progress).await {
         Ok(swept) => serde_json::to_value(swept).map_err(|_| "server.internal"),
         Err(e) => {
@@ -531,7 +571,11 @@ async fn remind(state: AppState, id: Uuid, step: Step) -> Result<bool, ApiError>
 async fn suspend(state: AppState, id: Uuid, today: NaiveDate) -> Result<bool, ApiError> {
     // The allowance stops the day after the due date, however late the sweep reaches
     // the person: back pay counts from there.
-    let Some(due_on) = transferee::Entity::find_by_id(id).one(&state.db).await?.map(|t| t.due_on) else {
+    let Some(due_on) = transferee::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .map(|t| t.due_on)
+    else {
         return Ok(false);
     };
     let since = due_on + chrono::Duration::days(1);

@@ -105,7 +105,10 @@ fn row(
     let name = match crate::platform::text::person_name(cell("name")) {
         Ok(name) => name,
         Err(_) => {
-            fail("name", "姓名须为 1 到 30 个汉字（可含“·”），或外文字母和空格".into());
+            fail(
+                "name",
+                "姓名须为 1 到 30 个汉字（可含“·”），或外文字母和空格".into(),
+            );
             String::new()
         }
     };

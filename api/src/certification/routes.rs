@@ -583,7 +583,8 @@ async fn window(
 #[post("/certification/sweeps")]
 async fn sweep(state: State, admin: Admin) -> Result<HttpResponse, ApiError> {
     let params = serde_json::json!({"today": clock::today()});
-    let job = crate::platform::jobs::create(&state.db, cycle::SWEEP_JOB, &params, Some(admin.0.id)).await?;
+    let job = crate::platform::jobs::create(&state.db, cycle::SWEEP_JOB, &params, Some(admin.0.id))
+        .await?;
     // Outside the request: its deadline does not cut the work short.
     tokio::spawn(cycle::run_sweep_job(state.get_ref().clone(), job.id));
     Ok(HttpResponse::Accepted()

@@ -733,7 +733,10 @@ async fn still_acting(
     Ok(if a.by_proxy {
         cycle::proxies(conn, &t).await?.contains(&citizen)
     } else {
-        cycle::claimants(conn, &t).await?.iter().any(|(id, _)| *id == citizen)
+        cycle::claimants(conn, &t)
+            .await?
+            .iter()
+            .any(|(id, _)| *id == citizen)
     })
 }
 

@@ -292,11 +292,26 @@ mod tests {
 
     #[test]
     fn services_come_in_their_one_order() {
-        let at = |h: u32| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 10, h, 0, 0).unwrap();
-        assert_eq!(check_order(Some(at(1)), Some((at(3), at(4))), Some(at(5))), Ok(()));
-        assert_eq!(check_order(None, Some((at(6), at(7))), Some(at(0))), Err(OrderError::FarewellAfterCremation));
-        assert_eq!(check_order(Some(at(6)), Some((at(6), at(7))), None), Err(OrderError::TransportAfterFarewell), "no time to bring the body");
-        assert_eq!(check_order(Some(at(9)), None, Some(at(8))), Err(OrderError::TransportAfterCremation));
+        let at = |h: u32| {
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 10, h, 0, 0).unwrap()
+        };
+        assert_eq!(
+            check_order(Some(at(1)), Some((at(3), at(4))), Some(at(5))),
+            Ok(())
+        );
+        assert_eq!(
+            check_order(None, Some((at(6), at(7))), Some(at(0))),
+            Err(OrderError::FarewellAfterCremation)
+        );
+        assert_eq!(
+            check_order(Some(at(6)), Some((at(6), at(7))), None),
+            Err(OrderError::TransportAfterFarewell),
+            "no time to bring the body"
+        );
+        assert_eq!(
+            check_order(Some(at(9)), None, Some(at(8))),
+            Err(OrderError::TransportAfterCremation)
+        );
         assert_eq!(check_order(Some(at(9)), None, None), Ok(()));
     }
 

@@ -56,7 +56,12 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
     ("funeral.desk.list", &[Forbidden]),
     (
         "funeral.desk.propose_transport_time",
-        &[Forbidden, FuneralBookingNotFound, FuneralWrongState, FuneralServiceOrder],
+        &[
+            Forbidden,
+            FuneralBookingNotFound,
+            FuneralWrongState,
+            FuneralServiceOrder,
+        ],
     ),
     ("funeral.home.list", &[]),
     ("funeral.service.list", &[FuneralHomeNotFound]),

@@ -446,7 +446,10 @@ async fn check_transport_window(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let Some(t) = transport else { return Ok(()) };
-    let day = t.requested_at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let day = t
+        .requested_at
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
     let window = crate::scheduling::peak::window_on(&state.db, home, day).await?;
     if day > window.last_open_date(now) {
         return Err(ApiError::new(Code::NotOpenYet).with_field(FieldError {
@@ -474,23 +477,46 @@ async fn booked_slot(
 /// The refusal of services in an impossible order, naming both items.
 fn order_refusal(e: domain::OrderError) -> ApiError {
     let (earlier, later, zh, en) = match e {
-        domain::OrderError::TransportAfterFarewell => ("transport.requested_at", "farewell_slot_id",
-            format!("遗体接运须早于告别仪式至少 {} 分钟", domain::TRANSPORT_GAP_MINUTES),
-            format!("transport must come at least {} minutes before the farewell", domain::TRANSPORT_GAP_MINUTES)),
-        domain::OrderError::TransportAfterCremation => ("transport.requested_at", "cremation_slot_id",
-            format!("遗体接运须早于火化至少 {} 分钟", domain::TRANSPORT_GAP_MINUTES),
-            format!("transport must come at least {} minutes before the cremation", domain::TRANSPORT_GAP_MINUTES)),
-        domain::OrderError::FarewellAfterCremation => ("farewell_slot_id", "cremation_slot_id",
+        domain::OrderError::TransportAfterFarewell => (
+            "transport.requested_at",
+            "farewell_slot_id",
+            format!(
+                "遗体接运须早于告别仪式至少 {} 分钟",
+                domain::TRANSPORT_GAP_MINUTES
+            ),
+            format!(
+                "transport must come at least {} minutes before the farewell",
+                domain::TRANSPORT_GAP_MINUTES
+            ),
+        ),
+        domain::OrderError::TransportAfterCremation => (
+            "transport.requested_at",
+            "cremation_slot_id",
+            format!(
+                "遗体接运须早于火化至少 {} 分钟",
+                domain::TRANSPORT_GAP_MINUTES
+            ),
+            format!(
+                "transport must come at least {} minutes before the cremation",
+                domain::TRANSPORT_GAP_MINUTES
+            ),
+        ),
+        domain::OrderError::FarewellAfterCremation => (
+            "farewell_slot_id",
+            "cremation_slot_id",
             "告别仪式须在火化开始前结束".to_owned(),
-            "the farewell must end before the cremation starts".to_owned()),
+            "the farewell must end before the cremation starts".to_owned(),
+        ),
     };
-    [earlier, later].into_iter().fold(ApiError::new(Code::FuneralServiceOrder), |err, field| {
-        err.with_field(FieldError {
-            field: field.into(),
-            reason: "order",
-            message: Message::new(zh.clone(), en.clone()),
+    [earlier, later]
+        .into_iter()
+        .fold(ApiError::new(Code::FuneralServiceOrder), |err, field| {
+            err.with_field(FieldError {
+                field: field.into(),
+                reason: "order",
+                message: Message::new(zh.clone(), en.clone()),
+            })
         })
-    })
 }
 
 /// The certificate photo must be a file the caller uploaded.
@@ -954,13 +980,26 @@ pub async fn lapse_unconfirmed(state: &AppState) -> Result<u64, ApiError> {
         for s in farewell.iter().chain(cremation.iter()) {
             scheduling::release_seats(&txn, state, s.id, 1).await?;
         }
-        let summary = format!("lapsed unconfirmed after {} minutes, {}", state.config.funeral_confirm_minutes, row.deceased_id_masked);
-        record(&txn, Actor::System, "funeral.booking.lapse", row.id, summary, None).await?;
+        let summary = format!(
+            "lapsed unconfirmed after {} minutes, {}",
+            state.config.funeral_confirm_minutes, row.deceased_id_masked
+        );
+        record(
+            &txn,
+            Actor::System,
+            "funeral.booking.lapse",
+            row.id,
+            summary,
+            None,
+        )
+        .await?;
         let answer = load(&txn, row.id).await?;
         notify::queue(&txn, state, &answer.0, &home, Moment::Lapsed).await?;
         txn.commit().await?;
         for s in farewell.iter().chain(cremation.iter()) {
-            state.availability.forget(&home.id, &s.business_type, s.date);
+            state
+                .availability
+                .forget(&home.id, &s.business_type, s.date);
         }
         lapsed += 1;
     }
@@ -975,7 +1014,10 @@ pub async fn sweeper(state: AppState) {
     let every = std::time::Duration::from_secs(state.config.sweep_interval_secs.max(1));
     loop {
         if let Err(e) = lapse_unconfirmed(&state).await {
-            tracing::error!(code = e.code.as_str(), "funeral: cannot lapse unconfirmed bookings");
+            tracing::error!(
+                code = e.code.as_str(),
+                "funeral: cannot lapse unconfirmed bookings"
+            );
         }
         tokio::time::sleep(every).await;
     }
@@ -1120,11 +1162,16 @@ pub async fn propose_transport_time(
     )
     .map_err(|e| {
         let mut refusal = order_refusal(e);
-        refusal.errors.retain(|f| f.field != "transport.requested_at");
+        refusal
+            .errors
+            .retain(|f| f.field != "transport.requested_at");
         refusal.with_field(FieldError {
             field: "transport_at".into(),
             reason: "order",
-            message: Message::new("接运时间须早于告别和火化", "transport must come before the farewell and the cremation"),
+            message: Message::new(
+                "接运时间须早于告别和火化",
+                "transport must come before the farewell and the cremation",
+            ),
         })
     })?;
     let moved = booking::Entity::update_many()

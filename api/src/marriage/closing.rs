@@ -9,7 +9,10 @@ use super::notify::{self, Moment};
 use super::service::{ACTIVE, end, event, load, masked};
 use crate::error::ApiError;
 use crate::platform::audit::{self, Actor};
-use crate::scheduling::{self, closing::{SeatHolder, TouchedBooking}};
+use crate::scheduling::{
+    self,
+    closing::{SeatHolder, TouchedBooking},
+};
 use crate::state::AppState;
 
 pub fn seat_holder() -> SeatHolder {
@@ -19,7 +22,10 @@ pub fn seat_holder() -> SeatHolder {
     }
 }
 
-async fn active_on(txn: &DatabaseTransaction, slots: &[Uuid]) -> Result<Vec<appointment::Model>, ApiError> {
+async fn active_on(
+    txn: &DatabaseTransaction,
+    slots: &[Uuid],
+) -> Result<Vec<appointment::Model>, ApiError> {
     Ok(appointment::Entity::find()
         .filter(appointment::Column::SlotId.is_in(slots.iter().copied()))
         .filter(appointment::Column::Status.is_in(ACTIVE))
@@ -53,9 +59,27 @@ async fn cancel(
         }
         let (_, parties): (_, Vec<party::Model>) = load(txn, row.id).await?;
         let office = scheduling::service::resource(txn, &row.office_id).await?;
-        notify::queue(txn, state, &row, &parties, &office, Moment::CancelledByOffice(reason)).await?;
+        notify::queue(
+            txn,
+            state,
+            &row,
+            &parties,
+            &office,
+            Moment::CancelledByOffice(reason),
+        )
+        .await?;
         let summary = format!("cancelled by the office, {}: {reason}", masked(&parties));
-        audit::record(txn, event(Actor::System, "marriage.appointment.cancel_by_office", row.id, summary, None)).await?;
+        audit::record(
+            txn,
+            event(
+                Actor::System,
+                "marriage.appointment.cancel_by_office",
+                row.id,
+                summary,
+                None,
+            ),
+        )
+        .await?;
         cancelled.push(touched(&row));
     }
     Ok(cancelled)

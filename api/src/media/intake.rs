@@ -169,7 +169,11 @@ pub fn decode_cost(bytes: &[u8], limits: &Limits) -> u64 {
                 return 0;
             };
             let (width, height) = decoder.dimensions();
-            (width, height, u64::from(decoder.color_type().bytes_per_pixel()))
+            (
+                width,
+                height,
+                u64::from(decoder.color_type().bytes_per_pixel()),
+            )
         }
         _ => return 0,
     };

@@ -60,7 +60,9 @@ impl Media {
 /// job larger than it runs alone rather than never).
 pub fn decode_mb(bytes: &[u8], limits: &Limits) -> u32 {
     let mb = intake::decode_cost(bytes, limits).div_ceil(1024 * 1024);
-    u32::try_from(mb).unwrap_or(u32::MAX).clamp(1, DECODE_BUDGET_MB)
+    u32::try_from(mb)
+        .unwrap_or(u32::MAX)
+        .clamp(1, DECODE_BUDGET_MB)
 }
 
 fn owner(caller: &Caller) -> (&'static str, Uuid, Actor, Option<String>) {

@@ -101,8 +101,8 @@ fn may_hide_controls(bytes: &[u8]) -> bool {
 /// carries a U+202E or a bell, in any room. Names and identifiers then meet their own
 /// rules.
 fn parse_cleaned<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| json_error(String::new(), e))?;
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| json_error(String::new(), e))?;
     clean_strings(&mut value);
     serde_path_to_error::deserialize(value)
         .map_err(|e| json_error(e.path().to_string(), e.into_inner()))

@@ -8,9 +8,10 @@
 use chrono::{Duration, Utc};
 use entity::job;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
-
 
 /// Records a queued job of `kind` with its input.
 pub async fn create(
@@ -45,21 +46,36 @@ pub async fn find(db: &DatabaseConnection, id: Uuid) -> Result<Option<job::Model
 
 /// Takes the job if nobody runs it (queued, or running with a heartbeat older than
 /// `stale`: its runner died).
-pub async fn claim(db: &DatabaseConnection, id: Uuid, stale: Duration) -> Result<Option<job::Model>, DbErr> {
+pub async fn claim(
+    db: &DatabaseConnection,
+    id: Uuid,
+    stale: Duration,
+) -> Result<Option<job::Model>, DbErr> {
     let now = Utc::now();
     let taken = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value("running"))
         .col_expr(job::Column::HeartbeatAt, Expr::value(now))
-        .col_expr(job::Column::Attempts, Expr::col(job::Column::Attempts).add(1))
+        .col_expr(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).add(1),
+        )
         .filter(job::Column::Id.eq(id))
         .filter(claimable(now, stale))
         .exec(db)
         .await?;
-    if taken.rows_affected == 1 { find(db, id).await } else { Ok(None) }
+    if taken.rows_affected == 1 {
+        find(db, id).await
+    } else {
+        Ok(None)
+    }
 }
 
 /// The next job of `kind` nobody runs, taken, oldest first.
-pub async fn claim_next(db: &DatabaseConnection, kind: &str, stale: Duration) -> Result<Option<job::Model>, DbErr> {
+pub async fn claim_next(
+    db: &DatabaseConnection,
+    kind: &str,
+    stale: Duration,
+) -> Result<Option<job::Model>, DbErr> {
     let candidates = job::Entity::find()
         .filter(job::Column::Kind.eq(kind))
         .filter(claimable(Utc::now(), stale))

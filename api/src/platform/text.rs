@@ -27,7 +27,10 @@ pub fn is_invisible(c: char) -> bool {
 /// Free text (notes, reasons, messages, biographies) with line breaks kept, tabs as
 /// spaces, and every other control character and every bidi control removed.
 pub fn clean(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| (c.is_control() && c != '\n') || is_invisible(c) || is_line_separator(c)) {
+    if !text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n') || is_invisible(c) || is_line_separator(c))
+    {
         return Cow::Borrowed(text);
     }
     let unified = text.replace("\r\n", "\n");
@@ -83,9 +86,17 @@ pub fn person_name(text: &str) -> Result<String, NameError> {
 fn chinese_name(text: &str) -> Result<String, NameError> {
     let name: String = text
         .chars()
-        .map(|c| if matches!(c, '•' | '・' | '‧' | '．' | '.' | '･') { '·' } else { c })
+        .map(|c| {
+            if matches!(c, '•' | '・' | '‧' | '．' | '.' | '･') {
+                '·'
+            } else {
+                c
+            }
+        })
         .collect();
-    let parts_ok = name.split('·').all(|part| !part.is_empty() && part.chars().all(is_han));
+    let parts_ok = name
+        .split('·')
+        .all(|part| !part.is_empty() && part.chars().all(is_han));
     if !parts_ok {
         return Err(NameError::Characters);
     }
@@ -99,7 +110,11 @@ fn latin_name(text: &str) -> Result<String, NameError> {
     if !text.chars().all(|c| c.is_ascii_alphabetic() || c == ' ') {
         return Err(NameError::Characters);
     }
-    let name = text.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    let name = text
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     if name.chars().count() > NAME_MAX_LATIN {
         return Err(NameError::Length);
     }
@@ -120,7 +135,10 @@ mod tests {
 
     #[test]
     fn full_width_identifiers_are_the_ascii_ones() {
-        assert_eq!(identifier(" １１０１０５１９４９１２３１００２ｘ "), "11010519491231002X");
+        assert_eq!(
+            identifier(" １１０１０５１９４９１２３１００２ｘ "),
+            "11010519491231002X"
+        );
         assert_eq!(identifier("京Ａ１２３４５"), "京A12345");
         assert_eq!(identifier("138 0013\u{3000}8000"), "13800138000");
         assert_eq!(identifier("1\u{200B}38"), "138");
@@ -137,10 +155,25 @@ mod tests {
     #[test]
     fn names_follow_one_rule() {
         assert_eq!(person_name(" 张三 "), Ok("张三".into()));
-        assert_eq!(person_name("阿卜杜热合曼•买买提"), Ok("阿卜杜热合曼·买买提".into()));
+        assert_eq!(
+            person_name("阿卜杜热合曼•买买提"),
+            Ok("阿卜杜热合曼·买买提".into())
+        );
         assert_eq!(person_name("𠀀𪚥"), Ok("𠀀𪚥".into()), "extension planes");
         assert_eq!(person_name("John  Smith"), Ok("JOHN SMITH".into()));
-        for bad in ["张\n三", "张\t三", "张\u{202E}三", "<b>张三</b>", "张三😀", "张三1", "·张三", "张··三", "张 三", "John3", ""] {
+        for bad in [
+            "张\n三",
+            "张\t三",
+            "张\u{202E}三",
+            "<b>张三</b>",
+            "张三😀",
+            "张三1",
+            "·张三",
+            "张··三",
+            "张 三",
+            "John3",
+            "",
+        ] {
             assert!(person_name(bad).is_err(), "{bad:?}");
         }
         assert_eq!(person_name(&"张".repeat(31)), Err(NameError::Length));

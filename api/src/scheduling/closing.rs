@@ -33,8 +33,10 @@ pub struct TouchedBooking {
 }
 
 /// The bookings of a room holding seats of these slots.
-pub type FindTouched =
-    for<'a> fn(&'a DatabaseTransaction, &'a [Uuid]) -> BoxFuture<'a, Result<Vec<TouchedBooking>, ApiError>>;
+pub type FindTouched = for<'a> fn(
+    &'a DatabaseTransaction,
+    &'a [Uuid],
+) -> BoxFuture<'a, Result<Vec<TouchedBooking>, ApiError>>;
 
 /// Cancels a room's bookings on these slots with the reason, gives their seats back and
 /// queues the notices, in the caller's transaction; answers what it cancelled.
@@ -80,7 +82,11 @@ pub async fn apply_calendar(
     let mut refusals = Vec::new();
     for (index, date, kind, name) in days {
         for ((resource_id, business_type), slots) in closing_groups(txn, *date, *kind).await? {
-            let booked: Vec<Uuid> = slots.iter().filter(|s| s.booked > 0).map(|s| s.id).collect();
+            let booked: Vec<Uuid> = slots
+                .iter()
+                .filter(|s| s.booked > 0)
+                .map(|s| s.id)
+                .collect();
             if !booked.is_empty() {
                 match on_bookings {
                     OnBookings::Refuse => {
@@ -90,18 +96,27 @@ pub async fn apply_calendar(
                     }
                     OnBookings::Cancel => {
                         let reason = format!("{date} 为{name}，不办公");
-                        outcome.cancelled.extend(cancel(txn, state, &booked, &reason).await?);
+                        outcome
+                            .cancelled
+                            .extend(cancel(txn, state, &booked, &reason).await?);
                     }
                 }
             }
             close(txn, &slots).await?;
-            outcome.closed.push(ClosedDay { date: *date, resource_id, business_type });
+            outcome.closed.push(ClosedDay {
+                date: *date,
+                resource_id,
+                business_type,
+            });
         }
     }
     if refusals.is_empty() {
         Ok(outcome)
     } else {
-        Err(refusals.into_iter().fold(ApiError::new(Code::CalendarTouchesBookings), ApiError::with_field))
+        Err(refusals.into_iter().fold(
+            ApiError::new(Code::CalendarTouchesBookings),
+            ApiError::with_field,
+        ))
     }
 }
 
@@ -122,10 +137,20 @@ async fn closing_groups(
         .map(|r| (r.id, r.working_days_only))
         .collect();
     let mut groups: BTreeMap<(String, String), Vec<slot::Model>> = BTreeMap::new();
-    let made = slot::Entity::find().filter(slot::Column::Date.eq(date)).all(txn).await?;
+    let made = slot::Entity::find()
+        .filter(slot::Column::Date.eq(date))
+        .all(txn)
+        .await?;
     for s in made {
-        if working_days_only.get(&s.resource_id).copied().unwrap_or(false) {
-            groups.entry((s.resource_id.clone(), s.business_type.clone())).or_default().push(s);
+        if working_days_only
+            .get(&s.resource_id)
+            .copied()
+            .unwrap_or(false)
+        {
+            groups
+                .entry((s.resource_id.clone(), s.business_type.clone()))
+                .or_default()
+                .push(s);
         }
     }
     let mut closing = BTreeMap::new();
@@ -205,8 +230,14 @@ fn refusal(
         field: format!("days[{index}].date"),
         reason: "has_bookings",
         message: Message::new(
-            format!("{resource_id} 当日已有 {seats} 个预约：{}", codes.join("、")),
-            format!("{resource_id} has {seats} bookings that day: {}", codes.join(", ")),
+            format!(
+                "{resource_id} 当日已有 {seats} 个预约：{}",
+                codes.join("、")
+            ),
+            format!(
+                "{resource_id} has {seats} bookings that day: {}",
+                codes.join(", ")
+            ),
         ),
     }
 }

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::domain::CalendarKind;
-use super::states::{OnBookings, DayState, ResourceExceptionKind, ResourceKind, SlotBusinessType};
+use super::states::{DayState, OnBookings, ResourceExceptionKind, ResourceKind, SlotBusinessType};
 
 /// A bookable place and its booking rules.
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,7 +8,10 @@ use crate::error::Code::{self, *};
 /// Each operation id of the room with the codes it may answer.
 pub const ANSWERS: &[(&str, &[Code])] = &[
     ("scheduling.availability", &[ResourceNotFound]),
-    ("scheduling.calendar.load", &[CalendarTouchesBookings, DayHasBookings]),
+    (
+        "scheduling.calendar.load",
+        &[CalendarTouchesBookings, DayHasBookings],
+    ),
     (
         "scheduling.exception.set",
         &[DayHasBookings, ResourceNotFound],

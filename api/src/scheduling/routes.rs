@@ -7,11 +7,11 @@ use chrono::{Duration, NaiveDate, Utc};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use super::closing;
 use super::domain;
 use super::dto::*;
 use super::peak;
 use super::service::{self, ResourceSpec, TemplateSlot};
-use super::closing;
 use super::states::{OnBookings, ResourceExceptionKind, SlotBusinessType};
 use crate::auth::extract::Admin;
 use crate::error::{ApiError, Code, FieldError, Message};
@@ -343,7 +343,10 @@ async fn load_calendar(
     }
     let on_bookings = body.on_bookings.unwrap_or(OnBookings::Refuse);
     let txn = begin_write(&state.db).await?;
-    let rows = days.iter().map(|(_, date, kind, name)| (*date, *kind, name.clone())).collect();
+    let rows = days
+        .iter()
+        .map(|(_, date, kind, name)| (*date, *kind, name.clone()))
+        .collect();
     let loaded =
         service::load_calendar(&txn, rows, actor(&admin), admin.0.request_id.clone()).await?;
     let outcome = closing::apply_calendar(&txn, &state, &days, on_bookings).await?;
@@ -365,7 +368,11 @@ async fn load_calendar(
         cancelled: outcome
             .cancelled
             .into_iter()
-            .map(|b| CancelledBookingDto { kind: b.kind.into(), id: b.id, code: b.code })
+            .map(|b| CancelledBookingDto {
+                kind: b.kind.into(),
+                id: b.id,
+                code: b.code,
+            })
             .collect(),
     }))
 }

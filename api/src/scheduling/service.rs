@@ -179,7 +179,10 @@ impl AvailabilityCache {
             for resource in resources {
                 *answers.generation.entry(resource).or_default() += 1;
             }
-            answers.kept.values_mut().for_each(|kept| kept.fresh = false);
+            answers
+                .kept
+                .values_mut()
+                .for_each(|kept| kept.fresh = false);
         }
     }
 

@@ -118,7 +118,11 @@ fn grave_part(text: &str, units: &[&str]) -> String {
     }
     if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
         let trimmed = part.trim_start_matches('0');
-        part = if trimmed.is_empty() { "0".into() } else { trimmed.to_owned() };
+        part = if trimmed.is_empty() {
+            "0".into()
+        } else {
+            trimmed.to_owned()
+        };
     }
     part
 }
@@ -131,7 +135,11 @@ mod tests {
     fn ordinary_and_new_energy_plates() {
         assert_eq!(normalise_plate("京A12345").as_deref(), Some("京A12345"));
         assert_eq!(normalise_plate(" 京a·1234b ").as_deref(), Some("京A1234B"));
-        assert_eq!(normalise_plate("京Ａ１２３４５").as_deref(), Some("京A12345"), "full-width");
+        assert_eq!(
+            normalise_plate("京Ａ１２３４５").as_deref(),
+            Some("京A12345"),
+            "full-width"
+        );
         assert_eq!(normalise_plate("冀B2345学").as_deref(), Some("冀B2345学"));
         assert_eq!(
             normalise_plate("京AD12345").as_deref(),
@@ -188,8 +196,17 @@ mod tests {
             Some(("A/3/12".into(), "A区 3排 12号".into()))
         );
         let same = Some(("B/7/12".into(), "B区 7排 12号".into()));
-        for (section, row, number) in [("B区", "7排", "12号"), ("b", "07", "012"), ("Ｂ区", "第７排", "１２号"), (" B ", "7", "12号墓")] {
-            assert_eq!(grave_key(section, row, number), same, "{section} {row} {number}");
+        for (section, row, number) in [
+            ("B区", "7排", "12号"),
+            ("b", "07", "012"),
+            ("Ｂ区", "第７排", "１２号"),
+            (" B ", "7", "12号墓"),
+        ] {
+            assert_eq!(
+                grave_key(section, row, number),
+                same,
+                "{section} {row} {number}"
+            );
         }
         assert_eq!(grave_key("区", "3", "12"), None, "only a unit word");
         assert_eq!(grave_key("", "3", "12"), None);
