@@ -8008,7 +8008,6 @@ export interface operations {
             /**
              * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
              *     - `applications.draft_exists`: 该事项已有未提交的草稿，请继续填写 (A draft of this service exists; continue it)
-             *     - `applications.household_has_active_application`: 该家庭已有办理中的同类申请 (The household already has an active application for this service)
              */
             409: {
                 headers: {

@@ -21,7 +21,6 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
             NotAProxy,
             ServiceNotFound,
             DraftExists,
-            HouseholdHasActiveApplication,
         ],
     ),
     (
