@@ -29,7 +29,12 @@ fn id_number(i: usize) -> String {
 fn chinese_digits(i: usize) -> String {
     i.to_string()
         .chars()
-        .map(|d| "〇一二三四五六七八九".chars().nth(d.to_digit(10).unwrap() as usize).unwrap())
+        .map(|d| {
+            "〇一二三四五六七八九"
+                .chars()
+                .nth(d.to_digit(10).unwrap() as usize)
+                .unwrap()
+        })
         .collect()
 }
 
@@ -65,7 +70,13 @@ async fn clear(db: &sea_orm::DatabaseConnection) {
 async fn sweep(app: &minzheng_tests::TestApp) -> f64 {
     let admin = app.admin().await;
     let start = Instant::now();
-    let (status, job) = app.post_as(&admin.access, "/api/v1/certification/sweeps", &serde_json::json!({})).await;
+    let (status, job) = app
+        .post_as(
+            &admin.access,
+            "/api/v1/certification/sweeps",
+            &serde_json::json!({}),
+        )
+        .await;
     assert_eq!(status, 202, "{job}");
     let path = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
     let admin_token = admin.access.clone();
@@ -73,7 +84,11 @@ async fn sweep(app: &minzheng_tests::TestApp) -> f64 {
         let (_, job) = app.get_as(&admin_token, &path).await;
         match job["status"].as_str() {
             Some("done") => {
-                assert_eq!(job["result"]["reminded_before"].as_u64(), Some(ROWS as u64), "{job}");
+                assert_eq!(
+                    job["result"]["reminded_before"].as_u64(),
+                    Some(ROWS as u64),
+                    "{job}"
+                );
                 return ROWS as f64 / start.elapsed().as_secs_f64();
             }
             Some("failed") => panic!("{job}"),
@@ -158,7 +173,9 @@ fn main() {
         sweeps.push((backend, swept, reference));
     }
     println!();
-    println!("| Sweep of {ROWS} rows as a job (a reminder each) | rows/s | reference: same rows, INSERTs only (rows/s) | ratio | time |");
+    println!(
+        "| Sweep of {ROWS} rows as a job (a reminder each) | rows/s | reference: same rows, INSERTs only (rows/s) | ratio | time |"
+    );
     println!("|---|---|---|---|---|");
     for (backend, swept, reference) in sweeps {
         println!(

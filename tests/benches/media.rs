@@ -94,16 +94,22 @@ async fn hostile_peak() -> (f64, f64, usize, usize) {
     // Linux: writing 5 resets the peak (VmHWM) to the current resident size.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let client = minzheng_tests::http_client();
-    let statuses: Vec<u16> = futures_util::stream::iter(corpus.iter().cycle().take(corpus.len() * 4))
-        .map(|(_, bytes)| {
-            let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name("upload.png");
-            let form = reqwest::multipart::Form::new().part("file", part).text("purpose", "sweep_proof");
-            let request = client.post(app.url("/api/v1/media")).bearer_auth(&citizen.access).multipart(form);
-            async move { request.send().await.map_or(0, |r| r.status().as_u16()) }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .collect()
-        .await;
+    let statuses: Vec<u16> =
+        futures_util::stream::iter(corpus.iter().cycle().take(corpus.len() * 4))
+            .map(|(_, bytes)| {
+                let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name("upload.png");
+                let form = reqwest::multipart::Form::new()
+                    .part("file", part)
+                    .text("purpose", "sweep_proof");
+                let request = client
+                    .post(app.url("/api/v1/media"))
+                    .bearer_auth(&citizen.access)
+                    .multipart(form);
+                async move { request.send().await.map_or(0, |r| r.status().as_u16()) }
+            })
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
     let (_, peak) = resident_mb();
     let clear = statuses.iter().filter(|s| matches!(s, 201 | 422)).count();
     (idle, peak, clear, statuses.len() - clear)

@@ -38,7 +38,9 @@ pub fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
 /// A small, valid PNG.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
-    DynamicImage::new_rgb8(width, height).write_to(&mut out, ImageFormat::Png).unwrap();
+    DynamicImage::new_rgb8(width, height)
+        .write_to(&mut out, ImageFormat::Png)
+        .unwrap();
     out.into_inner()
 }
 
@@ -110,7 +112,9 @@ pub fn pixel_bomb() -> Vec<u8> {
 pub fn corpus() -> Vec<(&'static str, Vec<u8>)> {
     let whole = png(64, 48);
     let mut jpeg = Vec::new();
-    DynamicImage::new_rgb8(64, 48).write_to(&mut std::io::Cursor::new(&mut jpeg), ImageFormat::Jpeg).unwrap();
+    DynamicImage::new_rgb8(64, 48)
+        .write_to(&mut std::io::Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+        .unwrap();
     let mut png_zip = whole.clone();
     png_zip.extend(b"PK\x03\x04 a zip archive follows the picture");
     let mut jpeg_pdf = jpeg.clone();

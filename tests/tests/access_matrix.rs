@@ -292,7 +292,10 @@ async fn marriage_world(
     assert_eq!(status, 201, "{waiting}");
     // A later working day than the booked one (on a Thursday in Beijing, 2 and 4 days ahead
     // both land on the next Monday).
-    let draw_day = (4..).map(minzheng_tests::next_weekday).find(|d| *d > date).unwrap();
+    let draw_day = (4..)
+        .map(minzheng_tests::next_weekday)
+        .find(|d| *d > date)
+        .unwrap();
     let now = chrono::Utc::now();
     let (status, draw) = app.post_as(admin, "/api/v1/admin/marriage/draws", &json!({"office_id": "matrix-office", "business_type": "reissue", "date": draw_day,
         "requests_open_at": (now - chrono::Duration::minutes(1)).to_rfc3339(), "requests_close_at": (now + chrono::Duration::hours(1)).to_rfc3339()})).await;

@@ -5,9 +5,9 @@
 //! scope and statistics. Desk comparisons on test faces are in `certification_face.rs`.
 use std::time::Duration;
 
+use chrono::Datelike;
 use minzheng_tests::peers::{FACE_ERR_CERT_HASH_MISMATCH, FakeWechat};
 use minzheng_tests::{CitizenLogin, TestApp, id_number, on_both_backends, spawn_app};
-use chrono::Datelike;
 use serde_json::{Value, json};
 
 fn today() -> chrono::NaiveDate {
@@ -97,7 +97,11 @@ async fn sweep(app: &TestApp, admin: &str) -> Value {
     let (status, job) = app
         .post_as(admin, "/api/v1/certification/sweeps", &json!({}))
         .await;
-    assert_eq!((status, job["kind"].as_str()), (202, Some("certification_sweep")), "{job}");
+    assert_eq!(
+        (status, job["kind"].as_str()),
+        (202, Some("certification_sweep")),
+        "{job}"
+    );
     wait_for_job(app, admin, job["id"].as_str().unwrap()).await["result"].clone()
 }
 
@@ -844,28 +848,62 @@ mod import {
             Backend::Sqlite => None,
             Backend::Postgres => Some(fresh_pg_database().await),
         };
-        let db_url = url.clone().unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("minzheng.sqlite").display()));
+        let db_url = url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("minzheng.sqlite").display()
+            )
+        });
         let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
         let soon = today + chrono::Duration::days(10);
-        let digits = |i: usize| i.to_string().chars().map(|d| "〇一二三四五六七八九".chars().nth(d.to_digit(10).unwrap() as usize).unwrap()).collect::<String>();
+        let digits = |i: usize| {
+            i.to_string()
+                .chars()
+                .map(|d| {
+                    "〇一二三四五六七八九"
+                        .chars()
+                        .nth(d.to_digit(10).unwrap() as usize)
+                        .unwrap()
+                })
+                .collect::<String>()
+        };
         let mut csv = String::from("name,id_number,street,village,due_on\n");
         for i in 0..ROWS {
-            let born = chrono::NaiveDate::from_ymd_opt(1940, 1, 1).unwrap() + chrono::Duration::days(i as i64);
+            let born = chrono::NaiveDate::from_ymd_opt(1940, 1, 1).unwrap()
+                + chrono::Duration::days(i as i64);
             let number = id_number(&format!("110112{}{:03}", born.format("%Y%m%d"), 11 + i % 2));
-            csv.push_str(&format!("居民{},{number},yongshun,前北营村,{soon}\n", digits(i)));
+            csv.push_str(&format!(
+                "居民{},{number},yongshun,前北营村,{soon}\n",
+                digits(i)
+            ));
         }
         std::fs::write(dir.path().join("many.csv"), csv).unwrap();
-        let out = minzheng(url.as_deref(), dir.path()).args(["import-transferees", "many.csv"]).output().unwrap();
+        let out = minzheng(url.as_deref(), dir.path())
+            .args(["import-transferees", "many.csv"])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{out:?}");
         let db = Database::connect(&db_url).await.unwrap();
         let job = uuid::Uuid::now_v7();
         let now = chrono::Utc::now();
         entity::job::Entity::insert(entity::job::ActiveModel {
-            id: Set(job), kind: Set("certification_sweep".into()), status: Set("queued".into()),
-            params: Set(json!({"today": today}).to_string()), done: Set(0), total: Set(None), result: Set(None),
-            error: Set(None), attempts: Set(0), created_by: Set(None), created_at: Set(now),
-            heartbeat_at: Set(now), finished_at: Set(None),
-        }).exec(&db).await.unwrap();
+            id: Set(job),
+            kind: Set("certification_sweep".into()),
+            status: Set("queued".into()),
+            params: Set(json!({"today": today}).to_string()),
+            done: Set(0),
+            total: Set(None),
+            result: Set(None),
+            error: Set(None),
+            attempts: Set(0),
+            created_by: Set(None),
+            created_at: Set(now),
+            heartbeat_at: Set(now),
+            finished_at: Set(None),
+        })
+        .exec(&db)
+        .await
+        .unwrap();
         let serve = || {
             let mut cmd = minzheng(url.as_deref(), dir.path());
             cmd.env("MINZHENG_BIND", "127.0.0.1:0")
@@ -876,12 +914,20 @@ mod import {
                 .stderr(std::process::Stdio::null());
             cmd.spawn().unwrap()
         };
-        let read = || async { entity::job::Entity::find_by_id(job).one(&db).await.unwrap().unwrap() };
+        let read = || async {
+            entity::job::Entity::find_by_id(job)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+        };
         let mut server = serve();
         let mut seen = read().await;
         for _ in 0..3000 {
             seen = read().await;
-            if seen.done >= 200 || seen.status == "done" { break; }
+            if seen.done >= 200 || seen.status == "done" {
+                break;
+            }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         server.kill().unwrap(); // SIGKILL: no shutdown, no last heartbeat
@@ -894,7 +940,9 @@ mod import {
         let mut last = read().await;
         for _ in 0..1200 {
             last = read().await;
-            if last.status == "done" { break; }
+            if last.status == "done" {
+                break;
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         server.kill().unwrap();
@@ -904,13 +952,26 @@ mod import {
         let count = |sql: &str| {
             let (db, sql) = (&db, sql.to_owned());
             async move {
-                let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+                let row = db
+                    .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                    .await
+                    .unwrap()
+                    .unwrap();
                 row.try_get_by_index::<i64>(0).unwrap()
             }
         };
-        assert_eq!(count("SELECT COUNT(*) FROM transferee WHERE reminded_before_for IS NOT NULL").await, ROWS as i64, "everyone reminded");
-        let audited = count("SELECT COUNT(*) FROM audit_inbox WHERE action = 'certification.remind_before'").await
-            + count("SELECT COUNT(*) FROM audit_event WHERE action = 'certification.remind_before'").await;
+        assert_eq!(
+            count("SELECT COUNT(*) FROM transferee WHERE reminded_before_for IS NOT NULL").await,
+            ROWS as i64,
+            "everyone reminded"
+        );
+        let audited =
+            count("SELECT COUNT(*) FROM audit_inbox WHERE action = 'certification.remind_before'")
+                .await
+                + count(
+                    "SELECT COUNT(*) FROM audit_event WHERE action = 'certification.remind_before'",
+                )
+                .await;
         assert_eq!(audited, ROWS as i64, "each reminded once, none twice");
     }
 

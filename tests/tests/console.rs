@@ -92,7 +92,12 @@ async fn a_clerk_finds_a_couple_by_code_and_checks_them_in_with_the_keyboard() {
         .staff("centre.clerk", "clerk", "office", Some("marriage-centre"))
         .await;
 
-    let browser = sign_in(&app, &clerk.username, Some(totp_code_next(clerk.totp_secret.as_deref().unwrap()))).await;
+    let browser = sign_in(
+        &app,
+        &clerk.username,
+        Some(totp_code_next(clerk.totp_secret.as_deref().unwrap())),
+    )
+    .await;
     let code = today_one["code"].as_str().unwrap();
     browser.wait_text("#day-list", code).await;
     assert!(
@@ -184,7 +189,12 @@ async fn a_reviewer_accepts_then_decides_an_application() {
         .await;
     assert_eq!(status, 200, "{body}");
 
-    let browser = sign_in(&app, &reviewer.username, Some(totp_code_next(reviewer.totp_secret.as_deref().unwrap()))).await;
+    let browser = sign_in(
+        &app,
+        &reviewer.username,
+        Some(totp_code_next(reviewer.totp_secret.as_deref().unwrap())),
+    )
+    .await;
     browser
         .click(&format!("#queue a[href='#/review/{id}']"))
         .await;
@@ -627,9 +637,15 @@ async fn a_funeral_home_clerk_confirms_one_booking_and_proposes_a_time_for_anoth
         assert_eq!(status, 201, "{booked}");
         ids.push(booked["id"].as_str().unwrap().to_owned());
     }
-    let clerk = app.staff("home.clerk", "clerk", "funeral_home", Some(HOME))
+    let clerk = app
+        .staff("home.clerk", "clerk", "funeral_home", Some(HOME))
         .await;
-    let browser = sign_in(&app, "home.clerk", Some(totp_code_next(clerk.totp_secret.as_deref().unwrap()))).await;
+    let browser = sign_in(
+        &app,
+        "home.clerk",
+        Some(totp_code_next(clerk.totp_secret.as_deref().unwrap())),
+    )
+    .await;
     browser.eval(&format!("const d = document.getElementById('day'); d.value = '{day}'; d.dispatchEvent(new Event('change')); return null")).await;
     browser.wait_text("#day-list", "共 2 条").await;
     browser

@@ -159,7 +159,10 @@ fn fill_path(path: &str, op: &Value) -> String {
             continue;
         }
         let name = param["name"].as_str().unwrap();
-        let value = match param.get("example").or_else(|| param["schema"].get("example")) {
+        let value = match param
+            .get("example")
+            .or_else(|| param["schema"].get("example"))
+        {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
             None if param["schema"]["format"] == "uuid" => uuid::Uuid::now_v7().to_string(),
@@ -177,16 +180,19 @@ fn refused_as_unparsable(body: &Value) -> bool {
     // or its own reason; an enum value outside the set cannot pass the schema test above).
     let parse_reasons = ["missing", "type", "unknown"];
     match code {
-        "request.unknown_field" | "request.malformed_json" | "request.unsupported_media_type" => true,
-        "request.invalid_body" => body["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|e| {
-                let reason = e["reason"].as_str().unwrap_or_default();
-                // A value outside an enum (`value`, "取值 … 无效，可选：…") is a parse failure too.
-                parse_reasons.contains(&reason) || (reason == "value" && e["message"].as_str().unwrap_or_default().starts_with("取值"))
-            }),
+        "request.unknown_field" | "request.malformed_json" | "request.unsupported_media_type" => {
+            true
+        }
+        "request.invalid_body" => body["errors"].as_array().into_iter().flatten().any(|e| {
+            let reason = e["reason"].as_str().unwrap_or_default();
+            // A value outside an enum (`value`, "取值 … 无效，可选：…") is a parse failure too.
+            parse_reasons.contains(&reason)
+                || (reason == "value"
+                    && e["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .starts_with("取值"))
+        }),
         _ => false,
     }
 }
@@ -357,19 +363,37 @@ fn every_list_is_paged() {
     let spec = committed();
     let mut unpaged = Vec::new();
     for (path, method, op) in operations(&spec) {
-        let Some(name) = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].as_str().and_then(|r| r.rsplit('/').next()) else { continue };
+        let Some(name) = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .and_then(|r| r.rsplit('/').next())
+        else {
+            continue;
+        };
         let schema = &spec["components"]["schemas"][name];
         if schema["properties"].get("items").is_none() {
             continue;
         }
-        let params: Vec<&str> = op["parameters"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
-        let paged = params.contains(&"limit") && params.contains(&"cursor") && schema["properties"].get("next_cursor").is_some();
-        let bounded = op["description"].as_str().unwrap_or_default().contains("Bounded by nature");
+        let params: Vec<&str> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        let paged = params.contains(&"limit")
+            && params.contains(&"cursor")
+            && schema["properties"].get("next_cursor").is_some();
+        let bounded = op["description"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Bounded by nature");
         if !paged && !bounded {
             unpaged.push(format!("{method} {path}"));
         }
     }
-    assert!(unpaged.is_empty(), "lists without limit/cursor/next_cursor: {unpaged:?}");
+    assert!(
+        unpaged.is_empty(),
+        "lists without limit/cursor/next_cursor: {unpaged:?}"
+    );
 }
 
 /// 401 on every operation that takes a token, 403 where a staff role matters, and the
@@ -378,21 +402,44 @@ fn every_list_is_paged() {
 fn every_secured_operation_lists_401_and_its_own_codes() {
     let spec = committed();
     let listed = |op: &Value, status: &str| -> Vec<String> {
-        op["responses"][status]["x-error-codes"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect()
+        op["responses"][status]["x-error-codes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.as_str().map(str::to_owned))
+            .collect()
     };
     for (path, method, op) in operations(&spec) {
-        let schemes: Vec<String> = op["security"].as_array().into_iter().flatten()
-            .filter_map(|s| s.as_object()).flat_map(|s| s.keys().cloned()).collect();
+        let schemes: Vec<String> = op["security"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_object())
+            .flat_map(|s| s.keys().cloned())
+            .collect();
         if !schemes.is_empty() {
-            assert!(listed(&op, "401").contains(&"auth.unauthenticated".to_owned()), "{method} {path} lacks 401");
+            assert!(
+                listed(&op, "401").contains(&"auth.unauthenticated".to_owned()),
+                "{method} {path} lacks 401"
+            );
         }
         if schemes.iter().any(|s| s == "staff_token") {
-            assert!(listed(&op, "403").contains(&"auth.forbidden".to_owned()), "{method} {path} lacks 403");
+            assert!(
+                listed(&op, "403").contains(&"auth.forbidden".to_owned()),
+                "{method} {path} lacks 403"
+            );
         }
     }
     let book = &spec["paths"]["/api/v1/marriage/appointments"]["post"];
-    for code in ["scheduling.draw_day", "scheduling.offer_expired", "scheduling.no_offer"] {
-        assert!(listed(book, "409").contains(&code.to_owned()), "the booking lacks {code}");
+    for code in [
+        "scheduling.draw_day",
+        "scheduling.offer_expired",
+        "scheduling.no_offer",
+    ] {
+        assert!(
+            listed(book, "409").contains(&code.to_owned()),
+            "the booking lacks {code}"
+        );
     }
     assert!(listed(book, "403").contains(&"marriage.blocked_for_no_shows".to_owned()));
     let totp = &spec["paths"]["/api/v1/auth/staff/totp"]["post"];
@@ -409,7 +456,12 @@ fn every_example_id_number_is_valid() {
             Value::Array(items) => items.iter().for_each(|v| check(v, key, bad)),
             Value::String(s) if key.ends_with("id_number") && s.len() == 18 && !s.contains('*') => {
                 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-                let sum: u32 = s.bytes().take(17).zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+                let sum: u32 = s
+                    .bytes()
+                    .take(17)
+                    .zip(WEIGHTS)
+                    .map(|(d, w)| u32::from(d - b'0') * w)
+                    .sum();
                 if s.as_bytes()[17] != b"10X98765432"[(sum % 11) as usize] {
                     bad.push(s.clone());
                 }
@@ -419,5 +471,8 @@ fn every_example_id_number_is_valid() {
     }
     let mut bad = Vec::new();
     check(&committed(), "", &mut bad);
-    assert!(bad.is_empty(), "example ID numbers with a wrong check character: {bad:?}");
+    assert!(
+        bad.is_empty(),
+        "example ID numbers with a wrong check character: {bad:?}"
+    );
 }

@@ -167,9 +167,18 @@ fn revealed(number: &str, texts: &[String]) -> [bool; 18] {
                 }
             }
         }
-        if [format!("{y}-{m}-{d}"), format!("{y}{m}{d}"), format!("{y}/{m}/{d}"), format!("{y}年{}月{}日", m.trim_start_matches('0'), d.trim_start_matches('0'))]
-            .iter()
-            .any(|spelling| text.contains(spelling.as_str()))
+        if [
+            format!("{y}-{m}-{d}"),
+            format!("{y}{m}{d}"),
+            format!("{y}/{m}/{d}"),
+            format!(
+                "{y}年{}月{}日",
+                m.trim_start_matches('0'),
+                d.trim_start_matches('0')
+            ),
+        ]
+        .iter()
+        .any(|spelling| text.contains(spelling.as_str()))
         {
             known[6..14].iter_mut().for_each(|k| *k = true);
         }
@@ -184,11 +193,17 @@ fn revealed(number: &str, texts: &[String]) -> [bool; 18] {
 /// the check character that still leaves about ninety candidates.
 fn assert_not_rebuildable(number: &str, texts: &[String], what: &str) {
     let hidden = hidden(number, texts);
-    assert!(hidden >= 3, "{what} rebuild the ID number: only {hidden} of 17 characters stay hidden");
+    assert!(
+        hidden >= 3,
+        "{what} rebuild the ID number: only {hidden} of 17 characters stay hidden"
+    );
 }
 
 fn hidden(number: &str, texts: &[String]) -> usize {
-    revealed(number, texts)[..17].iter().filter(|k| !**k).count()
+    revealed(number, texts)[..17]
+        .iter()
+        .filter(|k| !**k)
+        .count()
 }
 
 on_both_backends! {

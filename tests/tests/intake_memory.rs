@@ -40,8 +40,18 @@ fn no_hostile_file_holds_more_than_its_header_reserved() {
         PEAK.store(before, Ordering::Relaxed);
         let outcome = accept(&bytes, &limits).map(|a| (a.width, a.height));
         let peak = PEAK.load(Ordering::Relaxed) - before;
-        println!("{name}: {} KB in, peak {} MB, reserved {} MB, {outcome:?}", bytes.len() / 1024, peak / MB, reserved / MB);
-        assert!(peak <= reserved + 24 * MB, "{name} held {} MB, its header reserved {} MB", peak / MB, reserved / MB);
+        println!(
+            "{name}: {} KB in, peak {} MB, reserved {} MB, {outcome:?}",
+            bytes.len() / 1024,
+            peak / MB,
+            reserved / MB
+        );
+        assert!(
+            peak <= reserved + 24 * MB,
+            "{name} held {} MB, its header reserved {} MB",
+            peak / MB,
+            reserved / MB
+        );
         if name.contains("bomb") && name != "pixel-bomb.png" {
             assert!(peak < 32 * MB, "{name} inflated: {} MB", peak / MB);
         }

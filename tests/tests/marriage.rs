@@ -34,7 +34,11 @@ fn booking(slot: &Value, business_type: &str, parties: Value) -> Value {
 /// The slot of `like`'s start time on `date`, read from the made slots (the day shows
 /// none once closed).
 async fn slot_on(app: &TestApp, date: chrono::NaiveDate, like: &Value) -> Value {
-    let rows = entity::slot::Entity::find().filter(entity::slot::Column::Date.eq(date)).all(&app.db).await.unwrap();
+    let rows = entity::slot::Entity::find()
+        .filter(entity::slot::Column::Date.eq(date))
+        .all(&app.db)
+        .await
+        .unwrap();
     match rows.first() {
         Some(row) => json!({"slot_id": row.id}),
         None => like.clone(),

@@ -281,14 +281,30 @@ async fn hostile_files_twenty_at_once_get_clear_answers() {
         async move { (*name, upload(app, &token, bytes.clone(), "image/png").await) }
     });
     for (name, (status, body)) in futures_util::future::join_all(uploads).await {
-        let expected = if name.starts_with("truncated") { (422, Some("media.broken")) } else { (201, None) };
+        let expected = if name.starts_with("truncated") {
+            (422, Some("media.broken"))
+        } else {
+            (201, None)
+        };
         assert_eq!((status, body["code"].as_str()), expected, "{name}: {body}");
         if name == "iccp-bomb.png" {
-            let (_, _, stored) = download(&app, &owner.access, &format!("/api/v1/media/{}", body["id"].as_str().unwrap())).await;
-            assert!(!stored.windows(4).any(|w| w == b"iCCP"), "the colour profile is not kept");
+            let (_, _, stored) = download(
+                &app,
+                &owner.access,
+                &format!("/api/v1/media/{}", body["id"].as_str().unwrap()),
+            )
+            .await;
+            assert!(
+                !stored.windows(4).any(|w| w == b"iCCP"),
+                "the colour profile is not kept"
+            );
         }
         if name == "pixel-bomb.png" {
-            assert_eq!((body["width"].as_u64(), body["height"].as_u64()), (Some(4096), Some(4096)), "{body}");
+            assert_eq!(
+                (body["width"].as_u64(), body["height"].as_u64()),
+                (Some(4096), Some(4096)),
+                "{body}"
+            );
         }
     }
     assert_eq!(app.get("/readyz").await.status(), 200, "still serving");
@@ -301,5 +317,9 @@ async fn a_48_megapixel_photo_is_scaled_down() {
     let owner = app.citizen("owner").await;
     let (status, body) = upload(&app, &owner.access, jpeg(8000, 6000), "image/jpeg").await;
     assert_eq!(status, 201, "{body}");
-    assert_eq!((body["width"].as_u64(), body["height"].as_u64()), (Some(4096), Some(3072)), "{body}");
+    assert_eq!(
+        (body["width"].as_u64(), body["height"].as_u64()),
+        (Some(4096), Some(3072)),
+        "{body}"
+    );
 }

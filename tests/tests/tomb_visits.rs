@@ -21,13 +21,23 @@ fn person(i: usize) -> String {
 
 /// `12` as `一二`: names take Chinese characters only.
 fn chinese_digits(i: usize) -> String {
-    i.to_string().chars().map(|d| "〇一二三四五六七八九".chars().nth(d.to_digit(10).unwrap() as usize).unwrap()).collect()
+    i.to_string()
+        .chars()
+        .map(|d| {
+            "〇一二三四五六七八九"
+                .chars()
+                .nth(d.to_digit(10).unwrap() as usize)
+                .unwrap()
+        })
+        .collect()
 }
 
 fn party(range: std::ops::Range<usize>) -> Value {
     Value::Array(
         range
-            .map(|i| json!({"name": format!("祭扫人{}", chinese_digits(i)), "id_number": person(i)}))
+            .map(
+                |i| json!({"name": format!("祭扫人{}", chinese_digits(i)), "id_number": person(i)}),
+            )
             .collect(),
     )
 }
