@@ -143,7 +143,7 @@ export interface paths {
         /**
          * Declare the household of a draft (replaces the previous declaration). Names, ID
          *     numbers and incomes are encrypted at rest; answers mask names and ID numbers, and
-         *     show incomes to staff only.
+         *     show incomes only to the staff who decide the application.
          */
         put: operations["applications.household.save"];
         post?: never;
@@ -4737,7 +4737,9 @@ export interface components {
             id_number_masked: string;
             /**
              * Format: double
-             * @description Yuan a month; shown to staff only (null in citizens' answers).
+             * @description Yuan a month; shown only to the staff who decide the application (the street's
+             *     reviewer; district approvers where the district approves), each read audited as
+             *     `applications.incomes_read`; null for everyone else.
              */
             monthly_income?: number | null;
             /** Format: int32 */

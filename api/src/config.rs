@@ -69,6 +69,9 @@ pub struct Config {
     /// How long a request may wait in line before it is answered 503 `server.busy` with
     /// `Retry-After` (overload is answered early instead of piling up).
     pub admission_wait_ms: u64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, by address or network
+    /// (`["10.0.0.0/8"]`); empty means the TCP peer is the client (see docs/limits.md).
+    pub trusted_proxies: Vec<String>,
     /// Where emails go, e.g. `smtp://mail.example:587` or `smtps://user@mail.example`;
     /// unset writes them as `.eml` files into `data_dir/mail` (dev).
     pub smtp_url: Option<String>,
@@ -146,6 +149,7 @@ impl Default for Config {
             max_in_flight: 512,
             max_in_flight_writes: 32,
             admission_wait_ms: 2000,
+            trusted_proxies: Vec::new(),
             smtp_url: None,
             mail_from: "民政自助服务 <noreply@minzheng.local>".into(),
             wechat_api_base: "https://api.weixin.qq.com".into(),
@@ -250,6 +254,7 @@ impl Config {
             "max_in_flight",
             "max_in_flight_writes",
             "admission_wait_ms",
+            "trusted_proxies",
             "smtp_url",
             "mail_from",
             "wechat_api_base",
@@ -312,6 +317,15 @@ impl Config {
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError(format!("{name} must be greater than 0")));
+        }
+        if let Some(bad) = self
+            .trusted_proxies
+            .iter()
+            .find(|entry| crate::platform::client::parse_proxy(entry).is_none())
+        {
+            return Err(ConfigError(format!(
+                "trusted_proxies: {bad:?} is neither an IP address nor a network such as 10.0.0.0/8"
+            )));
         }
         if self.request_timeout_secs > 120 {
             return Err(ConfigError(
@@ -615,6 +629,21 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("database_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_list_of_addresses_or_networks() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MINZHENG_TRUSTED_PROXIES", r#"["10.0.0.0/8", "192.0.2.7"]"#);
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(config.trusted_proxies, vec!["10.0.0.0/8", "192.0.2.7"]);
+            jail.set_env("MINZHENG_TRUSTED_PROXIES", r#"["proxy.local"]"#);
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("trusted_proxies"), "{err}");
             Ok(())
         });
     }

@@ -246,6 +246,30 @@ on_both_backends! {
         assert_eq!((status, returned["status"].as_str()), (200, Some("returned")));
     }
 
+    async fn household_incomes_go_only_to_those_who_decide_and_each_read_is_audited(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let a = person(20);
+        let citizen = app.verified_citizen("a", "申请人", &a).await;
+        let id = ready(&app, &citizen, &a, "heating_subsidy", vec![]).await;
+        assert_eq!(app.post_as(&citizen.access, &format!("/api/v1/applications/{id}/submit"), &json!({})).await.0, 200);
+        let reviewer = app.staff("r", "reviewer", "street", Some("zhongcang")).await;
+        let approver = app.staff("p", "approver", "district", None).await;
+        let path = format!("/api/v1/review/applications/{id}");
+        let (_, seen) = app.get_as(&reviewer.access, &path).await;
+        assert_eq!(seen["members"][0]["monthly_income"], 800.0, "the street's reviewer decides it: {seen}");
+        for (who, token) in [("approver", &approver.access), ("admin", &admin.access)] {
+            let (status, body) = app.get_as(token, &path).await;
+            assert_eq!(status, 200, "{who}: {body}");
+            assert!(body["members"][0]["monthly_income"].is_null(), "{who} does not decide a street's heating subsidy: {body}");
+            let (_, queue) = app.get_as(token, "/api/v1/review/applications?status=submitted").await;
+            assert!(queue["items"][0]["members"][0]["monthly_income"].is_null(), "{who}'s queue: {queue}");
+        }
+        let (_, trail) = app.get_as(&admin.access, &format!("/api/v1/audit-events?target_kind=application&target_id={id}")).await;
+        let reads = trail["items"].as_array().unwrap().iter().filter(|e| e["action"] == "applications.incomes_read").count();
+        assert_eq!(reads, 1, "the reviewer's one read: {trail}");
+    }
+
     async fn a_household_holds_one_active_application_and_the_catalogue_keeps_its_versions(backend: Backend) {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;

@@ -416,6 +416,25 @@ on_both_backends! {
         assert_eq!((status, body["face_consent"].as_bool()), (200, Some(false)), "{body}");
     }
 
+    async fn an_unverified_claimant_spends_only_their_own_face_attempts(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.admin().await;
+        let (id, number) = transferee(&app, &admin.access, "冯秀英", "11011219470101008", "yongshun").await;
+        let stranger = app.citizen_with_real_name("stranger", "冯秀英", &number).await;
+        let consent = format!("/api/v1/certification/transferees/{id}/face-consent");
+        assert_eq!(app.post_as(&stranger.access, &consent, &json!({})).await.0, 200);
+        for n in 0..5 {
+            let (status, body) = start_wechat(&app, &stranger.access, &id).await;
+            assert_eq!(status, 201, "the claimant's attempt {n}: {body}");
+        }
+        let (status, body) = start_wechat(&app, &stranger.access, &id).await;
+        assert_eq!((status, body["code"].as_str()), (429, Some("certification.attempts_exhausted")), "{body}");
+        // The transferee's own budget (for their verified account and proxies) is untouched.
+        use sea_orm::EntityTrait;
+        let row = entity::transferee::Entity::find_by_id(id.parse::<uuid::Uuid>().unwrap()).one(&app.db).await.unwrap().unwrap();
+        assert_eq!(row.attempts_that_day, 0, "{row:?}");
+    }
+
     async fn the_faceid_way_is_signed_and_checked(backend: Backend) {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;

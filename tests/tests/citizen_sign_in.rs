@@ -124,4 +124,73 @@ on_both_backends! {
         let (status, body) = app.post_as(&token, "/api/v1/auth/citizen/wechat/link", &json!({"code": "ok-zhou"})).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("auth.wechat_already_linked")), "{}", zhou.id);
     }
+
+    async fn a_trusted_proxy_passes_each_client_address_on(backend: Backend) {
+        let app = spawn_app_with(backend, |c| c.trusted_proxies = vec!["127.0.0.1".into()]).await;
+        for n in 0..25 {
+            let res = ask_code_from(&app, &format!("proxied{n}@example.com"), "203.0.113.7").await;
+            assert_eq!(res.status(), 202, "send {n}");
+        }
+        let refused = ask_code_from(&app, "proxied25@example.com", "203.0.113.7").await;
+        assert_eq!(refused.status(), 429, "the 26th from one client behind the proxy");
+        let other = ask_code_from(&app, "proxied26@example.com", "203.0.113.8").await;
+        assert_eq!(other.status(), 202, "another client behind the same proxy has its own limit");
+        // A client's own fake hop on the left is not believed.
+        let forged = ask_code_from(&app, "proxied27@example.com", "198.51.100.1, 203.0.113.7").await;
+        assert_eq!(forged.status(), 429);
+    }
+
+    async fn forwarded_for_from_an_untrusted_peer_is_ignored(backend: Backend) {
+        let app = spawn_app(backend).await;
+        for n in 0..25 {
+            let res = ask_code_from(&app, &format!("direct{n}@example.com"), &format!("203.0.113.{n}")).await;
+            assert_eq!(res.status(), 202, "send {n}");
+        }
+        let refused = ask_code_from(&app, "direct25@example.com", "203.0.113.99").await;
+        assert_eq!(refused.status(), 429, "a header from an untrusted peer does not make a new client");
+    }
+
+    async fn right_codes_do_not_use_up_a_shared_address(backend: Backend) {
+        let app = spawn_app_with(backend, |c| c.trusted_proxies = vec!["127.0.0.1".into()]).await;
+        let shared = "203.0.113.50";
+        for n in 0..59 {
+            let (status, _) = sign_in_from(&app, &format!("nobody{n}@example.com"), "123456", shared).await;
+            assert_eq!(status, 401, "wrong check {n}");
+        }
+        // Five citizens behind the same carrier address sign in with their right codes.
+        for n in 0..5 {
+            let email = format!("shared{n}@example.com");
+            assert_eq!(ask_code_from(&app, &email, &format!("198.51.100.{n}")).await.status(), 202);
+            let code = code_in_email(&app.smtp.wait_for(&email).await);
+            let (status, body) = sign_in_from(&app, &email, &code, shared).await;
+            assert_eq!(status, 200, "right code {n}: {body}");
+        }
+        let (status, _) = sign_in_from(&app, "nobody59@example.com", "123456", shared).await;
+        assert_eq!(status, 401, "the 60th wrong check is still answered");
+        let (status, body) = sign_in_from(&app, "nobody60@example.com", "123456", shared).await;
+        assert_eq!((status, body["code"].as_str()), (429, Some("request.rate_limited")), "the 61st wrong check");
+    }
+}
+
+async fn ask_code_from(app: &minzheng_tests::TestApp, email: &str, forwarded: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/citizen/email-codes"))
+        .header("X-Forwarded-For", forwarded)
+        .json(&json!({"email": email}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn sign_in_from(app: &minzheng_tests::TestApp, email: &str, code: &str, forwarded: &str) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/citizen/email/sessions"))
+        .header("X-Forwarded-For", forwarded)
+        .json(&json!({"email": email, "code": code}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
 }

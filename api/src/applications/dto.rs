@@ -151,7 +151,9 @@ pub struct MemberDto {
     pub relation: String,
     pub name_masked: String,
     pub id_number_masked: String,
-    /// Yuan a month; shown to staff only (null in citizens' answers).
+    /// Yuan a month; shown only to the staff who decide the application (the street's
+    /// reviewer; district approvers where the district approves), each read audited as
+    /// `applications.incomes_read`; null for everyone else.
     pub monthly_income: Option<f64>,
     pub disability_grade: Option<i32>,
 }

@@ -27,6 +27,39 @@ pub fn party_of(staff: &Staff) -> Option<Party> {
     }
 }
 
+/// Whether `staff` decides this application, and so sees its household's incomes: the
+/// street's reviewer, or a district approver where the service needs the district's
+/// approval. District admins read the rest of an application, not its incomes.
+pub fn decides(staff: &Staff, app: &application::Model, needs_district_approval: bool) -> bool {
+    match party_of(staff) {
+        Some(Party::Reviewer) => sees(staff, app),
+        Some(Party::Approver) => needs_district_approval && sees(staff, app),
+        _ => false,
+    }
+}
+
+/// Records that `staff` read the household incomes of `app` (an access event in the
+/// audit chain: who, which application, never the figures).
+pub async fn record_income_read(
+    state: &AppState,
+    staff: &Staff,
+    app: &application::Model,
+) -> Result<(), ApiError> {
+    let event = crate::platform::audit::Event {
+        actor: crate::platform::audit::Actor::Staff {
+            id: staff.id,
+            role: staff.role.as_str(),
+        },
+        action: "applications.incomes_read",
+        target_kind: "application",
+        target_id: app.id.to_string(),
+        summary: format!("household incomes read ({})", app.service_code),
+        request_id: staff.request_id.clone(),
+    };
+    crate::platform::audit::record(&state.db, event).await?;
+    Ok(())
+}
+
 /// Whether the staff member may see this (submitted) application.
 fn sees(staff: &Staff, app: &application::Model) -> bool {
     if app.status == "draft" {

@@ -57,15 +57,23 @@ fn service_dto(s: Service) -> ServiceDto {
     }
 }
 
-/// Everything about an application, as `party` sees it.
+/// Everything about an application, as `party` sees it; `staff` is the staff member
+/// reading it (none for the citizen), who sees the household's incomes only when they
+/// decide it (each such read is audited).
 async fn full(
     state: &AppState,
     app: entity::application::Model,
     party: Party,
+    staff: Option<&Staff>,
     prefix: &str,
 ) -> Result<ApplicationDto, ApiError> {
     let service = service::service_of(&state.db, &app).await?;
     let members = service::members_of(&state.db, app.id).await?;
+    let show_incomes =
+        staff.is_some_and(|s| review::decides(s, &app, service.def.needs_district_approval));
+    if let Some(staff) = staff.filter(|_| show_incomes && !members.is_empty()) {
+        review::record_income_read(state, staff, &app).await?;
+    }
     let materials = service::materials_of(&state.db, app.id).await?;
     let history = service::history_of(&state.db, app.id).await?;
     let open = |sealed: &str| state.sealer.open(sealed).unwrap_or_default();
@@ -78,8 +86,8 @@ async fn full(
                 relation: m.relation,
                 name_masked: crate::identity::domain::mask_name(&open(&m.name_sealed)),
                 id_number_masked: m.id_number_masked,
-                // Incomes are for the reviewers; the citizen's answers do not repeat them.
-                monthly_income: (party != Party::Citizen)
+                // Incomes are for those who decide; the citizen's answers do not repeat them.
+                monthly_income: show_incomes
                     .then(|| open(&m.income_sealed).parse().unwrap_or_default()),
                 disability_grade: m.disability_grade,
             })
@@ -149,7 +157,7 @@ async fn citizen_view(
     state: &AppState,
     app: entity::application::Model,
 ) -> Result<ApplicationDto, ApiError> {
-    full(state, app, Party::Citizen, "applications").await
+    full(state, app, Party::Citizen, None, "applications").await
 }
 
 /// The catalogue of services (public): forms, materials, approval, time limits.
@@ -303,7 +311,7 @@ fn member_error(i: usize, field: &str, zh: &'static str, en: &'static str) -> Ap
 
 /// Declare the household of a draft (replaces the previous declaration). Names, ID
 /// numbers and incomes are encrypted at rest; answers mask names and ID numbers, and
-/// show incomes to staff only.
+/// show incomes only to the staff who decide the application.
 #[utoipa::path(tag = "applications", operation_id = "applications.household.save", request_body = HouseholdRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = ApplicationDto)))]
 #[put("/applications/{id}/household")]
@@ -512,7 +520,7 @@ async fn queue(
     let page = slice(all, &q.page(), |a| a.id.to_string())?;
     let mut items = Vec::new();
     for app in page.rows {
-        items.push(full(&state, app, party, "review/applications").await?);
+        items.push(full(&state, app, party, Some(&staff), "review/applications").await?);
     }
     Ok(web::Json(ApplicationListDto {
         items,
@@ -531,7 +539,7 @@ async fn review_one(
 ) -> Result<web::Json<ApplicationDto>, ApiError> {
     let app = review::visible(&state, &staff, *id).await?;
     Ok(web::Json(
-        full(&state, app, party_or_admin(&staff), "review/applications").await?,
+        full(&state, app, party_or_admin(&staff), Some(&staff), "review/applications").await?,
     ))
 }
 
@@ -557,7 +565,7 @@ async fn act(
     )
     .await?;
     Ok(web::Json(
-        full(&state, app, party_or_admin(&staff), "review/applications").await?,
+        full(&state, app, party_or_admin(&staff), Some(&staff), "review/applications").await?,
     ))
 }
 

@@ -44,7 +44,9 @@ const WECHAT_PER_CLIENT: Limit = Limit {
     hits: 300,
     window_secs: 60,
 };
-/// Code checks per client address per 5 minutes (stops one client guessing across addresses).
+/// Wrong code checks per client address per 5 minutes (stops one client guessing across
+/// addresses). Right codes are not counted: behind a carrier's shared address many
+/// citizens sign in at once, and each right code was sent to its owner.
 const CHECKS_PER_CLIENT: Limit = Limit {
     hits: 60,
     window_secs: 300,
@@ -160,19 +162,16 @@ pub async fn sign_in_with_email(
     code: &str,
     client: &str,
 ) -> Result<TokenPair, ApiError> {
-    rate_limit::hit(
-        &state.db,
-        &format!("email-check:client:{client}"),
-        CHECKS_PER_CLIENT,
-        Code::RateLimited,
-    )
-    .await?;
+    let wrong_key = format!("email-check:client:{client}");
+    rate_limit::check(&state.db, &wrong_key, CHECKS_PER_CLIENT, Code::RateLimited).await?;
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     let Some(row) = email_code::Entity::find_by_id(email.to_owned())
         .one(&txn)
         .await?
     else {
+        drop(txn);
+        rate_limit::record(&state.db, &wrong_key, CHECKS_PER_CLIENT).await?;
         return Err(ApiError::new(Code::CodeInvalid));
     };
     if let Some(until) = row.locked_until.filter(|t| *t > now) {
@@ -218,6 +217,7 @@ pub async fn sign_in_with_email(
                 .await?;
         }
         txn.commit().await?;
+        rate_limit::record(&state.db, &wrong_key, CHECKS_PER_CLIENT).await?;
         return Err(ApiError::new(Code::CodeInvalid));
     }
     let account = find_or_create(&txn, citizen_account::Column::Email, email, None).await?;

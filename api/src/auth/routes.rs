@@ -45,18 +45,9 @@ pub fn admin_routes(cfg: &mut ServiceConfig) {
         .service(reset_staff_totp);
 }
 
-/// The client's address for per-client limits: the TCP peer (a proxy in front must be
-/// configured to pass the real one before this changes).
-/// IPv6 clients are counted by their /64 network, which one subscriber usually holds whole.
-fn client(req: &HttpRequest) -> String {
-    match req.peer_addr().map(|a| a.ip()) {
-        Some(std::net::IpAddr::V6(ip)) if ip.to_ipv4_mapped().is_none() => {
-            let s = ip.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Some(ip) => ip.to_canonical().to_string(),
-        None => "unknown".into(),
-    }
+/// The client's address for per-client limits (see `platform::client`).
+fn client(state: &AppState, req: &HttpRequest) -> String {
+    crate::platform::client::address(req, &state.config.trusted_proxies)
 }
 
 fn no_content() -> HttpResponse {
@@ -81,7 +72,7 @@ async fn staff_sign_in(
         &body.username,
         body.password,
         body.totp_code,
-        &client(&req),
+        &client(&state, &req),
     )
     .await?;
     Ok(web::Json(TokensDto::new(
@@ -192,7 +183,7 @@ async fn email_code(
     Json(body): Json<EmailCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = parse_email(&body.email)?;
-    citizen::send_email_code(&state, &email, &client(&req)).await?;
+    citizen::send_email_code(&state, &email, &client(&state, &req)).await?;
     let sent = EmailCodeSentDto {
         expires_in: citizen::CODE_TTL.num_seconds(),
         resend_after: 60,
@@ -210,7 +201,7 @@ async fn email_sign_in(
     Json(body): Json<EmailSignInRequest>,
 ) -> Result<web::Json<TokensDto>, ApiError> {
     let email = parse_email(&body.email)?;
-    let pair = citizen::sign_in_with_email(&state, &email, &body.code, &client(&req)).await?;
+    let pair = citizen::sign_in_with_email(&state, &email, &body.code, &client(&state, &req)).await?;
     Ok(web::Json(TokensDto::new(pair, None)))
 }
 
@@ -224,7 +215,7 @@ async fn wechat_sign_in(
     req: HttpRequest,
     Json(body): Json<CodeRequest>,
 ) -> Result<web::Json<TokensDto>, ApiError> {
-    let pair = citizen::sign_in_with_wechat(&state, &body.code, &client(&req)).await?;
+    let pair = citizen::sign_in_with_wechat(&state, &body.code, &client(&state, &req)).await?;
     Ok(web::Json(TokensDto::new(pair, None)))
 }
 

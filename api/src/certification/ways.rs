@@ -249,6 +249,23 @@ async fn take_attempt(state: &AppState, id: Uuid) -> Result<(), ApiError> {
     }
 }
 
+/// Takes one of an unverified claimant's own attempts: anyone can bind a transferee's ID
+/// number unverified, so their tries are counted per account (a day being 24 hours
+/// here), and the transferee's own budget stays for the verified account and proxies.
+async fn take_claimant_attempt(state: &AppState, account: Uuid, id: Uuid) -> Result<(), ApiError> {
+    let limit = crate::platform::rate_limit::Limit {
+        hits: state.config.face_attempts_per_day as i32,
+        window_secs: 24 * 3600,
+    };
+    crate::platform::rate_limit::hit(
+        &state.db,
+        &format!("face-attempt:claimant:{account}:{id}"),
+        limit,
+        Code::FaceAttemptsExhausted,
+    )
+    .await
+}
+
 /// Our sequence number for a provider: 32 characters of [0-9a-f] (WeChat allows 5 to 32).
 fn sequence_no() -> String {
     Uuid::new_v4().simple().to_string()
@@ -362,7 +379,11 @@ pub async fn start(
         ),
         Provider::FaceId => None,
     };
-    take_attempt(state, t.id).await?;
+    if acting.verified {
+        take_attempt(state, t.id).await?;
+    } else {
+        take_claimant_attempt(state, citizen.id, t.id).await?;
+    }
     let (name, number) = identity(state, t)?;
     let sequence_no = sequence_no();
     let (session_id, expires_in) = match provider {

@@ -25,6 +25,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("desk.js", JS, include_str!("assets/desk.js")),
     ("review.js", JS, include_str!("assets/review.js")),
     ("admin.js", JS, include_str!("assets/admin.js")),
+    ("icon.svg", "image/svg+xml", include_str!("assets/icon.svg")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";
@@ -35,18 +36,29 @@ const JS: &str = "text/javascript; charset=utf-8";
 const POLICY: &str = "default-src 'self'; img-src 'self' blob:; object-src 'self' blob:; \
     frame-src 'self' blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Mounts `/console` (the page) and `/console/assets/{name}` (its files).
+/// Mounts `/console` (the page), `/console/assets/{name}` (its files) and `/favicon.ico`
+/// (the console's icon, which browsers ask for on every page, `/docs` included).
 pub fn mount(cfg: &mut web::ServiceConfig) {
-    cfg.route("/console", web::get().to(index))
+    cfg.route("/favicon.ico", web::get().to(icon))
+        .route("/console", web::get().to(index))
         .route("/console/", web::get().to(index))
         .route("/console/assets/{name}", web::get().to(asset));
 }
 
 /// The paths mounted here, for the 405 table.
-pub const PATHS: &[&str] = &["/console", "/console/", "/console/assets/{name}"];
+pub const PATHS: &[&str] = &[
+    "/favicon.ico",
+    "/console",
+    "/console/",
+    "/console/assets/{name}",
+];
 
 async fn index() -> Result<HttpResponse, ApiError> {
     serve("index.html")
+}
+
+async fn icon() -> Result<HttpResponse, ApiError> {
+    serve("icon.svg")
 }
 
 async fn asset(name: web::Path<String>) -> Result<HttpResponse, ApiError> {

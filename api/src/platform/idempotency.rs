@@ -181,9 +181,7 @@ fn caller(req: &ServiceRequest, state: &AppState) -> String {
     subject.unwrap_or_else(|| {
         format!(
             "anonymous:{}",
-            req.peer_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_default()
+            crate::platform::client::address(req.request(), &state.config.trusted_proxies)
         )
     })
 }

@@ -3,6 +3,7 @@
 //! Nothing here knows a domain rule; if it does, it belongs to a room.
 pub mod audit;
 pub mod booking_code;
+pub mod client;
 pub mod clock;
 pub mod closed_set;
 pub mod crypto;

@@ -149,7 +149,7 @@ export async function staffAccounts() {
   const scopeIds = h("datalist", { id: "scope-ids" },
     [...streets.items, ...resources.items].map((x) => h("option", { value: x.id }, x.name)));
   const form = h("form", { class: "inline", id: "staff-form" },
-    h("label", {}, "用户名", h("input", { name: "username", required: true, pattern: "[a-z0-9._-]{3,40}", autocomplete: "off" })),
+    h("label", {}, "用户名", h("input", { name: "username", required: true, pattern: "[a-z0-9._\\-]{3,40}", autocomplete: "off" })),
     h("label", {}, "姓名", h("input", { name: "display_name", required: true })),
     h("label", {}, "角色", h("select", { name: "role" }, ROLES.map(([v, l]) => h("option", { value: v }, l)))),
     h("label", {}, "范围", h("select", { name: "scope_kind" }, SCOPES.map(([v, l]) => h("option", { value: v }, l)))),

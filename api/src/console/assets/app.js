@@ -111,7 +111,9 @@ function changePassword() {
   menu();
   const form = h("form", { class: "stack" },
     h("label", {}, "当前密码", h("input", { name: "current_password", type: "password", autocomplete: "current-password", required: true })),
-    h("label", {}, "新密码（至少 12 位）", h("input", { name: "new_password", type: "password", autocomplete: "new-password", required: true, minlength: "12" })),
+    h("label", {}, "新密码（至少 12 位）", h("input", { name: "new_password", type: "password", autocomplete: "new-password", required: true, minlength: "12", maxlength: "128", "aria-describedby": "password-rules" })),
+    // The rules up front, not only in a refusal (the server checks the same: auth/password.rs).
+    h("p", { id: "password-rules", class: "hint" }, "密码 12 到 128 个字符；不能是常见密码或同一字符重复，不能包含用户名。"),
     h("button", { class: "primary", type: "submit" }, "修改密码"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();

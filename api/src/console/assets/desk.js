@@ -20,7 +20,8 @@ const KINDS = {
     actions: (r) => [
       r.status === "confirmed" && ["check-in", "签到"],
       r.status === "checked_in" && ["complete", "办结"],
-      r.status === "confirmed" && ["no-show", "未到"],
+      // A no-show only once the slot has started (the server refuses it before, too).
+      r.status === "confirmed" && new Date(r.starts_at) <= new Date() && ["no-show", "未到"],
     ],
     act: (r, a) => `/api/v1/desk/marriage/appointments/${r.id}/${a}`,
   },
@@ -143,6 +144,8 @@ export async function desk(me) {
         h("button", { type: "button", class: a === "no-show" ? "danger" : "primary", dataset: { action: a },
           "aria-label": `${label} ${r.code || ""}`,
           onclick: async (e) => {
+            // Three no-shows block booking for months: one click next to 签到 must not record one.
+            if (a === "no-show" && !window.confirm(`确认记录 ${r.code || ""} 未到？多次未到将暂停其预约资格。`)) return;
             const done = await act(e.target, () => post(spec.act(r, a)), `${label}成功`);
             if (!done) return;
             await refresh();
