@@ -172,7 +172,11 @@ on_both_backends! {
     }
 }
 
-async fn ask_code_from(app: &minzheng_tests::TestApp, email: &str, forwarded: &str) -> reqwest::Response {
+async fn ask_code_from(
+    app: &minzheng_tests::TestApp,
+    email: &str,
+    forwarded: &str,
+) -> reqwest::Response {
     app.client
         .post(app.url("/api/v1/auth/citizen/email-codes"))
         .header("X-Forwarded-For", forwarded)
@@ -182,7 +186,12 @@ async fn ask_code_from(app: &minzheng_tests::TestApp, email: &str, forwarded: &s
         .unwrap()
 }
 
-async fn sign_in_from(app: &minzheng_tests::TestApp, email: &str, code: &str, forwarded: &str) -> (u16, Value) {
+async fn sign_in_from(
+    app: &minzheng_tests::TestApp,
+    email: &str,
+    code: &str,
+    forwarded: &str,
+) -> (u16, Value) {
     let res = app
         .client
         .post(app.url("/api/v1/auth/citizen/email/sessions"))

@@ -680,9 +680,16 @@ async fn a_funeral_home_clerk_confirms_one_booking_and_proposes_a_time_for_anoth
 async fn every_page_finds_its_icon() {
     let app = spawn_app(Backend::Sqlite).await;
     let icon = app.get("/favicon.ico").await;
-    assert_eq!(icon.status(), 200, "browsers ask for /favicon.ico on every page, /docs too");
+    assert_eq!(
+        icon.status(),
+        200,
+        "browsers ask for /favicon.ico on every page, /docs too"
+    );
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     let page = app.get("/console").await.text().await.unwrap();
-    assert!(page.contains(r#"rel="icon" href="/console/assets/icon.svg""#), "{page}");
+    assert!(
+        page.contains(r#"rel="icon" href="/console/assets/icon.svg""#),
+        "{page}"
+    );
     assert_eq!(app.get("/console/assets/icon.svg").await.status(), 200);
 }

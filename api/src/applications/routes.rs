@@ -539,7 +539,14 @@ async fn review_one(
 ) -> Result<web::Json<ApplicationDto>, ApiError> {
     let app = review::visible(&state, &staff, *id).await?;
     Ok(web::Json(
-        full(&state, app, party_or_admin(&staff), Some(&staff), "review/applications").await?,
+        full(
+            &state,
+            app,
+            party_or_admin(&staff),
+            Some(&staff),
+            "review/applications",
+        )
+        .await?,
     ))
 }
 
@@ -565,7 +572,14 @@ async fn act(
     )
     .await?;
     Ok(web::Json(
-        full(&state, app, party_or_admin(&staff), Some(&staff), "review/applications").await?,
+        full(
+            &state,
+            app,
+            party_or_admin(&staff),
+            Some(&staff),
+            "review/applications",
+        )
+        .await?,
     ))
 }
 

@@ -201,7 +201,8 @@ async fn email_sign_in(
     Json(body): Json<EmailSignInRequest>,
 ) -> Result<web::Json<TokensDto>, ApiError> {
     let email = parse_email(&body.email)?;
-    let pair = citizen::sign_in_with_email(&state, &email, &body.code, &client(&state, &req)).await?;
+    let pair =
+        citizen::sign_in_with_email(&state, &email, &body.code, &client(&state, &req)).await?;
     Ok(web::Json(TokensDto::new(pair, None)))
 }
 

@@ -75,22 +75,41 @@ mod tests {
 
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_forwards() {
-        assert_eq!(from("198.51.100.1:5000", Some("203.0.113.9"), &[]), "198.51.100.1");
-        assert_eq!(from("198.51.100.1:5000", Some("203.0.113.9"), &["10.0.0.0/8"]), "198.51.100.1");
+        assert_eq!(
+            from("198.51.100.1:5000", Some("203.0.113.9"), &[]),
+            "198.51.100.1"
+        );
+        assert_eq!(
+            from("198.51.100.1:5000", Some("203.0.113.9"), &["10.0.0.0/8"]),
+            "198.51.100.1"
+        );
     }
 
     #[test]
     fn a_trusted_proxy_passes_the_nearest_untrusted_hop() {
         let trusted = ["10.0.0.0/8", "192.0.2.7"];
-        assert_eq!(from("10.1.2.3:5000", Some("203.0.113.9"), &trusted), "203.0.113.9");
+        assert_eq!(
+            from("10.1.2.3:5000", Some("203.0.113.9"), &trusted),
+            "203.0.113.9"
+        );
         // The client wrote a fake first hop; the proxies' own hops are skipped.
         assert_eq!(
-            from("10.1.2.3:5000", Some("1.1.1.1, 203.0.113.9, 192.0.2.7"), &trusted),
+            from(
+                "10.1.2.3:5000",
+                Some("1.1.1.1, 203.0.113.9, 192.0.2.7"),
+                &trusted
+            ),
             "203.0.113.9"
         );
         assert_eq!(from("10.1.2.3:5000", None, &trusted), "10.1.2.3");
-        assert_eq!(from("10.1.2.3:5000", Some("not an address"), &trusted), "10.1.2.3");
-        assert_eq!(from("10.1.2.3:5000", Some("2001:db8:1:2:3:4:5:6"), &trusted), "2001:db8:1:2::/64");
+        assert_eq!(
+            from("10.1.2.3:5000", Some("not an address"), &trusted),
+            "10.1.2.3"
+        );
+        assert_eq!(
+            from("10.1.2.3:5000", Some("2001:db8:1:2:3:4:5:6"), &trusted),
+            "2001:db8:1:2::/64"
+        );
     }
 
     #[test]
