@@ -939,8 +939,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A bureau-wide window (admins): everyone in cycle, in one street or the district, is
-         *     due on one date.
+         * A bureau-wide window (admins): everyone in cycle, in one street or the district,
+         *     becomes due on one date. It runs as a job: the answer (202) is the job, with its
+         *     address in `Location`; poll `GET /api/v1/jobs/{id}` for the progress and, once done,
+         *     `result.moved`. Records move in committed batches of 1,000; a job whose runner died is
+         *     taken up again within a minute or two, and a record already due on the date is not
+         *     moved twice.
          */
         post: operations["certification.window"];
         delete?: never;
@@ -1213,6 +1217,27 @@ export interface paths {
         put?: never;
         /** Record a no-show (confirmed → no_show). */
         post: operations["desk.marriage.no_show"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/marriage/appointments/{id}/undo-no-show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take back a no-show recorded in the last 10 minutes (no_show → confirmed): the
+         *     parties hold the appointment again and it no longer counts towards a booking block.
+         *     Later, or when a party has booked another appointment meanwhile, it is refused.
+         */
+        post: operations["desk.marriage.undo_no_show"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1865,8 +1890,9 @@ export interface paths {
         /**
          * Hand in a request for a draw (摇号报名). Honours `Idempotency-Key`.
          * @description The caller must be one of the parties, with a verified real name; the parties are
-         *     checked as for a booking (ages on the day, no-show block). Nobody may be named in two
-         *     requests for the same day. The result comes by email/WeChat and in `GET /marriage/draw-requests`.
+         *     checked as for a booking (ages on the day; the caller's no-show block). The caller
+         *     holds one request a day; naming someone is never refused and says nothing about
+         *     them, and a person named in several requests wins at most once. The result comes by email/WeChat and in `GET /marriage/draw-requests`.
          */
         post: operations["marriage.draw.request"];
         delete?: never;
@@ -4059,8 +4085,8 @@ export interface components {
          */
         DrawEntryRequest: {
             /**
-             * @description As in a booking; the caller must be one of them. Nobody may be named in two
-             *     requests for one day.
+             * @description As in a booking; the caller must be one of them, and holds one request a day.
+             *     Naming someone is never refused; a person wins at most once per draw.
              */
             parties: components["schemas"]["PartyRequest"][];
         };
@@ -4506,7 +4532,10 @@ export interface components {
              * @description Rows to handle, once counted.
              */
             total?: number | null;
-            /** @description The outcome (so far, while running); for a sweep the counts of `SweptDto`. */
+            /**
+             * @description The outcome (so far, while running); for a sweep the counts of `SweptDto`, for a
+             *     window `{"moved": N}`.
+             */
             result?: Record<string, never> | null;
             /** @description The error code that stopped a failed job. */
             error?: string | null;
@@ -4519,7 +4548,7 @@ export interface components {
          * @description What a bulk job does (后台任务类别).
          * @enum {string}
          */
-        JobKind: "certification_sweep";
+        JobKind: "certification_sweep" | "certification_window";
         /**
          * @description Where a bulk job is (后台任务状态).
          * @enum {string}
@@ -7139,15 +7168,6 @@ export interface components {
             expires_in: number;
         };
         /**
-         * @example {
-         *       "moved": 1024
-         *     }
-         */
-        WindowDto: {
-            /** Format: int64 */
-            moved: number;
-        };
-        /**
          * @description A bureau-wide window: everyone (in a street) due on one date.
          * @example {
          *       "due_on": "2027-03-31",
@@ -8010,6 +8030,7 @@ export interface operations {
             /**
              * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
              *     - `applications.draft_exists`: 该事项已有未提交的草稿，请继续填写 (A draft of this service exists; continue it)
+             *     - `applications.household_has_active_application`: 该家庭已有办理中的同类申请 (The household already has an active application for this service)
              */
             409: {
                 headers: {
@@ -15414,13 +15435,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK: `WindowDto` */
-            200: {
+            /** @description Accepted: `JobDto` */
+            202: {
                 headers: {
+                    /** @description `/api/v1/jobs/{id}` */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WindowDto"];
+                    "application/json": components["schemas"]["JobDto"];
                 };
             };
             /**
@@ -18025,6 +18048,166 @@ export interface operations {
             };
             /**
              * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
+             *     - `marriage.wrong_state`: 预约当前状态不允许此操作 (The appointment's state does not allow this)
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "desk.marriage.undo_no_show": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `AppointmentDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.forbidden`: 无权进行此操作 (You may not do this)
+             *     - `auth.totp_setup_required`: 请先设置动态验证码（双因素认证） (Set up two-factor authentication first)
+             *     - `auth.password_change_required`: 请先修改初始密码 (Change the initial password first)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.forbidden",
+                     *       "title": "无权进行此操作",
+                     *       "status": 403,
+                     *       "detail": "无权进行此操作",
+                     *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `marriage.appointment_not_found`: 预约不存在 (No such appointment) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:marriage.appointment_not_found",
+                     *       "title": "预约不存在",
+                     *       "status": 404,
+                     *       "detail": "预约不存在",
+                     *       "code": "marriage.appointment_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
+             *     - `marriage.party_has_active_booking`: 当事人已有未完成的预约 (A party already holds an active appointment)
              *     - `marriage.wrong_state`: 预约当前状态不允许此操作 (The appointment's state does not allow this)
              */
             409: {
@@ -22104,6 +22287,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description - `marriage.blocked_for_no_shows`: 多次预约未到，暂不能预约 (Too many missed appointments; booking is blocked for a while) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:marriage.blocked_for_no_shows",
+                     *       "title": "多次预约未到，暂不能预约",
+                     *       "status": 403,
+                     *       "detail": "多次预约未到，暂不能预约",
+                     *       "code": "marriage.blocked_for_no_shows",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description - `marriage.appointment_not_found`: 预约不存在 (No such appointment) */
             404: {
                 headers: {
@@ -22126,6 +22329,7 @@ export interface operations {
             };
             /**
              * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
+             *     - `marriage.party_has_active_booking`: 当事人已有未完成的预约 (A party already holds an active appointment)
              *     - `marriage.wrong_state`: 预约当前状态不允许此操作 (The appointment's state does not allow this)
              *     - `marriage.confirm_expired`: 确认期限已过，预约已失效 (The time to confirm has passed; the appointment lapsed)
              */
@@ -23228,7 +23432,7 @@ export interface operations {
             /**
              * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
              *     - `scheduling.draw_not_open`: 不在摇号报名期内 (The draw is not taking requests now)
-             *     - `scheduling.already_requested`: 当事人当天已有摇号申请 (A party already holds a draw request for this day)
+             *     - `scheduling.already_requested`: 您当天已有摇号申请 (You already hold a draw request for this day)
              */
             409: {
                 headers: {

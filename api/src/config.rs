@@ -195,7 +195,9 @@ pub const SECRET_VARS: [&str; 3] = [
 ];
 
 /// Optional secrets: read from the environment when set, refused in the file like the others.
-pub const OPTIONAL_SECRET_VARS: [&str; 4] = [
+pub const OPTIONAL_SECRET_VARS: [&str; 6] = [
+    "MINZHENG_BLIND_INDEX_KEY_ROTATIONS",
+    "MINZHENG_BLIND_INDEX_KEY_NEXT",
     "MINZHENG_WECHAT_APP_SECRET",
     "MINZHENG_SMTP_PASSWORD",
     "MINZHENG_FACEID_SECRET_ID",
@@ -425,6 +427,13 @@ pub struct Secrets {
     pub previous_sealing_key: Option<[u8; 32]>,
     /// `MINZHENG_TOKEN_KEY_PREVIOUS`, optional: tokens signed with it stay valid until they expire.
     pub previous_token_key: Option<[u8; 32]>,
+    /// `MINZHENG_BLIND_INDEX_KEY_ROTATIONS`, optional: the keys of the blind index's
+    /// rotations, oldest first, comma-separated (`minzheng rotate-blind-index` prints
+    /// the value to set). The blind-index key itself stays.
+    pub blind_index_rotations: Vec<[u8; 32]>,
+    /// `MINZHENG_BLIND_INDEX_KEY_NEXT`, optional: the new key for
+    /// `minzheng rotate-blind-index` (the service itself does not use it).
+    pub blind_index_key_next: Option<[u8; 32]>,
     /// `MINZHENG_WECHAT_APP_SECRET`, optional: WeChat sign-in needs it.
     pub wechat_app_secret: Option<String>,
     /// `MINZHENG_SMTP_PASSWORD`, optional: for an SMTP server that wants a login.
@@ -487,12 +496,25 @@ impl Secrets {
             token_key: keys[2],
             previous_sealing_key: optional_key("MINZHENG_SEALING_KEY_PREVIOUS")?,
             previous_token_key: optional_key("MINZHENG_TOKEN_KEY_PREVIOUS")?,
+            blind_index_rotations: key_list("MINZHENG_BLIND_INDEX_KEY_ROTATIONS")?,
+            blind_index_key_next: optional_key("MINZHENG_BLIND_INDEX_KEY_NEXT")?,
             wechat_app_secret: std::env::var("MINZHENG_WECHAT_APP_SECRET").ok(),
             smtp_password: std::env::var("MINZHENG_SMTP_PASSWORD").ok(),
             faceid_secret_id: std::env::var("MINZHENG_FACEID_SECRET_ID").ok(),
             faceid_secret_key: std::env::var("MINZHENG_FACEID_SECRET_KEY").ok(),
         })
     }
+}
+
+/// A comma-separated list of keys (empty when the variable is not set).
+fn key_list(var: &str) -> Result<Vec<[u8; 32]>, ConfigError> {
+    std::env::var(var)
+        .ok()
+        .iter()
+        .flat_map(|value| value.split(','))
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| decode_key(var, part))
+        .collect()
 }
 
 fn optional_key(var: &str) -> Result<Option<[u8; 32]>, ConfigError> {

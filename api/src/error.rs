@@ -112,7 +112,7 @@ codes! {
     DrawExists => ("scheduling.draw_exists", 409, "该日已设置摇号", "This day already has a draw"),
     DrawNotOpen => ("scheduling.draw_not_open", 409, "不在摇号报名期内", "The draw is not taking requests now"),
     DrawNotClosed => ("scheduling.draw_not_closed", 409, "报名期结束后才能摇号，且每场只摇一次", "A draw runs once, after its request window closed"),
-    AlreadyRequested => ("scheduling.already_requested", 409, "当事人当天已有摇号申请", "A party already holds a draw request for this day"),
+    AlreadyRequested => ("scheduling.already_requested", 409, "您当天已有摇号申请", "You already hold a draw request for this day"),
     DrawRequestNotFound => ("scheduling.draw_request_not_found", 404, "摇号申请不存在", "No such draw request"),
     MediaEmpty => ("media.empty", 422, "文件为空", "The file is empty"),
     MediaTooLarge => ("media.too_large", 413, "文件不能超过 5 MB", "The file is over 5 MB"),

@@ -1,5 +1,5 @@
 //! The `minzheng` command: `serve` (the default), `migrate`, `openapi`, `audit-verify`,
-//! `import-transferees`.
+//! `admin-reset`, `rotate-blind-index`, `import-transferees`.
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -58,6 +58,13 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Key every stored blind index again with MINZHENG_BLIND_INDEX_KEY_NEXT, in committed
+    /// batches (run again to finish a run that stopped); stop the service first.
+    RotateBlindIndex {
+        /// Folder of the SQLite database [default: ./data; env MINZHENG_DATA_DIR].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Import the transferee registry from a CSV file (columns name,id_number,street,
     /// village[,phone][,due_on]); all rows or none; re-running updates, never duplicates.
     ImportTransferees {
@@ -89,6 +96,7 @@ fn main() -> ExitCode {
         Command::Migrate { data_dir }
         | Command::AuditVerify { data_dir }
         | Command::AdminReset { data_dir, .. }
+        | Command::RotateBlindIndex { data_dir }
         | Command::ImportTransferees { data_dir, .. } => Overrides {
             bind: None,
             data_dir: data_dir.clone(),
@@ -105,6 +113,7 @@ fn main() -> ExitCode {
         Command::Migrate { .. } => runtime.block_on(migrate(config)),
         Command::AuditVerify { .. } => runtime.block_on(audit_verify(config)),
         Command::AdminReset { username, .. } => runtime.block_on(admin_reset(config, &username)),
+        Command::RotateBlindIndex { .. } => runtime.block_on(rotate_blind_index(config)),
         Command::ImportTransferees { file, .. } => {
             runtime.block_on(import_transferees(config, &file))
         }
@@ -173,6 +182,13 @@ async fn import_transferees(
     let conn = db::connect(&config).await?;
     db::migrate(&conn).await?;
     minzheng::certification::import::command(&conn, &config, &secrets, file).await
+}
+
+async fn rotate_blind_index(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let secrets = Secrets::load(&config)?;
+    let conn = db::connect(&config).await?;
+    db::migrate(&conn).await?;
+    minzheng::admin::blind_index::command(&conn, &secrets).await
 }
 
 fn fail(err: &dyn std::error::Error) -> ExitCode {

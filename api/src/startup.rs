@@ -89,6 +89,10 @@ impl Application {
         admin::service::seed_streets(&db)
             .await
             .map_err(|e| StartupError::Seed(e.to_string()))?;
+        // Before anything computes an index: the stored ones must be under our keys.
+        admin::blind_index::check(&db, &crate::platform::crypto::Sealer::new(&secrets))
+            .await
+            .map_err(|e| StartupError::Other(e.to_string()))?;
         if config.seed_demo_data {
             announce(
                 seed::run(&db, config.mode == crate::config::Mode::Dev)

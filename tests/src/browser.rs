@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -59,7 +60,10 @@ impl Browser {
             "--lang=zh-CN",
             &format!("--window-size={width},{height}"),
         ];
-        let caps = json!({"goog:chromeOptions": {"binary": binary("CHROMIUM", "/usr/bin/chromium"), "args": args}});
+        // The browser's console (script errors, console.error, failed loads) is kept for
+        // `problems`, so that a page that works only by luck fails its test.
+        let caps = json!({"goog:chromeOptions": {"binary": binary("CHROMIUM", "/usr/bin/chromium"), "args": args},
+            "goog:loggingPrefs": {"browser": "ALL"}});
         let caps = caps.as_object().unwrap().clone();
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
@@ -164,7 +168,33 @@ impl Browser {
         path
     }
 
+    /// The errors in the browser's console since the last call: script errors,
+    /// `console.error`, invalid markup (such as a bad `pattern`) and failed loads. A
+    /// refusal of the API (a 4xx under `/api/`) is not one: the page shows it, and tests
+    /// provoke them on purpose.
+    pub async fn problems(&self) -> Vec<String> {
+        let log = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .expect("browser log");
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .filter_map(|e| e["message"].as_str())
+            .filter(|m| !is_api_refusal(m))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Ends the session; panics if the browser's console shows any problem.
     pub async fn close(mut self) {
+        let problems = self.problems().await;
+        assert!(
+            problems.is_empty(),
+            "the browser's console shows errors: {problems:#?}"
+        );
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
@@ -175,5 +205,63 @@ impl Drop for Browser {
     fn drop(&mut self) {
         // A failed test never reaches `close`: do not leave chromedriver behind.
         let _ = self.driver.kill();
+    }
+}
+
+/// Chromedriver's log of the page's console (`POST /session/{id}/se/log`); each call
+/// answers what was logged since the previous one.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(r#"{"type": "browser"}"#.to_owned()),
+        )
+    }
+}
+
+/// "http://127.0.0.1:PORT/api/v1/... - Failed to load resource: the server responded with
+/// a status of 4NN (...)": an answer of the API the page handles.
+fn is_api_refusal(message: &str) -> bool {
+    let Some((url, rest)) = message.split_once(' ') else {
+        return false;
+    };
+    let status = rest
+        .split("with a status of ")
+        .nth(1)
+        .and_then(|s| s.get(..3))
+        .unwrap_or_default();
+    url.contains("/api/") && status.starts_with('4')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_api_refusal;
+
+    #[test]
+    fn only_refusals_of_the_api_are_not_problems() {
+        let refusal = "http://127.0.0.1:4000/api/v1/auth/staff/sessions - Failed to load resource: the server responded with a status of 401 (Unauthorized)";
+        assert!(is_api_refusal(refusal));
+        for problem in [
+            "http://127.0.0.1:4000/favicon.ico - Failed to load resource: the server responded with a status of 404 (Not Found)",
+            "http://127.0.0.1:4000/api/v1/resources - Failed to load resource: the server responded with a status of 500 (Internal Server Error)",
+            "http://127.0.0.1:4000/console/assets/app.js 12:5 Uncaught TypeError: x is undefined",
+            "Pattern attribute value [a-z0-9._-]{3,40} is not a valid regular expression",
+        ] {
+            assert!(!is_api_refusal(problem), "{problem}");
+        }
     }
 }

@@ -117,7 +117,20 @@ impl TestApp {
     }
 
     pub async fn start_again(parts: Parts) -> TestApp {
-        start(parts.0, parts.1, parts.2, parts.3, parts.4, parts.5).await
+        Self::start_again_with(parts, test_secrets())
+            .await
+            .expect("the app did not start")
+    }
+
+    /// Starts it again with these keys; the start-up error, if it refuses.
+    pub async fn start_again_with(
+        parts: Parts,
+        secrets: Secrets,
+    ) -> Result<TestApp, minzheng::startup::StartupError> {
+        start_with(
+            parts.0, parts.1, parts.2, parts.3, parts.4, parts.5, secrets,
+        )
+        .await
     }
 
     /// Sends a request with a bearer token.
@@ -290,14 +303,34 @@ async fn start(
     wechat: peers::FakeWechat,
     faceid: peers::FakeFaceId,
 ) -> TestApp {
-    let app = Application::build(config.clone(), test_secrets())
-        .await
-        .expect("the app did not start");
+    start_with(
+        config,
+        backend,
+        data_dir,
+        smtp,
+        wechat,
+        faceid,
+        test_secrets(),
+    )
+    .await
+    .expect("the app did not start")
+}
+
+async fn start_with(
+    config: Config,
+    backend: Backend,
+    data_dir: std::sync::Arc<TempDir>,
+    smtp: peers::SmtpSink,
+    wechat: peers::FakeWechat,
+    faceid: peers::FakeFaceId,
+    secrets: Secrets,
+) -> Result<TestApp, minzheng::startup::StartupError> {
+    let app = Application::build(config.clone(), secrets).await?;
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    Ok(TestApp {
         address,
         client: reqwest::Client::new(),
         db,
@@ -308,7 +341,7 @@ async fn start(
         faceid,
         handle,
         _data_dir: data_dir,
-    }
+    })
 }
 
 /// The token signing key tests run with (so token tests can forge and tamper).
@@ -322,6 +355,8 @@ pub fn test_secrets() -> Secrets {
         token_key: TEST_TOKEN_KEY,
         previous_sealing_key: None,
         previous_token_key: None,
+        blind_index_rotations: Vec::new(),
+        blind_index_key_next: None,
         wechat_app_secret: Some(peers::WECHAT_SECRET.into()),
         smtp_password: None,
         faceid_secret_id: Some(peers::FACEID_SECRET_ID.into()),

@@ -292,24 +292,30 @@ on_both_backends! {
         assert_eq!(seen["members"][0]["monthly_income"], 800.0, "reviewers see incomes");
         let (_, other_side) = app.get_as(&reviewer.access, &format!("/api/v1/review/applications/{id}")).await;
         assert_eq!(other_side["household_overlap"], json!([theirs]));
-        // The applicant holds the service: a second active application of theirs is refused.
-        let (_, second) = app.post_as(&first.access, "/api/v1/applications", &json!({"service_code": "heating_subsidy"})).await;
-        let again = ready_existing(&app, &first, &a, second["id"].as_str().unwrap(), "heating_subsidy").await;
-        let (status, body) = app.post_as(&first.access, &format!("/api/v1/applications/{again}/submit"), &json!({})).await;
+        // The applicant holds the service: a second application of theirs is refused when
+        // they start it, before any form is filled in (and no draft is left behind).
+        let (status, body) = app.post_as(&first.access, "/api/v1/applications", &json!({"service_code": "heating_subsidy"})).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("applications.household_has_active_application")), "{body}");
+        let (_, mine) = app.get_as(&first.access, "/api/v1/applications").await;
+        assert_eq!(mine["items"].as_array().unwrap().len(), 1, "no second draft: {mine}");
         let other_service = ready(&app, &spouse, &b, "dibao", vec![]).await;
         assert_eq!(app.post_as(&spouse.access, &format!("/api/v1/applications/{other_service}/submit"), &json!({})).await.0, 200, "another service is fine");
-        let (status, body) = app.post_as(&first.access, "/api/v1/applications", &json!({"service_code": "heating_subsidy"})).await;
-        assert_eq!((status, body["code"].as_str()), (409, Some("applications.draft_exists")), "one draft per service");
+        let d = person(13);
+        let fourth = app.verified_citizen("d", "申请人", &d).await;
+        let (status, second) = app.post_as(&fourth.access, "/api/v1/applications", &json!({"service_code": "heating_subsidy"})).await;
+        assert_eq!(status, 201, "{second}");
+        let again = ready_existing(&app, &fourth, &d, second["id"].as_str().unwrap(), "heating_subsidy").await;
+        let (_, earlier) = app.post_as(&fourth.access, "/api/v1/applications", &json!({"service_code": "heating_subsidy"})).await;
+        assert_eq!(earlier["code"], "applications.draft_exists", "one draft per service: {earlier}");
 
         // Per-field errors while filling in, and on submission.
-        let (status, body) = put(&app, &first.access, &format!("/api/v1/applications/{again}/form"), &json!({"values": {"area_m2": 9000, "heating": "wood", "colour": "red", "phone": "123"}})).await;
+        let (status, body) = put(&app, &fourth.access, &format!("/api/v1/applications/{again}/form"), &json!({"values": {"area_m2": 9000, "heating": "wood", "colour": "red", "phone": "123"}})).await;
         assert_eq!(status, 422);
         let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         for f in ["values.area_m2", "values.heating", "values.colour", "values.phone"] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }
-        let (status, body) = put(&app, &first.access, &format!("/api/v1/applications/{again}/household"), &json!({"members": [{"relation": "self", "name": "别人", "id_number": c, "monthly_income": 1.0}]})).await;
+        let (status, body) = put(&app, &fourth.access, &format!("/api/v1/applications/{again}/household"), &json!({"members": [{"relation": "self", "name": "别人", "id_number": c, "monthly_income": 1.0}]})).await;
         assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("members[0].id_number")), "self must be the applicant");
 
         // A new version of the catalogue: new drafts follow it, the submitted one keeps its.

@@ -105,6 +105,29 @@ async fn sweep(app: &TestApp, admin: &str) -> Value {
     wait_for_job(app, admin, job["id"].as_str().unwrap()).await["result"].clone()
 }
 
+/// Sets a window as the admin does: accepted (202, with the job's address), then polled
+/// until done; the finished job.
+async fn window(app: &TestApp, admin: &str, body: Value) -> Value {
+    let res = app
+        .authed(reqwest::Method::POST, "/api/v1/certification/window", admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let job: Value = res.json().await.unwrap();
+    assert_eq!(
+        (job["kind"].as_str(), location),
+        (
+            Some("certification_window"),
+            format!("/api/v1/jobs/{}", job["id"].as_str().unwrap())
+        ),
+        "{job}"
+    );
+    wait_for_job(app, admin, job["id"].as_str().unwrap()).await
+}
+
 async fn wait_for_job(app: &TestApp, admin: &str, id: &str) -> Value {
     for _ in 0..600 {
         let (status, job) = app.get_as(admin, &format!("/api/v1/jobs/{id}")).await;
@@ -376,14 +399,66 @@ on_both_backends! {
         assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("due_on")), "{body}");
         let (status, body) = app.post_as(&admin.access, "/api/v1/certification/window", &json!({"due_on": due_on, "street_id": "atlantis"})).await;
         assert_eq!((status, body["code"].as_str()), (422, Some("certification.unknown_street")));
-        let (status, body) = app.post_as(&admin.access, "/api/v1/certification/window", &json!({"due_on": due_on, "street_id": "yongshun"})).await;
-        assert_eq!((status, body["moved"].as_u64()), (200, Some(1)), "{body}");
+        let moved = window(&app, &admin.access, json!({"due_on": due_on, "street_id": "yongshun"})).await;
+        assert_eq!(moved["result"]["moved"], 1, "{moved}");
         let (_, record) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{here}")).await;
         assert_eq!(record["due_on"], due_on.to_string());
         let (_, record) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{there}")).await;
         assert_ne!(record["due_on"], due_on.to_string(), "another street keeps its date");
-        let (status, body) = app.post_as(&admin.access, "/api/v1/certification/window", &json!({"due_on": due_on})).await;
-        assert_eq!((status, body["moved"].as_u64()), (200, Some(2)), "the whole district: {body}");
+        let moved = window(&app, &admin.access, json!({"due_on": due_on})).await;
+        assert_eq!(moved["result"]["moved"], 1, "the whole district, where not due on the date yet: {moved}");
+        let (_, record) = app.get_as(&admin.access, &format!("/api/v1/certification/transferees/{there}")).await;
+        assert_eq!(record["due_on"], due_on.to_string());
+        let again = window(&app, &admin.access, json!({"due_on": due_on})).await;
+        assert_eq!((again["result"]["moved"].as_u64(), again["total"].as_i64()), (Some(0), Some(0)), "nobody moves twice: {again}");
+    }
+
+    /// A window over more records than one batch, and one left by a runner that died
+    /// part-way: taken up again by the sweeper, it moves the rest and counts on from
+    /// what the dead runner reported.
+    async fn a_window_runs_in_batches_and_resumes_after_a_crash(backend: Backend) {
+        let app = minzheng_tests::spawn_app_with(backend, |c| c.sweep_interval_secs = 1).await;
+        let admin = app.admin().await;
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+        let sealer = minzheng::platform::crypto::Sealer::new(&minzheng_tests::test_secrets());
+        let rows: Vec<entity::transferee::ActiveModel> = (0..2500).map(|n| {
+            let number = id_number(&format!("11011219{}{:02}{:02}{:03}", 30 + n / 336, n / 28 % 12 + 1, n % 28 + 1, 100 + n % 336));
+            let t = minzheng::certification::registry::NewTransferee {
+                name: "韩梅".into(),
+                id_number: minzheng::identity::domain::IdNumber::parse(&number, today()).unwrap(),
+                street_id: "yongshun".into(),
+                village: "东村".into(),
+                phone: None,
+                due_on: None,
+            };
+            minzheng::certification::registry::active(&sealer, &t, today() + chrono::Duration::days(30))
+        }).collect();
+        for chunk in rows.chunks(500) {
+            entity::transferee::Entity::insert_many(chunk.to_vec()).exec_without_returning(&app.db).await.unwrap();
+        }
+        let due_on = today() + chrono::Duration::days(90);
+        let job = window(&app, &admin.access, json!({"due_on": due_on})).await;
+        assert_eq!((job["result"]["moved"].as_u64(), job["done"].as_i64(), job["total"].as_i64()), (Some(2500), Some(2500), Some(2500)), "{job}");
+        // A runner that died after its first batch of a window to another date.
+        let later = today() + chrono::Duration::days(120);
+        let stale = chrono::Utc::now() - chrono::Duration::minutes(2);
+        let first: Vec<uuid::Uuid> = entity::transferee::Entity::find().order_by_asc(entity::transferee::Column::Id).limit(1000).all(&app.db).await.unwrap().into_iter().map(|t| t.id).collect();
+        entity::transferee::Entity::update_many().col_expr(entity::transferee::Column::DueOn, Expr::value(later))
+            .filter(entity::transferee::Column::Id.is_in(first)).exec(&app.db).await.unwrap();
+        let dead = uuid::Uuid::now_v7();
+        use sea_orm::ActiveValue::Set;
+        entity::job::Entity::insert(entity::job::ActiveModel {
+            id: Set(dead), kind: Set("certification_window".into()), status: Set("running".into()),
+            params: Set(json!({"due_on": later, "street": null, "admin": admin.id, "request_id": null}).to_string()),
+            done: Set(1000), total: Set(Some(2500)), result: Set(Some(json!({"moved": 1000}).to_string())),
+            error: Set(None), attempts: Set(1), created_by: Set(None), created_at: Set(stale),
+            heartbeat_at: Set(stale), finished_at: Set(None),
+        }).exec(&app.db).await.unwrap();
+        let resumed = wait_for_job(&app, &admin.access, &dead.to_string()).await;
+        assert_eq!((resumed["result"]["moved"].as_u64(), resumed["done"].as_i64()), (Some(2500), Some(2500)), "{resumed}");
+        let still = entity::transferee::Entity::find().filter(entity::transferee::Column::DueOn.ne(later)).count(&app.db).await.unwrap();
+        assert_eq!(still, 0, "everyone is due on the later date");
     }
 
     /// Anyone may bind a transferee's ID number as their real name; until a face check

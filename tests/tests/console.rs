@@ -100,6 +100,12 @@ async fn a_clerk_finds_a_couple_by_code_and_checks_them_in_with_the_keyboard() {
     .await;
     let code = today_one["code"].as_str().unwrap();
     browser.wait_text("#day-list", code).await;
+    // The clerk's page says which office it is.
+    browser.wait_text("h1", "通州区婚姻登记中心").await;
+    assert_eq!(
+        browser.text("#place-name").await,
+        "场所：通州区婚姻登记中心"
+    );
     assert!(
         !browser
             .text("#day-list")

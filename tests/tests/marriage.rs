@@ -6,7 +6,7 @@ use minzheng_tests::{
     TestApp, id_number, next_weekday, on_both_backends, spawn_app, spawn_app_with,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const HE: &str = "11011219900101001"; // male, born 1990
@@ -446,6 +446,90 @@ on_both_backends! {
                 .col_expr(entity::marriage_party::Column::ActiveKey, Expr::value(Option::<String>::None))
                 .filter(entity::marriage_party::Column::AppointmentId.eq(id)).exec(&app.db).await.unwrap();
         }
+    }
+}
+
+on_both_backends! {
+    async fn a_desk_takes_back_a_no_show_within_minutes_unless_the_party_booked_again(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let clerk = app.staff("centre.clerk", "clerk", "office", Some("marriage-centre")).await;
+        let date = next_weekday(2);
+        let slot = first_slot(&app, "marriage-centre", "reissue", date).await;
+        let alone = json!([{"name": "张伟", "id_number": id_number(HE)}]);
+        let (status, booked) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "reissue", alone.clone())).await;
+        assert_eq!(status, 201, "{booked}");
+        let id = booked["id"].as_str().unwrap();
+        let uuid = uuid::Uuid::parse_str(id).unwrap();
+        let desk = |what: &str| format!("/api/v1/desk/marriage/appointments/{id}/{what}");
+        // As if the slot had started.
+        entity::marriage_appointment::Entity::update_many()
+            .col_expr(entity::marriage_appointment::Column::StartsAt, Expr::value(chrono::Utc::now() - chrono::Duration::minutes(30)))
+            .filter(entity::marriage_appointment::Column::Id.eq(uuid)).exec(&app.db).await.unwrap();
+        let (status, body) = app.post_as(&clerk.access, &desk("undo-no-show"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.wrong_state")), "nothing to undo: {body}");
+        let (status, body) = app.post_as(&clerk.access, &desk("no-show"), &json!({})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("no_show")), "{body}");
+        let (status, body) = app.post_as(&clerk.access, &desk("undo-no-show"), &json!({})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("confirmed")), "{body}");
+        // The party holds the appointment again: another booking of theirs is refused.
+        let later = first_slot(&app, "marriage-centre", "reissue", next_weekday(3)).await;
+        let (status, body) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&later, "reissue", alone.clone())).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.party_has_active_booking")), "{body}");
+        // Recorded again; the party books another day meanwhile: the undo is refused.
+        assert_eq!(app.post_as(&clerk.access, &desk("no-show"), &json!({})).await.0, 200);
+        let (status, other) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&later, "reissue", alone.clone())).await;
+        assert_eq!(status, 201, "{other}");
+        let (status, body) = app.post_as(&clerk.access, &desk("undo-no-show"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.party_has_active_booking")), "{body}");
+        let (_, seen) = app.get_as(&he.access, &format!("/api/v1/marriage/appointments/{id}")).await;
+        assert_eq!(seen["status"], "no_show", "a refused undo changes nothing: {seen}");
+        // Ten minutes on, a no-show stands.
+        entity::marriage_appointment::Entity::update_many()
+            .col_expr(entity::marriage_appointment::Column::UpdatedAt, Expr::value(chrono::Utc::now() - chrono::Duration::minutes(11)))
+            .filter(entity::marriage_appointment::Column::Id.eq(uuid)).exec(&app.db).await.unwrap();
+        let (status, body) = app.post_as(&clerk.access, &desk("undo-no-show"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.wrong_state")), "{body}");
+        assert!(body["detail"].as_str().unwrap().contains("10 分钟"), "{body}");
+        minzheng::platform::audit::chain_pending(&app.db).await.unwrap();
+        let actions: Vec<String> = entity::audit_event::Entity::find().all(&app.db).await.unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(actions.iter().filter(|a| *a == "marriage.appointment.no_show_undone").count(), 1, "{actions:?}");
+    }
+}
+
+on_both_backends! {
+    /// Naming someone's ID number holds their seat for the booker only: it neither blocks
+    /// the named person's own booking nor tells the booker whether they hold one; the
+    /// rule "one active appointment per person" is theirs to meet when they confirm.
+    async fn a_named_party_is_held_only_once_they_confirm(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+        let she = app.verified_citizen("she", "李娜", &id_number(SHE)).await;
+        let other = app.verified_citizen("other", "王强", &id_number("11011219880808011")).await;
+        let date = next_weekday(2);
+        let slot = first_slot(&app, "marriage-centre", "marriage", date).await;
+        let (status, first) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await;
+        assert_eq!(status, 201, "{first}");
+        // She is named, not held: her own booking goes through, and a third person who
+        // names her learns nothing about it.
+        let reissue = first_slot(&app, "marriage-centre", "reissue", date).await;
+        let (status, own) = app.post_as(&she.access, "/api/v1/marriage/appointments", &booking(&reissue, "reissue", json!([{"name": "李娜", "id_number": id_number(SHE)}]))).await;
+        assert_eq!(status, 201, "not blocked by being named: {own}");
+        let pair = json!([{"name": "王强", "id_number": id_number("11011219880808011")}, {"name": "李娜", "id_number": id_number(SHE)}]);
+        let (status, third) = app.post_as(&other.access, "/api/v1/marriage/appointments", &booking(&slot, "marriage", pair)).await;
+        assert_eq!(status, 201, "the booker is told nothing about her: {third}");
+        // Confirming is where her rule applies, and it is told to her alone.
+        let confirm = |id: &Value| format!("/api/v1/marriage/appointments/{}/confirm", id.as_str().unwrap());
+        let (status, body) = app.post_as(&she.access, &confirm(&first["id"]), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.party_has_active_booking")), "{body}");
+        assert_eq!(app.post_as(&she.access, &format!("/api/v1/marriage/appointments/{}/cancel", own["id"].as_str().unwrap()), &json!({})).await.0, 200);
+        let (status, body) = app.post_as(&she.access, &confirm(&first["id"]), &json!({})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("confirmed")), "{body}");
+        // Now she is held: the other appointment naming her cannot be confirmed too.
+        let (status, body) = app.post_as(&she.access, &confirm(&third["id"]), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.party_has_active_booking")), "{body}");
+        let keys = entity::marriage_party::Entity::find().filter(entity::marriage_party::Column::ActiveKey.is_not_null()).count(&app.db).await.unwrap();
+        assert_eq!(keys, 3, "the two bookers and she, once: {keys}");
     }
 }
 

@@ -70,3 +70,69 @@ on_both_backends! {
         assert!(init.contains("/api/v1/openapi.json"), "{init}");
     }
 }
+
+on_both_backends! {
+    /// `rotate-blind-index`: every stored index is keyed again (the ones kept only as an
+    /// index too), a run killed after its first batch goes on where it stopped, and the
+    /// service refuses to start mid-rotation or with the old keys, then works as before
+    /// with the new ones.
+    async fn the_blind_index_key_rotates_resumes_after_a_crash_and_the_service_checks_its_keys(backend: Backend) {
+        use minzheng::admin::blind_index;
+        use minzheng::platform::crypto::Sealer;
+        use minzheng_tests::{TestApp, id_number, next_weekday, test_secrets};
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        use serde_json::{Value, json};
+        let app = spawn_app(backend).await;
+        let (he_id, she_id) = (id_number("11011219900101001"), id_number("11011219920304002"));
+        let (x_id, y_id) = (id_number("11011219800101003"), id_number("11011219820304004"));
+        let he = app.verified_citizen("he", "张伟", &he_id).await;
+        let clerk = app.staff("centre.clerk", "clerk", "office", Some("marriage-centre")).await;
+        let date = next_weekday(2);
+        let day: Value = app.get(&format!("/api/v1/resources/marriage-centre/availability?business_type=marriage&from={date}&to={date}")).await.json().await.unwrap();
+        let booking = json!({"office_id": "marriage-centre", "business_type": "marriage", "slot_id": day["days"][0]["slots"][0]["slot_id"],
+            "parties": [{"name": "张伟", "id_number": he_id}, {"name": "李娜", "id_number": she_id}]});
+        let (status, booked) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking).await;
+        assert_eq!(status, 201, "{booked}");
+        // A divorce application keeps its parties' ID numbers as indexes only.
+        let divorce = json!({"office_id": "marriage-centre", "parties": [{"name": "王强", "id_number": x_id}, {"name": "赵丽", "id_number": y_id}]});
+        assert_eq!(app.post_as(&clerk.access, "/api/v1/desk/marriage/divorce-applications", &divorce).await.0, 201);
+        let old = Sealer::new(&test_secrets()).blind_index("id_number", &he_id);
+        let stored = |db: sea_orm::DatabaseConnection, index: String| async move {
+            entity::real_name::Entity::find().filter(entity::real_name::Column::IdNumberIndex.eq(index)).count(&db).await.unwrap()
+        };
+        assert_eq!(stored(app.db.clone(), old.clone()).await, 1, "the index as the service computes it");
+
+        // Killed after its first committed batch.
+        let parts = app.stop().await;
+        let db = minzheng::platform::db::connect(&parts.0).await.unwrap();
+        let sealer = Sealer::new(&test_secrets());
+        let next = [5u8; 32];
+        let killed = {
+            let (db, sealer) = (db.clone(), sealer.clone());
+            tokio::spawn(async move { blind_index::rotate(&db, &sealer, &next, |_| panic!("killed")).await })
+        };
+        assert!(killed.await.unwrap_err().is_panic());
+        let refused = minzheng::startup::Application::build(parts.0.clone(), test_secrets()).await.err().expect("refused mid-rotation");
+        assert!(refused.to_string().contains("under way"), "{refused}");
+        let other = blind_index::rotate(&db, &sealer, &[6u8; 32], |_| {}).await.unwrap_err();
+        assert!(other.to_string().contains("under way"), "{other}");
+        let mut rows = 0;
+        blind_index::rotate(&db, &sealer, &next, |n| rows += n).await.unwrap();
+        assert!(rows > 0);
+        let rotated_index = minzheng::platform::crypto::rekey(&next, &old);
+        assert_eq!((stored(db.clone(), old.clone()).await, stored(db.clone(), rotated_index).await), (0, 1), "keyed again from the stored value");
+
+        // The old keys alone are refused; with the rotation's key everything is found.
+        let refused = minzheng::startup::Application::build(parts.0.clone(), test_secrets()).await.err().expect("refused with the old keys");
+        assert!(refused.to_string().contains("MINZHENG_BLIND_INDEX_KEY_ROTATIONS"), "{refused}");
+        let mut keys = test_secrets();
+        keys.blind_index_rotations = vec![next];
+        let app = TestApp::start_again_with(parts, keys).await.unwrap();
+        let (status, body) = app.post_as(&he.access, "/api/v1/marriage/appointments", &booking).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.party_has_active_booking")), "he is still held: {body}");
+        let (status, body) = app.post_as(&clerk.access, "/api/v1/desk/marriage/divorce-applications", &divorce).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("marriage.party_has_active_booking")), "the couple's application is still found: {body}");
+        let (_, found) = app.get_as(&clerk.access, &format!("/api/v1/desk/marriage/lookup?q={he_id}")).await;
+        assert_eq!(found["items"][0]["id"], booked["id"], "found by ID number: {found}");
+    }
+}

@@ -314,9 +314,15 @@ on_both_backends! {
         }
         let (status, body) = app.post_as(&people[0].access, &hand_in, &json!({"parties": [{"name": "补领人", "id_number": ids[0]}]})).await;
         assert_eq!((status, body["code"].as_str()), (409, Some("scheduling.already_requested")));
+        // Naming someone who holds a request of their own is not refused: the requester
+        // learns nothing about them, and they keep theirs (and are not shown this one).
         let naming_another = json!({"parties": [{"name": "补领人", "id_number": ids[9]}, {"name": "补领人", "id_number": ids[1]}]});
-        let (status, body) = app.post_as(&people[9].access, &hand_in, &naming_another).await;
-        assert_eq!((status, body["errors"][0]["field"].as_str()), (409, Some("parties[1].id_number")), "{body}");
+        let (status, named) = app.post_as(&people[9].access, &hand_in, &naming_another).await;
+        assert_eq!(status, 201, "{named}");
+        let (_, theirs) = app.get_as(&people[1].access, "/api/v1/marriage/draw-requests").await;
+        assert_eq!(theirs["items"].as_array().unwrap().len(), 1, "{theirs}");
+        let (status, body) = app.post_as(&people[9].access, &format!("/api/v1/marriage/draw-requests/{}/withdraw", named["id"].as_str().unwrap()), &json!({})).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("withdrawn")));
         let (status, body) = app.post_as(&people[9].access, &hand_in, &json!({"parties": [{"name": "补领人", "id_number": ids[0]}]})).await;
         assert_eq!((status, body["code"].as_str()), (403, Some("marriage.not_a_party")));
         let withdraw = format!("/api/v1/marriage/draw-requests/{}/withdraw", requests[8]["id"].as_str().unwrap());
@@ -345,7 +351,8 @@ on_both_backends! {
         people.push(pb);
         ids.push(b);
         let (_, mine) = app.get_as(&people[9].access, "/api/v1/marriage/draw-requests").await;
-        assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+        let pending = mine["items"].as_array().unwrap().iter().filter(|r| r["status"] == "pending").count();
+        assert_eq!(pending, 1, "one standing request (the other withdrawn): {mine}");
         assert!(!mine.to_string().contains(&ids[9]), "ID numbers are masked");
 
         // Person 3 books elsewhere meanwhile: should they win, their booking is refused.
@@ -413,6 +420,87 @@ on_both_backends! {
         assert!(audit[0].summary.contains(seed), "the audit trail keeps the seed");
         let public: Value = app.get(&format!("/api/v1/marriage/draws?office_id=draw-office&from={date}")).await.json().await.unwrap();
         assert_eq!(public["items"][0]["seed"].as_str(), Some(seed), "the result is public");
+    }
+
+    /// Authority is checked when a draw books its winner, not only when the request was
+    /// handed in. (A waitlist offer is claimed through the booking route, which checks
+    /// everything again at that moment.)
+    async fn a_person_blocked_for_no_shows_since_handing_in_wins_no_seat(backend: Backend) {
+        let app = spawn_app_with(backend, |c| {
+            c.sweep_interval_secs = 3600;
+            c.no_show_limit = 1;
+        })
+        .await;
+        let admin = app.admin().await;
+        small_office(&app, &admin.access, "recheck-office", 1, false).await;
+        let date = next_weekday(3);
+        let new_draw = json!({"office_id": "recheck-office", "business_type": "reissue", "date": date,
+            "requests_open_at": (Utc::now() - Duration::minutes(1)).to_rfc3339(), "requests_close_at": (Utc::now() + Duration::hours(1)).to_rfc3339()});
+        let (_, created) = app.post_as(&admin.access, "/api/v1/admin/marriage/draws", &new_draw).await;
+        let draw_id = created["id"].as_str().unwrap().to_owned();
+        let c = person(42);
+        let pc = app.verified_citizen("recheck-c", "补领人", &c).await;
+        let (status, _) = app.post_as(&pc.access, &format!("/api/v1/marriage/draws/{draw_id}/requests"), &json!({"parties": [{"name": "补领人", "id_number": c}]})).await;
+        assert_eq!(status, 201);
+        // Then C misses an appointment elsewhere: one no-show blocks (limit 1).
+        let elsewhere = day(&app, "marriage-branch", next_weekday(2)).await["slots"][0]["slot_id"].clone();
+        let (status, missed) = app.post_as(&pc.access, "/api/v1/marriage/appointments", &reissue("marriage-branch", &elsewhere, &c)).await;
+        assert_eq!(status, 201, "{missed}");
+        let missed_id = uuid::Uuid::parse_str(missed["id"].as_str().unwrap()).unwrap();
+        entity::marriage_appointment::Entity::update_many()
+            .col_expr(entity::marriage_appointment::Column::StartsAt, Expr::value(Utc::now() - Duration::minutes(30)))
+            .filter(entity::marriage_appointment::Column::Id.eq(missed_id)).exec(&app.db).await.unwrap();
+        let clerk = app.staff("branch.clerk", "clerk", "office", Some("marriage-branch")).await;
+        assert_eq!(app.post_as(&clerk.access, &format!("/api/v1/desk/marriage/appointments/{missed_id}/no-show"), &json!({})).await.0, 200);
+
+        close_requests(&app, &draw_id).await;
+        let (status, drawn) = app.post_as(&admin.access, &format!("/api/v1/admin/marriage/draws/{draw_id}/run"), &json!({})).await;
+        assert_eq!((status, drawn["winner_count"].as_i64()), (200, Some(0)), "{drawn}");
+        let (_, mine) = app.get_as(&pc.access, "/api/v1/marriage/draw-requests").await;
+        assert_eq!((mine["items"][0]["status"].as_str(), mine["items"][0]["reason"].as_str()), (Some("failed"), Some("marriage.blocked_for_no_shows")), "{mine}");
+        assert_eq!(day(&app, "recheck-office", date).await["slots"][0]["remaining"], 1, "the refused winner's seat stays free");
+    }
+
+    /// Naming someone in a draw request neither keeps them from handing in their own
+    /// nor tells the requester anything; a person named in several requests wins once.
+    async fn a_person_named_in_several_requests_hands_in_their_own_and_wins_once(backend: Backend) {
+        let app = spawn_app_with(backend, |c| c.sweep_interval_secs = 3600).await;
+        let admin = app.admin().await;
+        small_office(&app, &admin.access, "named-office", 3, true).await;
+        let date = next_weekday(3);
+        let new_draw = json!({"office_id": "named-office", "business_type": "reissue", "date": date,
+            "requests_open_at": (Utc::now() - Duration::minutes(1)).to_rfc3339(), "requests_close_at": (Utc::now() + Duration::hours(1)).to_rfc3339()});
+        let (_, created) = app.post_as(&admin.access, "/api/v1/admin/marriage/draws", &new_draw).await;
+        let draw_id = created["id"].as_str().unwrap().to_owned();
+        let hand_in = format!("/api/v1/marriage/draws/{draw_id}/requests");
+        let (a, b, c) = (person(50), person(51), person(52));
+        let pa = app.verified_citizen("named-a", "补领人", &a).await;
+        let pb = app.verified_citizen("named-b", "补领人", &b).await;
+        let pc = app.verified_citizen("named-c", "补领人", &c).await;
+        let naming = |me: &str, them: &str| json!({"parties": [{"name": "补领人", "id_number": me}, {"name": "补领人", "id_number": them}]});
+        let (status, by_a) = app.post_as(&pa.access, &hand_in, &naming(&a, &b)).await;
+        assert_eq!(status, 201, "{by_a}");
+        let (status, own) = app.post_as(&pb.access, &hand_in, &json!({"parties": [{"name": "补领人", "id_number": b}]})).await;
+        assert_eq!(status, 201, "named first, B still hands in their own: {own}");
+        let (status, again) = app.post_as(&pb.access, &hand_in, &json!({"parties": [{"name": "补领人", "id_number": b}]})).await;
+        assert_eq!((status, again["code"].as_str()), (409, Some("scheduling.already_requested")), "one request of one's own");
+        let (status, by_c) = app.post_as(&pc.access, &hand_in, &naming(&c, &b)).await;
+        assert_eq!(status, 201, "C is told nothing about B: {by_c}");
+        close_requests(&app, &draw_id).await;
+        let (status, drawn) = app.post_as(&admin.access, &format!("/api/v1/admin/marriage/draws/{draw_id}/run"), &json!({})).await;
+        assert_eq!((status, drawn["winner_count"].as_i64()), (200, Some(1)), "B is in all three and wins once: {drawn}");
+        let mut reasons = Vec::new();
+        for p in [&pa, &pb, &pc] {
+            let (_, mine) = app.get_as(&p.access, "/api/v1/marriage/draw-requests").await;
+            let r = mine["items"].as_array().unwrap().iter().find(|r| r["draw_id"] == draw_id.as_str()).unwrap().clone();
+            reasons.push((r["status"].as_str().unwrap().to_owned(), r["reason"].as_str().map(str::to_owned)));
+        }
+        reasons.sort();
+        assert_eq!(reasons, vec![
+            ("failed".to_owned(), Some("marriage.party_has_active_booking".to_owned())),
+            ("failed".to_owned(), Some("marriage.party_has_active_booking".to_owned())),
+            ("won".to_owned(), None),
+        ]);
     }
 
     async fn a_draw_runs_by_itself_once_its_window_closes(backend: Backend) {

@@ -93,7 +93,8 @@ pub struct JobDto {
     pub done: i64,
     /// Rows to handle, once counted.
     pub total: Option<i64>,
-    /// The outcome (so far, while running); for a sweep the counts of `SweptDto`.
+    /// The outcome (so far, while running); for a sweep the counts of `SweptDto`, for a
+    /// window `{"moved": N}`.
     #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
     /// The error code that stopped a failed job.

@@ -75,6 +75,8 @@ crate::closed_set! {
     pub enum JobKind {
         /// 生存认证每日检查（提醒与暂停发放）
         CertificationSweep => "certification_sweep",
+        /// 集中认证期（统一截止日期）
+        CertificationWindow => "certification_window",
     }
 }
 

@@ -21,6 +21,7 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
             NotAProxy,
             ServiceNotFound,
             DraftExists,
+            HouseholdHasActiveApplication,
         ],
     ),
     (

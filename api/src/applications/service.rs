@@ -149,8 +149,18 @@ pub async fn create(
     {
         return Err(ApiError::new(Code::NotAProxy));
     }
-    identity::verified_index(&state.db, applicant).await?;
+    let applicant_index = identity::verified_index(&state.db, applicant).await?;
     let txn = begin_write(&state.db).await?;
+    // An applicant holding this service already is told now, not after filling in the
+    // whole form (submission checks again: the hold may be taken meanwhile).
+    let held = hold::Entity::find()
+        .filter(hold::Column::ServiceCode.eq(service_code))
+        .filter(hold::Column::PersonIndex.eq(applicant_index))
+        .one(&txn)
+        .await?;
+    if held.is_some() {
+        return Err(ApiError::new(Code::HouseholdHasActiveApplication));
+    }
     let draft = application::Entity::find()
         .filter(application::Column::ApplicantId.eq(applicant))
         .filter(application::Column::ServiceCode.eq(service_code))

@@ -637,6 +637,7 @@ pub async fn sweeper(state: AppState) {
                 }
             }
         }
+        super::window::resume_left(&state).await;
         if let Err(e) = sweep(&state, clock::today()).await {
             tracing::error!(code = e.code.as_str(), "certification: sweep failed");
         }

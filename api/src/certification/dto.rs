@@ -148,12 +148,6 @@ pub struct WindowRequest {
     pub street_id: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"moved": 1024}))]
-pub struct WindowDto {
-    pub moved: u64,
-}
-
 /// A relative recorded from the signed consent form.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -156,13 +156,20 @@ fn row(
     }
 }
 
-/// Checks and writes a file; `progress` hears how many rows each step wrote.
+/// Rows per committed batch: the SQLite write lock is held for one batch (well under a
+/// second), so the outbox and other writers go on while a large file is imported.
+const BATCH: usize = 1000;
+
+/// Checks the whole file, then writes it in committed batches; `progress` hears how many
+/// rows each batch wrote. Nothing is written when a row is bad. A run stopped part-way
+/// (a crash, Ctrl-C) is finished by running it again: a row already written is updated
+/// with the same values (and counted as updated).
 pub async fn import(
     db: &DatabaseConnection,
     sealer: &Sealer,
     path: &Path,
     first_due_on: chrono::NaiveDate,
-    progress: impl FnMut(u64),
+    mut progress: impl FnMut(u64),
     total: impl FnOnce(u64),
 ) -> Result<Written, ImportError> {
     let bytes =
@@ -172,8 +179,15 @@ pub async fn import(
     let streets = Streets::load(db).await?;
     let rows = check(&text, &streets)?;
     total(rows.len() as u64);
+    let mut written = Written::default();
+    for batch in rows.chunks(BATCH) {
+        let txn = begin_write(db).await?;
+        let w = write(&txn, sealer, batch, first_due_on, &mut progress).await?;
+        txn.commit().await?;
+        written.inserted += w.inserted;
+        written.updated += w.updated;
+    }
     let txn = begin_write(db).await?;
-    let written = write(&txn, sealer, &rows, first_due_on, progress).await?;
     record(&txn, path, hash, &written).await?;
     txn.commit().await?;
     Ok(written)

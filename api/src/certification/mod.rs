@@ -1,7 +1,8 @@
 //! Face-verified survival certification for transferees (征地超转人员人脸识别生存认证):
 //! the registry (`registry`, `import`), the cycle with reminders and suspension
 //! (`cycle`), the ladder of ways to certify (`ways`: WeChat, FaceID, proxy, desk or
-//! home-visit comparison with `face`, manual review), and staff views (`stats`).
+//! home-visit comparison with `face`, manual review), bureau-wide windows (`window`), and
+//! staff views (`stats`).
 pub mod cycle;
 pub mod domain;
 pub mod dto;
@@ -14,5 +15,6 @@ pub mod service;
 pub mod states;
 pub mod stats;
 pub mod ways;
+pub mod window;
 
 pub use routes::routes;

@@ -14,6 +14,7 @@ use super::registry::{NewTransferee, parse_phone, parse_village};
 use super::service::{self, Patch};
 use super::states::{AllowanceStatus, CertificationReviewStatus};
 use super::ways::{self, ConsentBy, Photos, Provider};
+use super::window as window_job;
 use super::{face, stats};
 use crate::auth::domain::{Role, ScopeKind};
 use crate::auth::extract::{Admin, Citizen, Staff};
@@ -546,16 +547,21 @@ async fn history(
     }))
 }
 
-/// A bureau-wide window (admins): everyone in cycle, in one street or the district, is
-/// due on one date.
+/// A bureau-wide window (admins): everyone in cycle, in one street or the district,
+/// becomes due on one date. It runs as a job: the answer (202) is the job, with its
+/// address in `Location`; poll `GET /api/v1/jobs/{id}` for the progress and, once done,
+/// `result.moved`. Records move in committed batches of 1,000; a job whose runner died is
+/// taken up again within a minute or two, and a record already due on the date is not
+/// moved twice.
 #[utoipa::path(tag = "certification", operation_id = "certification.window", request_body = WindowRequest, security(("staff_token" = [])),
-    responses((status = 200, body = WindowDto)))]
+    responses((status = 202, body = crate::admin::dto::JobDto,
+        headers(("Location" = String, description = "`/api/v1/jobs/{id}`")))))]
 #[post("/certification/window")]
 async fn window(
     state: State,
     Admin(admin): Admin,
     Json(body): Json<WindowRequest>,
-) -> Result<web::Json<WindowDto>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let days = (body.due_on - clock::today()).num_days();
     if !(1..=731).contains(&days) {
         return Err(invalid(
@@ -568,8 +574,12 @@ async fn window(
         Some(s) => Some(service::street(&state, s).await?),
         None => None,
     };
-    let moved = service::window(&state, &admin, body.due_on, street).await?;
-    Ok(web::Json(WindowDto { moved }))
+    let job = window_job::create(&state, &admin, body.due_on, street).await?;
+    // Outside the request: its deadline does not cut the work short.
+    tokio::spawn(window_job::run_job(state.get_ref().clone(), job.id));
+    Ok(HttpResponse::Accepted()
+        .insert_header(("Location", format!("/api/v1/jobs/{}", job.id)))
+        .json(crate::admin::dto::JobDto::from(job)))
 }
 
 /// Run the daily sweep now (admins): reminders before and on the due date, suspension

@@ -173,39 +173,6 @@ pub async fn exempt(
     Ok(t)
 }
 
-/// A bureau-wide window: everyone in cycle (in a street, or the district) is due on one
-/// date. Returns how many records moved.
-pub async fn window(
-    state: &AppState,
-    admin: &Staff,
-    due_on: NaiveDate,
-    street: Option<String>,
-) -> Result<u64, ApiError> {
-    let txn = begin_write(&state.db).await?;
-    let mut update = transferee::Entity::update_many()
-        .col_expr(transferee::Column::DueOn, Expr::value(due_on))
-        .col_expr(transferee::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(transferee::Column::AllowanceStatus.ne("stopped"));
-    if let Some(street) = &street {
-        update = update.filter(transferee::Column::StreetId.eq(street));
-    }
-    let moved = update.exec(&txn).await?.rows_affected;
-    audit::record(
-        &txn,
-        audit::Event {
-            actor: staff_actor(admin),
-            action: "certification.window",
-            target_kind: "street",
-            target_id: street.clone().unwrap_or_else(|| "district".into()),
-            summary: format!("{moved} due on {due_on}"),
-            request_id: admin.request_id.clone(),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(moved)
-}
-
 /// Records a relative (a citizen with a verified real name) who may certify for the
 /// transferee, from the signed consent form at the desk.
 pub async fn add_proxy(

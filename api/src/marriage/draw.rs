@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use entity::{draw, draw_entrant as entrant, draw_request as request};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
@@ -38,8 +38,10 @@ struct Payload {
 }
 
 /// Hands in a request for a draw: the caller must be a party with a verified real name;
-/// the parties must fit the business type on the day; nobody may be named in two
-/// requests for one day (a unique constraint on the day and the person).
+/// the parties must fit the business type on the day; a requester holds one request a
+/// day (a unique constraint on the day and the person). The other parties are not held:
+/// naming someone must not keep them from handing in their own, nor tell the requester
+/// that they did; a person wins at most one seat of a draw (see [`run`]).
 pub async fn hand_in(
     state: &AppState,
     citizen: &Citizen,
@@ -57,7 +59,7 @@ pub async fn hand_in(
     let Some(caller_position) = indexes.iter().position(|i| *i == caller_index) else {
         return Err(ApiError::new(Code::NotAParty));
     };
-    service::check_people(state, kind, &parties, &indexes, d.date).await?;
+    service::check_people(state, kind, &parties, &caller_index, d.date).await?;
     let payload = Payload {
         caller_position,
         parties: parties
@@ -85,30 +87,7 @@ pub async fn hand_in(
     let saved = request::Entity::insert(row)
         .exec_with_returning(&txn)
         .await?;
-    for (position, index) in indexes.iter().enumerate() {
-        let person = entrant::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            request_id: Set(saved.id),
-            date: Set(d.date),
-            subject_key: Set(index.clone()),
-        };
-        match entrant::Entity::insert(person).exec(&txn).await {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(
-                    ApiError::new(Code::AlreadyRequested).with_field(FieldError {
-                        field: format!("parties[{position}].id_number"),
-                        reason: "already_requested",
-                        message: Message::new(
-                            "该当事人当天已有摇号申请",
-                            "this party already holds a draw request for the day",
-                        ),
-                    }),
-                );
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    hold_entrants(&txn, citizen, &saved, d.date, &indexes, caller_position).await?;
     audit::record(
         &txn,
         event(
@@ -122,6 +101,73 @@ pub async fn hand_in(
     .await?;
     txn.commit().await?;
     Ok(saved)
+}
+
+/// One entrant row a person and day. The requester's own is theirs whatever the timing
+/// (a second request of theirs is `scheduling.already_requested`); a row that merely
+/// names them in someone else's request gives way to it. A named party who is in
+/// another request already is left out silently: the requester learns nothing of them.
+async fn hold_entrants(
+    txn: &sea_orm::DatabaseTransaction,
+    citizen: &Citizen,
+    saved: &request::Model,
+    date: chrono::NaiveDate,
+    indexes: &[String],
+    caller_position: usize,
+) -> Result<(), ApiError> {
+    let caller_index = &indexes[caller_position];
+    let held = entrant::Entity::find()
+        .filter(entrant::Column::Date.eq(date))
+        .filter(entrant::Column::SubjectKey.eq(caller_index))
+        .one(txn)
+        .await?;
+    if let Some(held) = held {
+        let own = request::Entity::find_by_id(held.request_id)
+            .one(txn)
+            .await?
+            .is_some_and(|r| r.citizen_id == citizen.id);
+        if own {
+            return Err(already_requested(caller_position));
+        }
+        entrant::Entity::delete_by_id(held.id).exec(txn).await?;
+    }
+    for (position, index) in indexes.iter().enumerate() {
+        let person = entrant::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            request_id: Set(saved.id),
+            date: Set(date),
+            subject_key: Set(index.clone()),
+        };
+        let insert = entrant::Entity::insert(person);
+        if position == caller_position {
+            match insert.exec(txn).await {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Err(already_requested(position)),
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            insert
+                .on_conflict(
+                    OnConflict::columns([entrant::Column::Date, entrant::Column::SubjectKey])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn already_requested(position: usize) -> ApiError {
+    ApiError::new(Code::AlreadyRequested).with_field(FieldError {
+        field: format!("parties[{position}].id_number"),
+        reason: "already_requested",
+        message: Message::new(
+            "您当天已有摇号申请",
+            "you already hold a draw request for the day",
+        ),
+    })
 }
 
 /// The requester, or anyone named in the request (nobody is held in a draw they did not
@@ -295,12 +341,14 @@ pub async fn run(
         .await?;
     let mut winners = 0;
     let mut seats_left = true;
+    // A person named in several requests wins one seat.
+    let mut won = std::collections::HashSet::new();
     for (rank, request_id) in ranked.iter().enumerate() {
         let Some(r) = pending.iter().find(|r| r.id == *request_id) else {
             continue;
         };
         let outcome = if seats_left {
-            match book_winner(&txn, state, &office, kind, &slots, r).await? {
+            match book_winner(&txn, state, &office, kind, &slots, r, &mut won).await? {
                 Won::Booked(appointment) => {
                     winners += 1;
                     Outcome::Won(appointment)
@@ -358,6 +406,7 @@ async fn book_winner(
     kind: BusinessType,
     slots: &[entity::slot::Model],
     r: &request::Model,
+    won: &mut std::collections::HashSet<String>,
 ) -> Result<Won, ApiError> {
     let payload: Payload = serde_json::from_str(
         &state
@@ -367,6 +416,7 @@ async fn book_winner(
     )
     .map_err(ApiError::internal)?;
     let today = clock::today();
+    let caller_position = payload.caller_position;
     let mut parties = Vec::new();
     for (name, id_number) in payload.parties {
         let id = IdNumber::parse(&id_number, today)
@@ -374,6 +424,23 @@ async fn book_winner(
         parties.push(NewParty { name, id });
     }
     let indexes = service::id_indexes(state, &parties);
+    if let Some(refused) = still_qualifies(
+        txn,
+        state,
+        kind,
+        slots,
+        r,
+        caller_position,
+        &parties,
+        &indexes,
+    )
+    .await?
+    {
+        return Ok(Won::Refused(refused));
+    }
+    if indexes.iter().any(|i| won.contains(i)) {
+        return Ok(Won::Refused(Code::PartyHasActiveBooking));
+    }
     let savepoint = txn.begin().await?;
     let mut seat = None;
     for s in slots {
@@ -402,12 +469,45 @@ async fn book_winner(
     match service::write_appointment(&savepoint, state, booking, None).await {
         Ok((appointment, _)) => {
             savepoint.commit().await?;
+            won.extend(indexes.iter().cloned());
             Ok(Won::Booked(appointment.id))
         }
         Err(e) if e.code.status().is_client_error() => {
             savepoint.rollback().await?;
             Ok(Won::Refused(e.code))
         }
+        Err(e) => Err(e),
+    }
+}
+
+/// Authority is checked again at the moment of effect, not only when the request was
+/// handed in: the requester still holds the verified real name of the party they were,
+/// and the parties still fit the business (nobody became blocked for no-shows since).
+/// The code that refuses the winner, if any.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the draw's parts, each read once"
+)]
+async fn still_qualifies(
+    txn: &sea_orm::DatabaseTransaction,
+    state: &AppState,
+    kind: BusinessType,
+    slots: &[entity::slot::Model],
+    r: &request::Model,
+    caller_position: usize,
+    parties: &[NewParty],
+    indexes: &[String],
+) -> Result<Option<Code>, ApiError> {
+    let requester = identity::verified_index(txn, r.citizen_id).await.ok();
+    if requester.is_none() || indexes.get(caller_position) != requester.as_ref() {
+        return Ok(Some(Code::NotAParty));
+    }
+    let Some(date) = slots.first().map(|s| s.date) else {
+        return Ok(None);
+    };
+    match service::check_people(state, kind, parties, &indexes[caller_position], date).await {
+        Ok(()) => Ok(None),
+        Err(e) if e.code.status().is_client_error() => Ok(Some(e.code)),
         Err(e) => Err(e),
     }
 }

@@ -183,8 +183,9 @@ async fn one(state: State, id: web::Path<Uuid>) -> Result<web::Json<DrawDto>, Ap
 /// Hand in a request for a draw (摇号报名). Honours `Idempotency-Key`.
 ///
 /// The caller must be one of the parties, with a verified real name; the parties are
-/// checked as for a booking (ages on the day, no-show block). Nobody may be named in two
-/// requests for the same day. The result comes by email/WeChat and in `GET /marriage/draw-requests`.
+/// checked as for a booking (ages on the day; the caller's no-show block). The caller
+/// holds one request a day; naming someone is never refused and says nothing about
+/// them, and a person named in several requests wins at most once. The result comes by email/WeChat and in `GET /marriage/draw-requests`.
 #[utoipa::path(tag = "marriage", operation_id = "marriage.draw.request", request_body = DrawEntryRequest, security(("citizen_token" = [])), params(("id" = Uuid, Path)),
     responses((status = 201, body = DrawEntryDto, example = json!({"id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "draw_id": "0193a6c4-8888-7b61-9d1e-3f0c2a9b8e71", "date": "2027-05-20", "status": "pending", "rank": null, "appointment_id": null, "reason": null, "parties_masked": ["110***********0019", "110***********0028"], "handed_in_at": "2027-05-06T09:00:02+08:00"}))))]
 #[post("/marriage/draws/{id}/requests")]

@@ -337,8 +337,8 @@ impl DrawListQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"parties": [{"name": "张伟", "id_number": "110112199001010014"}, {"name": "李娜", "id_number": "110112199203040027"}]}))]
 pub struct DrawEntryRequest {
-    /// As in a booking; the caller must be one of them. Nobody may be named in two
-    /// requests for one day.
+    /// As in a booking; the caller must be one of them, and holds one request a day.
+    /// Naming someone is never refused; a person wins at most once per draw.
     pub parties: Vec<PartyRequest>,
 }
 

@@ -31,6 +31,10 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
         &[AppointmentState, AppointmentNotFound],
     ),
     (
+        "desk.marriage.undo_no_show",
+        &[AppointmentState, AppointmentNotFound, PartyHasActiveBooking],
+    ),
+    (
         "marriage.appointment.book",
         &[
             RealNameRequired,
@@ -61,7 +65,13 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
     ),
     (
         "marriage.appointment.confirm",
-        &[AppointmentNotFound, ConfirmExpired, AppointmentState],
+        &[
+            AppointmentNotFound,
+            ConfirmExpired,
+            AppointmentState,
+            BlockedForNoShows,
+            PartyHasActiveBooking,
+        ],
     ),
     ("marriage.appointment.get", &[AppointmentNotFound]),
     ("marriage.appointment.list", &[]),

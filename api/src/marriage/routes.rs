@@ -44,7 +44,8 @@ pub fn desk_routes(cfg: &mut ServiceConfig) {
         .service(lookup)
         .service(check_in)
         .service(complete)
-        .service(no_show);
+        .service(no_show)
+        .service(undo_no_show);
 }
 
 fn dto(state: &AppState, (row, parties): Loaded) -> AppointmentDto {
@@ -260,6 +261,23 @@ async fn no_show(
     Ok(web::Json(dto(
         &state,
         service::desk_action(&state, &staff, id.into_inner(), "no_show").await?,
+    )))
+}
+
+/// Take back a no-show recorded in the last 10 minutes (no_show → confirmed): the
+/// parties hold the appointment again and it no longer counts towards a booking block.
+/// Later, or when a party has booked another appointment meanwhile, it is refused.
+#[utoipa::path(tag = "desk", operation_id = "desk.marriage.undo_no_show", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = AppointmentDto)))]
+#[post("/desk/marriage/appointments/{id}/undo-no-show")]
+async fn undo_no_show(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AppointmentDto>, ApiError> {
+    Ok(web::Json(dto(
+        &state,
+        service::desk_action(&state, &staff, id.into_inner(), "undo_no_show").await?,
     )))
 }
 

@@ -55,7 +55,7 @@ pub async fn book(
     let window = crate::scheduling::peak::window_on(&state.db, &office, slot.date).await?;
     scheduling::check_open(&window, &slot, Utc::now())?;
     draw::check_no_open_draw(&state.db, &office.id, kind.as_str(), slot.date).await?;
-    check_people(state, kind, &parties, &indexes, slot.date).await?;
+    check_people(state, kind, &parties, &caller_index, slot.date).await?;
     // A divorce appointment needs the joint application, past its cooling-off period.
     let divorce = match kind {
         BusinessType::Divorce => {
@@ -100,17 +100,19 @@ pub fn id_indexes(state: &AppState, parties: &[NewParty]) -> Vec<String> {
 }
 
 /// The rules on the people that need no seat: the parties fit the business type on
-/// `date` (ages, sexes) and nobody is blocked for no-shows.
+/// `date` (ages, sexes) and the caller is not blocked for no-shows. Another party's
+/// record is checked when they confirm, not here: the booker must not learn from a
+/// refusal anything about a person they named (see [`confirm`]).
 pub async fn check_people(
     state: &AppState,
     kind: BusinessType,
     parties: &[NewParty],
-    indexes: &[String],
+    caller_index: &str,
     date: chrono::NaiveDate,
 ) -> Result<(), ApiError> {
     let ids: Vec<IdNumber> = parties.iter().map(|p| p.id.clone()).collect();
     domain::check_parties(kind, &ids, date).map_err(parties_error)?;
-    check_no_shows(state, indexes).await
+    check_not_blocked(state, caller_index).await
 }
 
 /// An appointment about to be written, its seat already taken.
@@ -127,8 +129,10 @@ pub struct Booking<'a> {
 }
 
 /// Writes the appointment and its parties in the caller's transaction, after its seat was
-/// taken: "one active appointment per person" is the unique `active_key`, so a party
-/// with another active appointment fails here whatever the timing.
+/// taken: "one active appointment per person" is the unique `active_key`, so a booker
+/// with another active appointment fails here whatever the timing. Only the booker's key
+/// is taken now: another party's is taken when they confirm, so that naming someone's ID
+/// number neither blocks their own booking nor tells the booker whether they hold one.
 pub async fn write_appointment(
     txn: &(impl ConnectionTrait + TransactionTrait),
     state: &AppState,
@@ -179,7 +183,7 @@ pub async fn write_appointment(
             .into(),
             citizen_id: is_caller.then_some(b.booker),
             confirmed_at: is_caller.then_some(now),
-            active_key: Some(index.clone()),
+            active_key: is_caller.then(|| index.clone()),
         };
         match party::Entity::insert(party_active(&party_row))
             .exec(txn)
@@ -201,8 +205,9 @@ pub async fn write_appointment(
             Err(e) => return Err(e.into()),
         }
     }
-    // One active appointment per person: places they hold in line are of no use now.
-    for index in b.indexes {
+    // One active appointment per person: the places the booker holds in line are of no
+    // use now (another party's end when they confirm).
+    if let Some(index) = b.indexes.get(b.caller_position) {
         waitlist::end_for_person(txn, state, index, &BusinessType::ALL).await?;
     }
     if let Some(application) = divorce {
@@ -292,12 +297,24 @@ pub async fn confirm(
     if row.confirm_deadline <= now {
         return Err(ApiError::new(Code::ConfirmExpired));
     }
-    party::Entity::update_many()
+    // The confirming party's own rules, told to them alone: not blocked for no-shows,
+    // and no other active appointment (their key is taken now, whatever the timing).
+    check_not_blocked(state, &index).await?;
+    let confirmed = party::Entity::update_many()
         .col_expr(party::Column::CitizenId, Expr::value(citizen.id))
         .col_expr(party::Column::ConfirmedAt, Expr::value(now))
+        .col_expr(party::Column::ActiveKey, Expr::value(index.clone()))
         .filter(party::Column::Id.eq(me.id))
         .exec(&txn)
-        .await?;
+        .await;
+    match confirmed {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::new(Code::PartyHasActiveBooking));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    waitlist::end_for_person(&txn, state, &index, &BusinessType::ALL).await?;
     let others_confirmed = parties
         .iter()
         .filter(|p| p.id != me.id)
@@ -695,6 +712,7 @@ pub async fn desk_action(
             }
             done
         }
+        "undo_no_show" => undo_no_show(&txn, &row).await?,
         _ => false,
     };
     if !changed {
@@ -707,6 +725,7 @@ pub async fn desk_action(
     let action_name = match action {
         "check_in" => "marriage.appointment.check_in",
         "complete" => "marriage.appointment.complete",
+        "undo_no_show" => "marriage.appointment.no_show_undone",
         _ => "marriage.appointment.no_show",
     };
     audit::record(
@@ -723,6 +742,57 @@ pub async fn desk_action(
     let answer = load(&txn, id).await?;
     txn.commit().await?;
     Ok(answer)
+}
+
+/// How long a desk may take back a no-show it recorded: a slip of the hand next to 签到
+/// must not count towards a booking block.
+pub const NO_SHOW_UNDO_MINUTES: i64 = 10;
+
+/// Takes back a no-show recorded in the last [`NO_SHOW_UNDO_MINUTES`]: the appointment is
+/// confirmed again, its parties hold it again (unless one booked another meanwhile:
+/// `marriage.party_has_active_booking`) and a divorce application it ended is booked again.
+async fn undo_no_show(
+    txn: &impl ConnectionTrait,
+    row: &appointment::Model,
+) -> Result<bool, ApiError> {
+    if row.status == "no_show"
+        && Utc::now() - row.updated_at > Duration::minutes(NO_SHOW_UNDO_MINUTES)
+    {
+        return Err(
+            ApiError::new(Code::AppointmentState).with_detail(Message::new(
+                format!("只能在记为未到后 {NO_SHOW_UNDO_MINUTES} 分钟内撤销"),
+                format!("a no-show can be undone within {NO_SHOW_UNDO_MINUTES} minutes only"),
+            )),
+        );
+    }
+    if !set_status(txn, row.id, "no_show", "confirmed").await? {
+        return Ok(false);
+    }
+    let restored = party::Entity::update_many()
+        .col_expr(
+            party::Column::ActiveKey,
+            Expr::col(party::Column::IdNumberIndex).into(),
+        )
+        .filter(party::Column::AppointmentId.eq(row.id))
+        .exec(txn)
+        .await;
+    match restored {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::new(Code::PartyHasActiveBooking));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    entity::divorce_application::Entity::update_many()
+        .col_expr(
+            entity::divorce_application::Column::Status,
+            Expr::value("booked"),
+        )
+        .filter(entity::divorce_application::Column::AppointmentId.eq(row.id))
+        .filter(entity::divorce_application::Column::Status.eq("lapsed"))
+        .exec(txn)
+        .await?;
+    Ok(true)
 }
 
 async fn free_keys(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), ApiError> {

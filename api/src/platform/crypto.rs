@@ -22,7 +22,9 @@ pub struct Sealer {
     cipher: Aes256Gcm,
     /// The key before the last rotation, to open older values.
     previous: Option<(String, Aes256Gcm)>,
-    index_key: [u8; 32],
+    /// The blind-index key, then the keys of its rotations, oldest first (see
+    /// [`Sealer::blind_index`]).
+    index_keys: Vec<[u8; 32]>,
 }
 
 /// A sealed value that cannot be opened: wrong key, or tampered with.
@@ -38,7 +40,9 @@ impl Sealer {
             previous: secrets
                 .previous_sealing_key
                 .map(|k| (key_id(&k), Aes256Gcm::new(&Key::<Aes256Gcm>::from(k)))),
-            index_key: secrets.blind_index_key,
+            index_keys: std::iter::once(secrets.blind_index_key)
+                .chain(secrets.blind_index_rotations.iter().copied())
+                .collect(),
         }
     }
 
@@ -106,15 +110,47 @@ impl Sealer {
     }
 
     /// A keyed, deterministic digest for equality look-ups (e.g. "is this ID number
-    /// bound already?"). `purpose` keeps indexes of different fields apart.
+    /// bound already?"). `purpose` keeps indexes of different fields apart. After
+    /// rotations (`minzheng rotate-blind-index`) the digest is keyed again with each
+    /// rotation's key in turn ([`rekey`]): a stored index is rotated from what is stored,
+    /// without its plain value, and one who has an older key alone can no longer test
+    /// guesses against the database.
     pub fn blind_index(&self, purpose: &str, value: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256>>::new_from_slice(&self.index_key).expect("HMAC takes any key length");
+        let (first, rotations) = self
+            .index_keys
+            .split_first()
+            .expect("the blind-index key is always there");
+        let mut mac = <Hmac<Sha256>>::new_from_slice(first).expect("HMAC takes any key length");
         mac.update(purpose.as_bytes());
         mac.update(b"\0");
         mac.update(value.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        let index = hex::encode(mac.finalize().into_bytes());
+        rotations
+            .iter()
+            .fold(index, |index, key| rekey(key, &index))
     }
+
+    /// Names the blind-index keys in use (each key's id, oldest first, joined by `+`):
+    /// recorded in the database, so that a service with other keys refuses to start.
+    pub fn index_key_ids(&self) -> String {
+        self.index_keys
+            .iter()
+            .map(key_id)
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
+/// A stored blind index keyed again with a rotation's key.
+pub fn rekey(key: &[u8; 32], index: &str) -> String {
+    let mut mac = <Hmac<Sha256>>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(index.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The id `Sealer::index_key_ids` gives a key.
+pub fn index_key_id(key: &[u8; 32]) -> String {
+    key_id(key)
 }
 
 /// Lower-case hex SHA-256, for values that are random already (tokens, codes with a salt).
@@ -140,6 +176,8 @@ mod tests {
             token_key: [8; 32],
             previous_sealing_key: previous.map(|p| [p; 32]),
             previous_token_key: None,
+            blind_index_rotations: Vec::new(),
+            blind_index_key_next: None,
             wechat_app_secret: None,
             smtp_password: None,
             faceid_secret_id: None,
@@ -189,5 +227,17 @@ mod tests {
         let s = sealer(1);
         assert_eq!(s.blind_index("id", "x"), s.blind_index("id", "x"));
         assert_ne!(s.blind_index("id", "x"), s.blind_index("email", "x"));
+    }
+
+    #[test]
+    fn a_rotated_index_is_the_old_one_keyed_again() {
+        let before = sealer(1);
+        let mut with_rotation = secrets(1, None);
+        with_rotation.blind_index_rotations = vec![[7; 32]];
+        let after = Sealer::new(&with_rotation);
+        let old = before.blind_index("id", "x");
+        assert_ne!(after.blind_index("id", "x"), old);
+        assert_eq!(after.blind_index("id", "x"), rekey(&[7; 32], &old));
+        assert_eq!(after.index_key_ids().matches('+').count(), 1);
     }
 }

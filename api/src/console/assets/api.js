@@ -111,8 +111,13 @@ export const post = (path, body = {}) => call("POST", path, body, { headers: { "
 export const put = (path, body) => call("PUT", path, body);
 export const del = (path) => call("DELETE", path);
 
-/** A file from the API as an object URL (images need the bearer token, so no plain src). */
-export async function blobUrl(path) {
+/** A file from the API (images need the bearer token, so no plain src). */
+export async function fetchBlob(path) {
   const res = await call("GET", path, undefined, { raw: true });
-  return URL.createObjectURL(await res.blob());
+  return res.blob();
+}
+
+/** A file from the API as an object URL. */
+export async function blobUrl(path) {
+  return URL.createObjectURL(await fetchBlob(path));
 }

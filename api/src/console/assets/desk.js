@@ -4,6 +4,10 @@ import { get, post } from "./api.js";
 import { h, page, act, say, clear, table, status, today, clock, time, values } from "./ui.js";
 
 const REFRESH_MS = 10000;
+// A no-show this desk recorded can be taken back for 10 minutes (the server's limit, less
+// a margin): appointment id → until when.
+const UNDO_MS = 10 * 60 * 1000 - 15000;
+const undoUntil = new Map();
 
 /** What each kind of place shows and allows, over the public desk API. */
 const KINDS = {
@@ -22,6 +26,7 @@ const KINDS = {
       r.status === "checked_in" && ["complete", "办结"],
       // A no-show only once the slot has started (the server refuses it before, too).
       r.status === "confirmed" && new Date(r.starts_at) <= new Date() && ["no-show", "未到"],
+      r.status === "no_show" && (undoUntil.get(r.id) || 0) > Date.now() && ["undo-no-show", "撤销未到"],
     ],
     act: (r, a) => `/api/v1/desk/marriage/appointments/${r.id}/${a}`,
   },
@@ -76,15 +81,17 @@ const KINDS = {
 
 const enc = encodeURIComponent;
 
-/** The places a district admin may pick; clerks have exactly one. */
+/** The places a district admin may pick; clerks have exactly one, shown by its name. */
 async function places(me) {
-  if (me.scope_kind !== "district") return [{ kind: me.scope_kind, id: me.scope_id, name: me.scope_id }];
   const [resources, homes] = await Promise.all([get("/api/v1/resources"), get("/api/v1/funeral-homes")]);
   const kindOf = { marriage_office: "office", cemetery: "cemetery", burial_ground: "cemetery" };
-  return [
+  const all = [
     ...resources.items.filter((r) => kindOf[r.kind]).map((r) => ({ kind: kindOf[r.kind], id: r.id, name: r.name })),
     ...homes.items.map((f) => ({ kind: "funeral_home", id: f.id, name: f.name })),
   ];
+  if (me.scope_kind === "district") return all;
+  const mine = all.find((p) => p.kind === me.scope_kind && p.id === me.scope_id);
+  return [mine || { kind: me.scope_kind, id: me.scope_id, name: me.scope_id }];
 }
 
 export async function desk(me) {
@@ -148,6 +155,7 @@ export async function desk(me) {
             if (a === "no-show" && !window.confirm(`确认记录 ${r.code || ""} 未到？多次未到将暂停其预约资格。`)) return;
             const done = await act(e.target, () => post(spec.act(r, a)), `${label}成功`);
             if (!done) return;
+            if (a === "no-show") undoUntil.set(r.id, Date.now() + UNDO_MS);
             await refresh();
             // Ready for the next party: the scanner types into the search box.
             const q = document.getElementById("q");
@@ -202,7 +210,10 @@ export async function desk(me) {
       h("div", {}, "预计总人数", h("strong", {}, l.expected_persons)));
   }
 
-  page("今日预约", h("section", { class: "card" }, h("div", { class: "inline form" }, picker, day), search),
+  // A clerk sees which place the list is of; an admin picks it.
+  const where = picker || h("p", { id: "place-name" }, "场所：", h("strong", {}, place.name));
+  page(picker ? "今日预约" : `今日预约 · ${place.name}`,
+    h("section", { class: "card" }, h("div", { class: "inline form" }, where, day), search),
     load, list, updated);
   document.getElementById("q").focus();
   await refresh();

@@ -1,6 +1,6 @@
 // Reviewers and approvers: the queue with its deadlines, one application in full, and the
 // actions its state machine allows now (the server says which: `allowed_actions`).
-import { get, post, blobUrl } from "./api.js";
+import { get, post, blobUrl, fetchBlob } from "./api.js";
 import { h, page, act, say, table, status, time, values } from "./ui.js";
 
 const ACTIONS = {
@@ -102,12 +102,18 @@ async function materials(a) {
 }
 
 async function full(path, label) {
-  const url = await act(null, () => blobUrl(path));
-  if (!url) return;
+  const blob = await act(null, () => fetchBlob(path));
+  if (!blob) return;
+  const url = URL.createObjectURL(blob);
+  // An image in <img>: in <object> Chromium wraps it in a document of its own whose
+  // inline style the console's policy (default-src 'self') refuses. PDFs need <object>.
+  const original = blob.type.startsWith("image/")
+    ? h("img", { src: url, alt: label, class: "original" })
+    : h("object", { data: url, type: blob.type, "aria-label": label, class: "original" },
+      h("a", { href: url, download: "" }, "下载原件"));
   const dialog = h("dialog", { "aria-label": label },
     h("p", {}, label),
-    h("object", { data: url, "aria-label": label, class: "original" },
-      h("img", { src: url, alt: label })),
+    original,
     h("form", { method: "dialog" }, h("button", { class: "primary" }, "关闭")));
   dialog.addEventListener("close", () => { URL.revokeObjectURL(url); dialog.remove(); });
   document.body.append(dialog);
