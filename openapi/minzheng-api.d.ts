@@ -1429,6 +1429,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/funeral-homes/{id}/gaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a home's minimum gaps between its services (district admins): from the body's
+         *     pick-up to the first service, and from the end of the farewell to the cremation.
+         *     New bookings and the home's proposed transport times follow them; bookings already
+         *     made keep their times.
+         */
+        put: operations["funeral.home.gaps_save"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/funeral-homes/{id}/services": {
         parameters: {
             query?: never;
@@ -4366,7 +4388,9 @@ export interface components {
          *       "address": "通州区宋庄镇",
          *       "window_days": 7,
          *       "cutoff_minutes": 120,
-         *       "cancel_minutes": 120
+         *       "cancel_minutes": 120,
+         *       "transport_gap_minutes": 30,
+         *       "farewell_gap_minutes": 0
          *     }
          */
         HomeDto: {
@@ -4392,6 +4416,35 @@ export interface components {
              * @description The family may cancel until this many minutes before the first service.
              */
             cancel_minutes: number;
+            /**
+             * Format: int64
+             * @description The body's pick-up comes at least this many minutes before the first service.
+             */
+            transport_gap_minutes: number;
+            /**
+             * Format: int64
+             * @description The farewell ends at least this many minutes before the cremation.
+             */
+            farewell_gap_minutes: number;
+        };
+        /**
+         * @description A home's minimum gaps between its services (district admins set them).
+         * @example {
+         *       "transport_gap_minutes": 60,
+         *       "farewell_gap_minutes": 15
+         *     }
+         */
+        HomeGapsRequest: {
+            /**
+             * Format: int64
+             * @description From the body's pick-up to the first service, 0 to 1440.
+             */
+            transport_gap_minutes: number;
+            /**
+             * Format: int64
+             * @description From the end of the farewell to the cremation, 0 to 1440.
+             */
+            farewell_gap_minutes: number;
         };
         /**
          * @description The funeral homes.
@@ -4403,7 +4456,9 @@ export interface components {
          *           "address": "通州区宋庄镇",
          *           "window_days": 7,
          *           "cutoff_minutes": 120,
-         *           "cancel_minutes": 120
+         *           "cancel_minutes": 120,
+         *           "transport_gap_minutes": 30,
+         *           "farewell_gap_minutes": 0
          *         }
          *       ]
          *     }
@@ -19634,6 +19689,188 @@ export interface operations {
                      *       "status": 422,
                      *       "detail": "查询参数的取值无效，请使用列出的取值之一",
                      *       "code": "request.invalid_query_value",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "funeral.home.gaps_save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example tongzhou-funeral-home */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HomeGapsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK: `HomeDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HomeDto"];
+                };
+            };
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.malformed_json`: 请求体不是有效的 JSON (The request body is not valid JSON)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.forbidden`: 无权进行此操作 (You may not do this)
+             *     - `auth.totp_setup_required`: 请先设置动态验证码（双因素认证） (Set up two-factor authentication first)
+             *     - `auth.password_change_required`: 请先修改初始密码 (Change the initial password first)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.forbidden",
+                     *       "title": "无权进行此操作",
+                     *       "status": 403,
+                     *       "detail": "无权进行此操作",
+                     *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `funeral.home_not_found`: 殡仪馆不存在 (No such funeral home) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:funeral.home_not_found",
+                     *       "title": "殡仪馆不存在",
+                     *       "status": 404,
+                     *       "detail": "殡仪馆不存在",
+                     *       "code": "funeral.home_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.body_too_large`: 请求体过大 (The request body is too large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.body_too_large",
+                     *       "title": "请求体过大",
+                     *       "status": 413,
+                     *       "detail": "请求体过大",
+                     *       "code": "request.body_too_large",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.unsupported_media_type`: 请求体类型不受支持，请使用 application/json (Unsupported content type; send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.unsupported_media_type",
+                     *       "title": "请求体类型不受支持，请使用 application/json",
+                     *       "status": 415,
+                     *       "detail": "请求体类型不受支持，请使用 application/json",
+                     *       "code": "request.unsupported_media_type",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.invalid_body`: 请求体中有字段不符合要求 (A field of the request body is invalid)
+             *     - `request.unknown_field`: 请求体中有未知字段 (The request body has an unknown field)
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_body",
+                     *       "title": "请求体中有字段不符合要求",
+                     *       "status": 422,
+                     *       "detail": "请求体中有字段不符合要求",
+                     *       "code": "request.invalid_body",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }

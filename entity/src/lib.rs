@@ -20,6 +20,7 @@ pub mod email_code;
 pub mod face_attempt;
 pub mod funeral_booking;
 pub mod funeral_booking_line;
+pub mod funeral_home_rule;
 pub mod funeral_service_item;
 pub mod grave_day;
 pub mod idempotency_record;

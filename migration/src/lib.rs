@@ -21,6 +21,7 @@ mod m20261129_000016_survival_certification;
 mod m20261202_000017_id_mask;
 mod m20261202_000018_job;
 mod m20261202_000019_supplement_codes;
+mod m20261203_000020_funeral_home_rule;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_id_mask::Migration),
             Box::new(m20261202_000018_job::Migration),
             Box::new(m20261202_000019_supplement_codes::Migration),
+            Box::new(m20261203_000020_funeral_home_rule::Migration),
         ]
     }
 }

@@ -366,6 +366,23 @@ on_both_backends! {
             "items": [{"code": "transport"}]});
         let (status, body) = book(far).await;
         assert_eq!((status, body["code"].as_str(), fields(&body).first().map(String::as_str)), (409, Some("scheduling.not_open_yet"), Some("transport.requested_at")), "a 7-day window: {body}");
+        // The gaps are the home's own: a home that needs a day to bring the body refuses
+        // the same booking; its families see the gaps in the list of homes.
+        let admin = app.admin().await;
+        let gaps = format!("/api/v1/funeral-homes/{HOME}/gaps");
+        let clerk = app.staff("home.clerk", "clerk", "funeral_home", Some(HOME)).await;
+        assert_eq!(app.put_as(&clerk.access, &gaps, &json!({"transport_gap_minutes": 1440, "farewell_gap_minutes": 0})).await.0, 403);
+        let (status, body) = app.put_as(&admin.access, &gaps, &json!({"transport_gap_minutes": 1441, "farewell_gap_minutes": 0})).await;
+        assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("transport_gap_minutes")), "{body}");
+        let (status, saved) = app.put_as(&admin.access, &gaps, &json!({"transport_gap_minutes": 1440, "farewell_gap_minutes": 0})).await;
+        assert_eq!((status, saved["transport_gap_minutes"].as_i64()), (200, Some(1440)), "{saved}");
+        let homes: Value = app.get("/api/v1/funeral-homes").await.json().await.unwrap();
+        let home = homes["items"].as_array().unwrap().iter().find(|h| h["id"] == HOME).unwrap();
+        assert_eq!((home["transport_gap_minutes"].as_i64(), home["farewell_gap_minutes"].as_i64()), (Some(1440), Some(0)));
+        let (status, body) = book(booking(DECEASED, &media, &farewells[0], &cremations[1], date)).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("funeral.service_order")), "{body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("1440"), "the home's gap is named: {body}");
+        assert_eq!(app.put_as(&admin.access, &gaps, &json!({"transport_gap_minutes": 30, "farewell_gap_minutes": 0})).await.0, 200);
         let (status, body) = book(booking(DECEASED, &media, &farewells[0], &cremations[1], date)).await;
         assert_eq!(status, 201, "transport, farewell, cremation in order: {body}");
     }

@@ -202,9 +202,9 @@ async fn rotate_batch(
         place.table += 1;
         place.after = None;
     }
-    if place.table < TABLES.len() {
-        set_meta(&txn, ROTATION, &to_json(place)?).await?;
-    }
+    // Past the last table too: a run killed before the end goes straight to finishing,
+    // never keying a row twice.
+    set_meta(&txn, ROTATION, &to_json(place)?).await?;
     txn.commit().await?;
     Ok(rows.len() as u64)
 }

@@ -154,11 +154,25 @@ pub fn phone_ok(text: &str) -> bool {
             .all(|(i, c)| c.is_ascii_digit() || c == '-' || c == ' ' || (c == '+' && i == 0))
 }
 
-/// Minutes from the body's pick-up to the first service at the home (the drive and the
-/// preparation of the body).
-pub const TRANSPORT_GAP_MINUTES: i64 = 30;
-/// Minutes from the end of the farewell to the cremation (the body goes straight on).
-pub const FAREWELL_GAP_MINUTES: i64 = 0;
+/// A home's minimum gaps between its services, in minutes (each home sets its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gaps {
+    /// From the body's pick-up to the first service at the home (the drive and the
+    /// preparation of the body).
+    pub transport: i64,
+    /// From the end of the farewell to the cremation.
+    pub farewell: i64,
+}
+
+/// A home that set none: half an hour to bring the body; the cremation may follow the
+/// farewell at once.
+pub const DEFAULT_GAPS: Gaps = Gaps {
+    transport: 30,
+    farewell: 0,
+};
+
+/// The longest gap a home may set (a day).
+pub const MAX_GAP_MINUTES: i64 = 1440;
 
 /// Which two services came in an impossible order.
 #[derive(Debug, PartialEq, Eq)]
@@ -169,15 +183,16 @@ pub enum OrderError {
 }
 
 /// The services happen in their one possible order: the body is transported, then the
-/// farewell is held, then the cremation, with the minimum gaps between them. Each is
-/// optional; a farewell is `(start, end)`.
+/// farewell is held, then the cremation, with the home's minimum gaps between them. Each
+/// is optional; a farewell is `(start, end)`.
 pub fn check_order(
+    gaps: Gaps,
     transport: Option<chrono::DateTime<chrono::Utc>>,
     farewell: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
     cremation: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(), OrderError> {
-    let transport_gap = chrono::Duration::minutes(TRANSPORT_GAP_MINUTES);
-    let farewell_gap = chrono::Duration::minutes(FAREWELL_GAP_MINUTES);
+    let transport_gap = chrono::Duration::minutes(gaps.transport);
+    let farewell_gap = chrono::Duration::minutes(gaps.farewell);
     if let (Some(t), Some((start, _))) = (transport, farewell) {
         if t + transport_gap > start {
             return Err(OrderError::TransportAfterFarewell);
@@ -295,6 +310,20 @@ mod tests {
         let at = |h: u32| {
             chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 10, h, 0, 0).unwrap()
         };
+        let check_order = |t, f, c| check_order(DEFAULT_GAPS, t, f, c);
+        let slow = Gaps {
+            transport: 150,
+            farewell: 60,
+        };
+        assert_eq!(
+            super::check_order(slow, Some(at(1)), Some((at(3), at(4))), None),
+            Err(OrderError::TransportAfterFarewell),
+            "this home needs two and a half hours"
+        );
+        assert_eq!(
+            super::check_order(slow, None, Some((at(3), at(4))), Some(at(4))),
+            Err(OrderError::FarewellAfterCremation)
+        );
         assert_eq!(
             check_order(Some(at(1)), Some((at(3), at(4))), Some(at(5))),
             Ok(())

@@ -9,7 +9,7 @@ use super::states::{
 
 /// A funeral home (殡仪馆).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "tongzhou-funeral-home", "name": "通州区殡仪馆", "address": "通州区宋庄镇", "window_days": 7, "cutoff_minutes": 120, "cancel_minutes": 120}))]
+#[schema(example = json!({"id": "tongzhou-funeral-home", "name": "通州区殡仪馆", "address": "通州区宋庄镇", "window_days": 7, "cutoff_minutes": 120, "cancel_minutes": 120, "transport_gap_minutes": 30, "farewell_gap_minutes": 0}))]
 pub struct HomeDto {
     /// Also the resource id for `GET /api/v1/resources/{id}/availability` with
     /// `business_type` `farewell` (告别厅) or `cremation` (火化).
@@ -22,11 +22,28 @@ pub struct HomeDto {
     pub cutoff_minutes: i32,
     /// The family may cancel until this many minutes before the first service.
     pub cancel_minutes: i32,
+    /// The body's pick-up comes at least this many minutes before the first service.
+    pub transport_gap_minutes: i64,
+    /// The farewell ends at least this many minutes before the cremation.
+    pub farewell_gap_minutes: i64,
+}
+
+/// A home's minimum gaps between its services (district admins set them).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"transport_gap_minutes": 60, "farewell_gap_minutes": 15}))]
+pub struct HomeGapsRequest {
+    /// From the body's pick-up to the first service, 0 to 1440.
+    #[schema(minimum = 0, maximum = 1440)]
+    pub transport_gap_minutes: i64,
+    /// From the end of the farewell to the cremation, 0 to 1440.
+    #[schema(minimum = 0, maximum = 1440)]
+    pub farewell_gap_minutes: i64,
 }
 
 /// The funeral homes.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "tongzhou-funeral-home", "name": "通州区殡仪馆", "address": "通州区宋庄镇", "window_days": 7, "cutoff_minutes": 120, "cancel_minutes": 120}]}))]
+#[schema(example = json!({"items": [{"id": "tongzhou-funeral-home", "name": "通州区殡仪馆", "address": "通州区宋庄镇", "window_days": 7, "cutoff_minutes": 120, "cancel_minutes": 120, "transport_gap_minutes": 30, "farewell_gap_minutes": 0}]}))]
 pub struct HomeListDto {
     pub items: Vec<HomeDto>,
     /// Pass as `cursor` to get the next page; `null` on the last page.

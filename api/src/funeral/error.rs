@@ -66,4 +66,5 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
     ("funeral.home.list", &[]),
     ("funeral.service.list", &[FuneralHomeNotFound]),
     ("funeral.service.save", &[Forbidden, FuneralHomeNotFound]),
+    ("funeral.home.gaps_save", &[Forbidden, FuneralHomeNotFound]),
 ];

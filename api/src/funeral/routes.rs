@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_homes)
         .service(list_services)
         .service(save_service)
+        .service(save_gaps)
         .service(book)
         .service(mine)
         .service(one)
@@ -171,22 +172,73 @@ async fn list_homes(
     Query(page): Query<PageQuery>,
 ) -> Result<web::Json<HomeListDto>, ApiError> {
     let page = slice(service::homes(&state.db).await?, &page, |r| r.id.clone())?;
-    let items = page
-        .rows
-        .into_iter()
-        .map(|r| HomeDto {
-            id: r.id,
-            name: r.name,
-            address: r.address,
-            window_days: r.window_days,
-            cutoff_minutes: r.cutoff_minutes,
-            cancel_minutes: r.cancel_minutes,
-        })
-        .collect();
+    let mut items = Vec::with_capacity(page.rows.len());
+    for r in page.rows {
+        let gaps = service::gaps(&state.db, &r.id).await?;
+        items.push(home_dto(r, gaps));
+    }
     Ok(web::Json(HomeListDto {
         items,
         next_cursor: page.next_cursor,
     }))
+}
+
+fn home_dto(r: entity::resource::Model, gaps: domain::Gaps) -> HomeDto {
+    HomeDto {
+        id: r.id,
+        name: r.name,
+        address: r.address,
+        window_days: r.window_days,
+        cutoff_minutes: r.cutoff_minutes,
+        cancel_minutes: r.cancel_minutes,
+        transport_gap_minutes: gaps.transport,
+        farewell_gap_minutes: gaps.farewell,
+    }
+}
+
+/// Set a home's minimum gaps between its services (district admins): from the body's
+/// pick-up to the first service, and from the end of the farewell to the cremation.
+/// New bookings and the home's proposed transport times follow them; bookings already
+/// made keep their times.
+#[utoipa::path(tag = "funeral", operation_id = "funeral.home.gaps_save", request_body = HomeGapsRequest, security(("staff_token" = [])),
+    params(("id" = String, Path, example = "tongzhou-funeral-home")),
+    responses((status = 200, body = HomeDto)))]
+#[put("/funeral-homes/{id}/gaps")]
+async fn save_gaps(
+    state: State,
+    admin: Admin,
+    id: web::Path<String>,
+    Json(body): Json<HomeGapsRequest>,
+) -> Result<web::Json<HomeDto>, ApiError> {
+    if admin.0.scope.kind != ScopeKind::District {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    for (field, value) in [
+        ("transport_gap_minutes", body.transport_gap_minutes),
+        ("farewell_gap_minutes", body.farewell_gap_minutes),
+    ] {
+        if !(0..=domain::MAX_GAP_MINUTES).contains(&value) {
+            return Err(invalid(
+                field,
+                "range",
+                "须在 0 到 1440 分钟之间",
+                "0 to 1440 minutes",
+            ));
+        }
+    }
+    let gaps = domain::Gaps {
+        transport: body.transport_gap_minutes,
+        farewell: body.farewell_gap_minutes,
+    };
+    let actor = Actor::Staff {
+        id: admin.0.id,
+        role: admin.0.role.as_str(),
+    };
+    let txn = begin_write(&state.db).await?;
+    service::save_gaps(&txn, &id, gaps, actor, admin.0.request_id.clone()).await?;
+    let home = service::home(&txn, &id).await?;
+    txn.commit().await?;
+    Ok(web::Json(home_dto(home, gaps)))
 }
 
 /// A home's price list (public): services with their prices in fen; basic services

@@ -61,6 +61,64 @@ pub async fn home(conn: &impl ConnectionTrait, id: &str) -> Result<resource::Mod
         .ok_or_else(|| ApiError::new(Code::FuneralHomeNotFound))
 }
 
+/// The home's minimum gaps between services (the defaults when it set none).
+pub async fn gaps(conn: &impl ConnectionTrait, home_id: &str) -> Result<domain::Gaps, ApiError> {
+    Ok(
+        entity::funeral_home_rule::Entity::find_by_id(home_id.to_owned())
+            .one(conn)
+            .await?
+            .map_or(domain::DEFAULT_GAPS, |r| domain::Gaps {
+                transport: i64::from(r.transport_gap_minutes),
+                farewell: i64::from(r.farewell_gap_minutes),
+            }),
+    )
+}
+
+/// Sets a home's minimum gaps (bookings already made keep their times); audited.
+pub async fn save_gaps(
+    conn: &(impl ConnectionTrait + sea_orm::TransactionTrait),
+    home_id: &str,
+    gaps: domain::Gaps,
+    actor: Actor,
+    request_id: Option<String>,
+) -> Result<(), ApiError> {
+    use entity::funeral_home_rule as rule;
+    home(conn, home_id).await?;
+    let row = rule::ActiveModel {
+        home_id: Set(home_id.to_owned()),
+        transport_gap_minutes: Set(gaps.transport as i32),
+        farewell_gap_minutes: Set(gaps.farewell as i32),
+        updated_at: Set(Utc::now()),
+    };
+    let conflict = OnConflict::column(rule::Column::HomeId)
+        .update_columns([
+            rule::Column::TransportGapMinutes,
+            rule::Column::FarewellGapMinutes,
+            rule::Column::UpdatedAt,
+        ])
+        .to_owned();
+    rule::Entity::insert(row)
+        .on_conflict(conflict)
+        .exec(conn)
+        .await?;
+    audit::record(
+        conn,
+        Event {
+            actor,
+            action: "funeral.home.gaps_save",
+            target_kind: "resource",
+            target_id: home_id.to_owned(),
+            summary: format!(
+                "transport {} min before the first service, farewell {} min before the cremation",
+                gaps.transport, gaps.farewell
+            ),
+            request_id,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// The home's catalogue by code; withdrawn items only when `all`.
 pub async fn catalogue(
     conn: &impl ConnectionTrait,
@@ -397,12 +455,14 @@ async fn check(state: &AppState, citizen: &Citizen, b: &NewBooking) -> Result<Ch
     let farewell = chosen_slot(state, &home, b.farewell_slot_id, FAREWELL, now).await?;
     let cremation = chosen_slot(state, &home, b.cremation_slot_id, CREMATION, now).await?;
     check_transport_window(state, &home, b.transport.as_ref(), now).await?;
+    let gaps = gaps(&state.db, &home.id).await?;
     domain::check_order(
+        gaps,
         b.transport.as_ref().map(|t| t.requested_at),
         farewell.as_ref().map(|s| (s.starts_at, s.ends_at)),
         cremation.as_ref().map(|s| s.starts_at),
     )
-    .map_err(order_refusal)?;
+    .map_err(|e| order_refusal(gaps, e))?;
     let (lines, total) = priced_lines(state, &home.id, b).await?;
     let service_date = first_date(
         b.transport.as_ref().map(|t| t.requested_at),
@@ -475,37 +535,34 @@ async fn booked_slot(
 }
 
 /// The refusal of services in an impossible order, naming both items.
-fn order_refusal(e: domain::OrderError) -> ApiError {
+fn order_refusal(gaps: domain::Gaps, e: domain::OrderError) -> ApiError {
     let (earlier, later, zh, en) = match e {
         domain::OrderError::TransportAfterFarewell => (
             "transport.requested_at",
             "farewell_slot_id",
-            format!(
-                "遗体接运须早于告别仪式至少 {} 分钟",
-                domain::TRANSPORT_GAP_MINUTES
-            ),
+            format!("遗体接运须早于告别仪式至少 {} 分钟", gaps.transport),
             format!(
                 "transport must come at least {} minutes before the farewell",
-                domain::TRANSPORT_GAP_MINUTES
+                gaps.transport
             ),
         ),
         domain::OrderError::TransportAfterCremation => (
             "transport.requested_at",
             "cremation_slot_id",
-            format!(
-                "遗体接运须早于火化至少 {} 分钟",
-                domain::TRANSPORT_GAP_MINUTES
-            ),
+            format!("遗体接运须早于火化至少 {} 分钟", gaps.transport),
             format!(
                 "transport must come at least {} minutes before the cremation",
-                domain::TRANSPORT_GAP_MINUTES
+                gaps.transport
             ),
         ),
         domain::OrderError::FarewellAfterCremation => (
             "farewell_slot_id",
             "cremation_slot_id",
-            "告别仪式须在火化开始前结束".to_owned(),
-            "the farewell must end before the cremation starts".to_owned(),
+            format!("告别仪式须在火化开始前至少 {} 分钟结束", gaps.farewell),
+            format!(
+                "the farewell must end at least {} minutes before the cremation",
+                gaps.farewell
+            ),
         ),
     };
     [earlier, later]
@@ -1155,13 +1212,15 @@ pub async fn propose_transport_time(
     // The home's proposal keeps the services' order too.
     let farewell = booked_slot(&txn, row.farewell_slot_id).await?;
     let cremation = booked_slot(&txn, row.cremation_slot_id).await?;
+    let gaps = gaps(&txn, &row.home_id).await?;
     domain::check_order(
+        gaps,
         Some(at),
         farewell.as_ref().map(|s| (s.starts_at, s.ends_at)),
         cremation.as_ref().map(|s| s.starts_at),
     )
     .map_err(|e| {
-        let mut refusal = order_refusal(e);
+        let mut refusal = order_refusal(gaps, e);
         refusal
             .errors
             .retain(|f| f.field != "transport.requested_at");
