@@ -80,6 +80,7 @@ impl Application {
         let db = db::connect(&config).await.map_err(StartupError::Database)?;
         if config.migrate_on_start {
             db::migrate(&db).await.map_err(StartupError::Migrate)?;
+            db::vacuum_once(&db).await.map_err(StartupError::Migrate)?;
         }
         // The catalogue of services is reference data, not demo data: always there.
         applications::catalogue::seed(&db)

@@ -277,3 +277,65 @@ on_both_backends! {
         assert_eq!((status, created["account"]["display_name"].as_str()), (201, Some("窗口一号")), "{created}");
     }
 }
+
+/// On SQLite, what is deleted is zeroed in the file (`secure_delete`), not left in a free
+/// page for a raw scan to find; and the one-time `VACUUM` of older databases has run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_values_do_not_linger_in_the_sqlite_file() {
+    let app = spawn_app(Store::Sqlite).await;
+    let probe = "逝者姓名-probe-7391-删除后不应残留";
+    let run = |sql: String| {
+        let db = app.db.clone();
+        async move {
+            db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap();
+        }
+    };
+    // Every change in the main file, none left in the write-ahead log.
+    let checkpoint = || async {
+        for _ in 0..50 {
+            let row = app
+                .db
+                .query_one_raw(Statement::from_string(
+                    app.db.get_database_backend(),
+                    "PRAGMA wal_checkpoint(TRUNCATE)",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            if row.try_get_by_index::<i32>(0).unwrap() == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the checkpoint stayed busy");
+    };
+    run(format!(
+        "INSERT INTO app_meta (key, value, created_at) VALUES ('probe', '{probe}', '2026-12-03T00:00:00Z')"
+    ))
+    .await;
+    checkpoint().await;
+    assert!(
+        raw_database(&app).await.contains(probe),
+        "the probe is written"
+    );
+    run("DELETE FROM app_meta WHERE key = 'probe'".into()).await;
+    checkpoint().await;
+    assert!(
+        !raw_database(&app).await.contains(probe),
+        "zeroed, not left in a free page"
+    );
+    let vacuumed = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT value FROM app_meta WHERE key = 'sqlite_vacuumed'",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        vacuumed.is_some(),
+        "the one-time VACUUM ran and was recorded"
+    );
+}

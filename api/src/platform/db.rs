@@ -6,7 +6,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     TransactionTrait,
 };
 
@@ -58,8 +58,36 @@ async fn connect_url(
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(SQLITE_BUSY_TIMEOUT)
             .foreign_keys(true)
+            // Deleted and overwritten content is zeroed rather than left in free pages:
+            // sealed or not, a withdrawn ID number or a purged draft must not linger in
+            // the file.
+            .pragma("secure_delete", "ON")
     });
     Database::connect(options).await
+}
+
+/// On SQLite, once per database: `VACUUM`, so that pages freed before `secure_delete`
+/// was on (the masks and birth dates migration 17 rewrote, among others) no longer hold
+/// their old content. Recorded in `app_meta`; PostgreSQL needs nothing.
+pub async fn vacuum_once(db: &DatabaseConnection) -> Result<(), DbErr> {
+    const MARKER: &str = "sqlite_vacuumed";
+    if db.get_database_backend() != DbBackend::Sqlite
+        || entity::app_meta::Entity::find_by_id(MARKER)
+            .one(db)
+            .await?
+            .is_some()
+    {
+        return Ok(());
+    }
+    db.execute_unprepared("VACUUM").await?;
+    entity::app_meta::Entity::insert(entity::app_meta::ActiveModel {
+        key: sea_orm::Set(MARKER.to_owned()),
+        value: sea_orm::Set(chrono::Utc::now().to_rfc3339()),
+        created_at: sea_orm::Set(chrono::Utc::now()),
+    })
+    .exec(db)
+    .await?;
+    Ok(())
 }
 
 /// Brings the schema up to date. On PostgreSQL the run holds an advisory lock inside
