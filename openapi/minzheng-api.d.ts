@@ -332,6 +332,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/citizen/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's signed-in devices (live sessions), newest first; `current` marks this one. */
+        get: operations["auth.citizen.sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/citizen/sessions/revoke-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out every device but this one (`/auth/citizen/logout` then signs out this one). */
+        post: operations["auth.citizen.session_revoke_others"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/citizen/sessions/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out one of the caller's devices (a lost phone): its tokens stop working at once.
+         *     Another account's session, or one already ended, is `auth.session_not_found`.
+         */
+        post: operations["auth.citizen.session_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/citizen/tokens": {
         parameters: {
             query?: never;
@@ -441,7 +495,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The caller's signed-in devices (live sessions), newest first; `current` marks this one. */
+        get: operations["auth.staff.sessions"];
         put?: never;
         /**
          * Staff sign-in with username, password and (once set up) a TOTP code.
@@ -450,6 +505,43 @@ export interface paths {
          *     account for 15 minutes. `pending_step` says what must be done before other routes open.
          */
         post: operations["auth.staff.sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/sessions/revoke-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out every device but this one (`/auth/staff/logout` then signs out this one). */
+        post: operations["auth.staff.session_revoke_others"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff/sessions/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out one of the caller's devices: its tokens stop working at once. Another
+         *     account's session, or one already ended, is `auth.session_not_found`.
+         */
+        post: operations["auth.staff.session_revoke"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4187,7 +4279,7 @@ export interface components {
          * @example scheduling.slot_full
          * @enum {string}
          */
-        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "funeral.service_order" | "job.not_found" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.proxy_not_found" | "identity.proxy_invalid";
+        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.session_not_found" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "funeral.service_order" | "job.not_found" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.proxy_not_found" | "identity.proxy_invalid";
         /**
          * @description A dated exception.
          * @example {
@@ -6286,6 +6378,56 @@ export interface components {
          * @enum {string}
          */
         ServiceRouting: "hukou" | "residence";
+        /**
+         * @description A signed-in session (a device) of the caller's account.
+         * @example {
+         *       "id": "0193a6c4-4444-7b61-9d1e-3f0c2a9b8e71",
+         *       "device": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) MicroMessenger/8.0.50",
+         *       "signed_in_at": "2026-12-01T09:12:00+08:00",
+         *       "last_seen_at": "2026-12-01T09:12:00+08:00",
+         *       "expires_at": "2026-12-31T09:12:00+08:00",
+         *       "current": true
+         *     }
+         */
+        SessionDto: {
+            /** Format: uuid */
+            id: string;
+            /** @description The client's `User-Agent` at sign-in (cleaned, at most 120 characters). */
+            device?: string | null;
+            /** Format: date-time */
+            signed_in_at: string;
+            /**
+             * Format: date-time
+             * @description Staff: the last request (within a minute). Citizens: the sign-in or the last
+             *     token refresh (a citizen's requests do not write it).
+             */
+            last_seen_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The session this request comes from. */
+            current: boolean;
+        };
+        /**
+         * @description The caller's live sessions, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-4444-7b61-9d1e-3f0c2a9b8e71",
+         *           "device": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) MicroMessenger/8.0.50",
+         *           "signed_in_at": "2026-12-01T09:12:00+08:00",
+         *           "last_seen_at": "2026-12-01T09:12:00+08:00",
+         *           "expires_at": "2026-12-31T09:12:00+08:00",
+         *           "current": true
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        SessionListDto: {
+            items: components["schemas"]["SessionDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
         /**
          * @description Sex as the ID number encodes it (性别): the sequence digit is odd for men, even for
          *     women.
@@ -10188,6 +10330,336 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "auth.citizen.sessions": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `SessionListDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.citizen.session_revoke_others": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description - `request.bad_request`: 请求无效 (The request is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.citizen.session_revoke": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `auth.session_not_found`: 没有找到该登录设备 (No such signed-in session of yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.session_not_found",
+                     *       "title": "没有找到该登录设备",
+                     *       "status": 404,
+                     *       "detail": "没有找到该登录设备",
+                     *       "code": "auth.session_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "auth.citizen.refresh": {
         parameters: {
             query?: never;
@@ -11043,6 +11515,125 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "auth.staff.sessions": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `SessionListDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionListDto"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.forbidden`: 无权进行此操作 (You may not do this)
+             *     - `auth.totp_setup_required`: 请先设置动态验证码（双因素认证） (Set up two-factor authentication first)
+             *     - `auth.password_change_required`: 请先修改初始密码 (Change the initial password first)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.forbidden",
+                     *       "title": "无权进行此操作",
+                     *       "status": 403,
+                     *       "detail": "无权进行此操作",
+                     *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "auth.staff.sign_in": {
         parameters: {
             query?: never;
@@ -11188,6 +11779,289 @@ export interface operations {
                      *       "status": 429,
                      *       "detail": "操作过于频繁，请稍后再试",
                      *       "code": "request.rate_limited",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.staff.session_revoke_others": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description - `request.bad_request`: 请求无效 (The request is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.forbidden`: 无权进行此操作 (You may not do this)
+             *     - `auth.totp_setup_required`: 请先设置动态验证码（双因素认证） (Set up two-factor authentication first)
+             *     - `auth.password_change_required`: 请先修改初始密码 (Change the initial password first)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.forbidden",
+                     *       "title": "无权进行此操作",
+                     *       "status": 403,
+                     *       "detail": "无权进行此操作",
+                     *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "auth.staff.session_revoke": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.forbidden`: 无权进行此操作 (You may not do this)
+             *     - `auth.totp_setup_required`: 请先设置动态验证码（双因素认证） (Set up two-factor authentication first)
+             *     - `auth.password_change_required`: 请先修改初始密码 (Change the initial password first)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.forbidden",
+                     *       "title": "无权进行此操作",
+                     *       "status": 403,
+                     *       "detail": "无权进行此操作",
+                     *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `auth.session_not_found`: 没有找到该登录设备 (No such signed-in session of yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.session_not_found",
+                     *       "title": "没有找到该登录设备",
+                     *       "status": 404,
+                     *       "detail": "没有找到该登录设备",
+                     *       "code": "auth.session_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }

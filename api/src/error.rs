@@ -69,6 +69,7 @@ codes! {
     IdempotencyInProgress => ("request.idempotency_in_progress", 409, "相同的请求正在处理中，请稍后重试", "The same request is still being processed; retry shortly"),
     Unauthenticated => ("auth.unauthenticated", 401, "请先登录", "Sign in first"),
     SessionEnded => ("auth.session_ended", 401, "登录已失效，请重新登录", "The session has ended; sign in again"),
+    SessionNotFound => ("auth.session_not_found", 404, "没有找到该登录设备", "No such signed-in session of yours"),
     Forbidden => ("auth.forbidden", 403, "无权进行此操作", "You may not do this"),
     InvalidCredentials => ("auth.invalid_credentials", 401, "用户名或密码错误；多次错误后账户将被临时锁定", "Wrong username or password; repeated failures lock the account for a while"),
     TotpRequired => ("auth.totp_required", 401, "请输入动态验证码", "Enter the code from your authenticator app"),

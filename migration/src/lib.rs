@@ -22,6 +22,7 @@ mod m20261202_000017_id_mask;
 mod m20261202_000018_job;
 mod m20261202_000019_supplement_codes;
 mod m20261203_000020_funeral_home_rule;
+mod m20261203_000021_session_device;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_job::Migration),
             Box::new(m20261202_000019_supplement_codes::Migration),
             Box::new(m20261203_000020_funeral_home_rule::Migration),
+            Box::new(m20261203_000021_session_device::Migration),
         ]
     }
 }

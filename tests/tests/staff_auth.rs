@@ -140,6 +140,24 @@ on_both_backends! {
         assert_eq!(app.staff_sign_in("desk.two", STAFF_PASSWORD, None).await.0, 401);
     }
 
+    /// Staff list their signed-in devices and sign one out (this one too).
+    async fn staff_see_their_sessions_and_sign_one_out(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let clerk = app.staff("desk.three", "clerk", "office", Some("marriage-centre")).await;
+        let (status, mine) = app.get_as(&clerk.access, "/api/v1/auth/staff/sessions").await;
+        assert_eq!(status, 200, "{mine}");
+        let items = mine["items"].as_array().unwrap();
+        assert_eq!((items.len(), items[0]["current"].as_bool()), (1, Some(true)), "{mine}");
+        let missing = uuid::Uuid::now_v7();
+        let (status, body) = app.post_as(&clerk.access, &format!("/api/v1/auth/staff/sessions/{missing}/revoke"), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("auth.session_not_found")));
+        assert_eq!(app.post_as(&clerk.access, "/api/v1/auth/staff/sessions/revoke-others", &json!({})).await.0, 204);
+        assert_eq!(app.get_as(&clerk.access, "/api/v1/auth/staff/me").await.0, 200, "this one stays");
+        let this = items[0]["id"].as_str().unwrap();
+        assert_eq!(app.post_as(&clerk.access, &format!("/api/v1/auth/staff/sessions/{this}/revoke"), &json!({})).await.0, 204);
+        assert_eq!(app.get_as(&clerk.access, "/api/v1/auth/staff/me").await.0, 401);
+    }
+
     async fn staff_sessions_end_after_15_idle_minutes_and_12_hours(backend: Backend) {
         let app = spawn_app(backend).await;
         let clerk = app.staff("desk.three", "clerk", "office", Some("centre")).await;

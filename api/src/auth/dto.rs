@@ -215,3 +215,44 @@ pub fn parse_email(text: &str) -> Result<String, ApiError> {
         }))
     }
 }
+
+/// A signed-in session (a device) of the caller's account.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-4444-7b61-9d1e-3f0c2a9b8e71", "device": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) MicroMessenger/8.0.50", "signed_in_at": "2026-12-01T09:12:00+08:00", "last_seen_at": "2026-12-01T09:12:00+08:00", "expires_at": "2026-12-31T09:12:00+08:00", "current": true}))]
+pub struct SessionDto {
+    pub id: uuid::Uuid,
+    /// The client's `User-Agent` at sign-in (cleaned, at most 120 characters).
+    pub device: Option<String>,
+    #[schema(format = DateTime)]
+    pub signed_in_at: String,
+    /// Staff: the last request (within a minute). Citizens: the sign-in or the last
+    /// token refresh (a citizen's requests do not write it).
+    #[schema(format = DateTime)]
+    pub last_seen_at: String,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    /// The session this request comes from.
+    pub current: bool,
+}
+
+/// The caller's live sessions, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-4444-7b61-9d1e-3f0c2a9b8e71", "device": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) MicroMessenger/8.0.50", "signed_in_at": "2026-12-01T09:12:00+08:00", "last_seen_at": "2026-12-01T09:12:00+08:00", "expires_at": "2026-12-31T09:12:00+08:00", "current": true}], "next_cursor": null}))]
+pub struct SessionListDto {
+    pub items: Vec<SessionDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl SessionDto {
+    pub fn new(s: entity::auth_session::Model, current: uuid::Uuid) -> SessionDto {
+        SessionDto {
+            id: s.id,
+            device: s.device,
+            signed_in_at: crate::platform::clock::format(s.created_at),
+            last_seen_at: crate::platform::clock::format(s.last_seen_at),
+            expires_at: crate::platform::clock::format(s.expires_at),
+            current: s.id == current,
+        }
+    }
+}

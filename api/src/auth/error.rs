@@ -14,6 +14,9 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
     ),
     ("auth.citizen.logout", &[]),
     ("auth.citizen.me", &[]),
+    ("auth.citizen.sessions", &[]),
+    ("auth.citizen.session_revoke", &[SessionNotFound]),
+    ("auth.citizen.session_revoke_others", &[]),
     ("auth.citizen.refresh", &[RefreshInvalid, SessionEnded]),
     ("auth.citizen.wechat_link", &[WechatAlreadyLinked]),
     (
@@ -28,6 +31,9 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
         ],
     ),
     ("auth.staff.logout", &[]),
+    ("auth.staff.sessions", &[]),
+    ("auth.staff.session_revoke", &[SessionNotFound]),
+    ("auth.staff.session_revoke_others", &[]),
     ("auth.staff.me", &[]),
     (
         "auth.staff.password_change",

@@ -12,8 +12,9 @@ use super::tokens::AccountKind;
 use super::{citizen, session, staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::platform::audit::Actor;
+use crate::platform::client::device;
 use crate::platform::extract::{Json, Query};
-use crate::platform::pagination::{Page, PageQuery};
+use crate::platform::pagination::{Page, PageQuery, slice};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;
@@ -33,7 +34,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(wechat_link)
         .service(citizen_refresh)
         .service(citizen_logout)
-        .service(citizen_me);
+        .service(citizen_me)
+        .service(citizen_sessions)
+        .service(citizen_revoke_others)
+        .service(citizen_revoke_session)
+        .service(staff_sessions)
+        .service(staff_revoke_others)
+        .service(staff_revoke_session);
 }
 
 /// Mounts the admins' staff-account routes.
@@ -75,6 +82,7 @@ async fn staff_sign_in(
         &client(&state, &req),
     )
     .await?;
+    session::set_device(&state.db, signed.tokens.session_id, device(&req)).await?;
     Ok(web::Json(TokensDto::new(
         signed.tokens,
         signed.pending_step,
@@ -203,6 +211,7 @@ async fn email_sign_in(
     let email = parse_email(&body.email)?;
     let pair =
         citizen::sign_in_with_email(&state, &email, &body.code, &client(&state, &req)).await?;
+    session::set_device(&state.db, pair.session_id, device(&req)).await?;
     Ok(web::Json(TokensDto::new(pair, None)))
 }
 
@@ -217,6 +226,7 @@ async fn wechat_sign_in(
     Json(body): Json<CodeRequest>,
 ) -> Result<web::Json<TokensDto>, ApiError> {
     let pair = citizen::sign_in_with_wechat(&state, &body.code, &client(&state, &req)).await?;
+    session::set_device(&state.db, pair.session_id, device(&req)).await?;
     Ok(web::Json(TokensDto::new(pair, None)))
 }
 
@@ -252,6 +262,106 @@ async fn citizen_refresh(
 async fn citizen_logout(state: State, citizen: Citizen) -> Result<HttpResponse, ApiError> {
     session::revoke(&state.db, citizen.session_id, Actor::Citizen(citizen.id)).await?;
     Ok(no_content())
+}
+
+/// The caller's signed-in devices (live sessions), newest first; `current` marks this one.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.sessions", security(("citizen_token" = [])), params(PageQuery),
+    responses((status = 200, body = SessionListDto)))]
+#[get("/auth/citizen/sessions")]
+async fn citizen_sessions(
+    state: State,
+    citizen: Citizen,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<SessionListDto>, ApiError> {
+    let account = (AccountKind::Citizen, citizen.id);
+    sessions_of(&state, account, citizen.session_id, &page).await
+}
+
+/// Sign out one of the caller's devices (a lost phone): its tokens stop working at once.
+/// Another account's session, or one already ended, is `auth.session_not_found`.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.session_revoke", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Signed out")))]
+#[post("/auth/citizen/sessions/{id}/revoke")]
+async fn citizen_revoke_session(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::Citizen(citizen.id);
+    session::revoke_own(&state.db, AccountKind::Citizen, citizen.id, *id, actor).await?;
+    Ok(no_content())
+}
+
+/// Sign out every device but this one (`/auth/citizen/logout` then signs out this one).
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.session_revoke_others", security(("citizen_token" = [])),
+    responses((status = 204, description = "Signed out")))]
+#[post("/auth/citizen/sessions/revoke-others")]
+async fn citizen_revoke_others(state: State, citizen: Citizen) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::Citizen(citizen.id);
+    session::revoke_others(&state.db, citizen.id, citizen.session_id, actor).await?;
+    Ok(no_content())
+}
+
+/// The caller's signed-in devices (live sessions), newest first; `current` marks this one.
+#[utoipa::path(tag = "auth", operation_id = "auth.staff.sessions", security(("staff_token" = [])), params(PageQuery),
+    responses((status = 200, body = SessionListDto)))]
+#[get("/auth/staff/sessions")]
+async fn staff_sessions(
+    state: State,
+    staff: PendingStaff,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<SessionListDto>, ApiError> {
+    let account = (AccountKind::Staff, staff.0.id);
+    sessions_of(&state, account, staff.0.session_id, &page).await
+}
+
+/// Sign out one of the caller's devices: its tokens stop working at once. Another
+/// account's session, or one already ended, is `auth.session_not_found`.
+#[utoipa::path(tag = "auth", operation_id = "auth.staff.session_revoke", security(("staff_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Signed out")))]
+#[post("/auth/staff/sessions/{id}/revoke")]
+async fn staff_revoke_session(
+    state: State,
+    staff: PendingStaff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::Staff {
+        id: staff.0.id,
+        role: staff.0.role.as_str(),
+    };
+    session::revoke_own(&state.db, AccountKind::Staff, staff.0.id, *id, actor).await?;
+    Ok(no_content())
+}
+
+/// Sign out every device but this one (`/auth/staff/logout` then signs out this one).
+#[utoipa::path(tag = "auth", operation_id = "auth.staff.session_revoke_others", security(("staff_token" = [])),
+    responses((status = 204, description = "Signed out")))]
+#[post("/auth/staff/sessions/revoke-others")]
+async fn staff_revoke_others(state: State, staff: PendingStaff) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::Staff {
+        id: staff.0.id,
+        role: staff.0.role.as_str(),
+    };
+    session::revoke_others(&state.db, staff.0.id, staff.0.session_id, actor).await?;
+    Ok(no_content())
+}
+
+async fn sessions_of(
+    state: &AppState,
+    (kind, account): (AccountKind, Uuid),
+    current: Uuid,
+    page: &PageQuery,
+) -> Result<web::Json<SessionListDto>, ApiError> {
+    let live = session::live_of(&state.db, kind, account).await?;
+    let page = slice(live, page, |s| s.id.to_string())?;
+    Ok(web::Json(SessionListDto {
+        items: page
+            .rows
+            .into_iter()
+            .map(|s| SessionDto::new(s, current))
+            .collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// The signed-in citizen's account.

@@ -59,6 +59,7 @@ pub async fn start(
         last_seen_at: Set(now),
         expires_at: Set(now + lifetime),
         revoked_at: Set(None),
+        device: Set(None),
     };
     let session = auth_session::Entity::insert(session)
         .exec_with_returning(conn)
@@ -182,6 +183,96 @@ async fn revoke_in(
         .filter(auth_session::Column::RevokedAt.is_null())
         .exec(conn)
         .await?;
+    Ok(())
+}
+
+/// Names the device a new session was signed in from.
+pub async fn set_device(
+    db: &DatabaseConnection,
+    session: Uuid,
+    device: Option<String>,
+) -> Result<(), ApiError> {
+    auth_session::Entity::update_many()
+        .col_expr(auth_session::Column::Device, Expr::value(device))
+        .filter(auth_session::Column::Id.eq(session))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// An account's live sessions (not ended, not expired), newest first.
+pub async fn live_of(
+    db: &DatabaseConnection,
+    kind: AccountKind,
+    account: Uuid,
+) -> Result<Vec<auth_session::Model>, ApiError> {
+    let now = Utc::now();
+    let mut live: Vec<auth_session::Model> = auth_session::Entity::find()
+        .filter(auth_session::Column::AccountKind.eq(kind.as_str()))
+        .filter(auth_session::Column::AccountId.eq(account))
+        .filter(auth_session::Column::RevokedAt.is_null())
+        .filter(auth_session::Column::ExpiresAt.gt(now))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|s| usable(s, kind, now).is_ok())
+        .collect();
+    live.sort_by(|a, b| b.id.cmp(&a.id));
+    Ok(live)
+}
+
+/// The account ends one of its own sessions (a lost phone); another account's, or one
+/// already ended, is `auth.session_not_found`.
+pub async fn revoke_own(
+    db: &DatabaseConnection,
+    kind: AccountKind,
+    account: Uuid,
+    session: Uuid,
+    actor: Actor,
+) -> Result<(), ApiError> {
+    if !live_of(db, kind, account)
+        .await?
+        .iter()
+        .any(|s| s.id == session)
+    {
+        return Err(ApiError::new(Code::SessionNotFound));
+    }
+    let txn = begin_write(db).await?;
+    revoke_in(&txn, session, Utc::now()).await?;
+    audit::record(
+        &txn,
+        session_event(
+            actor,
+            "auth.session.revoke",
+            session,
+            "signed out a device".into(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The account ends every session but the one it calls from.
+pub async fn revoke_others(
+    db: &DatabaseConnection,
+    account: Uuid,
+    current: Uuid,
+    actor: Actor,
+) -> Result<(), ApiError> {
+    let txn = begin_write(db).await?;
+    revoke_all(&txn, account, Some(current)).await?;
+    audit::record(
+        &txn,
+        session_event(
+            actor,
+            "auth.session.revoke_others",
+            current,
+            "signed out every other device".into(),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 

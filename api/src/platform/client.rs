@@ -6,6 +6,21 @@ use actix_web::HttpRequest;
 use ipnet::IpNet;
 
 /// One `trusted_proxies` entry: an address (`10.0.0.5`) or a network (`10.0.0.0/8`).
+/// The device a request comes from, as its `User-Agent` names it: without control or
+/// invisible characters, trimmed, at most 120 characters; `None` without one.
+pub fn device(req: &HttpRequest) -> Option<String> {
+    // Not only ASCII: a header may carry UTF-8 (and any byte), read leniently.
+    let agent = req.headers().get(actix_web::http::header::USER_AGENT)?;
+    let agent = String::from_utf8_lossy(agent.as_bytes());
+    let cleaned: String = agent
+        .chars()
+        .filter(|c| !c.is_control() && !crate::platform::text::is_invisible(*c))
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim();
+    (!cleaned.is_empty()).then(|| cleaned.to_owned())
+}
+
 pub fn parse_proxy(entry: &str) -> Option<IpNet> {
     let entry = entry.trim();
     entry
