@@ -468,7 +468,7 @@ where
     }
 }
 
-fn stale(state: &AppState) -> chrono::Duration {
+pub(super) fn stale(state: &AppState) -> chrono::Duration {
     chrono::Duration::seconds(Ord::max(state.config.job_stale_secs, 1))
 }
 

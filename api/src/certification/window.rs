@@ -13,6 +13,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::cycle::stale;
 use crate::auth::extract::Staff;
 use crate::error::ApiError;
 use crate::platform::audit::{self, Actor};
@@ -80,10 +81,6 @@ pub async fn resume_left(state: &AppState) {
             }
         }
     }
-}
-
-fn stale(state: &AppState) -> chrono::Duration {
-    chrono::Duration::seconds(Ord::max(state.config.job_stale_secs, 1))
 }
 
 async fn run_claimed(state: &AppState, job: entity::job::Model) {
