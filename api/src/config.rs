@@ -116,6 +116,20 @@ pub struct Config {
     pub faceid_endpoint: String,
     /// The Tencent Cloud region of the FaceID calls (`X-TC-Region`).
     pub faceid_region: String,
+    /// The `SmsSdkAppId` of Tencent Cloud SMS. Set, SMS go to Tencent (with
+    /// `MINZHENG_SMS_SECRET_ID`/`_KEY`); unset, dev mode writes them into `data_dir/sms`
+    /// and the dev outbox, and production answers SMS sign-ins `auth.sms_unavailable`.
+    pub sms_app_id: Option<String>,
+    /// The approved SMS signature (`SignName`, needed for mainland numbers).
+    pub sms_sign_name: String,
+    /// Tencent Cloud SMS's API endpoint (tests point it at a fake).
+    pub sms_endpoint: String,
+    /// The Tencent Cloud region of the SMS calls (`X-TC-Region`).
+    pub sms_region: String,
+    /// SMS templates by purpose (file only: `[sms_templates.sign_in_code]` with `id` and
+    /// `param_limits`, the most characters each `{1}`, `{2}`... may take under the
+    /// template's review rules). Every message is checked against them before sending.
+    pub sms_templates: std::collections::BTreeMap<String, SmsTemplate>,
     /// Months within which each transferee certifies again (1-24; some schemes use 6).
     pub certification_cycle_months: u32,
     /// Days before the due date from which a transferee is reminded (0-90).
@@ -158,6 +172,18 @@ impl Default for Config {
             wechat_miniprogram_state: "formal".into(),
             faceid_endpoint: "https://faceid.tencentcloudapi.com".into(),
             faceid_region: "ap-beijing".into(),
+            sms_app_id: None,
+            sms_sign_name: "通州民政".into(),
+            sms_endpoint: "https://sms.tencentcloudapi.com".into(),
+            sms_region: "ap-beijing".into(),
+            sms_templates: [(
+                "sign_in_code".to_owned(),
+                SmsTemplate {
+                    id: "0".into(),
+                    param_limits: vec![6],
+                },
+            )]
+            .into(),
             certification_cycle_months: 12,
             certification_notice_days: 30,
             face_attempts_per_day: 5,
@@ -178,6 +204,14 @@ impl Default for Config {
     }
 }
 
+/// An approved SMS template: its `TemplateId` and the most characters each of its
+/// parameters (`{1}`, `{2}`...) may take.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsTemplate {
+    pub id: String,
+    pub param_limits: Vec<usize>,
+}
+
 /// Settings given on the command line; they win over everything else.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Overrides {
@@ -195,13 +229,15 @@ pub const SECRET_VARS: [&str; 3] = [
 ];
 
 /// Optional secrets: read from the environment when set, refused in the file like the others.
-pub const OPTIONAL_SECRET_VARS: [&str; 6] = [
+pub const OPTIONAL_SECRET_VARS: [&str; 8] = [
     "MINZHENG_BLIND_INDEX_KEY_ROTATIONS",
     "MINZHENG_BLIND_INDEX_KEY_NEXT",
     "MINZHENG_WECHAT_APP_SECRET",
     "MINZHENG_SMTP_PASSWORD",
     "MINZHENG_FACEID_SECRET_ID",
     "MINZHENG_FACEID_SECRET_KEY",
+    "MINZHENG_SMS_SECRET_ID",
+    "MINZHENG_SMS_SECRET_KEY",
 ];
 
 /// A configuration that cannot be used; the message names the setting.
@@ -275,6 +311,10 @@ impl Config {
             "no_show_block_days",
             "faceid_endpoint",
             "faceid_region",
+            "sms_app_id",
+            "sms_sign_name",
+            "sms_endpoint",
+            "sms_region",
             "certification_cycle_months",
             "certification_notice_days",
             "face_attempts_per_day",
@@ -349,6 +389,7 @@ impl Config {
                 "certification_notice_days must be between 0 and 90".into(),
             ));
         }
+        self.check_sms()?;
         if !["https://", "http://"]
             .iter()
             .any(|scheme| self.faceid_endpoint.starts_with(scheme))
@@ -363,6 +404,31 @@ impl Config {
                 self.log_level
             ))
         })?;
+        Ok(())
+    }
+
+    /// SMS settings: an http(s) endpoint, and, when SMS are sent, a template for sign-in
+    /// codes with one parameter of at least 6 characters.
+    fn check_sms(&self) -> Result<(), ConfigError> {
+        if !["https://", "http://"]
+            .iter()
+            .any(|scheme| self.sms_endpoint.starts_with(scheme))
+        {
+            return Err(ConfigError(
+                "sms_endpoint must be an https:// (or http://) URL".into(),
+            ));
+        }
+        let code = self.sms_templates.get("sign_in_code");
+        if !code.is_some_and(|t| t.param_limits.len() == 1 && t.param_limits[0] >= 6) {
+            return Err(ConfigError(
+                "sms_templates.sign_in_code must have one parameter of at least 6 characters (the code)".into(),
+            ));
+        }
+        if self.sms_app_id.is_some() && code.is_some_and(|t| t.id == "0" || t.id.is_empty()) {
+            return Err(ConfigError(
+                "sms_templates.sign_in_code.id must be the approved template's id when sms_app_id is set".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -442,6 +508,10 @@ pub struct Secrets {
     /// Cloud FaceID (app clients' face checks) needs both.
     pub faceid_secret_id: Option<String>,
     pub faceid_secret_key: Option<String>,
+    /// `MINZHENG_SMS_SECRET_ID` and `MINZHENG_SMS_SECRET_KEY`: Tencent Cloud SMS needs
+    /// both when `sms_app_id` is set.
+    pub sms_secret_id: Option<String>,
+    pub sms_secret_key: Option<String>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -502,6 +572,8 @@ impl Secrets {
             smtp_password: std::env::var("MINZHENG_SMTP_PASSWORD").ok(),
             faceid_secret_id: std::env::var("MINZHENG_FACEID_SECRET_ID").ok(),
             faceid_secret_key: std::env::var("MINZHENG_FACEID_SECRET_KEY").ok(),
+            sms_secret_id: std::env::var("MINZHENG_SMS_SECRET_ID").ok(),
+            sms_secret_key: std::env::var("MINZHENG_SMS_SECRET_KEY").ok(),
         })
     }
 }

@@ -40,14 +40,14 @@ pub struct Readiness {
     pub status: &'static str,
     /// The optional parts: the desk's in-process face comparison (a build feature and
     /// its model files), WeChat (sign-in, face verification, subscribe messages), Tencent
-    /// Cloud FaceID, and email (SMTP). A part that is off says why and how to turn it on.
+    /// Cloud FaceID, Tencent Cloud SMS, and email (SMTP). A part that is off says why and how to turn it on.
     pub parts: Vec<Part>,
 }
 
 /// One optional part of the service.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Part {
-    /// `face_comparison`, `wechat`, `faceid` or `email`.
+    /// `face_comparison`, `wechat`, `faceid`, `sms` or `email`.
     pub name: &'static str,
     pub on: bool,
     pub reason: Option<String>,
@@ -89,6 +89,16 @@ pub fn parts(state: &AppState) -> Vec<Part> {
                 .faceid_secret_id
                 .is_none()
                 .then(|| "MINZHENG_FACEID_SECRET_ID is not set".to_owned()),
+        ),
+        part(
+            "sms",
+            match (&config.sms_app_id, &state.secrets.sms_secret_id) {
+                (Some(_), Some(_)) => None,
+                (Some(_), None) => Some("MINZHENG_SMS_SECRET_ID is not set".to_owned()),
+                (None, _) => Some(
+                    "sms_app_id is not set (dev mode writes SMS to the data folder)".to_owned(),
+                ),
+            },
         ),
         part(
             "email",

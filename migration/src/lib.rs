@@ -23,6 +23,7 @@ mod m20261202_000018_job;
 mod m20261202_000019_supplement_codes;
 mod m20261203_000020_funeral_home_rule;
 mod m20261203_000021_session_device;
+mod m20261203_000022_phone_sign_in;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000019_supplement_codes::Migration),
             Box::new(m20261203_000020_funeral_home_rule::Migration),
             Box::new(m20261203_000021_session_device::Migration),
+            Box::new(m20261203_000022_phone_sign_in::Migration),
         ]
     }
 }

@@ -310,6 +310,8 @@ async fn people(state: &AppState) -> Vec<Person> {
                 wechat_openid: Set(Some(openid)),
                 wechat_unionid: Set(None),
                 email: Set(None),
+                phone_sealed: Set(None),
+                phone_index: Set(None),
                 disabled: Set(false),
                 created_at: Set(chrono::Utc::now()),
             })

@@ -361,6 +361,8 @@ pub fn test_secrets() -> Secrets {
         smtp_password: None,
         faceid_secret_id: Some(peers::FACEID_SECRET_ID.into()),
         faceid_secret_key: Some(peers::FACEID_SECRET_KEY.into()),
+        sms_secret_id: Some(peers::SMS_SECRET_ID.into()),
+        sms_secret_key: Some(peers::SMS_SECRET_KEY.into()),
     }
 }
 

@@ -437,7 +437,7 @@ async fn faceid_api(
     let action = header(&request, "x-tc-action").to_owned();
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let mut state = fake.state.lock().unwrap();
-    let mut answer = match check_tc3(&request, &body) {
+    let mut answer = match check_tc3(&request, &body, &FACEID) {
         Err(refusal) => {
             fake.signature_failures.fetch_add(1, Ordering::SeqCst);
             refusal
@@ -469,11 +469,34 @@ fn header<'r>(request: &'r HttpRequest, name: &str) -> &'r str {
         .unwrap_or_default()
 }
 
+/// What a Tencent Cloud product checks of a request: its version, its service name in
+/// the credential scope, and the one key pair it knows.
+struct Product {
+    version: &'static str,
+    service: &'static str,
+    secret_id: &'static str,
+    secret_key: &'static str,
+}
+
+const FACEID: Product = Product {
+    version: "2018-03-01",
+    service: "faceid",
+    secret_id: FACEID_SECRET_ID,
+    secret_key: FACEID_SECRET_KEY,
+};
+
 /// Checks a request as Tencent does; `Err` holds the `Response` of the refusal.
-fn check_tc3(request: &HttpRequest, body: &[u8]) -> Result<(), serde_json::Value> {
+fn check_tc3(
+    request: &HttpRequest,
+    body: &[u8],
+    product: &Product,
+) -> Result<(), serde_json::Value> {
     let invalid = |message: &str| tencent_error("AuthFailure.InvalidAuthorization", message);
-    if header(request, "x-tc-version") != "2018-03-01" {
-        return Err(tencent_error("NoSuchVersion", "FaceID speaks 2018-03-01"));
+    if header(request, "x-tc-version") != product.version {
+        return Err(tencent_error(
+            "NoSuchVersion",
+            &format!("{} speaks {}", product.service, product.version),
+        ));
     }
     let fields: HashMap<&str, &str> = header(request, "authorization")
         .strip_prefix("TC3-HMAC-SHA256 ")
@@ -494,7 +517,7 @@ fn check_tc3(request: &HttpRequest, body: &[u8]) -> Result<(), serde_json::Value
     else {
         return Err(invalid("Credential is SecretId/date/service/tc3_request"));
     };
-    if secret_id != FACEID_SECRET_ID {
+    if secret_id != product.secret_id {
         return Err(tencent_error(
             "AuthFailure.SecretIdNotFound",
             "no such SecretId",
@@ -512,9 +535,9 @@ fn check_tc3(request: &HttpRequest, body: &[u8]) -> Result<(), serde_json::Value
     let utc_date = chrono::DateTime::from_timestamp(timestamp, 0)
         .map(|t| t.format("%Y-%m-%d").to_string())
         .unwrap_or_default();
-    if date != utc_date || service != "faceid" || terminator != "tc3_request" {
+    if date != utc_date || service != product.service || terminator != "tc3_request" {
         return Err(invalid(
-            "the credential scope is not <UTC date of X-TC-Timestamp>/faceid/tc3_request",
+            "the credential scope is not <UTC date of X-TC-Timestamp>/<service>/tc3_request",
         ));
     }
     let names: Vec<&str> = signed_headers.split(';').collect();
@@ -533,7 +556,7 @@ fn check_tc3(request: &HttpRequest, body: &[u8]) -> Result<(), serde_json::Value
         hex::encode(Sha256::digest(body))
     );
     if tc3_signature(
-        FACEID_SECRET_KEY,
+        product.secret_key,
         date,
         service,
         timestamp,
@@ -627,6 +650,256 @@ impl FaceIdState {
             "Result": result, "Description": description, "Similarity": similarity,
             "IdCard": session.id_card, "Name": session.name,
         })
+    }
+}
+
+/// The Tencent Cloud SMS credentials and app the fake accepts.
+pub const SMS_SECRET_ID: &str = "AKIDfakeSmsTestSecretId";
+pub const SMS_SECRET_KEY: &str = "fake-sms-test-secret-key";
+pub const SMS_APP_ID: &str = "1400000001";
+pub const SMS_SIGN_NAME: &str = "通州民政";
+/// The approved sign-in-code template (one parameter, the code).
+pub const SMS_CODE_TEMPLATE: &str = "2000001";
+
+const SMS: Product = Product {
+    version: "2021-01-11",
+    service: "sms",
+    secret_id: SMS_SECRET_ID,
+    secret_key: SMS_SECRET_KEY,
+};
+
+/// A fake Tencent Cloud SMS (API 3.0, `SendSms`, version 2021-01-11). The signature is
+/// checked as [`fake_faceid`] checks it (with [`SMS_SECRET_KEY`]); then every field, as
+/// Tencent does: an unknown field `UnknownParameter`; `PhoneNumberSet` 1 to 200 numbers,
+/// each `+86` and eleven digits (else `InvalidParameterValue.IncorrectPhoneNumber`);
+/// `SmsSdkAppId` [`SMS_APP_ID`] (else `FailedOperation.SmsSdkAppIdVerifyFail`);
+/// `SignName` [`SMS_SIGN_NAME`] (else `FailedOperation.SignatureIncorrectOrUnapproved`);
+/// `TemplateId` one of the approved ones (else `FailedOperation.TemplateIncorrectOrUnapproved`)
+/// with as many `TemplateParamSet` strings as it has parameters, each within its length
+/// (else `FailedOperation.TemplateParamSetNotMatchApprovedTemplate`). A number given to
+/// [`FakeSms::refuse_number`] gets that `Code` in its `SendStatusSet` entry;
+/// [`FakeSms::fail_calls`] makes whole calls answer an `Error`.
+pub async fn fake_sms() -> FakeSms {
+    let fake = FakeSms::default();
+    fake.state
+        .lock()
+        .unwrap()
+        .templates
+        .insert(SMS_CODE_TEMPLATE.into(), vec![6]);
+    let shared = fake.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(shared.clone()))
+            .route("/", web::post().to(sms_api))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .expect("bind the fake SMS");
+    let address = format!("http://{}", server.addrs()[0]);
+    tokio::spawn(server.run());
+    FakeSms { address, ..fake }
+}
+
+/// The fake SMS and what it delivered.
+#[derive(Clone, Default)]
+pub struct FakeSms {
+    /// `http://127.0.0.1:PORT`, the app's `sms_endpoint`.
+    pub address: String,
+    state: Arc<Mutex<SmsState>>,
+    signature_failures: Arc<AtomicUsize>,
+}
+
+#[derive(Default)]
+struct SmsState {
+    /// Approved templates: id to each parameter's most characters.
+    templates: HashMap<String, Vec<usize>>,
+    refused: HashMap<String, String>,
+    call_error: Option<String>,
+    delivered: Vec<SmsDelivered>,
+    calls: Vec<FaceIdCall>,
+}
+
+/// One message the fake accepted.
+#[derive(Clone, Debug)]
+pub struct SmsDelivered {
+    pub phone: String,
+    pub template_id: String,
+    pub params: Vec<String>,
+}
+
+impl FakeSms {
+    /// Sends to `phone` (E.164) answer `code` (`FailedOperation.PhoneNumberInBlacklist`,
+    /// `LimitExceeded.PhoneNumberDailyLimit`, ...) in its `SendStatusSet` entry.
+    pub fn refuse_number(&self, phone: &str, code: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .refused
+            .insert(phone.into(), code.into());
+    }
+
+    /// Every call answers `Error` with `code` (`InternalError.Timeout`, ...); `None` ends it.
+    pub fn fail_calls(&self, code: Option<&str>) {
+        self.state.lock().unwrap().call_error = code.map(str::to_owned);
+    }
+
+    /// The messages delivered so far, in order.
+    pub fn delivered(&self) -> Vec<SmsDelivered> {
+        self.state.lock().unwrap().delivered.clone()
+    }
+
+    /// The parameters of the last message delivered to `phone` (E.164); panics if none.
+    pub fn last_params(&self, phone: &str) -> Vec<String> {
+        self.delivered()
+            .into_iter()
+            .rev()
+            .find(|m| m.phone == phone)
+            .unwrap_or_else(|| panic!("the fake SMS delivered nothing to {phone}"))
+            .params
+    }
+
+    /// Every request so far with its answer.
+    pub fn calls(&self) -> Vec<FaceIdCall> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    /// Requests refused for their signature, credentials or version.
+    pub fn signature_failures(&self) -> usize {
+        self.signature_failures.load(Ordering::SeqCst)
+    }
+}
+
+async fn sms_api(fake: web::Data<FakeSms>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let action = header(&request, "x-tc-action").to_owned();
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let mut state = fake.state.lock().unwrap();
+    let mut answer = match check_tc3(&request, &body, &SMS) {
+        Err(refusal) => {
+            fake.signature_failures.fetch_add(1, Ordering::SeqCst);
+            refusal
+        }
+        Ok(()) if action != "SendSms" => tencent_error("InvalidAction", "no such action"),
+        Ok(()) => match state.call_error.clone() {
+            Some(code) => tencent_error(&code, "the fake was told to fail"),
+            None => state.send(&json),
+        },
+    };
+    answer["RequestId"] = uuid::Uuid::new_v4().to_string().into();
+    state.calls.push(FaceIdCall {
+        action,
+        body: json,
+        answer: answer.clone(),
+    });
+    HttpResponse::Ok().json(serde_json::json!({"Response": answer}))
+}
+
+impl SmsState {
+    fn send(&mut self, body: &serde_json::Value) -> serde_json::Value {
+        if let Err(refusal) = self.check_fields(body) {
+            return refusal;
+        }
+        let template_id = body["TemplateId"].as_str().unwrap_or_default().to_owned();
+        let params: Vec<String> = body["TemplateParamSet"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect();
+        let mut statuses = Vec::new();
+        for phone in body["PhoneNumberSet"].as_array().into_iter().flatten() {
+            let phone = phone.as_str().unwrap_or_default().to_owned();
+            let code = self
+                .refused
+                .get(&phone)
+                .cloned()
+                .unwrap_or_else(|| "Ok".into());
+            if code == "Ok" {
+                self.delivered.push(SmsDelivered {
+                    phone: phone.clone(),
+                    template_id: template_id.clone(),
+                    params: params.clone(),
+                });
+            }
+            statuses.push(serde_json::json!({
+                "SerialNo": uuid::Uuid::new_v4().simple().to_string(), "PhoneNumber": phone,
+                "Fee": u8::from(code == "Ok"), "SessionContext": "", "Message": if code == "Ok" { "send success" } else { "refused" },
+                "IsoCode": "CN", "Code": code,
+            }));
+        }
+        serde_json::json!({"SendStatusSet": statuses})
+    }
+
+    fn check_fields(&self, body: &serde_json::Value) -> Result<(), serde_json::Value> {
+        const FIELDS: [&str; 8] = [
+            "PhoneNumberSet",
+            "SmsSdkAppId",
+            "TemplateId",
+            "SignName",
+            "TemplateParamSet",
+            "ExtendCode",
+            "SessionContext",
+            "SenderId",
+        ];
+        let object = body
+            .as_object()
+            .ok_or_else(|| tencent_error("InvalidParameter", "the body is not an object"))?;
+        if let Some(unknown) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(tencent_error(
+                "UnknownParameter",
+                &format!("unknown field {unknown}"),
+            ));
+        }
+        let phones = body["PhoneNumberSet"]
+            .as_array()
+            .filter(|p| (1..=200).contains(&p.len()));
+        let e164 = |p: &serde_json::Value| {
+            p.as_str()
+                .and_then(|p| p.strip_prefix("+86"))
+                .is_some_and(|n| n.len() == 11 && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if !phones.is_some_and(|p| p.iter().all(e164)) {
+            return Err(tencent_error(
+                "InvalidParameterValue.IncorrectPhoneNumber",
+                "PhoneNumberSet holds 1-200 E.164 numbers",
+            ));
+        }
+        if body["SmsSdkAppId"] != SMS_APP_ID {
+            return Err(tencent_error(
+                "FailedOperation.SmsSdkAppIdVerifyFail",
+                "no such SmsSdkAppId",
+            ));
+        }
+        if body["SignName"] != SMS_SIGN_NAME {
+            return Err(tencent_error(
+                "FailedOperation.SignatureIncorrectOrUnapproved",
+                "the signature is not approved",
+            ));
+        }
+        let Some(limits) = body["TemplateId"]
+            .as_str()
+            .and_then(|id| self.templates.get(id))
+        else {
+            return Err(tencent_error(
+                "FailedOperation.TemplateIncorrectOrUnapproved",
+                "the template is not approved",
+            ));
+        };
+        let params = body["TemplateParamSet"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let fits = params.len() == limits.len()
+            && params
+                .iter()
+                .zip(limits)
+                .all(|(p, limit)| p.as_str().is_some_and(|p| p.chars().count() <= *limit));
+        if !fits {
+            return Err(tencent_error(
+                "FailedOperation.TemplateParamSetNotMatchApprovedTemplate",
+                "the parameters do not fit the template",
+            ));
+        }
+        Ok(())
     }
 }
 

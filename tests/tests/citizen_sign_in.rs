@@ -1,6 +1,7 @@
 //! Citizen sign-in by email code (read from the SMTP sink) and by WeChat (a fake
 //! jscode2session), with their limits and error mapping, and linking WeChat later.
-use minzheng_tests::{code_in_email, on_both_backends, spawn_app, spawn_app_with};
+use minzheng_tests::{code_in_email, on_both_backends, peers, spawn_app, spawn_app_with};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 async fn ask_code(app: &minzheng_tests::TestApp, email: &str) -> reqwest::Response {
@@ -262,5 +263,213 @@ on_both_backends! {
         let (status, left) = app.get_as(&phone, "/api/v1/auth/citizen/sessions").await;
         assert_eq!((status, left["items"].as_array().unwrap().len()), (200, 1), "{left}");
         assert_eq!(app.get_as(&stranger, "/api/v1/auth/citizen/me").await.0, 200, "nobody else's");
+    }
+}
+
+/// An app whose SMS go to a fake Tencent Cloud SMS.
+async fn sms_app(backend: minzheng_tests::Backend) -> (minzheng_tests::TestApp, peers::FakeSms) {
+    let sms = peers::fake_sms().await;
+    let endpoint = sms.address.clone();
+    let app = spawn_app_with(backend, move |c| {
+        c.sms_app_id = Some(peers::SMS_APP_ID.into());
+        c.sms_endpoint = endpoint;
+        c.sms_sign_name = peers::SMS_SIGN_NAME.into();
+        c.sms_templates.get_mut("sign_in_code").unwrap().id = peers::SMS_CODE_TEMPLATE.into();
+    })
+    .await;
+    (app, sms)
+}
+
+async fn ask_sms(app: &minzheng_tests::TestApp, phone: &str) -> (u16, Value) {
+    let res = app
+        .post_json("/api/v1/auth/citizen/sms-codes", &json!({"phone": phone}))
+        .await;
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+async fn sms_sign_in(app: &minzheng_tests::TestApp, phone: &str, code: &str) -> (u16, Value) {
+    let res = app
+        .post_json(
+            "/api/v1/auth/citizen/sms/sessions",
+            &json!({"phone": phone, "code": code}),
+        )
+        .await;
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+/// Forgets the per-minute send limits (fixed windows: the rows of this minute's window),
+/// so a test can send again without waiting a minute.
+async fn forget_minute_limits(app: &minzheng_tests::TestApp) {
+    let now = chrono::Utc::now().timestamp();
+    let minute = now - now.rem_euclid(60);
+    let sql = format!("DELETE FROM rate_counter WHERE window_start = {minute}");
+    app.db.execute_unprepared(&sql).await.unwrap();
+}
+
+/// Full-width digits, as a Chinese keyboard types them.
+fn full_width(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                char::from_u32(c as u32 - 0x30 + 0xFF10).unwrap()
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+on_both_backends! {
+    async fn an_sms_code_signs_in_once_and_reaches_one_account(backend: Backend) {
+        let (app, sms) = sms_app(backend).await;
+        let (status, sent) = ask_sms(&app, "＋86 138-0013-8000").await;
+        assert_eq!((status, sent["phone"].as_str()), (202, Some("+86 138****8000")), "{sent}");
+        assert_eq!((sent["expires_in"].as_i64(), sent["resend_after"].as_i64()), (Some(600), Some(60)));
+        let delivered = sms.delivered();
+        assert_eq!(delivered.len(), 1);
+        assert_eq!((delivered[0].phone.as_str(), delivered[0].template_id.as_str()), ("+8613800138000", peers::SMS_CODE_TEMPLATE));
+        let code = delivered[0].params[0].clone();
+        assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+        // Typed differently, with the code in full-width digits: the same number and code.
+        let (status, tokens) = sms_sign_in(&app, "13800138000", &full_width(&code)).await;
+        assert_eq!(status, 200, "{tokens}");
+        let token = tokens["access_token"].as_str().unwrap().to_owned();
+        let (_, me) = app.get_as(&token, "/api/v1/auth/citizen/me").await;
+        assert_eq!((me["phone"].as_str(), me["email"].as_str()), (Some("+86 138****8000"), None), "{me}");
+        let (status, body) = sms_sign_in(&app, "13800138000", &code).await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("auth.code_invalid")), "single use");
+        // The next sign-in reaches the same account.
+        forget_minute_limits(&app).await;
+        assert_eq!(ask_sms(&app, "8613800138000").await.0, 202);
+        let again = sms.last_params("+8613800138000")[0].clone();
+        let (_, tokens) = sms_sign_in(&app, "+86 13800138000", &again).await;
+        let (_, me_again) = app.get_as(tokens["access_token"].as_str().unwrap(), "/api/v1/auth/citizen/me").await;
+        assert_eq!(me_again["id"], me["id"]);
+        assert_eq!(sms.signature_failures(), 0, "every call signed right: {:?}", sms.calls());
+        // At rest the number is sealed and indexed blind; the outbox shows it masked.
+        let backend = app.db.get_database_backend();
+        for (table, sql) in [
+            ("citizen_account", "SELECT CAST(phone_sealed AS TEXT) AS a, CAST(phone_index AS TEXT) AS b FROM citizen_account"),
+            ("sign_in_code", "SELECT address AS a, code_hash AS b FROM sign_in_code"),
+            ("outbox_message", "SELECT recipient AS a, payload AS b FROM outbox_message"),
+        ] {
+            let rows = app.db.query_all_raw(sea_orm::Statement::from_string(backend, sql)).await.unwrap();
+            for row in rows {
+                for column in ["a", "b"] {
+                    let value: Option<String> = row.try_get("", column).unwrap();
+                    assert!(!value.unwrap_or_default().contains("13800138000"), "{table}.{column} holds the number in clear");
+                }
+            }
+        }
+        let rows = app.db.query_all_raw(sea_orm::Statement::from_string(backend, "SELECT recipient, status FROM outbox_message WHERE channel = 'sms'")).await.unwrap();
+        assert_eq!(rows.len(), 2, "each sent SMS is recorded");
+        assert_eq!(rows[0].try_get::<String>("", "recipient").unwrap(), "+86 138****8000");
+        assert_eq!(rows[0].try_get::<String>("", "status").unwrap(), "sent");
+    }
+
+    async fn phone_numbers_are_checked_and_sends_limited_per_number(backend: Backend) {
+        let (app, sms) = sms_app(backend).await;
+        for (typed, why) in [("010-69541234", "a landline"), ("1380013800", "ten digits"), ("12800138000", "no 12 prefix"), ("+1 2025550123", "abroad"), ("", "empty")] {
+            let (status, body) = ask_sms(&app, typed).await;
+            assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("phone")), "{why}: {body}");
+        }
+        // Control characters go before anything reads a body (as in every field).
+        let (status, sent) = ask_sms(&app, "13800\u{7}138000").await;
+        assert_eq!((status, sent["phone"].as_str()), (202, Some("+86 138****8000")));
+        assert_eq!(ask_sms(&app, "13900139000").await.0, 202);
+        let res = app.post_json("/api/v1/auth/citizen/sms-codes", &json!({"phone": "139 0013 9000"})).await;
+        assert_eq!(res.status(), 429, "one a minute per number");
+        let wait: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert_eq!(ask_sms(&app, "13700137000").await.0, 202, "another number is not affected");
+        // Ten a day: the day's counters (fixed UTC-day windows) stand at ten.
+        let now = chrono::Utc::now().timestamp();
+        if now.rem_euclid(86_400) < 120 {
+            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+        }
+        let now = chrono::Utc::now().timestamp();
+        let day = now - now.rem_euclid(86_400);
+        app.db.execute_unprepared(&format!("UPDATE rate_counter SET hits = 10 WHERE window_start = {day}")).await.unwrap();
+        forget_minute_limits(&app).await;
+        let res = app.post_json("/api/v1/auth/citizen/sms-codes", &json!({"phone": "13900139000"})).await;
+        assert_eq!(res.status(), 429, "ten a day per number");
+        let wait: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!(wait > 60, "until the day's window ends: {wait}");
+        assert_eq!(sms.delivered().len(), 3);
+    }
+
+    async fn ten_wrong_sms_codes_lock_the_number(backend: Backend) {
+        let (app, sms) = sms_app(backend).await;
+        assert_eq!(ask_sms(&app, "13600136000").await.0, 202);
+        let code = sms.last_params("+8613600136000")[0].clone();
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..10 {
+            assert_eq!(sms_sign_in(&app, "13600136000", wrong).await.0, 401);
+        }
+        let (status, body) = sms_sign_in(&app, "13600136000", &code).await;
+        assert_eq!((status, body["code"].as_str()), (429, Some("auth.code_locked")));
+        forget_minute_limits(&app).await;
+        let (status, body) = ask_sms(&app, "13600136000").await;
+        assert_eq!((status, body["code"].as_str()), (429, Some("auth.code_locked")), "no new code while locked");
+    }
+
+    async fn tencent_refusals_map_to_stable_codes_and_keep_the_last_code(backend: Backend) {
+        let (app, sms) = sms_app(backend).await;
+        assert_eq!(ask_sms(&app, "13500135000").await.0, 202);
+        let code = sms.last_params("+8613500135000")[0].clone();
+        for (tencent, status, expected) in [
+            ("FailedOperation.PhoneNumberInBlacklist", 422, "auth.sms_blocked"),
+            ("LimitExceeded.PhoneNumberThirtySecondLimit", 429, "auth.sms_rate_limited"),
+            ("LimitExceeded.PhoneNumberDailyLimit", 429, "auth.sms_rate_limited"),
+            ("InvalidParameterValue.IncorrectPhoneNumber", 422, "auth.phone_rejected"),
+        ] {
+            sms.refuse_number("+8613500135000", tencent);
+            forget_minute_limits(&app).await;
+            let res = app.post_json("/api/v1/auth/citizen/sms-codes", &json!({"phone": "13500135000"})).await;
+            assert_eq!(res.status(), status, "{tencent}");
+            if status == 429 {
+                assert!(res.headers().contains_key("retry-after"), "{tencent}");
+            }
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["code"], expected, "{tencent}");
+        }
+        for failure in ["InternalError.Timeout", "FailedOperation.TemplateIncorrectOrUnapproved", "AuthFailure.SecretIdNotFound"] {
+            sms.fail_calls(Some(failure));
+            forget_minute_limits(&app).await;
+            let (status, body) = ask_sms(&app, "13400134000").await;
+            assert_eq!((status, body["code"].as_str()), (503, Some("auth.sms_unavailable")), "{failure}");
+        }
+        sms.fail_calls(None);
+        let (status, _) = sms_sign_in(&app, "13500135000", &code).await;
+        assert_eq!(status, 200, "a refused send leaves the code already sent working");
+        let down = spawn_app_with(backend, |c| {
+            c.sms_app_id = Some(peers::SMS_APP_ID.into());
+            c.sms_endpoint = "http://127.0.0.1:9".into();
+            c.sms_templates.get_mut("sign_in_code").unwrap().id = peers::SMS_CODE_TEMPLATE.into();
+        }).await;
+        let (status, body) = ask_sms(&down, "13500135000").await;
+        assert_eq!((status, body["code"].as_str()), (503, Some("auth.sms_unavailable")), "Tencent unreachable");
+        let production = spawn_app_with(backend, |c| c.mode = minzheng::config::Mode::Production).await;
+        let (status, body) = ask_sms(&production, "13500135000").await;
+        assert_eq!((status, body["code"].as_str()), (503, Some("auth.sms_unavailable")), "production without SMS settings");
+    }
+
+    async fn in_dev_mode_an_sms_goes_to_the_data_folder_and_the_dev_outbox(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let (status, _) = ask_sms(&app, "13300133000").await;
+        assert_eq!(status, 202);
+        let dir = app.config.data_dir.join("sms");
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(files.len(), 1);
+        let written: Value = serde_json::from_slice(&std::fs::read(files[0].as_ref().unwrap().path()).unwrap()).unwrap();
+        assert_eq!(written["to"], "+8613300133000");
+        let code = written["params"][0].as_str().unwrap().to_owned();
+        let outbox: Value = app.get("/dev/outbox.json").await.json().await.unwrap();
+        let shown = &outbox["items"][0];
+        assert_eq!((shown["channel"].as_str(), shown["recipient"].as_str()), (Some("sms"), Some("+86 133****3000")), "{outbox}");
+        assert_eq!(shown["message"]["params"][0], code.as_str());
+        assert_eq!(sms_sign_in(&app, "13300133000", &code).await.0, 200);
     }
 }

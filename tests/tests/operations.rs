@@ -13,7 +13,7 @@ on_both_backends! {
         // The optional parts say whether they are on, and why not.
         let parts = body["parts"].as_array().unwrap();
         let names: Vec<&str> = parts.iter().map(|p| p["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["face_comparison", "wechat", "faceid", "email"], "{body}");
+        assert_eq!(names, ["face_comparison", "wechat", "faceid", "sms", "email"], "{body}");
         for p in parts {
             assert_eq!(p["on"].as_bool().unwrap(), p["reason"].is_null(), "{p}");
         }
@@ -134,5 +134,36 @@ on_both_backends! {
         assert_eq!((status, body["code"].as_str()), (409, Some("marriage.party_has_active_booking")), "the couple's application is still found: {body}");
         let (_, found) = app.get_as(&clerk.access, &format!("/api/v1/desk/marriage/lookup?q={he_id}")).await;
         assert_eq!(found["items"][0]["id"], booked["id"], "found by ID number: {found}");
+    }
+
+    /// A phone account is found by the number's blind index: after a rotation the same
+    /// number still reaches the same account (pending codes are dropped by the rotation).
+    async fn a_phone_account_is_found_again_after_the_blind_index_key_rotates(backend: Backend) {
+        use minzheng::admin::blind_index;
+        use minzheng::platform::crypto::Sealer;
+        use minzheng_tests::{TestApp, test_secrets};
+        use serde_json::{Value, json};
+        async fn sign_in_by_sms(app: &TestApp) -> String {
+            let sent = app.post_json("/api/v1/auth/citizen/sms-codes", &json!({"phone": "13800138000"})).await;
+            assert_eq!(sent.status(), 202);
+            let mut files: Vec<_> = std::fs::read_dir(app.config.data_dir.join("sms")).unwrap().map(|f| f.unwrap().path()).collect();
+            files.sort();
+            let written: Value = serde_json::from_slice(&std::fs::read(files.last().unwrap()).unwrap()).unwrap();
+            let code = written["params"][0].as_str().unwrap();
+            let res = app.post_json("/api/v1/auth/citizen/sms/sessions", &json!({"phone": "13800138000", "code": code})).await;
+            let tokens: Value = res.json().await.unwrap();
+            let (_, me) = app.get_as(tokens["access_token"].as_str().unwrap(), "/api/v1/auth/citizen/me").await;
+            me["id"].as_str().unwrap().to_owned()
+        }
+        let app = spawn_app(backend).await;
+        let before = sign_in_by_sms(&app).await;
+        let parts = app.stop().await;
+        let db = minzheng::platform::db::connect(&parts.0).await.unwrap();
+        let next = [5u8; 32];
+        blind_index::rotate(&db, &Sealer::new(&test_secrets()), &next, |_| {}).await.unwrap();
+        let mut keys = test_secrets();
+        keys.blind_index_rotations = vec![next];
+        let app = TestApp::start_again_with(parts, keys).await.unwrap();
+        assert_eq!(sign_in_by_sms(&app).await, before, "the same account");
     }
 }

@@ -1,6 +1,6 @@
 //! Rotating the blind-index key (`minzheng rotate-blind-index`). Every stored blind
 //! index (ID numbers, and the keys built from them: one active booking per person, draw
-//! and waitlist subjects, invitation codes, email codes, idempotency fingerprints) is
+//! and waitlist subjects, invitation codes, phone numbers, idempotency fingerprints) is
 //! keyed again with the new key, from the stored value itself: no plain value is needed,
 //! so records whose ID number is kept only as an index (a divorce application's parties)
 //! rotate too. The work goes table by table in committed batches of 500 rows, with its
@@ -35,6 +35,7 @@ enum Pk {
 /// Every table that stores a blind index, with the columns that hold one.
 const TABLES: &[(&str, &str, Pk, &[&str])] = &[
     ("real_name", "citizen_id", Pk::Uuid, &["id_number_index"]),
+    ("citizen_account", "id", Pk::Uuid, &["phone_index"]),
     ("transferee", "id", Pk::Uuid, &["id_number_index"]),
     ("application_member", "id", Pk::Uuid, &["id_number_index"]),
     ("application_hold", "id", Pk::Uuid, &["person_index"]),
@@ -65,7 +66,6 @@ const TABLES: &[(&str, &str, Pk, &[&str])] = &[
         Pk::Uuid,
         &["subject_key", "active_key"],
     ),
-    ("email_code", "email", Pk::Text, &["code_hash"]),
     (
         "idempotency_record",
         "key_hash",
@@ -161,6 +161,11 @@ pub async fn rotate(
     let txn = begin_write(db).await?;
     set_meta(&txn, KEYS, &target).await?;
     app_meta::Entity::delete_by_id(ROTATION).exec(&txn).await?;
+    // Sign-in codes live 10 minutes and their hashes mix the key with the address: the
+    // ones sent before the rotation are dropped rather than keyed again (ask for a new one).
+    entity::sign_in_code::Entity::delete_many()
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(target)
 }

@@ -1,7 +1,7 @@
-//! Citizen sign-in: WeChat mini-program (`wx.login` code) and apps (a one-time code by
-//! email), and linking a WeChat openid to an account made by email.
+//! Citizen sign-in: WeChat mini-program (`wx.login` code), apps (a one-time code by email
+//! or by SMS), and linking a WeChat openid to an account made otherwise.
 use chrono::{Duration, Utc};
-use entity::{citizen_account, email_code};
+use entity::{citizen_account, sign_in_code};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
@@ -16,6 +16,7 @@ use crate::platform::audit::{self, Actor, Event};
 use crate::platform::db::{begin_write, is_unique_violation};
 use crate::platform::outbox::{self, Email};
 use crate::platform::rate_limit::{self, Limit, too_many};
+use crate::platform::sms::{SmsError, SmsGateway};
 use crate::platform::wechat;
 use crate::state::AppState;
 
@@ -24,20 +25,28 @@ pub const CODE_TTL: Duration = Duration::minutes(10);
 /// Wrong codes before the address locks, and for how long.
 pub const CODE_MAX_WRONG: i32 = 10;
 pub const CODE_LOCK: Duration = Duration::minutes(10);
-/// Sends per client address (RULES: at most 25 per 5 minutes).
+/// Sends per client address and channel (RULES: at most 25 per 5 minutes).
 const SENDS_PER_CLIENT: Limit = Limit {
     hits: 25,
     window_secs: 300,
 };
-/// Sends per email address: one a minute, ten an hour.
+/// Sends per address: one a minute, for email and SMS alike.
 const SENDS_PER_ADDRESS_MINUTE: Limit = Limit {
     hits: 1,
     window_secs: 60,
 };
-const SENDS_PER_ADDRESS_HOUR: Limit = Limit {
+/// Emails: ten an hour per address.
+const EMAILS_PER_HOUR: Limit = Limit {
     hits: 10,
     window_secs: 3600,
 };
+/// SMS cost money and reach a person's phone: ten a day per number.
+const SMS_PER_DAY: Limit = Limit {
+    hits: 10,
+    window_secs: 86_400,
+};
+/// How long a citizen is told to wait when Tencent's own frequency limit refused a send.
+const SMS_LIMITED_RETRY_SECS: i64 = 60;
 /// WeChat sign-ins per client address per minute: generous, because mobile carriers put
 /// many phones behind one address, yet enough to stop one client burning the app's quota.
 const WECHAT_PER_CLIENT: Limit = Limit {
@@ -45,76 +54,85 @@ const WECHAT_PER_CLIENT: Limit = Limit {
     window_secs: 60,
 };
 /// Wrong code checks per client address per 5 minutes (stops one client guessing across
-/// addresses). Right codes are not counted: behind a carrier's shared address many
-/// citizens sign in at once, and each right code was sent to its owner.
+/// addresses, email and phone together). Right codes are not counted: behind a carrier's
+/// shared address many citizens sign in at once, and each right code was sent to its owner.
 const CHECKS_PER_CLIENT: Limit = Limit {
     hits: 60,
     window_secs: 300,
 };
 
-/// Where one-time sign-in codes go. Email is the first real channel; an SMS gateway
-/// implements the same trait when the bureau contracts one, and the sign-in rules
-/// (expiry, single use, lockout, limits) stay as they are.
-pub trait CodeChannel {
-    /// Queues `code` for `address` inside the caller's transaction (through the outbox,
-    /// so a crash after the commit loses nothing).
-    fn queue(
-        &self,
-        txn: &DatabaseTransaction,
-        sealer: &Sealer,
-        address: &str,
-        code: &str,
-    ) -> impl std::future::Future<Output = Result<(), sea_orm::DbErr>> + Send;
+/// Where a sign-in code goes. The rules (6 digits, 10 minutes, single use, lockout) are
+/// the same for both; only delivery and the per-address limits differ.
+pub enum Address {
+    /// Normalised (`auth::dto::parse_email`).
+    Email(String),
+    /// A mainland mobile number in E.164 (`platform::text::mobile_number`).
+    Phone(String),
 }
 
-/// Codes by email, through the outbox and lettre.
-pub struct EmailChannel;
+impl Address {
+    /// The code's key: the email itself, or `phone:` and the number's blind index, so
+    /// the table never holds a number.
+    fn key(&self, sealer: &Sealer) -> String {
+        match self {
+            Address::Email(email) => email.clone(),
+            Address::Phone(phone) => format!("phone:{}", phone_index(sealer, phone)),
+        }
+    }
 
-impl CodeChannel for EmailChannel {
-    async fn queue(
-        &self,
-        txn: &DatabaseTransaction,
-        sealer: &Sealer,
-        address: &str,
-        code: &str,
-    ) -> Result<(), sea_orm::DbErr> {
-        let message = Email {
-            subject: "民政自助服务登录验证码".into(),
-            ics: None,
-            body: format!(
-                "您的登录验证码是 {code}，10 分钟内有效，仅可使用一次。\n如非本人操作，请忽略本邮件。\n\n北京市通州区民政局"
-            ),
-        };
-        outbox::enqueue_email(txn, sealer, address, "auth.email_code", &message).await
+    /// The prefix of this channel's rate-limit keys.
+    fn channel(&self) -> &'static str {
+        match self {
+            Address::Email(_) => "email-code",
+            Address::Phone(_) => "sms-code",
+        }
+    }
+
+    fn longer_limit(&self) -> Limit {
+        match self {
+            Address::Email(_) => EMAILS_PER_HOUR,
+            Address::Phone(_) => SMS_PER_DAY,
+        }
     }
 }
 
-/// Sends a fresh 6-digit code to `email` (through the outbox). The previous code, if
-/// any, stops working.
-pub async fn send_email_code(state: &AppState, email: &str, client: &str) -> Result<(), ApiError> {
-    rate_limit::hit(
-        &state.db,
-        &format!("email-code:client:{client}"),
-        SENDS_PER_CLIENT,
-        Code::RateLimited,
-    )
-    .await?;
-    rate_limit::hit(
-        &state.db,
-        &format!("email-code:minute:{email}"),
-        SENDS_PER_ADDRESS_MINUTE,
-        Code::RateLimited,
-    )
-    .await?;
-    rate_limit::hit(
-        &state.db,
-        &format!("email-code:hour:{email}"),
-        SENDS_PER_ADDRESS_HOUR,
-        Code::RateLimited,
-    )
-    .await?;
+/// The blind index of an E.164 number: `citizen_account.phone_index` and code keys.
+pub fn phone_index(sealer: &Sealer, e164: &str) -> String {
+    sealer.blind_index("phone", e164)
+}
+
+/// The email with a sign-in code, queued in the caller's transaction (through the outbox,
+/// so a crash after the commit loses nothing).
+async fn queue_email(
+    txn: &DatabaseTransaction,
+    sealer: &Sealer,
+    address: &str,
+    code: &str,
+) -> Result<(), sea_orm::DbErr> {
+    let message = Email {
+        subject: "民政自助服务登录验证码".into(),
+        ics: None,
+        body: format!(
+            "您的登录验证码是 {code}，10 分钟内有效，仅可使用一次。\n如非本人操作，请忽略本邮件。\n\n北京市通州区民政局"
+        ),
+    };
+    outbox::enqueue_email(txn, sealer, address, "auth.email_code", &message).await
+}
+
+/// Sends a fresh 6-digit code to `address`. The previous code, if any, stops working
+/// once the new one is on its way.
+pub async fn send_code(state: &AppState, address: &Address, client: &str) -> Result<(), ApiError> {
+    let key = address.key(&state.sealer);
+    let channel = address.channel();
+    for (limit_key, limit) in [
+        (format!("{channel}:client:{client}"), SENDS_PER_CLIENT),
+        (format!("{channel}:minute:{key}"), SENDS_PER_ADDRESS_MINUTE),
+        (format!("{channel}:long:{key}"), address.longer_limit()),
+    ] {
+        rate_limit::hit(&state.db, &limit_key, limit, Code::RateLimited).await?;
+    }
     let now = Utc::now();
-    if let Some(existing) = email_code::Entity::find_by_id(email.to_owned())
+    if let Some(existing) = sign_in_code::Entity::find_by_id(key.clone())
         .one(&state.db)
         .await?
     {
@@ -126,47 +144,93 @@ pub async fn send_email_code(state: &AppState, email: &str, client: &str) -> Res
         }
     }
     let code = six_digits();
+    // An SMS is sent before the code is stored: Tencent's refusal is the citizen's answer,
+    // and a refused send must leave the code they already have working.
+    if let Address::Phone(phone) = address {
+        send_sms_code(state, phone, &code).await?;
+    }
     let txn = begin_write(&state.db).await?;
-    let row = email_code::ActiveModel {
-        email: Set(email.to_owned()),
-        code_hash: Set(code_hash(state, email, &code)),
-        expires_at: Set(now + CODE_TTL),
-        wrong_attempts: Set(0),
-        locked_until: Set(None),
-        created_at: Set(now),
-    };
-    email_code::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(email_code::Column::Email)
-                .update_columns([
-                    email_code::Column::CodeHash,
-                    email_code::Column::ExpiresAt,
-                    email_code::Column::CreatedAt,
-                ])
-                .to_owned(),
-        )
-        .exec(&txn)
-        .await?;
-    EmailChannel
-        .queue(&txn, &state.sealer, email, &code)
-        .await?;
+    store_code(&txn, &key, &code_hash(state, &key, &code), now).await?;
+    match address {
+        Address::Email(email) => queue_email(&txn, &state.sealer, email, &code).await?,
+        Address::Phone(phone) => {
+            let sent = serde_json::json!({"purpose": "sign_in_code", "params": [code]});
+            let to = crate::platform::text::mask_mobile(phone);
+            outbox::record_sent(&txn, &state.sealer, "sms", &to, "auth.sms_code", &sent).await?;
+        }
+    }
     txn.commit().await?;
     state.outbox.wake();
     Ok(())
 }
 
-/// Signs in with an emailed code: single use, ten wrong tries lock the address.
-pub async fn sign_in_with_email(
+/// The code by SMS, Tencent's refusals in stable codes.
+async fn send_sms_code(state: &AppState, phone: &str, code: &str) -> Result<(), ApiError> {
+    let Some(template) = state.config.sms_templates.get("sign_in_code") else {
+        return Err(ApiError::new(Code::SmsUnavailable));
+    };
+    let gateway = SmsGateway::new(&state.config, &state.secrets, &state.http);
+    match gateway
+        .send(phone, "sign_in_code", template, &[code.to_owned()])
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(SmsError::RateLimited(_)) => {
+            Err(too_many(Code::SmsRateLimited, SMS_LIMITED_RETRY_SECS))
+        }
+        Err(SmsError::Blocked) => Err(ApiError::new(Code::SmsBlocked)),
+        Err(SmsError::WrongNumber) => Err(ApiError::new(Code::PhoneRejected)),
+        Err(SmsError::Unavailable(reason)) => {
+            tracing::warn!(reason = %reason, "SMS sign-in code not sent");
+            Err(ApiError::new(Code::SmsUnavailable))
+        }
+    }
+}
+
+/// The address's one live code, replacing any earlier one (its lock, if lapsed, stays
+/// recorded until the next wrong code resets it).
+async fn store_code(
+    txn: &DatabaseTransaction,
+    key: &str,
+    hash: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let row = sign_in_code::ActiveModel {
+        address: Set(key.to_owned()),
+        code_hash: Set(hash.to_owned()),
+        expires_at: Set(now + CODE_TTL),
+        wrong_attempts: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+    };
+    sign_in_code::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(sign_in_code::Column::Address)
+                .update_columns([
+                    sign_in_code::Column::CodeHash,
+                    sign_in_code::Column::ExpiresAt,
+                    sign_in_code::Column::CreatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Signs in with a code sent to `address`: single use, ten wrong tries lock the address.
+pub async fn sign_in_with_code(
     state: &AppState,
-    email: &str,
+    address: &Address,
     code: &str,
     client: &str,
 ) -> Result<TokenPair, ApiError> {
-    let wrong_key = format!("email-check:client:{client}");
+    let wrong_key = format!("code-check:client:{client}");
     rate_limit::check(&state.db, &wrong_key, CHECKS_PER_CLIENT, Code::RateLimited).await?;
+    let key = address.key(&state.sealer);
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
-    let Some(row) = email_code::Entity::find_by_id(email.to_owned())
+    let Some(row) = sign_in_code::Entity::find_by_id(key.clone())
         .one(&txn)
         .await?
     else {
@@ -180,59 +244,71 @@ pub async fn sign_in_with_email(
             (until - now).num_seconds().max(1),
         ));
     }
-    let hash = code_hash(state, email, code.trim());
+    let hash = code_hash(state, &key, &crate::platform::text::identifier(code));
     // Single use: only the request whose delete removes the row signs in, however many
     // arrive with the right code at once.
-    let used = email_code::Entity::delete_many()
-        .filter(email_code::Column::Email.eq(email))
-        .filter(email_code::Column::CodeHash.eq(&hash))
-        .filter(email_code::Column::ExpiresAt.gt(now))
+    let used = sign_in_code::Entity::delete_many()
+        .filter(sign_in_code::Column::Address.eq(&key))
+        .filter(sign_in_code::Column::CodeHash.eq(&hash))
+        .filter(sign_in_code::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
     if used.rows_affected != 1 {
-        // Counted atomically, so parallel guesses cannot outrun the lock.
-        email_code::Entity::update_many()
-            .col_expr(
-                email_code::Column::WrongAttempts,
-                sea_orm::sea_query::ExprTrait::add(Expr::col(email_code::Column::WrongAttempts), 1),
-            )
-            .filter(email_code::Column::Email.eq(email))
-            .exec(&txn)
-            .await?;
-        let wrong = email_code::Entity::find_by_id(email.to_owned())
-            .one(&txn)
-            .await?
-            .map_or(0, |r| r.wrong_attempts);
-        if wrong >= CODE_MAX_WRONG {
-            // A locked address also loses its code: after the lock a new one must be sent.
-            email_code::Entity::update_many()
-                .col_expr(email_code::Column::WrongAttempts, Expr::value(0))
-                .col_expr(
-                    email_code::Column::LockedUntil,
-                    Expr::value(now + CODE_LOCK),
-                )
-                .col_expr(email_code::Column::ExpiresAt, Expr::value(now))
-                .filter(email_code::Column::Email.eq(email))
-                .exec(&txn)
-                .await?;
-        }
+        count_wrong_code(&txn, &key, now).await?;
         txn.commit().await?;
         rate_limit::record(&state.db, &wrong_key, CHECKS_PER_CLIENT).await?;
         return Err(ApiError::new(Code::CodeInvalid));
     }
-    let account = find_or_create(&txn, citizen_account::Column::Email, email, None).await?;
-    let tokens = session::start(&txn, state, AccountKind::Citizen, account, None).await?;
-    audit::record(
-        &txn,
-        event(
-            account,
-            "auth.citizen.sign_in",
-            "signed in with an email code".into(),
+    let (identity, how) = match address {
+        Address::Email(email) => (Identity::Email(email), "signed in with an email code"),
+        Address::Phone(phone) => (
+            Identity::Phone {
+                index: key.trim_start_matches("phone:"),
+                sealed: state.sealer.seal(phone),
+            },
+            "signed in with an SMS code",
         ),
-    )
-    .await?;
+    };
+    let account = find_or_create(&txn, identity).await?;
+    let tokens = session::start(&txn, state, AccountKind::Citizen, account, None).await?;
+    audit::record(&txn, event(account, "auth.citizen.sign_in", how.into())).await?;
     txn.commit().await?;
     Ok(tokens)
+}
+
+/// One more wrong code for `key`, counted atomically so parallel guesses cannot outrun the
+/// lock; the tenth locks the address and ends its code.
+async fn count_wrong_code(
+    txn: &DatabaseTransaction,
+    key: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    sign_in_code::Entity::update_many()
+        .col_expr(
+            sign_in_code::Column::WrongAttempts,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(sign_in_code::Column::WrongAttempts), 1),
+        )
+        .filter(sign_in_code::Column::Address.eq(key))
+        .exec(txn)
+        .await?;
+    let wrong = sign_in_code::Entity::find_by_id(key.to_owned())
+        .one(txn)
+        .await?
+        .map_or(0, |r| r.wrong_attempts);
+    if wrong >= CODE_MAX_WRONG {
+        // A locked address also loses its code: after the lock a new one must be sent.
+        sign_in_code::Entity::update_many()
+            .col_expr(sign_in_code::Column::WrongAttempts, Expr::value(0))
+            .col_expr(
+                sign_in_code::Column::LockedUntil,
+                Expr::value(now + CODE_LOCK),
+            )
+            .col_expr(sign_in_code::Column::ExpiresAt, Expr::value(now))
+            .filter(sign_in_code::Column::Address.eq(key))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Signs in with the `code` from `wx.login`.
@@ -251,13 +327,11 @@ pub async fn sign_in_with_wechat(
     .await?;
     let session = wechat_session(state, code).await?;
     let txn = begin_write(&state.db).await?;
-    let account = find_or_create(
-        &txn,
-        citizen_account::Column::WechatOpenid,
-        &session.openid,
-        session.unionid.clone(),
-    )
-    .await?;
+    let identity = Identity::Wechat {
+        openid: &session.openid,
+        unionid: session.unionid.clone(),
+    };
+    let account = find_or_create(&txn, identity).await?;
     let tokens = session::start(&txn, state, AccountKind::Citizen, account, None).await?;
     audit::record(
         &txn,
@@ -336,14 +410,37 @@ async fn wechat_session(state: &AppState, code: &str) -> Result<wechat::WechatSe
     .await
 }
 
-/// The account whose `column` equals `value`, made on first sign-in. Two first sign-ins
-/// racing meet at the unique index; the loser finds the winner's row.
+/// What a sign-in proves, and so which account it reaches.
+enum Identity<'a> {
+    Email(&'a str),
+    Wechat {
+        openid: &'a str,
+        unionid: Option<String>,
+    },
+    /// The number's blind index, and the number sealed for a new account.
+    Phone {
+        index: &'a str,
+        sealed: String,
+    },
+}
+
+impl Identity<'_> {
+    /// The unique column the identity is found by, and its value.
+    fn column(&self) -> (citizen_account::Column, &str) {
+        match self {
+            Identity::Email(email) => (citizen_account::Column::Email, email),
+            Identity::Wechat { openid, .. } => (citizen_account::Column::WechatOpenid, openid),
+            Identity::Phone { index, .. } => (citizen_account::Column::PhoneIndex, index),
+        }
+    }
+}
+
+/// The account the identity names, made on first sign-in.
 async fn find_or_create(
     conn: &impl ConnectionTrait,
-    column: citizen_account::Column,
-    value: &str,
-    unionid: Option<String>,
+    identity: Identity<'_>,
 ) -> Result<Uuid, ApiError> {
+    let (column, value) = identity.column();
     if let Some(found) = citizen_account::Entity::find()
         .filter(column.eq(value))
         .one(conn)
@@ -355,14 +452,23 @@ async fn find_or_create(
     let mut row = citizen_account::ActiveModel {
         id: Set(id),
         wechat_openid: Set(None),
-        wechat_unionid: Set(unionid),
+        wechat_unionid: Set(None),
         email: Set(None),
+        phone_sealed: Set(None),
+        phone_index: Set(None),
         disabled: Set(false),
         created_at: Set(Utc::now()),
     };
-    match column {
-        citizen_account::Column::Email => row.email = Set(Some(value.to_owned())),
-        _ => row.wechat_openid = Set(Some(value.to_owned())),
+    match &identity {
+        Identity::Email(email) => row.email = Set(Some((*email).to_owned())),
+        Identity::Wechat { openid, unionid } => {
+            row.wechat_openid = Set(Some((*openid).to_owned()));
+            row.wechat_unionid = Set(unionid.clone());
+        }
+        Identity::Phone { index, sealed } => {
+            row.phone_index = Set(Some((*index).to_owned()));
+            row.phone_sealed = Set(Some(sealed.clone()));
+        }
     }
     // Two first sign-ins at once (mini-programs often log in twice on launch) meet at the
     // unique index: the insert that loses does nothing, and both read the one row.
@@ -389,10 +495,10 @@ fn six_digits() -> String {
 }
 
 /// Keyed with the blind-index key: a 6-digit code's plain hash would fall to brute force.
-fn code_hash(state: &AppState, email: &str, code: &str) -> String {
+fn code_hash(state: &AppState, key: &str, code: &str) -> String {
     state
         .sealer
-        .blind_index("email_code", &format!("{email}\u{1f}{code}"))
+        .blind_index("email_code", &format!("{key}\u{1f}{code}"))
 }
 
 fn event(citizen: Uuid, action: &'static str, summary: String) -> Event {

@@ -106,6 +106,34 @@ pub struct EmailSignInRequest {
     pub code: String,
 }
 
+/// Where to send a sign-in code by SMS.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "138 0013 8000"}))]
+pub struct SmsCodeRequest {
+    /// A mainland mobile number (11 digits from `13`-`19`); `+86`/`0086`, spaces, dashes
+    /// and full-width digits are accepted.
+    pub phone: String,
+}
+
+/// Where the code went (masked) and when it stops working and another may be asked for.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"phone": "+86 138****8000", "expires_in": 600, "resend_after": 60}))]
+pub struct SmsCodeSentDto {
+    pub phone: String,
+    pub expires_in: i64,
+    pub resend_after: i64,
+}
+
+/// Sign-in with a code sent by SMS.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "13800138000", "code": "042917"}))]
+pub struct SmsSignInRequest {
+    pub phone: String,
+    pub code: String,
+}
+
 /// The signed-in staff member.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "username": "wang.li", "display_name": "王丽", "role": "reviewer", "scope_kind": "street", "scope_id": "zhongcang", "totp_enabled": true, "pending_step": null}))]
@@ -126,10 +154,12 @@ pub struct StaffMeDto {
 
 /// The signed-in citizen.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "email": "zhang.san@example.com", "wechat_linked": false}))]
+#[schema(example = json!({"id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71", "email": "zhang.san@example.com", "phone": "+86 138****8000", "wechat_linked": false}))]
 pub struct CitizenMeDto {
     pub id: uuid::Uuid,
     pub email: Option<String>,
+    /// The account's mobile number, masked (`+86 138****8000`).
+    pub phone: Option<String>,
     pub wechat_linked: bool,
 }
 
@@ -187,6 +217,20 @@ impl From<entity::staff_account::Model> for StaffAccountDto {
 pub struct StaffCreatedDto {
     pub account: StaffAccountDto,
     pub first_password: String,
+}
+
+/// A mainland mobile number in E.164, or the field error naming `phone`.
+pub fn parse_mobile(text: &str) -> Result<String, ApiError> {
+    crate::platform::text::mobile_number(text).ok_or_else(|| {
+        ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field: "phone".into(),
+            reason: "format",
+            message: Message::new(
+                "请输入中国大陆手机号码（11 位，以 13 至 19 开头）",
+                "a mainland mobile number: 11 digits starting 13 to 19",
+            ),
+        })
+    })
 }
 
 /// An email address, trimmed and lower-cased, or a field error.

@@ -12,6 +12,21 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
         "auth.citizen.email_sign_in",
         &[CodeInvalid, CodeLocked, RateLimited],
     ),
+    (
+        "auth.citizen.sms_code",
+        &[
+            RateLimited,
+            CodeLocked,
+            SmsRateLimited,
+            SmsBlocked,
+            PhoneRejected,
+            SmsUnavailable,
+        ],
+    ),
+    (
+        "auth.citizen.sms_sign_in",
+        &[CodeInvalid, CodeLocked, RateLimited],
+    ),
     ("auth.citizen.logout", &[]),
     ("auth.citizen.me", &[]),
     ("auth.citizen.sessions", &[]),

@@ -1,6 +1,6 @@
 //! Sign-in and staff accounts: citizen sign-in (WeChat, email code), staff sign-in with
 //! password and TOTP, sessions and tokens, and the `Citizen`/`Staff`/`Admin` extractors.
-//! Owns `staff_account`, `citizen_account`, `auth_session`, `refresh_token`, `email_code`.
+//! Owns `staff_account`, `citizen_account`, `auth_session`, `refresh_token`, `sign_in_code`.
 pub mod citizen;
 pub mod domain;
 pub mod dto;

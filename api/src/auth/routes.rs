@@ -30,6 +30,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(staff_totp_confirm)
         .service(email_code)
         .service(email_sign_in)
+        .service(sms_code)
+        .service(sms_sign_in)
         .service(wechat_sign_in)
         .service(wechat_link)
         .service(citizen_refresh)
@@ -191,7 +193,8 @@ async fn email_code(
     Json(body): Json<EmailCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = parse_email(&body.email)?;
-    citizen::send_email_code(&state, &email, &client(&state, &req)).await?;
+    let address = citizen::Address::Email(email);
+    citizen::send_code(&state, &address, &client(&state, &req)).await?;
     let sent = EmailCodeSentDto {
         expires_in: citizen::CODE_TTL.num_seconds(),
         resend_after: 60,
@@ -208,9 +211,54 @@ async fn email_sign_in(
     req: HttpRequest,
     Json(body): Json<EmailSignInRequest>,
 ) -> Result<web::Json<TokensDto>, ApiError> {
-    let email = parse_email(&body.email)?;
+    let address = citizen::Address::Email(parse_email(&body.email)?);
     let pair =
-        citizen::sign_in_with_email(&state, &email, &body.code, &client(&state, &req)).await?;
+        citizen::sign_in_with_code(&state, &address, &body.code, &client(&state, &req)).await?;
+    session::set_device(&state.db, pair.session_id, device(&req)).await?;
+    Ok(web::Json(TokensDto::new(pair, None)))
+}
+
+/// Send a sign-in code by SMS (apps). The code has 6 digits, works once, for 10 minutes;
+/// one a minute and ten a day per number. In dev mode without SMS settings the message
+/// is written to `data/sms/` and the dev outbox page, not sent.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.sms_code", request_body = SmsCodeRequest,
+    responses((status = 202, body = SmsCodeSentDto)))]
+#[post("/auth/citizen/sms-codes")]
+async fn sms_code(
+    state: State,
+    req: HttpRequest,
+    Json(body): Json<SmsCodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let phone = parse_mobile(&body.phone)?;
+    let masked = crate::platform::text::mask_mobile(&phone);
+    citizen::send_code(
+        &state,
+        &citizen::Address::Phone(phone),
+        &client(&state, &req),
+    )
+    .await?;
+    let sent = SmsCodeSentDto {
+        phone: masked,
+        expires_in: citizen::CODE_TTL.num_seconds(),
+        resend_after: 60,
+    };
+    Ok(HttpResponse::Accepted().json(sent))
+}
+
+/// Sign in with a code sent by SMS (apps). The first sign-in makes the account; a number
+/// bound to an account already (by WeChat or earlier SMS) reaches that account. Ten
+/// wrong codes lock the number for 10 minutes.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.sms_sign_in", request_body = SmsSignInRequest,
+    responses((status = 200, body = TokensDto)))]
+#[post("/auth/citizen/sms/sessions")]
+async fn sms_sign_in(
+    state: State,
+    req: HttpRequest,
+    Json(body): Json<SmsSignInRequest>,
+) -> Result<web::Json<TokensDto>, ApiError> {
+    let address = citizen::Address::Phone(parse_mobile(&body.phone)?);
+    let pair =
+        citizen::sign_in_with_code(&state, &address, &body.code, &client(&state, &req)).await?;
     session::set_device(&state.db, pair.session_id, device(&req)).await?;
     Ok(web::Json(TokensDto::new(pair, None)))
 }
@@ -373,9 +421,16 @@ async fn citizen_me(state: State, citizen: Citizen) -> Result<web::Json<CitizenM
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::new(Code::SessionEnded))?;
+    let phone = match &account.phone_sealed {
+        Some(sealed) => Some(crate::platform::text::mask_mobile(
+            &state.sealer.open(sealed).map_err(ApiError::internal)?,
+        )),
+        None => None,
+    };
     Ok(web::Json(CitizenMeDto {
         id: account.id,
         email: account.email,
+        phone,
         wechat_linked: account.wechat_openid.is_some(),
     }))
 }

@@ -182,6 +182,8 @@ mod tests {
             smtp_password: None,
             faceid_secret_id: None,
             faceid_secret_key: None,
+            sms_secret_id: None,
+            sms_secret_key: None,
         }
     }
 

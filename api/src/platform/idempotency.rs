@@ -35,11 +35,13 @@ pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed")
 /// POSTs that are never replayed: sign-ins and refreshes hand out fresh tokens, and a
 /// request for a sign-in code must really send one. Uploads are replayed like every
 /// other creation: a retried photo upload gets the first file back, not a second copy.
-pub const NOT_REPLAYED: [&str; 6] = [
+pub const NOT_REPLAYED: [&str; 8] = [
     "/api/v1/auth/staff/sessions",
     "/api/v1/auth/staff/tokens",
     "/api/v1/auth/citizen/email-codes",
     "/api/v1/auth/citizen/email/sessions",
+    "/api/v1/auth/citizen/sms-codes",
+    "/api/v1/auth/citizen/sms/sessions",
     "/api/v1/auth/citizen/wechat/sessions",
     "/api/v1/auth/citizen/tokens",
 ];

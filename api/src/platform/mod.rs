@@ -18,5 +18,7 @@ pub mod lang;
 pub mod outbox;
 pub mod pagination;
 pub mod rate_limit;
+pub mod sms;
+pub mod tencent_cloud;
 pub mod text;
 pub mod wechat;

@@ -103,6 +103,20 @@ pub async fn enqueue_wechat(
     .await
 }
 
+/// Records a message that was sent in the request itself (an SMS sign-in code, whose
+/// refusal is the caller's answer) so the outbox lists every channel that went out, and
+/// dev mode's outbox page shows it. `to` is shown as stored: pass it masked.
+pub async fn record_sent(
+    conn: &impl ConnectionTrait,
+    sealer: &Sealer,
+    channel: &str,
+    to: &str,
+    template: &str,
+    payload: &impl Serialize,
+) -> Result<(), DbErr> {
+    insert(conn, sealer, (channel, to, template), payload, "sent").await
+}
+
 async fn enqueue(
     conn: &impl ConnectionTrait,
     sealer: &Sealer,
@@ -110,6 +124,16 @@ async fn enqueue(
     to: &str,
     template: &str,
     payload: &impl Serialize,
+) -> Result<(), DbErr> {
+    insert(conn, sealer, (channel, to, template), payload, "pending").await
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    sealer: &Sealer,
+    (channel, to, template): (&str, &str, &str),
+    payload: &impl Serialize,
+    status: &str,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
     let payload = serde_json::to_string(payload).map_err(|e| DbErr::Custom(e.to_string()))?;
@@ -119,11 +143,11 @@ async fn enqueue(
         recipient: Set(to.to_owned()),
         template: Set(template.to_owned()),
         payload: Set(sealer.seal(&payload)),
-        status: Set("pending".into()),
+        status: Set(status.into()),
         attempts: Set(0),
         next_attempt_at: Set(now),
         locked_until: Set(None),
-        sent_at: Set(None),
+        sent_at: Set((status == "sent").then_some(now)),
         last_error: Set(None),
         created_at: Set(now),
     })

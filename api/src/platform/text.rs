@@ -129,9 +129,77 @@ fn is_han(c: char) -> bool {
         | '\u{20000}'..='\u{2FA1F}' | '\u{30000}'..='\u{323AF}')
 }
 
+/// A mainland mobile number in E.164 (`+8613800138000`) as people type it: NFKC first
+/// (full-width digits and `＋`), spaces, dashes and brackets dropped, then `+86`, `0086`
+/// or `86` before the eleven digits accepted. Only mobiles (`1[3-9]` and nine digits):
+/// SMS reach no landline.
+pub fn mobile_number(text: &str) -> Option<String> {
+    let compact: String = identifier(text)
+        .chars()
+        .filter(|c| !matches!(c, '-' | '(' | ')' | '.'))
+        .collect();
+    let national = compact
+        .strip_prefix("+86")
+        .or_else(|| compact.strip_prefix("0086"))
+        .or_else(|| compact.strip_prefix("86").filter(|rest| rest.len() == 11))
+        .unwrap_or(&compact);
+    let bytes = national.as_bytes();
+    let mobile = bytes.len() == 11
+        && bytes[0] == b'1'
+        && (b'3'..=b'9').contains(&bytes[1])
+        && bytes.iter().all(u8::is_ascii_digit);
+    mobile.then(|| format!("+86{national}"))
+}
+
+/// A mobile number in E.164 with the middle hidden, as answers show it: `+86 138****8000`.
+pub fn mask_mobile(e164: &str) -> String {
+    let national = e164.strip_prefix("+86").unwrap_or(e164);
+    let chars: Vec<char> = national.chars().collect();
+    if chars.len() < 8 {
+        return "****".into();
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("+86 {head}****{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mobile_numbers_as_typed_become_e164() {
+        for typed in [
+            "13800138000",
+            "138 0013 8000",
+            "138-0013-8000",
+            "+86 138 0013 8000",
+            "0086 13800138000",
+            "8613800138000",
+            "\u{ff11}\u{ff13}\u{ff18}\u{ff10}\u{ff10}\u{ff11}\u{ff13}\u{ff18}\u{ff10}\u{ff10}\u{ff10}",
+            "\u{ff0b}\u{ff18}\u{ff16}13800138000",
+            "\u{200b}13800138000\u{3000}",
+        ] {
+            assert_eq!(
+                mobile_number(typed).as_deref(),
+                Some("+8613800138000"),
+                "{typed:?}"
+            );
+        }
+        for refused in [
+            "",
+            "12800138000",
+            "1380013800",
+            "138001380001",
+            "010-69541234",
+            "+1 2025550123",
+            "1380013800x",
+            "13800\u{7}138000",
+        ] {
+            assert_eq!(mobile_number(refused), None, "{refused:?}");
+        }
+        assert_eq!(mask_mobile("+8613800138000"), "+86 138****8000");
+    }
 
     #[test]
     fn full_width_identifiers_are_the_ascii_ones() {
