@@ -332,6 +332,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/citizen/phone/wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bind the phone number the user allowed in the mini-program (the `code` of
+         *     `<button open-type="getPhoneNumber">`, exchanged with WeChat's `getuserphonenumber`).
+         *     One phone per account (a new one replaces the old), one account per phone: afterwards
+         *     an SMS sign-in with that number reaches this account.
+         */
+        post: operations["auth.citizen.phone_bind_wechat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/citizen/sessions": {
         parameters: {
             query?: never;
@@ -4324,7 +4346,7 @@ export interface components {
          * @example scheduling.slot_full
          * @enum {string}
          */
-        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.session_not_found" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.sms_rate_limited" | "auth.sms_blocked" | "auth.phone_rejected" | "auth.sms_unavailable" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "funeral.service_order" | "job.not_found" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.proxy_not_found" | "identity.proxy_invalid";
+        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.session_not_found" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.sms_rate_limited" | "auth.sms_blocked" | "auth.phone_rejected" | "auth.sms_unavailable" | "auth.phone_code_invalid" | "auth.phone_not_mainland" | "auth.phone_already_bound" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "funeral.service_order" | "job.not_found" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.proxy_not_found" | "identity.proxy_invalid";
         /**
          * @description A dated exception.
          * @example {
@@ -5470,7 +5492,7 @@ export interface components {
         };
         /** @description One optional part of the service. */
         Part: {
-            /** @description `face_comparison`, `wechat`, `faceid` or `email`. */
+            /** @description `face_comparison`, `wechat`, `faceid`, `sms` or `email`. */
             name: string;
             on: boolean;
             reason?: string | null;
@@ -5630,6 +5652,15 @@ export interface components {
          * @enum {string}
          */
         PendingStep: "password_change" | "totp_setup";
+        /**
+         * @description The phone number now bound to the account, masked.
+         * @example {
+         *       "phone": "+86 138****8000"
+         *     }
+         */
+        PhoneBoundDto: {
+            phone: string;
+        };
         /**
          * @description RFC 9457 problem details, as every error answer carries them.
          * @example {
@@ -5907,7 +5938,7 @@ export interface components {
             /**
              * @description The optional parts: the desk's in-process face comparison (a build feature and
              *     its model files), WeChat (sign-in, face verification, subscribe messages), Tencent
-             *     Cloud FaceID, and email (SMTP). A part that is off says why and how to turn it on.
+             *     Cloud FaceID, Tencent Cloud SMS, and email (SMTP). A part that is off says why and how to turn it on.
              */
             parts: components["schemas"]["Part"][];
         };
@@ -10414,6 +10445,198 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "auth.citizen.phone_bind_wechat": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK: `PhoneBoundDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneBoundDto"];
+                };
+            };
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.malformed_json`: 请求体不是有效的 JSON (The request body is not valid JSON)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
+             *     - `auth.phone_already_bound`: 该手机号已绑定其他账户 (This phone number belongs to another account)
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.body_too_large`: 请求体过大 (The request body is too large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.body_too_large",
+                     *       "title": "请求体过大",
+                     *       "status": 413,
+                     *       "detail": "请求体过大",
+                     *       "code": "request.body_too_large",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.unsupported_media_type`: 请求体类型不受支持，请使用 application/json (Unsupported content type; send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.unsupported_media_type",
+                     *       "title": "请求体类型不受支持，请使用 application/json",
+                     *       "status": 415,
+                     *       "detail": "请求体类型不受支持，请使用 application/json",
+                     *       "code": "request.unsupported_media_type",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.invalid_body`: 请求体中有字段不符合要求 (A field of the request body is invalid)
+             *     - `request.unknown_field`: 请求体中有未知字段 (The request body has an unknown field)
+             *     - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request)
+             *     - `auth.phone_code_invalid`: 手机号授权已失效，请重新点击获取手机号 (The phone-number code is used or expired; ask the user again)
+             *     - `auth.phone_not_mainland`: 仅支持中国大陆手机号码 (Only mainland China mobile numbers are accepted)
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_body",
+                     *       "title": "请求体中有字段不符合要求",
+                     *       "status": 422,
+                     *       "detail": "请求体中有字段不符合要求",
+                     *       "code": "request.invalid_body",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `auth.wechat_rate_limited`: 微信登录过于频繁，请稍后再试 (Too many WeChat logins; try again later) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.wechat_rate_limited",
+                     *       "title": "微信登录过于频繁，请稍后再试",
+                     *       "status": 429,
+                     *       "detail": "微信登录过于频繁，请稍后再试",
+                     *       "code": "auth.wechat_rate_limited",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `auth.wechat_unavailable`, `auth.wechat_not_configured` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "auth.citizen.sessions": {
         parameters: {
             query?: {
@@ -10747,10 +10970,7 @@ export interface operations {
     "auth.citizen.sms_code": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -10785,26 +11005,6 @@ export interface operations {
                      *       "status": 400,
                      *       "detail": "请求无效",
                      *       "code": "request.bad_request",
-                     *       "errors": [],
-                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
-                     *       "title": "相同的请求正在处理中，请稍后重试",
-                     *       "status": 409,
-                     *       "detail": "相同的请求正在处理中，请稍后重试",
-                     *       "code": "request.idempotency_in_progress",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }
@@ -10855,7 +11055,6 @@ export interface operations {
             /**
              * @description - `request.invalid_body`: 请求体中有字段不符合要求 (A field of the request body is invalid)
              *     - `request.unknown_field`: 请求体中有未知字段 (The request body has an unknown field)
-             *     - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request)
              *     - `auth.sms_blocked`: 该号码拒收短信（已退订或在运营商免打扰名单中），请改用其他方式登录 (This number refuses text messages (unsubscribed or on the carrier's do-not-disturb list); sign in another way)
              *     - `auth.phone_rejected`: 短信平台认为该手机号码不正确，请检查 (The SMS service says this is not a valid mobile number)
              */
@@ -10908,10 +11107,7 @@ export interface operations {
     "auth.citizen.sms_sign_in": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -10973,26 +11169,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
-                     *       "title": "相同的请求正在处理中，请稍后重试",
-                     *       "status": 409,
-                     *       "detail": "相同的请求正在处理中，请稍后重试",
-                     *       "code": "request.idempotency_in_progress",
-                     *       "errors": [],
-                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description - `request.body_too_large`: 请求体过大 (The request body is too large) */
             413: {
                 headers: {
@@ -11036,7 +11212,6 @@ export interface operations {
             /**
              * @description - `request.invalid_body`: 请求体中有字段不符合要求 (A field of the request body is invalid)
              *     - `request.unknown_field`: 请求体中有未知字段 (The request body has an unknown field)
-             *     - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request)
              */
             422: {
                 headers: {

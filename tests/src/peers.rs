@@ -23,6 +23,10 @@ pub const WECHAT_SECRET: &str = "wx-test-secret";
 /// It also hands out access tokens (`/cgi-bin/stable_token`, counting the fetches) and
 /// keeps every subscribe message it accepts; one sent to `openid-refuser` gets 43101.
 /// Face verification (`getverifyid`, `queryverifyinfo`): see [`FakeWechat::finish_face`].
+/// Phone numbers (`getuserphonenumber`): the `code` `phone-<11 digits>` answers that
+/// mainland number (`phone-<11 digits>.<anything>` too, for a second code of one number), `abroad-<digits>` a number with `countryCode` 1, `other-app` a
+/// watermark of another app, `invalid` 40029, `limit` 45011, anything else -1; a code
+/// works once (a second use answers 40029), and a wrong access token 40001.
 pub async fn fake_wechat() -> FakeWechat {
     let fake = FakeWechat::default();
     let shared = fake.clone();
@@ -34,6 +38,10 @@ pub async fn fake_wechat() -> FakeWechat {
             .route(
                 "/cgi-bin/message/subscribe/send",
                 web::post().to(subscribe_send),
+            )
+            .route(
+                "/wxa/business/getuserphonenumber",
+                web::post().to(getuserphonenumber),
             )
             .route(
                 "/cityservice/face/identify/getverifyid",
@@ -59,6 +67,7 @@ pub struct FakeWechat {
     pub sent: Arc<Mutex<Vec<serde_json::Value>>>,
     pub token_fetches: Arc<std::sync::atomic::AtomicUsize>,
     face: Arc<Mutex<FaceVerification>>,
+    phone_codes_used: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 /// Errcodes of the fake's face verification. WeChat's pages for `getverifyid` and
@@ -283,6 +292,42 @@ impl FaceVerification {
         let verify_ret = session.verify_ret.unwrap_or(90017);
         serde_json::json!({"errcode": 0, "errmsg": "ok", "verify_ret": verify_ret})
     }
+}
+
+async fn getuserphonenumber(
+    fake: web::Data<FakeWechat>,
+    query: web::Query<std::collections::HashMap<String, String>>,
+    body: web::Json<serde_json::Value>,
+) -> HttpResponse {
+    if query.get("access_token").map(String::as_str) != Some(FAKE_TOKEN) {
+        return HttpResponse::Ok().json(errcode(40001, "invalid credential"));
+    }
+    let code = body["code"].as_str().unwrap_or_default().to_owned();
+    if !fake.phone_codes_used.lock().unwrap().insert(code.clone()) {
+        return HttpResponse::Ok().json(errcode(40029, "invalid code"));
+    }
+    let info = |country: &str, pure: &str, appid: &str| {
+        let phone = if country == "86" {
+            pure.to_owned()
+        } else {
+            format!("+{country}{pure}")
+        };
+        serde_json::json!({"errcode": 0, "errmsg": "ok", "phone_info": {
+            "phoneNumber": phone, "purePhoneNumber": pure, "countryCode": country,
+            "watermark": {"timestamp": chrono::Utc::now().timestamp(), "appid": appid}}})
+    };
+    let answer = match code.as_str() {
+        c if c.starts_with("phone-") => {
+            let pure = c[6..].split('.').next().unwrap_or_default();
+            info("86", pure, WECHAT_APP_ID)
+        }
+        c if c.starts_with("abroad-") => info("1", &c[7..], WECHAT_APP_ID),
+        "other-app" => info("86", "13800138000", "wx-another-app"),
+        "invalid" => errcode(40029, "invalid code"),
+        "limit" => errcode(45011, "api minute-quota reach limit"),
+        _ => errcode(-1, "system error"),
+    };
+    HttpResponse::Ok().json(answer)
 }
 
 async fn subscribe_send(

@@ -472,4 +472,49 @@ on_both_backends! {
         assert_eq!(shown["message"]["params"][0], code.as_str());
         assert_eq!(sms_sign_in(&app, "13300133000", &code).await.0, 200);
     }
+
+    async fn a_mini_program_binds_one_phone_and_an_sms_sign_in_reaches_that_account(backend: Backend) {
+        let (app, sms) = sms_app(backend).await;
+        let bind = "/api/v1/auth/citizen/phone/wechat";
+        let zhao = app.citizen("zhao").await;
+        let (status, body) = app.post_as(&zhao.access, bind, &json!({"code": "phone-13800138000"})).await;
+        assert_eq!((status, body["phone"].as_str()), (200, Some("+86 138****8000")), "{body}");
+        let (_, me) = app.get_as(&zhao.access, "/api/v1/auth/citizen/me").await;
+        assert_eq!(me["phone"], "+86 138****8000");
+        // An SMS code to that number signs in to the WeChat account.
+        assert_eq!(ask_sms(&app, "13800138000").await.0, 202);
+        let code = sms.last_params("+8613800138000")[0].clone();
+        let (_, tokens) = sms_sign_in(&app, "13800138000", &code).await;
+        let (_, by_sms) = app.get_as(tokens["access_token"].as_str().unwrap(), "/api/v1/auth/citizen/me").await;
+        assert_eq!(by_sms["id"], zhao.id.as_str(), "{by_sms}");
+        // A code works once.
+        let (status, body) = app.post_as(&zhao.access, bind, &json!({"code": "phone-13800138000"})).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("auth.phone_code_invalid")), "{body}");
+        // One account per phone: another account is refused the number.
+        let qian = app.citizen("qian").await;
+        let (status, body) = app.post_as(&qian.access, bind, &json!({"code": "phone-13800138000.qian"})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("auth.phone_already_bound")), "{body}");
+        // One phone per account: a new number replaces the old one, which is free again.
+        let (status, _) = app.post_as(&zhao.access, bind, &json!({"code": "phone-13900139000"})).await;
+        assert_eq!(status, 200);
+        let (_, me) = app.get_as(&zhao.access, "/api/v1/auth/citizen/me").await;
+        assert_eq!(me["phone"], "+86 139****9000");
+        let (status, body) = app.post_as(&qian.access, bind, &json!({"code": "phone-13800138000.again"})).await;
+        assert_eq!((status, body["phone"].as_str()), (200, Some("+86 138****8000")), "{body}");
+        // WeChat's refusals and numbers this service cannot text.
+        for (code, status, expected) in [
+            ("invalid", 422, "auth.phone_code_invalid"),
+            ("abroad-2025550123", 422, "auth.phone_not_mainland"),
+            ("limit", 429, "auth.wechat_rate_limited"),
+            ("other-app", 503, "auth.wechat_unavailable"),
+            ("busy", 503, "auth.wechat_unavailable"),
+        ] {
+            let (got, body) = app.post_as(&zhao.access, bind, &json!({"code": code})).await;
+            assert_eq!((got, body["code"].as_str()), (status, Some(expected)), "{code}: {body}");
+        }
+        let (_, me) = app.get_as(&zhao.access, "/api/v1/auth/citizen/me").await;
+        assert_eq!(me["phone"], "+86 139****9000", "a refusal keeps the bound number");
+        let res = app.post_json(bind, &json!({"code": "phone-13700137000"})).await;
+        assert_eq!(res.status(), 401);
+    }
 }

@@ -393,6 +393,93 @@ pub async fn link_wechat(state: &AppState, citizen: &Citizen, code: &str) -> Res
     Ok(())
 }
 
+/// Binds the phone number behind a `getPhoneNumber` code to the caller's account: one
+/// phone per account (a new one replaces the old) and one account per phone (a number on
+/// another account is refused, never moved). Answers the number in E.164.
+pub async fn bind_phone_by_wechat(
+    state: &AppState,
+    citizen: &Citizen,
+    code: &str,
+) -> Result<String, ApiError> {
+    let (Some(app_id), Some(secret)) = (
+        &state.config.wechat_app_id,
+        &state.secrets.wechat_app_secret,
+    ) else {
+        return Err(ApiError::new(Code::WechatNotConfigured));
+    };
+    let (http, base) = (&state.http, state.config.wechat_api_base.as_str());
+    let (country, number) = wechat::with_access_token(
+        &state.wechat_token,
+        http,
+        base,
+        app_id,
+        secret,
+        |token| async move { wechat::user_phone_number(http, base, &token, app_id, code).await },
+    )
+    .await
+    .map_err(phone_error)?;
+    let phone = (country == "86")
+        .then(|| crate::platform::text::mobile_number(&number))
+        .flatten()
+        .ok_or_else(|| ApiError::new(Code::PhoneNotMainland))?;
+    let index = phone_index(&state.sealer, &phone);
+    let txn = begin_write(&state.db).await?;
+    let owner = citizen_account::Entity::find()
+        .filter(citizen_account::Column::PhoneIndex.eq(&index))
+        .one(&txn)
+        .await?;
+    match owner {
+        Some(other) if other.id != citizen.id => {
+            return Err(ApiError::new(Code::PhoneAlreadyBound));
+        }
+        Some(_) => return Ok(phone),
+        None => {}
+    }
+    citizen_account::Entity::update_many()
+        .col_expr(citizen_account::Column::PhoneIndex, Expr::value(index))
+        .col_expr(
+            citizen_account::Column::PhoneSealed,
+            Expr::value(state.sealer.seal(&phone)),
+        )
+        .filter(citizen_account::Column::Id.eq(citizen.id))
+        .exec(&txn)
+        .await
+        .map_err(|e| {
+            // Two accounts binding one number at once meet at the unique index.
+            if is_unique_violation(&e) {
+                ApiError::new(Code::PhoneAlreadyBound)
+            } else {
+                e.into()
+            }
+        })?;
+    let summary = format!(
+        "bound the phone {}",
+        crate::platform::text::mask_mobile(&phone)
+    );
+    audit::record(&txn, event(citizen.id, "auth.citizen.bind_phone", summary)).await?;
+    txn.commit().await?;
+    Ok(phone)
+}
+
+/// WeChat's answers to `getuserphonenumber` in stable codes.
+fn phone_error(error: crate::platform::faceid::FaceProviderError) -> ApiError {
+    use crate::platform::faceid::FaceProviderError::{Rejected, Unavailable};
+    match error {
+        Rejected { code, .. } if code == "40029" || code == "40163" => {
+            ApiError::new(Code::PhoneCodeInvalid)
+        }
+        Rejected { code, .. } if code == "45011" => ApiError::new(Code::WechatRateLimited),
+        Rejected { code, message } => {
+            tracing::warn!(code = %code, message = %message, "getuserphonenumber refused");
+            ApiError::new(Code::WechatUnavailable)
+        }
+        Unavailable(reason) => {
+            tracing::warn!(reason = %reason, "getuserphonenumber failed");
+            ApiError::new(Code::WechatUnavailable)
+        }
+    }
+}
+
 async fn wechat_session(state: &AppState, code: &str) -> Result<wechat::WechatSession, ApiError> {
     let (Some(app_id), Some(secret)) = (
         &state.config.wechat_app_id,

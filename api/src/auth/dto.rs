@@ -134,6 +134,13 @@ pub struct SmsSignInRequest {
     pub code: String,
 }
 
+/// The phone number now bound to the account, masked.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"phone": "+86 138****8000"}))]
+pub struct PhoneBoundDto {
+    pub phone: String,
+}
+
 /// The signed-in staff member.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "username": "wang.li", "display_name": "王丽", "role": "reviewer", "scope_kind": "street", "scope_id": "zhongcang", "totp_enabled": true, "pending_step": null}))]

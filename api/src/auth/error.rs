@@ -27,6 +27,17 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
         "auth.citizen.sms_sign_in",
         &[CodeInvalid, CodeLocked, RateLimited],
     ),
+    (
+        "auth.citizen.phone_bind_wechat",
+        &[
+            PhoneCodeInvalid,
+            PhoneNotMainland,
+            PhoneAlreadyBound,
+            WechatRateLimited,
+            WechatUnavailable,
+            WechatNotConfigured,
+        ],
+    ),
     ("auth.citizen.logout", &[]),
     ("auth.citizen.me", &[]),
     ("auth.citizen.sessions", &[]),

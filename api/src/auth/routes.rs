@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(sms_sign_in)
         .service(wechat_sign_in)
         .service(wechat_link)
+        .service(phone_bind_wechat)
         .service(citizen_refresh)
         .service(citizen_logout)
         .service(citizen_me)
@@ -276,6 +277,25 @@ async fn wechat_sign_in(
     let pair = citizen::sign_in_with_wechat(&state, &body.code, &client(&state, &req)).await?;
     session::set_device(&state.db, pair.session_id, device(&req)).await?;
     Ok(web::Json(TokensDto::new(pair, None)))
+}
+
+/// Bind the phone number the user allowed in the mini-program (the `code` of
+/// `<button open-type="getPhoneNumber">`, exchanged with WeChat's `getuserphonenumber`).
+/// One phone per account (a new one replaces the old), one account per phone: afterwards
+/// an SMS sign-in with that number reaches this account.
+#[utoipa::path(tag = "auth", operation_id = "auth.citizen.phone_bind_wechat", request_body = CodeRequest, security(("citizen_token" = [])),
+    responses((status = 200, body = PhoneBoundDto),
+        (status = 503, description = "`auth.wechat_unavailable`, `auth.wechat_not_configured`", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/citizen/phone/wechat")]
+async fn phone_bind_wechat(
+    state: State,
+    citizen: Citizen,
+    Json(body): Json<CodeRequest>,
+) -> Result<web::Json<PhoneBoundDto>, ApiError> {
+    let phone = citizen::bind_phone_by_wechat(&state, &citizen, &body.code).await?;
+    Ok(web::Json(PhoneBoundDto {
+        phone: crate::platform::text::mask_mobile(&phone),
+    }))
 }
 
 /// Link the caller's WeChat account (the `code` of `wx.login`) to an account made by email.

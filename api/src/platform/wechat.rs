@@ -285,6 +285,52 @@ pub async fn query_verify_info(
         .ok_or_else(|| FaceProviderError::Unavailable("queryverifyinfo gave no verify_ret".into()))
 }
 
+/// The phone number a mini-program user allowed (`<button open-type="getPhoneNumber">`
+/// gives the `code`; each works once, for 5 minutes): `countryCode` and
+/// `purePhoneNumber`, after checking the watermark names this app. An errcode (40029 for
+/// a used or expired code) is `Rejected`.
+pub async fn user_phone_number(
+    http: &reqwest::Client,
+    base: &str,
+    access_token: &str,
+    app_id: &str,
+    code: &str,
+) -> Result<(String, String), FaceProviderError> {
+    let url = format!(
+        "{}/wxa/business/getuserphonenumber",
+        base.trim_end_matches('/')
+    );
+    let answer: serde_json::Value = http
+        .post(url)
+        .query(&[("access_token", access_token)])
+        .json(&serde_json::json!({ "code": code }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    if let Some(code) = answer["errcode"].as_i64().filter(|c| *c != 0) {
+        return Err(FaceProviderError::Rejected {
+            code: code.to_string(),
+            message: answer["errmsg"].as_str().unwrap_or_default().to_owned(),
+        });
+    }
+    let info = &answer["phone_info"];
+    if info["watermark"]["appid"] != app_id {
+        return Err(FaceProviderError::Unavailable(
+            "getuserphonenumber answered for another app".into(),
+        ));
+    }
+    match (
+        info["countryCode"].as_str(),
+        info["purePhoneNumber"].as_str(),
+    ) {
+        (Some(country), Some(number)) => Ok((country.to_owned(), number.to_owned())),
+        _ => Err(FaceProviderError::Unavailable(
+            "getuserphonenumber gave no phone_info".into(),
+        )),
+    }
+}
+
 /// One call to `/cityservice/face/identify/{api}`; an errcode other than 0 is `Rejected`.
 async fn face_call(
     http: &reqwest::Client,
