@@ -1001,6 +1001,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/certification/transferees/{id}/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The transferee's certification notices, newest first (the latest 100), as the desk
+         *     needs them: which channel went out (WeChat, SMS to an account's or the registry's
+         *     phone, email) and whether it was delivered. Staff of their street.
+         */
+        get: operations["certification.notices.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/certification/transferees/{id}/proxies": {
         parameters: {
             query?: never;
@@ -1803,6 +1824,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/identity/real-name/attempts/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a started face check of your real name: the server asks the provider (never
+         *     trusting the client), once per attempt. A pass answers the real name `verified` by
+         *     `face`; a failure is recorded and answered with its code.
+         */
+        post: operations["identity.real_name.face_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity/real-name/face-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give your separate consent to face processing for verifying your real name (the 2025
+         *     face rules): needed before a face check. Verifying in person at a desk needs none.
+         */
+        post: operations["identity.real_name.face_consent_give"];
+        /** Withdraw the consent: face checks stop (one started and not confirmed is not used). */
+        delete: operations["identity.real_name.face_consent_withdraw"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity/real-name/faceid-verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a Tencent Cloud FaceID check of your bound real name (apps): pass
+         *     `face_id_token` to the FaceID SDK, then confirm the attempt. Same rules as WeChat's.
+         */
+        post: operations["identity.real_name.faceid_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity/real-name/wechat-verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a WeChat face verification of your bound real name (mini-program, from an
+         *     account signed in with WeChat): pass `verify_id` to `wx.requestFacialVerify`, then
+         *     confirm the attempt. Counts against the daily limit.
+         */
+        post: operations["identity.real_name.wechat_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/identity/real-names/in-person-checks": {
         parameters: {
             query?: never;
@@ -2073,6 +2177,47 @@ export interface paths {
          *     them, and a person named in several requests wins at most once. The result comes by email/WeChat and in `GET /marriage/draw-requests`.
          */
         post: operations["marriage.draw.request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/shared/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open the share link the booker sent (its `token`): the appointment, for its other
+         *     party, after sign-in and with a verified real name. To anyone else, or for a made-up
+         *     token, 404; once confirmed, cancelled or past the deadline, 410.
+         */
+        get: operations["marriage.share.open"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marriage/shared/{token}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the appointment of a share link, as its other party (the same rules as
+         *     `POST /marriage/appointments/{id}/confirm`). The booker is told once both confirmed.
+         */
+        post: operations["marriage.share.confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3386,7 +3531,12 @@ export interface components {
          *           "sex": "female",
          *           "confirmed": false
          *         }
-         *       ]
+         *       ],
+         *       "share": {
+         *         "token": "AZOmxFpOe2GdHj8MKpuOcf3kq0mS8j0qpE1pJxg7vQ8",
+         *         "path": "pages/marriage/share?token=AZOmxFpOe2GdHj8MKpuOcf3kq0mS8j0qpE1pJxg7vQ8",
+         *         "expires_at": "2026-11-30T10:15:00+08:00"
+         *       }
          *     }
          */
         AppointmentDto: {
@@ -3415,6 +3565,7 @@ export interface components {
              */
             confirm_deadline: string;
             parties: components["schemas"]["PartyDto"][];
+            share?: components["schemas"]["ShareLinkDto"] | null;
         };
         /**
          * @description A list of appointments.
@@ -3446,7 +3597,8 @@ export interface components {
          *               "sex": "female",
          *               "confirmed": true
          *             }
-         *           ]
+         *           ],
+         *           "share": null
          *         }
          *       ]
          *     }
@@ -4346,7 +4498,7 @@ export interface components {
          * @example scheduling.slot_full
          * @enum {string}
          */
-        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.session_not_found" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.sms_rate_limited" | "auth.sms_blocked" | "auth.phone_rejected" | "auth.sms_unavailable" | "auth.phone_code_invalid" | "auth.phone_not_mainland" | "auth.phone_already_bound" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "funeral.service_order" | "job.not_found" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.proxy_not_found" | "identity.proxy_invalid";
+        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.session_not_found" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.sms_rate_limited" | "auth.sms_blocked" | "auth.phone_rejected" | "auth.sms_unavailable" | "auth.phone_code_invalid" | "auth.phone_not_mainland" | "auth.phone_already_bound" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "funeral.service_order" | "job.not_found" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.share_link_invalid" | "marriage.share_link_expired" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.real_name_changed" | "identity.face_attempts_exhausted" | "identity.proxy_not_found" | "identity.proxy_invalid";
         /**
          * @description A dated exception.
          * @example {
@@ -5452,6 +5604,79 @@ export interface components {
              */
             due_on?: string | null;
         };
+        /**
+         * @description The one channel a notice goes to a person by (通知渠道).
+         * @enum {string}
+         */
+        NoticeChannel: "wechat" | "sms" | "email";
+        /**
+         * @description One certification notice as a desk sees it: by which channel, to whom, and whether it
+         *     went out. Never the message itself.
+         * @example {
+         *       "id": "0193a6c4-cccc-7b61-9d1e-3f0c2a9b8e71",
+         *       "channel": "sms",
+         *       "to_account": null,
+         *       "recipient": "+86 138****8000",
+         *       "status": "sent",
+         *       "attempts": 1,
+         *       "created_at": "2026-12-01T09:00:00+08:00",
+         *       "sent_at": "2026-12-01T09:00:02+08:00",
+         *       "failure": null
+         *     }
+         */
+        NoticeDto: {
+            /** Format: uuid */
+            id: string;
+            channel: components["schemas"]["NoticeChannel"];
+            /**
+             * Format: uuid
+             * @description The account it went to; `null` for an SMS to the registry's phone.
+             */
+            to_account?: string | null;
+            /** @description For an SMS, the number masked; `null` for other channels. */
+            recipient?: string | null;
+            status: components["schemas"]["NoticeStatus"];
+            /**
+             * Format: int32
+             * @description Delivery attempts so far.
+             */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            sent_at?: string | null;
+            /** @description Why the last attempt failed (the provider's answer), while pending or failed. */
+            failure?: string | null;
+        };
+        /**
+         * @description A page of notices, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a6c4-cccc-7b61-9d1e-3f0c2a9b8e71",
+         *           "channel": "sms",
+         *           "to_account": null,
+         *           "recipient": "+86 138****8000",
+         *           "status": "failed",
+         *           "attempts": 1,
+         *           "created_at": "2026-12-01T09:00:00+08:00",
+         *           "sent_at": null,
+         *           "failure": "the number's daily SMS cap is reached"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        NoticeList: {
+            items: components["schemas"]["NoticeDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Where a notice is (发送状态).
+         * @enum {string}
+         */
+        NoticeStatus: "pending" | "sent" | "failed";
         /** @description The seat a waitlist entry holds for its owner. */
         OfferDto: {
             /**
@@ -5951,7 +6176,8 @@ export interface components {
          *       "age": 76,
          *       "status": "verified",
          *       "verified_by": "in_person",
-         *       "verified_at": "2026-11-29T10:00:00+08:00"
+         *       "verified_at": "2026-11-29T10:00:00+08:00",
+         *       "face_consent": false
          *     }
          */
         RealNameDto: {
@@ -5969,6 +6195,11 @@ export interface components {
             verified_by?: components["schemas"]["RealNameVerifiedBy"] | null;
             /** Format: date-time */
             verified_at?: string | null;
+            /**
+             * @description Whether the holder has consented to face processing for verifying it (needed
+             *     before a face check; withdrawable).
+             */
+            face_consent: boolean;
         };
         /**
          * @description A real name to bind.
@@ -6510,6 +6741,24 @@ export interface components {
          * @enum {string}
          */
         SexDto: "male" | "female";
+        /**
+         * @description The other party's link to an appointment: send `path` (e.g. in `onShareAppMessage`);
+         *     the page passes `token` to `GET /api/v1/marriage/shared/{token}` and, after sign-in
+         *     and a verified real name, `POST .../shared/{token}/confirm`. Works until `expires_at`
+         *     (the confirmation deadline) and only for the appointment's parties.
+         * @example {
+         *       "token": "AZOmxFpOe2GdHj8MKpuOcf3kq0mS8j0qpE1pJxg7vQ8",
+         *       "path": "pages/marriage/share?token=AZOmxFpOe2GdHj8MKpuOcf3kq0mS8j0qpE1pJxg7vQ8",
+         *       "expires_at": "2026-11-30T10:15:00+08:00"
+         *     }
+         */
+        ShareLinkDto: {
+            token: string;
+            /** @description The mini-program page with the token (`marriage_share_page?token=`). */
+            path: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
         /**
          * @description What a slot is for (业务类型): the business types of every room that books
          *     through the scheduling core.
@@ -16084,6 +16333,148 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "certification.notices.list": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `NoticeList` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeList"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.forbidden`: 无权进行此操作 (You may not do this)
+             *     - `auth.totp_setup_required`: 请先设置动态验证码（双因素认证） (Set up two-factor authentication first)
+             *     - `auth.password_change_required`: 请先修改初始密码 (Change the initial password first)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.forbidden",
+                     *       "title": "无权进行此操作",
+                     *       "status": 403,
+                     *       "detail": "无权进行此操作",
+                     *       "code": "auth.forbidden",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `certification.transferee_not_found`: 认证对象不存在 (No such transferee) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:certification.transferee_not_found",
+                     *       "title": "认证对象不存在",
+                     *       "status": 404,
+                     *       "detail": "认证对象不存在",
+                     *       "code": "certification.transferee_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "certification.proxies.list": {
         parameters: {
             query?: {
@@ -23076,6 +23467,769 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "identity.real_name.face_confirm": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `RealNameDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealNameDto"];
+                };
+            };
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `certification.face_consent_required`: 进行人脸识别前须先单独同意人脸信息处理 (Consent to face processing first)
+             *     - `certification.attempt_not_yours`: 该认证不是由您发起的 (You did not start this face check)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:certification.face_consent_required",
+                     *       "title": "进行人脸识别前须先单独同意人脸信息处理",
+                     *       "status": 403,
+                     *       "detail": "进行人脸识别前须先单独同意人脸信息处理",
+                     *       "code": "certification.face_consent_required",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `certification.attempt_not_found`: 认证记录不存在 (No such face check)
+             *     - `identity.real_name_not_found`: 尚未实名 (No real name is bound)
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:certification.attempt_not_found",
+                     *       "title": "认证记录不存在",
+                     *       "status": 404,
+                     *       "detail": "认证记录不存在",
+                     *       "code": "certification.attempt_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
+             *     - `certification.attempt_used`: 该认证结果已使用，请重新发起认证 (This face check has been used; start a new one)
+             *     - `identity.real_name_verified`: 实名已核验，不能再修改 (The real name is verified and cannot be changed)
+             *     - `identity.real_name_changed`: 人脸核验发起后实名信息已更改，请重新发起 (The real name changed after this face check started; start a new one)
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `certification.verification_expired`: 人脸认证已过期，请重新发起 (The face check has expired; start a new one) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:certification.verification_expired",
+                     *       "title": "人脸认证已过期，请重新发起",
+                     *       "status": 410,
+                     *       "detail": "人脸认证已过期，请重新发起",
+                     *       "code": "certification.verification_expired",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request)
+             *     - `certification.face_cancelled`: 人脸认证已取消 (The face check was cancelled)
+             *     - `certification.face_timeout`: 人脸认证超时，请重试 (The face check timed out; try again)
+             *     - `certification.face_not_matched`: 人脸与身份信息不一致，认证未通过 (The face does not match the identity)
+             *     - `certification.provider_rejected`: 人脸认证服务拒绝了此次认证 (The face verification service refused this check)
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.provider_error` (WeChat verify_ret 90199) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.provider_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.real_name.face_consent_give": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `RealNameDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealNameDto"];
+                };
+            };
+            /** @description - `request.bad_request`: 请求无效 (The request is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `identity.real_name_not_found`: 尚未实名 (No real name is bound) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:identity.real_name_not_found",
+                     *       "title": "尚未实名",
+                     *       "status": 404,
+                     *       "detail": "尚未实名",
+                     *       "code": "identity.real_name_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.real_name.face_consent_withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `RealNameDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealNameDto"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `identity.real_name_not_found`: 尚未实名 (No real name is bound) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:identity.real_name_not_found",
+                     *       "title": "尚未实名",
+                     *       "status": 404,
+                     *       "detail": "尚未实名",
+                     *       "code": "identity.real_name_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.real_name.faceid_start": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created: `FaceIdStartDto` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceIdStartDto"];
+                };
+            };
+            /** @description - `request.bad_request`: 请求无效 (The request is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `certification.face_consent_required`: 进行人脸识别前须先单独同意人脸信息处理 (Consent to face processing first) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:certification.face_consent_required",
+                     *       "title": "进行人脸识别前须先单独同意人脸信息处理",
+                     *       "status": 403,
+                     *       "detail": "进行人脸识别前须先单独同意人脸信息处理",
+                     *       "code": "certification.face_consent_required",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `identity.real_name_not_found`: 尚未实名 (No real name is bound) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:identity.real_name_not_found",
+                     *       "title": "尚未实名",
+                     *       "status": 404,
+                     *       "detail": "尚未实名",
+                     *       "code": "identity.real_name_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
+             *     - `identity.real_name_verified`: 实名已核验，不能再修改 (The real name is verified and cannot be changed)
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request)
+             *     - `certification.provider_rejected`: 人脸认证服务拒绝了此次认证 (The face verification service refused this check)
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `identity.face_attempts_exhausted`: 今日人脸核验次数已用完，请明天再试或到任一窗口当面核验 (No face checks left today; try tomorrow or verify in person at any desk) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:identity.face_attempts_exhausted",
+                     *       "title": "今日人脸核验次数已用完，请明天再试或到任一窗口当面核验",
+                     *       "status": 429,
+                     *       "detail": "今日人脸核验次数已用完，请明天再试或到任一窗口当面核验",
+                     *       "code": "identity.face_attempts_exhausted",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.provider_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.real_name.wechat_start": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created: `WechatStartDto` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatStartDto"];
+                };
+            };
+            /** @description - `request.bad_request`: 请求无效 (The request is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `certification.face_consent_required`: 进行人脸识别前须先单独同意人脸信息处理 (Consent to face processing first) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:certification.face_consent_required",
+                     *       "title": "进行人脸识别前须先单独同意人脸信息处理",
+                     *       "status": 403,
+                     *       "detail": "进行人脸识别前须先单独同意人脸信息处理",
+                     *       "code": "certification.face_consent_required",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `identity.real_name_not_found`: 尚未实名 (No real name is bound) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:identity.real_name_not_found",
+                     *       "title": "尚未实名",
+                     *       "status": 404,
+                     *       "detail": "尚未实名",
+                     *       "code": "identity.real_name_not_found",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
+             *     - `certification.wechat_account_required`: 微信人脸认证须使用微信登录的账户 (WeChat face verification needs an account signed in with WeChat)
+             *     - `identity.real_name_verified`: 实名已核验，不能再修改 (The real name is verified and cannot be changed)
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request)
+             *     - `certification.provider_rejected`: 人脸认证服务拒绝了此次认证 (The face verification service refused this check)
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `identity.face_attempts_exhausted`: 今日人脸核验次数已用完，请明天再试或到任一窗口当面核验 (No face checks left today; try tomorrow or verify in person at any desk) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:identity.face_attempts_exhausted",
+                     *       "title": "今日人脸核验次数已用完，请明天再试或到任一窗口当面核验",
+                     *       "status": 429,
+                     *       "detail": "今日人脸核验次数已用完，请明天再试或到任一窗口当面核验",
+                     *       "code": "identity.face_attempts_exhausted",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `certification.provider_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "identity.real_name.verify_in_person": {
         parameters: {
             query?: never;
@@ -23996,7 +25150,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description - `marriage.blocked_for_no_shows`: 多次预约未到，暂不能预约 (Too many missed appointments; booking is blocked for a while) */
+            /**
+             * @description - `marriage.blocked_for_no_shows`: 多次预约未到，暂不能预约 (Too many missed appointments; booking is blocked for a while)
+             *     - `identity.real_name_required`: 请先完成实名认证 (Bind your real name first)
+             *     - `identity.real_name_unverified`: 实名尚未核验，请先完成人脸核验或到窗口核验 (The real name is not verified yet; verify by face or at a desk)
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -25222,6 +26380,318 @@ export interface operations {
                      *       "status": 422,
                      *       "detail": "请求体中有字段不符合要求",
                      *       "code": "request.invalid_body",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.share.open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `share.token` of the appointment */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `AppointmentDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            /** @description - `request.invalid_path`: 路径参数无效 (A path parameter is invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_path",
+                     *       "title": "路径参数无效",
+                     *       "status": 400,
+                     *       "detail": "路径参数无效",
+                     *       "code": "request.invalid_path",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `identity.real_name_required`: 请先完成实名认证 (Bind your real name first)
+             *     - `identity.real_name_unverified`: 实名尚未核验，请先完成人脸核验或到窗口核验 (The real name is not verified yet; verify by face or at a desk)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:identity.real_name_required",
+                     *       "title": "请先完成实名认证",
+                     *       "status": 403,
+                     *       "detail": "请先完成实名认证",
+                     *       "code": "identity.real_name_required",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `marriage.share_link_invalid`: 链接无效，或该预约不是为您预约的 (The link is invalid, or the appointment is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:marriage.share_link_invalid",
+                     *       "title": "链接无效，或该预约不是为您预约的",
+                     *       "status": 404,
+                     *       "detail": "链接无效，或该预约不是为您预约的",
+                     *       "code": "marriage.share_link_invalid",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `marriage.share_link_expired`: 链接已失效：预约已确认、已取消或已过确认期限 (The link has expired: the appointment was confirmed, cancelled or not confirmed in time) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:marriage.share_link_expired",
+                     *       "title": "链接已失效：预约已确认、已取消或已过确认期限",
+                     *       "status": 410,
+                     *       "detail": "链接已失效：预约已确认、已取消或已过确认期限",
+                     *       "code": "marriage.share_link_expired",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "marriage.share.confirm": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a retry with the same key and body gets the first answer (`Idempotency-Replayed: true`); the same key with another body gets 422 `request.idempotency_key_reused`; while the first runs, a retry waits up to 5 s for its answer, then 409 `request.idempotency_in_progress`. Kept 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description `share.token` of the appointment */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `AppointmentDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentDto"];
+                };
+            };
+            /**
+             * @description - `request.bad_request`: 请求无效 (The request is invalid)
+             *     - `request.invalid_path`: 路径参数无效 (A path parameter is invalid)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.bad_request",
+                     *       "title": "请求无效",
+                     *       "status": 400,
+                     *       "detail": "请求无效",
+                     *       "code": "request.bad_request",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `marriage.blocked_for_no_shows`: 多次预约未到，暂不能预约 (Too many missed appointments; booking is blocked for a while)
+             *     - `identity.real_name_required`: 请先完成实名认证 (Bind your real name first)
+             *     - `identity.real_name_unverified`: 实名尚未核验，请先完成人脸核验或到窗口核验 (The real name is not verified yet; verify by face or at a desk)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:marriage.blocked_for_no_shows",
+                     *       "title": "多次预约未到，暂不能预约",
+                     *       "status": 403,
+                     *       "detail": "多次预约未到，暂不能预约",
+                     *       "code": "marriage.blocked_for_no_shows",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `marriage.share_link_invalid`: 链接无效，或该预约不是为您预约的 (The link is invalid, or the appointment is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:marriage.share_link_invalid",
+                     *       "title": "链接无效，或该预约不是为您预约的",
+                     *       "status": 404,
+                     *       "detail": "链接无效，或该预约不是为您预约的",
+                     *       "code": "marriage.share_link_invalid",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `request.idempotency_in_progress`: 相同的请求正在处理中，请稍后重试 (The same request is still being processed; retry shortly)
+             *     - `marriage.party_has_active_booking`: 当事人已有未完成的预约 (A party already holds an active appointment)
+             *     - `marriage.wrong_state`: 预约当前状态不允许此操作 (The appointment's state does not allow this)
+             *     - `marriage.confirm_expired`: 确认期限已过，预约已失效 (The time to confirm has passed; the appointment lapsed)
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_in_progress",
+                     *       "title": "相同的请求正在处理中，请稍后重试",
+                     *       "status": 409,
+                     *       "detail": "相同的请求正在处理中，请稍后重试",
+                     *       "code": "request.idempotency_in_progress",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `marriage.share_link_expired`: 链接已失效：预约已确认、已取消或已过确认期限 (The link has expired: the appointment was confirmed, cancelled or not confirmed in time) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:marriage.share_link_expired",
+                     *       "title": "链接已失效：预约已确认、已取消或已过确认期限",
+                     *       "status": 410,
+                     *       "detail": "链接已失效：预约已确认、已取消或已过确认期限",
+                     *       "code": "marriage.share_link_expired",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.idempotency_key_reused`: 该 Idempotency-Key 已用于另一个请求 (This Idempotency-Key was used for a different request) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.idempotency_key_reused",
+                     *       "title": "该 Idempotency-Key 已用于另一个请求",
+                     *       "status": 422,
+                     *       "detail": "该 Idempotency-Key 已用于另一个请求",
+                     *       "code": "request.idempotency_key_reused",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }

@@ -93,6 +93,9 @@ pub struct Config {
     pub sweep_interval_secs: u64,
     /// Hours the second party has to confirm a marriage appointment before its seat is released.
     pub marriage_confirm_hours: i64,
+    /// The mini-program page that opens an appointment's share link for the other party;
+    /// the link is this path with `?token=`.
+    pub marriage_share_page: String,
     /// Seconds a running job may stay silent before another runner takes it up (its
     /// process is taken to have died).
     pub job_stale_secs: i64,
@@ -130,6 +133,10 @@ pub struct Config {
     /// `param_limits`, the most characters each `{1}`, `{2}`... may take under the
     /// template's review rules). Every message is checked against them before sending.
     pub sms_templates: std::collections::BTreeMap<String, SmsTemplate>,
+    /// Notice SMS one number may get in a day (sign-in codes have their own limits).
+    pub sms_daily_cap_per_number: u32,
+    /// Notice SMS the whole service may send in a day: a runaway loop stops here.
+    pub sms_daily_budget: u32,
     /// Months within which each transferee certifies again (1-24; some schemes use 6).
     pub certification_cycle_months: u32,
     /// Days before the due date from which a transferee is reminded (0-90).
@@ -181,15 +188,19 @@ impl Default for Config {
                 SmsTemplate {
                     id: "0".into(),
                     param_limits: vec![6],
+                    params: Vec::new(),
                 },
             )]
             .into(),
+            sms_daily_cap_per_number: 5,
+            sms_daily_budget: 2000,
             certification_cycle_months: 12,
             certification_notice_days: 30,
             face_attempts_per_day: 5,
             face_failures_before_review: 3,
             face_models_dir: None,
             marriage_confirm_hours: 24,
+            marriage_share_page: "pages/marriage/share".into(),
             funeral_confirm_minutes: 24 * 60,
             job_stale_secs: 60,
             waitlist_claim_minutes: 30,
@@ -210,6 +221,11 @@ impl Default for Config {
 pub struct SmsTemplate {
     pub id: String,
     pub param_limits: Vec<usize>,
+    /// For a notice purpose: which of the notice's fields (the subscribe-message keywords
+    /// of `notices::PURPOSES`, e.g. `time2`) fill `{1}`, `{2}`... in order. Sign-in codes
+    /// need none.
+    #[serde(default)]
+    pub params: Vec<String>,
 }
 
 /// Settings given on the command line; they win over everything else.
@@ -299,6 +315,7 @@ impl Config {
             "wechat_app_id",
             "wechat_miniprogram_state",
             "marriage_confirm_hours",
+            "marriage_share_page",
             "funeral_confirm_minutes",
             "job_stale_secs",
             "waitlist_claim_minutes",
@@ -315,6 +332,8 @@ impl Config {
             "sms_sign_name",
             "sms_endpoint",
             "sms_region",
+            "sms_daily_cap_per_number",
+            "sms_daily_budget",
             "certification_cycle_months",
             "certification_notice_days",
             "face_attempts_per_day",
@@ -428,6 +447,11 @@ impl Config {
             return Err(ConfigError(
                 "sms_templates.sign_in_code.id must be the approved template's id when sms_app_id is set".into(),
             ));
+        }
+        for (purpose, template) in &self.sms_templates {
+            if purpose != "sign_in_code" {
+                crate::notices::check_sms_template(purpose, template).map_err(ConfigError)?;
+            }
         }
         Ok(())
     }

@@ -215,6 +215,8 @@ codes! {
     BlockedForNoShows => ("marriage.blocked_for_no_shows", 403, "多次预约未到，暂不能预约", "Too many missed appointments; booking is blocked for a while"),
     AppointmentState => ("marriage.wrong_state", 409, "预约当前状态不允许此操作", "The appointment's state does not allow this"),
     CancelClosed => ("marriage.cancel_closed", 409, "已过可取消时间", "Too late to cancel"),
+    ShareLinkInvalid => ("marriage.share_link_invalid", 404, "链接无效，或该预约不是为您预约的", "The link is invalid, or the appointment is not yours"),
+    ShareLinkExpired => ("marriage.share_link_expired", 410, "链接已失效：预约已确认、已取消或已过确认期限", "The link has expired: the appointment was confirmed, cancelled or not confirmed in time"),
     ConfirmExpired => ("marriage.confirm_expired", 409, "确认期限已过，预约已失效", "The time to confirm has passed; the appointment lapsed"),
     IdNumberInvalid => ("identity.id_number_invalid", 422, "身份证号码无效", "The ID number is invalid"),
     IdNumberTaken => ("identity.id_number_taken", 409, "该身份证号码已绑定其他账户", "This ID number is bound to another account"),
@@ -222,6 +224,8 @@ codes! {
     RealNameVerified => ("identity.real_name_verified", 409, "实名已核验，不能再修改", "The real name is verified and cannot be changed"),
     RealNameUnverified => ("identity.real_name_unverified", 403, "实名尚未核验，请先完成人脸核验或到窗口核验", "The real name is not verified yet; verify by face or at a desk"),
     RealNameNotFound => ("identity.real_name_not_found", 404, "尚未实名", "No real name is bound"),
+    RealNameChanged => ("identity.real_name_changed", 409, "人脸核验发起后实名信息已更改，请重新发起", "The real name changed after this face check started; start a new one"),
+    RealNameFaceAttemptsExhausted => ("identity.face_attempts_exhausted", 429, "今日人脸核验次数已用完，请明天再试或到任一窗口当面核验", "No face checks left today; try tomorrow or verify in person at any desk"),
     ProxyNotFound => ("identity.proxy_not_found", 404, "代办授权不存在", "No such proxy consent"),
     ProxyInvalid => ("identity.proxy_invalid", 422, "代办人信息不正确", "The proxy details are invalid"),
 }

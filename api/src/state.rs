@@ -37,7 +37,7 @@ pub struct AppState {
 /// 0.6 s to load, and most processes (and test apps) never compare one.
 pub struct LazyFace {
     models_dir: std::path::PathBuf,
-    matcher: std::sync::OnceLock<Arc<dyn crate::certification::face::FaceMatcher>>,
+    matcher: std::sync::OnceLock<Arc<dyn crate::platform::face::compare::FaceMatcher>>,
 }
 
 impl LazyFace {
@@ -49,9 +49,9 @@ impl LazyFace {
     }
 
     /// Blocks while the models load: call it off the async runtime.
-    pub fn get(&self) -> &Arc<dyn crate::certification::face::FaceMatcher> {
+    pub fn get(&self) -> &Arc<dyn crate::platform::face::compare::FaceMatcher> {
         self.matcher
-            .get_or_init(|| crate::certification::face::load(&self.models_dir))
+            .get_or_init(|| crate::platform::face::compare::load(&self.models_dir))
     }
 }
 
@@ -82,6 +82,21 @@ impl AppState {
             config,
             secrets: Arc::new(secrets),
             http,
+        }
+    }
+
+    /// How face checks reach WeChat and FaceID (`platform::face`).
+    pub fn face_providers(&self) -> crate::platform::face::Providers<'_> {
+        crate::platform::face::Providers {
+            http: &self.http,
+            wechat: (self.config.wechat_app_id.as_deref())
+                .zip(self.secrets.wechat_app_secret.as_deref()),
+            wechat_base: &self.config.wechat_api_base,
+            wechat_token: &self.wechat_token,
+            faceid: (self.secrets.faceid_secret_id.as_deref())
+                .zip(self.secrets.faceid_secret_key.as_deref()),
+            faceid_endpoint: &self.config.faceid_endpoint,
+            faceid_region: &self.config.faceid_region,
         }
     }
 }

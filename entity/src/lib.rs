@@ -38,6 +38,7 @@ pub mod peak_slot_template;
 pub mod proxy_consent;
 pub mod rate_counter;
 pub mod real_name;
+pub mod real_name_face_check;
 pub mod refresh_token;
 pub mod resource;
 pub mod resource_exception;

@@ -6,6 +6,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// `email`, `wechat` or `sms`.
     pub channel: String,
     pub recipient: String,
     pub template: String,
@@ -17,6 +18,9 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Whom the notice is for: a citizen account, or a transferee reached at the
+    /// registry's phone; `None` for sign-in codes.
+    pub person_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

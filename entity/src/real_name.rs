@@ -17,6 +17,9 @@ pub struct Model {
     pub verified_by: Option<String>,
     pub verified_at: Option<DateTimeUtc>,
     pub verified_by_staff: Option<Uuid>,
+    /// When the holder consented to face processing for verifying this real name
+    /// (`None`: never, or withdrawn).
+    pub face_consent_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -24,6 +24,8 @@ mod m20261202_000019_supplement_codes;
 mod m20261203_000020_funeral_home_rule;
 mod m20261203_000021_session_device;
 mod m20261203_000022_phone_sign_in;
+mod m20261203_000023_real_name_face;
+mod m20261203_000024_notice_person;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -54,6 +56,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_funeral_home_rule::Migration),
             Box::new(m20261203_000021_session_device::Migration),
             Box::new(m20261203_000022_phone_sign_in::Migration),
+            Box::new(m20261203_000023_real_name_face::Migration),
+            Box::new(m20261203_000024_notice_person::Migration),
         ]
     }
 }

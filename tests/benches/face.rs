@@ -1,5 +1,5 @@
 //! Desk face comparisons per second over HTTP beside the reference measured in the same
-//! run: the bare inference of `certification::face` (cargo feature `face`) for the same
+//! run: the bare inference of `platform::face::compare` (cargo feature `face`) for the same
 //! chip/live pair (detection, landmarks and embedding of both photos, then the distance)
 //! on every core. Not a test; `scripts/bench` runs it; needs the models
 //! (`scripts/face-models`, or `MINZHENG_FACE_MODELS`):
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
-use minzheng::certification::face::{self, FaceMatcher};
+use minzheng::platform::face::compare::{self, FaceMatcher};
 
 /// Comparisons per thread in each run.
 const ROUNDS: usize = 30;
@@ -159,7 +159,7 @@ fn main() {
         PathBuf::from,
     );
     let start = Instant::now();
-    let matcher = face::load(&models);
+    let matcher = compare::load(&models);
     if let Some(why) = matcher.unavailable_reason() {
         panic!("{why}");
     }

@@ -783,6 +783,15 @@ impl FakeSms {
             .insert(phone.into(), code.into());
     }
 
+    /// Approves a template: `id`, with each parameter's most characters.
+    pub fn approve_template(&self, id: &str, limits: &[usize]) {
+        self.state
+            .lock()
+            .unwrap()
+            .templates
+            .insert(id.into(), limits.to_vec());
+    }
+
     /// Every call answers `Error` with `code` (`InternalError.Timeout`, ...); `None` ends it.
     pub fn fail_calls(&self, code: Option<&str>) {
         self.state.lock().unwrap().call_error = code.map(str::to_owned);

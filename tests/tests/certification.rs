@@ -6,8 +6,10 @@
 use std::time::Duration;
 
 use chrono::Datelike;
-use minzheng_tests::peers::{FACE_ERR_CERT_HASH_MISMATCH, FakeWechat};
-use minzheng_tests::{CitizenLogin, TestApp, id_number, on_both_backends, spawn_app};
+use minzheng_tests::peers::{self, FACE_ERR_CERT_HASH_MISMATCH, FakeSms, FakeWechat};
+use minzheng_tests::{
+    CitizenLogin, TestApp, id_number, on_both_backends, spawn_app, spawn_app_with,
+};
 use serde_json::{Value, json};
 
 fn today() -> chrono::NaiveDate {
@@ -180,7 +182,79 @@ async fn wait_for_messages(wechat: &FakeWechat, openid: &str, n: usize) -> Vec<V
     wechat_messages(wechat, openid).await
 }
 
+/// An app whose SMS go to a fake Tencent Cloud SMS, with an approved certification
+/// template (`{1}` the state in 5 characters, `{2}` the due date) and `cap` notice SMS a
+/// day per number.
+async fn sms_notice_app(backend: minzheng_tests::Backend, cap: u32) -> (TestApp, FakeSms) {
+    let sms = peers::fake_sms().await;
+    sms.approve_template("3000001", &[5, 12]);
+    let endpoint = sms.address.clone();
+    let app = spawn_app_with(backend, move |c| {
+        c.sms_app_id = Some(peers::SMS_APP_ID.into());
+        c.sms_endpoint = endpoint;
+        c.sms_sign_name = peers::SMS_SIGN_NAME.into();
+        c.sms_templates.get_mut("sign_in_code").unwrap().id = peers::SMS_CODE_TEMPLATE.into();
+        let template = minzheng::config::SmsTemplate {
+            id: "3000001".into(),
+            param_limits: vec![5, 12],
+            params: vec!["phrase2".into(), "date3".into()],
+        };
+        c.sms_templates.insert("certification".into(), template);
+        c.sms_daily_cap_per_number = cap;
+    })
+    .await;
+    (app, sms)
+}
+
+/// The desk's list of the transferee's notices once `n` of them are no longer pending.
+async fn settled_notices(app: &TestApp, staff: &str, id: &str, n: usize) -> Vec<Value> {
+    let path = format!("/api/v1/certification/transferees/{id}/notices");
+    for _ in 0..100 {
+        let (status, body) = app.get_as(staff, &path).await;
+        assert_eq!(status, 200, "{body}");
+        let items = body["items"].as_array().unwrap().clone();
+        if items.len() >= n && items.iter().all(|m| m["status"] != "pending") {
+            return items;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{n} settled notices expected");
+}
+
 on_both_backends! {
+    async fn a_transferee_without_an_account_is_reminded_by_sms_and_the_desk_sees_it(backend: Backend) {
+        let (app, sms) = sms_notice_app(backend, 1).await;
+        let admin = app.admin().await;
+        let (id, number) = transferee(&app, &admin.access, "陈大山", "11011219420101007", "yongshun").await;
+        patch(&app, &admin.access, &id, json!({"due_on": today() + chrono::Duration::days(10)})).await;
+        assert_eq!(sweep(&app, &admin.access).await["reminded_before"], 1);
+        let clerk = app.staff("yongshun.clerk", "clerk", "street", Some("yongshun")).await;
+        let items = settled_notices(&app, &clerk.access, &id, 1).await;
+        assert_eq!((items[0]["channel"].as_str(), items[0]["status"].as_str()), (Some("sms"), Some("sent")), "{items:?}");
+        assert_eq!((items[0]["recipient"].as_str(), items[0]["to_account"].as_str()), (Some("+86 138****8000"), None));
+        let delivered = sms.delivered();
+        assert_eq!((delivered.len(), delivered[0].phone.as_str(), delivered[0].template_id.as_str()), (1, "+8613800138000", "3000001"));
+        let due = (today() + chrono::Duration::days(10)).format("%Y年%-m月%-d日").to_string();
+        assert_eq!(delivered[0].params[1], due);
+        // The number's daily cap (1 here): the next notice is given up, and the desk sees why.
+        patch(&app, &admin.access, &id, json!({"due_on": today()})).await;
+        assert_eq!(sweep(&app, &admin.access).await["reminded_on"], 1);
+        let items = settled_notices(&app, &clerk.access, &id, 2).await;
+        assert_eq!(items[0]["status"], "failed", "{items:?}");
+        assert!(items[0]["failure"].as_str().unwrap().contains("cap"), "{items:?}");
+        assert_eq!(sms.delivered().len(), 1);
+        // Once the transferee has an account on WeChat, notices go there instead.
+        let own = own_account(&app, "chendashan", "陈大山", &number, &id).await;
+        patch(&app, &admin.access, &id, json!({"due_on": today() - chrono::Duration::days(40)})).await;
+        assert_eq!(sweep(&app, &admin.access).await["suspended"], 1);
+        let items = settled_notices(&app, &clerk.access, &id, 3).await;
+        assert_eq!((items[0]["channel"].as_str(), items[0]["to_account"].as_str()), (Some("wechat"), Some(own.id.as_str())), "{items:?}");
+        assert_eq!(sms.delivered().len(), 1, "one channel a notice");
+        let other = app.staff("songzhuang.clerk", "clerk", "street", Some("songzhuang")).await;
+        assert_eq!(app.get_as(&other.access, &format!("/api/v1/certification/transferees/{id}/notices")).await.0, 403);
+        assert_eq!(sms.signature_failures(), 0);
+    }
+
     async fn the_registry_takes_single_records_and_refuses_bad_ones(backend: Backend) {
         let app = spawn_app(backend).await;
         let admin = app.admin().await;

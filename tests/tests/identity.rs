@@ -1,11 +1,63 @@
 //! Real names (sealed at rest, masked in answers), in-person verification, and proxies
 //! with consent in the audit trail.
-use minzheng_tests::{Backend as Store, id_number, on_both_backends, spawn_app};
+use minzheng_tests::{
+    Backend as Store, code_in_email, id_number, on_both_backends, spawn_app, spawn_app_with,
+};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
 const ZHANG: &str = "11011219800101051";
 const LI: &str = "11011219900202062";
+
+const CONSENT: &str = "/api/v1/identity/real-name/face-consent";
+const WECHAT_START: &str = "/api/v1/identity/real-name/wechat-verifications";
+const FACEID_START: &str = "/api/v1/identity/real-name/faceid-verifications";
+
+fn confirm_path(started: &serde_json::Value) -> String {
+    format!(
+        "/api/v1/identity/real-name/attempts/{}/confirm",
+        started["attempt_id"].as_str().unwrap()
+    )
+}
+
+/// A citizen of an app: signed in by emailed code (no WeChat), real name bound.
+async fn app_citizen(app: &minzheng_tests::TestApp, email: &str, name: &str, id: &str) -> String {
+    let res = app
+        .post_json("/api/v1/auth/citizen/email-codes", &json!({"email": email}))
+        .await;
+    assert_eq!(res.status(), 202);
+    let code = code_in_email(&app.smtp.wait_for(email).await);
+    let res = app
+        .post_json(
+            "/api/v1/auth/citizen/email/sessions",
+            &json!({"email": email, "code": code}),
+        )
+        .await;
+    let tokens: serde_json::Value = res.json().await.unwrap();
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let (status, body) = app
+        .post_as(
+            &token,
+            "/api/v1/identity/real-name",
+            &json!({"name": name, "id_number": id}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    token
+}
+
+/// The audit actions recorded so far (chained or still in the inbox).
+async fn audit_actions(app: &minzheng_tests::TestApp) -> Vec<String> {
+    let sql = "SELECT action FROM audit_inbox UNION ALL SELECT action FROM audit_event";
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "action").unwrap())
+        .collect()
+}
 
 /// Every text the database holds, as one string (PostgreSQL: each row as text; SQLite:
 /// the database file and its write-ahead log as bytes).
@@ -275,6 +327,105 @@ on_both_backends! {
         let (status, created) = app.post_as(&admin.access, "/api/v1/staff-accounts",
             &json!({"username": "clean.clerk", "display_name": "窗口\u{202e}一号\u{7}", "role": "clerk", "scope_kind": "office", "scope_id": "marriage-centre"})).await;
         assert_eq!((status, created["account"]["display_name"].as_str()), (201, Some("窗口一号")), "{created}");
+    }
+
+    async fn a_citizen_verifies_their_real_name_by_wechat_face_after_a_separate_consent(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let id = id_number(ZHANG);
+        let citizen = app.citizen_with_real_name("zhang", "张三", &id).await;
+        let token = citizen.access.as_str();
+        let (status, body) = app.post_as(token, WECHAT_START, &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("certification.face_consent_required")), "consent comes first");
+        let (status, body) = app.post_as(token, CONSENT, &json!({})).await;
+        assert_eq!((status, body["face_consent"].as_bool()), (200, Some(true)), "{body}");
+        let (status, started) = app.post_as(token, WECHAT_START, &json!({})).await;
+        assert_eq!(status, 201, "{started}");
+        let asked = app.wechat.face_calls().last().unwrap().body.clone();
+        assert_eq!(asked["cert_info"]["cert_name"], "张三");
+        assert_eq!(asked["cert_info"]["cert_no"], id.as_str());
+        assert_eq!(asked["openid"], "openid-zhang");
+        // Never done in the mini-program: WeChat says 90017, and the attempt is used.
+        let (status, body) = app.post_as(token, &confirm_path(&started), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("certification.face_timeout")), "{body}");
+        let (status, body) = app.post_as(token, &confirm_path(&started), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("certification.attempt_used")));
+        // Another account cannot confirm it.
+        let (_, second) = app.post_as(token, WECHAT_START, &json!({})).await;
+        let other = app.citizen("li").await;
+        let (status, _) = app.post_as(&other.access, &confirm_path(&second), &json!({})).await;
+        assert_eq!(status, 403);
+        app.wechat.finish_face(second["verify_id"].as_str().unwrap(), 10000);
+        let (status, verified) = app.post_as(token, &confirm_path(&second), &json!({})).await;
+        assert_eq!(status, 200, "{verified}");
+        assert_eq!((verified["status"].as_str(), verified["verified_by"].as_str()), (Some("verified"), Some("face")));
+        let query = app.wechat.face_calls().last().unwrap().body.clone();
+        assert_eq!(query["verify_id"], second["verify_id"], "the server asked WeChat itself");
+        let (status, body) = app.post_as(token, WECHAT_START, &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("identity.real_name_verified")));
+        let actions = audit_actions(&app).await;
+        for action in ["identity.face_consent.give", "identity.real_name.face_start", "identity.real_name.verify"] {
+            assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+        }
+        let raw = raw_database(&app).await;
+        assert!(!raw.contains(&id) && !raw.contains("张三"), "the checks keep no name or number in clear");
+    }
+
+    async fn an_app_verifies_by_faceid_and_the_rules_hold_between_start_and_confirm(backend: Backend) {
+        let app = spawn_app_with(backend, |c| c.face_attempts_per_day = 5).await;
+        let id = id_number(LI);
+        let token = app_citizen(&app, "li@example.com", "李四", &id).await;
+        let token = token.as_str();
+        assert_eq!(app.post_as(token, CONSENT, &json!({})).await.0, 200);
+        let (status, body) = app.post_as(token, WECHAT_START, &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("certification.wechat_account_required")), "no WeChat, no WeChat face");
+        // A face that does not match.
+        let (status, started) = app.post_as(token, FACEID_START, &json!({})).await;
+        assert_eq!(status, 201, "{started}");
+        app.faceid.finish(started["face_id_token"].as_str().unwrap(), "-1101", 31.0);
+        let (status, body) = app.post_as(token, &confirm_path(&started), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("certification.face_not_matched")), "{body}");
+        // Consent withdrawn between start and confirm: the result is not used.
+        let (_, started) = app.post_as(token, FACEID_START, &json!({})).await;
+        app.faceid.finish(started["face_id_token"].as_str().unwrap(), "0", 95.0);
+        let (status, body) = app.delete_as(token, CONSENT).await;
+        assert_eq!((status, body["face_consent"].as_bool()), (200, Some(false)));
+        let (status, body) = app.post_as(token, &confirm_path(&started), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("certification.face_consent_required")), "{body}");
+        // The real name re-bound between start and confirm: the old check verifies nothing.
+        assert_eq!(app.post_as(token, CONSENT, &json!({})).await.0, 200);
+        let (_, started) = app.post_as(token, FACEID_START, &json!({})).await;
+        app.faceid.finish(started["face_id_token"].as_str().unwrap(), "0", 95.0);
+        let other = id_number(ZHANG);
+        assert_eq!(app.post_as(token, "/api/v1/identity/real-name", &json!({"name": "张三", "id_number": other})).await.0, 200);
+        let (status, body) = app.post_as(token, &confirm_path(&started), &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("identity.real_name_changed")), "{body}");
+        let (_, real_name) = app.get_as(token, "/api/v1/identity/real-name").await;
+        assert_eq!((real_name["status"].as_str(), real_name["face_consent"].as_bool()), (Some("unverified"), Some(true)), "{real_name}");
+        // A pass for the name bound now verifies it.
+        let (_, started) = app.post_as(token, FACEID_START, &json!({})).await;
+        let face_id_token = started["face_id_token"].as_str().unwrap();
+        let asked = app.faceid.calls().iter().rev().find(|c| c.action == "GetFaceIdToken").unwrap().body.clone();
+        assert_eq!((asked["IdCard"].as_str(), asked["Name"].as_str()), (Some(other.as_str()), Some("张三")));
+        app.faceid.finish(face_id_token, "0", 92.5);
+        let (status, verified) = app.post_as(token, &confirm_path(&started), &json!({})).await;
+        assert_eq!((status, verified["verified_by"].as_str()), (200, Some("face")), "{verified}");
+        assert_eq!(app.faceid.signature_failures(), 0);
+    }
+
+    async fn face_checks_of_a_real_name_are_limited_a_day(backend: Backend) {
+        let app = spawn_app_with(backend, |c| c.face_attempts_per_day = 2).await;
+        let citizen = app.citizen_with_real_name("zhang", "张三", &id_number(ZHANG)).await;
+        let token = citizen.access.as_str();
+        assert_eq!(app.post_as(token, CONSENT, &json!({})).await.0, 200);
+        assert_eq!(app.post_as(token, FACEID_START, &json!({})).await.0, 201);
+        assert_eq!(app.post_as(token, WECHAT_START, &json!({})).await.0, 201);
+        let (status, body) = app.post_as(token, FACEID_START, &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (429, Some("identity.face_attempts_exhausted")), "{body}");
+        // The way without a face stays: a clerk who sees the card verifies in person.
+        let clerk = app.staff("desk.1", "clerk", "office", Some("centre")).await;
+        let check = json!({"citizen_id": citizen.id, "name": "张三", "id_number": id_number(ZHANG)});
+        let (status, body) = app.post_as(&clerk.access, "/api/v1/identity/real-names/in-person-checks", &check).await;
+        assert_eq!((status, body["verified_by"].as_str()), (200, Some("in_person")), "{body}");
     }
 }
 

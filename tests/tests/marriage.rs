@@ -622,6 +622,150 @@ on_both_backends! {
     }
 }
 
+/// Waits until the SMTP sink holds `n` messages.
+async fn wait_mails(app: &TestApp, n: usize) {
+    for _ in 0..100 {
+        if app.smtp.count() >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("expected {n} emails, got {}", app.smtp.count());
+}
+
+on_both_backends! {
+    async fn the_other_party_verifies_by_face_and_confirms_from_the_share_link(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let he = verified_by_email(&app, "zhang.wei@example.com", "张伟", &id_number(HE)).await;
+        let she = app.citizen_with_real_name("she", "李娜", &id_number(SHE)).await;
+        let stranger = app.verified_citizen("stranger", "王五", &id_number("11011219850505031")).await;
+        let slot = first_slot(&app, "marriage-centre", "marriage", next_weekday(2)).await;
+        let (status, booked) = app.post_as(&he, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await;
+        assert_eq!(status, 201, "{booked}");
+        let token = booked["share"]["token"].as_str().unwrap().to_owned();
+        assert_eq!(booked["share"]["path"], format!("pages/marriage/share?token={token}"));
+        assert_eq!(booked["share"]["expires_at"], booked["confirm_deadline"]);
+        assert!(!token.contains(booked["id"].as_str().unwrap()), "the token is opaque");
+        let open = format!("/api/v1/marriage/shared/{token}");
+        let confirm = format!("{open}/confirm");
+        // Signed in, but the real name is not verified yet: verify first.
+        let (status, body) = app.get_as(&she.access, &open).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("identity.real_name_unverified")), "{body}");
+        // Someone else who got the link sees nothing; a made-up token neither.
+        let (status, body) = app.get_as(&stranger.access, &open).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("marriage.share_link_invalid")), "{body}");
+        let last = if token.ends_with('A') { "B" } else { "A" };
+        let forged = format!("/api/v1/marriage/shared/{}{last}", &token[..token.len() - 1]);
+        assert_eq!(app.get_as(&she.access, &forged).await.0, 404);
+        assert_eq!(app.get(&open).await.status(), 401, "sign-in first");
+        // She verifies her real name by WeChat face in the mini-program.
+        assert_eq!(app.post_as(&she.access, "/api/v1/identity/real-name/face-consent", &json!({})).await.0, 200);
+        let (_, started) = app.post_as(&she.access, "/api/v1/identity/real-name/wechat-verifications", &json!({})).await;
+        app.wechat.finish_face(started["verify_id"].as_str().unwrap(), 10000);
+        let attempt = started["attempt_id"].as_str().unwrap();
+        let (status, verified) = app.post_as(&she.access, &format!("/api/v1/identity/real-name/attempts/{attempt}/confirm"), &json!({})).await;
+        assert_eq!((status, verified["verified_by"].as_str()), (200, Some("face")), "{verified}");
+        let (status, shown) = app.get_as(&she.access, &open).await;
+        assert_eq!((status, shown["id"].as_str(), shown["status"].as_str()), (200, booked["id"].as_str(), Some("pending_confirmation")), "{shown}");
+        assert_eq!(shown["parties"][1]["confirmed"], false);
+        let (status, confirmed) = app.post_as(&she.access, &confirm, &json!({})).await;
+        assert_eq!((status, confirmed["status"].as_str()), (200, Some("confirmed")), "{confirmed}");
+        assert!(confirmed["share"].is_null(), "nothing left to share");
+        // The booker is told (the sign-in code, the booking, then the confirmation).
+        wait_mails(&app, 3).await;
+        let (status, body) = app.post_as(&she.access, &confirm, &json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (410, Some("marriage.share_link_expired")), "{body}");
+    }
+
+    /// The whole way, with no staff: a new citizen signs in by SMS, binds and
+    /// verifies a real name by FaceID (an app), books; the other party, on WeChat,
+    /// verifies by WeChat face and confirms from the share link; each hears by the
+    /// channel the rule picks (SMS for a phone-only account, WeChat for her).
+    async fn a_phone_only_citizen_books_with_no_desk_visit_and_hears_by_sms(backend: Backend) {
+        let sms = minzheng_tests::peers::fake_sms().await;
+        sms.approve_template("3000002", &[20, 20, 8]);
+        let endpoint = sms.address.clone();
+        let app = spawn_app_with(backend, move |c| {
+            c.sms_app_id = Some(minzheng_tests::peers::SMS_APP_ID.into());
+            c.sms_endpoint = endpoint;
+            c.sms_sign_name = minzheng_tests::peers::SMS_SIGN_NAME.into();
+            c.sms_templates.get_mut("sign_in_code").unwrap().id = minzheng_tests::peers::SMS_CODE_TEMPLATE.into();
+            let template = minzheng::config::SmsTemplate { id: "3000002".into(), param_limits: vec![20, 20, 8], params: vec!["time2".into(), "thing3".into(), "character_string4".into()] };
+            c.sms_templates.insert("marriage_appointment".into(), template);
+        })
+        .await;
+        // He signs in by SMS code.
+        let res = app.post_json("/api/v1/auth/citizen/sms-codes", &json!({"phone": "13900139000"})).await;
+        assert_eq!(res.status(), 202);
+        let code = sms.last_params("+8613900139000")[0].clone();
+        let tokens: Value = app.post_json("/api/v1/auth/citizen/sms/sessions", &json!({"phone": "13900139000", "code": code})).await.json().await.unwrap();
+        let he = tokens["access_token"].as_str().unwrap().to_owned();
+        // He binds his real name and verifies it by FaceID in the app.
+        assert_eq!(app.post_as(&he, "/api/v1/identity/real-name", &json!({"name": "张伟", "id_number": id_number(HE)})).await.0, 200);
+        assert_eq!(app.post_as(&he, "/api/v1/identity/real-name/face-consent", &json!({})).await.0, 200);
+        let (status, started) = app.post_as(&he, "/api/v1/identity/real-name/faceid-verifications", &json!({})).await;
+        assert_eq!(status, 201, "{started}");
+        app.faceid.finish(started["face_id_token"].as_str().unwrap(), "0", 91.0);
+        let attempt = started["attempt_id"].as_str().unwrap();
+        let (status, verified) = app.post_as(&he, &format!("/api/v1/identity/real-name/attempts/{attempt}/confirm"), &json!({})).await;
+        assert_eq!((status, verified["verified_by"].as_str()), (200, Some("face")), "{verified}");
+        // He books; she, on WeChat, verifies by WeChat face and confirms from the link.
+        let slot = first_slot(&app, "marriage-centre", "marriage", next_weekday(2)).await;
+        let (status, booked) = app.post_as(&he, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await;
+        assert_eq!(status, 201, "{booked}");
+        let she = app.citizen_with_real_name("she", "李娜", &id_number(SHE)).await;
+        assert_eq!(app.post_as(&she.access, "/api/v1/identity/real-name/face-consent", &json!({})).await.0, 200);
+        let (_, started) = app.post_as(&she.access, "/api/v1/identity/real-name/wechat-verifications", &json!({})).await;
+        app.wechat.finish_face(started["verify_id"].as_str().unwrap(), 10000);
+        let attempt = started["attempt_id"].as_str().unwrap();
+        assert_eq!(app.post_as(&she.access, &format!("/api/v1/identity/real-name/attempts/{attempt}/confirm"), &json!({})).await.0, 200);
+        let token = booked["share"]["token"].as_str().unwrap();
+        let (status, confirmed) = app.post_as(&she.access, &format!("/api/v1/marriage/shared/{token}/confirm"), &json!({})).await;
+        assert_eq!((status, confirmed["status"].as_str()), (200, Some("confirmed")), "{confirmed}");
+        // He hears of the booking and the confirmation by SMS, she of the confirmation on WeChat.
+        let code = booked["code"].as_str().unwrap();
+        let mut notices = Vec::new();
+        for _ in 0..100 {
+            notices = sms.delivered().into_iter().filter(|m| m.template_id == "3000002").collect();
+            if notices.len() >= 2 && !app.wechat.sent.lock().unwrap().is_empty() { break; }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(notices.len(), 2, "booked and confirmed: {notices:?}");
+        assert!(notices.iter().all(|m| m.phone == "+8613900139000" && m.params[2] == code), "{notices:?}");
+        let sent = app.wechat.sent.lock().unwrap().clone();
+        assert_eq!((sent.len(), sent[0]["touser"].as_str()), (1, Some("openid-she")), "{sent:?}");
+        let rows = entity::outbox_message::Entity::find().filter(entity::outbox_message::Column::Template.eq("marriage_appointment")).all(&app.db).await.unwrap();
+        let mut channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
+        channels.sort();
+        assert_eq!(channels, ["sms", "sms", "wechat"], "one channel a person, recorded");
+        assert_eq!(app.smtp.count(), 0, "no email: none of them has an address");
+        assert_eq!(sms.signature_failures(), 0);
+    }
+
+    async fn the_booker_is_told_when_an_unconfirmed_seat_is_released(backend: Backend) {
+        let app = spawn_app_with(backend, |c| c.sweep_interval_secs = 1).await;
+        let he = verified_by_email(&app, "zhang.wei@example.com", "张伟", &id_number(HE)).await;
+        let slot = first_slot(&app, "marriage-centre", "marriage", next_weekday(2)).await;
+        let (_, booked) = app.post_as(&he, "/api/v1/marriage/appointments", &booking(&slot, "marriage", couple())).await;
+        wait_mails(&app, 2).await;
+        let id = uuid::Uuid::parse_str(booked["id"].as_str().unwrap()).unwrap();
+        entity::marriage_appointment::Entity::update_many()
+            .col_expr(entity::marriage_appointment::Column::ConfirmDeadline, Expr::value(chrono::Utc::now() - Duration::seconds(1)))
+            .filter(entity::marriage_appointment::Column::Id.eq(id)).exec(&app.db).await.unwrap();
+        wait_mails(&app, 3).await;
+        let row = entity::marriage_appointment::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+        assert_eq!(row.status, "expired");
+        let lapse = app.smtp.messages.lock().unwrap()[2].clone();
+        assert!(lapse.contains("zhang.wei@example.com"), "{lapse}");
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert_eq!(app.smtp.count(), 3, "told once, however many sweeps run");
+        let token = booked["share"]["token"].as_str().unwrap();
+        let she = app.verified_citizen("she", "李娜", &id_number(SHE)).await;
+        let (status, body) = app.get_as(&she.access, &format!("/api/v1/marriage/shared/{token}")).await;
+        assert_eq!((status, body["code"].as_str()), (410, Some("marriage.share_link_expired")), "{body}");
+    }
+}
+
 on_both_backends! {
     async fn rescheduling_moves_the_seat_atomically(backend: Backend) {
         let app = spawn_app(backend).await;

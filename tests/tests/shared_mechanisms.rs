@@ -222,13 +222,13 @@ on_both_backends! {
             data: [("thing1".to_owned(), "测试".to_owned())].into(),
         };
         let sealer = minzheng::platform::crypto::Sealer::new(&minzheng_tests::test_secrets());
-        minzheng::platform::outbox::enqueue_wechat(&app.db, &sealer, "openid-refuser", &message).await.unwrap();
+        minzheng::platform::outbox::enqueue_wechat(&app.db, &sealer, (None, "openid-refuser"), &message).await.unwrap();
         let too_long = minzheng::platform::outbox::WechatMessage {
             purpose: "proxy_granted".into(),
             page: None,
             data: [("thing1".to_owned(), "这是一段超过二十个字的内容，微信会拒绝它，所以发送前就要检查".to_owned())].into(),
         };
-        minzheng::platform::outbox::enqueue_wechat(&app.db, &sealer, "openid-someone", &too_long).await.unwrap();
+        minzheng::platform::outbox::enqueue_wechat(&app.db, &sealer, (None, "openid-someone"), &too_long).await.unwrap();
         let mut rows = outbox_rows(&app).await;
         for _ in 0..100 {
             if rows.iter().all(|r| r.status != "pending") { break; }

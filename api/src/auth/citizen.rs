@@ -116,7 +116,7 @@ async fn queue_email(
             "您的登录验证码是 {code}，10 分钟内有效，仅可使用一次。\n如非本人操作，请忽略本邮件。\n\n北京市通州区民政局"
         ),
     };
-    outbox::enqueue_email(txn, sealer, address, "auth.email_code", &message).await
+    outbox::enqueue_email(txn, sealer, (None, address), "auth.email_code", &message).await
 }
 
 /// Sends a fresh 6-digit code to `address`. The previous code, if any, stops working
@@ -462,8 +462,8 @@ pub async fn bind_phone_by_wechat(
 }
 
 /// WeChat's answers to `getuserphonenumber` in stable codes.
-fn phone_error(error: crate::platform::faceid::FaceProviderError) -> ApiError {
-    use crate::platform::faceid::FaceProviderError::{Rejected, Unavailable};
+fn phone_error(error: crate::platform::face::faceid::FaceProviderError) -> ApiError {
+    use crate::platform::face::faceid::FaceProviderError::{Rejected, Unavailable};
     match error {
         Rejected { code, .. } if code == "40029" || code == "40163" => {
             ApiError::new(Code::PhoneCodeInvalid)
@@ -618,44 +618,120 @@ pub async fn contact_of(
         .map_or((None, None), |a| (a.email, a.wechat_openid)))
 }
 
-/// A message to one citizen: an email when they have an address, and a WeChat subscribe
-/// message when they have an openid and `purpose` has a template configured.
+/// A message to one citizen, sent by one channel: a WeChat subscribe message, an SMS or
+/// an email, as the channel rule picks (`notices::channel`).
 pub struct Notice {
     pub purpose: &'static str,
     pub subject: String,
     pub body: String,
-    /// Template keys (`thing1`, `time2`, ...) to values for the subscribe message.
+    /// The notice's fields: the subscribe template's keys (`thing1`, `time2`, ...) to
+    /// values; an SMS template maps them to its parameters.
     pub wechat_data: std::collections::BTreeMap<String, String>,
     pub page: Option<String>,
 }
 
-/// Queues `notice` for `citizen` in the caller's transaction.
+/// Where a notice of `purpose` reaches a citizen, by the channel rule.
+pub enum Contact {
+    Wechat(String),
+    /// The E.164 number and the template's parameters.
+    Sms(String, Vec<String>),
+    Email(String),
+}
+
+/// How `notice` reaches `citizen`, or `None` when no channel does.
+pub async fn reach(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    citizen: Uuid,
+    notice: &Notice,
+) -> Result<Option<Contact>, ApiError> {
+    use crate::notices::{NoticeChannel, Reach, channel};
+    let Some(account) = citizen_account::Entity::find_by_id(citizen)
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let phone = match &account.phone_sealed {
+        Some(sealed) => Some(state.sealer.open(sealed).map_err(ApiError::internal)?),
+        None => None,
+    };
+    let params = sms_params_of(state, notice);
+    let reach = Reach {
+        wechat: account.wechat_openid.is_some()
+            && state.config.wechat_templates.contains_key(notice.purpose),
+        sms: phone.is_some() && params.is_some(),
+        email: account.email.is_some(),
+    };
+    Ok(match channel(reach) {
+        Some(NoticeChannel::Wechat) => account.wechat_openid.map(Contact::Wechat),
+        Some(NoticeChannel::Sms) => phone.zip(params).map(|(p, params)| Contact::Sms(p, params)),
+        Some(NoticeChannel::Email) => account.email.map(Contact::Email),
+        None => None,
+    })
+}
+
+/// The SMS parameters of `notice`, when SMS can be sent and its purpose has a template
+/// that maps the notice's fields.
+pub fn sms_params_of(state: &AppState, notice: &Notice) -> Option<Vec<String>> {
+    let gateway = crate::platform::sms::SmsGateway::new(&state.config, &state.secrets, &state.http);
+    let template = state.config.sms_templates.get(notice.purpose)?;
+    gateway
+        .can_send()
+        .then(|| crate::notices::sms_params(template, &notice.wechat_data))
+        .flatten()
+}
+
+/// Queues `notice` for `citizen` in the caller's transaction, by the one channel the
+/// rule picks; answers whether one reached them.
 pub async fn notify(
     conn: &impl ConnectionTrait,
     state: &AppState,
     citizen: Uuid,
     notice: &Notice,
-) -> Result<(), ApiError> {
-    use crate::platform::outbox::WechatMessage;
-    let (email, openid) = contact_of(conn, citizen).await?;
-    if let Some(address) = email {
-        let mail = Email {
-            subject: notice.subject.clone(),
-            body: format!("{}\n\n北京市通州区民政局", notice.body),
-            ics: None,
-        };
-        outbox::enqueue_email(conn, &state.sealer, &address, notice.purpose, &mail).await?;
+) -> Result<bool, ApiError> {
+    notify_as(conn, state, citizen, notice, (notice.purpose, None)).await
+}
+
+/// [`notify`], with the email's template name and an iCalendar attachment of the room.
+pub async fn notify_as(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    citizen: Uuid,
+    notice: &Notice,
+    (email_template, ics): (&str, Option<String>),
+) -> Result<bool, ApiError> {
+    use crate::platform::outbox::{SmsMessage, WechatMessage};
+    let Some(contact) = reach(conn, state, citizen, notice).await? else {
+        return Ok(false);
+    };
+    let (sealer, person) = (&state.sealer, Some(citizen));
+    match contact {
+        Contact::Wechat(openid) => {
+            let message = WechatMessage {
+                purpose: notice.purpose.into(),
+                page: notice.page.clone(),
+                data: notice.wechat_data.clone(),
+            };
+            outbox::enqueue_wechat(conn, sealer, (person, &openid), &message).await?;
+        }
+        Contact::Sms(phone, params) => {
+            let purpose = notice.purpose.into();
+            let message = SmsMessage {
+                purpose,
+                phone,
+                params,
+            };
+            outbox::enqueue_sms(conn, sealer, citizen, &message).await?;
+        }
+        Contact::Email(address) => {
+            let mail = Email {
+                subject: notice.subject.clone(),
+                body: format!("{}\n\n北京市通州区民政局", notice.body),
+                ics,
+            };
+            outbox::enqueue_email(conn, sealer, (person, &address), email_template, &mail).await?;
+        }
     }
-    if let (Some(openid), true) = (
-        openid,
-        state.config.wechat_templates.contains_key(notice.purpose),
-    ) {
-        let message = WechatMessage {
-            purpose: notice.purpose.into(),
-            page: notice.page.clone(),
-            data: notice.wechat_data.clone(),
-        };
-        outbox::enqueue_wechat(conn, &state.sealer, &openid, &message).await?;
-    }
-    Ok(())
+    Ok(true)
 }

@@ -117,18 +117,6 @@ pub async fn proxies(
     Ok(ids)
 }
 
-/// Everyone who hears about a transferee's cycle.
-async fn audience(
-    conn: &impl ConnectionTrait,
-    t: &transferee::Model,
-) -> Result<Vec<Uuid>, ApiError> {
-    let mut all = own_accounts(conn, t).await?;
-    all.extend(proxies(conn, t).await?);
-    all.sort();
-    all.dedup();
-    Ok(all)
-}
-
 async fn tell(
     conn: &impl ConnectionTrait,
     state: &AppState,
@@ -150,8 +138,46 @@ async fn tell(
         ]),
         page: Some(format!("pages/certification/index?transferee={}", t.id)),
     };
-    for citizen in audience(conn, t).await? {
-        notify(conn, state, citizen, &notice).await?;
+    let own = own_accounts(conn, t).await?;
+    let mut reached = false;
+    for citizen in &own {
+        reached |= notify(conn, state, *citizen, &notice).await?;
+    }
+    for citizen in proxies(conn, t).await? {
+        if !own.contains(&citizen) {
+            notify(conn, state, citizen, &notice).await?;
+        }
+    }
+    if !reached {
+        by_registry_phone(conn, state, t, &notice).await?;
+    }
+    Ok(())
+}
+
+/// A transferee whom no account of their own reaches gets the notice by SMS at the
+/// registry's phone (a mobile number, when the purpose has an SMS template): many have
+/// no account, or one without WeChat.
+async fn by_registry_phone(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    t: &transferee::Model,
+    notice: &Notice,
+) -> Result<(), ApiError> {
+    use crate::platform::outbox::{self, SmsMessage};
+    let Some(sealed) = &t.phone_sealed else {
+        return Ok(());
+    };
+    let registered = state.sealer.open(sealed).map_err(ApiError::internal)?;
+    let phone = crate::platform::text::mobile_number(&registered);
+    let params = crate::auth::citizen::sms_params_of(state, notice);
+    if let (Some(phone), Some(params)) = (phone, params) {
+        let purpose = notice.purpose.into();
+        let message = SmsMessage {
+            purpose,
+            phone,
+            params,
+        };
+        outbox::enqueue_sms(conn, &state.sealer, t.id, &message).await?;
     }
     Ok(())
 }

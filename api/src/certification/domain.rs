@@ -5,8 +5,6 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::Code;
-
 /// Where a transferee stands on a given day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -91,41 +89,6 @@ pub fn back_pay_months(from: NaiveDate, until: NaiveDate) -> i32 {
     (months(until) - months(from) + 1).max(0)
 }
 
-/// What a face check came to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Passed,
-    /// Not passed; `counts` says whether it is a failed face (towards manual review)
-    /// rather than a cancel, a timeout or a provider fault.
-    Failed {
-        code: Code,
-        counts: bool,
-    },
-}
-
-/// WeChat's `verify_ret` (RULES.md): only 10000 passes.
-pub fn wechat_outcome(verify_ret: i64) -> Outcome {
-    match verify_ret {
-        10000 => Outcome::Passed,
-        90002..=90006 => Outcome::Failed {
-            code: Code::FaceCancelled,
-            counts: false,
-        },
-        90017 => Outcome::Failed {
-            code: Code::FaceTimedOut,
-            counts: false,
-        },
-        90199 => Outcome::Failed {
-            code: Code::FaceProviderError,
-            counts: false,
-        },
-        _ => Outcome::Failed {
-            code: Code::FaceNotMatched,
-            counts: true,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,22 +143,5 @@ mod tests {
         assert_eq!(back_pay_months(d("2026-03-02"), d("2026-05-10")), 3);
         assert_eq!(back_pay_months(d("2026-03-02"), d("2026-03-20")), 1);
         assert_eq!(back_pay_months(d("2026-12-15"), d("2027-01-02")), 2);
-    }
-
-    #[test]
-    fn only_verify_ret_10000_passes() {
-        assert_eq!(wechat_outcome(10000), Outcome::Passed);
-        for (ret, code) in [
-            (90002, Code::FaceCancelled),
-            (90006, Code::FaceCancelled),
-            (90017, Code::FaceTimedOut),
-            (90199, Code::FaceProviderError),
-            (90100, Code::FaceNotMatched),
-        ] {
-            assert!(
-                matches!(wechat_outcome(ret), Outcome::Failed { code: c, .. } if c == code),
-                "{ret}"
-            );
-        }
     }
 }

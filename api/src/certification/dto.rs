@@ -10,6 +10,7 @@ use super::states::{
 };
 use crate::identity::states::ProxyRelation;
 use crate::platform::clock;
+pub use crate::platform::face::dto::{FaceIdStartDto, WechatStartDto};
 
 /// A transferee as staff see them.
 #[derive(Debug, Serialize, ToSchema)]
@@ -229,26 +230,6 @@ pub struct CertificationList {
     pub next_cursor: Option<String>,
 }
 
-/// A started WeChat face verification: pass `verify_id` to `wx.requestFacialVerify`,
-/// then confirm the attempt.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"attempt_id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "verify_id": "wxvid-5f2c9a", "expires_in": 3600}))]
-pub struct WechatStartDto {
-    pub attempt_id: Uuid,
-    pub verify_id: String,
-    /// Seconds the verify id is valid.
-    pub expires_in: u64,
-}
-
-/// A started FaceID check: pass `face_id_token` to the FaceID SDK, then confirm.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"attempt_id": "0193a6c4-9999-7b61-9d1e-3f0c2a9b8e71", "face_id_token": "A6A2A9F5-1C1D-4E7B-9D43-2E33C7F1D2A1", "expires_in": 600}))]
-pub struct FaceIdStartDto {
-    pub attempt_id: Uuid,
-    pub face_id_token: String,
-    pub expires_in: u64,
-}
-
 /// A certification made.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a6c4-aaaa-7b61-9d1e-3f0c2a9b8e71", "transferee_id": "0193a6c4-7777-7b61-9d1e-3f0c2a9b8e71", "via": "wechat", "by_proxy": false, "by_citizen": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "by_staff": null, "certified_at": "2026-11-29T10:05:00+08:00", "next_due_on": "2027-11-29", "back_pay_from": "2026-10-01", "back_pay_until": "2026-11-29", "back_pay_months": 2}))]
@@ -452,3 +433,52 @@ pub struct PlotQuery {
 
 /// What a sweep did (admins may run one now; it also runs by itself).
 pub use super::cycle::Swept as SweptDto;
+
+/// One certification notice as a desk sees it: by which channel, to whom, and whether it
+/// went out. Never the message itself.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6c4-cccc-7b61-9d1e-3f0c2a9b8e71", "channel": "sms", "to_account": null, "recipient": "+86 138****8000", "status": "sent", "attempts": 1, "created_at": "2026-12-01T09:00:00+08:00", "sent_at": "2026-12-01T09:00:02+08:00", "failure": null}))]
+pub struct NoticeDto {
+    pub id: Uuid,
+    #[schema(value_type = crate::notices::NoticeChannel)]
+    pub channel: String,
+    /// The account it went to; `null` for an SMS to the registry's phone.
+    pub to_account: Option<Uuid>,
+    /// For an SMS, the number masked; `null` for other channels.
+    pub recipient: Option<String>,
+    #[schema(value_type = crate::notices::NoticeStatus)]
+    pub status: String,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub sent_at: Option<String>,
+    /// Why the last attempt failed (the provider's answer), while pending or failed.
+    pub failure: Option<String>,
+}
+
+impl NoticeDto {
+    pub fn new(row: entity::outbox_message::Model, transferee: Uuid) -> NoticeDto {
+        NoticeDto {
+            id: row.id,
+            to_account: row.person_id.filter(|p| *p != transferee),
+            recipient: (row.channel == "sms").then_some(row.recipient),
+            channel: row.channel,
+            status: row.status,
+            attempts: row.attempts,
+            created_at: clock::format(row.created_at),
+            sent_at: row.sent_at.map(clock::format),
+            failure: row.last_error,
+        }
+    }
+}
+
+/// A page of notices, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a6c4-cccc-7b61-9d1e-3f0c2a9b8e71", "channel": "sms", "to_account": null, "recipient": "+86 138****8000", "status": "failed", "attempts": 1, "created_at": "2026-12-01T09:00:00+08:00", "sent_at": null, "failure": "the number's daily SMS cap is reached"}], "next_cursor": null}))]
+pub struct NoticeList {
+    pub items: Vec<NoticeDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}

@@ -109,6 +109,10 @@ pub const ANSWERS: &[(&str, &[Code])] = &[
         &[Forbidden, TransfereeNotFound],
     ),
     (
+        "certification.notices.list",
+        &[Forbidden, TransfereeNotFound],
+    ),
+    (
         "certification.proxies.revoke",
         &[Forbidden, TransfereeNotFound, ProxyNotFound],
     ),

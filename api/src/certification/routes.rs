@@ -13,15 +13,16 @@ use super::dto::*;
 use super::registry::{NewTransferee, parse_phone, parse_village};
 use super::service::{self, Patch};
 use super::states::{AllowanceStatus, CertificationReviewStatus};
-use super::ways::{self, ConsentBy, Photos, Provider};
+use super::stats;
+use super::ways::{self, ConsentBy, Photos};
 use super::window as window_job;
-use super::{face, stats};
 use crate::auth::domain::{Role, ScopeKind};
 use crate::auth::extract::{Admin, Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::identity::service::{parse_id_number, parse_name};
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
+use crate::platform::face::Provider;
 use crate::platform::pagination::{MAX_LIMIT, Page, PageQuery, slice};
 use crate::state::AppState;
 
@@ -44,6 +45,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(end_exemption)
         .service(add_proxy)
         .service(proxies)
+        .service(notices)
         .service(revoke_proxy)
         .service(history)
         .service(contact)
@@ -489,6 +491,31 @@ async fn proxies(
     }))
 }
 
+/// The transferee's certification notices, newest first (the latest 100), as the desk
+/// needs them: which channel went out (WeChat, SMS to an account's or the registry's
+/// phone, email) and whether it was delivered. Staff of their street.
+#[utoipa::path(tag = "certification", operation_id = "certification.notices.list", security(("staff_token" = [])), params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = NoticeList)))]
+#[get("/certification/transferees/{id}/notices")]
+async fn notices(
+    state: State,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<NoticeList>, ApiError> {
+    let rows = super::notices::of_transferee(&state, &staff, *id).await?;
+    let page = slice(rows, &page, |m| m.id.to_string())?;
+    let items = page
+        .rows
+        .into_iter()
+        .map(|m| NoticeDto::new(m, *id))
+        .collect();
+    Ok(web::Json(NoticeList {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
 /// Revoke a recorded relative (the signed consent was withdrawn): they can no longer
 /// certify for the transferee. Revoking again answers the same record.
 #[utoipa::path(tag = "certification", operation_id = "certification.proxies.revoke", security(("staff_token" = [])), params(("id" = Uuid, Path), ("proxy_id" = Uuid, Path)),
@@ -692,7 +719,7 @@ async fn compare(
     let (certification, distance) = ways::compare(&state, &staff, *id, photos, home).await?;
     Ok(web::Json(ComparisonDto {
         distance,
-        threshold: face::THRESHOLD,
+        threshold: crate::platform::face::compare::THRESHOLD,
         certification: certification.into(),
     }))
 }

@@ -14,15 +14,13 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use super::cycle::{self, How};
-use super::domain::{Outcome, wechat_outcome};
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
 use crate::platform::db::{begin_write, is_unique_violation};
-use crate::platform::faceid::{self, FaceProviderError};
-use crate::platform::wechat;
+use crate::platform::face::{Outcome, Provider, Session, Subject, Verdict};
 use crate::state::AppState;
 
 /// A citizen acting for a transferee: as themself, or as a proxy.
@@ -266,34 +264,6 @@ async fn take_claimant_attempt(state: &AppState, account: Uuid, id: Uuid) -> Res
     .await
 }
 
-/// Our sequence number for a provider: 32 characters of [0-9a-f] (WeChat allows 5 to 32).
-fn sequence_no() -> String {
-    Uuid::new_v4().simple().to_string()
-}
-
-/// Tencent Cloud's faults of its own (credentials, limits, internal errors) say nothing
-/// about the check: the service is unavailable, and the attempt stays open to retry.
-fn faceid_fault(code: &str) -> bool {
-    code.starts_with("AuthFailure")
-        || code.starts_with("InternalError")
-        || code.starts_with("RequestLimitExceeded")
-        || code == "LimitExceeded"
-}
-
-fn provider_error(e: FaceProviderError) -> ApiError {
-    match e {
-        FaceProviderError::Unavailable(why) => {
-            ApiError::new(Code::FaceProviderUnavailable).with_source(why)
-        }
-        FaceProviderError::Rejected { code, message } if faceid_fault(&code) => {
-            ApiError::new(Code::FaceProviderUnavailable).with_source(format!("{code}: {message}"))
-        }
-        FaceProviderError::Rejected { code, message } => {
-            ApiError::new(Code::FaceProviderRejected).with_source(format!("{code}: {message}"))
-        }
-    }
-}
-
 /// The registered name and ID number, opened for a provider call only.
 fn identity(state: &AppState, t: &transferee::Model) -> Result<(String, String), ApiError> {
     let name = state
@@ -305,52 +275,6 @@ fn identity(state: &AppState, t: &transferee::Model) -> Result<(String, String),
         .open(&t.id_number_sealed)
         .map_err(ApiError::internal)?;
     Ok((name, id))
-}
-
-/// Runs a WeChat face call with the shared access token (fetched afresh once if WeChat
-/// refuses it: another instance may have refreshed it).
-async fn with_wechat<T, F, Fut>(state: &AppState, call: F) -> Result<T, FaceProviderError>
-where
-    F: Fn(String) -> Fut,
-    Fut: std::future::Future<Output = Result<T, FaceProviderError>>,
-{
-    let (Some(app_id), Some(secret)) = (
-        &state.config.wechat_app_id,
-        &state.secrets.wechat_app_secret,
-    ) else {
-        return Err(FaceProviderError::Unavailable(
-            "WeChat is not configured".into(),
-        ));
-    };
-    wechat::with_access_token(
-        &state.wechat_token,
-        &state.http,
-        &state.config.wechat_api_base,
-        app_id,
-        secret,
-        call,
-    )
-    .await
-}
-
-fn faceid_keys(state: &AppState) -> Result<(&str, &str), ApiError> {
-    match (
-        &state.secrets.faceid_secret_id,
-        &state.secrets.faceid_secret_key,
-    ) {
-        (Some(id), Some(key)) => Ok((id, key)),
-        _ => {
-            Err(ApiError::new(Code::FaceProviderUnavailable)
-                .with_source("FaceID is not configured"))
-        }
-    }
-}
-
-/// Which provider a citizen starts a face check with.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Provider {
-    Wechat,
-    FaceId,
 }
 
 /// A started face check: what the client needs to run it.
@@ -371,10 +295,9 @@ pub async fn start(
     may_face(&state.db, t).await?;
     let openid = match provider {
         Provider::Wechat => Some(
-            entity::citizen_account::Entity::find_by_id(citizen.id)
-                .one(&state.db)
+            crate::auth::citizen::contact_of(&state.db, citizen.id)
                 .await?
-                .and_then(|a| a.wechat_openid)
+                .1
                 .ok_or_else(|| ApiError::new(Code::WechatAccountRequired))?,
         ),
         Provider::FaceId => None,
@@ -385,52 +308,24 @@ pub async fn start(
         take_claimant_attempt(state, citizen.id, t.id).await?;
     }
     let (name, number) = identity(state, t)?;
-    let sequence_no = sequence_no();
-    let (session_id, expires_in) = match provider {
-        Provider::Wechat => {
-            let openid = openid.as_deref().unwrap_or_default();
-            let (http, base) = (&state.http, state.config.wechat_api_base.as_str());
-            let (sequence_no, name, number) = (&sequence_no, &name, &number);
-            let answer = with_wechat(state, |token| async move {
-                wechat::get_verify_id(http, base, &token, sequence_no, name, number, openid).await
-            })
-            .await
-            .map_err(provider_error)?;
-            (answer.verify_id, answer.expires_in)
-        }
-        Provider::FaceId => {
-            let (key_id, key) = faceid_keys(state)?;
-            let token = faceid::get_face_id_token(
-                &state.http,
-                &state.config.faceid_endpoint,
-                &state.config.faceid_region,
-                key_id,
-                key,
-                &name,
-                &number,
-            )
-            .await
-            .map_err(provider_error)?;
-            // RULES.md: a FaceIdToken is valid for 10 minutes.
-            (token, 600)
-        }
+    let subject = Subject {
+        name: &name,
+        id_number: &number,
+        openid: openid.as_deref(),
     };
+    let session = state.face_providers().start(provider, &subject).await?;
     let now = Utc::now();
     let row = attempt::ActiveModel {
         id: Set(Uuid::now_v7()),
         transferee_id: Set(t.id),
-        provider: Set(match provider {
-            Provider::Wechat => "wechat",
-            Provider::FaceId => "faceid",
-        }
-        .into()),
-        session_id: Set(session_id),
-        sequence_no: Set(sequence_no),
+        provider: Set(provider.as_str().into()),
+        session_id: Set(session.session_id),
+        sequence_no: Set(session.sequence_no),
         by_citizen: Set(Some(citizen.id)),
         by_staff: Set(None),
         by_proxy: Set(acting.proxy),
         openid: Set(openid),
-        expires_at: Set(Some(now + Duration::seconds(expires_in as i64))),
+        expires_at: Set(Some(now + Duration::seconds(session.expires_in as i64))),
         state: Set("started".into()),
         result_code: Set(None),
         passed: Set(None),
@@ -459,111 +354,36 @@ pub async fn start(
     txn.commit().await?;
     Ok(Started {
         attempt: row,
-        expires_in,
+        expires_in: session.expires_in,
     })
 }
 
-/// What a provider says about a started check, mapped to our outcome and record.
-struct Verdict {
-    outcome: Outcome,
-    result_code: String,
-    score: Option<f64>,
-}
-
-async fn ask_wechat(
+/// Asks the attempt's provider what the check came to, for the transferee's identity.
+async fn ask_provider(
     state: &AppState,
     t: &transferee::Model,
     a: &attempt::Model,
 ) -> Result<Verdict, ApiError> {
-    let (name, number) = identity(state, t)?;
-    let hash = wechat::cert_hash(&name, &number);
-    let (http, base) = (&state.http, state.config.wechat_api_base.as_str());
-    let openid = a.openid.as_deref().unwrap_or_default();
-    let verify_ret = with_wechat(state, |token| {
-        let hash = &hash;
-        async move {
-            wechat::query_verify_info(
-                http,
-                base,
-                &token,
-                &a.session_id,
-                &a.sequence_no,
-                hash,
-                openid,
-            )
-            .await
-        }
-    })
-    .await;
-    Ok(match verify_ret {
-        Ok(ret) => Verdict {
-            outcome: wechat_outcome(ret),
-            result_code: ret.to_string(),
-            score: None,
-        },
-        // WeChat refused the query itself (hash, openid or sequence not matching what it
-        // issued, or an expired verify id): not a face, but the check did not pass.
-        Err(FaceProviderError::Rejected { code, .. }) => Verdict {
-            outcome: Outcome::Failed {
-                code: Code::FaceProviderRejected,
-                counts: false,
-            },
-            result_code: format!("errcode {code}"),
-            score: None,
-        },
-        Err(e) => return Err(provider_error(e)),
-    })
-}
-
-async fn ask_faceid(
-    state: &AppState,
-    t: &transferee::Model,
-    a: &attempt::Model,
-) -> Result<Verdict, ApiError> {
-    let (key_id, key) = faceid_keys(state)?;
-    let result = faceid::get_face_id_result(
-        &state.http,
-        &state.config.faceid_endpoint,
-        &state.config.faceid_region,
-        key_id,
-        key,
-        &a.session_id,
-    )
-    .await;
-    let result = match result {
-        Ok(r) => r,
-        Err(FaceProviderError::Rejected { code, .. }) if !faceid_fault(&code) => {
-            return Ok(Verdict {
-                outcome: Outcome::Failed {
-                    code: Code::FaceProviderRejected,
-                    counts: false,
-                },
-                result_code: code,
-                score: None,
-            });
-        }
-        Err(e) => return Err(provider_error(e)),
-    };
-    let (name, number) = identity(state, t)?;
-    // The result must be for this transferee: a success for another identity is not one.
-    let same_person = result
-        .id_card
-        .as_deref()
-        .is_none_or(|n| n.eq_ignore_ascii_case(&number))
-        && result.name.as_deref().is_none_or(|n| n == name);
-    let outcome = if result.result == "0" && same_person {
-        Outcome::Passed
+    let provider = if a.provider == Provider::Wechat.as_str() {
+        Provider::Wechat
     } else {
-        Outcome::Failed {
-            code: Code::FaceNotMatched,
-            counts: true,
-        }
+        Provider::FaceId
     };
-    Ok(Verdict {
-        outcome,
-        result_code: result.result,
-        score: result.similarity.map(f64::from),
-    })
+    let (name, number) = identity(state, t)?;
+    let subject = Subject {
+        name: &name,
+        id_number: &number,
+        openid: a.openid.as_deref(),
+    };
+    let session = Session {
+        session_id: a.session_id.clone(),
+        sequence_no: a.sequence_no.clone(),
+        expires_in: 0,
+    };
+    state
+        .face_providers()
+        .check(provider, &session, &subject)
+        .await
 }
 
 /// Confirms a started face check with its provider, once. A pass certifies; a failed
@@ -587,27 +407,11 @@ pub async fn finish(
     let t = find(&state.db, a.transferee_id).await?;
     let verdict = if !has_consent(&t) {
         // Withdrawn while the check ran: its result is not used.
-        Verdict {
-            outcome: Outcome::Failed {
-                code: Code::FaceConsentRequired,
-                counts: false,
-            },
-            result_code: "consent_withdrawn".into(),
-            score: None,
-        }
+        Verdict::refused(Code::FaceConsentRequired, "consent_withdrawn")
     } else if a.expires_at.is_some_and(|at| at < Utc::now()) {
-        Verdict {
-            outcome: Outcome::Failed {
-                code: Code::VerificationExpired,
-                counts: false,
-            },
-            result_code: "expired".into(),
-            score: None,
-        }
-    } else if a.provider == "wechat" {
-        ask_wechat(state, &t, &a).await?
+        Verdict::refused(Code::VerificationExpired, "expired")
     } else {
-        ask_faceid(state, &t, &a).await?
+        ask_provider(state, &t, &a).await?
     };
     // Failures of someone who only claims the ID number do not open a manual review for
     // the real transferee (anyone could fail on purpose).
@@ -682,14 +486,9 @@ async fn settle(
     // Authority is checked again at the moment of effect: a proxy revoked, or a claim
     // removed at a desk, while the check ran must not certify anyone.
     let verdict = match how.by_citizen {
-        Some(citizen) if !still_acting(&txn, a, citizen).await? => Verdict {
-            outcome: Outcome::Failed {
-                code: Code::NotYourTransferee,
-                counts: false,
-            },
-            result_code: "authority_withdrawn".into(),
-            score: None,
-        },
+        Some(citizen) if !still_acting(&txn, a, citizen).await? => {
+            Verdict::refused(Code::NotYourTransferee, "authority_withdrawn")
+        }
         _ => verdict,
     };
     let passed = verdict.outcome == Outcome::Passed;
@@ -955,7 +754,7 @@ pub async fn compare(
     photos: Photos,
     home: bool,
 ) -> Result<(entity::survival_certification::Model, f32), ApiError> {
-    use super::face::{FaceError, Photo};
+    use crate::platform::face::compare::{FaceError, Photo};
     let t = in_scope(state, staff, id).await?;
     may_face(&state.db, &t).await?;
     let limits = state.media.limits;
@@ -1000,17 +799,7 @@ pub async fn compare(
                 FaceError::SeveralFaces(_) => (Code::SeveralFaces, "several_faces"),
                 _ => (Code::PoorFaceImage, "poor_image"),
             };
-            (
-                Verdict {
-                    outcome: Outcome::Failed {
-                        code,
-                        counts: false,
-                    },
-                    result_code: result_code.into(),
-                    score: None,
-                },
-                f32::NAN,
-            )
+            (Verdict::refused(code, result_code), f32::NAN)
         }
     };
     let now = Utc::now();
@@ -1019,7 +808,7 @@ pub async fn compare(
         transferee_id: Set(t.id),
         provider: Set("desk".into()),
         session_id: Set(Uuid::now_v7().to_string()),
-        sequence_no: Set(sequence_no()),
+        sequence_no: Set(uuid::Uuid::new_v4().simple().to_string()),
         by_citizen: Set(None),
         by_staff: Set(Some(staff.id)),
         by_proxy: Set(false),

@@ -99,5 +99,6 @@ pub async fn queue(
         wechat_data: data,
         page: Some(format!("pages/funeral/booking?id={}", row.id)),
     };
-    citizen::notify(conn, state, row.booked_by, &notice).await
+    citizen::notify(conn, state, row.booked_by, &notice).await?;
+    Ok(())
 }

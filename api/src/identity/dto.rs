@@ -43,7 +43,7 @@ pub struct RealNameRequest {
 
 /// A real name as answers show it: masked.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"name_masked": "张*", "id_number_masked": "110***********002X", "sex": "female", "age": 76, "status": "verified", "verified_by": "in_person", "verified_at": "2026-11-29T10:00:00+08:00"}))]
+#[schema(example = json!({"name_masked": "张*", "id_number_masked": "110***********002X", "sex": "female", "age": 76, "status": "verified", "verified_by": "in_person", "verified_at": "2026-11-29T10:00:00+08:00", "face_consent": false}))]
 pub struct RealNameDto {
     /// The first character, the rest masked.
     pub name_masked: String,
@@ -60,6 +60,9 @@ pub struct RealNameDto {
     pub verified_by: Option<String>,
     #[schema(format = DateTime)]
     pub verified_at: Option<String>,
+    /// Whether the holder has consented to face processing for verifying it (needed
+    /// before a face check; withdrawable).
+    pub face_consent: bool,
 }
 
 /// A clerk's in-person check: the citizen's account (shown by their app) and the name

@@ -3,6 +3,7 @@
 pub mod domain;
 mod dto;
 pub mod error;
+mod face;
 mod routes;
 pub mod service;
 pub mod states;

@@ -1,15 +1,19 @@
 //! Identity routes.
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 
 use super::domain::IdNumber;
 use super::dto::*;
+use super::face;
 use super::service;
 use crate::auth::extract::{Citizen, Staff};
-use crate::error::{ApiError, Code, FieldError, Message};
+use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
+use crate::platform::face::Provider;
+use crate::platform::face::dto::{FaceIdStartDto, WechatStartDto};
 use crate::platform::pagination::{PageQuery, slice};
 use crate::state::AppState;
 
@@ -18,6 +22,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(check_id_number)
         .service(bind_real_name)
         .service(get_real_name)
+        .service(give_face_consent)
+        .service(withdraw_face_consent)
+        .service(start_wechat)
+        .service(start_faceid)
+        .service(confirm_face)
         .service(verify_in_person)
         .service(grant_proxy)
         .service(list_proxies)
@@ -40,6 +49,7 @@ fn real_name_dto(state: &AppState, row: entity::real_name::Model) -> Result<Real
         status: row.status,
         verified_by: row.verified_by,
         verified_at: row.verified_at.map(clock::format),
+        face_consent: row.face_consent_at.is_some(),
     })
 }
 
@@ -67,6 +77,79 @@ async fn bind_real_name(
 #[get("/real-name")]
 async fn get_real_name(state: State, citizen: Citizen) -> Result<web::Json<RealNameDto>, ApiError> {
     let row = service::get(&state, citizen.id).await?;
+    Ok(web::Json(real_name_dto(&state, row)?))
+}
+
+/// Give your separate consent to face processing for verifying your real name (the 2025
+/// face rules): needed before a face check. Verifying in person at a desk needs none.
+#[utoipa::path(tag = "identity", operation_id = "identity.real_name.face_consent_give", security(("citizen_token" = [])),
+    responses((status = 200, body = RealNameDto)))]
+#[post("/real-name/face-consent")]
+async fn give_face_consent(
+    state: State,
+    citizen: Citizen,
+) -> Result<web::Json<RealNameDto>, ApiError> {
+    let row = face::set_consent(&state, &citizen, true).await?;
+    Ok(web::Json(real_name_dto(&state, row)?))
+}
+
+/// Withdraw the consent: face checks stop (one started and not confirmed is not used).
+#[utoipa::path(tag = "identity", operation_id = "identity.real_name.face_consent_withdraw", security(("citizen_token" = [])),
+    responses((status = 200, body = RealNameDto)))]
+#[delete("/real-name/face-consent")]
+async fn withdraw_face_consent(
+    state: State,
+    citizen: Citizen,
+) -> Result<web::Json<RealNameDto>, ApiError> {
+    let row = face::set_consent(&state, &citizen, false).await?;
+    Ok(web::Json(real_name_dto(&state, row)?))
+}
+
+/// Start a WeChat face verification of your bound real name (mini-program, from an
+/// account signed in with WeChat): pass `verify_id` to `wx.requestFacialVerify`, then
+/// confirm the attempt. Counts against the daily limit.
+#[utoipa::path(tag = "identity", operation_id = "identity.real_name.wechat_start", security(("citizen_token" = [])),
+    responses((status = 201, body = WechatStartDto),
+        (status = 503, description = "`certification.provider_unavailable`", body = Problem, content_type = "application/problem+json")))]
+#[post("/real-name/wechat-verifications")]
+async fn start_wechat(state: State, citizen: Citizen) -> Result<HttpResponse, ApiError> {
+    let started = face::start(&state, &citizen, Provider::Wechat).await?;
+    Ok(HttpResponse::Created().json(WechatStartDto {
+        attempt_id: started.check.id,
+        verify_id: started.check.session_id,
+        expires_in: started.expires_in,
+    }))
+}
+
+/// Start a Tencent Cloud FaceID check of your bound real name (apps): pass
+/// `face_id_token` to the FaceID SDK, then confirm the attempt. Same rules as WeChat's.
+#[utoipa::path(tag = "identity", operation_id = "identity.real_name.faceid_start", security(("citizen_token" = [])),
+    responses((status = 201, body = FaceIdStartDto),
+        (status = 503, description = "`certification.provider_unavailable`", body = Problem, content_type = "application/problem+json")))]
+#[post("/real-name/faceid-verifications")]
+async fn start_faceid(state: State, citizen: Citizen) -> Result<HttpResponse, ApiError> {
+    let started = face::start(&state, &citizen, Provider::FaceId).await?;
+    Ok(HttpResponse::Created().json(FaceIdStartDto {
+        attempt_id: started.check.id,
+        face_id_token: started.check.session_id,
+        expires_in: started.expires_in,
+    }))
+}
+
+/// Confirm a started face check of your real name: the server asks the provider (never
+/// trusting the client), once per attempt. A pass answers the real name `verified` by
+/// `face`; a failure is recorded and answered with its code.
+#[utoipa::path(tag = "identity", operation_id = "identity.real_name.face_confirm", security(("citizen_token" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = RealNameDto),
+        (status = 502, description = "`certification.provider_error` (WeChat verify_ret 90199)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`certification.provider_unavailable`", body = Problem, content_type = "application/problem+json")))]
+#[post("/real-name/attempts/{id}/confirm")]
+async fn confirm_face(
+    state: State,
+    citizen: Citizen,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<RealNameDto>, ApiError> {
+    let row = face::confirm(&state, &citizen, *id).await?;
     Ok(web::Json(real_name_dto(&state, row)?))
 }
 

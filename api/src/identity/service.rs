@@ -124,6 +124,8 @@ pub async fn bind(
         verified_by: Set(None),
         verified_at: Set(None),
         verified_by_staff: Set(None),
+        // The consent is the holder's, for this account: it outlives a re-binding.
+        face_consent_at: Set(existing.as_ref().and_then(|r| r.face_consent_at)),
         created_at: Set(existing.as_ref().map_or(now, |r| r.created_at)),
         updated_at: Set(now),
     };
@@ -269,6 +271,7 @@ fn new_row(state: &AppState, citizen: Uuid, name: &str, id: &IdNumber) -> real_n
         verified_by: Set(None),
         verified_at: Set(None),
         verified_by_staff: Set(None),
+        face_consent_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -477,7 +480,7 @@ pub async fn proxy_allowed(
         .any(|c| c.services.split(',').any(|s| s == service)))
 }
 
-fn event(
+pub(super) fn event(
     actor: Actor,
     action: &'static str,
     citizen: Uuid,
@@ -547,7 +550,8 @@ async fn notify_proxy(
         ]
         .into(),
     };
-    outbox::enqueue_wechat(conn, &state.sealer, &openid, &message).await?;
+    let to = (Some(consent.proxy_id), openid.as_str());
+    outbox::enqueue_wechat(conn, &state.sealer, to, &message).await?;
     Ok(())
 }
 

@@ -560,7 +560,8 @@ async fn settle(
         ]),
         page: Some(format!("pages/marriage/draw?id={}", d.id)),
     };
-    notify(txn, state, r.citizen_id, &notice).await
+    notify(txn, state, r.citizen_id, &notice).await?;
+    Ok(())
 }
 
 fn status_label(status: &str) -> &'static str {

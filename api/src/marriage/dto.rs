@@ -48,7 +48,7 @@ pub struct PartyDto {
 
 /// An appointment.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "pending_confirmation", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110***********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110***********0027", "sex": "female", "confirmed": false}]}))]
+#[schema(example = json!({"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "pending_confirmation", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110***********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110***********0027", "sex": "female", "confirmed": false}], "share": {"token": "AZOmxFpOe2GdHj8MKpuOcf3kq0mS8j0qpE1pJxg7vQ8", "path": "pages/marriage/share?token=AZOmxFpOe2GdHj8MKpuOcf3kq0mS8j0qpE1pJxg7vQ8", "expires_at": "2026-11-30T10:15:00+08:00"}}))]
 pub struct AppointmentDto {
     pub id: uuid::Uuid,
     /// 8 characters to show at the desk.
@@ -70,11 +70,27 @@ pub struct AppointmentDto {
     #[schema(format = DateTime)]
     pub confirm_deadline: String,
     pub parties: Vec<PartyDto>,
+    /// While the other party has to confirm: the link to send them. `null` otherwise.
+    pub share: Option<ShareLinkDto>,
+}
+
+/// The other party's link to an appointment: send `path` (e.g. in `onShareAppMessage`);
+/// the page passes `token` to `GET /api/v1/marriage/shared/{token}` and, after sign-in
+/// and a verified real name, `POST .../shared/{token}/confirm`. Works until `expires_at`
+/// (the confirmation deadline) and only for the appointment's parties.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"token": "AZOmxFpOe2GdHj8MKpuOcf3kq0mS8j0qpE1pJxg7vQ8", "path": "pages/marriage/share?token=AZOmxFpOe2GdHj8MKpuOcf3kq0mS8j0qpE1pJxg7vQ8", "expires_at": "2026-11-30T10:15:00+08:00"}))]
+pub struct ShareLinkDto {
+    pub token: String,
+    /// The mini-program page with the token (`marriage_share_page?token=`).
+    pub path: String,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
 }
 
 /// A list of appointments.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "confirmed", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110***********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110***********0027", "sex": "female", "confirmed": true}]}]}))]
+#[schema(example = json!({"items": [{"id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71", "code": "K7PM2QXR", "qr_content": "MZ-K7PM2QXR", "office_id": "marriage-centre", "business_type": "marriage", "slot_id": "0193a6c4-0000-7b61-9d1e-3f0c2a9b8e71", "date": "2026-12-02", "starts_at": "2026-12-02T09:00:00+08:00", "status": "confirmed", "confirm_deadline": "2026-11-30T10:15:00+08:00", "parties": [{"position": 1, "name_masked": "张*", "id_number_masked": "110***********0014", "sex": "male", "confirmed": true}, {"position": 2, "name_masked": "李*", "id_number_masked": "110***********0027", "sex": "female", "confirmed": true}], "share": null}]}))]
 pub struct AppointmentListDto {
     pub items: Vec<AppointmentDto>,
     /// Pass as `cursor` to get the next page; `null` on the last page.

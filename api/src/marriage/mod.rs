@@ -10,6 +10,7 @@ pub mod error;
 pub mod notify;
 mod routes;
 pub mod service;
+mod share;
 pub mod states;
 mod waitlist_routes;
 

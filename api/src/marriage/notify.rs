@@ -1,19 +1,17 @@
 //! What marriage appointments tell people, through the outbox: the booking, the couple's
-//! confirmation (with an .ics calendar file), and a reminder the day before. Email goes
-//! to accounts with an address, a WeChat subscribe message to accounts with an openid
-//! when the `marriage_appointment` template is configured.
-use std::collections::BTreeMap;
-
+//! confirmation (with an .ics calendar file), and a reminder the day before, to each
+//! person by the one channel the rule picks (`auth::citizen::notify`): WeChat, SMS or
+//! email (with the calendar file).
 use chrono::{Duration, Utc};
 use entity::{marriage_appointment as appointment, marriage_party as party, resource};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::auth::citizen::{self, Notice};
 use crate::error::ApiError;
 use crate::platform::clock;
 use crate::platform::db::begin_write;
-use crate::platform::outbox::{self, Email, WechatMessage};
 use crate::state::AppState;
 
 /// What happened, for the wording.
@@ -27,6 +25,8 @@ pub enum Moment<'a> {
     Reminder,
     /// Cancelled by the office (the day closed), with the reason.
     CancelledByOffice(&'a str),
+    /// The other party did not confirm in time: the seat went back (told to the booker).
+    Lapsed,
 }
 
 fn business_label(kind: &str) -> &'static str {
@@ -47,7 +47,7 @@ pub async fn queue(
     moment: Moment<'_>,
 ) -> Result<(), ApiError> {
     let mut people: Vec<Uuid> = parties.iter().filter_map(|p| p.citizen_id).collect();
-    if matches!(moment, Moment::Booked) {
+    if matches!(moment, Moment::Booked | Moment::Lapsed) {
         people = vec![row.booked_by];
     }
     people.sort();
@@ -78,6 +78,15 @@ pub async fn queue(
                 office.name, row.code
             ),
         ),
+        Moment::Lapsed => (
+            format!("{label}预约已自动取消"),
+            format!(
+                "您 {when} 在{}办理{label}的预约（预约码 {}）因另一方未在 {} 前确认，已自动取消，名额已释放。\n如仍需办理，请重新预约。",
+                office.name,
+                row.code,
+                clock::format_wechat(row.confirm_deadline)
+            ),
+        ),
         Moment::Reminder => (
             format!("明天办理{label}"),
             format!(
@@ -93,38 +102,22 @@ pub async fn queue(
     }
     let ics = matches!(moment, Moment::Confirmed | Moment::Reminder)
         .then(|| calendar_event(row, office, label));
+    let notice = Notice {
+        purpose: "marriage_appointment",
+        wechat_data: [
+            ("thing1".to_owned(), subject.chars().take(20).collect()),
+            ("time2".to_owned(), when.clone()),
+            ("thing3".to_owned(), office.name.chars().take(20).collect()),
+            ("character_string4".to_owned(), row.code.clone()),
+        ]
+        .into(),
+        page: Some(format!("pages/marriage/appointment?id={}", row.id)),
+        subject,
+        body,
+    };
     for person in people {
-        let (email, openid) = crate::auth::citizen::contact_of(conn, person).await?;
-        if let Some(address) = email {
-            let mail = Email {
-                subject: subject.clone(),
-                body: format!("{body}\n\n北京市通州区民政局"),
-                ics: ics.clone(),
-            };
-            outbox::enqueue_email(conn, &state.sealer, &address, "marriage.appointment", &mail)
-                .await?;
-        }
-        if let (Some(openid), true) = (
-            openid,
-            state
-                .config
-                .wechat_templates
-                .contains_key("marriage_appointment"),
-        ) {
-            let data: BTreeMap<String, String> = [
-                ("thing1".to_owned(), subject.chars().take(20).collect()),
-                ("time2".to_owned(), when.clone()),
-                ("thing3".to_owned(), office.name.chars().take(20).collect()),
-                ("character_string4".to_owned(), row.code.clone()),
-            ]
-            .into();
-            let message = WechatMessage {
-                purpose: "marriage_appointment".into(),
-                page: Some(format!("pages/marriage/appointment?id={}", row.id)),
-                data,
-            };
-            outbox::enqueue_wechat(conn, &state.sealer, &openid, &message).await?;
-        }
+        let email = ("marriage.appointment", ics.clone());
+        citizen::notify_as(conn, state, person, &notice, email).await?;
     }
     Ok(())
 }

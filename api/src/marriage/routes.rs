@@ -31,6 +31,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(mine)
         .service(one)
         .service(confirm)
+        .service(open_shared)
+        .service(confirm_shared)
         .service(cancel)
         .service(qr)
         .configure(super::waitlist_routes::routes)
@@ -49,7 +51,16 @@ pub fn desk_routes(cfg: &mut ServiceConfig) {
 }
 
 fn dto(state: &AppState, (row, parties): Loaded) -> AppointmentDto {
+    let share = (row.status == "pending_confirmation").then(|| {
+        let token = super::share::token(&state.sealer, row.id);
+        ShareLinkDto {
+            path: format!("{}?token={token}", state.config.marriage_share_page),
+            token,
+            expires_at: clock::format(row.confirm_deadline),
+        }
+    });
     AppointmentDto {
+        share,
         id: row.id,
         qr_content: domain::qr_content(&row.code),
         code: row.code,
@@ -164,6 +175,35 @@ async fn confirm(
         &state,
         service::confirm(&state, &citizen, id.into_inner()).await?,
     )))
+}
+
+/// Open the share link the booker sent (its `token`): the appointment, for its other
+/// party, after sign-in and with a verified real name. To anyone else, or for a made-up
+/// token, 404; once confirmed, cancelled or past the deadline, 410.
+#[utoipa::path(tag = "marriage", operation_id = "marriage.share.open", security(("citizen_token" = [])), params(("token" = String, Path, description = "`share.token` of the appointment")),
+    responses((status = 200, body = AppointmentDto)))]
+#[get("/marriage/shared/{token}")]
+async fn open_shared(
+    state: State,
+    citizen: Citizen,
+    token: web::Path<String>,
+) -> Result<web::Json<AppointmentDto>, ApiError> {
+    let loaded = super::share::open(&state, &citizen, &token).await?;
+    Ok(web::Json(dto(&state, loaded)))
+}
+
+/// Confirm the appointment of a share link, as its other party (the same rules as
+/// `POST /marriage/appointments/{id}/confirm`). The booker is told once both confirmed.
+#[utoipa::path(tag = "marriage", operation_id = "marriage.share.confirm", security(("citizen_token" = [])), params(("token" = String, Path, description = "`share.token` of the appointment")),
+    responses((status = 200, body = AppointmentDto)))]
+#[post("/marriage/shared/{token}/confirm")]
+async fn confirm_shared(
+    state: State,
+    citizen: Citizen,
+    token: web::Path<String>,
+) -> Result<web::Json<AppointmentDto>, ApiError> {
+    let confirmed = super::share::confirm(&state, &citizen, &token).await?;
+    Ok(web::Json(dto(&state, confirmed)))
 }
 
 /// Cancel an appointment (a party may), until the office's cancel time before the slot.

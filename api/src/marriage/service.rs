@@ -451,6 +451,9 @@ pub async fn expire_unconfirmed(state: &AppState) -> Result<usize, ApiError> {
     for row in due {
         let txn = begin_write(&state.db).await?;
         if end(&txn, state, &row, "expired").await? {
+            let (row, parties) = load(&txn, row.id).await?;
+            let office = scheduling::resource(&txn, &row.office_id).await?;
+            notify::queue(&txn, state, &row, &parties, &office, Moment::Lapsed).await?;
             audit::record(
                 &txn,
                 event(
@@ -465,6 +468,7 @@ pub async fn expire_unconfirmed(state: &AppState) -> Result<usize, ApiError> {
             released += 1;
         }
         txn.commit().await?;
+        state.outbox.wake();
         state
             .availability
             .forget(&row.office_id, &row.business_type, row.date);

@@ -9,7 +9,7 @@ pub mod closed_set;
 pub mod crypto;
 pub mod db;
 pub mod extract;
-pub mod faceid;
+pub mod face;
 pub mod housekeeping;
 pub mod http;
 pub mod idempotency;

@@ -21,8 +21,13 @@ use tokio::sync::Notify;
 
 use std::collections::BTreeMap;
 
-use crate::config::Config;
+use uuid::Uuid;
+
+use crate::config::{Config, Secrets};
+use crate::error::Code;
 use crate::platform::crypto::Sealer;
+use crate::platform::rate_limit::{self, Limit};
+use crate::platform::sms::{SmsError, SmsGateway};
 use crate::platform::wechat;
 use crate::state::AppState;
 
@@ -74,33 +79,64 @@ pub struct WechatMessage {
     pub data: BTreeMap<String, String>,
 }
 
-/// Queues an email inside the caller's transaction.
+/// A text message: `purpose` names its template in `[sms_templates]`, `params` are the
+/// template's `{1}`, `{2}`... in order, `phone` the E.164 number (sealed with the rest).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SmsMessage {
+    pub purpose: String,
+    pub phone: String,
+    pub params: Vec<String>,
+}
+
+/// Queues an email inside the caller's transaction; `person` is whom it is for.
 pub async fn enqueue_email(
     conn: &impl ConnectionTrait,
     sealer: &Sealer,
-    to: &str,
+    (person, to): (Option<Uuid>, &str),
     template: &str,
     email: &Email,
 ) -> Result<(), DbErr> {
-    enqueue(conn, sealer, "email", to, template, email).await
+    let row = Row {
+        person,
+        channel: "email",
+        to,
+        template,
+    };
+    insert(conn, sealer, row, email, "pending").await
 }
 
 /// Queues a WeChat subscribe message to `openid` inside the caller's transaction.
 pub async fn enqueue_wechat(
     conn: &impl ConnectionTrait,
     sealer: &Sealer,
-    openid: &str,
+    (person, openid): (Option<Uuid>, &str),
     message: &WechatMessage,
 ) -> Result<(), DbErr> {
-    enqueue(
-        conn,
-        sealer,
-        "wechat",
-        openid,
-        &message.purpose.clone(),
-        message,
-    )
-    .await
+    let row = Row {
+        person,
+        channel: "wechat",
+        to: openid,
+        template: &message.purpose,
+    };
+    insert(conn, sealer, row, message, "pending").await
+}
+
+/// Queues an SMS inside the caller's transaction. The number travels sealed in the
+/// payload; the row shows it masked.
+pub async fn enqueue_sms(
+    conn: &impl ConnectionTrait,
+    sealer: &Sealer,
+    person: Uuid,
+    message: &SmsMessage,
+) -> Result<(), DbErr> {
+    let masked = crate::platform::text::mask_mobile(&message.phone);
+    let row = Row {
+        person: Some(person),
+        channel: "sms",
+        to: &masked,
+        template: &message.purpose,
+    };
+    insert(conn, sealer, row, message, "pending").await
 }
 
 /// Records a message that was sent in the request itself (an SMS sign-in code, whose
@@ -114,34 +150,37 @@ pub async fn record_sent(
     template: &str,
     payload: &impl Serialize,
 ) -> Result<(), DbErr> {
-    insert(conn, sealer, (channel, to, template), payload, "sent").await
+    let row = Row {
+        person: None,
+        channel,
+        to,
+        template,
+    };
+    insert(conn, sealer, row, payload, "sent").await
 }
 
-async fn enqueue(
-    conn: &impl ConnectionTrait,
-    sealer: &Sealer,
-    channel: &str,
-    to: &str,
-    template: &str,
-    payload: &impl Serialize,
-) -> Result<(), DbErr> {
-    insert(conn, sealer, (channel, to, template), payload, "pending").await
+/// The clear columns of an outbox row.
+struct Row<'a> {
+    person: Option<Uuid>,
+    channel: &'a str,
+    to: &'a str,
+    template: &'a str,
 }
 
 async fn insert(
     conn: &impl ConnectionTrait,
     sealer: &Sealer,
-    (channel, to, template): (&str, &str, &str),
+    row: Row<'_>,
     payload: &impl Serialize,
     status: &str,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
     let payload = serde_json::to_string(payload).map_err(|e| DbErr::Custom(e.to_string()))?;
     outbox_message::Entity::insert(outbox_message::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        channel: Set(channel.into()),
-        recipient: Set(to.to_owned()),
-        template: Set(template.to_owned()),
+        id: Set(Uuid::now_v7()),
+        channel: Set(row.channel.into()),
+        recipient: Set(row.to.to_owned()),
+        template: Set(row.template.to_owned()),
         payload: Set(sealer.seal(&payload)),
         status: Set(status.into()),
         attempts: Set(0),
@@ -150,6 +189,7 @@ async fn insert(
         sent_at: Set((status == "sent").then_some(now)),
         last_error: Set(None),
         created_at: Set(now),
+        person_id: Set(row.person),
     })
     .exec(conn)
     .await?;
@@ -204,6 +244,7 @@ pub struct Worker {
     sealer: Sealer,
     mailer: Mailer,
     config: Arc<Config>,
+    secrets: Arc<Secrets>,
     wechat_secret: Option<String>,
     http: reqwest::Client,
     tokens: wechat::AccessTokenCache,
@@ -224,6 +265,7 @@ impl Worker {
             sealer: state.sealer.clone(),
             mailer,
             config: state.config.clone(),
+            secrets: state.secrets.clone(),
             wechat_secret: state.secrets.wechat_app_secret.clone(),
             http: state.http.clone(),
             tokens: wechat::AccessTokenCache::default(),
@@ -278,6 +320,7 @@ impl Worker {
                 Err(e) => Delivery::GiveUp(e),
             },
             "wechat" => self.wechat(&message.recipient, &payload).await,
+            "sms" => self.sms(&payload).await,
             other => Delivery::GiveUp(format!("unknown channel {other}")),
         }
     }
@@ -305,6 +348,73 @@ impl Worker {
             .singlepart(SinglePart::plain(email.body))
             .singlepart(Attachment::new("appointment.ics".into()).body(ics, calendar));
         builder.multipart(parts).map_err(|e| e.to_string())
+    }
+
+    /// Sends a queued SMS through the gateway the configuration names, within the daily
+    /// cap of its number and the service's daily budget (both counted when sent, so a
+    /// message over either is given up, not sent later).
+    async fn sms(&self, payload: &str) -> Delivery {
+        let message: SmsMessage = match serde_json::from_str(payload) {
+            Ok(m) => m,
+            Err(e) => return Delivery::GiveUp(e.to_string()),
+        };
+        let Some(template) = self.config.sms_templates.get(&message.purpose) else {
+            return Delivery::GiveUp(format!("no SMS template for {}", message.purpose));
+        };
+        if let Err(refused) = self.take_sms_allowance(&message.phone).await {
+            return refused;
+        }
+        let gateway = SmsGateway::new(&self.config, &self.secrets, &self.http);
+        match gateway
+            .send(&message.phone, &message.purpose, template, &message.params)
+            .await
+        {
+            Ok(()) => Delivery::Sent,
+            Err(e @ (SmsError::Blocked | SmsError::WrongNumber)) => Delivery::GiveUp(e.to_string()),
+            Err(e @ (SmsError::RateLimited(_) | SmsError::Unavailable(_))) => {
+                Delivery::Retry(e.to_string())
+            }
+        }
+    }
+
+    /// One SMS of the number's daily cap (`sms_daily_cap_per_number`) and of the
+    /// service's daily budget (`sms_daily_budget`); days are UTC days.
+    async fn take_sms_allowance(&self, phone: &str) -> Result<(), Delivery> {
+        let day = |hits: u32| Limit {
+            hits: hits as i32,
+            window_secs: 24 * 3600,
+        };
+        let number = format!(
+            "sms-notice:number:{}",
+            self.sealer.blind_index("sms-cap", phone)
+        );
+        let caps = [
+            (
+                number.as_str(),
+                day(self.config.sms_daily_cap_per_number),
+                "the number's daily SMS cap is reached",
+            ),
+            (
+                "sms-notice:budget",
+                day(self.config.sms_daily_budget),
+                "the service's daily SMS budget is spent",
+            ),
+        ];
+        for (key, limit, why) in caps {
+            match rate_limit::hit(&self.db, key, limit, Code::SmsRateLimited).await {
+                Ok(()) => {}
+                Err(e) if e.code == Code::SmsRateLimited => {
+                    return Err(Delivery::GiveUp(why.into()));
+                }
+                Err(e) => {
+                    return Err(Delivery::Retry(format!(
+                        "cannot count the SMS: {}",
+                        e.code.as_str()
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn wechat(&self, openid: &str, payload: &str) -> Delivery {

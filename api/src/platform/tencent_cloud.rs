@@ -1,6 +1,6 @@
 //! Tencent Cloud API 3.0: one signed `POST /` with a JSON body, answered with
 //! `{"Response": {..., "RequestId"}}` or `{"Response": {"Error": {Code, Message}}}`.
-//! Requests are signed with TC3-HMAC-SHA256. FaceID (`platform::faceid`) and SMS
+//! Requests are signed with TC3-HMAC-SHA256. FaceID (`platform::face::faceid`) and SMS
 //! (`platform::sms`) call through here; the endpoint is configuration, so tests point it
 //! at fakes that check the signature.
 use hmac::{Hmac, KeyInit, Mac};

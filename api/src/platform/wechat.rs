@@ -6,7 +6,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, Code};
-use crate::platform::faceid::FaceProviderError;
+use crate::platform::face::faceid::FaceProviderError;
 
 /// What `jscode2session` gives for a login code. The `session_key` is never kept or sent.
 #[derive(Debug)]

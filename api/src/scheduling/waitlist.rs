@@ -275,7 +275,8 @@ async fn tell_offer(
         ]),
         page: Some(format!("pages/waitlist/entry?id={}", e.id)),
     };
-    notify(conn, state, e.citizen_id, &notice).await
+    notify(conn, state, e.citizen_id, &notice).await?;
+    Ok(())
 }
 
 /// Turns the caller's offer into their booking: call inside the booking transaction
