@@ -1745,6 +1745,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/identity/access-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who among staff read your personal data (PIPL): each read of a record about you (an
+         *     application with its incomes, a desk's look-up of your booking, your contact as a
+         *     transferee, an export), by role and unit, newest first (the latest 500). Empty until
+         *     a real name is bound.
+         */
+        get: operations["identity.access_events.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/identity/id-number-checks": {
         parameters: {
             query?: never;
@@ -1761,6 +1783,26 @@ export interface paths {
          *     instant feedback on a form; the same rules apply wherever an ID number is submitted.
          */
         post: operations["identity.id_number.check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity/my-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a copy of everything the service holds about you (个人信息副本, PIPL art.
+         *     45): unmasked JSON, table by table; the download is recorded in the audit log.
+         */
+        get: operations["identity.my_data.download"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3306,6 +3348,55 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description One read of the caller's personal data by staff: when, by which role of which unit,
+         *     what and of what record. Never the staff member's name.
+         * @example {
+         *       "at": "2026-12-02T10:15:00+08:00",
+         *       "role": "reviewer",
+         *       "unit_kind": "street",
+         *       "unit": "永顺镇",
+         *       "kind": "application_opened",
+         *       "target_kind": "application"
+         *     }
+         */
+        AccessEventDto: {
+            /** Format: date-time */
+            at: string;
+            role: components["schemas"]["StaffRole"];
+            unit_kind: components["schemas"]["ScopeKind"];
+            /** @description The unit's name: a street, an office, a cemetery or funeral home, or the bureau. */
+            unit: string;
+            kind: components["schemas"]["AccessKind"];
+            /** @description `application`, `marriage_appointment`, `transferee` or `street` (an export). */
+            target_kind: string;
+        };
+        /**
+         * @description The reads of the caller's data, newest first (the latest 500).
+         * @example {
+         *       "items": [
+         *         {
+         *           "at": "2026-12-02T10:15:00+08:00",
+         *           "role": "reviewer",
+         *           "unit_kind": "street",
+         *           "unit": "永顺镇",
+         *           "kind": "application_opened",
+         *           "target_kind": "application"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        AccessEventList: {
+            items: components["schemas"]["AccessEventDto"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description What a staff member read (查阅事项).
+         * @enum {string}
+         */
+        AccessKind: "application_opened" | "desk_lookup" | "contact_read" | "export";
         /**
          * @description A staff action.
          * @example {
@@ -5534,6 +5625,42 @@ export interface components {
             /** Format: int32 */
             attempts_left_today: number;
             transferee: components["schemas"]["TransfereeDto"];
+        };
+        /**
+         * @description A copy of everything the service holds about the caller, unmasked: each table's rows
+         *     as stored, sealed values opened (`name_sealed` shows as `name`), blind indexes and
+         *     hashes left out. Files are listed (`media_object`), not included.
+         * @example {
+         *       "generated_at": "2026-12-03T18:30:00+08:00",
+         *       "account_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+         *       "tables": {
+         *         "citizen_account": [
+         *           {
+         *             "id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+         *             "email": null,
+         *             "phone": "+8613900139000",
+         *             "wechat_openid": null
+         *           }
+         *         ],
+         *         "real_name": [
+         *           {
+         *             "citizen_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+         *             "name": "张伟",
+         *             "id_number": "110112199001010014",
+         *             "status": "verified",
+         *             "verified_by": "face"
+         *           }
+         *         ]
+         *       }
+         *     }
+         */
+        MyDataDto: {
+            /** Format: date-time */
+            generated_at: string;
+            /** Format: uuid */
+            account_id: string;
+            /** @description Table name to its rows about you, each row an object of its columns. */
+            tables: Record<string, never>;
         };
         /**
          * @description Starting a draft.
@@ -22697,6 +22824,101 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "identity.access_events.list": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Items per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `AccessEventList` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessEventList"];
+                };
+            };
+            /**
+             * @description - `request.invalid_query`: 查询参数无效 (A query parameter is invalid)
+             *     - `request.invalid_cursor`: 分页游标无效，请从第一页重新开始 (The page cursor is invalid; start again from the first page)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query",
+                     *       "title": "查询参数无效",
+                     *       "status": 400,
+                     *       "detail": "查询参数无效",
+                     *       "code": "request.invalid_query",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `request.invalid_query_value`: 查询参数的取值无效，请使用列出的取值之一 (A query parameter's value is not one of the allowed values) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:request.invalid_query_value",
+                     *       "title": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "status": 422,
+                     *       "detail": "查询参数的取值无效，请使用列出的取值之一",
+                     *       "code": "request.invalid_query_value",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     "identity.id_number.check": {
         parameters: {
             query?: never;
@@ -22823,6 +23045,50 @@ export interface operations {
                      *       "status": 422,
                      *       "detail": "请求体中有字段不符合要求",
                      *       "code": "request.invalid_body",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.my_data.download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `MyDataDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyDataDto"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }

@@ -1,7 +1,7 @@
 //! An application for social assistance.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "application")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! One step in an application's history.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "application_event")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A household member held by an active application of a service.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "application_hold")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

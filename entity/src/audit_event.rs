@@ -1,7 +1,7 @@
 //! One link of the append-only, hash-chained audit trail.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "audit_event")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! An audit event written with its change, waiting to be chained into `audit_event`.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "audit_inbox")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

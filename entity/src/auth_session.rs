@@ -1,7 +1,7 @@
 //! A signed-in session of a citizen or a staff member.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "auth_session")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -2,7 +2,7 @@
 //! for), decided by staff with a reason.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "certification_review")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

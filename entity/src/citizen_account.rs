@@ -1,7 +1,7 @@
 //! A citizen's account: found by WeChat openid, by email or by phone number.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "citizen_account")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A joint divorce application and its cooling-off dates.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "divorce_application")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

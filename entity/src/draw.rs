@@ -1,7 +1,7 @@
 //! A rush day given out by lottery: the request window, the committed seed, the result.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "draw")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

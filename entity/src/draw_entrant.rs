@@ -1,7 +1,7 @@
 //! A person named in a draw request, unique per day.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "draw_entrant")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! One request handed in for a draw; its sealed payload is what the room books on a win.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "draw_request")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -2,7 +2,7 @@
 //! code and whether it passed. Never an image.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "face_attempt")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A family's booking of funeral services for a deceased person.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "funeral_booking")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

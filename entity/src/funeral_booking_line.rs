@@ -1,7 +1,7 @@
 //! One priced line of a funeral booking, with the price copied when booked.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "funeral_booking_line")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

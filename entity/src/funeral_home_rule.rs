@@ -1,7 +1,7 @@
 //! A funeral home's minimum gaps between its services (minutes); none means the defaults.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "funeral_home_rule")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

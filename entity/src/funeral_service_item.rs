@@ -1,7 +1,7 @@
 //! A priced service of a funeral home's catalogue (the admin's price list).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "funeral_service_item")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

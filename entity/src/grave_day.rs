@@ -1,7 +1,7 @@
 //! Persons booked to visit one grave on one day (limited, taken by a conditional update).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "grave_day")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! The first answer to a POST with an Idempotency-Key.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "idempotency_record")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

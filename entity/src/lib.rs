@@ -1,5 +1,7 @@
 //! sea-orm entities: one file per table, no logic. Entities never go on the wire; each
-//! room's `dto.rs` does.
+//! room's `dto.rs` does. They serialize only for a citizen's copy of their own data
+//! (`identity::my_data`), which is the database's view by design.
+pub mod access_event;
 pub mod app_meta;
 pub mod application;
 pub mod application_event;

@@ -1,7 +1,7 @@
 //! A marriage registration appointment (婚姻登记预约).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "marriage_appointment")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

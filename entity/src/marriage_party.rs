@@ -1,7 +1,7 @@
 //! A party of a marriage appointment; name and ID number sealed.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "marriage_party")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

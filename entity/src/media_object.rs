@@ -1,7 +1,7 @@
 //! An uploaded file: its kind, size, content hash and where its sealed bytes are stored.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "media_object")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

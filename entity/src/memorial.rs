@@ -1,7 +1,7 @@
 //! An online memorial page (网上纪念馆) for a deceased person, with its tribute counters.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "memorial")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A single-use invitation code to join a memorial page's family (only its index is kept).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "memorial_invitation")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! An invited family member of a memorial page.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "memorial_member")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

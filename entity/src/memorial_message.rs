@@ -1,7 +1,7 @@
 //! A message left on a memorial page, with its moderation state.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "memorial_message")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! How many tributes one person gave on one memorial page on one day.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "memorial_tribute_day")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A notification waiting to be delivered (or delivered), written with the change that causes it.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "outbox_message")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A dated period of a resource (清明, 冬至) with its own slot layout and window.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "peak_period")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A citizen's consent that another citizen acts for them on chosen services.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "proxy_consent")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

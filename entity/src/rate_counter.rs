@@ -1,7 +1,7 @@
 //! A fixed-window counter for rate limits shared by all instances.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "rate_counter")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -3,7 +3,7 @@
 //! birth date is read from the sealed number when a rule needs it.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "real_name")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -2,7 +2,7 @@
 //! sequence number, the ID number checked (its blind index) and the result. Never an image.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "real_name_face_check")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

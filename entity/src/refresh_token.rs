@@ -1,7 +1,7 @@
 //! A refresh token, stored as its SHA-256; used once, then replaced.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "refresh_token")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

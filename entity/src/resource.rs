@@ -1,7 +1,7 @@
 //! A bookable place: a marriage registration office, a farewell hall, a cemetery.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "resource")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

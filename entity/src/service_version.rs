@@ -1,7 +1,7 @@
 //! A version of a service's definition: its form, materials, approval and time limits.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "service_version")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

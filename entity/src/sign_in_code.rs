@@ -2,7 +2,7 @@
 //! address, or `phone:` and the blind index of a phone number (never the number itself).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "sign_in_code")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

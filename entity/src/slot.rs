@@ -1,7 +1,7 @@
 //! A dated slot with its seat counter: `booked` never exceeds `capacity`.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "slot")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

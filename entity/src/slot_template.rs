@@ -1,7 +1,7 @@
 //! One slot of a resource's weekly template for a business type.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "slot_template")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

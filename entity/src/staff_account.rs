@@ -1,7 +1,7 @@
 //! A staff account (clerk, reviewer, approver, admin) with its scope.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "staff_account")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

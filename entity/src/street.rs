@@ -1,7 +1,7 @@
 //! A street (街道) or township (乡镇) of the district: the level that reviews applications.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "street")]
 pub struct Model {
     /// A stable slug such as `zhongcang`.

@@ -2,7 +2,7 @@
 //! allowance (back pay owed when it ended a suspension).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "survival_certification")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A proxy sweeping order: staff sweep a named grave on a date for the family.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "sweep_order")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A photo proving a proxy sweeping: append-only, with the stored photo's hash.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "sweep_proof")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A tomb visit reservation: one party, one grave, one slot, one QR code.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "tomb_visit")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

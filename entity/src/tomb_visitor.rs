@@ -1,7 +1,7 @@
 //! One named person of a tomb visit party; `active` rows hold their day.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "tomb_visitor")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -2,7 +2,7 @@
 //! Name, ID number and phone are sealed; the blind index finds the ID number.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "transferee")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -2,7 +2,7 @@
 //! (for transferees without an account of their own to grant it online).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "transferee_proxy")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

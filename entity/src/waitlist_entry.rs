@@ -1,7 +1,7 @@
 //! A person's place on the waitlist of a full day, and the seat offered to them.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "waitlist_entry")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

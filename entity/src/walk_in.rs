@@ -1,7 +1,7 @@
 //! Persons who came to a cemetery's gate without a reservation, as the clerk counted them.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "walk_in")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -26,6 +26,7 @@ mod m20261203_000021_session_device;
 mod m20261203_000022_phone_sign_in;
 mod m20261203_000023_real_name_face;
 mod m20261203_000024_notice_person;
+mod m20261203_000025_access_event;
 
 /// Every migration, in the order it runs.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000022_phone_sign_in::Migration),
             Box::new(m20261203_000023_real_name_face::Migration),
             Box::new(m20261203_000024_notice_person::Migration),
+            Box::new(m20261203_000025_access_event::Migration),
         ]
     }
 }

@@ -427,6 +427,76 @@ on_both_backends! {
         let (status, body) = app.post_as(&clerk.access, "/api/v1/identity/real-names/in-person-checks", &check).await;
         assert_eq!((status, body["verified_by"].as_str()), (200, Some("in_person")), "{body}");
     }
+
+    async fn a_citizen_sees_which_role_and_unit_read_their_data(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let number = id_number("11011219420101007");
+        let chen = app.verified_citizen("chen", "陈大山", &number).await;
+        let admin = app.admin().await;
+        let (status, t) = app.post_as(&admin.access, "/api/v1/certification/transferees", &json!({"name": "陈大山", "id_number": number, "street_id": "yongshun", "village": "前北营村", "phone": "13800138000"})).await;
+        assert_eq!(status, 201, "{t}");
+        // A street clerk reads his contact; the district exports the street's list.
+        let clerk = app.staff("yongshun.clerk", "clerk", "street", Some("yongshun")).await;
+        let contact = format!("/api/v1/certification/transferees/{}/contact", t["id"].as_str().unwrap());
+        assert_eq!(app.get_as(&clerk.access, &contact).await.0, 200);
+        let csv = app.authed(reqwest::Method::GET, "/api/v1/certification/streets/yongshun/export.csv", &admin.access).send().await.unwrap();
+        assert_eq!(csv.status(), 200);
+        // He books a marriage appointment; the desk looks it up by his ID number.
+        let date = minzheng_tests::next_weekday(2);
+        let days: serde_json::Value = app.get(&format!("/api/v1/resources/marriage-centre/availability?business_type=marriage&from={date}&to={date}")).await.json().await.unwrap();
+        let slot = &days["days"][0]["slots"][0];
+        let parties = json!([{"name": "陈大山", "id_number": number}, {"name": "李娜", "id_number": id_number("11011219520304002")}]);
+        let (status, booked) = app.post_as(&chen.access, "/api/v1/marriage/appointments", &json!({"office_id": "marriage-centre", "business_type": "marriage", "slot_id": slot["slot_id"], "parties": parties})).await;
+        assert_eq!(status, 201, "{booked}");
+        let desk = app.staff("centre.clerk", "clerk", "office", Some("marriage-centre")).await;
+        let (status, found) = app.get_as(&desk.access, &format!("/api/v1/desk/marriage/lookup?q={number}")).await;
+        assert_eq!(status, 200, "{found}");
+        // What he sees: who (role and unit, no name), what, when.
+        let (status, seen) = app.get_as(&chen.access, "/api/v1/identity/access-events").await;
+        assert_eq!(status, 200, "{seen}");
+        let items = seen["items"].as_array().unwrap();
+        let kinds: Vec<(&str, &str, &str)> = items.iter().map(|e| (e["kind"].as_str().unwrap(), e["role"].as_str().unwrap(), e["unit_kind"].as_str().unwrap())).collect();
+        assert_eq!(kinds, [("desk_lookup", "clerk", "office"), ("export", "admin", "district"), ("contact_read", "clerk", "street")], "{seen}");
+        assert_eq!(items[2]["unit"], "永顺镇", "{seen}");
+        assert_eq!(items[1]["unit"], "通州区民政局");
+        for who in ["yongshun.clerk", "centre.clerk", "test-admin"] {
+            assert!(!seen.to_string().contains(who), "no staff name: {seen}");
+        }
+        // Nobody else's reads: the other party (no account) and another citizen see none of his.
+        let other = app.verified_citizen("wang", "王五", &id_number("11011219850505031")).await;
+        let (_, none) = app.get_as(&other.access, "/api/v1/identity/access-events").await;
+        assert_eq!(none["items"].as_array().unwrap().len(), 0, "{none}");
+    }
+
+    async fn a_citizen_downloads_a_copy_of_their_data_unmasked(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let id = id_number(ZHANG);
+        let citizen = app.verified_citizen("zhang", "张三", &id).await;
+        assert_eq!(app.post_as(&citizen.access, CONSENT, &json!({})).await.0, 200);
+        // A record made about him before (or without) his account: the registry's.
+        let admin = app.admin().await;
+        let (status, _) = app.post_as(&admin.access, "/api/v1/certification/transferees", &json!({"name": "张三", "id_number": id, "street_id": "yongshun", "village": "前北营村", "phone": "13800138000"})).await;
+        assert_eq!(status, 201);
+        let res = app.authed(reqwest::Method::GET, "/api/v1/identity/my-data", &citizen.access).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-disposition"].to_str().unwrap().contains("my-data.json"));
+        let copy: serde_json::Value = res.json().await.unwrap();
+        let tables = &copy["tables"];
+        assert_eq!(copy["account_id"], citizen.id.as_str());
+        assert_eq!((tables["real_name"][0]["name"].as_str(), tables["real_name"][0]["id_number"].as_str()), (Some("张三"), Some(id.as_str())), "unmasked: {copy}");
+        assert!(tables["real_name"][0]["face_consent_at"].is_string(), "{copy}");
+        assert_eq!(tables["citizen_account"][0]["wechat_openid"], "openid-zhang");
+        assert_eq!((tables["transferee"][0]["name"].as_str(), tables["transferee"][0]["phone"].as_str()), (Some("张三"), Some("13800138000")), "{copy}");
+        let text = copy.to_string();
+        assert!(!text.contains("_sealed") && !text.contains("_index") && !text.contains("v1."), "keys and sealed values stay out: {text}");
+        let actions = audit_actions(&app).await;
+        assert!(actions.iter().any(|a| a == "identity.my_data.download"), "{actions:?}");
+        // Someone else's copy holds none of it.
+        let other = app.verified_citizen("li", "李四", &id_number(LI)).await;
+        let res = app.authed(reqwest::Method::GET, "/api/v1/identity/my-data", &other.access).send().await.unwrap();
+        let theirs: serde_json::Value = res.json().await.unwrap();
+        assert!(!theirs.to_string().contains("张三") && !theirs.to_string().contains(&id), "{theirs}");
+    }
 }
 
 /// On SQLite, what is deleted is zeroed in the file (`secure_delete`), not left in a free

@@ -35,6 +35,7 @@ enum Pk {
 /// Every table that stores a blind index, with the columns that hold one.
 const TABLES: &[(&str, &str, Pk, &[&str])] = &[
     ("real_name", "citizen_id", Pk::Uuid, &["id_number_index"]),
+    ("access_event", "id", Pk::Uuid, &["subject_index"]),
     ("citizen_account", "id", Pk::Uuid, &["phone_index"]),
     ("transferee", "id", Pk::Uuid, &["id_number_index"]),
     ("application_member", "id", Pk::Uuid, &["id_number_index"]),

@@ -90,6 +90,33 @@ pub async fn visible(
         .ok_or_else(|| ApiError::new(Code::ApplicationNotFound))
 }
 
+/// Opens an application for a reviewer: [`visible`], and the read written to the access
+/// log for the applicant and every household member (their incomes are in it).
+pub async fn open(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<application::Model, ApiError> {
+    use crate::identity::access::{self, AccessKind, Read};
+    let app = visible(state, staff, id).await?;
+    let mut subjects: Vec<String> = entity::application_member::Entity::find()
+        .filter(entity::application_member::Column::ApplicationId.eq(app.id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| m.id_number_index)
+        .collect();
+    subjects.extend(access::index_of(&state.db, app.applicant_id).await?);
+    let target = app.id.to_string();
+    let read = Read {
+        kind: AccessKind::ApplicationOpened,
+        target_kind: "application",
+        target_id: &target,
+    };
+    access::record(&state.db, staff, &read, &subjects).await?;
+    Ok(app)
+}
+
 /// Queue filters.
 pub struct Filter {
     pub status: Option<String>,

@@ -537,7 +537,7 @@ async fn review_one(
     staff: Staff,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<ApplicationDto>, ApiError> {
-    let app = review::visible(&state, &staff, *id).await?;
+    let app = review::open(&state, &staff, *id).await?;
     Ok(web::Json(
         full(
             &state,

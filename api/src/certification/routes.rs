@@ -885,6 +885,16 @@ async fn export(
     let which = street_of(&staff, Some(&street))?;
     let rows = stats::with_status(&state, which.as_deref()).await?;
     let body = stats::csv(&rows)?;
+    let subjects: Vec<String> = rows
+        .iter()
+        .map(|(t, _)| t.id_number_index.clone())
+        .collect();
+    let read = crate::identity::access::Read {
+        kind: crate::identity::access::AccessKind::Export,
+        target_kind: "street",
+        target_id: &street,
+    };
+    crate::identity::access::record(&state.db, &staff, &read, &subjects).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

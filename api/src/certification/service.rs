@@ -13,6 +13,7 @@ use super::registry::{self, NewTransferee, Streets};
 use super::ways::{in_scope, staff_actor};
 use crate::auth::extract::Staff;
 use crate::error::{ApiError, Code};
+use crate::identity::access;
 use crate::identity::domain::IdNumber;
 use crate::identity::service::id_index;
 use crate::platform::audit;
@@ -321,6 +322,13 @@ pub async fn contact(
     for proxy in cycle::proxies(&state.db, &t).await? {
         accounts.push((proxy, "proxy"));
     }
+    let target = t.id.to_string();
+    let read = access::Read {
+        kind: access::AccessKind::ContactRead,
+        target_kind: "transferee",
+        target_id: &target,
+    };
+    access::record(&state.db, staff, &read, &[t.id_number_index.clone()]).await?;
     Ok((phone, accounts))
 }
 

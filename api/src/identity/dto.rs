@@ -137,3 +137,47 @@ pub struct ProxyListDto {
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
+
+/// One read of the caller's personal data by staff: when, by which role of which unit,
+/// what and of what record. Never the staff member's name.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"at": "2026-12-02T10:15:00+08:00", "role": "reviewer", "unit_kind": "street", "unit": "永顺镇", "kind": "application_opened", "target_kind": "application"}))]
+pub struct AccessEventDto {
+    #[schema(format = DateTime)]
+    pub at: String,
+    #[schema(value_type = crate::auth::domain::Role)]
+    pub role: String,
+    #[schema(value_type = crate::auth::domain::ScopeKind)]
+    pub unit_kind: String,
+    /// The unit's name: a street, an office, a cemetery or funeral home, or the bureau.
+    pub unit: String,
+    #[schema(value_type = super::access::AccessKind)]
+    pub kind: String,
+    /// `application`, `marriage_appointment`, `transferee` or `street` (an export).
+    pub target_kind: String,
+}
+
+/// The reads of the caller's data, newest first (the latest 500).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"at": "2026-12-02T10:15:00+08:00", "role": "reviewer", "unit_kind": "street", "unit": "永顺镇", "kind": "application_opened", "target_kind": "application"}], "next_cursor": null}))]
+pub struct AccessEventList {
+    pub items: Vec<AccessEventDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A copy of everything the service holds about the caller, unmasked: each table's rows
+/// as stored, sealed values opened (`name_sealed` shows as `name`), blind indexes and
+/// hashes left out. Files are listed (`media_object`), not included.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"generated_at": "2026-12-03T18:30:00+08:00", "account_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71",
+    "tables": {"citizen_account": [{"id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "email": null, "phone": "+8613900139000", "wechat_openid": null}],
+               "real_name": [{"citizen_id": "0193a6c4-2222-7b61-9d1e-3f0c2a9b8e71", "name": "张伟", "id_number": "110112199001010014", "status": "verified", "verified_by": "face"}]}}))]
+pub struct MyDataDto {
+    #[schema(format = DateTime)]
+    pub generated_at: String,
+    pub account_id: uuid::Uuid,
+    /// Table name to its rows about you, each row an object of its columns.
+    #[schema(value_type = Object)]
+    pub tables: std::collections::BTreeMap<String, Vec<serde_json::Value>>,
+}

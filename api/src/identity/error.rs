@@ -7,7 +7,9 @@ use crate::error::Code::{self, *};
 
 /// Each operation id of the room with the codes it may answer.
 pub const ANSWERS: &[(&str, &[Code])] = &[
+    ("identity.access_events.list", &[]),
     ("identity.id_number.check", &[IdNumberInvalid]),
+    ("identity.my_data.download", &[]),
     (
         "identity.proxy.grant",
         &[RealNameRequired, ProxyInvalid, IdNumberInvalid],

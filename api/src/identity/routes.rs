@@ -30,7 +30,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(verify_in_person)
         .service(grant_proxy)
         .service(list_proxies)
-        .service(revoke_proxy);
+        .service(revoke_proxy)
+        .service(access_events)
+        .service(my_data);
 }
 
 type State = web::Data<AppState>;
@@ -275,4 +277,61 @@ async fn check_id_number(
         sex: id.sex(),
         age: id.age_on(today),
     }))
+}
+
+/// Who among staff read your personal data (PIPL): each read of a record about you (an
+/// application with its incomes, a desk's look-up of your booking, your contact as a
+/// transferee, an export), by role and unit, newest first (the latest 500). Empty until
+/// a real name is bound.
+#[utoipa::path(tag = "identity", operation_id = "identity.access_events.list", security(("citizen_token" = [])), params(PageQuery),
+    responses((status = 200, body = AccessEventList)))]
+#[get("/access-events")]
+async fn access_events(
+    state: State,
+    citizen: Citizen,
+    Query(page): Query<PageQuery>,
+) -> Result<web::Json<AccessEventList>, ApiError> {
+    let rows = super::access::of_citizen(&state, citizen.id).await?;
+    let page = slice(rows, &page, |s| s.event.id.to_string())?;
+    let items = page
+        .rows
+        .into_iter()
+        .map(|s| AccessEventDto {
+            at: clock::format(s.event.at),
+            role: s.event.staff_role,
+            unit_kind: s.event.unit_kind,
+            unit: s.unit_name,
+            kind: s.event.kind,
+            target_kind: s.event.target_kind,
+        })
+        .collect();
+    Ok(web::Json(AccessEventList {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Download a copy of everything the service holds about you (个人信息副本, PIPL art.
+/// 45): unmasked JSON, table by table; the download is recorded in the audit log.
+#[utoipa::path(tag = "identity", operation_id = "identity.my_data.download", security(("citizen_token" = [])),
+    responses((status = 200, body = MyDataDto)))]
+#[get("/my-data")]
+async fn my_data(state: State, citizen: Citizen) -> Result<HttpResponse, ApiError> {
+    let copy = super::my_data::download(&state, &citizen).await?;
+    let body = MyDataDto {
+        generated_at: clock::format(copy.generated_at),
+        account_id: citizen.id,
+        tables: copy
+            .tables
+            .into_iter()
+            .map(|(table, rows)| (table.to_owned(), rows))
+            .collect(),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"my-data.json\"",
+        ))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .json(body))
 }

@@ -647,10 +647,30 @@ pub async fn desk_lookup(
     for id in ids {
         let (row, parties) = load(&state.db, id).await?;
         if covers(staff, &row.office_id) {
+            record_lookup(state, staff, &row, &parties).await?;
             out.push((row, parties));
         }
     }
     Ok(out)
+}
+
+/// A desk's look-up shows the parties' names and masked numbers: a read of each party's
+/// data, written to the access log.
+async fn record_lookup(
+    state: &AppState,
+    staff: &Staff,
+    row: &appointment::Model,
+    parties: &[party::Model],
+) -> Result<(), ApiError> {
+    use crate::identity::access::{self, AccessKind, Read};
+    let target = row.id.to_string();
+    let read = Read {
+        kind: AccessKind::DeskLookup,
+        target_kind: "marriage_appointment",
+        target_id: &target,
+    };
+    let subjects: Vec<String> = parties.iter().map(|p| p.id_number_index.clone()).collect();
+    access::record(&state.db, staff, &read, &subjects).await
 }
 
 /// A desk action on an appointment of the clerk's office: `check_in` (confirmed →
