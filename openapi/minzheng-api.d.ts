@@ -1767,6 +1767,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/identity/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete the caller's account (账号注销, PIPL art. 47). Refused with
+         *     `identity.account_deletion_blocked` while anything blocks it: one `errors` entry per
+         *     blocker, `field` its `kind:id`, `reason` its kind. Otherwise personal data is deleted,
+         *     the records the bureau keeps are pseudonymised, and every session ends at once (the
+         *     token used for this call included). Signing in again later makes a new, empty account.
+         */
+        delete: operations["identity.account.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity/account/deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the caller's account can be deleted (账号注销) now, and what blocks it: active
+         *     bookings, draws and waitlists, applications under review, duties as a transferee or a
+         *     proxy. Each blocker names its item.
+         */
+        get: operations["identity.account.deletion_check"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/identity/id-number-checks": {
         parameters: {
             query?: never;
@@ -4269,6 +4313,38 @@ export interface components {
             reason: string;
         };
         /**
+         * @description What keeps an account from being deleted (注销受阻事项).
+         * @enum {string}
+         */
+        DeletionBlocker: "marriage_appointment" | "divorce_application" | "draw_request" | "waitlist_entry" | "funeral_booking" | "tomb_visit" | "sweep_order" | "application" | "transferee" | "transferee_proxy" | "proxy_consent";
+        /** @description One item that blocks account deletion. */
+        DeletionBlockerDto: {
+            kind: components["schemas"]["DeletionBlocker"];
+            /** @description The id of the booking, application or duty (as its own routes name it). */
+            id: string;
+            /** @description What to finish first, in the caller's language. */
+            message: string;
+        };
+        /**
+         * @description Whether the caller's account can be deleted now, and if not, what to finish first.
+         * @example {
+         *       "deletable": false,
+         *       "blockers": [
+         *         {
+         *           "kind": "marriage_appointment",
+         *           "id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71",
+         *           "message": "婚姻登记预约 MZ-7K3QH2（2026-12-20）尚未办结，请办结或取消"
+         *         }
+         *       ]
+         *     }
+         */
+        DeletionCheckDto: {
+            /** @description `true` when nothing blocks: `DELETE /identity/account` will succeed. */
+            deletable: boolean;
+            /** @description What blocks deletion, one entry per item (empty when deletable). */
+            blockers: components["schemas"]["DeletionBlockerDto"][];
+        };
+        /**
          * @description The family's answer to the proof: nothing to accept, a reason to dispute.
          * @example {
          *       "reason": "照片中的墓碑不是我家的"
@@ -4589,7 +4665,7 @@ export interface components {
          * @example scheduling.slot_full
          * @enum {string}
          */
-        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.session_not_found" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.sms_rate_limited" | "auth.sms_blocked" | "auth.phone_rejected" | "auth.sms_unavailable" | "auth.phone_code_invalid" | "auth.phone_not_mainland" | "auth.phone_already_bound" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "funeral.service_order" | "job.not_found" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.share_link_invalid" | "marriage.share_link_expired" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.real_name_changed" | "identity.face_attempts_exhausted" | "identity.proxy_not_found" | "identity.proxy_invalid";
+        ErrorCode: "request.bad_request" | "request.malformed_json" | "request.invalid_body" | "request.unknown_field" | "request.unsupported_media_type" | "request.body_too_large" | "request.invalid_query" | "request.invalid_query_value" | "request.invalid_cursor" | "request.invalid_path" | "request.not_found" | "request.method_not_allowed" | "server.timeout" | "server.busy" | "server.database_unavailable" | "server.internal" | "request.rate_limited" | "request.idempotency_key_reused" | "request.idempotency_in_progress" | "auth.unauthenticated" | "auth.session_ended" | "auth.session_not_found" | "auth.forbidden" | "auth.invalid_credentials" | "auth.totp_required" | "auth.totp_invalid" | "auth.totp_already_enabled" | "auth.totp_setup_required" | "auth.password_change_required" | "auth.password_too_weak" | "auth.refresh_invalid" | "auth.code_invalid" | "auth.code_locked" | "auth.sms_rate_limited" | "auth.sms_blocked" | "auth.phone_rejected" | "auth.sms_unavailable" | "auth.phone_code_invalid" | "auth.phone_not_mainland" | "auth.phone_already_bound" | "auth.wechat_code_invalid" | "auth.wechat_code_used" | "auth.wechat_rate_limited" | "auth.wechat_high_risk" | "auth.wechat_unavailable" | "auth.wechat_not_configured" | "auth.wechat_already_linked" | "staff.username_taken" | "staff.own_totp_reset" | "staff.last_admin" | "staff.not_found" | "scheduling.resource_not_found" | "scheduling.slot_not_found" | "scheduling.slot_full" | "scheduling.not_open_yet" | "scheduling.booking_closed" | "scheduling.calendar_touches_bookings" | "funeral.service_order" | "job.not_found" | "scheduling.day_has_bookings" | "scheduling.seats_available" | "scheduling.already_waitlisted" | "scheduling.waitlist_entry_not_found" | "scheduling.waitlist_entry_ended" | "scheduling.no_offer" | "scheduling.offer_expired" | "scheduling.draw_day" | "scheduling.day_closed" | "scheduling.draw_not_found" | "scheduling.draw_exists" | "scheduling.draw_not_open" | "scheduling.draw_not_closed" | "scheduling.already_requested" | "scheduling.draw_request_not_found" | "media.empty" | "media.too_large" | "media.unsupported_type" | "media.too_many_pixels" | "media.broken" | "media.file_missing" | "media.not_found" | "applications.service_not_found" | "applications.not_found" | "applications.not_a_proxy" | "applications.draft_exists" | "applications.not_editable" | "applications.illegal_transition" | "applications.incomplete" | "applications.household_has_active_application" | "funeral.home_not_found" | "funeral.booking_not_found" | "funeral.unknown_service" | "funeral.items_mismatch" | "funeral.date_of_death_invalid" | "funeral.deceased_has_active_booking" | "funeral.wrong_state" | "funeral.cancel_closed" | "memorial.not_found" | "memorial.taken_down" | "memorial.living_person" | "memorial.not_owner" | "memorial.not_family" | "memorial.invitation_invalid" | "memorial.already_member" | "memorial.member_not_found" | "memorial.tribute_limit" | "memorial.message_not_found" | "memorial.message_state" | "memorial.staff_review_required" | "memorial.page_state" | "scheduling.period_overlaps" | "scheduling.period_has_bookings" | "scheduling.period_not_found" | "tomb.visit_not_found" | "tomb.not_a_cemetery" | "tomb.grave_full" | "tomb.visitor_already_booked" | "tomb.wrong_state" | "tomb.not_today" | "tomb.cancel_closed" | "certification.transferee_not_found" | "certification.transferee_exists" | "certification.unknown_street" | "certification.not_your_transferee" | "certification.consent_by_transferee_only" | "certification.face_consent_required" | "certification.attempts_exhausted" | "certification.review_pending" | "certification.attempt_not_found" | "certification.attempt_not_yours" | "certification.attempt_used" | "certification.verification_expired" | "certification.face_cancelled" | "certification.face_timeout" | "certification.face_not_matched" | "certification.wechat_account_required" | "certification.provider_error" | "certification.provider_rejected" | "certification.provider_unavailable" | "certification.face_comparison_unavailable" | "certification.no_face" | "certification.several_faces" | "certification.poor_image" | "certification.review_not_found" | "certification.review_decided" | "certification.import_invalid" | "sweeping.order_not_found" | "sweeping.wrong_state" | "sweeping.proof_not_a_photo" | "sweeping.proof_not_found" | "sweeping.proof_altered" | "marriage.appointment_not_found" | "marriage.not_a_party" | "marriage.party_has_active_booking" | "marriage.under_legal_age" | "marriage.invalid_parties" | "marriage.divorce_application_required" | "marriage.outside_divorce_window" | "marriage.divorce_application_not_found" | "marriage.blocked_for_no_shows" | "marriage.wrong_state" | "marriage.cancel_closed" | "marriage.share_link_invalid" | "marriage.share_link_expired" | "marriage.confirm_expired" | "identity.id_number_invalid" | "identity.id_number_taken" | "identity.real_name_required" | "identity.real_name_verified" | "identity.real_name_unverified" | "identity.real_name_not_found" | "identity.account_deletion_blocked" | "identity.real_name_changed" | "identity.face_attempts_exhausted" | "identity.proxy_not_found" | "identity.proxy_invalid";
         /**
          * @description A dated exception.
          * @example {
@@ -22909,6 +22985,112 @@ export interface operations {
                      *       "status": 422,
                      *       "detail": "查询参数的取值无效，请使用列出的取值之一",
                      *       "code": "request.invalid_query_value",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.account.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account is deleted and signed out everywhere */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description - `identity.account_deletion_blocked`: 尚有未办结的事项，暂不能注销账号，请先处理列出的事项 (Something is still open; finish the items listed before deleting the account) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:identity.account_deletion_blocked",
+                     *       "title": "尚有未办结的事项，暂不能注销账号，请先处理列出的事项",
+                     *       "status": 409,
+                     *       "detail": "尚有未办结的事项，暂不能注销账号，请先处理列出的事项",
+                     *       "code": "identity.account_deletion_blocked",
+                     *       "errors": [],
+                     *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    "identity.account.deletion_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: `DeletionCheckDto` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionCheckDto"];
+                };
+            };
+            /**
+             * @description - `auth.unauthenticated`: 请先登录 (Sign in first)
+             *     - `auth.session_ended`: 登录已失效，请重新登录 (The session has ended; sign in again)
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:minzheng:problem:auth.unauthenticated",
+                     *       "title": "请先登录",
+                     *       "status": 401,
+                     *       "detail": "请先登录",
+                     *       "code": "auth.unauthenticated",
                      *       "errors": [],
                      *       "request_id": "0193a6c4-5a4e-7b61-9d1e-3f0c2a9b8e71"
                      *     }

@@ -224,6 +224,7 @@ codes! {
     RealNameVerified => ("identity.real_name_verified", 409, "实名已核验，不能再修改", "The real name is verified and cannot be changed"),
     RealNameUnverified => ("identity.real_name_unverified", 403, "实名尚未核验，请先完成人脸核验或到窗口核验", "The real name is not verified yet; verify by face or at a desk"),
     RealNameNotFound => ("identity.real_name_not_found", 404, "尚未实名", "No real name is bound"),
+    AccountDeletionBlocked => ("identity.account_deletion_blocked", 409, "尚有未办结的事项，暂不能注销账号，请先处理列出的事项", "Something is still open; finish the items listed before deleting the account"),
     RealNameChanged => ("identity.real_name_changed", 409, "人脸核验发起后实名信息已更改，请重新发起", "The real name changed after this face check started; start a new one"),
     RealNameFaceAttemptsExhausted => ("identity.face_attempts_exhausted", 429, "今日人脸核验次数已用完，请明天再试或到任一窗口当面核验", "No face checks left today; try tomorrow or verify in person at any desk"),
     ProxyNotFound => ("identity.proxy_not_found", 404, "代办授权不存在", "No such proxy consent"),

@@ -386,30 +386,22 @@ pub async fn fresh_pg_database() -> String {
     format!("{base}/{name}")
 }
 
-/// Declares each test twice, as `name::sqlite` and `name::postgres`. The body gets the
-/// `backend` to start apps with.
+/// Declares each named `async fn name(backend: Backend)` as two tests, `name::sqlite` and
+/// `name::postgres`. The functions stay plain items beside the call, so rustfmt formats
+/// them (a macro body it would leave alone).
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(
-        $(#[$meta:meta])*
-        async fn $name:ident($backend:ident: Backend) $body:block
-    )*) => {
+    ($($name:ident),* $(,)?) => {
         $(
-            $(#[$meta])*
             mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn run($backend: $crate::Backend) $body
-
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    run($crate::Backend::Sqlite).await
+                    super::$name($crate::Backend::Sqlite).await
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    run($crate::Backend::Postgres).await
+                    super::$name($crate::Backend::Postgres).await
                 }
             }
         )*

@@ -181,3 +181,24 @@ pub struct MyDataDto {
     #[schema(value_type = Object)]
     pub tables: std::collections::BTreeMap<String, Vec<serde_json::Value>>,
 }
+
+/// Whether the caller's account can be deleted now, and if not, what to finish first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"deletable": false, "blockers": [{"kind": "marriage_appointment", "id": "0193a6c4-3333-7b61-9d1e-3f0c2a9b8e71",
+    "message": "婚姻登记预约 MZ-7K3QH2（2026-12-20）尚未办结，请办结或取消"}]}))]
+pub struct DeletionCheckDto {
+    /// `true` when nothing blocks: `DELETE /identity/account` will succeed.
+    pub deletable: bool,
+    /// What blocks deletion, one entry per item (empty when deletable).
+    pub blockers: Vec<DeletionBlockerDto>,
+}
+
+/// One item that blocks account deletion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeletionBlockerDto {
+    pub kind: super::deletion::DeletionBlocker,
+    /// The id of the booking, application or duty (as its own routes name it).
+    pub id: String,
+    /// What to finish first, in the caller's language.
+    pub message: String,
+}

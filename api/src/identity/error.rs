@@ -8,6 +8,8 @@ use crate::error::Code::{self, *};
 /// Each operation id of the room with the codes it may answer.
 pub const ANSWERS: &[(&str, &[Code])] = &[
     ("identity.access_events.list", &[]),
+    ("identity.account.deletion_check", &[]),
+    ("identity.account.delete", &[AccountDeletionBlocked]),
     ("identity.id_number.check", &[IdNumberInvalid]),
     ("identity.my_data.download", &[]),
     (

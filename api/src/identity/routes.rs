@@ -32,7 +32,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_proxies)
         .service(revoke_proxy)
         .service(access_events)
-        .service(my_data);
+        .service(my_data)
+        .service(deletion_check)
+        .service(delete_account);
 }
 
 type State = web::Data<AppState>;
@@ -334,4 +336,43 @@ async fn my_data(state: State, citizen: Citizen) -> Result<HttpResponse, ApiErro
         ))
         .insert_header(("Cache-Control", "private, no-store"))
         .json(body))
+}
+
+/// Whether the caller's account can be deleted (账号注销) now, and what blocks it: active
+/// bookings, draws and waitlists, applications under review, duties as a transferee or a
+/// proxy. Each blocker names its item.
+#[utoipa::path(tag = "identity", operation_id = "identity.account.deletion_check", security(("citizen_token" = [])),
+    responses((status = 200, body = DeletionCheckDto)))]
+#[get("/account/deletion")]
+async fn deletion_check(
+    state: State,
+    citizen: Citizen,
+    req: actix_web::HttpRequest,
+) -> Result<web::Json<DeletionCheckDto>, ApiError> {
+    let lang = crate::platform::lang::Lang::from_headers(req.headers());
+    let blockers = super::deletion::blockers(&state, citizen.id).await?;
+    Ok(web::Json(DeletionCheckDto {
+        deletable: blockers.is_empty(),
+        blockers: blockers
+            .iter()
+            .map(|b| DeletionBlockerDto {
+                kind: b.kind,
+                id: b.id.clone(),
+                message: b.message().get(lang).to_owned(),
+            })
+            .collect(),
+    }))
+}
+
+/// Delete the caller's account (账号注销, PIPL art. 47). Refused with
+/// `identity.account_deletion_blocked` while anything blocks it: one `errors` entry per
+/// blocker, `field` its `kind:id`, `reason` its kind. Otherwise personal data is deleted,
+/// the records the bureau keeps are pseudonymised, and every session ends at once (the
+/// token used for this call included). Signing in again later makes a new, empty account.
+#[utoipa::path(tag = "identity", operation_id = "identity.account.delete", security(("citizen_token" = [])),
+    responses((status = 204, description = "The account is deleted and signed out everywhere")))]
+#[delete("/account")]
+async fn delete_account(state: State, citizen: Citizen) -> Result<HttpResponse, ApiError> {
+    super::deletion::delete(&state, &citizen).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

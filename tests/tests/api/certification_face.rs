@@ -2,6 +2,7 @@
 //! photo, compared in-process (the `face` feature, dlib, models fetched by
 //! `scripts/face-models` into `data/face-models`). The labelled test faces are in
 //! `tests/fixtures/faces` (see its README). Without the feature the route answers 503.
+use minzheng_tests::Backend;
 use minzheng_tests::{TestApp, id_number, on_both_backends, spawn_app_with};
 use serde_json::{Value, json};
 
@@ -78,37 +79,114 @@ async fn compare(
 }
 
 #[cfg(feature = "face")]
-on_both_backends! {
-    async fn the_same_person_is_accepted_and_others_are_refused(backend: Backend) {
-        let app = app_with_models(backend).await;
-        let (id, clerk) = at_the_desk(&app, "11011219500101021").await;
-        let (status, body) = compare(&app, &clerk, &id, fixture("hopper-chip.jpg"), fixture("astronaut.jpg")).await;
-        assert_eq!((status, body["code"].as_str()), (422, Some("certification.face_not_matched")), "{body}");
-        let (status, body) = compare(&app, &clerk, &id, fixture("hopper-chip.jpg"), fixture("no-face-cat.jpg")).await;
-        assert_eq!((status, body["code"].as_str()), (422, Some("certification.no_face")), "{body}");
-        let (status, body) = compare(&app, &clerk, &id, fixture("hopper-chip.jpg"), fixture("two-faces.jpg")).await;
-        assert_eq!((status, body["code"].as_str()), (422, Some("certification.several_faces")), "{body}");
-        let (status, body) = compare(&app, &clerk, &id, fixture("hopper-chip.jpg"), b"not a photo".to_vec()).await;
-        assert_eq!((status, body["code"].as_str()), (415, Some("media.unsupported_type")), "{body}");
-        let (status, body) = compare(&app, &clerk, &id, fixture("hopper-chip.jpg"), fixture("hopper-tilt.jpg")).await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(body["certification"]["via"], "desk");
-        assert!(body["distance"].as_f64().unwrap() < body["threshold"].as_f64().unwrap(), "{body}");
-        // Another street's clerk may not compare.
-        let far = app.staff("lucheng.desk", "clerk", "street", Some("lucheng")).await;
-        let (status, _) = compare(&app, &far.access, &id, fixture("hopper-chip.jpg"), fixture("hopper.jpg")).await;
-        assert_eq!(status, 403);
-        // Only results are kept: one failed, one passed (no-face and several-faces are
-        // recorded as not passed too), with the distance; never an image.
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let attempts = entity::face_attempt::Entity::find()
-            .filter(entity::face_attempt::Column::TransfereeId.eq(uuid::Uuid::parse_str(&id).unwrap()))
-            .all(&app.db).await.unwrap();
-        let codes: Vec<_> = attempts.iter().map(|a| a.result_code.as_deref().unwrap_or("")).collect();
-        assert_eq!(codes, vec!["no_match", "no_face", "several_faces", "match"]);
-        no_face_image_anywhere(&app, &[fixture("hopper-chip.jpg"), fixture("hopper-tilt.jpg"), fixture("astronaut.jpg")]).await;
-    }
+async fn the_same_person_is_accepted_and_others_are_refused(backend: Backend) {
+    let app = app_with_models(backend).await;
+    let (id, clerk) = at_the_desk(&app, "11011219500101021").await;
+    let (status, body) = compare(
+        &app,
+        &clerk,
+        &id,
+        fixture("hopper-chip.jpg"),
+        fixture("astronaut.jpg"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("certification.face_not_matched")),
+        "{body}"
+    );
+    let (status, body) = compare(
+        &app,
+        &clerk,
+        &id,
+        fixture("hopper-chip.jpg"),
+        fixture("no-face-cat.jpg"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("certification.no_face")),
+        "{body}"
+    );
+    let (status, body) = compare(
+        &app,
+        &clerk,
+        &id,
+        fixture("hopper-chip.jpg"),
+        fixture("two-faces.jpg"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("certification.several_faces")),
+        "{body}"
+    );
+    let (status, body) = compare(
+        &app,
+        &clerk,
+        &id,
+        fixture("hopper-chip.jpg"),
+        b"not a photo".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (415, Some("media.unsupported_type")),
+        "{body}"
+    );
+    let (status, body) = compare(
+        &app,
+        &clerk,
+        &id,
+        fixture("hopper-chip.jpg"),
+        fixture("hopper-tilt.jpg"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["certification"]["via"], "desk");
+    assert!(
+        body["distance"].as_f64().unwrap() < body["threshold"].as_f64().unwrap(),
+        "{body}"
+    );
+    // Another street's clerk may not compare.
+    let far = app
+        .staff("lucheng.desk", "clerk", "street", Some("lucheng"))
+        .await;
+    let (status, _) = compare(
+        &app,
+        &far.access,
+        &id,
+        fixture("hopper-chip.jpg"),
+        fixture("hopper.jpg"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Only results are kept: one failed, one passed (no-face and several-faces are
+    // recorded as not passed too), with the distance; never an image.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let attempts = entity::face_attempt::Entity::find()
+        .filter(entity::face_attempt::Column::TransfereeId.eq(uuid::Uuid::parse_str(&id).unwrap()))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let codes: Vec<_> = attempts
+        .iter()
+        .map(|a| a.result_code.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(codes, vec!["no_match", "no_face", "several_faces", "match"]);
+    no_face_image_anywhere(
+        &app,
+        &[
+            fixture("hopper-chip.jpg"),
+            fixture("hopper-tilt.jpg"),
+            fixture("astronaut.jpg"),
+        ],
+    )
+    .await;
 }
+
+#[cfg(feature = "face")]
+on_both_backends!(the_same_person_is_accepted_and_others_are_refused);
 
 /// Reads the raw database (every row of every table as text, and SQLite's files as
 /// bytes) and every file in the data folder: no photo sent for comparison, nor any
@@ -193,11 +271,23 @@ async fn no_face_image_anywhere(app: &TestApp, photos: &[Vec<u8>]) {
 }
 
 #[cfg(not(feature = "face"))]
-on_both_backends! {
-    async fn without_the_face_feature_the_desk_comparison_is_unavailable(backend: Backend) {
-        let app = app_with_models(backend).await;
-        let (id, clerk) = at_the_desk(&app, "11011219500101021").await;
-        let (status, body) = compare(&app, &clerk, &id, fixture("hopper-chip.jpg"), fixture("hopper.jpg")).await;
-        assert_eq!((status, body["code"].as_str()), (503, Some("certification.face_comparison_unavailable")), "{body}");
-    }
+async fn without_the_face_feature_the_desk_comparison_is_unavailable(backend: Backend) {
+    let app = app_with_models(backend).await;
+    let (id, clerk) = at_the_desk(&app, "11011219500101021").await;
+    let (status, body) = compare(
+        &app,
+        &clerk,
+        &id,
+        fixture("hopper-chip.jpg"),
+        fixture("hopper.jpg"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (503, Some("certification.face_comparison_unavailable")),
+        "{body}"
+    );
 }
+
+#[cfg(not(feature = "face"))]
+on_both_backends!(without_the_face_feature_the_desk_comparison_is_unavailable);

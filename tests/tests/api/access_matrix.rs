@@ -1,6 +1,7 @@
 //! The access matrix: for every route that takes an id or reads personal data, every kind
 //! of caller gets exactly the answer it should. A capability adding such a route adds a
 //! row to `cases` (and, if needed, a caller to `Who`).
+use minzheng_tests::Backend;
 use minzheng_tests::{TestApp, id_number, on_both_backends, spawn_app};
 use serde_json::{Value, json};
 
@@ -575,31 +576,51 @@ async fn call(app: &TestApp, case: &Case, token: &Option<String>) -> (u16, Value
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-on_both_backends! {
-    async fn every_caller_gets_exactly_its_due_on_every_route(backend: Backend) {
-        let app = spawn_app(backend).await;
-        let world = world(&app).await;
-        for case in cases(&world) {
-            // Refused callers first: allowed ones may change state (revoke, disable).
-            let mut order: Vec<Who> = EVERYONE.iter().copied().filter(|w| !case.allowed.contains(w)).collect();
-            order.extend(case.allowed.iter().copied());
-            for who in order {
-                let token = &world.tokens.iter().find(|(w, _)| *w == who).unwrap().1;
-                let (status, body) = call(&app, &case, token).await;
-                if case.allowed.contains(&who) {
-                    assert!((200..300).contains(&status), "{}: {who:?} should be let in, got {status} {body}", case.name);
-                } else {
-                    assert_eq!(status, refused_status(&case, who), "{}: {who:?} got {body}", case.name);
-                }
+async fn every_caller_gets_exactly_its_due_on_every_route(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let world = world(&app).await;
+    for case in cases(&world) {
+        // Refused callers first: allowed ones may change state (revoke, disable).
+        let mut order: Vec<Who> = EVERYONE
+            .iter()
+            .copied()
+            .filter(|w| !case.allowed.contains(w))
+            .collect();
+        order.extend(case.allowed.iter().copied());
+        for who in order {
+            let token = &world.tokens.iter().find(|(w, _)| *w == who).unwrap().1;
+            let (status, body) = call(&app, &case, token).await;
+            if case.allowed.contains(&who) {
+                assert!(
+                    (200..300).contains(&status),
+                    "{}: {who:?} should be let in, got {status} {body}",
+                    case.name
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    refused_status(&case, who),
+                    "{}: {who:?} got {body}",
+                    case.name
+                );
             }
         }
     }
-
-    async fn a_citizen_only_ever_reads_their_own_real_name(backend: Backend) {
-        let app = spawn_app(backend).await;
-        app.citizen_with_real_name("one", "张三", &id_number("11011219800101051")).await;
-        let two = app.citizen("two").await;
-        let (status, body) = app.get_as(&two.access, "/api/v1/identity/real-name").await;
-        assert_eq!((status, body["code"].as_str()), (404, Some("identity.real_name_not_found")));
-    }
 }
+
+async fn a_citizen_only_ever_reads_their_own_real_name(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.citizen_with_real_name("one", "张三", &id_number("11011219800101051"))
+        .await;
+    let two = app.citizen("two").await;
+    let (status, body) = app.get_as(&two.access, "/api/v1/identity/real-name").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("identity.real_name_not_found"))
+    );
+}
+
+on_both_backends!(
+    every_caller_gets_exactly_its_due_on_every_route,
+    a_citizen_only_ever_reads_their_own_real_name
+);
