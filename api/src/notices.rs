@@ -136,7 +136,7 @@ crate::closed_set! {
 pub struct Reach {
     /// An openid, and a subscribe template configured for the purpose. (Whether the user
     /// accepted `wx.requestSubscribeMessage` only WeChat knows: a refusal comes back as
-    /// 43101 and the message is marked failed.)
+    /// 43101, the message is marked failed and the rule's next channel gets the notice.)
     pub wechat: bool,
     /// A phone, and an SMS template with a field mapping configured for the purpose.
     pub sms: bool,

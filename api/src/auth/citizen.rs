@@ -638,13 +638,14 @@ pub enum Contact {
     Email(String),
 }
 
-/// How `notice` reaches `citizen`, or `None` when no channel does.
+/// How `notice` reaches `citizen`, and by which channel next if WeChat refuses (the
+/// rule again without WeChat), or `None` when no channel does.
 pub async fn reach(
     conn: &impl ConnectionTrait,
     state: &AppState,
     citizen: Uuid,
     notice: &Notice,
-) -> Result<Option<Contact>, ApiError> {
+) -> Result<Option<(Contact, Option<Contact>)>, ApiError> {
     use crate::notices::{NoticeChannel, Reach, channel};
     let Some(account) = citizen_account::Entity::find_by_id(citizen)
         .one(conn)
@@ -663,12 +664,26 @@ pub async fn reach(
         sms: phone.is_some() && params.is_some(),
         email: account.email.is_some(),
     };
-    Ok(match channel(reach) {
-        Some(NoticeChannel::Wechat) => account.wechat_openid.map(Contact::Wechat),
-        Some(NoticeChannel::Sms) => phone.zip(params).map(|(p, params)| Contact::Sms(p, params)),
-        Some(NoticeChannel::Email) => account.email.map(Contact::Email),
+    let contact = |channel: Option<NoticeChannel>| match channel {
+        Some(NoticeChannel::Wechat) => account.wechat_openid.clone().map(Contact::Wechat),
+        Some(NoticeChannel::Sms) => phone
+            .clone()
+            .zip(params.clone())
+            .map(|(p, params)| Contact::Sms(p, params)),
+        Some(NoticeChannel::Email) => account.email.clone().map(Contact::Email),
         None => None,
-    })
+    };
+    let Some(first) = contact(channel(reach)) else {
+        return Ok(None);
+    };
+    let next = match first {
+        Contact::Wechat(_) => contact(channel(Reach {
+            wechat: false,
+            ..reach
+        })),
+        _ => None,
+    };
+    Ok(Some((first, next)))
 }
 
 /// The SMS parameters of `notice`, when SMS can be sent and its purpose has a template
@@ -694,6 +709,7 @@ pub async fn notify(
 }
 
 /// [`notify`], with the email's template name and an iCalendar attachment of the room.
+/// A WeChat message carries the person's next channel, queued if WeChat refuses it.
 pub async fn notify_as(
     conn: &impl ConnectionTrait,
     state: &AppState,
@@ -701,36 +717,46 @@ pub async fn notify_as(
     notice: &Notice,
     (email_template, ics): (&str, Option<String>),
 ) -> Result<bool, ApiError> {
-    use crate::platform::outbox::{SmsMessage, WechatMessage};
-    let Some(contact) = reach(conn, state, citizen, notice).await? else {
+    use crate::platform::outbox::{Fallback, WechatMessage};
+    let Some((contact, next)) = reach(conn, state, citizen, notice).await? else {
         return Ok(false);
     };
     let (sealer, person) = (&state.sealer, Some(citizen));
+    let mail = || Email {
+        subject: notice.subject.clone(),
+        body: format!("{}\n\n北京市通州区民政局", notice.body),
+        ics: ics.clone(),
+    };
+    let sms = |phone, params| crate::platform::outbox::SmsMessage {
+        purpose: notice.purpose.into(),
+        phone,
+        params,
+    };
+    let fallback = |c: Contact| match c {
+        Contact::Sms(phone, params) => Some(Fallback::Sms(sms(phone, params))),
+        Contact::Email(to) => Some(Fallback::Email {
+            to,
+            template: email_template.to_owned(),
+            email: mail(),
+        }),
+        Contact::Wechat(_) => None,
+    };
     match contact {
         Contact::Wechat(openid) => {
             let message = WechatMessage {
                 purpose: notice.purpose.into(),
                 page: notice.page.clone(),
                 data: notice.wechat_data.clone(),
+                fallback: next.and_then(fallback),
             };
             outbox::enqueue_wechat(conn, sealer, (person, &openid), &message).await?;
         }
         Contact::Sms(phone, params) => {
-            let purpose = notice.purpose.into();
-            let message = SmsMessage {
-                purpose,
-                phone,
-                params,
-            };
-            outbox::enqueue_sms(conn, sealer, citizen, &message).await?;
+            outbox::enqueue_sms(conn, sealer, citizen, &sms(phone, params)).await?;
         }
         Contact::Email(address) => {
-            let mail = Email {
-                subject: notice.subject.clone(),
-                body: format!("{}\n\n北京市通州区民政局", notice.body),
-                ics,
-            };
-            outbox::enqueue_email(conn, sealer, (person, &address), email_template, &mail).await?;
+            let to = (person, address.as_str());
+            outbox::enqueue_email(conn, sealer, to, email_template, &mail()).await?;
         }
     }
     Ok(true)

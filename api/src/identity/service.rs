@@ -549,6 +549,7 @@ async fn notify_proxy(
             ("time3".to_owned(), clock::format_wechat(consent.created_at)),
         ]
         .into(),
+        fallback: None,
     };
     let to = (Some(consent.proxy_id), openid.as_str());
     outbox::enqueue_wechat(conn, &state.sealer, to, &message).await?;

@@ -77,6 +77,22 @@ pub struct WechatMessage {
     pub purpose: String,
     pub page: Option<String>,
     pub data: BTreeMap<String, String>,
+    /// The same notice by the person's next channel, queued if WeChat answers that they
+    /// refused this subscribe message (43101). Absent in messages queued before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<Fallback>,
+}
+
+/// A notice's next channel, carried (sealed) inside its WeChat message.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "channel", rename_all = "snake_case")]
+pub enum Fallback {
+    Sms(SmsMessage),
+    Email {
+        to: String,
+        template: String,
+        email: Email,
+    },
 }
 
 /// A text message: `purpose` names its template in `[sms_templates]`, `params` are the
@@ -256,6 +272,8 @@ enum Delivery {
     Sent,
     Retry(String),
     GiveUp(String),
+    /// WeChat refused on the user's behalf: given up, and the fallback queued.
+    Refused(String, Option<Fallback>),
 }
 
 impl Worker {
@@ -297,7 +315,7 @@ impl Worker {
             let outcome = tokio::time::timeout(SEND_LIMIT, self.deliver(message))
                 .await
                 .unwrap_or_else(|_| Delivery::Retry("no answer in time".into()));
-            record(&self.db, message, outcome).await
+            record(&self.db, &self.sealer, message, outcome).await
         });
         for recorded in futures_util::future::join_all(sends).await {
             recorded?;
@@ -454,6 +472,9 @@ impl Worker {
             match wechat::send_subscribe(&self.http, base, &token, &body).await {
                 Ok(()) => return Delivery::Sent,
                 Err(wechat::SendFailure::Permanent(e)) => return Delivery::GiveUp(e),
+                Err(wechat::SendFailure::Refused(e)) => {
+                    return Delivery::Refused(e, message.fallback);
+                }
                 Err(wechat::SendFailure::Retry(e)) if force || !e.contains("access token") => {
                     return Delivery::Retry(e);
                 }
@@ -492,12 +513,54 @@ async fn claim(db: &DatabaseConnection) -> Result<Vec<outbox_message::Model>, Db
 
 async fn record(
     db: &DatabaseConnection,
+    sealer: &Sealer,
     message: &outbox_message::Model,
     outcome: Delivery,
 ) -> Result<(), DbErr> {
+    let Delivery::Refused(error, fallback) = outcome else {
+        return settle(db, message, outcome).await.map(drop);
+    };
+    // The refusal and the next channel's message in one transaction: neither is lost,
+    // and a worker whose claim lapsed queues nothing.
+    let txn = crate::platform::db::begin_write(db).await?;
+    let settled = settle(&txn, message, Delivery::GiveUp(error)).await?;
+    match fallback {
+        Some(next) if settled => enqueue_fallback(&txn, sealer, message.person_id, &next).await?,
+        _ => {}
+    }
+    txn.commit().await
+}
+
+/// Queues a refused WeChat notice's fallback for the same person.
+async fn enqueue_fallback(
+    conn: &impl ConnectionTrait,
+    sealer: &Sealer,
+    person: Option<Uuid>,
+    fallback: &Fallback,
+) -> Result<(), DbErr> {
+    match (fallback, person) {
+        (Fallback::Sms(sms), Some(person)) => enqueue_sms(conn, sealer, person, sms).await,
+        (
+            Fallback::Email {
+                to,
+                template,
+                email,
+            },
+            person,
+        ) => enqueue_email(conn, sealer, (person, to), template, email).await,
+        (Fallback::Sms(_), None) => Ok(()),
+    }
+}
+
+/// Writes a delivery's outcome onto its row, only while the claim is still ours (if it
+/// lapsed and another worker took the row, that worker records the outcome); answers
+/// whether it did.
+async fn settle(
+    conn: &impl ConnectionTrait,
+    message: &outbox_message::Model,
+    outcome: Delivery,
+) -> Result<bool, DbErr> {
     let now = Utc::now();
-    // Only while the claim is still ours: if it lapsed and another worker took the row,
-    // that worker records the outcome.
     let update = outbox_message::Entity::update_many()
         .filter(outbox_message::Column::Id.eq(message.id))
         .filter(outbox_message::Column::LockedUntil.eq(message.locked_until));
@@ -505,7 +568,7 @@ async fn record(
         Delivery::Sent => update
             .col_expr(outbox_message::Column::Status, Expr::value("sent"))
             .col_expr(outbox_message::Column::SentAt, Expr::value(now)),
-        Delivery::GiveUp(error) => {
+        Delivery::GiveUp(error) | Delivery::Refused(error, _) => {
             tracing::warn!(id = %message.id, error = %error, "outbox: message cannot be delivered; given up");
             update
                 .col_expr(outbox_message::Column::Status, Expr::value("failed"))
@@ -534,12 +597,12 @@ async fn record(
                 .col_expr(outbox_message::Column::LastError, Expr::value(error))
         }
     };
-    update
+    let done = update
         .col_expr(
             outbox_message::Column::LockedUntil,
             Expr::value(Option::<chrono::DateTime<Utc>>::None),
         )
-        .exec(db)
+        .exec(conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected == 1)
 }

@@ -132,8 +132,11 @@ impl AccessTokenCache {
 pub enum SendFailure {
     /// Worth trying again later (network, WeChat busy, token expired).
     Retry(String),
-    /// Will never work (the user refused, a field is invalid): give up now.
+    /// Will never work (a field is invalid): give up now.
     Permanent(String),
+    /// The user has not accepted (or has turned off) this subscribe message (43101):
+    /// give up on WeChat, and reach them by their next channel.
+    Refused(String),
 }
 
 /// Checks subscribe-message values against WeChat's field limits, by key prefix.
@@ -190,7 +193,7 @@ pub async fn send_subscribe(
         .map_err(|e| SendFailure::Retry(e.without_url().to_string()))?;
     match answer.errcode {
         0 => Ok(()),
-        43101 => Err(SendFailure::Permanent(
+        43101 => Err(SendFailure::Refused(
             "43101: the user refused subscribe messages".into(),
         )),
         47003 => Err(SendFailure::Permanent(format!(

@@ -7,7 +7,7 @@ use minzheng_tests::{
     TestApp, id_number, next_weekday, on_both_backends, spawn_app, spawn_app_with,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 const HE: &str = "11011219900101001"; // male, born 1990
@@ -1772,10 +1772,80 @@ async fn the_booker_is_told_when_an_unconfirmed_seat_is_released(backend: Backen
     );
 }
 
+/// A person who has not accepted the subscribe message (WeChat answers 43101) hears by
+/// their next channel: the refusal and the email are queued in one step, once.
+async fn a_refused_subscribe_message_falls_back_to_the_next_channel(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let he = verified_by_email(&app, "refuser@example.com", "张伟", &id_number(HE)).await;
+    let (status, body) = app
+        .post_as(
+            &he,
+            "/api/v1/auth/citizen/wechat/link",
+            &json!({"code": "ok-refuser"}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let date = next_weekday(2);
+    let slot = first_slot(&app, "marriage-centre", "marriage", date).await;
+    let (status, booked) = app
+        .post_as(
+            &he,
+            "/api/v1/marriage/appointments",
+            &booking(&slot, "marriage", couple()),
+        )
+        .await;
+    assert_eq!(status, 201, "{booked}");
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        rows = entity::outbox_message::Entity::find()
+            .filter(entity::outbox_message::Column::Template.ne("auth.email_code"))
+            .order_by_asc(entity::outbox_message::Column::CreatedAt)
+            .all(&app.db)
+            .await
+            .unwrap();
+        if rows.len() == 2 && rows.iter().all(|r| r.status != "pending") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let channels: Vec<_> = rows
+        .iter()
+        .map(|r| (r.channel.as_str(), r.status.as_str()))
+        .collect();
+    assert_eq!(
+        channels,
+        [("wechat", "failed"), ("email", "sent")],
+        "{rows:?}"
+    );
+    assert!(
+        rows[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("43101")
+    );
+    assert_eq!(rows[1].person_id, rows[0].person_id, "for the same person");
+    let mails = app.smtp.messages.lock().unwrap().clone();
+    let notice: Vec<_> = mails
+        .iter()
+        .filter(|m| m.contains("refuser@example.com"))
+        .collect();
+    assert_eq!(
+        notice.len(),
+        2,
+        "the sign-in code, then the booking by email"
+    );
+    assert!(
+        app.wechat.sent.lock().unwrap().is_empty(),
+        "nothing reached WeChat"
+    );
+}
+
 on_both_backends!(
     the_other_party_verifies_by_face_and_confirms_from_the_share_link,
     a_phone_only_citizen_books_with_no_desk_visit_and_hears_by_sms,
-    the_booker_is_told_when_an_unconfirmed_seat_is_released
+    the_booker_is_told_when_an_unconfirmed_seat_is_released,
+    a_refused_subscribe_message_falls_back_to_the_next_channel
 );
 
 async fn rescheduling_moves_the_seat_atomically(backend: Backend) {

@@ -376,6 +376,7 @@ async fn a_refused_subscribe_message_is_given_up_not_retried(backend: Backend) {
         purpose: "proxy_granted".into(),
         page: None,
         data: [("thing1".to_owned(), "测试".to_owned())].into(),
+        fallback: None,
     };
     let sealer = minzheng::platform::crypto::Sealer::new(&minzheng_tests::test_secrets());
     minzheng::platform::outbox::enqueue_wechat(
@@ -394,6 +395,7 @@ async fn a_refused_subscribe_message_is_given_up_not_retried(backend: Backend) {
             "这是一段超过二十个字的内容，微信会拒绝它，所以发送前就要检查".to_owned(),
         )]
         .into(),
+        fallback: None,
     };
     minzheng::platform::outbox::enqueue_wechat(
         &app.db,
