@@ -183,15 +183,7 @@ impl Default for Config {
             sms_sign_name: "通州民政".into(),
             sms_endpoint: "https://sms.tencentcloudapi.com".into(),
             sms_region: "ap-beijing".into(),
-            sms_templates: [(
-                "sign_in_code".to_owned(),
-                SmsTemplate {
-                    id: "0".into(),
-                    param_limits: vec![6],
-                    params: Vec::new(),
-                },
-            )]
-            .into(),
+            sms_templates: default_sms_templates(),
             sms_daily_cap_per_number: 5,
             sms_daily_budget: 2000,
             certification_cycle_months: 12,
@@ -212,6 +204,54 @@ impl Default for Config {
             no_show_window_days: 180,
             no_show_block_days: 90,
         }
+    }
+}
+
+/// The template id of the defaults: written to the data folder in dev mode, never sent
+/// to Tencent (an approved template has a real id).
+pub const SMS_PLACEHOLDER_ID: &str = "0";
+
+/// The sign-in code's template and one for each notice purpose the rule may send by
+/// SMS, all with the placeholder id `"0"`: dev mode writes them to the data folder, and
+/// Tencent gets only those a deployment gives a real id (the others leave SMS out of
+/// their purpose's channels). Limits: things and codes 12 characters, times 20, dates
+/// 10, phrases 5.
+fn default_sms_templates() -> std::collections::BTreeMap<String, SmsTemplate> {
+    let template = |params: &[&str]| SmsTemplate {
+        id: SMS_PLACEHOLDER_ID.into(),
+        param_limits: params.iter().map(|p| param_limit(p)).collect(),
+        params: params.iter().map(|p| (*p).to_owned()).collect(),
+    };
+    let mut templates: std::collections::BTreeMap<String, SmsTemplate> = [
+        ("marriage_appointment", &["thing1", "time2", "character_string4"][..]),
+        ("waitlist_offer", &["thing1", "time2", "time3"]),
+        ("draw_result", &["thing1", "date2", "phrase3"]),
+        ("funeral_booking", &["thing1", "time2", "thing3"]),
+        ("tomb_visit", &["thing1", "time2", "character_string3"]),
+        ("proxy_sweep", &["thing1", "phrase2", "time3"]),
+        ("memorial_message", &["thing1", "thing2", "time3"]),
+        ("application_update", &["thing1", "phrase2", "time3"]),
+        ("certification", &["thing1", "phrase2", "date3"]),
+    ]
+    .into_iter()
+    .map(|(purpose, params)| (purpose.to_owned(), template(params)))
+    .collect();
+    let code = SmsTemplate {
+        param_limits: vec![6],
+        params: Vec::new(),
+        ..template(&[])
+    };
+    templates.insert("sign_in_code".to_owned(), code);
+    templates
+}
+
+/// A default template parameter's length, by the notice field's kind.
+fn param_limit(field: &str) -> usize {
+    match field.trim_end_matches(|c: char| c.is_ascii_digit()) {
+        "time" => 20,
+        "date" => 10,
+        "phrase" => 5,
+        _ => 12,
     }
 }
 

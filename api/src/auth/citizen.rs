@@ -692,7 +692,7 @@ pub fn sms_params_of(state: &AppState, notice: &Notice) -> Option<Vec<String>> {
     let gateway = crate::platform::sms::SmsGateway::new(&state.config, &state.secrets, &state.http);
     let template = state.config.sms_templates.get(notice.purpose)?;
     gateway
-        .can_send()
+        .takes(template)
         .then(|| crate::notices::sms_params(template, &notice.wechat_data))
         .flatten()
 }

@@ -71,6 +71,16 @@ impl<'a> SmsGateway<'a> {
         }
     }
 
+    /// Whether `template` can go out: dev mode's folder takes any; Tencent only an
+    /// approved one (not the placeholder id `"0"` the defaults carry).
+    pub fn takes(&self, template: &SmsTemplate) -> bool {
+        match self {
+            SmsGateway::Files(_) => true,
+            SmsGateway::Tencent { .. } => template.id != crate::config::SMS_PLACEHOLDER_ID,
+            SmsGateway::Off => false,
+        }
+    }
+
     /// Whether messages go anywhere (Tencent, or dev mode's folder).
     pub fn can_send(&self) -> bool {
         !matches!(self, SmsGateway::Off)
