@@ -223,7 +223,10 @@ fn default_sms_templates() -> std::collections::BTreeMap<String, SmsTemplate> {
         params: params.iter().map(|p| (*p).to_owned()).collect(),
     };
     let mut templates: std::collections::BTreeMap<String, SmsTemplate> = [
-        ("marriage_appointment", &["thing1", "time2", "character_string4"][..]),
+        (
+            "marriage_appointment",
+            &["thing1", "time2", "character_string4"][..],
+        ),
         ("waitlist_offer", &["thing1", "time2", "time3"]),
         ("draw_result", &["thing1", "date2", "phrase3"]),
         ("funeral_booking", &["thing1", "time2", "thing3"]),

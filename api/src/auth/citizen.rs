@@ -618,6 +618,13 @@ pub async fn contact_of(
         .map_or((None, None), |a| (a.email, a.wechat_openid)))
 }
 
+/// The openid a WeChat face check runs under: the mini-program's account of the caller
+/// (`certification.wechat_account_required` when they never signed in with WeChat).
+pub async fn face_openid(conn: &impl ConnectionTrait, citizen: Uuid) -> Result<String, ApiError> {
+    let (_, openid) = contact_of(conn, citizen).await?;
+    openid.ok_or_else(|| ApiError::new(Code::WechatAccountRequired))
+}
+
 /// A message to one citizen, sent by one channel: a WeChat subscribe message, an SMS or
 /// an email, as the channel rule picks (`notices::channel`).
 pub struct Notice {

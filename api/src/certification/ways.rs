@@ -20,7 +20,7 @@ use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
 use crate::platform::db::{begin_write, is_unique_violation};
-use crate::platform::face::{Outcome, Provider, Session, Subject, Verdict};
+use crate::platform::face::{Outcome, Provider, StartedCheck, Subject, Verdict};
 use crate::state::AppState;
 
 /// A citizen acting for a transferee: as themself, or as a proxy.
@@ -294,12 +294,7 @@ pub async fn start(
     let t = &acting.transferee;
     may_face(&state.db, t).await?;
     let openid = match provider {
-        Provider::Wechat => Some(
-            crate::auth::citizen::contact_of(&state.db, citizen.id)
-                .await?
-                .1
-                .ok_or_else(|| ApiError::new(Code::WechatAccountRequired))?,
-        ),
+        Provider::Wechat => Some(crate::auth::citizen::face_openid(&state.db, citizen.id).await?),
         Provider::FaceId => None,
     };
     if acting.verified {
@@ -364,26 +359,15 @@ async fn ask_provider(
     t: &transferee::Model,
     a: &attempt::Model,
 ) -> Result<Verdict, ApiError> {
-    let provider = if a.provider == Provider::Wechat.as_str() {
-        Provider::Wechat
-    } else {
-        Provider::FaceId
-    };
     let (name, number) = identity(state, t)?;
-    let subject = Subject {
-        name: &name,
-        id_number: &number,
+    let check = StartedCheck {
+        provider: &a.provider,
+        session_id: &a.session_id,
+        sequence_no: &a.sequence_no,
         openid: a.openid.as_deref(),
     };
-    let session = Session {
-        session_id: a.session_id.clone(),
-        sequence_no: a.sequence_no.clone(),
-        expires_in: 0,
-    };
-    state
-        .face_providers()
-        .check(provider, &session, &subject)
-        .await
+    let providers = state.face_providers();
+    providers.check_started(check, (&name, &number)).await
 }
 
 /// Confirms a started face check with its provider, once. A pass certifies; a failed

@@ -15,7 +15,7 @@ use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::db::begin_write;
-use crate::platform::face::{Outcome, Provider, Session, Subject, Verdict};
+use crate::platform::face::{Outcome, Provider, StartedCheck, Subject, Verdict};
 use crate::platform::rate_limit::{self, Limit};
 use crate::state::AppState;
 
@@ -73,7 +73,7 @@ pub async fn start(
     let row = get(state, citizen.id).await?;
     may_check(&row)?;
     let openid = match provider {
-        Provider::Wechat => Some(openid_of(state, citizen.id).await?),
+        Provider::Wechat => Some(crate::auth::citizen::face_openid(&state.db, citizen.id).await?),
         Provider::FaceId => None,
     };
     take_attempt(state, citizen.id).await?;
@@ -131,12 +131,6 @@ fn may_check(row: &real_name::Model) -> Result<(), ApiError> {
         return Err(ApiError::new(Code::FaceConsentRequired));
     }
     Ok(())
-}
-
-/// WeChat checks run in the mini-program of the account signed in with WeChat.
-async fn openid_of(state: &AppState, citizen: Uuid) -> Result<String, ApiError> {
-    let (_, openid) = crate::auth::citizen::contact_of(&state.db, citizen).await?;
-    openid.ok_or_else(|| ApiError::new(Code::WechatAccountRequired))
 }
 
 /// One of the account's checks of the last 24 hours (`face_attempts_per_day`), counted
@@ -208,24 +202,15 @@ async fn verdict(
     if started.expires_at < Utc::now() {
         return Ok(Verdict::refused(Code::VerificationExpired, "expired"));
     }
-    let provider = if started.provider == Provider::Wechat.as_str() {
-        Provider::Wechat
-    } else {
-        Provider::FaceId
-    };
     let (name, number) = opened(state, row)?;
-    let subject = Subject {
-        name: &name,
-        id_number: &number,
+    let check = StartedCheck {
+        provider: &started.provider,
+        session_id: &started.session_id,
+        sequence_no: &started.sequence_no,
         openid: started.openid.as_deref(),
     };
-    let session = Session {
-        session_id: started.session_id.clone(),
-        sequence_no: started.sequence_no.clone(),
-        expires_in: 0,
-    };
     let providers = state.face_providers();
-    providers.check(provider, &session, &subject).await
+    providers.check_started(check, (&name, &number)).await
 }
 
 /// Records the verdict, once (the check moves from `started` only here, so two confirms

@@ -30,6 +30,25 @@ crate::closed_set! {
     }
 }
 
+impl Provider {
+    /// The provider of a stored check; an unknown value is an error, never a guess.
+    pub fn stored(value: &str) -> Result<Provider, ApiError> {
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == value)
+            .ok_or_else(|| ApiError::internal(format!("unknown face provider {value:?}")))
+    }
+}
+
+/// A check started earlier, as its room stored it: the provider's name, its session
+/// and our sequence number, and the openid that runs it (WeChat).
+pub struct StartedCheck<'a> {
+    pub provider: &'a str,
+    pub session_id: &'a str,
+    pub sequence_no: &'a str,
+    pub openid: Option<&'a str>,
+}
+
 /// How the service reaches the providers (built by `AppState::face_providers`). An
 /// unconfigured provider answers `certification.provider_unavailable`.
 pub struct Providers<'a> {
@@ -223,6 +242,27 @@ impl Providers<'_> {
     }
 
     /// Reads what a started check came to from its provider, never from the client.
+    /// Asks the provider of a stored check what it came to, for the person with `name`
+    /// and `id_number`.
+    pub async fn check_started(
+        &self,
+        started: StartedCheck<'_>,
+        (name, id_number): (&str, &str),
+    ) -> Result<Verdict, ApiError> {
+        let provider = Provider::stored(started.provider)?;
+        let subject = Subject {
+            name,
+            id_number,
+            openid: started.openid,
+        };
+        let session = Session {
+            session_id: started.session_id.to_owned(),
+            sequence_no: started.sequence_no.to_owned(),
+            expires_in: 0,
+        };
+        self.check(provider, &session, &subject).await
+    }
+
     pub async fn check(
         &self,
         provider: Provider,
