@@ -11,6 +11,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+pub use crate::notices::SmsTemplate;
+
 /// Where the service runs: `dev` generates missing secrets, `production` refuses to start
 /// without them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,19 +258,6 @@ fn param_limit(field: &str) -> usize {
         "phrase" => 5,
         _ => 12,
     }
-}
-
-/// An approved SMS template: its `TemplateId` and the most characters each of its
-/// parameters (`{1}`, `{2}`...) may take.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SmsTemplate {
-    pub id: String,
-    pub param_limits: Vec<usize>,
-    /// For a notice purpose: which of the notice's fields (the subscribe-message keywords
-    /// of `notices::PURPOSES`, e.g. `time2`) fill `{1}`, `{2}`... in order. Sign-in codes
-    /// need none.
-    #[serde(default)]
-    pub params: Vec<String>,
 }
 
 /// Settings given on the command line; they win over everything else.

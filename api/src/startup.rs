@@ -13,7 +13,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::config::{Config, Secrets};
 use crate::health::MetricsRegistry;
-use crate::platform::outbox::{Mailer, Worker};
+use crate::platform::outbox::Mailer;
 use crate::platform::{db, http, idempotency};
 use crate::seed::{self, Seeded};
 use crate::state::AppState;
@@ -39,7 +39,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
         .configure(funeral::routes)
         .configure(memorial::routes)
         .configure(crate::certification::routes)
-        .configure(crate::notices::routes)
+        .configure(crate::notices::routes::routes)
         .service(scope("/identity").configure(identity::routes));
     cfg.configure(health::routes).service(v1);
 }
@@ -110,7 +110,7 @@ impl Application {
         let mailer = Mailer::from_config(&config, secrets.smtp_password.as_deref())
             .map_err(StartupError::Other)?;
         let state = AppState::new(db.clone(), std::sync::Arc::new(config.clone()), secrets);
-        let worker = Worker::new(&state, mailer);
+        let worker = state.outbox_worker(mailer);
         tokio::spawn(worker.run());
         tokio::spawn(crate::platform::housekeeping::run(db.clone()));
         tokio::spawn(crate::platform::audit::chainer(db.clone()));
@@ -188,6 +188,11 @@ fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Serv
     let metrics = metrics()?;
     let registry = web::Data::new(MetricsRegistry(metrics.registry.clone()));
     let db = web::Data::new(state.db.clone());
+    let keys = web::Data::new(idempotency::Keys {
+        db: state.db.clone(),
+        sealer: state.sealer.clone(),
+        caller: crate::auth::extract::caller_key,
+    });
     let state = web::Data::new(state);
     let deadline = Duration::from_secs(config.request_timeout_secs);
     // One line for the whole server (all workers share it).
@@ -204,6 +209,7 @@ fn serve(listener: TcpListener, config: &Config, state: AppState) -> Result<Serv
         let app = App::new()
             .app_data(db.clone())
             .app_data(state.clone())
+            .app_data(keys.clone())
             .app_data(routes.clone())
             .app_data(contract.clone())
             .app_data(registry.clone())

@@ -85,6 +85,21 @@ impl AppState {
         }
     }
 
+    /// The outbox's delivering side over this state's queue and settings.
+    pub fn outbox_worker(
+        &self,
+        mailer: crate::platform::outbox::Mailer,
+    ) -> crate::platform::outbox::Worker {
+        crate::platform::outbox::Worker::new(
+            self.db.clone(),
+            self.sealer.clone(),
+            (self.config.clone(), self.secrets.clone()),
+            self.http.clone(),
+            &self.outbox,
+            mailer,
+        )
+    }
+
     /// How face checks reach WeChat and FaceID (`platform::face`).
     pub fn face_providers(&self) -> crate::platform::face::Providers<'_> {
         crate::platform::face::Providers {

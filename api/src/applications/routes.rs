@@ -12,8 +12,7 @@ use super::dto::*;
 use super::review;
 use super::service::{self, NewMember};
 use super::states::StatisticsFormat;
-use crate::auth::domain::ScopeKind;
-use crate::auth::extract::{Admin, Citizen, Staff};
+use crate::auth::extract::{Citizen, DistrictAdmin, Guarded, Staff};
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::service as identity;
 use crate::platform::audit::Actor;
@@ -76,22 +75,35 @@ async fn full(
     }
     let materials = service::materials_of(&state.db, app.id).await?;
     let history = service::history_of(&state.db, app.id).await?;
-    let open = |sealed: &str| state.sealer.open(sealed).unwrap_or_default();
-    Ok(ApplicationDto {
-        values: service::form_of(state, &app),
-        members: members
-            .into_iter()
-            .map(|m| MemberDto {
+    let open = |sealed: &str| state.sealer.open(sealed).map_err(ApiError::internal);
+    // An emptied income (the applicant deleted their account) is no longer held.
+    let income = |sealed: &str| -> Result<Option<f64>, ApiError> {
+        let text = open(sealed)?;
+        match text.is_empty() {
+            true => Ok(None),
+            false => text.parse().map(Some).map_err(ApiError::internal),
+        }
+    };
+    let members = members
+        .into_iter()
+        .map(|m| {
+            Ok(MemberDto {
                 position: m.position,
                 relation: m.relation,
-                name_masked: crate::identity::domain::mask_name(&open(&m.name_sealed)),
+                name_masked: crate::identity::domain::mask_name(&open(&m.name_sealed)?),
                 id_number_masked: m.id_number_masked,
                 // Incomes are for those who decide; the citizen's answers do not repeat them.
                 monthly_income: show_incomes
-                    .then(|| open(&m.income_sealed).parse().unwrap_or_default()),
+                    .then(|| income(&m.income_sealed))
+                    .transpose()?
+                    .flatten(),
                 disability_grade: m.disability_grade,
             })
-            .collect(),
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(ApplicationDto {
+        values: service::form_of(state, &app)?,
+        members,
         materials: materials
             .into_iter()
             .map(|m| MaterialDto {
@@ -105,18 +117,22 @@ async fn full(
             .collect(),
         history: history
             .into_iter()
-            .map(|h| StepDto {
-                at: clock::format(h.at),
-                note: h
+            .map(|h| {
+                let note = h
                     .note_sealed
                     .filter(|_| party != Party::Citizen || h.action != "record_visit")
-                    .map(|n| open(&n)),
-                action: h.action,
-                from_status: h.from_status,
-                to_status: h.to_status,
-                actor_kind: h.actor_kind,
+                    .map(|n| open(&n))
+                    .transpose()?;
+                Ok(StepDto {
+                    at: clock::format(h.at),
+                    note,
+                    action: h.action,
+                    from_status: h.from_status,
+                    to_status: h.to_status,
+                    actor_kind: h.actor_kind,
+                })
             })
-            .collect(),
+            .collect::<Result<_, ApiError>>()?,
         household_overlap: if party == Party::Citizen {
             Vec::new()
         } else {
@@ -199,13 +215,10 @@ async fn get_service(
 #[put("/services/{code}")]
 async fn save_service(
     state: State,
-    admin: Admin,
+    admin: Guarded<DistrictAdmin>,
     code: web::Path<String>,
     Json(def): Json<ServiceDef>,
 ) -> Result<web::Json<ServiceDto>, ApiError> {
-    if admin.0.scope.kind != ScopeKind::District {
-        return Err(ApiError::new(Code::Forbidden));
-    }
     let actor = Actor::Staff {
         id: admin.0.id,
         role: admin.0.role.as_str(),

@@ -222,13 +222,15 @@ pub async fn create(
 }
 
 /// The form as saved (opened).
-pub fn form_of(state: &AppState, app: &application::Model) -> BTreeMap<String, Value> {
-    state
+pub fn form_of(
+    state: &AppState,
+    app: &application::Model,
+) -> Result<BTreeMap<String, Value>, ApiError> {
+    let text = state
         .sealer
         .open(&app.form_sealed)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default()
+        .map_err(ApiError::internal)?;
+    serde_json::from_str(&text).map_err(ApiError::internal)
 }
 
 async fn draft_for(
@@ -546,7 +548,7 @@ pub async fn submit(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::new(Code::ApplicationNotFound))?;
-    let mut problems = domain::check_values(&service.def, &form_of(state, &app), true);
+    let mut problems = domain::check_values(&service.def, &form_of(state, &app)?, true);
     if members_of(&txn, app.id).await?.is_empty() {
         problems.push(domain::Problem {
             field: "household".into(),

@@ -206,3 +206,98 @@ impl FromRequest for Admin {
         })
     }
 }
+
+/// Who may call a handler, as a type (meilisearch's `GuardedData<Policy>`): a handler
+/// taking `Guarded<DistrictAdmin>` cannot be reached by anyone else, whatever its body
+/// forgets. Scope checks on the records themselves stay in each room's service.
+pub trait Policy: 'static {
+    fn allows(staff: &Staff) -> bool;
+}
+
+/// A signed-in staff member whom the policy `P` allows; others get 403 `auth.forbidden`.
+#[derive(Clone, Debug)]
+pub struct Guarded<P>(pub Staff, std::marker::PhantomData<P>);
+
+impl<P> std::ops::Deref for Guarded<P> {
+    type Target = Staff;
+
+    fn deref(&self) -> &Staff {
+        &self.0
+    }
+}
+
+impl<P: Policy> FromRequest for Guarded<P> {
+    type Error = ApiError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let staff = Staff::from_request(req, payload);
+        Box::pin(async move {
+            let staff = staff.await?;
+            if !P::allows(&staff) {
+                return Err(ApiError::new(Code::Forbidden));
+            }
+            Ok(Guarded(staff, std::marker::PhantomData))
+        })
+    }
+}
+
+/// A district admin: the bureau's own settings (catalogue, price lists, jobs).
+#[derive(Clone, Debug)]
+pub struct DistrictAdmin;
+
+impl Policy for DistrictAdmin {
+    fn allows(staff: &Staff) -> bool {
+        staff.role == Role::Admin && staff.scope.kind == ScopeKind::District
+    }
+}
+
+/// A district admin or approver: oversight of every room (the audit trail).
+#[derive(Clone, Debug)]
+pub struct DistrictOversight;
+
+impl Policy for DistrictOversight {
+    fn allows(staff: &Staff) -> bool {
+        matches!(staff.role, Role::Admin | Role::Approver)
+            && staff.scope.kind == ScopeKind::District
+    }
+}
+
+/// Anyone who decides cases: every staff role but the desk clerk.
+#[derive(Clone, Debug)]
+pub struct Decider;
+
+impl Policy for Decider {
+    fn allows(staff: &Staff) -> bool {
+        staff.role != Role::Clerk
+    }
+}
+
+/// Who sent a request, for scoping `Idempotency-Key`s (`platform::idempotency::Keys`):
+/// the account behind a valid token (stable across refreshes), else the client address.
+pub fn caller_key(req: &actix_web::dev::ServiceRequest) -> String {
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return "anonymous:unknown".into();
+    };
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .map(|(_, t)| t.trim().to_owned());
+    let subject = token.and_then(|t| {
+        [AccountKind::Citizen, AccountKind::Staff]
+            .into_iter()
+            .find_map(|kind| {
+                state
+                    .tokens
+                    .verify(kind, &t)
+                    .map(|c| format!("{}:{}", kind.as_str(), c.sub))
+            })
+    });
+    subject.unwrap_or_else(|| {
+        let address =
+            crate::platform::client::address(req.request(), &state.config.trusted_proxies);
+        format!("anonymous:{address}")
+    })
+}

@@ -494,10 +494,6 @@ where
     }
 }
 
-pub(super) fn stale(state: &AppState) -> chrono::Duration {
-    chrono::Duration::seconds(Ord::max(state.config.job_stale_secs, 1))
-}
-
 /// The job kind of a sweep run on request.
 pub const SWEEP_JOB: &str = "certification_sweep";
 
@@ -505,7 +501,7 @@ pub const SWEEP_JOB: &str = "certification_sweep";
 /// progress reported, finished with its counts. A job taken up after a crash goes on
 /// from the counts its last batch reported.
 pub async fn run_sweep_job(state: AppState, id: Uuid) {
-    match jobs::claim(&state.db, id, stale(&state)).await {
+    match jobs::claim(&state.db, id, jobs::stale_after(&state.config)).await {
         Ok(Some(job)) => run_claimed(state, job).await,
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "certification: cannot take the sweep job"),
@@ -654,7 +650,7 @@ pub async fn sweeper(state: AppState) {
     loop {
         // Sweep jobs nobody runs: queued, or left by a runner that died.
         loop {
-            match jobs::claim_next(&state.db, SWEEP_JOB, stale(&state)).await {
+            match jobs::claim_next(&state.db, SWEEP_JOB, jobs::stale_after(&state.config)).await {
                 Ok(Some(job)) => run_claimed(state.clone(), job).await,
                 Ok(None) => break,
                 Err(e) => {

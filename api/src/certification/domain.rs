@@ -5,6 +5,9 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::domain::{Scope, ScopeKind};
+use crate::error::{ApiError, Code};
+
 /// Where a transferee stands on a given day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -87,6 +90,19 @@ pub fn next_due(day: NaiveDate, cycle_months: u32) -> NaiveDate {
 pub fn back_pay_months(from: NaiveDate, until: NaiveDate) -> i32 {
     let months = |d: NaiveDate| d.year() * 12 + d.month() as i32;
     (months(until) - months(from) + 1).max(0)
+}
+
+/// The street a staff member's scope asks about (the room's one scope rule for lists
+/// and statistics): `district` (or nothing) means all streets for district staff;
+/// nothing means their own street for street staff; another street is forbidden.
+pub fn street_of(scope: &Scope, street: Option<&str>) -> Result<Option<String>, ApiError> {
+    let district = scope.kind == ScopeKind::District;
+    match street {
+        Some("district") | None if district => Ok(None),
+        None if scope.kind == ScopeKind::Street => Ok(scope.id.clone()),
+        Some(s) if scope.covers(ScopeKind::Street, s) => Ok(Some(s.to_owned())),
+        _ => Err(ApiError::new(Code::Forbidden)),
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::cycle::{self, cycle_months, status_of};
+use super::domain::street_of;
 use super::dto::*;
 use super::registry::{NewTransferee, parse_phone, parse_village};
 use super::service::{self, Patch};
@@ -16,8 +17,7 @@ use super::states::{AllowanceStatus, CertificationReviewStatus};
 use super::stats;
 use super::ways::{self, ConsentBy, Photos};
 use super::window as window_job;
-use crate::auth::domain::{Role, ScopeKind};
-use crate::auth::extract::{Admin, Citizen, Staff};
+use crate::auth::extract::{Admin, Citizen, Decider, Guarded, Staff};
 use crate::error::{ApiError, Code, FieldError, Message, Problem};
 use crate::identity::service::{parse_id_number, parse_name};
 use crate::platform::clock;
@@ -316,7 +316,7 @@ async fn list(
         .as_deref()
         .map(|n| parse_id_number("id_number", n))
         .transpose()?;
-    let street = street_of(&staff, q.street.as_deref())?;
+    let street = street_of(&staff.scope, q.street.as_deref())?;
     let rows = service::list(&state, street.as_deref(), id_number.as_ref(), after, limit).await?;
     let open = ways::with_open_review(&state.db, rows.iter().map(|t| t.id).collect()).await?;
     let Page { items, next_cursor } = Page::from_rows(
@@ -738,19 +738,6 @@ async fn home_visit(
     Ok(HttpResponse::Created().json(CertificationDto::from(row)))
 }
 
-/// The street a staff member asks about: `district` (or nothing) means all streets for
-/// district staff; nothing means their own street for street staff; another street is
-/// forbidden.
-fn street_of(staff: &Staff, street: Option<&str>) -> Result<Option<String>, ApiError> {
-    let district = staff.scope.kind == ScopeKind::District;
-    match street {
-        Some("district") | None if district => Ok(None),
-        None if staff.scope.kind == ScopeKind::Street => Ok(staff.scope.id.clone()),
-        Some(s) if staff.scope.covers(ScopeKind::Street, s) => Ok(Some(s.to_owned())),
-        _ => Err(ApiError::new(Code::Forbidden)),
-    }
-}
-
 /// Manual reviews of a street, oldest first, with the date an answer is due.
 #[utoipa::path(tag = "certification", operation_id = "certification.reviews.list", security(("staff_token" = [])), params(ReviewQuery),
     responses((status = 200, body = ReviewListDto)))]
@@ -762,7 +749,7 @@ async fn reviews(
 ) -> Result<web::Json<ReviewListDto>, ApiError> {
     use entity::certification_review as review;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let street = street_of(&staff, q.street.as_deref())?;
+    let street = street_of(&staff.scope, q.street.as_deref())?;
     let status = q.status.unwrap_or(CertificationReviewStatus::Open);
     let mut query = review::Entity::find()
         .filter(review::Column::Status.eq(status.as_str()))
@@ -803,13 +790,10 @@ async fn review_dtos(
 #[post("/certification/reviews/{id}/decision")]
 async fn decide(
     state: State,
-    staff: Staff,
+    staff: Guarded<Decider>,
     id: web::Path<Uuid>,
     Json(body): Json<DecisionRequest>,
 ) -> Result<web::Json<ReviewDto>, ApiError> {
-    if staff.role == Role::Clerk {
-        return Err(ApiError::new(Code::Forbidden));
-    }
     let reason = body.reason.trim().to_owned();
     if !(1..=500).contains(&reason.chars().count()) {
         return Err(invalid(
@@ -831,7 +815,7 @@ async fn street_stats(
     staff: Staff,
     street: web::Path<String>,
 ) -> Result<web::Json<StatsDto>, ApiError> {
-    let which = street_of(&staff, Some(&street))?;
+    let which = street_of(&staff.scope, Some(&street))?;
     let rows = stats::with_status(&state, which.as_deref()).await?;
     let counts = stats::counts(&rows)
         .into_iter()
@@ -858,7 +842,7 @@ async fn overdue(
     street: web::Path<String>,
     Query(page): Query<PageQuery>,
 ) -> Result<web::Json<TransfereePage>, ApiError> {
-    let which = street_of(&staff, Some(&street))?;
+    let which = street_of(&staff.scope, Some(&street))?;
     let rows = stats::with_status(&state, which.as_deref()).await?;
     let overdue: Vec<_> = rows
         .into_iter()
@@ -882,7 +866,7 @@ async fn export(
     staff: Staff,
     street: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let which = street_of(&staff, Some(&street))?;
+    let which = street_of(&staff.scope, Some(&street))?;
     let rows = stats::with_status(&state, which.as_deref()).await?;
     let body = stats::csv(&rows)?;
     let subjects: Vec<String> = rows
@@ -916,7 +900,7 @@ async fn progress(
     street: web::Path<String>,
     Query(q): Query<PlotQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let which = street_of(&staff, Some(&street))?;
+    let which = street_of(&staff.scope, Some(&street))?;
     let today = clock::today();
     let since = q.since.unwrap_or(today - chrono::Duration::weeks(12));
     if since > today || (today - since).num_days() > 731 {

@@ -13,7 +13,6 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::cycle::stale;
 use crate::auth::extract::Staff;
 use crate::error::ApiError;
 use crate::platform::audit::{self, Actor};
@@ -62,7 +61,7 @@ pub async fn create(
 
 /// Runs a window job to its end, unless another runner has it.
 pub async fn run_job(state: AppState, id: Uuid) {
-    match jobs::claim(&state.db, id, stale(&state)).await {
+    match jobs::claim(&state.db, id, jobs::stale_after(&state.config)).await {
         Ok(Some(job)) => run_claimed(&state, job).await,
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "certification: cannot take the window job"),
@@ -72,7 +71,7 @@ pub async fn run_job(state: AppState, id: Uuid) {
 /// Window jobs nobody runs (queued, or left by a runner that died), for the sweeper.
 pub async fn resume_left(state: &AppState) {
     loop {
-        match jobs::claim_next(&state.db, WINDOW_JOB, stale(state)).await {
+        match jobs::claim_next(&state.db, WINDOW_JOB, jobs::stale_after(&state.config)).await {
             Ok(Some(job)) => run_claimed(state, job).await,
             Ok(None) => break,
             Err(e) => {

@@ -9,8 +9,7 @@ use uuid::Uuid;
 use super::domain::{self, MAX_QUANTITY, Party};
 use super::dto::*;
 use super::service::{self, Full, ItemSpec, NewBooking, NewTransport};
-use crate::auth::domain::ScopeKind;
-use crate::auth::extract::{Admin, Citizen, Staff};
+use crate::auth::extract::{Citizen, DistrictAdmin, Guarded, Staff};
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::domain::mask_name;
 use crate::identity::service as identity;
@@ -54,27 +53,21 @@ fn invalid(field: &str, reason: &'static str, zh: &'static str, en: &'static str
 async fn view(state: &AppState, (row, lines): Full, party: Party) -> Result<BookingDto, ApiError> {
     let home = service::home(&state.db, &row.home_id).await?;
     let (farewell, cremation) = service::slots_of(&state.db, &row).await?;
-    let open = |sealed: &str| state.sealer.open(sealed).unwrap_or_default();
+    let open = |sealed: &str| state.sealer.open(sealed).map_err(ApiError::internal);
+    // A value not held (never given, or emptied when the booker deleted their account).
+    let open_held = |sealed: Option<&str>| sealed.map_or(Ok(String::new()), open);
     let for_home = |text: String| (party == Party::Home).then_some(text);
-    let name = open(&row.deceased_name_sealed);
+    let name = open(&row.deceased_name_sealed)?;
     let slot_ref = |s: entity::slot::Model| SlotRefDto {
         slot_id: s.id,
         starts_at: clock::format(s.starts_at),
         ends_at: clock::format(s.ends_at),
     };
     let transport = row.transport_status.clone().map(|status| {
-        let address = open(row.transport_address_sealed.as_deref().unwrap_or_default());
-        let contact = open(
-            row.transport_contact_name_sealed
-                .as_deref()
-                .unwrap_or_default(),
-        );
-        let phone = open(
-            row.transport_contact_phone_sealed
-                .as_deref()
-                .unwrap_or_default(),
-        );
-        TransportDto {
+        let address = open_held(row.transport_address_sealed.as_deref())?;
+        let contact = open_held(row.transport_contact_name_sealed.as_deref())?;
+        let phone = open_held(row.transport_contact_phone_sealed.as_deref())?;
+        Ok::<_, ApiError>(TransportDto {
             status,
             address_masked: domain::mask_address(&address),
             contact_name_masked: mask_name(&contact),
@@ -88,8 +81,9 @@ async fn view(state: &AppState, (row, lines): Full, party: Party) -> Result<Book
                 .unwrap_or_default(),
             proposed_at: row.transport_proposed_at.map(clock::format),
             agreed_at: row.transport_at.map(clock::format),
-        }
+        })
     });
+    let transport = transport.transpose()?;
     Ok(BookingDto {
         allowed_actions: domain::allowed(
             &row.status,
@@ -206,13 +200,10 @@ fn home_dto(r: entity::resource::Model, gaps: domain::Gaps) -> HomeDto {
 #[put("/funeral-homes/{id}/gaps")]
 async fn save_gaps(
     state: State,
-    admin: Admin,
+    admin: Guarded<DistrictAdmin>,
     id: web::Path<String>,
     Json(body): Json<HomeGapsRequest>,
 ) -> Result<web::Json<HomeDto>, ApiError> {
-    if admin.0.scope.kind != ScopeKind::District {
-        return Err(ApiError::new(Code::Forbidden));
-    }
     for (field, value) in [
         ("transport_gap_minutes", body.transport_gap_minutes),
         ("farewell_gap_minutes", body.farewell_gap_minutes),
@@ -269,13 +260,10 @@ async fn list_services(
 #[put("/funeral-homes/{id}/services/{code}")]
 async fn save_service(
     state: State,
-    admin: Admin,
+    admin: Guarded<DistrictAdmin>,
     path: web::Path<(String, String)>,
     Json(body): Json<ServiceItemRequest>,
 ) -> Result<web::Json<ServiceItemDto>, ApiError> {
-    if admin.0.scope.kind != ScopeKind::District {
-        return Err(ApiError::new(Code::Forbidden));
-    }
     let (home_id, code) = path.into_inner();
     let code_ok = (1..=32).contains(&code.len())
         && code

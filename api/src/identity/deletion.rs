@@ -18,6 +18,7 @@ use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
 use crate::platform::db::begin_write;
 use crate::state::AppState;
+use DeletionBlocker as B;
 
 crate::closed_set! {
     /// What keeps an account from being deleted (注销受阻事项).
@@ -126,116 +127,129 @@ pub async fn blockers(state: &AppState, citizen: Uuid) -> Result<Vec<Blocker>, A
     blockers_in(&state.db, citizen, index.as_deref()).await
 }
 
-/// Active appointments, draws, waitlists, funeral bookings, visits and sweeps.
-async fn bookings(
+/// Marriage appointments not yet done (as booker, or as a party by account or ID
+/// number) and divorce applications still open.
+async fn marriage(
     conn: &impl ConnectionTrait,
     me: Uuid,
     index: Option<&str>,
 ) -> Result<Vec<Blocker>, ApiError> {
-    use DeletionBlocker as B;
-    use entity::*;
-    let mut out = Vec::new();
-    let mut party = sea_orm::Condition::any().add(marriage_party::Column::CitizenId.eq(me));
+    use crate::marriage::states::{AppointmentStatus as S, DivorceApplicationStatus as D};
+    use entity::divorce_application::{Column as Divorce, Entity as Divorces};
+    use entity::marriage_appointment::{Column as Appointment, Entity as Appointments};
+    use entity::marriage_party::{Column as Party, Entity as Parties};
+    let mut party = sea_orm::Condition::any().add(Party::CitizenId.eq(me));
     if let Some(index) = index {
-        party = party.add(marriage_party::Column::IdNumberIndex.eq(index));
+        party = party.add(Party::IdNumberIndex.eq(index));
     }
-    let as_party: Vec<Uuid> = marriage_party::Entity::find()
+    let as_party: Vec<Uuid> = Parties::find()
         .select_only()
-        .column(marriage_party::Column::AppointmentId)
+        .column(Party::AppointmentId)
         .filter(party)
         .into_tuple()
         .all(conn)
         .await?;
-    let appointments = marriage_appointment::Entity::find()
+    let active = [S::PendingConfirmation, S::Confirmed, S::CheckedIn].map(S::as_str);
+    let appointments = Appointments::find()
         .filter(
-            marriage_appointment::Column::BookedBy
+            Appointment::BookedBy
                 .eq(me)
-                .or(marriage_appointment::Column::Id.is_in(as_party)),
+                .or(Appointment::Id.is_in(as_party)),
         )
-        .filter(marriage_appointment::Column::Status.is_in([
-            "pending_confirmation",
-            "confirmed",
-            "checked_in",
-        ]))
+        .filter(Appointment::Status.is_in(active))
         .all(conn)
         .await?;
-    out.extend(appointments.into_iter().map(|a| {
-        Blocker::new(
-            B::MarriageAppointment,
-            a.id,
-            format!("{}（{}）", a.code, a.date),
-        )
-    }));
-    if let Some(index) = index {
-        let divorces = divorce_application::Entity::find()
-            .filter(
-                divorce_application::Column::Party1Index
-                    .eq(index)
-                    .or(divorce_application::Column::Party2Index.eq(index)),
+    let mut out: Vec<Blocker> = appointments
+        .into_iter()
+        .map(|a| {
+            Blocker::new(
+                B::MarriageAppointment,
+                a.id,
+                format!("{}（{}）", a.code, a.date),
             )
-            .filter(divorce_application::Column::Status.is_in(["cooling_off", "booked"]))
-            .all(conn)
-            .await?;
-        out.extend(
-            divorces
-                .into_iter()
-                .map(|d| Blocker::new(B::DivorceApplication, d.id, d.received_on.to_string())),
-        );
-    }
+        })
+        .collect();
+    let Some(index) = index else {
+        return Ok(out);
+    };
+    let divorces = Divorces::find()
+        .filter(
+            Divorce::Party1Index
+                .eq(index)
+                .or(Divorce::Party2Index.eq(index)),
+        )
+        .filter(Divorce::Status.is_in([D::CoolingOff, D::Booked].map(D::as_str)))
+        .all(conn)
+        .await?;
+    out.extend(
+        divorces
+            .into_iter()
+            .map(|d| Blocker::new(B::DivorceApplication, d.id, d.received_on.to_string())),
+    );
+    Ok(out)
+}
+
+/// Pending draw requests and waiting or offered waitlist entries.
+async fn queues(conn: &impl ConnectionTrait, me: Uuid) -> Result<Vec<Blocker>, ApiError> {
+    use crate::marriage::states::DrawEntryStatus;
+    use crate::scheduling::states::WaitlistStatus as W;
+    use entity::{draw_request, waitlist_entry};
     let draws = draw_request::Entity::find()
         .filter(draw_request::Column::CitizenId.eq(me))
-        .filter(draw_request::Column::Status.eq("pending"))
+        .filter(draw_request::Column::Status.eq(DrawEntryStatus::Pending.as_str()))
         .all(conn)
         .await?;
-    out.extend(
-        draws
-            .into_iter()
-            .map(|d| Blocker::new(B::DrawRequest, d.id, d.id.to_string())),
-    );
     let waiting = waitlist_entry::Entity::find()
         .filter(waitlist_entry::Column::CitizenId.eq(me))
-        .filter(waitlist_entry::Column::Status.is_in(["waiting", "offered"]))
+        .filter(waitlist_entry::Column::Status.is_in([W::Waiting, W::Offered].map(W::as_str)))
         .all(conn)
         .await?;
-    out.extend(
-        waiting
-            .into_iter()
-            .map(|w| Blocker::new(B::WaitlistEntry, w.id, w.date.to_string())),
-    );
+    let draws = draws
+        .into_iter()
+        .map(|d| Blocker::new(B::DrawRequest, d.id, d.id.to_string()));
+    let waiting = waiting
+        .into_iter()
+        .map(|w| Blocker::new(B::WaitlistEntry, w.id, w.date.to_string()));
+    Ok(draws.chain(waiting).collect())
+}
+
+/// Funeral bookings not done, tomb visits ahead, sweep orders not finished.
+async fn services(conn: &impl ConnectionTrait, me: Uuid) -> Result<Vec<Blocker>, ApiError> {
+    use crate::funeral::states::FuneralBookingStatus as F;
+    use crate::memorial::sweeping::states::SweepOrderStatus as S;
+    use crate::memorial::visits::domain::TombVisitStatus;
+    use entity::{funeral_booking, sweep_order, tomb_visit};
     let funerals = funeral_booking::Entity::find()
         .filter(funeral_booking::Column::BookedBy.eq(me))
-        .filter(funeral_booking::Column::Status.is_in(["pending", "confirmed"]))
+        .filter(funeral_booking::Column::Status.is_in([F::Pending, F::Confirmed].map(F::as_str)))
         .all(conn)
         .await?;
-    out.extend(
-        funerals
-            .into_iter()
-            .map(|f| Blocker::new(B::FuneralBooking, f.id, f.service_date.to_string())),
-    );
     let visits = tomb_visit::Entity::find()
         .filter(tomb_visit::Column::BookedBy.eq(me))
-        .filter(tomb_visit::Column::Status.eq("booked"))
+        .filter(tomb_visit::Column::Status.eq(TombVisitStatus::Booked.as_str()))
         .filter(tomb_visit::Column::VisitDate.gte(clock::today()))
         .all(conn)
         .await?;
-    out.extend(visits.into_iter().map(|v| {
+    let open = [S::Ordered, S::Accepted, S::Done, S::Disputed].map(S::as_str);
+    let sweeps = sweep_order::Entity::find()
+        .filter(sweep_order::Column::CitizenId.eq(me))
+        .filter(sweep_order::Column::Status.is_in(open))
+        .all(conn)
+        .await?;
+    let funerals = funerals
+        .into_iter()
+        .map(|f| Blocker::new(B::FuneralBooking, f.id, f.service_date.to_string()));
+    let visits = visits.into_iter().map(|v| {
         Blocker::new(
             B::TombVisit,
             v.id,
             format!("{}（{}）", v.code, v.visit_date),
         )
-    }));
-    let sweeps = sweep_order::Entity::find()
-        .filter(sweep_order::Column::CitizenId.eq(me))
-        .filter(sweep_order::Column::Status.is_in(["ordered", "accepted", "done", "disputed"]))
-        .all(conn)
-        .await?;
-    out.extend(
-        sweeps
-            .into_iter()
-            .map(|s| Blocker::new(B::SweepOrder, s.id, s.sweep_date.to_string())),
-    );
-    Ok(out)
+    });
+    let sweeps = sweeps
+        .into_iter()
+        .map(|s| Blocker::new(B::SweepOrder, s.id, s.sweep_date.to_string()));
+    Ok(funerals.chain(visits).chain(sweeps).collect())
 }
 
 /// Applications under review, and duties as a transferee or a proxy.
@@ -244,31 +258,32 @@ async fn cases(
     me: Uuid,
     index: Option<&str>,
 ) -> Result<Vec<Blocker>, ApiError> {
-    use DeletionBlocker as B;
-    use entity::*;
-    let mut out = Vec::new();
+    use crate::applications::states::ApplicationStatus as A;
+    use crate::certification::states::AllowanceStatus;
+    use entity::{application, transferee};
+    let open = [
+        A::Submitted,
+        A::UnderReview,
+        A::SupplementRequested,
+        A::AwaitingApproval,
+    ];
     let open = application::Entity::find()
         .filter(
             application::Column::ApplicantId
                 .eq(me)
                 .or(application::Column::SubmittedBy.eq(me)),
         )
-        .filter(application::Column::Status.is_in([
-            "submitted",
-            "under_review",
-            "supplement_requested",
-            "awaiting_approval",
-        ]))
+        .filter(application::Column::Status.is_in(open.map(A::as_str)))
         .all(conn)
         .await?;
-    out.extend(
-        open.into_iter()
-            .map(|a| Blocker::new(B::Application, a.id, a.service_code)),
-    );
+    let mut out: Vec<Blocker> = open
+        .into_iter()
+        .map(|a| Blocker::new(B::Application, a.id, a.service_code))
+        .collect();
     if let Some(index) = index {
         let transferees = transferee::Entity::find()
             .filter(transferee::Column::IdNumberIndex.eq(index))
-            .filter(transferee::Column::AllowanceStatus.ne("stopped"))
+            .filter(transferee::Column::AllowanceStatus.ne(AllowanceStatus::Stopped.as_str()))
             .all(conn)
             .await?;
         out.extend(
@@ -277,27 +292,30 @@ async fn cases(
                 .map(|t| Blocker::new(B::Transferee, t.id, t.id_number_masked)),
         );
     }
+    out.extend(duties(conn, me).await?);
+    Ok(out)
+}
+
+/// A live certification proxy duty, and proxy consents others gave the citizen.
+async fn duties(conn: &impl ConnectionTrait, me: Uuid) -> Result<Vec<Blocker>, ApiError> {
+    use entity::{proxy_consent, transferee_proxy};
     let duties = transferee_proxy::Entity::find()
         .filter(transferee_proxy::Column::CitizenId.eq(me))
         .filter(transferee_proxy::Column::RevokedAt.is_null())
         .all(conn)
         .await?;
-    out.extend(
-        duties
-            .into_iter()
-            .map(|d| Blocker::new(B::TransfereeProxy, d.id, d.transferee_id.to_string())),
-    );
     let consents = proxy_consent::Entity::find()
         .filter(proxy_consent::Column::ProxyId.eq(me))
         .filter(proxy_consent::Column::RevokedAt.is_null())
         .all(conn)
         .await?;
-    out.extend(
-        consents
-            .into_iter()
-            .map(|c| Blocker::new(B::ProxyConsent, c.id, c.id.to_string())),
-    );
-    Ok(out)
+    let duties = duties
+        .into_iter()
+        .map(|d| Blocker::new(B::TransfereeProxy, d.id, d.transferee_id.to_string()));
+    let consents = consents
+        .into_iter()
+        .map(|c| Blocker::new(B::ProxyConsent, c.id, c.id.to_string()));
+    Ok(duties.chain(consents).collect())
 }
 
 /// The 409 that names every blocker: one `errors` entry each, `field` the blocker's
@@ -350,7 +368,9 @@ async fn blockers_in(
     me: Uuid,
     index: Option<&str>,
 ) -> Result<Vec<Blocker>, ApiError> {
-    let mut found = bookings(conn, me, index).await?;
+    let mut found = marriage(conn, me, index).await?;
+    found.extend(queues(conn, me).await?);
+    found.extend(services(conn, me).await?);
     found.extend(cases(conn, me, index).await?);
     Ok(found)
 }

@@ -65,6 +65,16 @@ pub async fn download(state: &AppState, citizen: &Citizen) -> Result<Copy, ApiEr
     })
 }
 
+/// Each named table's rows matching its condition, into the map `$t`.
+macro_rules! collect {
+    ($conn:expr, $t:expr, $($table:ident: $condition:expr,)+) => {
+        $($t.insert(
+            stringify!($table),
+            rows::<entity::$table::Entity>($conn, $condition).await?,
+        );)+
+    };
+}
+
 /// Every row of `E` matching `condition`, as JSON.
 async fn rows<E>(
     conn: &impl ConnectionTrait,
@@ -90,101 +100,28 @@ async fn by_account(
 ) -> Result<BTreeMap<&'static str, Vec<Value>>, ApiError> {
     use entity::*;
     let mut t = BTreeMap::new();
-    t.insert(
-        "citizen_account",
-        rows::<citizen_account::Entity>(conn, citizen_account::Column::Id.eq(id)).await?,
-    );
-    t.insert(
-        "real_name",
-        rows::<real_name::Entity>(conn, real_name::Column::CitizenId.eq(id)).await?,
-    );
-    t.insert(
-        "real_name_face_check",
-        rows::<real_name_face_check::Entity>(conn, real_name_face_check::Column::CitizenId.eq(id))
-            .await?,
-    );
-    t.insert(
-        "auth_session",
-        rows::<auth_session::Entity>(conn, auth_session::Column::AccountId.eq(id)).await?,
-    );
-    let consents = proxy_consent::Column::PrincipalId
-        .eq(id)
-        .or(proxy_consent::Column::ProxyId.eq(id));
-    t.insert(
-        "proxy_consent",
-        rows::<proxy_consent::Entity>(conn, consents).await?,
-    );
-    t.insert(
-        "marriage_appointment",
-        rows::<marriage_appointment::Entity>(conn, marriage_appointment::Column::BookedBy.eq(id))
-            .await?,
-    );
-    t.insert(
-        "marriage_party",
-        rows::<marriage_party::Entity>(conn, marriage_party::Column::CitizenId.eq(id)).await?,
-    );
-    t.insert(
-        "draw_request",
-        rows::<draw_request::Entity>(conn, draw_request::Column::CitizenId.eq(id)).await?,
-    );
-    t.insert(
-        "waitlist_entry",
-        rows::<waitlist_entry::Entity>(conn, waitlist_entry::Column::CitizenId.eq(id)).await?,
-    );
-    t.insert(
-        "funeral_booking",
-        rows::<funeral_booking::Entity>(conn, funeral_booking::Column::BookedBy.eq(id)).await?,
-    );
-    t.insert(
-        "tomb_visit",
-        rows::<tomb_visit::Entity>(conn, tomb_visit::Column::BookedBy.eq(id)).await?,
-    );
-    t.insert(
-        "sweep_order",
-        rows::<sweep_order::Entity>(conn, sweep_order::Column::CitizenId.eq(id)).await?,
-    );
-    t.insert(
-        "memorial",
-        rows::<memorial::Entity>(conn, memorial::Column::OwnerId.eq(id)).await?,
-    );
-    t.insert(
-        "memorial_member",
-        rows::<memorial_member::Entity>(conn, memorial_member::Column::CitizenId.eq(id)).await?,
-    );
-    t.insert(
-        "memorial_message",
-        rows::<memorial_message::Entity>(conn, memorial_message::Column::AuthorId.eq(id)).await?,
-    );
-    let applications = application::Column::ApplicantId
-        .eq(id)
-        .or(application::Column::SubmittedBy.eq(id));
-    t.insert(
-        "application",
-        rows::<application::Entity>(conn, applications).await?,
-    );
-    t.insert(
-        "transferee_proxy",
-        rows::<transferee_proxy::Entity>(conn, transferee_proxy::Column::CitizenId.eq(id)).await?,
-    );
-    t.insert(
-        "survival_certification",
-        rows::<survival_certification::Entity>(
-            conn,
-            survival_certification::Column::ByCitizen.eq(id),
-        )
-        .await?,
-    );
-    t.insert(
-        "face_attempt",
-        rows::<face_attempt::Entity>(conn, face_attempt::Column::ByCitizen.eq(id)).await?,
-    );
-    t.insert(
-        "media_object",
-        rows::<media_object::Entity>(conn, media_object::Column::OwnerId.eq(id)).await?,
-    );
-    t.insert(
-        "outbox_message",
-        rows::<outbox_message::Entity>(conn, outbox_message::Column::PersonId.eq(id)).await?,
+    collect!(conn, t,
+        citizen_account: citizen_account::Column::Id.eq(id),
+        real_name: real_name::Column::CitizenId.eq(id),
+        real_name_face_check: real_name_face_check::Column::CitizenId.eq(id),
+        auth_session: auth_session::Column::AccountId.eq(id),
+        proxy_consent: proxy_consent::Column::PrincipalId.eq(id).or(proxy_consent::Column::ProxyId.eq(id)),
+        marriage_appointment: marriage_appointment::Column::BookedBy.eq(id),
+        marriage_party: marriage_party::Column::CitizenId.eq(id),
+        draw_request: draw_request::Column::CitizenId.eq(id),
+        waitlist_entry: waitlist_entry::Column::CitizenId.eq(id),
+        funeral_booking: funeral_booking::Column::BookedBy.eq(id),
+        tomb_visit: tomb_visit::Column::BookedBy.eq(id),
+        sweep_order: sweep_order::Column::CitizenId.eq(id),
+        memorial: memorial::Column::OwnerId.eq(id),
+        memorial_member: memorial_member::Column::CitizenId.eq(id),
+        memorial_message: memorial_message::Column::AuthorId.eq(id),
+        application: application::Column::ApplicantId.eq(id).or(application::Column::SubmittedBy.eq(id)),
+        transferee_proxy: transferee_proxy::Column::CitizenId.eq(id),
+        survival_certification: survival_certification::Column::ByCitizen.eq(id),
+        face_attempt: face_attempt::Column::ByCitizen.eq(id),
+        media_object: media_object::Column::OwnerId.eq(id),
+        outbox_message: outbox_message::Column::PersonId.eq(id),
     );
     Ok(t)
 }

@@ -195,7 +195,7 @@ async fn hand_in(
     id: web::Path<Uuid>,
     Json(body): Json<DrawEntryRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let parties = super::routes::parse_parties(&body.parties)?;
+    let parties = parse_parties(&body.parties)?;
     let r = draw::hand_in(&state, &citizen, *id, parties).await?;
     let d = lottery::get(&state.db, r.draw_id).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(entry_dto(&state, r, d.date)))

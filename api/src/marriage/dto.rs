@@ -3,7 +3,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::domain::BusinessType;
+use super::service::NewParty;
 use super::states::{AppointmentStatus, DivorceApplicationStatus, DrawEntryStatus};
+use crate::error::ApiError;
 use crate::identity::domain::Sex;
 use crate::scheduling::states::{DrawPhase, WaitlistStatus};
 
@@ -387,4 +389,19 @@ pub struct DrawEntryListDto {
     pub items: Vec<DrawEntryDto>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// The parties of a request, each name and ID number checked (`parties[i].name`, ...).
+pub(super) fn parse_parties(parties: &[PartyRequest]) -> Result<Vec<NewParty>, ApiError> {
+    use crate::identity::service::{parse_id_number, parse_name};
+    parties
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            Ok(NewParty {
+                name: parse_name(&format!("parties[{i}].name"), &p.name)?,
+                id: parse_id_number(&format!("parties[{i}].id_number"), &p.id_number)?,
+            })
+        })
+        .collect()
 }

@@ -14,4 +14,11 @@ mod share;
 pub mod states;
 mod waitlist_routes;
 
-pub use routes::{desk_routes, routes};
+pub use routes::desk_routes;
+
+/// Mounts the citizens' routes under `/api/v1/marriage`: appointments, waitlists, draws.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.configure(routes::routes)
+        .configure(waitlist_routes::routes)
+        .configure(draw_routes::routes);
+}

@@ -7,10 +7,9 @@ use uuid::Uuid;
 
 use super::domain;
 use super::dto::*;
-use super::service::{self, NewParty};
+use super::service;
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::ApiError;
-use crate::identity::service as identity;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
 use crate::platform::pagination::{PageQuery, slice};
@@ -22,7 +21,7 @@ type Loaded = (
     Vec<entity::marriage_party::Model>,
 );
 
-/// Mounts the citizens' routes under `/api/v1/marriage` and the desk's under `/api/v1/desk/marriage`.
+/// Mounts the citizens' appointment routes (the room's `routes` adds waitlists and draws).
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(reschedule)
         .service(my_divorce_applications)
@@ -34,9 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(open_shared)
         .service(confirm_shared)
         .service(cancel)
-        .service(qr)
-        .configure(super::waitlist_routes::routes)
-        .configure(super::draw_routes::routes);
+        .service(qr);
 }
 
 /// Mounts the desk's routes.
@@ -50,7 +47,7 @@ pub fn desk_routes(cfg: &mut ServiceConfig) {
         .service(undo_no_show);
 }
 
-fn dto(state: &AppState, (row, parties): Loaded) -> AppointmentDto {
+fn dto(state: &AppState, (row, parties): Loaded) -> Result<AppointmentDto, ApiError> {
     let share = (row.status == "pending_confirmation").then(|| {
         let token = super::share::token(&state.sealer, row.id);
         ShareLinkDto {
@@ -59,7 +56,7 @@ fn dto(state: &AppState, (row, parties): Loaded) -> AppointmentDto {
             expires_at: clock::format(row.confirm_deadline),
         }
     });
-    AppointmentDto {
+    Ok(AppointmentDto {
         share,
         id: row.id,
         qr_content: domain::qr_content(&row.code),
@@ -73,17 +70,21 @@ fn dto(state: &AppState, (row, parties): Loaded) -> AppointmentDto {
         confirm_deadline: clock::format(row.confirm_deadline),
         parties: parties
             .into_iter()
-            .map(|p| PartyDto {
-                position: p.position,
-                name_masked: crate::identity::domain::mask_name(
-                    &state.sealer.open(&p.name_sealed).unwrap_or_default(),
-                ),
-                id_number_masked: p.id_number_masked,
-                sex: p.sex,
-                confirmed: p.confirmed_at.is_some(),
+            .map(|p| {
+                let name = state
+                    .sealer
+                    .open(&p.name_sealed)
+                    .map_err(ApiError::internal)?;
+                Ok(PartyDto {
+                    position: p.position,
+                    name_masked: crate::identity::domain::mask_name(&name),
+                    id_number_masked: p.id_number_masked,
+                    sex: p.sex,
+                    confirmed: p.confirmed_at.is_some(),
+                })
             })
-            .collect(),
-    }
+            .collect::<Result<_, ApiError>>()?,
+    })
 }
 
 /// One page of appointments as answers show them.
@@ -94,7 +95,11 @@ fn appointments(
 ) -> Result<AppointmentListDto, ApiError> {
     let page = slice(all, page, |(row, _)| row.id.to_string())?;
     Ok(AppointmentListDto {
-        items: page.rows.into_iter().map(|a| dto(state, a)).collect(),
+        items: page
+            .rows
+            .into_iter()
+            .map(|a| dto(state, a))
+            .collect::<Result<_, _>>()?,
         next_cursor: page.next_cursor,
     })
 }
@@ -113,13 +118,7 @@ async fn book(
     Json(body): Json<MarriageBookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = body.business_type;
-    let mut parties = Vec::with_capacity(body.parties.len());
-    for (i, p) in body.parties.iter().enumerate() {
-        parties.push(NewParty {
-            name: identity::parse_name(&format!("parties[{i}].name"), &p.name)?,
-            id: identity::parse_id_number(&format!("parties[{i}].id_number"), &p.id_number)?,
-        });
-    }
+    let parties = parse_parties(&body.parties)?;
     let booked = service::book(
         &state,
         &citizen,
@@ -130,7 +129,7 @@ async fn book(
         body.offer_id,
     )
     .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(dto(&state, booked)))
+    Ok(HttpResponse::build(StatusCode::CREATED).json(dto(&state, booked)?))
 }
 
 /// The caller's appointments (booked, or as a party), newest first.
@@ -159,7 +158,7 @@ async fn one(
     Ok(web::Json(dto(
         &state,
         service::load_for_citizen(&state.db, &citizen, id.into_inner()).await?,
-    )))
+    )?))
 }
 
 /// Confirm an appointment as its other party (verified real name required).
@@ -174,7 +173,7 @@ async fn confirm(
     Ok(web::Json(dto(
         &state,
         service::confirm(&state, &citizen, id.into_inner()).await?,
-    )))
+    )?))
 }
 
 /// Open the share link the booker sent (its `token`): the appointment, for its other
@@ -189,7 +188,7 @@ async fn open_shared(
     token: web::Path<String>,
 ) -> Result<web::Json<AppointmentDto>, ApiError> {
     let loaded = super::share::open(&state, &citizen, &token).await?;
-    Ok(web::Json(dto(&state, loaded)))
+    Ok(web::Json(dto(&state, loaded)?))
 }
 
 /// Confirm the appointment of a share link, as its other party (the same rules as
@@ -203,7 +202,7 @@ async fn confirm_shared(
     token: web::Path<String>,
 ) -> Result<web::Json<AppointmentDto>, ApiError> {
     let confirmed = super::share::confirm(&state, &citizen, &token).await?;
-    Ok(web::Json(dto(&state, confirmed)))
+    Ok(web::Json(dto(&state, confirmed)?))
 }
 
 /// Cancel an appointment (a party may), until the office's cancel time before the slot.
@@ -218,7 +217,7 @@ async fn cancel(
     Ok(web::Json(dto(
         &state,
         service::cancel(&state, &citizen, id.into_inner()).await?,
-    )))
+    )?))
 }
 
 /// The appointment's QR code (PNG) carrying `qr_content`, to show at the desk.
@@ -271,7 +270,7 @@ async fn check_in(
     Ok(web::Json(dto(
         &state,
         service::desk_action(&state, &staff, id.into_inner(), "check_in").await?,
-    )))
+    )?))
 }
 
 /// Mark an appointment done (checked_in → completed).
@@ -286,7 +285,7 @@ async fn complete(
     Ok(web::Json(dto(
         &state,
         service::desk_action(&state, &staff, id.into_inner(), "complete").await?,
-    )))
+    )?))
 }
 
 /// Record a no-show (confirmed → no_show).
@@ -301,7 +300,7 @@ async fn no_show(
     Ok(web::Json(dto(
         &state,
         service::desk_action(&state, &staff, id.into_inner(), "no_show").await?,
-    )))
+    )?))
 }
 
 /// Take back a no-show recorded in the last 10 minutes (no_show → confirmed): the
@@ -318,20 +317,7 @@ async fn undo_no_show(
     Ok(web::Json(dto(
         &state,
         service::desk_action(&state, &staff, id.into_inner(), "undo_no_show").await?,
-    )))
-}
-
-pub(super) fn parse_parties(parties: &[PartyRequest]) -> Result<Vec<NewParty>, ApiError> {
-    parties
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            Ok(NewParty {
-                name: identity::parse_name(&format!("parties[{i}].name"), &p.name)?,
-                id: identity::parse_id_number(&format!("parties[{i}].id_number"), &p.id_number)?,
-            })
-        })
-        .collect()
+    )?))
 }
 
 /// Record a joint divorce application handed in at the desk today (离婚登记申请受理).
@@ -401,5 +387,5 @@ async fn reschedule(
     Ok(web::Json(dto(
         &state,
         service::reschedule(&state, &citizen, id.into_inner(), body.slot_id).await?,
-    )))
+    )?))
 }

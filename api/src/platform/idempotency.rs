@@ -18,7 +18,16 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::crypto::{Sealer, sha256_hex};
 use crate::platform::db::is_unique_violation;
-use crate::state::AppState;
+
+/// What the middleware needs of the app, registered as app data by `startup`: the key
+/// store, the sealer, and who is calling (the account behind a valid token, else the
+/// client's address: the app's sign-in decides that, not this module).
+#[derive(Clone)]
+pub struct Keys {
+    pub db: DatabaseConnection,
+    pub sealer: Sealer,
+    pub caller: fn(&ServiceRequest) -> String,
+}
 
 /// How long a key is remembered.
 pub const KEY_LIFETIME: Duration = Duration::hours(24);
@@ -67,9 +76,9 @@ pub async fn middleware(
         }
     };
     let state = req
-        .app_data::<web::Data<AppState>>()
+        .app_data::<web::Data<Keys>>()
         .cloned()
-        .ok_or_else(|| ApiError::internal("no AppState"))?;
+        .ok_or_else(|| ApiError::internal("no idempotency::Keys"))?;
     let body = req.extract::<Bytes>().await?;
     req.set_payload(Payload::from(body.to_vec()));
     // The body is decoded now; a Content-Encoding left behind would make it decoded twice.
@@ -77,7 +86,7 @@ pub async fn middleware(
         .remove(actix_web::http::header::CONTENT_ENCODING);
     let route = format!("{} {}", req.method(), req.path());
     let key_hash =
-        sha256_hex(format!("{}\u{1f}{route}\u{1f}{key}", caller(&req, &state)).as_bytes());
+        sha256_hex(format!("{}\u{1f}{route}\u{1f}{key}", (state.caller)(&req)).as_bytes());
     // Keyed: bodies hold ID numbers, and a plain hash of one could be brute-forced.
     let request_hash = state
         .sealer
@@ -158,34 +167,6 @@ fn key_text(value: &HeaderValue) -> Result<String, ApiError> {
             ),
         })),
     }
-}
-
-/// Who sent the request, for scoping keys: the account behind a valid token (stable
-/// across token refreshes), else the anonymous client's address.
-fn caller(req: &ServiceRequest, state: &AppState) -> String {
-    use crate::auth::tokens::AccountKind;
-    let token = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .map(|(_, t)| t.trim().to_owned());
-    let subject = token.and_then(|t| {
-        [AccountKind::Citizen, AccountKind::Staff]
-            .into_iter()
-            .find_map(|kind| {
-                state
-                    .tokens
-                    .verify(kind, &t)
-                    .map(|c| format!("{}:{}", kind.as_str(), c.sub))
-            })
-    });
-    subject.unwrap_or_else(|| {
-        format!(
-            "anonymous:{}",
-            crate::platform::client::address(req.request(), &state.config.trusted_proxies)
-        )
-    })
 }
 
 /// What claiming a key came to.

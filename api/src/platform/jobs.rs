@@ -13,6 +13,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+/// How old a running job's heartbeat may grow before another runner takes it up
+/// (`job_stale_secs`, at least a second).
+pub fn stale_after(config: &crate::config::Config) -> Duration {
+    Duration::seconds(Ord::max(config.job_stale_secs, 1))
+}
+
 /// Records a queued job of `kind` with its input.
 pub async fn create(
     db: &DatabaseConnection,

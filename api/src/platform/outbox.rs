@@ -29,7 +29,6 @@ use crate::platform::crypto::Sealer;
 use crate::platform::rate_limit::{self, Limit};
 use crate::platform::sms::{SmsError, SmsGateway};
 use crate::platform::wechat;
-use crate::state::AppState;
 
 /// How long a claimed message is reserved for its worker before others may take it: a
 /// batch is sent at once and each send is cut at `SEND_LIMIT`, so a live worker always
@@ -277,17 +276,25 @@ enum Delivery {
 }
 
 impl Worker {
-    pub fn new(state: &AppState, mailer: Mailer) -> Worker {
+    /// A worker over the queue in `db`, woken by `wake` (the app's [`Outbox`]).
+    pub fn new(
+        db: DatabaseConnection,
+        sealer: Sealer,
+        (config, secrets): (Arc<Config>, Arc<Secrets>),
+        http: reqwest::Client,
+        wake: &Outbox,
+        mailer: Mailer,
+    ) -> Worker {
         Worker {
-            db: state.db.clone(),
-            sealer: state.sealer.clone(),
+            db,
+            sealer,
             mailer,
-            config: state.config.clone(),
-            secrets: state.secrets.clone(),
-            wechat_secret: state.secrets.wechat_app_secret.clone(),
-            http: state.http.clone(),
+            wechat_secret: secrets.wechat_app_secret.clone(),
+            config,
+            secrets,
+            http,
             tokens: wechat::AccessTokenCache::default(),
-            wake: state.outbox.wake.clone(),
+            wake: wake.wake.clone(),
         }
     }
 

@@ -69,21 +69,43 @@ impl<T: ToSchema> Page<T> {
     /// Builds a page from up to `limit + 1` fetched rows: the extra row only says that
     /// another page exists, and `key` gives the sort key of the last row kept.
     pub fn from_rows<R>(
-        mut rows: Vec<R>,
+        rows: Vec<R>,
         limit: u32,
         key: impl Fn(&R) -> String,
         map: impl Fn(R) -> T,
     ) -> Self {
-        let has_more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = has_more
-            .then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r))))
-            .flatten();
+        let (rows, next_cursor) = keep(rows, limit, key);
         Page {
             items: rows.into_iter().map(map).collect(),
             next_cursor,
         }
     }
+
+    /// [`Page::from_rows`] with a mapping that may fail (a sealed value that does not
+    /// open): the first failure is the answer.
+    pub fn try_from_rows<R, E>(
+        rows: Vec<R>,
+        limit: u32,
+        key: impl Fn(&R) -> String,
+        map: impl Fn(R) -> Result<T, E>,
+    ) -> Result<Self, E> {
+        let (rows, next_cursor) = keep(rows, limit, key);
+        Ok(Page {
+            items: rows.into_iter().map(map).collect::<Result<_, E>>()?,
+            next_cursor,
+        })
+    }
+}
+
+/// The rows kept and the next cursor, from up to `limit + 1` fetched rows: the extra row
+/// only says that another page exists, and `key` gives the sort key of the last kept.
+fn keep<R>(mut rows: Vec<R>, limit: u32, key: impl Fn(&R) -> String) -> (Vec<R>, Option<String>) {
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = has_more
+        .then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r))))
+        .flatten();
+    (rows, next_cursor)
 }
 
 /// One page of rows a room loaded whole, in its own order.

@@ -1841,11 +1841,41 @@ async fn a_refused_subscribe_message_falls_back_to_the_next_channel(backend: Bac
     );
 }
 
+/// A sealed value that does not open (a key mix-up, a damaged row) is the server's fault,
+/// answered as such: never shown as an empty name.
+async fn a_sealed_value_that_does_not_open_is_an_error_not_an_empty_name(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let he = app.verified_citizen("he", "张伟", &id_number(HE)).await;
+    let slot = first_slot(&app, "marriage-centre", "marriage", next_weekday(2)).await;
+    let body = booking(&slot, "marriage", couple());
+    let (status, booked) = app
+        .post_as(&he.access, "/api/v1/marriage/appointments", &body)
+        .await;
+    assert_eq!(status, 201, "{booked}");
+    let id = booked["id"].as_str().unwrap();
+    entity::marriage_party::Entity::update_many()
+        .col_expr(
+            entity::marriage_party::Column::NameSealed,
+            Expr::value("v1.damaged.AAAA"),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let path = format!("/api/v1/marriage/appointments/{id}");
+    let (status, body) = app.get_as(&he.access, &path).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (500, Some("server.internal")),
+        "{body}"
+    );
+}
+
 on_both_backends!(
     the_other_party_verifies_by_face_and_confirms_from_the_share_link,
     a_phone_only_citizen_books_with_no_desk_visit_and_hears_by_sms,
     the_booker_is_told_when_an_unconfirmed_seat_is_released,
-    a_refused_subscribe_message_falls_back_to_the_next_channel
+    a_refused_subscribe_message_falls_back_to_the_next_channel,
+    a_sealed_value_that_does_not_open_is_an_error_not_an_empty_name
 );
 
 async fn rescheduling_moves_the_seat_atomically(backend: Backend) {

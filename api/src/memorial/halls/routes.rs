@@ -63,14 +63,20 @@ impl FromRequest for MaybeCaller {
     }
 }
 
-fn dto(state: &AppState, page: memorial::Model, relation: Relation) -> MemorialDto {
+fn dto(
+    state: &AppState,
+    page: memorial::Model,
+    relation: Relation,
+) -> Result<MemorialDto, ApiError> {
     let family_or_staff = relation.moderates();
     let family = matches!(relation, Relation::Owner | Relation::Family);
-    MemorialDto {
+    Ok(MemorialDto {
         portrait_url: page
             .portrait_media_id
             .map(|_| format!("/api/v1/memorials/{}/portrait", page.id)),
-        share_token: family.then(|| service::share_token(state, &page)).flatten(),
+        share_token: family
+            .then(|| service::share_token(state, &page))
+            .transpose()?,
         takedown_reason: page.takedown_reason.filter(|_| family_or_staff),
         tributes: MemorialTributeCountsDto {
             flowers: page.flowers,
@@ -88,7 +94,7 @@ fn dto(state: &AppState, page: memorial::Model, relation: Relation) -> MemorialD
         status: page.status,
         created_at: clock::format(page.created_at),
         updated_at: clock::format(page.updated_at),
-    }
+    })
 }
 
 fn message_dto(
@@ -132,12 +138,12 @@ async fn list_public(
 ) -> Result<web::Json<MemorialPageDto>, ApiError> {
     let (limit, after) = paging(q.limit, q.cursor)?;
     let rows = service::list_public(&state.db, after, limit).await?;
-    let page = Page::from_rows(
+    let page = Page::try_from_rows(
         rows,
         limit,
         |r| r.id.to_string(),
         |r| dto(&state, r, Relation::Visitor),
-    );
+    )?;
     Ok(web::Json(MemorialPageDto {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -155,12 +161,12 @@ async fn list_mine(
 ) -> Result<web::Json<MemorialPageDto>, ApiError> {
     let (limit, after) = paging(q.limit, q.cursor)?;
     let rows = service::list_mine(&state.db, citizen.id, after, limit).await?;
-    let page = Page::from_rows(
+    let page = Page::try_from_rows(
         rows,
         limit,
         |(r, _)| r.id.to_string(),
         |(r, rel)| dto(&state, r, rel),
-    );
+    )?;
     Ok(web::Json(MemorialPageDto {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -179,7 +185,7 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let details = service::details(body)?;
     let page = service::create(&state, &citizen, details).await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(dto(&state, page, Relation::Owner)))
+    Ok(HttpResponse::build(StatusCode::CREATED).json(dto(&state, page, Relation::Owner)?))
 }
 
 /// One memorial hall: `public` ones for anyone, `link` ones with `token`, `family` ones
@@ -197,7 +203,7 @@ async fn one(
 ) -> Result<web::Json<MemorialDto>, ApiError> {
     let viewer = Viewer::of(caller.0);
     let (page, relation) = service::open(&state.db, *id, &viewer, q.token.as_deref()).await?;
-    Ok(web::Json(dto(&state, page, relation)))
+    Ok(web::Json(dto(&state, page, relation)?))
 }
 
 /// Replace a memorial hall's details (its creator). Making a page `public` turns
@@ -213,7 +219,7 @@ async fn update(
 ) -> Result<web::Json<MemorialDto>, ApiError> {
     let details = service::details(body)?;
     let page = service::update(&state, &citizen, *id, details).await?;
-    Ok(web::Json(dto(&state, page, Relation::Owner)))
+    Ok(web::Json(dto(&state, page, Relation::Owner)?))
 }
 
 /// The portrait of a memorial hall, to whoever may see the page.
@@ -254,7 +260,7 @@ async fn rotate_link(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<MemorialDto>, ApiError> {
     let page = service::rotate_link(&state, &citizen, *id).await?;
-    Ok(web::Json(dto(&state, page, Relation::Owner)))
+    Ok(web::Json(dto(&state, page, Relation::Owner)?))
 }
 
 /// Create a one-use family invitation code, valid 7 days (the creator).
@@ -286,7 +292,7 @@ async fn join(
     Json(body): Json<MemorialJoinRequest>,
 ) -> Result<web::Json<MemorialDto>, ApiError> {
     let page = service::join(&state, &citizen, &body.code).await?;
-    Ok(web::Json(dto(&state, page, Relation::Family)))
+    Ok(web::Json(dto(&state, page, Relation::Family)?))
 }
 
 /// The family of a memorial hall, with masked real names (the family only).
@@ -503,7 +509,7 @@ async fn take_down(
     Json(body): Json<MemorialReasonRequest>,
 ) -> Result<web::Json<MemorialDto>, ApiError> {
     let page = service::set_status(&state, &staff, *id, true, body.reason).await?;
-    Ok(web::Json(dto(&state, page, Relation::Staff)))
+    Ok(web::Json(dto(&state, page, Relation::Staff)?))
 }
 
 /// Restore a memorial hall that was taken down (district admins, reviewers, approvers).
@@ -517,7 +523,7 @@ async fn restore(
     Json(body): Json<MemorialReasonRequest>,
 ) -> Result<web::Json<MemorialDto>, ApiError> {
     let page = service::set_status(&state, &staff, *id, false, body.reason).await?;
-    Ok(web::Json(dto(&state, page, Relation::Staff)))
+    Ok(web::Json(dto(&state, page, Relation::Staff)?))
 }
 
 /// The sensitive-word list of memorial messages (district admins).

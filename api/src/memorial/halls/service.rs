@@ -419,8 +419,11 @@ async fn open_active(
 }
 
 /// The share token, for the family.
-pub fn share_token(state: &AppState, page: &memorial::Model) -> Option<String> {
-    state.sealer.open(&page.link_token_sealed).ok()
+pub fn share_token(state: &AppState, page: &memorial::Model) -> Result<String, ApiError> {
+    state
+        .sealer
+        .open(&page.link_token_sealed)
+        .map_err(ApiError::internal)
 }
 
 /// Public, active pages, newest first.
@@ -1051,11 +1054,16 @@ pub async fn members(
     );
     let mut out = Vec::with_capacity(people.len());
     for (who, r, at) in people {
-        let name = identity::get(state, who)
-            .await
-            .ok()
-            .and_then(|row| state.sealer.open(&row.name_sealed).ok())
-            .map(|n| mask_name(&n));
+        let name = match identity::get(state, who).await {
+            Ok(row) => Some(mask_name(
+                &state
+                    .sealer
+                    .open(&row.name_sealed)
+                    .map_err(ApiError::internal)?,
+            )),
+            Err(e) if e.code == Code::RealNameNotFound => None,
+            Err(e) => return Err(e),
+        };
         out.push((who, r, at, name));
     }
     Ok(out)

@@ -87,7 +87,12 @@ fn parse(body: SweepRequest) -> Result<NewOrder, ApiError> {
 }
 
 async fn dto(state: &AppState, row: entity::sweep_order::Model) -> Result<SweepDto, ApiError> {
-    let open = |sealed: &Option<String>| sealed.as_ref().and_then(|s| state.sealer.open(s).ok());
+    let open = |sealed: &Option<String>| -> Result<Option<String>, ApiError> {
+        sealed
+            .as_ref()
+            .map(|s| state.sealer.open(s).map_err(ApiError::internal))
+            .transpose()
+    };
     let proofs = service::proofs_of(&state.db, row.id)
         .await?
         .into_iter()
@@ -104,8 +109,8 @@ async fn dto(state: &AppState, row: entity::sweep_order::Model) -> Result<SweepD
         .collect();
     Ok(SweepDto {
         overdue: service::overdue(&row, clock::today()),
-        message: open(&row.message_sealed),
-        dispute_reason: open(&row.dispute_sealed),
+        message: open(&row.message_sealed)?,
+        dispute_reason: open(&row.dispute_sealed)?,
         accepted_at: row.accepted_at.map(clock::format),
         done_at: row.done_at.map(clock::format),
         decided_at: row.decided_at.map(clock::format),

@@ -111,11 +111,17 @@ async fn dto(state: &AppState, v: entity::tomb_visit::Model) -> Result<VisitDto,
     let visitors = service::visitors_of(&state.db, v.id)
         .await?
         .into_iter()
-        .map(|p| VisitorDto {
-            name_masked: mask_name(&state.sealer.open(&p.name_sealed).unwrap_or_default()),
-            id_number_masked: p.id_number_masked,
+        .map(|p| {
+            let name = state
+                .sealer
+                .open(&p.name_sealed)
+                .map_err(ApiError::internal)?;
+            Ok(VisitorDto {
+                name_masked: mask_name(&name),
+                id_number_masked: p.id_number_masked,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(VisitDto {
         qr_content: booking_code::qr_content(&v.code),
         plates: serde_json::from_str(&v.plates).unwrap_or_default(),

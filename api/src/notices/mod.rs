@@ -1,17 +1,26 @@
 //! The WeChat subscribe-message purposes the service sends, with the keyword layout of
-//! each (`thing1`, `time2`, ...), and the route that lists them with the template ids
-//! configured in `[wechat_templates]`: a mini-program calls `wx.requestSubscribeMessage`
+//! each (`thing1`, `time2`, ...), and the route that lists them ([`routes`]) with the
+//! template ids configured in `[wechat_templates]`: a mini-program calls `wx.requestSubscribeMessage`
 //! with those ids before booking, or it never receives the message. Also the channel rule
 //! (which one way a notice goes to a person) and the SMS templates of notices.
-use actix_web::{get, web};
-use serde::Serialize;
-use utoipa::ToSchema;
-use utoipa_actix_web::service_config::ServiceConfig;
+pub mod routes;
 
 use std::collections::BTreeMap;
 
-use crate::config::SmsTemplate;
-use crate::state::AppState;
+use serde::{Deserialize, Serialize};
+
+/// An approved SMS template: its `TemplateId` and the most characters each of its
+/// parameters (`{1}`, `{2}`...) may take (in `[sms_templates]`, as `config::SmsTemplate`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsTemplate {
+    pub id: String,
+    pub param_limits: Vec<usize>,
+    /// For a notice purpose: which of the notice's fields (the subscribe-message keywords
+    /// of [`PURPOSES`], e.g. `time2`) fill `{1}`, `{2}`... in order. Sign-in codes need
+    /// none.
+    #[serde(default)]
+    pub params: Vec<String>,
+}
 
 /// One purpose: its name, what it tells, and the template keywords its messages fill.
 pub struct Purpose {
@@ -209,73 +218,6 @@ pub fn sms_params(
         .collect()
 }
 
-/// A purpose as the route lists it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubscribePurposeDto {
-    /// The purpose's name (the key in `[wechat_templates]`).
-    pub purpose: &'static str,
-    pub title: &'static str,
-    /// The template's keywords in order, with what each carries.
-    pub keywords: Vec<SubscribeKeywordDto>,
-    /// The configured template id; `null` when none is configured (no message is sent).
-    pub template_id: Option<String>,
-}
-
-/// One keyword of a template.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubscribeKeywordDto {
-    pub key: &'static str,
-    pub meaning: &'static str,
-}
-
-/// The subscribe-message purposes (bounded by nature: one entry per purpose, never paged).
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"purpose": "marriage_appointment", "title": "婚姻登记预约通知",
-    "keywords": [{"key": "thing1", "meaning": "事项"}, {"key": "time2", "meaning": "预约时间"},
-                 {"key": "thing3", "meaning": "登记机关"}, {"key": "character_string4", "meaning": "预约码"}],
-    "template_id": "Xr3k9aQ1bYc2dZe4fGh5iJk6lMn7oPq8rSt9uVw0xY"}], "next_cursor": null}))]
-pub struct SubscribePurposeListDto {
-    pub items: Vec<SubscribePurposeDto>,
-    /// Always `null`: the list is short and complete.
-    pub next_cursor: Option<String>,
-}
-
-/// Mounts the route under `/api/v1`.
-pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(purposes);
-}
-
-/// The WeChat subscribe-message purposes, their keyword layout and template ids.
-///
-/// Call `wx.requestSubscribeMessage({tmplIds})` with the template ids of the purposes a
-/// flow will send (for a marriage booking: `marriage_appointment`, and `waitlist_offer`
-/// when joining a waitlist) before the action: WeChat delivers one message per consent.
-/// A purpose whose `template_id` is `null` sends no WeChat message on this server.
-/// Bounded by nature (one entry per purpose): never paged, `next_cursor` is always `null`.
-#[utoipa::path(tag = "reference", operation_id = "reference.subscribe_purposes",
-    responses((status = 200, description = "Every purpose", body = SubscribePurposeListDto)))]
-#[get("/wechat/subscribe-purposes")]
-async fn purposes(state: web::Data<AppState>) -> web::Json<SubscribePurposeListDto> {
-    let templates = &state.config.wechat_templates;
-    let items = PURPOSES
-        .iter()
-        .map(|p| SubscribePurposeDto {
-            purpose: p.name,
-            title: p.title,
-            keywords: p
-                .keywords
-                .iter()
-                .map(|(key, meaning)| SubscribeKeywordDto { key, meaning })
-                .collect(),
-            template_id: templates.get(p.name).cloned(),
-        })
-        .collect();
-    web::Json(SubscribePurposeListDto {
-        items,
-        next_cursor: None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,7 +275,7 @@ mod tests {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut missing = Vec::new();
         for file in crate::openapi::tests::rust_files(&src) {
-            if file.ends_with("notices.rs") {
+            if file.ends_with("notices/mod.rs") {
                 continue;
             }
             let text = std::fs::read_to_string(&file).unwrap();
