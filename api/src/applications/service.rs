@@ -297,32 +297,32 @@ pub async fn save_form(
         ));
     }
     let form = serde_json::to_string(&values).map_err(ApiError::internal)?;
-    let updated = application::Entity::update_many()
-        .col_expr(
-            application::Column::FormSealed,
-            Expr::value(state.sealer.seal(&form)),
-        )
-        .col_expr(
-            application::Column::HukouStreetId,
-            Expr::value(hukou_street_id),
-        )
-        .col_expr(
-            application::Column::ResidenceStreetId,
-            Expr::value(residence_street_id),
-        )
-        .col_expr(application::Column::Urgent, Expr::value(urgent))
-        .col_expr(application::Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(
-            application::Column::RemindedAt,
-            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .filter(application::Column::Id.eq(app.id))
-        .filter(application::Column::Status.eq("draft"))
-        .exec(&state.db)
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(ApiError::new(Code::NotEditable));
-    }
+    crate::platform::transition::transition(
+        &state.db,
+        application::Entity::update_many()
+            .col_expr(
+                application::Column::FormSealed,
+                Expr::value(state.sealer.seal(&form)),
+            )
+            .col_expr(
+                application::Column::HukouStreetId,
+                Expr::value(hukou_street_id),
+            )
+            .col_expr(
+                application::Column::ResidenceStreetId,
+                Expr::value(residence_street_id),
+            )
+            .col_expr(application::Column::Urgent, Expr::value(urgent))
+            .col_expr(application::Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(
+                application::Column::RemindedAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .filter(application::Column::Id.eq(app.id))
+            .filter(application::Column::Status.eq("draft")),
+        Code::NotEditable,
+    )
+    .await?;
     for_citizen(&state.db, caller, id).await
 }
 
@@ -911,15 +911,15 @@ pub async fn transition(
     if matches!(to, "approved" | "rejected") {
         update = update.col_expr(application::Column::DecidedAt, Expr::value(Utc::now()));
     }
-    let moved = update
-        .filter(application::Column::Id.eq(app.id))
-        .filter(application::Column::Status.eq(&app.status))
-        .exec(txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        // Moved by someone else meanwhile.
-        return Err(ApiError::new(Code::IllegalTransition));
-    }
+    // Moved by someone else meanwhile.
+    crate::platform::transition::transition(
+        txn,
+        update
+            .filter(application::Column::Id.eq(app.id))
+            .filter(application::Column::Status.eq(&app.status)),
+        Code::IllegalTransition,
+    )
+    .await?;
     if FINAL.contains(&to) {
         hold::Entity::delete_many()
             .filter(hold::Column::ApplicationId.eq(app.id))

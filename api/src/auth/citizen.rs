@@ -589,14 +589,13 @@ fn code_hash(state: &AppState, key: &str, code: &str) -> String {
 }
 
 fn event(citizen: Uuid, action: &'static str, summary: String) -> Event {
-    Event {
-        actor: Actor::Citizen(citizen),
+    Event::about(
+        Actor::Citizen(citizen),
         action,
-        target_kind: "citizen_account",
-        target_id: citizen.to_string(),
+        ("citizen_account", citizen),
         summary,
-        request_id: None,
-    }
+        None,
+    )
 }
 
 /// Whether a citizen account exists (for rooms that take an account id from a client).

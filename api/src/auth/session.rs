@@ -162,14 +162,7 @@ pub async fn revoke(db: &DatabaseConnection, session: Uuid, actor: Actor) -> Res
 }
 
 fn session_event(actor: Actor, action: &'static str, session: Uuid, summary: String) -> Event {
-    Event {
-        actor,
-        action,
-        target_kind: "auth_session",
-        target_id: session.to_string(),
-        summary,
-        request_id: None,
-    }
+    Event::about(actor, action, ("auth_session", session), summary, None)
 }
 
 async fn revoke_in(

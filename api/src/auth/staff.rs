@@ -713,12 +713,11 @@ fn event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
+    Event::about(
         actor,
         action,
-        target_kind: "staff_account",
-        target_id: target.to_string(),
+        ("staff_account", target),
         summary,
         request_id,
-    }
+    )
 }

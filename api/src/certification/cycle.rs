@@ -189,14 +189,7 @@ pub fn event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
-        actor,
-        action,
-        target_kind: "transferee",
-        target_id: t.id.to_string(),
-        summary,
-        request_id,
-    }
+    Event::about(actor, action, ("transferee", t.id), summary, request_id)
 }
 
 /// Takes the row's write lock (PostgreSQL; SQLite's write transaction already holds the

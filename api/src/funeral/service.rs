@@ -21,6 +21,7 @@ use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::transition::transition;
 use crate::scheduling::service as scheduling;
 use crate::state::AppState;
 
@@ -1119,21 +1120,21 @@ pub async fn accept_transport_time(
     let (farewell, cremation) = slots_of(&txn, &row).await?;
     let service_date = first_date(Some(proposed), farewell.as_ref(), cremation.as_ref())
         .unwrap_or(row.service_date);
-    let moved = booking::Entity::update_many()
-        .col_expr(booking::Column::Status, Expr::value("confirmed"))
-        .col_expr(booking::Column::TransportStatus, Expr::value("agreed"))
-        .col_expr(booking::Column::TransportAt, Expr::value(proposed))
-        .col_expr(booking::Column::ServiceDate, Expr::value(service_date))
-        .col_expr(booking::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(booking::Column::Id.eq(id))
-        .filter(booking::Column::Status.eq("pending"))
-        .filter(booking::Column::TransportStatus.eq("proposed"))
-        .filter(booking::Column::TransportProposedAt.eq(proposed))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        return Err(ApiError::new(Code::FuneralWrongState));
-    }
+    transition(
+        &txn,
+        booking::Entity::update_many()
+            .col_expr(booking::Column::Status, Expr::value("confirmed"))
+            .col_expr(booking::Column::TransportStatus, Expr::value("agreed"))
+            .col_expr(booking::Column::TransportAt, Expr::value(proposed))
+            .col_expr(booking::Column::ServiceDate, Expr::value(service_date))
+            .col_expr(booking::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(booking::Column::Id.eq(id))
+            .filter(booking::Column::Status.eq("pending"))
+            .filter(booking::Column::TransportStatus.eq("proposed"))
+            .filter(booking::Column::TransportProposedAt.eq(proposed)),
+        Code::FuneralWrongState,
+    )
+    .await?;
     record(
         &txn,
         Actor::Citizen(citizen.id),
@@ -1233,18 +1234,18 @@ pub async fn propose_transport_time(
             ),
         })
     })?;
-    let moved = booking::Entity::update_many()
-        .col_expr(booking::Column::Status, Expr::value("pending"))
-        .col_expr(booking::Column::TransportStatus, Expr::value("proposed"))
-        .col_expr(booking::Column::TransportProposedAt, Expr::value(at))
-        .col_expr(booking::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(booking::Column::Id.eq(id))
-        .filter(booking::Column::Status.is_in(ACTIVE))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        return Err(ApiError::new(Code::FuneralWrongState));
-    }
+    transition(
+        &txn,
+        booking::Entity::update_many()
+            .col_expr(booking::Column::Status, Expr::value("pending"))
+            .col_expr(booking::Column::TransportStatus, Expr::value("proposed"))
+            .col_expr(booking::Column::TransportProposedAt, Expr::value(at))
+            .col_expr(booking::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(booking::Column::Id.eq(id))
+            .filter(booking::Column::Status.is_in(ACTIVE)),
+        Code::FuneralWrongState,
+    )
+    .await?;
     let summary = format!("proposed transport at {}", clock::format(at));
     staff_step(
         txn,
@@ -1327,14 +1328,7 @@ fn event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
-        actor,
-        action,
-        target_kind: "funeral_booking",
-        target_id: id.to_string(),
-        summary,
-        request_id,
-    }
+    Event::about(actor, action, ("funeral_booking", id), summary, request_id)
 }
 
 async fn record(

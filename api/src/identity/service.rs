@@ -487,14 +487,13 @@ pub(super) fn event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
+    Event::about(
         actor,
         action,
-        target_kind: "citizen_account",
-        target_id: citizen.to_string(),
+        ("citizen_account", citizen),
         summary,
         request_id,
-    }
+    )
 }
 
 /// Proxy events are recorded against the principal, so the principal's trail shows them.
@@ -505,14 +504,13 @@ fn proxy_event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
+    Event::about(
         actor,
         action,
-        target_kind: "citizen_account",
-        target_id: consent.principal_id.to_string(),
+        ("citizen_account", consent.principal_id),
         summary,
         request_id,
-    }
+    )
 }
 
 /// Tells the proxy on WeChat that a family member let them act (when the proxy has linked

@@ -26,6 +26,7 @@ use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
 use crate::platform::crypto::sha256_hex;
 use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::transition::transition;
 use crate::scheduling::draw::{self as lottery, event};
 use crate::scheduling::service as scheduling;
 use crate::state::AppState;
@@ -182,16 +183,16 @@ pub async fn withdraw(
     let r = mine(&txn, citizen, id).await?;
     lottery::lock_collecting(&txn, r.draw_id, Utc::now()).await?;
     let d = lottery::get(&txn, r.draw_id).await?;
-    let moved = request::Entity::update_many()
-        .col_expr(request::Column::Status, Expr::value("withdrawn"))
-        .col_expr(request::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(request::Column::Id.eq(id))
-        .filter(request::Column::Status.eq("pending"))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        return Err(ApiError::new(Code::DrawNotOpen));
-    }
+    transition(
+        &txn,
+        request::Entity::update_many()
+            .col_expr(request::Column::Status, Expr::value("withdrawn"))
+            .col_expr(request::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(request::Column::Id.eq(id))
+            .filter(request::Column::Status.eq("pending")),
+        Code::DrawNotOpen,
+    )
+    .await?;
     entrant::Entity::delete_many()
         .filter(entrant::Column::RequestId.eq(id))
         .exec(&txn)

@@ -18,6 +18,7 @@ use crate::identity::domain::{IdNumber, Sex};
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::transition::transition;
 use crate::scheduling::service as scheduling;
 use crate::scheduling::{draw, waitlist};
 use crate::state::AppState;
@@ -212,23 +213,23 @@ pub async fn write_appointment(
     }
     if let Some(application) = divorce {
         // Booked once: the application moves on, so a second booking finds none.
-        let moved = entity::divorce_application::Entity::update_many()
-            .col_expr(
-                entity::divorce_application::Column::Status,
-                Expr::value("booked"),
-            )
-            .col_expr(
-                entity::divorce_application::Column::AppointmentId,
-                Expr::value(row.id),
-            )
-            .filter(entity::divorce_application::Column::Id.eq(application.id))
-            .filter(entity::divorce_application::Column::Status.eq("cooling_off"))
-            .exec(txn)
-            .await?;
         // Withdrawn or booked by someone else meanwhile: no appointment then.
-        if moved.rows_affected != 1 {
-            return Err(ApiError::new(Code::DivorceApplicationRequired));
-        }
+        transition(
+            txn,
+            entity::divorce_application::Entity::update_many()
+                .col_expr(
+                    entity::divorce_application::Column::Status,
+                    Expr::value("booked"),
+                )
+                .col_expr(
+                    entity::divorce_application::Column::AppointmentId,
+                    Expr::value(row.id),
+                )
+                .filter(entity::divorce_application::Column::Id.eq(application.id))
+                .filter(entity::divorce_application::Column::Status.eq("cooling_off")),
+            Code::DivorceApplicationRequired,
+        )
+        .await?;
     }
     let summary = format!(
         "booked {} on {} for {}",
@@ -872,14 +873,13 @@ pub(super) fn event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
+    Event::about(
         actor,
         action,
-        target_kind: "marriage_appointment",
-        target_id: id.to_string(),
+        ("marriage_appointment", id),
         summary,
         request_id,
-    }
+    )
 }
 
 /// The district's marriage registration centre and a branch, with Beijing's defaults:
@@ -1276,24 +1276,24 @@ pub async fn reschedule(
     let txn = begin_write(&state.db).await?;
     scheduling::take_seats(&txn, slot.id, 1).await?;
     draw::check_no_open_draw(&txn, &office.id, &row.business_type, slot.date).await?;
-    let moved = appointment::Entity::update_many()
-        .col_expr(appointment::Column::SlotId, Expr::value(slot.id))
-        .col_expr(appointment::Column::Date, Expr::value(slot.date))
-        .col_expr(appointment::Column::StartsAt, Expr::value(slot.starts_at))
-        .col_expr(
-            appointment::Column::RemindedAt,
-            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .col_expr(appointment::Column::UpdatedAt, Expr::value(now))
-        .filter(appointment::Column::Id.eq(id))
-        .filter(appointment::Column::SlotId.eq(row.slot_id))
-        .filter(appointment::Column::Status.is_in(ACTIVE))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        // Cancelled, expired or moved meanwhile: the transaction rolls back the new seat.
-        return Err(ApiError::new(Code::AppointmentState));
-    }
+    // Cancelled, expired or moved meanwhile: the transaction rolls back the new seat.
+    transition(
+        &txn,
+        appointment::Entity::update_many()
+            .col_expr(appointment::Column::SlotId, Expr::value(slot.id))
+            .col_expr(appointment::Column::Date, Expr::value(slot.date))
+            .col_expr(appointment::Column::StartsAt, Expr::value(slot.starts_at))
+            .col_expr(
+                appointment::Column::RemindedAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .col_expr(appointment::Column::UpdatedAt, Expr::value(now))
+            .filter(appointment::Column::Id.eq(id))
+            .filter(appointment::Column::SlotId.eq(row.slot_id))
+            .filter(appointment::Column::Status.is_in(ACTIVE)),
+        Code::AppointmentState,
+    )
+    .await?;
     scheduling::release_seats(&txn, state, row.slot_id, 1).await?;
     let summary = format!(
         "moved from {} to {}",

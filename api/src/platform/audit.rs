@@ -48,6 +48,27 @@ pub struct Event {
     pub request_id: Option<String>,
 }
 
+impl Event {
+    /// An event about one target, the shape every room records (each room names its
+    /// target kind once, in a one-line `event` of its own).
+    pub fn about(
+        actor: Actor,
+        action: &'static str,
+        (target_kind, target_id): (&'static str, impl ToString),
+        summary: String,
+        request_id: Option<String>,
+    ) -> Event {
+        Event {
+            actor,
+            action,
+            target_kind,
+            target_id: target_id.to_string(),
+            summary,
+            request_id,
+        }
+    }
+}
+
 /// Records an event inside the caller's transaction: it lands in the inbox (a random
 /// key, so concurrent writers never wait on each other) and is chained within a moment
 /// by [`chain_pending`]. Committed with the change or not at all.

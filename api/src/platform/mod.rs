@@ -21,4 +21,5 @@ pub mod rate_limit;
 pub mod sms;
 pub mod tencent_cloud;
 pub mod text;
+pub mod transition;
 pub mod wechat;

@@ -16,6 +16,7 @@ use crate::error::{ApiError, Code, Message};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::crypto::{random_bytes, sha256_hex};
 use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::transition::transition;
 use crate::state::AppState;
 
 /// Where a draw stands at `now`: `scheduled` (requests not yet taken), `collecting`,
@@ -250,18 +251,18 @@ pub async fn start_run(
         .sealer
         .open(&d.seed_sealed)
         .map_err(ApiError::internal)?;
-    let moved = draw::Entity::update_many()
-        .col_expr(draw::Column::Status, Expr::value("drawn"))
-        .col_expr(draw::Column::Seed, Expr::value(seed_hex.clone()))
-        .col_expr(draw::Column::DrawnAt, Expr::value(now))
-        .filter(draw::Column::Id.eq(d.id))
-        .filter(draw::Column::Status.eq("open"))
-        .filter(draw::Column::RequestsCloseAt.lte(now))
-        .exec(conn)
-        .await?;
-    if moved.rows_affected != 1 {
-        return Err(ApiError::new(Code::DrawNotClosed));
-    }
+    transition(
+        conn,
+        draw::Entity::update_many()
+            .col_expr(draw::Column::Status, Expr::value("drawn"))
+            .col_expr(draw::Column::Seed, Expr::value(seed_hex.clone()))
+            .col_expr(draw::Column::DrawnAt, Expr::value(now))
+            .filter(draw::Column::Id.eq(d.id))
+            .filter(draw::Column::Status.eq("open"))
+            .filter(draw::Column::RequestsCloseAt.lte(now)),
+        Code::DrawNotClosed,
+    )
+    .await?;
     hex::decode(seed_hex).map_err(ApiError::internal)
 }
 
@@ -301,14 +302,7 @@ pub fn event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
-        actor,
-        action,
-        target_kind: "draw",
-        target_id: id.to_string(),
-        summary,
-        request_id,
-    }
+    Event::about(actor, action, ("draw", id), summary, request_id)
 }
 
 #[cfg(test)]

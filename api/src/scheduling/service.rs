@@ -817,14 +817,7 @@ pub(super) fn event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
-        actor,
-        action,
-        target_kind: "resource",
-        target_id: target.to_owned(),
-        summary,
-        request_id,
-    }
+    Event::about(actor, action, ("resource", target), summary, request_id)
 }
 
 #[cfg(test)]

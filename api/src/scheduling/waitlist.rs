@@ -532,12 +532,5 @@ fn event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
-        actor,
-        action,
-        target_kind: "waitlist_entry",
-        target_id: id.to_string(),
-        summary,
-        request_id,
-    }
+    Event::about(actor, action, ("waitlist_entry", id), summary, request_id)
 }

@@ -24,6 +24,7 @@ use crate::platform::clock;
 use crate::platform::crypto::{random_bytes, sha256_hex};
 use crate::platform::db::{begin_write, is_unique_violation, statement};
 use crate::platform::rate_limit::{self, Limit};
+use crate::platform::transition::transition;
 use crate::state::AppState;
 
 /// Tributes one person may leave on one page in one (Beijing) day.
@@ -116,14 +117,7 @@ fn staff_actor(staff: &Staff) -> Actor {
 }
 
 fn event(actor: Actor, action: &'static str, target: Uuid, summary: String) -> Event {
-    Event {
-        actor,
-        action,
-        target_kind: "memorial",
-        target_id: target.to_string(),
-        summary,
-        request_id: None,
-    }
+    Event::about(actor, action, ("memorial", target), summary, None)
 }
 
 fn field(name: &str, reason: &'static str, zh: &'static str, en: &'static str) -> ApiError {
@@ -821,18 +815,18 @@ pub async fn moderate(
     };
     use memorial_message::Column as C;
     let txn = begin_write(&state.db).await?;
-    let moved = memorial_message::Entity::update_many()
-        .col_expr(C::Status, Expr::value(to))
-        .col_expr(C::ModeratedByKind, Expr::value(kind))
-        .col_expr(C::ModeratedBy, Expr::value(actor_id))
-        .col_expr(C::ModeratedAt, Expr::value(Utc::now()))
-        .filter(C::Id.eq(message_id))
-        .filter(C::Status.eq(message.status.clone()))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        return Err(ApiError::new(Code::MemorialMessageState));
-    }
+    transition(
+        &txn,
+        memorial_message::Entity::update_many()
+            .col_expr(C::Status, Expr::value(to))
+            .col_expr(C::ModeratedByKind, Expr::value(kind))
+            .col_expr(C::ModeratedBy, Expr::value(actor_id))
+            .col_expr(C::ModeratedAt, Expr::value(Utc::now()))
+            .filter(C::Id.eq(message_id))
+            .filter(C::Status.eq(message.status.clone())),
+        Code::MemorialMessageState,
+    )
+    .await?;
     let action = match step {
         Moderation::Approve => "memorial.message.approve",
         Moderation::Hide => "memorial.message.hide",
@@ -995,17 +989,17 @@ pub async fn join(
     if page.owner_id == citizen.id {
         return Err(ApiError::new(Code::MemorialAlreadyMember));
     }
-    let used = memorial_invitation::Entity::update_many()
-        .col_expr(C::UsedBy, Expr::value(citizen.id))
-        .col_expr(C::UsedAt, Expr::value(now))
-        .filter(C::Id.eq(invitation.id))
-        .filter(C::UsedBy.is_null())
-        .filter(C::ExpiresAt.gt(now))
-        .exec(&txn)
-        .await?;
-    if used.rows_affected != 1 {
-        return Err(ApiError::new(Code::MemorialInvitationInvalid));
-    }
+    transition(
+        &txn,
+        memorial_invitation::Entity::update_many()
+            .col_expr(C::UsedBy, Expr::value(citizen.id))
+            .col_expr(C::UsedAt, Expr::value(now))
+            .filter(C::Id.eq(invitation.id))
+            .filter(C::UsedBy.is_null())
+            .filter(C::ExpiresAt.gt(now)),
+        Code::MemorialInvitationInvalid,
+    )
+    .await?;
     let member = memorial_member::ActiveModel {
         id: Set(Uuid::now_v7()),
         memorial_id: Set(page.id),

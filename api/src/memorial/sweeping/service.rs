@@ -430,12 +430,5 @@ fn event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
-        actor,
-        action,
-        target_kind: "sweep_order",
-        target_id: row.id.to_string(),
-        summary,
-        request_id,
-    }
+    Event::about(actor, action, ("sweep_order", row.id), summary, request_id)
 }

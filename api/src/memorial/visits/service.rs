@@ -22,6 +22,7 @@ use crate::platform::audit::{self, Actor, Event};
 use crate::platform::booking_code;
 use crate::platform::clock;
 use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::transition::transition;
 use crate::scheduling::peak;
 use crate::scheduling::service::{self as scheduling, ResourceSpec, TemplateSlot};
 use crate::state::AppState;
@@ -308,16 +309,16 @@ pub async fn cancel(
         return Err(ApiError::new(Code::VisitCancelClosed));
     }
     let txn = begin_write(&state.db).await?;
-    let changed = visit::Entity::update_many()
-        .col_expr(visit::Column::Status, Expr::value("cancelled"))
-        .col_expr(visit::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(visit::Column::Id.eq(row.id))
-        .filter(visit::Column::Status.eq("booked"))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected != 1 {
-        return Err(ApiError::new(Code::VisitState));
-    }
+    transition(
+        &txn,
+        visit::Entity::update_many()
+            .col_expr(visit::Column::Status, Expr::value("cancelled"))
+            .col_expr(visit::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(visit::Column::Id.eq(row.id))
+            .filter(visit::Column::Status.eq("booked")),
+        Code::VisitState,
+    )
+    .await?;
     grave_day::Entity::update_many()
         .col_expr(
             grave_day::Column::Persons,
@@ -446,18 +447,18 @@ pub async fn check_in(state: &AppState, staff: &Staff, id: Uuid) -> Result<visit
         return Err(ApiError::new(Code::VisitNotToday));
     }
     let txn = begin_write(&state.db).await?;
-    let changed = visit::Entity::update_many()
-        .col_expr(visit::Column::Status, Expr::value("checked_in"))
-        .col_expr(visit::Column::CheckedInAt, Expr::value(Utc::now()))
-        .col_expr(visit::Column::CheckedInBy, Expr::value(staff.id))
-        .col_expr(visit::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(visit::Column::Id.eq(row.id))
-        .filter(visit::Column::Status.eq("booked"))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected != 1 {
-        return Err(ApiError::new(Code::VisitState));
-    }
+    transition(
+        &txn,
+        visit::Entity::update_many()
+            .col_expr(visit::Column::Status, Expr::value("checked_in"))
+            .col_expr(visit::Column::CheckedInAt, Expr::value(Utc::now()))
+            .col_expr(visit::Column::CheckedInBy, Expr::value(staff.id))
+            .col_expr(visit::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(visit::Column::Id.eq(row.id))
+            .filter(visit::Column::Status.eq("booked")),
+        Code::VisitState,
+    )
+    .await?;
     audit::record(
         &txn,
         event(
@@ -574,14 +575,7 @@ fn event(
     summary: String,
     request_id: Option<String>,
 ) -> Event {
-    Event {
-        actor,
-        action,
-        target_kind: "tomb_visit",
-        target_id: row.id.to_string(),
-        summary,
-        request_id,
-    }
+    Event::about(actor, action, ("tomb_visit", row.id), summary, request_id)
 }
 
 /// Demo cemeteries: a public cemetery and a village burial ground, open every day, with
