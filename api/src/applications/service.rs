@@ -26,6 +26,7 @@ use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 
 /// Who acts: a citizen (the applicant or their proxy) or staff.
@@ -114,10 +115,7 @@ pub async fn for_citizen(
     caller: &Citizen,
     id: Uuid,
 ) -> Result<application::Model, ApiError> {
-    let row = application::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::ApplicationNotFound))?;
+    let row = find_or::<application::Entity>(conn, id, Code::ApplicationNotFound).await?;
     let allowed = row.applicant_id == caller.id
         || identity::proxy_allowed(conn, caller.id, row.applicant_id, &row.service_code).await?;
     if allowed {
@@ -297,7 +295,7 @@ pub async fn save_form(
         ));
     }
     let form = serde_json::to_string(&values).map_err(ApiError::internal)?;
-    crate::platform::transition::transition(
+    crate::platform::rows::transition(
         &state.db,
         application::Entity::update_many()
             .col_expr(
@@ -544,10 +542,7 @@ pub async fn submit(
     let txn = begin_write(&state.db).await?;
     // Under the draft's lock: an edit racing the submission waits, then finds it submitted.
     lock_draft(&txn, app.id).await?;
-    let app = application::Entity::find_by_id(app.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::ApplicationNotFound))?;
+    let app = find_or::<application::Entity>(&txn, app.id, Code::ApplicationNotFound).await?;
     let mut problems = domain::check_values(&service.def, &form_of(state, &app)?, true);
     if members_of(&txn, app.id).await?.is_empty() {
         problems.push(domain::Problem {
@@ -912,7 +907,7 @@ pub async fn transition(
         update = update.col_expr(application::Column::DecidedAt, Expr::value(Utc::now()));
     }
     // Moved by someone else meanwhile.
-    crate::platform::transition::transition(
+    crate::platform::rows::transition(
         txn,
         update
             .filter(application::Column::Id.eq(app.id))
@@ -938,10 +933,7 @@ pub async fn transition(
         request_id,
     )
     .await?;
-    let updated = application::Entity::find_by_id(app.id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::ApplicationNotFound))?;
+    let updated = find_or::<application::Entity>(txn, app.id, Code::ApplicationNotFound).await?;
     if to != app.status {
         tell(txn, state, &updated, service, note.as_deref()).await?;
     }

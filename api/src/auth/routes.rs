@@ -15,6 +15,7 @@ use crate::platform::audit::Actor;
 use crate::platform::client::device;
 use crate::platform::extract::{Json, Query};
 use crate::platform::pagination::{Page, PageQuery, slice};
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 
 type State = web::Data<AppState>;
@@ -127,10 +128,8 @@ async fn staff_logout(state: State, staff: PendingStaff) -> Result<HttpResponse,
 #[get("/auth/staff/me")]
 async fn staff_me(state: State, staff: PendingStaff) -> Result<web::Json<StaffMeDto>, ApiError> {
     let PendingStaff(staff, pending_step) = staff;
-    let account = staff_account::Entity::find_by_id(staff.id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::StaffNotFound))?;
+    let account =
+        find_or::<staff_account::Entity>(&state.db, staff.id, Code::StaffNotFound).await?;
     Ok(web::Json(StaffMeDto {
         id: account.id,
         username: account.username,
@@ -437,10 +436,8 @@ async fn sessions_of(
     responses((status = 200, body = CitizenMeDto)))]
 #[get("/auth/citizen/me")]
 async fn citizen_me(state: State, citizen: Citizen) -> Result<web::Json<CitizenMeDto>, ApiError> {
-    let account = citizen_account::Entity::find_by_id(citizen.id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::SessionEnded))?;
+    let account =
+        find_or::<citizen_account::Entity>(&state.db, citizen.id, Code::SessionEnded).await?;
     let phone = match &account.phone_sealed {
         Some(sealed) => Some(crate::platform::text::mask_mobile(
             &state.sealer.open(sealed).map_err(ApiError::internal)?,

@@ -18,6 +18,7 @@ use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::db::{begin_write, is_unique_violation};
 use crate::platform::rate_limit::{self, Limit};
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 
 /// Wrong passwords in a row before the account locks.
@@ -367,10 +368,7 @@ pub async fn confirm_totp(state: &AppState, staff: &Staff, code: &str) -> Result
 }
 
 async fn load(state: &AppState, id: Uuid) -> Result<staff_account::Model, ApiError> {
-    staff_account::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::StaffNotFound))
+    find_or::<staff_account::Entity>(&state.db, id, Code::StaffNotFound).await
 }
 
 /// What an admin gives to create a staff account.
@@ -457,10 +455,7 @@ pub async fn set_disabled(
 ) -> Result<staff_account::Model, ApiError> {
     require_district(admin)?;
     let txn = begin_write(&state.db).await?;
-    let account = staff_account::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::StaffNotFound))?;
+    let account = find_or::<staff_account::Entity>(&txn, id, Code::StaffNotFound).await?;
     if disabled && is_district_admin(&account) {
         keep_one_admin(&txn, id).await?;
     }
@@ -556,10 +551,7 @@ pub async fn reset_totp(
         return Err(ApiError::new(Code::OwnTotpReset));
     }
     let txn = begin_write(&state.db).await?;
-    let account = staff_account::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::StaffNotFound))?;
+    let account = find_or::<staff_account::Entity>(&txn, id, Code::StaffNotFound).await?;
     let mut row = account.into_active_model();
     clear_totp(&mut row);
     let updated = row.update(&txn).await?;

@@ -27,6 +27,7 @@ use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::db::begin_write;
 use crate::platform::jobs;
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 
 /// The proxy service code that lets a relative certify for a transferee.
@@ -203,10 +204,7 @@ pub async fn lock(conn: &impl ConnectionTrait, id: Uuid) -> Result<transferee::M
     if touched.rows_affected == 0 {
         return Err(ApiError::new(Code::TransfereeNotFound));
     }
-    transferee::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::TransfereeNotFound))
+    find_or::<transferee::Entity>(conn, id, Code::TransfereeNotFound).await
 }
 
 /// How a certification was made.
@@ -550,10 +548,7 @@ async fn remind(state: AppState, id: Uuid, step: Step) -> Result<bool, ApiError>
     if claimed.rows_affected == 0 {
         return Ok(false);
     }
-    let t = transferee::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::TransfereeNotFound))?;
+    let t = find_or::<transferee::Entity>(&txn, id, Code::TransfereeNotFound).await?;
     let (what, body, action) = match step {
         Step::Before => (
             "即将到期",
@@ -611,10 +606,7 @@ async fn suspend(state: AppState, id: Uuid, today: NaiveDate) -> Result<bool, Ap
     if suspended.rows_affected == 0 {
         return Ok(false);
     }
-    let t = transferee::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::TransfereeNotFound))?;
+    let t = find_or::<transferee::Entity>(&txn, id, Code::TransfereeNotFound).await?;
     let body = format!(
         "生存认证已于 {} 逾期，自 {since} 起暂停发放生活补助。完成认证后即恢复发放，暂停期间的补助将予补发。",
         t.due_on

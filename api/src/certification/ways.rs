@@ -21,6 +21,7 @@ use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
 use crate::platform::db::{begin_write, is_unique_violation};
 use crate::platform::face::{Outcome, Provider, StartedCheck, Subject, Verdict};
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 
 /// A citizen acting for a transferee: as themself, or as a proxy.
@@ -44,10 +45,7 @@ impl Acting {
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<transferee::Model, ApiError> {
-    transferee::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::TransfereeNotFound))
+    find_or::<transferee::Entity>(conn, id, Code::TransfereeNotFound).await
 }
 
 /// Whether `citizen` is the transferee (verified or not) or a consented proxy.
@@ -378,10 +376,7 @@ pub async fn finish(
     citizen: &Citizen,
     attempt_id: Uuid,
 ) -> Result<entity::survival_certification::Model, ApiError> {
-    let a = attempt::Entity::find_by_id(attempt_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::AttemptNotFound))?;
+    let a = find_or::<attempt::Entity>(&state.db, attempt_id, Code::AttemptNotFound).await?;
     if a.by_citizen != Some(citizen.id) {
         return Err(ApiError::new(Code::AttemptNotYours));
     }
@@ -635,10 +630,7 @@ pub async fn decide(
     approve: bool,
     reason: String,
 ) -> Result<review::Model, ApiError> {
-    let r = review::Entity::find_by_id(review_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::ReviewNotFound))?;
+    let r = find_or::<review::Entity>(&state.db, review_id, Code::ReviewNotFound).await?;
     if !staff.scope.covers(ScopeKind::Street, &r.street_id) {
         return Err(ApiError::new(Code::ReviewNotFound));
     }

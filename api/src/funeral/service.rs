@@ -21,7 +21,7 @@ use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::db::{begin_write, is_unique_violation};
-use crate::platform::transition::transition;
+use crate::platform::rows::{find_or, transition};
 use crate::scheduling::service as scheduling;
 use crate::state::AppState;
 
@@ -807,10 +807,7 @@ async fn write_lines(
 
 /// A booking and its lines, or 404.
 pub async fn load(conn: &impl ConnectionTrait, id: Uuid) -> Result<Full, ApiError> {
-    let row = booking::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::FuneralBookingNotFound))?;
+    let row = find_or::<booking::Entity>(conn, id, Code::FuneralBookingNotFound).await?;
     let lines = line::Entity::find()
         .filter(line::Column::BookingId.eq(id))
         .order_by_asc(line::Column::Position)

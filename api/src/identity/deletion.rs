@@ -17,6 +17,7 @@ use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
 use crate::platform::db::begin_write;
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 use DeletionBlocker as B;
 
@@ -336,10 +337,8 @@ fn blocked(found: &[Blocker]) -> ApiError {
 pub async fn delete(state: &AppState, citizen: &Citizen) -> Result<(), ApiError> {
     let me = citizen.id;
     let index = access::index_of(&state.db, me).await?;
-    let account = entity::citizen_account::Entity::find_by_id(me)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::SessionEnded))?;
+    let account =
+        find_or::<entity::citizen_account::Entity>(&state.db, me, Code::SessionEnded).await?;
     let txn = begin_write(&state.db).await?;
     // Checked inside the write transaction: a booking made a moment ago still blocks.
     let found = blockers_in(&txn, me, index.as_deref()).await?;

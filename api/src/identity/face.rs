@@ -17,6 +17,7 @@ use crate::platform::audit::{self, Actor};
 use crate::platform::db::begin_write;
 use crate::platform::face::{Outcome, Provider, StartedCheck, Subject, Verdict};
 use crate::platform::rate_limit::{self, Limit};
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 
 /// Gives (`true`) or withdraws the caller's consent to face processing for verifying
@@ -164,10 +165,7 @@ pub async fn confirm(
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<real_name::Model, ApiError> {
-    let started = check::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::AttemptNotFound))?;
+    let started = find_or::<check::Entity>(&state.db, id, Code::AttemptNotFound).await?;
     if started.citizen_id != citizen.id {
         return Err(ApiError::new(Code::AttemptNotYours));
     }

@@ -17,6 +17,7 @@ use crate::platform::clock;
 use crate::platform::crypto::Sealer;
 use crate::platform::db::{begin_write, is_unique_violation};
 use crate::platform::outbox::{self, WechatMessage};
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 
 /// The purpose tag of the ID-number blind index.
@@ -157,10 +158,7 @@ pub async fn bind(
 
 /// The caller's real name, if bound.
 pub async fn get(state: &AppState, citizen: Uuid) -> Result<real_name::Model, ApiError> {
-    real_name::Entity::find_by_id(citizen)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::RealNameNotFound))
+    find_or::<real_name::Entity>(&state.db, citizen, Code::RealNameNotFound).await
 }
 
 /// A clerk who has seen the ID card of the citizen at the desk verifies the real name of
@@ -284,10 +282,7 @@ pub async fn mark_verified_by_face<C: ConnectionTrait + TransactionTrait>(
     citizen: Uuid,
     request_id: Option<String>,
 ) -> Result<(), ApiError> {
-    let row = real_name::Entity::find_by_id(citizen)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::RealNameNotFound))?;
+    let row = find_or::<real_name::Entity>(conn, citizen, Code::RealNameNotFound).await?;
     mark_verified(conn, row, "face", None).await?;
     audit::record(
         conn,
@@ -443,10 +438,7 @@ pub async fn revoke_proxy(
         .filter(proxy_consent::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    let updated = proxy_consent::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::ProxyNotFound))?;
+    let updated = find_or::<proxy_consent::Entity>(&txn, id, Code::ProxyNotFound).await?;
     audit::record(
         &txn,
         proxy_event(
@@ -579,10 +571,7 @@ pub async fn verified_index(
     conn: &impl ConnectionTrait,
     citizen: Uuid,
 ) -> Result<String, ApiError> {
-    let row = real_name::Entity::find_by_id(citizen)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::RealNameRequired))?;
+    let row = find_or::<real_name::Entity>(conn, citizen, Code::RealNameRequired).await?;
     if row.status != "verified" {
         return Err(ApiError::new(Code::RealNameUnverified));
     }

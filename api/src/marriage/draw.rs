@@ -26,7 +26,7 @@ use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
 use crate::platform::crypto::sha256_hex;
 use crate::platform::db::{begin_write, is_unique_violation};
-use crate::platform::transition::transition;
+use crate::platform::rows::{find_or, transition};
 use crate::scheduling::draw::{self as lottery, event};
 use crate::scheduling::service as scheduling;
 use crate::state::AppState;
@@ -208,10 +208,7 @@ pub async fn withdraw(
         ),
     )
     .await?;
-    let saved = request::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::DrawRequestNotFound))?;
+    let saved = find_or::<request::Entity>(&txn, id, Code::DrawRequestNotFound).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -222,10 +219,7 @@ pub async fn mine(
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<request::Model, ApiError> {
-    let found = request::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::DrawRequestNotFound))?;
+    let found = find_or::<request::Entity>(conn, id, Code::DrawRequestNotFound).await?;
     if found.citizen_id == citizen.id || named_in(conn, citizen).await?.contains(&found.id) {
         Ok(found)
     } else {

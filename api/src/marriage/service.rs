@@ -18,7 +18,7 @@ use crate::identity::domain::{IdNumber, Sex};
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::db::{begin_write, is_unique_violation};
-use crate::platform::transition::transition;
+use crate::platform::rows::{find_or, transition};
 use crate::scheduling::service as scheduling;
 use crate::scheduling::{draw, waitlist};
 use crate::state::AppState;
@@ -513,10 +513,7 @@ pub(super) async fn load(
     conn: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
-    let row = appointment::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::AppointmentNotFound))?;
+    let row = find_or::<appointment::Entity>(conn, id, Code::AppointmentNotFound).await?;
     let parties = party::Entity::find()
         .filter(party::Column::AppointmentId.eq(id))
         .order_by_asc(party::Column::Position)
@@ -1093,10 +1090,8 @@ pub async fn withdraw_divorce_application(
         },
     )
     .await?;
-    let updated = application::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::DivorceApplicationNotFound))?;
+    let updated =
+        find_or::<application::Entity>(&txn, id, Code::DivorceApplicationNotFound).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -22,6 +22,7 @@ use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::crypto::sha256_hex;
 use crate::platform::db::begin_write;
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 
 /// Megabytes all decodes together may hold. A 48-megapixel photo (the largest a phone
@@ -241,10 +242,7 @@ pub async fn readable(
 
 /// A file's row, or 404.
 pub async fn find(state: &AppState, id: Uuid) -> Result<media::Model, ApiError> {
-    media::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::MediaNotFound))
+    find_or::<media::Entity>(&state.db, id, Code::MediaNotFound).await
 }
 
 /// The opened bytes of a file (or its thumbnail) and their content type, for a caller

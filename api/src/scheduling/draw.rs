@@ -16,7 +16,7 @@ use crate::error::{ApiError, Code, Message};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::crypto::{random_bytes, sha256_hex};
 use crate::platform::db::{begin_write, is_unique_violation};
-use crate::platform::transition::transition;
+use crate::platform::rows::{find_or, transition};
 use crate::state::AppState;
 
 /// Where a draw stands at `now`: `scheduled` (requests not yet taken), `collecting`,
@@ -219,10 +219,7 @@ pub async fn open_days(
 
 /// A draw or 404.
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<draw::Model, ApiError> {
-    draw::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::DrawNotFound))
+    find_or::<draw::Entity>(conn, id, Code::DrawNotFound).await
 }
 
 /// The draws of a resource from `from` on, by date.

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::domain::{self, CalendarKind, Window};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
+use crate::platform::rows::find_or;
 
 /// How long an availability answer may be served from memory. Short, so that a full slot
 /// is never shown as free for long, yet long enough to absorb an opening-time read storm.
@@ -205,10 +206,7 @@ impl AvailabilityCache {
 
 /// A resource or 404.
 pub async fn resource(conn: &impl ConnectionTrait, id: &str) -> Result<resource::Model, ApiError> {
-    resource::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::ResourceNotFound))
+    find_or::<resource::Entity>(conn, id.to_owned(), Code::ResourceNotFound).await
 }
 
 /// The booking window of a resource.
@@ -419,10 +417,7 @@ pub fn check_open(w: &Window, s: &slot::Model, now: DateTime<Utc>) -> Result<(),
 
 /// A slot or 404.
 pub async fn slot(conn: &impl ConnectionTrait, id: Uuid) -> Result<slot::Model, ApiError> {
-    slot::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::SlotNotFound))
+    find_or::<slot::Entity>(conn, id, Code::SlotNotFound).await
 }
 
 /// Takes `seats` seats, or answers `scheduling.slot_full`. Must run in the caller's write

@@ -19,6 +19,7 @@ use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 
 /// Statuses in which an entry keeps its place (and its `active_key`).
@@ -502,10 +503,7 @@ pub async fn mine(
 }
 
 async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<entry::Model, ApiError> {
-    entry::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::WaitlistEntryNotFound))
+    find_or::<entry::Entity>(conn, id, Code::WaitlistEntryNotFound).await
 }
 
 fn active_model(m: &entry::Model) -> entry::ActiveModel {

@@ -24,7 +24,7 @@ use crate::platform::clock;
 use crate::platform::crypto::{random_bytes, sha256_hex};
 use crate::platform::db::{begin_write, is_unique_violation, statement};
 use crate::platform::rate_limit::{self, Limit};
-use crate::platform::transition::transition;
+use crate::platform::rows::{find_or, transition};
 use crate::state::AppState;
 
 /// Tributes one person may leave on one page in one (Beijing) day.
@@ -326,10 +326,7 @@ pub async fn update(
 
 /// A page by id, or 404.
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<memorial::Model, ApiError> {
-    memorial::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::MemorialNotFound))
+    find_or::<memorial::Entity>(conn, id, Code::MemorialNotFound).await
 }
 
 /// The viewer's relation to a page.
@@ -840,10 +837,9 @@ pub async fn moderate(
     e.request_id = request_id;
     audit::record(&txn, e).await?;
     txn.commit().await?;
-    let saved = memorial_message::Entity::find_by_id(message_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::MemorialMessageNotFound))?;
+    let saved =
+        find_or::<memorial_message::Entity>(&state.db, message_id, Code::MemorialMessageNotFound)
+            .await?;
     Ok((saved, relation))
 }
 

@@ -21,6 +21,7 @@ use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::rows::find_or;
 use crate::state::AppState;
 
 /// Photos per attachment.
@@ -82,10 +83,7 @@ pub async fn order(
 }
 
 async fn one(conn: &impl ConnectionTrait, id: Uuid) -> Result<order::Model, ApiError> {
-    order::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::SweepNotFound))
+    find_or::<order::Entity>(conn, id, Code::SweepNotFound).await
 }
 
 /// The caller's order, or 404.

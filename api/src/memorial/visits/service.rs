@@ -22,7 +22,7 @@ use crate::platform::audit::{self, Actor, Event};
 use crate::platform::booking_code;
 use crate::platform::clock;
 use crate::platform::db::{begin_write, is_unique_violation};
-use crate::platform::transition::transition;
+use crate::platform::rows::{find_or, transition};
 use crate::scheduling::peak;
 use crate::scheduling::service::{self as scheduling, ResourceSpec, TemplateSlot};
 use crate::state::AppState;
@@ -356,10 +356,7 @@ pub async fn cancel(
 }
 
 async fn one(conn: &impl ConnectionTrait, id: Uuid) -> Result<visit::Model, ApiError> {
-    visit::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::new(Code::VisitNotFound))
+    find_or::<visit::Entity>(conn, id, Code::VisitNotFound).await
 }
 
 /// Whether `staff` works at `cemetery_id` (or is a district admin).
