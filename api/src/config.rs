@@ -475,7 +475,9 @@ impl Config {
                 "sms_templates.sign_in_code must have one parameter of at least 6 characters (the code)".into(),
             ));
         }
-        if self.sms_app_id.is_some() && code.is_some_and(|t| t.id == "0" || t.id.is_empty()) {
+        if self.sms_app_id.is_some()
+            && code.is_some_and(|t| t.id == SMS_PLACEHOLDER_ID || t.id.is_empty())
+        {
             return Err(ConfigError(
                 "sms_templates.sign_in_code.id must be the approved template's id when sms_app_id is set".into(),
             ));

@@ -88,6 +88,17 @@ impl Address {
         }
     }
 
+    /// The address's own rate-limit keys (a minute's and the longer window's), with
+    /// the code's key: what `send_code` counts and account deletion forgets.
+    pub fn keys(&self, sealer: &Sealer) -> (String, [String; 2]) {
+        let (key, channel) = (self.key(sealer), self.channel());
+        let limits = [
+            format!("{channel}:minute:{key}"),
+            format!("{channel}:long:{key}"),
+        ];
+        (key, limits)
+    }
+
     fn longer_limit(&self) -> Limit {
         match self {
             Address::Email(_) => EMAILS_PER_HOUR,
@@ -122,12 +133,12 @@ async fn queue_email(
 /// Sends a fresh 6-digit code to `address`. The previous code, if any, stops working
 /// once the new one is on its way.
 pub async fn send_code(state: &AppState, address: &Address, client: &str) -> Result<(), ApiError> {
-    let key = address.key(&state.sealer);
+    let (key, [minute, long]) = address.keys(&state.sealer);
     let channel = address.channel();
     for (limit_key, limit) in [
         (format!("{channel}:client:{client}"), SENDS_PER_CLIENT),
-        (format!("{channel}:minute:{key}"), SENDS_PER_ADDRESS_MINUTE),
-        (format!("{channel}:long:{key}"), address.longer_limit()),
+        (minute, SENDS_PER_ADDRESS_MINUTE),
+        (long, address.longer_limit()),
     ] {
         rate_limit::hit(&state.db, &limit_key, limit, Code::RateLimited).await?;
     }

@@ -81,11 +81,6 @@ impl<'a> SmsGateway<'a> {
         }
     }
 
-    /// Whether messages go anywhere (Tencent, or dev mode's folder).
-    pub fn can_send(&self) -> bool {
-        !matches!(self, SmsGateway::Off)
-    }
-
     /// Sends `params` (the template's `{1}`, `{2}`...) to one E.164 number.
     pub async fn send(
         &self,

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::citizen::phone_index;
+use crate::auth::citizen::Address;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -181,12 +181,12 @@ impl<'a> Erasure<'a> {
             Some(sealed) => Some(self.state.sealer.open(sealed).map_err(ApiError::internal)?),
             None => None,
         };
-        let mut recipients: Vec<String> = [&account.email, &account.wechat_openid]
+        // SMS rows show the number masked and are found by `person_id`.
+        let recipients: Vec<String> = [&account.email, &account.wechat_openid]
             .into_iter()
             .flatten()
             .cloned()
             .collect();
-        recipients.extend(phone.clone());
         outbox_message::Entity::delete_many()
             .filter(
                 outbox_message::Column::PersonId
@@ -195,15 +195,17 @@ impl<'a> Erasure<'a> {
             )
             .exec(self.txn)
             .await?;
-        let mut addresses: Vec<String> = account.email.iter().cloned().collect();
-        addresses.extend(phone.map(|p| format!("phone:{}", phone_index(&self.state.sealer, &p))));
+        let mut addresses: Vec<Address> =
+            account.email.iter().cloned().map(Address::Email).collect();
+        addresses.extend(phone.map(Address::Phone));
         for address in addresses {
+            let (key, limits) = address.keys(&self.state.sealer);
             sign_in_code::Entity::delete_many()
-                .filter(sign_in_code::Column::Address.eq(address.clone()))
+                .filter(sign_in_code::Column::Address.eq(key))
                 .exec(self.txn)
                 .await?;
             rate_counter::Entity::delete_many()
-                .filter(rate_counter::Column::Key.ends_with(format!(":{address}")))
+                .filter(rate_counter::Column::Key.is_in(limits))
                 .exec(self.txn)
                 .await?;
         }
