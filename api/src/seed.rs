@@ -7,11 +7,11 @@
 //! database seeded before a part existed gets that part on its next start.
 use chrono::Utc;
 use entity::app_meta;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
 
 use crate::error::ApiError;
 use crate::platform::audit::Actor;
-use crate::platform::db::begin_write;
+use crate::platform::tx::{AfterCommit, Tx};
 use crate::{admin, auth, marriage};
 
 /// What a seed run did.
@@ -70,7 +70,7 @@ pub async fn run(
 /// a newcomer tries every desk flow (book, confirm, check in) today: a slot every quarter
 /// hour of every day, bookable until it starts, no previous-day cut-off, no working-day
 /// rule (only from 23:45 Beijing time is nothing left today). Demo places, not the bureau's.
-async fn seed_same_day(txn: &DatabaseTransaction) -> Result<(), ApiError> {
+async fn seed_same_day(txn: &Tx) -> Result<(), ApiError> {
     use crate::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
     let places = [
         (
@@ -129,14 +129,11 @@ fn clock_time(quarter: u32) -> String {
 }
 
 /// A transaction holding the part's marker, or `None` when the part ran before.
-async fn claim(
-    db: &DatabaseConnection,
-    key: &str,
-) -> Result<Option<DatabaseTransaction>, sea_orm::DbErr> {
+async fn claim(db: &DatabaseConnection, key: &str) -> Result<Option<Tx>, sea_orm::DbErr> {
     if app_meta::Entity::find_by_id(key).one(db).await?.is_some() {
         return Ok(None);
     }
-    let txn = begin_write(db).await?;
+    let txn = AfterCommit::none().begin(db).await?;
     let marker = app_meta::ActiveModel {
         key: Set(key.to_owned()),
         value: Set(Utc::now().to_rfc3339()),

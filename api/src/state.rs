@@ -7,6 +7,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::{Config, Secrets};
 use crate::platform::crypto::Sealer;
 use crate::platform::outbox::Outbox;
+use crate::platform::tx::{AfterCommit, ForgetSeats, Tx};
 
 /// The shared state handlers take as `web::Data<AppState>`.
 #[derive(Clone)]
@@ -19,6 +20,8 @@ pub struct AppState {
     /// For calls to WeChat and other peers; timeouts well under WeChat's own 60 s.
     pub http: reqwest::Client,
     pub outbox: Outbox,
+    /// What a committed write sets off (see `platform::tx`); `begin` hands it to each Tx.
+    pub after_commit: AfterCommit,
     /// WeChat's access token for calls made while a request waits (face verification);
     /// the outbox worker keeps its own.
     pub wechat_token: Arc<crate::platform::wechat::AccessTokenCache>,
@@ -69,12 +72,18 @@ impl AppState {
             .connect_timeout(std::time::Duration::from_secs(3))
             .build()
             .expect("an HTTP client with default TLS settings");
+        let outbox = Outbox::new();
+        let availability: Arc<crate::scheduling::service::AvailabilityCache> = Arc::default();
+        let cache = availability.clone();
+        let waker = outbox.clone();
+        let forget_seats: ForgetSeats = Arc::new(move |stale| cache.forget_stale(stale));
         AppState {
             sealer: Sealer::new(&secrets),
             tokens: TokenKeys::new(&secrets.token_key, secrets.previous_token_key.as_ref()),
-            outbox: Outbox::new(),
+            after_commit: AfterCommit::new(Arc::new(move || waker.wake()), forget_seats),
+            outbox,
             wechat_token: Arc::default(),
-            availability: Arc::default(),
+            availability,
             media: crate::media::service::Media::local(&config.data_dir),
             face: Arc::new(LazyFace::new(config.face_models_path())),
             seat_holders: Arc::new(vec![crate::marriage::closing::seat_holder()]),
@@ -83,6 +92,11 @@ impl AppState {
             secrets: Arc::new(secrets),
             http,
         }
+    }
+
+    /// Begins a write transaction whose effects run when it commits.
+    pub async fn begin(&self) -> Result<Tx, sea_orm::DbErr> {
+        self.after_commit.begin(&self.db).await
     }
 
     /// The outbox's delivering side over this state's queue and settings.

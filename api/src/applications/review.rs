@@ -15,7 +15,6 @@ use crate::auth::domain::{Role, ScopeKind};
 use crate::auth::extract::Staff;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::clock;
-use crate::platform::db::begin_write;
 use crate::state::AppState;
 
 /// The caller's part in the workflow: reviewers of a street, district approvers.
@@ -239,7 +238,7 @@ pub async fn act(
         let codes = (!materials.is_empty()).then(|| materials.join(","));
         extra.push((application::Column::SupplementCodes, Expr::value(codes)));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let moved = service::transition(
         &txn,
         state,
@@ -253,7 +252,6 @@ pub async fn act(
     )
     .await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(moved)
 }
 

@@ -10,9 +10,7 @@ use entity::{
     application_material as material, application_member as member,
 };
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -25,8 +23,9 @@ use crate::identity::domain::IdNumber;
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::rows::find_or;
+use crate::platform::tx::Tx;
 use crate::state::AppState;
 
 /// Who acts: a citizen (the applicant or their proxy) or staff.
@@ -148,7 +147,7 @@ pub async fn create(
         return Err(ApiError::new(Code::NotAProxy));
     }
     let applicant_index = identity::verified_index(&state.db, applicant).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // An applicant holding this service already is told now, not after filling in the
     // whole form (submission checks again: the hold may be taken meanwhile).
     let held = hold::Entity::find()
@@ -373,7 +372,7 @@ pub async fn save_household(
             ));
         }
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     lock_draft(&txn, app.id).await?;
     member::Entity::delete_many()
         .filter(member::Column::ApplicationId.eq(app.id))
@@ -486,7 +485,7 @@ pub async fn add_material(
         supplement: Set(false),
         added_at: Set(Utc::now()),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     lock_draft(&txn, app.id).await?;
     let saved = material::Entity::insert(row)
         .exec_with_returning(&txn)
@@ -503,7 +502,7 @@ pub async fn remove_material(
     material_id: Uuid,
 ) -> Result<(), ApiError> {
     let (app, _) = draft_for(state, caller, id).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     lock_draft(&txn, app.id).await?;
     let gone = material::Entity::delete_many()
         .filter(material::Column::Id.eq(material_id))
@@ -539,7 +538,7 @@ pub async fn submit(
     let working = working_days(state, today).await?;
     let accept_due = domain::add_working_days(today, service.def.accept_days, &working);
     let decide_due = domain::add_working_days(today, service.def.decide_days, &working);
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // Under the draft's lock: an edit racing the submission waits, then finds it submitted.
     lock_draft(&txn, app.id).await?;
     let app = find_or::<application::Entity>(&txn, app.id, Code::ApplicationNotFound).await?;
@@ -613,7 +612,6 @@ pub async fn submit(
     )
     .await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(moved)
 }
 
@@ -694,7 +692,7 @@ pub async fn withdraw(
 ) -> Result<application::Model, ApiError> {
     let app = for_citizen(&state.db, caller, id).await?;
     let service = service_of(&state.db, &app).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let moved = transition(
         &txn,
         state,
@@ -708,7 +706,6 @@ pub async fn withdraw(
     )
     .await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(moved)
 }
 
@@ -719,7 +716,7 @@ pub async fn delete_draft(state: &AppState, caller: &Citizen, id: Uuid) -> Resul
     if app.status != "draft" {
         return Err(ApiError::new(Code::NotEditable));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     entity::application_member::Entity::delete_many()
         .filter(entity::application_member::Column::ApplicationId.eq(id))
         .exec(&txn)
@@ -836,7 +833,7 @@ pub async fn answer_supplement(
         }
         _ => app.decide_due,
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     for (code, media_id) in files {
         material::Entity::insert(material::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -873,7 +870,6 @@ pub async fn answer_supplement(
     )
     .await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(moved)
 }
 
@@ -883,7 +879,7 @@ pub async fn answer_supplement(
 /// status, the audit event and the citizen's notice.
 #[allow(clippy::too_many_arguments)]
 pub async fn transition(
-    txn: &(impl ConnectionTrait + TransactionTrait),
+    txn: &Tx,
     state: &AppState,
     app: &application::Model,
     service: &Service,
@@ -1025,7 +1021,7 @@ pub fn status_label(status: &str) -> &'static str {
 }
 
 async fn tell(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     state: &AppState,
     app: &application::Model,
     service: &Service,
@@ -1111,7 +1107,7 @@ pub async fn sweep_drafts(state: &AppState) -> Result<usize, ApiError> {
         .all(&state.db)
         .await?;
     for app in to_remind {
-        let txn = begin_write(&state.db).await?;
+        let txn = state.begin().await?;
         let claimed = application::Entity::update_many()
             .col_expr(application::Column::RemindedAt, Expr::value(now))
             .filter(application::Column::Id.eq(app.id))
@@ -1149,7 +1145,7 @@ pub async fn sweep_drafts(state: &AppState) -> Result<usize, ApiError> {
         .await?;
     let mut purged = 0;
     for app in stale {
-        let txn = begin_write(&state.db).await?;
+        let txn = state.begin().await?;
         let gone = application::Entity::delete_many()
             .filter(application::Column::Id.eq(app.id))
             .filter(application::Column::Status.eq("draft"))
@@ -1194,7 +1190,6 @@ pub async fn sweep_drafts(state: &AppState) -> Result<usize, ApiError> {
         }
         txn.commit().await?;
     }
-    state.outbox.wake();
     Ok(purged)
 }
 

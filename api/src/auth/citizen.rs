@@ -6,6 +6,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use crate::platform::crypto::Sealer;
+use crate::platform::tx::Tx;
 use uuid::Uuid;
 
 use super::extract::Citizen;
@@ -13,7 +14,7 @@ use super::session::{self, TokenPair};
 use super::tokens::AccountKind;
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::outbox::{self, Email};
 use crate::platform::rate_limit::{self, Limit, too_many};
 use crate::platform::sms::{SmsError, SmsGateway};
@@ -115,7 +116,7 @@ pub fn phone_index(sealer: &Sealer, e164: &str) -> String {
 /// The email with a sign-in code, queued in the caller's transaction (through the outbox,
 /// so a crash after the commit loses nothing).
 async fn queue_email(
-    txn: &DatabaseTransaction,
+    txn: &Tx,
     sealer: &Sealer,
     address: &str,
     code: &str,
@@ -160,7 +161,7 @@ pub async fn send_code(state: &AppState, address: &Address, client: &str) -> Res
     if let Address::Phone(phone) = address {
         send_sms_code(state, phone, &code).await?;
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     store_code(&txn, &key, &code_hash(state, &key, &code), now).await?;
     match address {
         Address::Email(email) => queue_email(&txn, &state.sealer, email, &code).await?,
@@ -171,7 +172,6 @@ pub async fn send_code(state: &AppState, address: &Address, client: &str) -> Res
         }
     }
     txn.commit().await?;
-    state.outbox.wake();
     Ok(())
 }
 
@@ -240,7 +240,7 @@ pub async fn sign_in_with_code(
     rate_limit::check(&state.db, &wrong_key, CHECKS_PER_CLIENT, Code::RateLimited).await?;
     let key = address.key(&state.sealer);
     let now = Utc::now();
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let Some(row) = sign_in_code::Entity::find_by_id(key.clone())
         .one(&txn)
         .await?
@@ -337,7 +337,7 @@ pub async fn sign_in_with_wechat(
     )
     .await?;
     let session = wechat_session(state, code).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let identity = Identity::Wechat {
         openid: &session.openid,
         unionid: session.unionid.clone(),
@@ -360,7 +360,7 @@ pub async fn sign_in_with_wechat(
 /// Links the WeChat openid behind `code` to the caller's account.
 pub async fn link_wechat(state: &AppState, citizen: &Citizen, code: &str) -> Result<(), ApiError> {
     let session = wechat_session(state, code).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let owner = citizen_account::Entity::find()
         .filter(citizen_account::Column::WechatOpenid.eq(&session.openid))
         .one(&txn)
@@ -434,7 +434,7 @@ pub async fn bind_phone_by_wechat(
         .flatten()
         .ok_or_else(|| ApiError::new(Code::PhoneNotMainland))?;
     let index = phone_index(&state.sealer, &phone);
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let owner = citizen_account::Entity::find()
         .filter(citizen_account::Column::PhoneIndex.eq(&index))
         .one(&txn)
@@ -717,7 +717,7 @@ pub fn sms_params_of(state: &AppState, notice: &Notice) -> Option<Vec<String>> {
 /// Queues `notice` for `citizen` in the caller's transaction, by the one channel the
 /// rule picks; answers whether one reached them.
 pub async fn notify(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     state: &AppState,
     citizen: Uuid,
     notice: &Notice,
@@ -728,7 +728,7 @@ pub async fn notify(
 /// [`notify`], with the email's template name and an iCalendar attachment of the room.
 /// A WeChat message carries the person's next channel, queued if WeChat refuses it.
 pub async fn notify_as(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     state: &AppState,
     citizen: Uuid,
     notice: &Notice,

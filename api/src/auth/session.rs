@@ -102,7 +102,7 @@ pub async fn refresh(
     token: &str,
 ) -> Result<TokenPair, ApiError> {
     let hash = sha256_hex(token.as_bytes());
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let now = Utc::now();
     let Some(row) = refresh_token::Entity::find_by_id(hash.clone())
         .one(&txn)

@@ -109,7 +109,7 @@ pub async fn sign_in(
     }
     let role = Role::parse(&account.role).ok_or_else(|| ApiError::internal("unknown role"))?;
     let pending = pending_step(&account);
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     staff_account::Entity::update_many()
         .col_expr(staff_account::Column::FailedAttempts, Expr::value(0))
         .filter(staff_account::Column::Id.eq(account.id))
@@ -152,7 +152,7 @@ fn pending_step(account: &staff_account::Model) -> Option<&'static str> {
 }
 
 async fn record_failure(state: &AppState, account: &staff_account::Model) -> Result<(), ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // Counted in the database, so parallel wrong passwords cannot lose a count.
     staff_account::Entity::update_many()
         .col_expr(
@@ -265,7 +265,7 @@ pub async fn change_password(
         return Err(ApiError::new(Code::InvalidCredentials));
     }
     let hash = password::hash(new).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let mut row = account.clone().into_active_model();
     row.password_hash = Set(hash);
     row.must_change_password = Set(false);
@@ -347,7 +347,7 @@ pub async fn confirm_totp(state: &AppState, staff: &Staff, code: &str) -> Result
     if !totp_matches(state, &account, code).await? {
         return Err(ApiError::new(Code::TotpInvalid));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let mut row = account.into_active_model();
     row.totp_enabled = Set(true);
     let updated = row.update(&txn).await?;
@@ -418,7 +418,7 @@ pub async fn create(
         totp_enabled: Set(false),
         totp_last_step: Set(None),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let created = match staff_account::Entity::insert(row)
         .exec_with_returning(&txn)
         .await
@@ -454,7 +454,7 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> Result<staff_account::Model, ApiError> {
     require_district(admin)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let account = find_or::<staff_account::Entity>(&txn, id, Code::StaffNotFound).await?;
     if disabled && is_district_admin(&account) {
         keep_one_admin(&txn, id).await?;
@@ -550,7 +550,7 @@ pub async fn reset_totp(
     if id == admin.0.id {
         return Err(ApiError::new(Code::OwnTotpReset));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let account = find_or::<staff_account::Entity>(&txn, id, Code::StaffNotFound).await?;
     let mut row = account.into_active_model();
     clear_totp(&mut row);

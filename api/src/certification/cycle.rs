@@ -25,9 +25,9 @@ use crate::config::Config;
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
-use crate::platform::db::begin_write;
 use crate::platform::jobs;
 use crate::platform::rows::find_or;
+use crate::platform::tx::Tx;
 use crate::state::AppState;
 
 /// The proxy service code that lets a relative certify for a transferee.
@@ -119,7 +119,7 @@ pub async fn proxies(
 }
 
 async fn tell(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     state: &AppState,
     t: &transferee::Model,
     what: &str,
@@ -159,7 +159,7 @@ async fn tell(
 /// registry's phone (a mobile number, when the purpose has an SMS template): many have
 /// no account, or one without WeChat.
 async fn by_registry_phone(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     state: &AppState,
     t: &transferee::Model,
     notice: &Notice,
@@ -221,7 +221,7 @@ pub struct How {
 /// Certifies a locked transferee: the next cycle starts today; a suspension ends and its
 /// months are recorded as back pay owed.
 pub async fn certify(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     state: &AppState,
     t: transferee::Model,
     how: How,
@@ -538,7 +538,7 @@ async fn remind(state: AppState, id: Uuid, step: Step) -> Result<bool, ApiError>
         Step::Before => transferee::Column::RemindedBeforeFor,
         Step::On => transferee::Column::RemindedOnFor,
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let claimed = transferee::Entity::update_many()
         .col_expr(column, Expr::col(transferee::Column::DueOn).into())
         .filter(transferee::Column::Id.eq(id))
@@ -574,7 +574,6 @@ async fn remind(state: AppState, id: Uuid, step: Step) -> Result<bool, ApiError>
     )
     .await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(true)
 }
 
@@ -589,7 +588,7 @@ async fn suspend(state: AppState, id: Uuid, today: NaiveDate) -> Result<bool, Ap
         return Ok(false);
     };
     let since = due_on + chrono::Duration::days(1);
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let suspended = transferee::Entity::update_many()
         .col_expr(
             transferee::Column::AllowanceStatus,
@@ -624,7 +623,6 @@ async fn suspend(state: AppState, id: Uuid, today: NaiveDate) -> Result<bool, Ap
     )
     .await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(true)
 }
 

@@ -17,7 +17,7 @@ use crate::identity::access;
 use crate::identity::domain::IdNumber;
 use crate::identity::service::id_index;
 use crate::platform::audit;
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::state::AppState;
 
 /// The street id for an id or a Chinese name, or `certification.unknown_street`.
@@ -35,7 +35,7 @@ pub async fn create(
     admin: &Staff,
     new: NewTransferee,
 ) -> Result<transferee::Model, ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let row = registry::active(&state.sealer, &new, cycle::first_due_on(&state.config));
     let row = match row.insert(&txn).await {
         Ok(row) => row,
@@ -76,7 +76,7 @@ pub async fn update(
     id: Uuid,
     patch: Patch,
 ) -> Result<transferee::Model, ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let t = cycle::lock(&txn, id).await?;
     let mut changed = Vec::new();
     let mut active: transferee::ActiveModel = t.clone().into();
@@ -139,7 +139,7 @@ pub async fn exempt(
     until: Option<(NaiveDate, String)>,
 ) -> Result<transferee::Model, ApiError> {
     in_scope(state, staff, id).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let t = cycle::lock(&txn, id).await?;
     let mut active: transferee::ActiveModel = t.clone().into();
     let summary = match &until {
@@ -197,7 +197,7 @@ pub async fn add_proxy(
                     .is_ok_and(|n| n == proxy_name)
         })
         .ok_or_else(|| ApiError::new(Code::ProxyInvalid))?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let row = transferee_proxy::ActiveModel {
         id: Set(Uuid::now_v7()),
         transferee_id: Set(t.id),
@@ -272,7 +272,7 @@ pub async fn revoke_proxy(
     proxy_id: Uuid,
 ) -> Result<(transferee_proxy::Model, String), ApiError> {
     let t = in_scope(state, staff, id).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let revoked = transferee_proxy::Entity::update_many()
         .col_expr(transferee_proxy::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(transferee_proxy::Column::Id.eq(proxy_id))

@@ -19,7 +19,7 @@ use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::face::{Outcome, Provider, StartedCheck, Subject, Verdict};
 use crate::platform::rows::find_or;
 use crate::state::AppState;
@@ -141,7 +141,7 @@ pub async fn set_consent(
             )
         }
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let t = cycle::lock(&txn, id).await?;
     let now = Utc::now();
     let mut active: transferee::ActiveModel = t.into();
@@ -326,7 +326,7 @@ pub async fn start(
         created_at: Set(now),
         finished_at: Set(None),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let row = row.insert(&txn).await?;
     audit::record(
         &txn,
@@ -441,7 +441,7 @@ async fn verify_real_name(state: &AppState, citizen: &Citizen) -> Result<(), Api
         .one(&state.db)
         .await?;
     if row.is_some_and(|r| r.status != "verified") {
-        let txn = begin_write(&state.db).await?;
+        let txn = state.begin().await?;
         crate::identity::service::mark_verified_by_face(
             &txn,
             citizen.id,
@@ -461,7 +461,7 @@ async fn settle(
     verdict: Verdict,
     how: How,
 ) -> Result<entity::survival_certification::Model, ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // Authority is checked again at the moment of effect: a proxy revoked, or a claim
     // removed at a desk, while the check ran must not certify anyone.
     let verdict = match how.by_citizen {
@@ -507,7 +507,6 @@ async fn settle(
         Outcome::Passed => {
             let row = cycle::certify(&txn, state, t, how).await?;
             txn.commit().await?;
-            state.outbox.wake();
             Ok(row)
         }
         Outcome::Failed { code, counts } => {
@@ -515,7 +514,6 @@ async fn settle(
                 count_failure(&txn, state, t).await?;
             }
             txn.commit().await?;
-            state.outbox.wake();
             Err(ApiError::new(code))
         }
     }
@@ -610,7 +608,7 @@ pub async fn request_review(
     let acting = acting_for(state, citizen.id, id)
         .await?
         .must_be_verified()?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let t = cycle::lock(&txn, acting.transferee.id).await?;
     let note = note.map(|n| state.sealer.seal(&n));
     let row = match open(&txn, &t, "requested", note, Some(citizen.id)).await? {
@@ -634,7 +632,7 @@ pub async fn decide(
     if !staff.scope.covers(ScopeKind::Street, &r.street_id) {
         return Err(ApiError::new(Code::ReviewNotFound));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let decided = review::Entity::update_many()
         .col_expr(
             review::Column::Status,
@@ -677,7 +675,6 @@ pub async fn decide(
         active.update(&txn).await?;
     }
     txn.commit().await?;
-    state.outbox.wake();
     Ok(review::Entity::find_by_id(r.id)
         .one(&state.db)
         .await?
@@ -704,14 +701,13 @@ pub async fn home_visit(
     id: Uuid,
 ) -> Result<entity::survival_certification::Model, ApiError> {
     in_scope(state, staff, id).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let t = cycle::lock(&txn, id).await?;
     if t.allowance_status == "stopped" {
         return Err(ApiError::new(Code::Forbidden));
     }
     let row = cycle::certify(&txn, state, t, staff_how(staff, "home_visit", None)).await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(row)
 }
 

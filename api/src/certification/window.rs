@@ -16,7 +16,6 @@ use uuid::Uuid;
 use crate::auth::extract::Staff;
 use crate::error::ApiError;
 use crate::platform::audit::{self, Actor};
-use crate::platform::db::begin_write;
 use crate::platform::jobs;
 use crate::state::AppState;
 
@@ -107,7 +106,7 @@ async fn move_all(state: &AppState, job: &entity::job::Model) -> Result<Moved, A
     let left = matching(&p).count(&state.db).await?;
     let expected = Some(total.moved + left);
     loop {
-        let txn = begin_write(&state.db).await?;
+        let txn = state.begin().await?;
         let moved = move_batch(&txn, &p).await?;
         txn.commit().await?;
         total.moved += moved;
@@ -117,7 +116,7 @@ async fn move_all(state: &AppState, job: &entity::job::Model) -> Result<Moved, A
             break;
         }
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     audit::record(
         &txn,
         audit::Event {

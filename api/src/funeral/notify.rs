@@ -2,11 +2,11 @@
 //! address, a WeChat subscribe message with the `funeral_booking` template): each step
 //! of the booking, in the transaction of the step.
 use entity::{funeral_booking as booking, resource};
-use sea_orm::ConnectionTrait;
 
 use crate::auth::citizen::{self, Notice};
 use crate::error::ApiError;
 use crate::platform::clock;
+use crate::platform::tx::Tx;
 use crate::state::AppState;
 
 /// What happened, for the wording.
@@ -24,7 +24,7 @@ pub enum Moment {
 /// Queues the family's notice in the caller's transaction (email and WeChat, purpose
 /// `funeral_booking`). No name of the deceased in it: the masked ID is enough to tell.
 pub async fn queue(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     state: &AppState,
     row: &booking::Model,
     home: &resource::Model,

@@ -15,7 +15,6 @@ use crate::identity::domain::mask_name;
 use crate::identity::service as identity;
 use crate::platform::audit::Actor;
 use crate::platform::clock;
-use crate::platform::db::begin_write;
 use crate::platform::extract::{Json, Query};
 use crate::platform::pagination::{PageQuery, slice};
 use crate::state::AppState;
@@ -225,7 +224,7 @@ async fn save_gaps(
         id: admin.0.id,
         role: admin.0.role.as_str(),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     service::save_gaps(&txn, &id, gaps, actor, admin.0.request_id.clone()).await?;
     let home = service::home(&txn, &id).await?;
     txn.commit().await?;
@@ -305,7 +304,7 @@ async fn save_service(
         id: admin.0.id,
         role: admin.0.role.as_str(),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let saved = service::save_item(
         &txn,
         &home_id,

@@ -20,8 +20,9 @@ use crate::identity::domain::IdNumber;
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
+use crate::platform::tx::Tx;
 use crate::scheduling::service as scheduling;
 use crate::state::AppState;
 
@@ -210,7 +211,7 @@ type Times = (&'static str, &'static str);
 
 /// The demo funeral home: open every day, bookable 7 days ahead until 2 hours before a
 /// slot, three farewell halls, six cremations per slot, and its price list.
-pub async fn seed_homes(txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiError> {
+pub async fn seed_homes(txn: &Tx) -> Result<(), ApiError> {
     let times = |list: &[Times]| {
         list.iter()
             .map(|(s, e)| ((*s).to_owned(), (*e).to_owned()))
@@ -382,10 +383,10 @@ pub async fn book(state: &AppState, citizen: &Citizen, b: NewBooking) -> Result<
         row,
         lines,
     } = check(state, citizen, &b).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // The seats first: they are the contended rows, and a full slot stops here.
     for s in farewell.iter().chain(cremation.iter()) {
-        scheduling::take_seats(&txn, s.id, 1).await?;
+        scheduling::take_seats(&txn, s, 1).await?;
     }
     // The deceased's active key next: a second active booking fails here whatever the
     // timing, and the seats taken above roll back with it.
@@ -418,12 +419,7 @@ pub async fn book(state: &AppState, citizen: &Citizen, b: NewBooking) -> Result<
     .await?;
     notify::queue(&txn, state, &row, &home, Moment::Booked).await?;
     txn.commit().await?;
-    state.outbox.wake();
-    for s in farewell.iter().chain(cremation.iter()) {
-        state
-            .availability
-            .forget(&home.id, &s.business_type, s.date);
-    }
+    for _s in farewell.iter().chain(cremation.iter()) {}
     Ok((row, line_rows))
 }
 
@@ -963,7 +959,7 @@ pub async fn slots_of(
 /// Cancels an active booking (the family may), until the home's cancel time before its
 /// first service; the seats and the deceased's key are freed in the same transaction.
 pub async fn cancel(state: &AppState, citizen: &Citizen, id: Uuid) -> Result<Full, ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let (row, _) = for_citizen(&txn, citizen, id).await?;
     if !ACTIVE.contains(&row.status.as_str()) {
         return Err(ApiError::new(Code::FuneralWrongState));
@@ -1000,12 +996,7 @@ pub async fn cancel(state: &AppState, citizen: &Citizen, id: Uuid) -> Result<Ful
     let answer = load(&txn, id).await?;
     notify::queue(&txn, state, &answer.0, &home, Moment::Cancelled).await?;
     txn.commit().await?;
-    state.outbox.wake();
-    for s in farewell.iter().chain(cremation.iter()) {
-        state
-            .availability
-            .forget(&home.id, &s.business_type, s.date);
-    }
+    for _s in farewell.iter().chain(cremation.iter()) {}
     Ok(answer)
 }
 
@@ -1026,7 +1017,7 @@ pub async fn lapse_unconfirmed(state: &AppState) -> Result<u64, ApiError> {
         .await?;
     let mut lapsed = 0;
     for row in stale {
-        let txn = begin_write(&state.db).await?;
+        let txn = state.begin().await?;
         if !end(&txn, &row, "lapsed").await? {
             continue;
         }
@@ -1051,16 +1042,10 @@ pub async fn lapse_unconfirmed(state: &AppState) -> Result<u64, ApiError> {
         let answer = load(&txn, row.id).await?;
         notify::queue(&txn, state, &answer.0, &home, Moment::Lapsed).await?;
         txn.commit().await?;
-        for s in farewell.iter().chain(cremation.iter()) {
-            state
-                .availability
-                .forget(&home.id, &s.business_type, s.date);
-        }
+        for _s in farewell.iter().chain(cremation.iter()) {}
         lapsed += 1;
     }
-    if lapsed > 0 {
-        state.outbox.wake();
-    }
+    if lapsed > 0 {}
     Ok(lapsed)
 }
 
@@ -1106,7 +1091,7 @@ pub async fn accept_transport_time(
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<Full, ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let (row, _) = for_citizen(&txn, citizen, id).await?;
     let Some(proposed) = row
         .transport_proposed_at
@@ -1145,14 +1130,13 @@ pub async fn accept_transport_time(
     let home = home(&txn, &row.home_id).await?;
     notify::queue(&txn, state, &answer.0, &home, Moment::Confirmed).await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(answer)
 }
 
 /// The home confirms a pending booking; a requested transport is agreed at the requested
 /// time. Refused while the family has not answered a proposed time.
 pub async fn confirm(state: &AppState, staff: &Staff, id: Uuid) -> Result<Full, ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let (row, _) = for_staff(&txn, staff, id).await?;
     if row.status != "pending" || row.transport_status.as_deref() == Some("proposed") {
         return Err(ApiError::new(Code::FuneralWrongState));
@@ -1202,7 +1186,7 @@ pub async fn propose_transport_time(
             "the proposed time must be in the future",
         ));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let (row, _) = for_staff(&txn, staff, id).await?;
     if !ACTIVE.contains(&row.status.as_str()) || row.transport_status.is_none() {
         return Err(ApiError::new(Code::FuneralWrongState));
@@ -1259,7 +1243,7 @@ pub async fn propose_transport_time(
 /// The home marks a confirmed booking done, from its first service date on: the
 /// deceased's key is freed, the seats stay counted (the services took place).
 pub async fn mark_done(state: &AppState, staff: &Staff, id: Uuid) -> Result<Full, ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let (row, _) = for_staff(&txn, staff, id).await?;
     if row.status == "confirmed" && clock::today() < row.service_date {
         return Err(
@@ -1286,7 +1270,7 @@ pub async fn mark_done(state: &AppState, staff: &Staff, id: Uuid) -> Result<Full
 
 /// Audits a clerk's step, tells the family and commits.
 async fn staff_step(
-    txn: sea_orm::DatabaseTransaction,
+    txn: Tx,
     state: &AppState,
     staff: &Staff,
     row: &booking::Model,
@@ -1307,7 +1291,6 @@ async fn staff_step(
     let home = home(&txn, &row.home_id).await?;
     notify::queue(&txn, state, &answer.0, &home, moment).await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(answer)
 }
 

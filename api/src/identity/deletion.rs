@@ -16,7 +16,6 @@ use crate::auth::session;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
-use crate::platform::db::begin_write;
 use crate::platform::rows::find_or;
 use crate::state::AppState;
 use DeletionBlocker as B;
@@ -339,7 +338,7 @@ pub async fn delete(state: &AppState, citizen: &Citizen) -> Result<(), ApiError>
     let index = access::index_of(&state.db, me).await?;
     let account =
         find_or::<entity::citizen_account::Entity>(&state.db, me, Code::SessionEnded).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // Checked inside the write transaction: a booking made a moment ago still blocks.
     let found = blockers_in(&txn, me, index.as_deref()).await?;
     if !found.is_empty() {

@@ -14,7 +14,6 @@ use super::service::{event, get};
 use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
-use crate::platform::db::begin_write;
 use crate::platform::face::{Outcome, Provider, StartedCheck, Subject, Verdict};
 use crate::platform::rate_limit::{self, Limit};
 use crate::platform::rows::find_or;
@@ -28,7 +27,7 @@ pub async fn set_consent(
     give: bool,
 ) -> Result<real_name::Model, ApiError> {
     let row = get(state, citizen.id).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     real_name::Entity::update_many()
         .col_expr(
             real_name::Column::FaceConsentAt,
@@ -101,7 +100,7 @@ pub async fn start(
         created_at: Set(now),
         finished_at: Set(None),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let saved = new.insert(&txn).await?;
     let summary = format!(
         "{} face check {} of the real name",
@@ -221,7 +220,7 @@ async fn settle(
     verdict: Verdict,
 ) -> Result<(), ApiError> {
     let passed = verdict.outcome == Outcome::Passed;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let closed = check::Entity::update_many()
         .col_expr(
             check::Column::State,

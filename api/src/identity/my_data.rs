@@ -17,7 +17,6 @@ use crate::auth::extract::Citizen;
 use crate::error::ApiError;
 use crate::platform::audit::{self, Actor};
 use crate::platform::crypto::Sealer;
-use crate::platform::db::begin_write;
 use crate::state::AppState;
 
 /// The copy: when it was made, and each table's rows about the citizen.
@@ -47,7 +46,7 @@ pub async fn download(state: &AppState, citizen: &Citizen) -> Result<Copy, ApiEr
         }
     }
     tables.retain(|_, rows| !rows.is_empty());
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let summary = format!("downloaded a copy of their data ({} tables)", tables.len());
     let request_id = citizen.request_id.clone();
     let downloaded = event(

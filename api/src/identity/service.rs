@@ -15,9 +15,10 @@ use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::crypto::Sealer;
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::outbox::{self, WechatMessage};
 use crate::platform::rows::find_or;
+use crate::platform::tx::Tx;
 use crate::state::AppState;
 
 /// The purpose tag of the ID-number blind index.
@@ -106,7 +107,7 @@ pub async fn bind(
     id: IdNumber,
 ) -> Result<real_name::Model, ApiError> {
     let now = Utc::now();
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let existing = real_name::Entity::find_by_id(citizen.id).one(&txn).await?;
     if existing.as_ref().is_some_and(|r| r.status == "verified") {
         return Err(ApiError::new(Code::RealNameVerified));
@@ -184,7 +185,7 @@ pub async fn verify_in_person(
         id: staff.id,
         role: staff.role.as_str(),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let holder = real_name::Entity::find()
         .filter(real_name::Column::IdNumberIndex.eq(&index))
         .one(&txn)
@@ -358,7 +359,7 @@ pub async fn grant_proxy(
             "you cannot be your own proxy",
         ));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let consent = proxy_consent::ActiveModel {
         id: Set(Uuid::now_v7()),
         principal_id: Set(citizen.id),
@@ -389,7 +390,6 @@ pub async fn grant_proxy(
     )
     .await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(consent)
 }
 
@@ -424,7 +424,7 @@ pub async fn revoke_proxy(
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<proxy_consent::Model, ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let consent = proxy_consent::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -508,7 +508,7 @@ fn proxy_event(
 /// Tells the proxy on WeChat that a family member let them act (when the proxy has linked
 /// WeChat and a `proxy_granted` template is configured).
 async fn notify_proxy(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     state: &AppState,
     consent: &proxy_consent::Model,
 ) -> Result<(), ApiError> {

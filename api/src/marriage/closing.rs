@@ -2,13 +2,14 @@
 //! loaded late): the active appointments on the day's slots, and their cancellation with
 //! the reason, the seat and the parties' keys given back, and the people told.
 use entity::{marriage_appointment as appointment, marriage_party as party};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::notify::{self, Moment};
 use super::service::{ACTIVE, end, event, load, masked};
 use crate::error::ApiError;
 use crate::platform::audit::{self, Actor};
+use crate::platform::tx::Tx;
 use crate::scheduling::{
     self,
     closing::{SeatHolder, TouchedBooking},
@@ -22,10 +23,7 @@ pub fn seat_holder() -> SeatHolder {
     }
 }
 
-async fn active_on(
-    txn: &DatabaseTransaction,
-    slots: &[Uuid],
-) -> Result<Vec<appointment::Model>, ApiError> {
+async fn active_on(txn: &Tx, slots: &[Uuid]) -> Result<Vec<appointment::Model>, ApiError> {
     Ok(appointment::Entity::find()
         .filter(appointment::Column::SlotId.is_in(slots.iter().copied()))
         .filter(appointment::Column::Status.is_in(ACTIVE))
@@ -42,12 +40,12 @@ fn touched(row: &appointment::Model) -> TouchedBooking {
     }
 }
 
-async fn find(txn: &DatabaseTransaction, slots: &[Uuid]) -> Result<Vec<TouchedBooking>, ApiError> {
+async fn find(txn: &Tx, slots: &[Uuid]) -> Result<Vec<TouchedBooking>, ApiError> {
     Ok(active_on(txn, slots).await?.iter().map(touched).collect())
 }
 
 async fn cancel(
-    txn: &DatabaseTransaction,
+    txn: &Tx,
     state: &AppState,
     slots: &[Uuid],
     reason: &str,

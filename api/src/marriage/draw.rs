@@ -9,9 +9,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use entity::{draw, draw_entrant as entrant, draw_request as request};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -25,8 +23,9 @@ use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
 use crate::platform::crypto::sha256_hex;
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
+use crate::platform::tx::Tx;
 use crate::scheduling::draw::{self as lottery, event};
 use crate::scheduling::service as scheduling;
 use crate::state::AppState;
@@ -83,7 +82,7 @@ pub async fn hand_in(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     lottery::lock_collecting(&txn, d.id, Utc::now()).await?;
     let saved = request::Entity::insert(row)
         .exec_with_returning(&txn)
@@ -179,7 +178,7 @@ pub async fn withdraw(
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<request::Model, ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let r = mine(&txn, citizen, id).await?;
     lottery::lock_collecting(&txn, r.draw_id, Utc::now()).await?;
     let d = lottery::get(&txn, r.draw_id).await?;
@@ -318,7 +317,7 @@ pub async fn run(
     )
     .await?;
     let now = Utc::now();
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let seed = lottery::start_run(&txn, state, &d, now).await?;
     let pending = request::Entity::find()
         .filter(request::Column::DrawId.eq(d.id))
@@ -372,9 +371,9 @@ pub async fn run(
         event(actor, "scheduling.draw.run", d.id, summary, request_id),
     )
     .await?;
+    // The draw is over: the day's seats are open to booking again.
+    txn.seats_changed(&office.id, kind.as_str(), d.date);
     txn.commit().await?;
-    state.outbox.wake();
-    state.availability.forget(&office.id, kind.as_str(), d.date);
     lottery::get(&state.db, id).await
 }
 
@@ -395,7 +394,7 @@ enum Outcome {
 /// Books one winner inside a savepoint: the first slot with a free seat, then the
 /// appointment. A refusal rolls the savepoint back, seat included.
 async fn book_winner(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &Tx,
     state: &AppState,
     office: &entity::resource::Model,
     kind: BusinessType,
@@ -436,10 +435,10 @@ async fn book_winner(
     if indexes.iter().any(|i| won.contains(i)) {
         return Ok(Won::Refused(Code::PartyHasActiveBooking));
     }
-    let savepoint = txn.begin().await?;
+    let savepoint = txn.savepoint().await?;
     let mut seat = None;
     for s in slots {
-        match scheduling::take_seats(&savepoint, s.id, 1).await {
+        match scheduling::take_seats(&savepoint, s, 1).await {
             Ok(()) => {
                 seat = Some(s);
                 break;
@@ -509,7 +508,7 @@ async fn still_qualifies(
 
 /// Records a request's rank and outcome and tells its requester.
 async fn settle(
-    txn: &(impl ConnectionTrait + TransactionTrait),
+    txn: &Tx,
     state: &AppState,
     d: &draw::Model,
     office_name: &str,

@@ -5,13 +5,13 @@
 use chrono::{Duration, Utc};
 use entity::{marriage_appointment as appointment, marriage_party as party, resource};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::auth::citizen::{self, Notice};
 use crate::error::ApiError;
 use crate::platform::clock;
-use crate::platform::db::begin_write;
+use crate::platform::tx::Tx;
 use crate::state::AppState;
 
 /// What happened, for the wording.
@@ -39,7 +39,7 @@ fn business_label(kind: &str) -> &'static str {
 
 /// Queues the messages of `moment` to everyone concerned, in the caller's transaction.
 pub async fn queue(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     state: &AppState,
     row: &appointment::Model,
     parties: &[party::Model],
@@ -186,7 +186,7 @@ pub async fn remind_tomorrow(state: &AppState) -> Result<usize, ApiError> {
         .await?;
     let mut queued = 0;
     for row in due {
-        let txn = begin_write(&state.db).await?;
+        let txn = state.begin().await?;
         let claimed = appointment::Entity::update_many()
             .col_expr(appointment::Column::RemindedAt, Expr::value(Utc::now()))
             .filter(appointment::Column::Id.eq(row.id))
@@ -207,9 +207,7 @@ pub async fn remind_tomorrow(state: &AppState) -> Result<usize, ApiError> {
         }
         txn.commit().await?;
     }
-    if queued > 0 {
-        state.outbox.wake();
-    }
+    if queued > 0 {}
     Ok(queued)
 }
 

@@ -4,9 +4,7 @@
 use chrono::{Duration, Utc};
 use entity::{marriage_appointment as appointment, marriage_party as party};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::domain::{self, BusinessType, PartiesError};
@@ -17,8 +15,9 @@ use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::domain::{IdNumber, Sex};
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
+use crate::platform::tx::Tx;
 use crate::scheduling::service as scheduling;
 use crate::scheduling::{draw, waitlist};
 use crate::state::AppState;
@@ -64,12 +63,12 @@ pub async fn book(
         }
         _ => None,
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // The seat first: it is the contended row, and a full slot stops here. A waitlist
     // offer already holds one.
     match offer {
         Some(entry) => waitlist::claim(&txn, entry, citizen.id, slot_id).await?,
-        None => scheduling::take_seats(&txn, slot_id, 1).await?,
+        None => scheduling::take_seats(&txn, &slot, 1).await?,
     }
     // Again under the slot's lock: a draw opened meanwhile wins (see `draw::create`).
     draw::check_no_open_draw(&txn, &office.id, kind.as_str(), slot.date).await?;
@@ -85,10 +84,6 @@ pub async fn book(
     };
     let answer = write_appointment(&txn, state, booking, divorce.as_ref()).await?;
     txn.commit().await?;
-    state.outbox.wake();
-    state
-        .availability
-        .forget(&office.id, kind.as_str(), slot.date);
     Ok(answer)
 }
 
@@ -135,7 +130,7 @@ pub struct Booking<'a> {
 /// is taken now: another party's is taken when they confirm, so that naming someone's ID
 /// number neither blocks their own booking nor tells the booker whether they hold one.
 pub async fn write_appointment(
-    txn: &(impl ConnectionTrait + TransactionTrait),
+    txn: &Tx,
     state: &AppState,
     b: Booking<'_>,
     divorce: Option<&entity::divorce_application::Model>,
@@ -286,7 +281,7 @@ pub async fn confirm(
     id: Uuid,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
     let index = identity::verified_index(&state.db, citizen.id).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let (row, parties) = load(&txn, id).await?;
     let Some(me) = parties.iter().find(|p| p.id_number_index == index) else {
         return Err(ApiError::new(Code::AppointmentNotFound));
@@ -348,7 +343,7 @@ pub async fn cancel(
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let (row, parties) = load_for_citizen(&txn, citizen, id).await?;
     if !ACTIVE.contains(&row.status.as_str()) {
         return Err(ApiError::new(Code::AppointmentState));
@@ -373,16 +368,13 @@ pub async fn cancel(
     .await?;
     let answer = load(&txn, id).await?;
     txn.commit().await?;
-    state
-        .availability
-        .forget(&row.office_id, &row.business_type, row.date);
     Ok(answer)
 }
 
 /// Moves an active appointment to a final status, giving its seat and keys back. The
 /// status change is conditional, so two enders cannot both release the seat.
 pub(super) async fn end(
-    conn: &(impl ConnectionTrait + TransactionTrait),
+    conn: &Tx,
     state: &AppState,
     row: &appointment::Model,
     status: &str,
@@ -450,7 +442,7 @@ pub async fn expire_unconfirmed(state: &AppState) -> Result<usize, ApiError> {
         .await?;
     let mut released = 0;
     for row in due {
-        let txn = begin_write(&state.db).await?;
+        let txn = state.begin().await?;
         if end(&txn, state, &row, "expired").await? {
             let (row, parties) = load(&txn, row.id).await?;
             let office = scheduling::resource(&txn, &row.office_id).await?;
@@ -469,10 +461,6 @@ pub async fn expire_unconfirmed(state: &AppState) -> Result<usize, ApiError> {
             released += 1;
         }
         txn.commit().await?;
-        state.outbox.wake();
-        state
-            .availability
-            .forget(&row.office_id, &row.business_type, row.date);
     }
     Ok(released)
 }
@@ -679,7 +667,7 @@ pub async fn desk_action(
     id: Uuid,
     action: &str,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let (row, _) = load(&txn, id).await?;
     if !covers(staff, &row.office_id) {
         return Err(ApiError::new(Code::AppointmentNotFound));
@@ -882,7 +870,7 @@ pub(super) fn event(
 /// The district's marriage registration centre and a branch, with Beijing's defaults:
 /// working days within 15 days, booking for the next day closing at 15:00, cancelling
 /// until an hour before. Capacities are demo values an admin changes.
-pub async fn seed_offices(txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiError> {
+pub async fn seed_offices(txn: &Tx) -> Result<(), ApiError> {
     use crate::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
     let offices = [
         ("marriage-centre", "通州区婚姻登记中心", "通州区运河东大街"),
@@ -978,7 +966,7 @@ pub async fn record_divorce_application(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let indexes = [
         identity::id_index(&state.sealer, &ids[0]),
         identity::id_index(&state.sealer, &ids[1]),
@@ -1053,7 +1041,7 @@ pub async fn withdraw_divorce_application(
 ) -> Result<entity::divorce_application::Model, ApiError> {
     use entity::divorce_application as application;
     let index = identity::verified_index(&state.db, citizen.id).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let row = application::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -1268,8 +1256,8 @@ pub async fn reschedule(
             return Err(ApiError::new(Code::OutsideDivorceWindow));
         }
     }
-    let txn = begin_write(&state.db).await?;
-    scheduling::take_seats(&txn, slot.id, 1).await?;
+    let txn = state.begin().await?;
+    scheduling::take_seats(&txn, &slot, 1).await?;
     draw::check_no_open_draw(&txn, &office.id, &row.business_type, slot.date).await?;
     // Cancelled, expired or moved meanwhile: the transaction rolls back the new seat.
     transition(
@@ -1311,13 +1299,6 @@ pub async fn reschedule(
         notify::queue(&txn, state, &updated, &parties, &office, Moment::Confirmed).await?;
     }
     txn.commit().await?;
-    state.outbox.wake();
-    state
-        .availability
-        .forget(&row.office_id, &row.business_type, row.date);
-    state
-        .availability
-        .forget(&row.office_id, &row.business_type, slot.date);
     Ok((updated, parties))
 }
 

@@ -21,7 +21,6 @@ use crate::auth::extract::Caller;
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::crypto::sha256_hex;
-use crate::platform::db::begin_write;
 use crate::platform::rows::find_or;
 use crate::state::AppState;
 
@@ -186,7 +185,7 @@ pub async fn upload(
         created_at: Set(Utc::now()),
     };
     let saved = async {
-        let txn = begin_write(&state.db).await?;
+        let txn = state.begin().await?;
         let saved = media::Entity::insert(row).exec_with_returning(&txn).await?;
         let summary = format!(
             "uploaded {} ({byte_size} bytes, SHA-256 {sha256}) for {purpose}",

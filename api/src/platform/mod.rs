@@ -22,4 +22,5 @@ pub mod rows;
 pub mod sms;
 pub mod tencent_cloud;
 pub mod text;
+pub mod tx;
 pub mod wechat;

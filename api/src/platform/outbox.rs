@@ -14,12 +14,9 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, Set, Statement,
+    FromQueryResult, QueryFilter, Statement,
 };
-use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
-
-use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
@@ -28,6 +25,7 @@ use crate::error::Code;
 use crate::platform::crypto::Sealer;
 use crate::platform::rate_limit::{self, Limit};
 use crate::platform::sms::{SmsError, SmsGateway};
+use crate::platform::tx::Tx;
 use crate::platform::wechat;
 
 /// How long a claimed message is reserved for its worker before others may take it: a
@@ -40,176 +38,8 @@ const SEND_LIMIT: StdDuration = StdDuration::from_secs(45);
 pub const MAX_ATTEMPTS: i32 = 10;
 const BATCH: i64 = 10;
 
-/// An email, rendered by the room that sends it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Email {
-    pub subject: String,
-    pub body: String,
-    /// An iCalendar event attached as `appointment.ics`, for the phone's calendar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ics: Option<String>,
-}
-
-/// A handle to wake the worker after a commit; cheap to clone.
-#[derive(Clone)]
-pub struct Outbox {
-    wake: Arc<Notify>,
-}
-
-impl Outbox {
-    pub fn new() -> Outbox {
-        Outbox {
-            wake: Arc::new(Notify::new()),
-        }
-    }
-
-    /// Tells the worker that something is waiting; call after the transaction commits.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-}
-
-/// A WeChat subscribe message: the purpose names the template in configuration
-/// (`wechat_templates`), `data` maps template keys (`thing1`, `time2`, ...) to values.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct WechatMessage {
-    pub purpose: String,
-    pub page: Option<String>,
-    pub data: BTreeMap<String, String>,
-    /// The same notice by the person's next channel, queued if WeChat answers that they
-    /// refused this subscribe message (43101). Absent in messages queued before.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fallback: Option<Fallback>,
-}
-
-/// A notice's next channel, carried (sealed) inside its WeChat message.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "channel", rename_all = "snake_case")]
-pub enum Fallback {
-    Sms(SmsMessage),
-    Email {
-        to: String,
-        template: String,
-        email: Email,
-    },
-}
-
-/// A text message: `purpose` names its template in `[sms_templates]`, `params` are the
-/// template's `{1}`, `{2}`... in order, `phone` the E.164 number (sealed with the rest).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SmsMessage {
-    pub purpose: String,
-    pub phone: String,
-    pub params: Vec<String>,
-}
-
-/// Queues an email inside the caller's transaction; `person` is whom it is for.
-pub async fn enqueue_email(
-    conn: &impl ConnectionTrait,
-    sealer: &Sealer,
-    (person, to): (Option<Uuid>, &str),
-    template: &str,
-    email: &Email,
-) -> Result<(), DbErr> {
-    let row = Row {
-        person,
-        channel: "email",
-        to,
-        template,
-    };
-    insert(conn, sealer, row, email, "pending").await
-}
-
-/// Queues a WeChat subscribe message to `openid` inside the caller's transaction.
-pub async fn enqueue_wechat(
-    conn: &impl ConnectionTrait,
-    sealer: &Sealer,
-    (person, openid): (Option<Uuid>, &str),
-    message: &WechatMessage,
-) -> Result<(), DbErr> {
-    let row = Row {
-        person,
-        channel: "wechat",
-        to: openid,
-        template: &message.purpose,
-    };
-    insert(conn, sealer, row, message, "pending").await
-}
-
-/// Queues an SMS inside the caller's transaction. The number travels sealed in the
-/// payload; the row shows it masked.
-pub async fn enqueue_sms(
-    conn: &impl ConnectionTrait,
-    sealer: &Sealer,
-    person: Uuid,
-    message: &SmsMessage,
-) -> Result<(), DbErr> {
-    let masked = crate::platform::text::mask_mobile(&message.phone);
-    let row = Row {
-        person: Some(person),
-        channel: "sms",
-        to: &masked,
-        template: &message.purpose,
-    };
-    insert(conn, sealer, row, message, "pending").await
-}
-
-/// Records a message that was sent in the request itself (an SMS sign-in code, whose
-/// refusal is the caller's answer) so the outbox lists every channel that went out, and
-/// dev mode's outbox page shows it. `to` is shown as stored: pass it masked.
-pub async fn record_sent(
-    conn: &impl ConnectionTrait,
-    sealer: &Sealer,
-    channel: &str,
-    to: &str,
-    template: &str,
-    payload: &impl Serialize,
-) -> Result<(), DbErr> {
-    let row = Row {
-        person: None,
-        channel,
-        to,
-        template,
-    };
-    insert(conn, sealer, row, payload, "sent").await
-}
-
-/// The clear columns of an outbox row.
-struct Row<'a> {
-    person: Option<Uuid>,
-    channel: &'a str,
-    to: &'a str,
-    template: &'a str,
-}
-
-async fn insert(
-    conn: &impl ConnectionTrait,
-    sealer: &Sealer,
-    row: Row<'_>,
-    payload: &impl Serialize,
-    status: &str,
-) -> Result<(), DbErr> {
-    let now = Utc::now();
-    let payload = serde_json::to_string(payload).map_err(|e| DbErr::Custom(e.to_string()))?;
-    outbox_message::Entity::insert(outbox_message::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        channel: Set(row.channel.into()),
-        recipient: Set(row.to.to_owned()),
-        template: Set(row.template.to_owned()),
-        payload: Set(sealer.seal(&payload)),
-        status: Set(status.into()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        locked_until: Set(None),
-        sent_at: Set((status == "sent").then_some(now)),
-        last_error: Set(None),
-        created_at: Set(now),
-        person_id: Set(row.person),
-    })
-    .exec(conn)
-    .await?;
-    Ok(())
-}
+mod queue;
+pub use queue::*;
 
 /// Where emails go: SMTP when `smtp_url` is set, else `.eml` files in `data_dir/mail`.
 pub enum Mailer {
@@ -528,8 +358,9 @@ async fn record(
         return settle(db, message, outcome).await.map(drop);
     };
     // The refusal and the next channel's message in one transaction: neither is lost,
-    // and a worker whose claim lapsed queues nothing.
-    let txn = crate::platform::db::begin_write(db).await?;
+    // and a worker whose claim lapsed queues nothing. No wake-up is needed: a worker
+    // that delivered something looks again at once.
+    let txn = crate::platform::tx::AfterCommit::none().begin(db).await?;
     let settled = settle(&txn, message, Delivery::GiveUp(error)).await?;
     match fallback {
         Some(next) if settled => enqueue_fallback(&txn, sealer, message.person_id, &next).await?,
@@ -540,7 +371,7 @@ async fn record(
 
 /// Queues a refused WeChat notice's fallback for the same person.
 async fn enqueue_fallback(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     sealer: &Sealer,
     person: Option<Uuid>,
     fallback: &Fallback,

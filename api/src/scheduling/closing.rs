@@ -14,11 +14,12 @@ use chrono::NaiveDate;
 use entity::{resource, slot};
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::domain::{self, CalendarKind};
 use crate::error::{ApiError, Code, FieldError, Message};
+use crate::platform::tx::Tx;
 use crate::state::AppState;
 
 /// A booking holding seats on a day that closes.
@@ -33,15 +34,13 @@ pub struct TouchedBooking {
 }
 
 /// The bookings of a room holding seats of these slots.
-pub type FindTouched = for<'a> fn(
-    &'a DatabaseTransaction,
-    &'a [Uuid],
-) -> BoxFuture<'a, Result<Vec<TouchedBooking>, ApiError>>;
+pub type FindTouched =
+    for<'a> fn(&'a Tx, &'a [Uuid]) -> BoxFuture<'a, Result<Vec<TouchedBooking>, ApiError>>;
 
 /// Cancels a room's bookings on these slots with the reason, gives their seats back and
 /// queues the notices, in the caller's transaction; answers what it cancelled.
 pub type CancelTouched = for<'a> fn(
-    &'a DatabaseTransaction,
+    &'a Tx,
     &'a AppState,
     &'a [Uuid],
     &'a str,
@@ -73,7 +72,7 @@ pub struct Outcome {
 /// Closes the made days that the loaded calendar `days` (index in the request, date, name)
 /// no longer opens, in the caller's transaction, after the calendar rows are written.
 pub async fn apply_calendar(
-    txn: &DatabaseTransaction,
+    txn: &Tx,
     state: &AppState,
     days: &[(usize, NaiveDate, CalendarKind, String)],
     on_bookings: OnBookings,
@@ -123,7 +122,7 @@ pub async fn apply_calendar(
 /// The made slots on `date` that the calendar kind closes, by resource and business type:
 /// resources open on working days only, without a peak period's own layout that day.
 async fn closing_groups(
-    txn: &DatabaseTransaction,
+    txn: &Tx,
     date: NaiveDate,
     kind: CalendarKind,
 ) -> Result<BTreeMap<(String, String), Vec<slot::Model>>, ApiError> {
@@ -167,7 +166,7 @@ async fn closing_groups(
 }
 
 async fn find_touched(
-    txn: &DatabaseTransaction,
+    txn: &Tx,
     state: &AppState,
     slots: &[Uuid],
 ) -> Result<Vec<TouchedBooking>, ApiError> {
@@ -181,7 +180,7 @@ async fn find_touched(
 /// Cancels every room's bookings on the slots. Their capacity goes to what is booked
 /// first, so the seats given back are not offered to the day's waitlist.
 async fn cancel(
-    txn: &DatabaseTransaction,
+    txn: &Tx,
     state: &AppState,
     slots: &[Uuid],
     reason: &str,
@@ -200,7 +199,7 @@ async fn cancel(
 
 /// Deletes the day's slots; a slot still booked (a room that cannot cancel on a closed
 /// day, or a booking that committed meanwhile) refuses the whole change.
-async fn close(txn: &DatabaseTransaction, slots: &[slot::Model]) -> Result<(), ApiError> {
+async fn close(txn: &Tx, slots: &[slot::Model]) -> Result<(), ApiError> {
     let ids: Vec<Uuid> = slots.iter().map(|s| s.id).collect();
     slot::Entity::delete_many()
         .filter(slot::Column::Id.is_in(ids.iter().copied()))

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, Code, Message};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::crypto::{random_bytes, sha256_hex};
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
 use crate::state::AppState;
 
@@ -106,7 +106,7 @@ pub async fn create(
         created_by: Set(actor_id),
         created_at: Set(now),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // Lock the day's slots first (a no-op update): a booking that took a seat before has
     // committed when this returns, and one after finds the draw (it checks again under
     // the slot's lock), so "no bookings on a draw day" holds whatever the timing.
@@ -151,10 +151,9 @@ pub async fn create(
         ),
     )
     .await?;
+    // An open draw hides the day's seats from booking.
+    txn.seats_changed(&r.id, &spec.business_type, spec.date);
     txn.commit().await?;
-    state
-        .availability
-        .forget(&r.id, &spec.business_type, spec.date);
     Ok(saved)
 }
 

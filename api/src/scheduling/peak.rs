@@ -10,9 +10,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use super::domain::{self, Window};
-use super::service::{self, AvailabilityCache, event};
+use super::service::{self, event};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
+use crate::platform::tx::Tx;
 
 /// Longest period an admin may define, in days.
 pub const MAX_DAYS: i64 = 62;
@@ -128,8 +129,7 @@ pub async fn slots_of(
 /// change under them); empty slots already made for those days go, so the days are made
 /// again from the period's layout.
 pub async fn create(
-    conn: &impl ConnectionTrait,
-    cache: &AvailabilityCache,
+    conn: &Tx,
     resource_id: &str,
     new: NewPeriod,
     actor: Actor,
@@ -148,15 +148,7 @@ pub async fn create(
         t.dedup();
         t
     };
-    clear_empty_days(
-        conn,
-        cache,
-        resource_id,
-        &types,
-        new.first_date,
-        new.last_date,
-    )
-    .await?;
+    clear_empty_days(conn, resource_id, &types, new.first_date, new.last_date).await?;
     let period = peak_period::ActiveModel {
         id: Set(Uuid::now_v7()),
         resource_id: Set(resource_id.to_owned()),
@@ -204,8 +196,7 @@ pub async fn create(
 
 /// Removes a period, refused while a day of it has bookings of a type it lays out.
 pub async fn delete(
-    conn: &impl ConnectionTrait,
-    cache: &AvailabilityCache,
+    conn: &Tx,
     resource_id: &str,
     period_id: Uuid,
     actor: Actor,
@@ -224,7 +215,6 @@ pub async fn delete(
     types.dedup();
     clear_empty_days(
         conn,
-        cache,
         resource_id,
         &types,
         period.first_date,
@@ -257,8 +247,7 @@ pub async fn delete(
 /// the caller's change rolls back. Judged at delete time, so a booking committed a moment
 /// ago keeps its slot.
 async fn clear_empty_days(
-    conn: &impl ConnectionTrait,
-    cache: &AvailabilityCache,
+    conn: &Tx,
     resource_id: &str,
     types: &[String],
     first: NaiveDate,
@@ -286,7 +275,7 @@ async fn clear_empty_days(
     }
     let mut date = first;
     while date <= last {
-        cache.forget_day(resource_id, date);
+        conn.day_changed(resource_id, None, date);
         date += Duration::days(1);
     }
     Ok(())

@@ -17,7 +17,6 @@ use crate::auth::extract::Admin;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::Actor;
 use crate::platform::clock;
-use crate::platform::db::begin_write;
 use crate::platform::extract::{Json, Query};
 use crate::platform::pagination::{PageQuery, slice};
 use crate::state::AppState;
@@ -180,7 +179,7 @@ async fn save_resource(
         cancel_minutes: body.cancel_minutes,
         working_days_only: body.working_days_only,
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let saved =
         service::save_resource(&txn, spec, actor(&admin), admin.0.request_id.clone()).await?;
     txn.commit().await?;
@@ -251,7 +250,7 @@ async fn replace_template(
             capacity: s.capacity,
         });
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     service::replace_template(
         &txn,
         &id,
@@ -297,7 +296,7 @@ async fn set_exception(
             ));
         }
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     service::set_exception(
         &txn,
         &id,
@@ -312,8 +311,6 @@ async fn set_exception(
     // More seats may have come: people waiting for the day are offered them first.
     super::waitlist::offer_day(&txn, &state, &id, date).await?;
     txn.commit().await?;
-    state.outbox.wake();
-    state.availability.forget_day(&id, date);
     Ok(actix_web::HttpResponse::NoContent().finish())
 }
 
@@ -342,7 +339,7 @@ async fn load_calendar(
         days.push((i, d.date, d.kind, d.name));
     }
     let on_bookings = body.on_bookings.unwrap_or(OnBookings::Refuse);
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let rows = days
         .iter()
         .map(|(_, date, kind, name)| (*date, *kind, name.clone()))
@@ -351,9 +348,6 @@ async fn load_calendar(
         service::load_calendar(&txn, rows, actor(&admin), admin.0.request_id.clone()).await?;
     let outcome = closing::apply_calendar(&txn, &state, &days, on_bookings).await?;
     txn.commit().await?;
-    // Every resource's days may read differently now, made or not.
-    state.availability.forget_all();
-    state.outbox.wake();
     Ok(web::Json(CalendarLoadedDto {
         loaded,
         closed_days: outcome
@@ -547,16 +541,8 @@ async fn create_period(
     if let Err((field, zh, en)) = peak::check(&new) {
         return Err(invalid(field, zh, en));
     }
-    let txn = begin_write(&state.db).await?;
-    let period = peak::create(
-        &txn,
-        &state.availability,
-        &id,
-        new,
-        actor(&admin),
-        admin.0.request_id.clone(),
-    )
-    .await?;
+    let txn = state.begin().await?;
+    let period = peak::create(&txn, &id, new, actor(&admin), admin.0.request_id.clone()).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(period_dto(&state, period).await?))
 }
@@ -571,10 +557,9 @@ async fn delete_period(
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, period_id) = path.into_inner();
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     peak::delete(
         &txn,
-        &state.availability,
         &id,
         period_id,
         actor(&admin),

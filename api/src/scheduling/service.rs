@@ -1,208 +1,21 @@
 //! Rules of the scheduling core, in functions other rooms call. Seats are taken with one
 //! conditional UPDATE (`booked + n <= capacity`) inside the caller's transaction, so no
 //! timing of requests can overbook a slot, on SQLite or PostgreSQL alike.
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration as StdDuration, Instant};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{calendar_day, resource, resource_exception, slot, slot_template};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
+pub use super::cache::{AnswerKey, AvailabilityCache, CACHE_TTL, Lookup, Refresh};
 use super::domain::{self, CalendarKind, Window};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::rows::find_or;
-
-/// How long an availability answer may be served from memory. Short, so that a full slot
-/// is never shown as free for long, yet long enough to absorb an opening-time read storm.
-pub const CACHE_TTL: StdDuration = StdDuration::from_secs(1);
-
-/// Recent availability per (resource, business type, date), per instance.
-#[derive(Default)]
-pub struct AvailabilityCache {
-    /// Slots of a day, with the resource's generation they were read under.
-    days: Mutex<HashMap<(String, String, NaiveDate), (Instant, u64, Arc<Vec<slot::Model>>)>>,
-    /// Whole answers of the public route, as sent, for the read storm at opening time:
-    /// a hit touches no database at all.
-    answers: Mutex<Answers>,
-}
-
-/// (resource, business type, from, to) of an availability answer.
-pub type AnswerKey = (String, String, NaiveDate, NaiveDate);
-
-#[derive(Default)]
-struct Answers {
-    kept: HashMap<AnswerKey, KeptAnswer>,
-    /// Keys one request is recomputing now; the others serve the previous answer meanwhile.
-    refreshing: HashSet<AnswerKey>,
-    /// Bumped by every change of a resource's seats, so that an answer computed from
-    /// before the change is not kept as fresh.
-    generation: HashMap<String, u64>,
-}
-
-struct KeptAnswer {
-    at: Instant,
-    body: Arc<[u8]>,
-    /// False once the resource changed after it was computed.
-    fresh: bool,
-}
-
-/// What the cache has for an availability answer.
-pub enum Lookup<'a> {
-    Hit(Arc<[u8]>),
-    /// Compute the answer and give it to [`Refresh::keep`].
-    Miss(Refresh<'a>),
-}
-
-/// The right, and duty, to recompute one answer. Dropping it without `keep` (an error)
-/// lets the next request try.
-pub struct Refresh<'a> {
-    cache: &'a AvailabilityCache,
-    key: AnswerKey,
-    generation: u64,
-    owner: bool,
-}
-
-impl Refresh<'_> {
-    pub fn keep(self, body: Arc<[u8]>) {
-        if let Ok(mut answers) = self.cache.answers.lock() {
-            if answers.kept.len() > 10_000 {
-                answers.kept.retain(|_, a| a.at.elapsed() < CACHE_TTL);
-            }
-            let fresh =
-                answers.generation.get(&self.key.0).copied().unwrap_or(0) == self.generation;
-            let kept = KeptAnswer {
-                at: Instant::now(),
-                body,
-                fresh,
-            };
-            answers.kept.insert(self.key.clone(), kept);
-        }
-    }
-}
-
-impl Drop for Refresh<'_> {
-    fn drop(&mut self) {
-        if self.owner {
-            if let Ok(mut answers) = self.cache.answers.lock() {
-                answers.refreshing.remove(&self.key);
-            }
-        }
-    }
-}
-
-impl AvailabilityCache {
-    /// How many times this instance changed the resource's seats or days.
-    fn generation(&self, resource: &str) -> u64 {
-        let Ok(answers) = self.answers.lock() else {
-            return u64::MAX;
-        };
-        answers.generation.get(resource).copied().unwrap_or(0)
-    }
-
-    fn get(&self, key: &(String, String, NaiveDate)) -> Option<Arc<Vec<slot::Model>>> {
-        let generation = self.generation(&key.0);
-        let days = self.days.lock().ok()?;
-        days.get(key)
-            .filter(|(at, g, _)| at.elapsed() < CACHE_TTL && *g == generation)
-            .map(|(_, _, slots)| slots.clone())
-    }
-
-    /// Keeps the slots of a day read under `generation` (a read that raced with a change
-    /// is never served afterwards).
-    fn put(&self, key: (String, String, NaiveDate), generation: u64, slots: Arc<Vec<slot::Model>>) {
-        if let Ok(mut days) = self.days.lock() {
-            if days.len() > 10_000 {
-                days.retain(|_, (at, _, _)| at.elapsed() < CACHE_TTL);
-            }
-            days.insert(key, (Instant::now(), generation, slots));
-        }
-    }
-
-    /// A recent answer of the availability route, or the duty to compute it. While one
-    /// request recomputes a changed or expired answer, the others get the previous one
-    /// (at most one more recomputation older, and never older than twice the TTL): at
-    /// 200 bookings a second on one place, every reader recomputing after each booking
-    /// would turn the read storm into a database storm.
-    pub fn answer(&self, key: AnswerKey) -> Lookup<'_> {
-        let Ok(mut answers) = self.answers.lock() else {
-            return Lookup::Miss(Refresh {
-                cache: self,
-                key,
-                generation: 0,
-                owner: false,
-            });
-        };
-        if let Some(kept) = answers.kept.get(&key) {
-            let age = kept.at.elapsed();
-            if kept.fresh && age < CACHE_TTL {
-                return Lookup::Hit(kept.body.clone());
-            }
-            if answers.refreshing.contains(&key) && age < 2 * CACHE_TTL {
-                return Lookup::Hit(kept.body.clone());
-            }
-        }
-        let owner = answers.refreshing.insert(key.clone());
-        let generation = answers.generation.get(&key.0).copied().unwrap_or(0);
-        Lookup::Miss(Refresh {
-            cache: self,
-            key,
-            generation,
-            owner,
-        })
-    }
-
-    /// Marks the answers that show the resource as changed (any range: finding the ones
-    /// that cover a date costs more than recomputing a few).
-    fn forget_answers(&self, resource: &str) {
-        if let Ok(mut answers) = self.answers.lock() {
-            *answers.generation.entry(resource.to_owned()).or_default() += 1;
-            for ((r, ..), kept) in answers.kept.iter_mut() {
-                if r == resource {
-                    kept.fresh = false;
-                }
-            }
-        }
-    }
-
-    /// Drops everything (after the national calendar changed: it touches every resource).
-    pub fn forget_all(&self) {
-        if let Ok(mut days) = self.days.lock() {
-            days.clear();
-        }
-        if let Ok(mut answers) = self.answers.lock() {
-            let resources: Vec<String> = answers.kept.keys().map(|k| k.0.clone()).collect();
-            for resource in resources {
-                *answers.generation.entry(resource).or_default() += 1;
-            }
-            answers
-                .kept
-                .values_mut()
-                .for_each(|kept| kept.fresh = false);
-        }
-    }
-
-    /// Drops a day of every business type (after an exception changed it).
-    pub fn forget_day(&self, resource: &str, date: NaiveDate) {
-        if let Ok(mut days) = self.days.lock() {
-            days.retain(|(r, _, d), _| !(r == resource && *d == date));
-        }
-        self.forget_answers(resource);
-    }
-
-    /// Drops a day after this instance changed its seats.
-    pub fn forget(&self, resource: &str, business_type: &str, date: NaiveDate) {
-        if let Ok(mut days) = self.days.lock() {
-            days.remove(&(resource.to_owned(), business_type.to_owned(), date));
-        }
-        self.forget_answers(resource);
-    }
-}
+use crate::platform::tx::Tx;
 
 /// A resource or 404.
 pub async fn resource(conn: &impl ConnectionTrait, id: &str) -> Result<resource::Model, ApiError> {
@@ -421,8 +234,17 @@ pub async fn slot(conn: &impl ConnectionTrait, id: Uuid) -> Result<slot::Model, 
 }
 
 /// Takes `seats` seats, or answers `scheduling.slot_full`. Must run in the caller's write
-/// transaction, before the booking row is written.
-pub async fn take_seats(
+/// transaction, before the booking row is written; the day's cached availability goes
+/// when it commits.
+pub async fn take_seats(tx: &Tx, slot: &slot::Model, seats: i32) -> Result<(), ApiError> {
+    take_seats_in(tx, slot.id, seats).await?;
+    tx.seats_changed(&slot.resource_id, &slot.business_type, slot.date);
+    Ok(())
+}
+
+/// [`take_seats`] inside a savepoint of a `Tx` (a draw's winner by winner), whose caller
+/// names the changed day on the outer transaction.
+pub async fn take_seats_in(
     conn: &impl ConnectionTrait,
     slot_id: Uuid,
     seats: i32,
@@ -471,7 +293,7 @@ pub async fn lock_day(
 /// Gives seats back, in the same transaction as the cancellation that frees them; people
 /// waiting for the day are offered them at once (see `waitlist`).
 pub async fn release_seats(
-    conn: &(impl ConnectionTrait + TransactionTrait),
+    tx: &Tx,
     state: &crate::state::AppState,
     slot_id: Uuid,
     seats: i32,
@@ -483,12 +305,12 @@ pub async fn release_seats(
         )
         .filter(slot::Column::Id.eq(slot_id))
         .filter(Expr::col(slot::Column::Booked).gte(seats))
-        .exec(conn)
+        .exec(tx)
         .await?;
-    let s = slot(conn, slot_id).await?;
-    let r = resource(conn, &s.resource_id).await?;
-    super::waitlist::offer_free_seats(conn, state, &r, &s.business_type, s.date, Utc::now())
-        .await?;
+    let s = slot(tx, slot_id).await?;
+    tx.seats_changed(&s.resource_id, &s.business_type, s.date);
+    let r = resource(tx, &s.resource_id).await?;
+    super::waitlist::offer_free_seats(tx, state, &r, &s.business_type, s.date, Utc::now()).await?;
     Ok(())
 }
 
@@ -639,12 +461,14 @@ pub async fn replace_template<C: ConnectionTrait + sea_orm::TransactionTrait>(
 
 /// Loads national calendar days (a year's holidays and make-up working days) in one go;
 /// a date already known is overwritten.
-pub async fn load_calendar<C: ConnectionTrait + sea_orm::TransactionTrait>(
-    conn: &C,
+pub async fn load_calendar(
+    conn: &Tx,
     days: Vec<(NaiveDate, CalendarKind, String)>,
     actor: Actor,
     request_id: Option<String>,
 ) -> Result<usize, ApiError> {
+    // Every resource's days may read differently now, made or not.
+    conn.calendar_changed();
     let count = days.len();
     let rows: Vec<calendar_day::ActiveModel> = days
         .into_iter()
@@ -683,8 +507,8 @@ pub async fn load_calendar<C: ConnectionTrait + sea_orm::TransactionTrait>(
 /// Sets a dated exception: `closed` (refused if the day already has bookings; its empty
 /// slots go), or `special` with a capacity in percent of the template (slots already made
 /// get the new capacity, never below what is booked).
-pub async fn set_exception<C: ConnectionTrait + sea_orm::TransactionTrait>(
-    conn: &C,
+pub async fn set_exception(
+    conn: &Tx,
     resource_id: &str,
     date: NaiveDate,
     closed: bool,
@@ -694,6 +518,7 @@ pub async fn set_exception<C: ConnectionTrait + sea_orm::TransactionTrait>(
     request_id: Option<String>,
 ) -> Result<(), ApiError> {
     resource(conn, resource_id).await?;
+    conn.day_changed(resource_id, None, date);
     let made = slot::Entity::find()
         .filter(slot::Column::ResourceId.eq(resource_id))
         .filter(slot::Column::Date.eq(date))
@@ -813,84 +638,4 @@ pub(super) fn event(
     request_id: Option<String>,
 ) -> Event {
     Event::about(actor, action, ("resource", target), summary, request_id)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key() -> AnswerKey {
-        let d = NaiveDate::from_ymd_opt(2027, 4, 5).unwrap();
-        ("cemetery".into(), "visit".into(), d, d)
-    }
-
-    fn body(text: &str) -> Arc<[u8]> {
-        text.as_bytes().into()
-    }
-
-    fn hit(lookup: Lookup<'_>) -> Option<String> {
-        match lookup {
-            Lookup::Hit(b) => Some(String::from_utf8(b.to_vec()).unwrap()),
-            Lookup::Miss(_) => None,
-        }
-    }
-
-    #[test]
-    fn one_request_recomputes_a_changed_answer_while_the_others_get_the_previous_one() {
-        let cache = AvailabilityCache::default();
-        let Lookup::Miss(first) = cache.answer(key()) else {
-            panic!("an empty cache has nothing");
-        };
-        first.keep(body("v1"));
-        assert_eq!(hit(cache.answer(key())).as_deref(), Some("v1"));
-
-        cache.forget("cemetery", "visit", key().2);
-        let Lookup::Miss(refresh) = cache.answer(key()) else {
-            panic!("a changed answer is recomputed");
-        };
-        // Meanwhile the others are answered at once with the previous answer.
-        assert_eq!(hit(cache.answer(key())).as_deref(), Some("v1"));
-        refresh.keep(body("v2"));
-        assert_eq!(hit(cache.answer(key())).as_deref(), Some("v2"));
-    }
-
-    #[test]
-    fn an_answer_computed_across_a_change_is_not_kept_as_fresh() {
-        let cache = AvailabilityCache::default();
-        let Lookup::Miss(refresh) = cache.answer(key()) else {
-            panic!("an empty cache has nothing");
-        };
-        // A booking commits while the answer is being computed from the older rows.
-        cache.forget("cemetery", "visit", key().2);
-        refresh.keep(body("read before the booking"));
-        assert!(hit(cache.answer(key())).is_none(), "recomputed, not served");
-    }
-
-    #[test]
-    fn a_failed_recomputation_lets_the_next_request_try() {
-        let cache = AvailabilityCache::default();
-        let Lookup::Miss(first) = cache.answer(key()) else {
-            panic!("an empty cache has nothing");
-        };
-        first.keep(body("v1"));
-        cache.forget("cemetery", "visit", key().2);
-        drop(cache.answer(key())); // the database failed: no keep
-        let Lookup::Miss(retry) = cache.answer(key()) else {
-            panic!("nobody is recomputing any more, so this request does");
-        };
-        retry.keep(body("v2"));
-        assert_eq!(hit(cache.answer(key())).as_deref(), Some("v2"));
-    }
-
-    #[test]
-    fn slots_read_across_a_change_are_not_served() {
-        let cache = AvailabilityCache::default();
-        let day = ("cemetery".to_owned(), "visit".to_owned(), key().2);
-        let generation = cache.generation("cemetery");
-        cache.forget("cemetery", "visit", day.2);
-        cache.put(day.clone(), generation, Arc::new(vec![]));
-        assert!(cache.get(&day).is_none());
-        cache.put(day.clone(), cache.generation("cemetery"), Arc::new(vec![]));
-        assert!(cache.get(&day).is_some());
-    }
 }

@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{resource, slot, waitlist_entry as entry};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::service::{self as scheduling, check_open};
@@ -18,8 +16,9 @@ use crate::auth::citizen::{Notice, notify};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::rows::find_or;
+use crate::platform::tx::Tx;
 use crate::state::AppState;
 
 /// Statuses in which an entry keeps its place (and its `active_key`).
@@ -83,7 +82,7 @@ pub async fn join(
         updated_at: now,
         active_key: Some(active_key(subject_key, &r.id, business_type, date)),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // A seat released at this moment is either seen by the offer below or, waiting for
     // this lock, finds this entry in line.
     scheduling::lock_day(&txn, &r.id, business_type, date).await?;
@@ -108,14 +107,13 @@ pub async fn join(
     offer_free_seats(&txn, state, r, business_type, date, now).await?;
     let saved = find(&txn, row.id).await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(saved)
 }
 
 /// Offers the free seats of a day, in slot order, to the people waiting for it, in the
 /// order they joined. Runs in the caller's transaction, right after seats were released.
 pub async fn offer_free_seats(
-    conn: &(impl ConnectionTrait + TransactionTrait),
+    conn: &Tx,
     state: &AppState,
     r: &resource::Model,
     business_type: &str,
@@ -171,7 +169,7 @@ pub async fn offer_free_seats(
 
 /// Offers the free seats of a day to every business type's line (after a capacity change).
 pub async fn offer_day(
-    conn: &(impl ConnectionTrait + TransactionTrait),
+    conn: &Tx,
     state: &AppState,
     resource_id: &str,
     date: NaiveDate,
@@ -214,7 +212,7 @@ async fn first_waiting(
 
 /// Takes one seat in the earliest slot of the day that has one and still takes bookings.
 async fn take_a_free_seat(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     r: &resource::Model,
     business_type: &str,
     date: NaiveDate,
@@ -232,7 +230,7 @@ async fn take_a_free_seat(
         if s.booked >= s.capacity || check_open(&window, &s, now).is_err() {
             continue;
         }
-        match scheduling::take_seats(conn, s.id, 1).await {
+        match scheduling::take_seats(conn, &s, 1).await {
             Ok(()) => return Ok(Some(s)),
             Err(e) if e.code == Code::SlotFull => continue,
             Err(e) => return Err(e),
@@ -253,7 +251,7 @@ async fn release(conn: &impl ConnectionTrait, slot_id: Uuid) -> Result<(), ApiEr
 }
 
 async fn tell_offer(
-    conn: &impl ConnectionTrait,
+    conn: &Tx,
     state: &AppState,
     e: &entry::Model,
     r: &resource::Model,
@@ -321,7 +319,7 @@ pub async fn leave(
     citizen_id: Uuid,
     request_id: Option<String>,
 ) -> Result<entry::Model, ApiError> {
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let e = mine(&txn, entry_id, citizen_id).await?;
     if !end(&txn, state, &e, "cancelled").await? {
         return Err(ApiError::new(Code::WaitlistEntryEnded));
@@ -344,13 +342,12 @@ pub async fn leave(
     .await?;
     let saved = find(&txn, e.id).await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(saved)
 }
 
 /// Ends an active entry; an offer's seat is released and offered to the next in line.
 async fn end(
-    conn: &(impl ConnectionTrait + TransactionTrait),
+    conn: &Tx,
     state: &AppState,
     e: &entry::Model,
     status: &str,
@@ -380,7 +377,7 @@ async fn end(
 /// room that allows one active booking per person knows they could not claim a seat
 /// anyway, and a held seat goes on to the next in line.
 pub async fn end_for_person(
-    conn: &(impl ConnectionTrait + TransactionTrait),
+    conn: &Tx,
     state: &AppState,
     subject_key: &str,
     business_types: &[&str],
@@ -408,7 +405,7 @@ pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
         .await?;
     let mut lapsed = 0;
     for e in due {
-        let txn = begin_write(&state.db).await?;
+        let txn = state.begin().await?;
         if end(&txn, state, &e, "lapsed").await? {
             audit::record(
                 &txn,
@@ -436,9 +433,7 @@ pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
         .filter(entry::Column::Date.lt(clock::today()))
         .exec(&state.db)
         .await?;
-    if lapsed > 0 {
-        state.outbox.wake();
-    }
+    if lapsed > 0 {}
     Ok(lapsed)
 }
 

@@ -223,6 +223,8 @@ struct MarriageWorld {
     appointment_id: String,
     waitlist_id: String,
     draw_request_id: String,
+    /// The day of the world's draw: the matrix opens another one on a later day.
+    draw_day: chrono::NaiveDate,
 }
 
 async fn marriage_world(
@@ -316,6 +318,7 @@ async fn marriage_world(
         appointment_id: appointment["id"].as_str().unwrap().to_owned(),
         waitlist_id: waiting["id"].as_str().unwrap().to_owned(),
         draw_request_id: request["id"].as_str().unwrap().to_owned(),
+        draw_day,
     }
 }
 
@@ -398,7 +401,7 @@ fn cases(w: &World) -> Vec<Case> {
             name: "open a day as a draw",
             method: Method::POST,
             path: "/api/v1/admin/marriage/draws".into(),
-            body: json!({"office_id": "matrix-office", "business_type": "reissue", "date": minzheng_tests::next_weekday(6),
+            body: json!({"office_id": "matrix-office", "business_type": "reissue", "date": (5..).map(minzheng_tests::next_weekday).find(|d| *d > w.marriage.draw_day).unwrap(),
                 "requests_open_at": chrono::Utc::now().to_rfc3339(), "requests_close_at": (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339()}),
             allowed: &[Who::Admin],
         },

@@ -379,14 +379,14 @@ async fn a_refused_subscribe_message_is_given_up_not_retried(backend: Backend) {
         fallback: None,
     };
     let sealer = minzheng::platform::crypto::Sealer::new(&minzheng_tests::test_secrets());
-    minzheng::platform::outbox::enqueue_wechat(
-        &app.db,
-        &sealer,
-        (None, "openid-refuser"),
-        &message,
-    )
-    .await
-    .unwrap();
+    // Queued from outside the app: its worker finds the rows on its next pass.
+    let tx = minzheng::platform::tx::AfterCommit::none()
+        .begin(&app.db)
+        .await
+        .unwrap();
+    minzheng::platform::outbox::enqueue_wechat(&tx, &sealer, (None, "openid-refuser"), &message)
+        .await
+        .unwrap();
     let too_long = minzheng::platform::outbox::WechatMessage {
         purpose: "proxy_granted".into(),
         page: None,
@@ -397,14 +397,10 @@ async fn a_refused_subscribe_message_is_given_up_not_retried(backend: Backend) {
         .into(),
         fallback: None,
     };
-    minzheng::platform::outbox::enqueue_wechat(
-        &app.db,
-        &sealer,
-        (None, "openid-someone"),
-        &too_long,
-    )
-    .await
-    .unwrap();
+    minzheng::platform::outbox::enqueue_wechat(&tx, &sealer, (None, "openid-someone"), &too_long)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     let mut rows = outbox_rows(&app).await;
     for _ in 0..100 {
         if rows.iter().all(|r| r.status != "pending") {

@@ -22,7 +22,7 @@ use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::crypto::{random_bytes, sha256_hex};
-use crate::platform::db::{begin_write, is_unique_violation, statement};
+use crate::platform::db::{is_unique_violation, statement};
 use crate::platform::rate_limit::{self, Limit};
 use crate::platform::rows::{find_or, transition};
 use crate::state::AppState;
@@ -265,7 +265,7 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let saved = memorial::Entity::insert(row)
         .exec_with_returning(&txn)
         .await?;
@@ -300,7 +300,7 @@ pub async fn update(
     }
     check_portrait(state, citizen.id, d.portrait_media_id).await?;
     use memorial::Column as C;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     memorial::Entity::update_many()
         .col_expr(C::DeceasedName, Expr::value(d.deceased_name))
         .col_expr(C::BirthDate, Expr::value(d.birth_date))
@@ -516,7 +516,7 @@ pub async fn tribute(
 ) -> Result<(i64, i64, i64), ApiError> {
     open_active(&state.db, id, &Viewer::Citizen(citizen.id), token).await?;
     let day = clock::today();
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let backend = txn.get_database_backend();
     let counted = statement(
         backend,
@@ -654,7 +654,7 @@ pub async fn post_message(
         moderated_at: Set(None),
         created_at: Set(Utc::now()),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // The family hears once that messages wait, not once per message on 清明.
     let waiting_before = memorial_message::Entity::find()
         .filter(memorial_message::Column::MemorialId.eq(id))
@@ -811,7 +811,7 @@ pub async fn moderate(
         Viewer::Anonymous => return Err(ApiError::new(Code::Unauthenticated)),
     };
     use memorial_message::Column as C;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     transition(
         &txn,
         memorial_message::Entity::update_many()
@@ -879,7 +879,7 @@ pub async fn set_status(
         ("taken_down", "active")
     };
     use memorial::Column as C;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let moved = memorial::Entity::update_many()
         .col_expr(C::Status, Expr::value(to))
         .col_expr(
@@ -939,7 +939,7 @@ pub async fn invite(
         used_by: Set(None),
         used_at: Set(None),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     memorial_invitation::Entity::insert(row).exec(&txn).await?;
     let mut e = event(
         Actor::Citizen(citizen.id),
@@ -975,7 +975,7 @@ pub async fn join(
     let index = state.sealer.blind_index(INVITATION_INDEX, &code);
     let now = Utc::now();
     use memorial_invitation::Column as C;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let invitation = memorial_invitation::Entity::find()
         .filter(C::CodeIndex.eq(index.clone()))
         .one(&txn)
@@ -1073,7 +1073,7 @@ pub async fn remove_member(
     if !allowed {
         return Err(refusal(&page, relation, Code::MemorialNotOwner));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let gone = memorial_member::Entity::delete_many()
         .filter(memorial_member::Column::MemorialId.eq(id))
         .filter(memorial_member::Column::CitizenId.eq(member))
@@ -1126,7 +1126,7 @@ pub async fn save_words(
         }
         normal.insert(n);
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     sensitive_word::Entity::delete_many().exec(&txn).await?;
     if !normal.is_empty() {
         sensitive_word::Entity::insert_many(normal.iter().map(|w| sensitive_word::ActiveModel {
@@ -1173,7 +1173,7 @@ pub async fn rotate_link(
     }
     let token = new_link_token();
     use memorial::Column as C;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     memorial::Entity::update_many()
         .col_expr(C::LinkTokenHash, Expr::value(sha256_hex(token.as_bytes())))
         .col_expr(C::LinkTokenSealed, Expr::value(state.sealer.seal(&token)))

@@ -20,7 +20,7 @@ use crate::error::{ApiError, Code};
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::rows::find_or;
 use crate::state::AppState;
 
@@ -65,7 +65,7 @@ pub async fn order(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let row = order::Entity::insert(row).exec_with_returning(&txn).await?;
     audit::record(
         &txn,
@@ -194,7 +194,7 @@ pub async fn cancel(
     id: Uuid,
 ) -> Result<order::Model, ApiError> {
     let row = for_citizen(&state.db, citizen, id).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     step(&txn, row.id, &["ordered"], "cancelled", vec![]).await?;
     audit::record(
         &txn,
@@ -214,7 +214,7 @@ pub async fn cancel(
 /// Cemetery staff take the order on.
 pub async fn accept(state: &AppState, staff: &Staff, id: Uuid) -> Result<order::Model, ApiError> {
     let row = for_staff(&state.db, staff, id).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     step(
         &txn,
         row.id,
@@ -273,7 +273,7 @@ pub async fn attach_proof(
         photos.push(photo.ok_or_else(|| ApiError::new(Code::ProofNotAPhoto))?);
     }
     let now = Utc::now();
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     step(
         &txn,
         row.id,
@@ -336,7 +336,7 @@ pub async fn decide(
     dispute: Option<String>,
 ) -> Result<order::Model, ApiError> {
     let row = for_citizen(&state.db, citizen, id).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     let (to, action) = if dispute.is_some() {
         ("disputed", "sweeping.dispute")
     } else {

@@ -21,8 +21,9 @@ use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::booking_code;
 use crate::platform::clock;
-use crate::platform::db::{begin_write, is_unique_violation};
+use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
+use crate::platform::tx::Tx;
 use crate::scheduling::peak;
 use crate::scheduling::service::{self as scheduling, ResourceSpec, TemplateSlot};
 use crate::state::AppState;
@@ -72,9 +73,9 @@ pub async fn book(
     let window = peak::window_on(&state.db, &place, s.date).await?;
     scheduling::check_open(&window, &s, now)?;
     let persons = new.visitors.len() as i32;
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     // The conditional seat update first: on SQLite it takes the write lock at once.
-    scheduling::take_seats(&txn, s.id, persons).await?;
+    scheduling::take_seats(&txn, &s, persons).await?;
     take_grave(
         &txn,
         &place.id,
@@ -116,7 +117,6 @@ pub async fn book(
     .await?;
     notify(&txn, state, citizen.id, &booked_notice(&row, &place, &s)).await?;
     txn.commit().await?;
-    state.availability.forget(&place.id, VISIT, s.date);
     Ok((row, people))
 }
 
@@ -308,7 +308,7 @@ pub async fn cancel(
     if Utc::now() >= s.starts_at - Duration::minutes(i64::from(place.cancel_minutes)) {
         return Err(ApiError::new(Code::VisitCancelClosed));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     transition(
         &txn,
         visit::Entity::update_many()
@@ -349,9 +349,6 @@ pub async fn cancel(
     )
     .await?;
     txn.commit().await?;
-    state
-        .availability
-        .forget(&row.cemetery_id, VISIT, row.visit_date);
     one(&state.db, row.id).await
 }
 
@@ -443,7 +440,7 @@ pub async fn check_in(state: &AppState, staff: &Staff, id: Uuid) -> Result<visit
     if row.visit_date != clock::today() {
         return Err(ApiError::new(Code::VisitNotToday));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     transition(
         &txn,
         visit::Entity::update_many()
@@ -485,7 +482,7 @@ pub async fn record_walk_in(
     if !covers(staff, cemetery_id) {
         return Err(ApiError::new(Code::Forbidden));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = state.begin().await?;
     walk_in::Entity::insert(walk_in::ActiveModel {
         id: Set(Uuid::now_v7()),
         cemetery_id: Set(cemetery_id.to_owned()),
@@ -577,7 +574,7 @@ fn event(
 
 /// Demo cemeteries: a public cemetery and a village burial ground, open every day, with
 /// 清明 2027 and 冬至 2026 as peak periods (half-hour slots, earlier opening).
-pub async fn seed_cemeteries(txn: &DatabaseTransaction) -> Result<(), ApiError> {
+pub async fn seed_cemeteries(txn: &Tx) -> Result<(), ApiError> {
     let places = [
         (
             "luhe-cemetery",
@@ -649,8 +646,7 @@ pub async fn seed_cemeteries(txn: &DatabaseTransaction) -> Result<(), ApiError> 
                 window_days: 14,
                 slots,
             };
-            let cache = scheduling::AvailabilityCache::default();
-            peak::create(txn, &cache, id, new, Actor::System, None).await?;
+            peak::create(txn, id, new, Actor::System, None).await?;
         }
     }
     Ok(())
