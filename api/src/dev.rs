@@ -8,6 +8,7 @@ use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::platform::context::Context;
 use crate::state::AppState;
 
 /// How many of the newest messages the pages show.
@@ -31,7 +32,7 @@ struct Shown {
     message: serde_json::Value,
 }
 
-async fn newest(state: &AppState) -> Result<Vec<Shown>, ApiError> {
+async fn newest(state: &Context) -> Result<Vec<Shown>, ApiError> {
     let rows = outbox_message::Entity::find()
         .order_by_desc(outbox_message::Column::CreatedAt)
         .order_by_desc(outbox_message::Column::Id)

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, Code, Problem};
+use crate::platform::context::Context;
 use crate::platform::db;
 use crate::state::AppState;
 
@@ -55,7 +56,7 @@ pub struct Part {
 
 /// The optional parts and whether each is on (from the build and the configuration,
 /// without calling any peer).
-pub fn parts(state: &AppState) -> Vec<Part> {
+pub fn parts(state: &Context) -> Vec<Part> {
     let part = |name, off: Option<String>| Part {
         name,
         on: off.is_none(),

@@ -109,7 +109,12 @@ impl Application {
             .port();
         let mailer = Mailer::from_config(&config, secrets.smtp_password.as_deref())
             .map_err(StartupError::Other)?;
-        let state = AppState::new(db.clone(), std::sync::Arc::new(config.clone()), secrets);
+        let state = AppState::new(
+            db.clone(),
+            std::sync::Arc::new(config.clone()),
+            secrets,
+            seat_holders(),
+        );
         let worker = state.outbox_worker(mailer);
         tokio::spawn(worker.run());
         tokio::spawn(crate::platform::housekeeping::run(db.clone()));
@@ -267,4 +272,11 @@ pub fn keep_large_buffers_in_mmap() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
     }
+}
+
+/// The rooms that can give seats back on a day that closes after it was booked (see
+/// `scheduling::closing`): listed here, at the top, so that the state holding them
+/// imports no room.
+pub fn seat_holders() -> Vec<crate::scheduling::holders::SeatHolder> {
+    vec![crate::marriage::closing::seat_holder()]
 }

@@ -371,6 +371,7 @@ async fn book_directly(app: &TestApp, people: &[Person], office: &str, slots: &[
         app.db.clone(),
         std::sync::Arc::new(app.config.clone()),
         minzheng_tests::test_secrets(),
+        minzheng::startup::seat_holders(),
     );
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     let state = &state;

@@ -626,7 +626,12 @@ async fn suite(backend: Backend) -> Vec<String> {
     let db = minzheng::platform::db::connect(&store.config())
         .await
         .expect("the bench's connection");
-    let state = AppState::new(db, Arc::new(store.config()), test_secrets());
+    let state = AppState::new(
+        db,
+        Arc::new(store.config()),
+        test_secrets(),
+        minzheng::startup::seat_holders(),
+    );
     let date = next_weekday(2);
     for round in 0..ROUNDS {
         office(&state, &format!("direct-hot-{round}"), date, 1, HOT_SEATS).await;
@@ -973,7 +978,12 @@ async fn fixed_rate(
         let (stop, db) = (stop.clone(), state.db.clone());
         let config = state.config.clone();
         tokio::spawn(async move {
-            let state = AppState::new(db, config, test_secrets());
+            let state = AppState::new(
+                db,
+                config,
+                test_secrets(),
+                minzheng::startup::seat_holders(),
+            );
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 free_everyone(&state).await;

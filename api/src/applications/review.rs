@@ -15,7 +15,7 @@ use crate::auth::domain::{Role, ScopeKind};
 use crate::auth::extract::Staff;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::clock;
-use crate::state::AppState;
+use crate::platform::context::Context;
 
 /// The caller's part in the workflow: reviewers of a street, district approvers.
 pub fn party_of(staff: &Staff) -> Option<Party> {
@@ -40,7 +40,7 @@ pub fn decides(staff: &Staff, app: &application::Model, needs_district_approval:
 /// Records that `staff` read the household incomes of `app` (an access event in the
 /// audit chain: who, which application, never the figures).
 pub async fn record_income_read(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     app: &application::Model,
 ) -> Result<(), ApiError> {
@@ -74,7 +74,7 @@ fn sees(staff: &Staff, app: &application::Model) -> bool {
 /// An application the caller may see, or 404 (another street's looks like none); staff
 /// with no part in reviewing get 403.
 pub async fn visible(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
 ) -> Result<application::Model, ApiError> {
@@ -92,7 +92,7 @@ pub async fn visible(
 /// Opens an application for a reviewer: [`visible`], and the read written to the access
 /// log for the applicant and every household member (their incomes are in it).
 pub async fn open(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
 ) -> Result<application::Model, ApiError> {
@@ -135,7 +135,7 @@ pub fn running_deadline(app: &application::Model) -> Option<NaiveDate> {
 /// The caller's queue: a reviewer's street, an approver's forwarded applications (by
 /// default), everything for district admins; urgent first, then by deadline.
 pub async fn queue(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     filter: Filter,
 ) -> Result<Vec<application::Model>, ApiError> {
@@ -183,7 +183,7 @@ pub async fn queue(
 /// A staff action on an application: the state machine decides. Decisions, returns and
 /// supplement requests carry a reason, a home visit a note.
 pub async fn act(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
     action: &str,
@@ -269,7 +269,7 @@ pub struct Count {
 /// processing time (submission to decision, calendar days) per service, for
 /// applications submitted in `[from, to]`. District admins and approvers only.
 pub async fn statistics(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     from: NaiveDate,
     to: NaiveDate,

@@ -23,9 +23,9 @@ use crate::identity::domain::IdNumber;
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
-use crate::platform::db::is_unique_violation;
 use crate::platform::rows::find_or;
 use crate::platform::tx::Tx;
+use crate::platform::{context::Context, db::is_unique_violation};
 use crate::state::AppState;
 
 /// Who acts: a citizen (the applicant or their proxy) or staff.
@@ -134,7 +134,7 @@ pub async fn service_of(
 
 /// Starts a draft for the caller, or for `applicant` whose proxy the caller is.
 pub async fn create(
-    state: &AppState,
+    state: &Context,
     caller: &Citizen,
     service_code: &str,
     applicant: Option<Uuid>,
@@ -220,7 +220,7 @@ pub async fn create(
 
 /// The form as saved (opened).
 pub fn form_of(
-    state: &AppState,
+    state: &Context,
     app: &application::Model,
 ) -> Result<BTreeMap<String, Value>, ApiError> {
     let text = state
@@ -231,7 +231,7 @@ pub fn form_of(
 }
 
 async fn draft_for(
-    state: &AppState,
+    state: &Context,
     caller: &Citizen,
     id: Uuid,
 ) -> Result<(application::Model, Service), ApiError> {
@@ -269,7 +269,7 @@ async fn check_street(
 
 /// Saves the form of a draft (partial is fine; every value given is checked).
 pub async fn save_form(
-    state: &AppState,
+    state: &Context,
     caller: &Citizen,
     id: Uuid,
     values: BTreeMap<String, Value>,
@@ -326,7 +326,7 @@ pub async fn save_form(
 /// Replaces the household of a draft. Exactly one member is `self`: the applicant, with
 /// the ID number of their verified real name.
 pub async fn save_household(
-    state: &AppState,
+    state: &Context,
     caller: &Citizen,
     id: Uuid,
     members: Vec<NewMember>,
@@ -496,7 +496,7 @@ pub async fn add_material(
 
 /// Takes a material off a draft.
 pub async fn remove_material(
-    state: &AppState,
+    state: &Context,
     caller: &Citizen,
     id: Uuid,
     material_id: Uuid,
@@ -524,7 +524,7 @@ pub async fn remove_material(
 /// (`household_overlap`) rather than refused, so that nobody can block a stranger's
 /// application by naming them, or learn from a refusal that they receive assistance.
 pub async fn submit(
-    state: &AppState,
+    state: &Context,
     caller: &Citizen,
     id: Uuid,
 ) -> Result<application::Model, ApiError> {
@@ -674,7 +674,7 @@ pub async fn household_overlap(
 /// Working days by the national calendar, from `from` on (500 days: deadlines and
 /// their extensions fall inside).
 pub async fn working_days(
-    state: &AppState,
+    state: &Context,
     from: NaiveDate,
 ) -> Result<impl Fn(NaiveDate) -> bool + use<>, ApiError> {
     let calendar =
@@ -685,7 +685,7 @@ pub async fn working_days(
 
 /// The citizen withdraws before a decision.
 pub async fn withdraw(
-    state: &AppState,
+    state: &Context,
     caller: &Citizen,
     id: Uuid,
     reason: Option<String>,
@@ -711,7 +711,7 @@ pub async fn withdraw(
 
 /// Deletes the caller's draft (an application never submitted) with its members and
 /// files' links; a submitted application is withdrawn instead, never deleted.
-pub async fn delete_draft(state: &AppState, caller: &Citizen, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete_draft(state: &Context, caller: &Citizen, id: Uuid) -> Result<(), ApiError> {
     let app = for_citizen(&state.db, caller, id).await?;
     if app.status != "draft" {
         return Err(ApiError::new(Code::NotEditable));
@@ -880,7 +880,7 @@ pub async fn answer_supplement(
 #[allow(clippy::too_many_arguments)]
 pub async fn transition(
     txn: &Tx,
-    state: &AppState,
+    state: &Context,
     app: &application::Model,
     service: &Service,
     by: By,
@@ -1022,7 +1022,7 @@ pub fn status_label(status: &str) -> &'static str {
 
 async fn tell(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     app: &application::Model,
     service: &Service,
     note: Option<&str>,
@@ -1067,7 +1067,7 @@ async fn tell(
 
 /// The caller's applications (as applicant or proxy), newest first.
 pub async fn list_mine(
-    state: &AppState,
+    state: &Context,
     caller: &Citizen,
 ) -> Result<Vec<application::Model>, ApiError> {
     let rows = application::Entity::find()

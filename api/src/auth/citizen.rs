@@ -5,8 +5,8 @@ use entity::{citizen_account, sign_in_code};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use crate::platform::crypto::Sealer;
 use crate::platform::tx::Tx;
+use crate::platform::{context::Context, crypto::Sealer};
 use uuid::Uuid;
 
 use super::extract::Citizen;
@@ -133,7 +133,7 @@ async fn queue_email(
 
 /// Sends a fresh 6-digit code to `address`. The previous code, if any, stops working
 /// once the new one is on its way.
-pub async fn send_code(state: &AppState, address: &Address, client: &str) -> Result<(), ApiError> {
+pub async fn send_code(state: &Context, address: &Address, client: &str) -> Result<(), ApiError> {
     let (key, [minute, long]) = address.keys(&state.sealer);
     let channel = address.channel();
     for (limit_key, limit) in [
@@ -176,7 +176,7 @@ pub async fn send_code(state: &AppState, address: &Address, client: &str) -> Res
 }
 
 /// The code by SMS, Tencent's refusals in stable codes.
-async fn send_sms_code(state: &AppState, phone: &str, code: &str) -> Result<(), ApiError> {
+async fn send_sms_code(state: &Context, phone: &str, code: &str) -> Result<(), ApiError> {
     let Some(template) = state.config.sms_templates.get("sign_in_code") else {
         return Err(ApiError::new(Code::SmsUnavailable));
     };
@@ -358,7 +358,7 @@ pub async fn sign_in_with_wechat(
 }
 
 /// Links the WeChat openid behind `code` to the caller's account.
-pub async fn link_wechat(state: &AppState, citizen: &Citizen, code: &str) -> Result<(), ApiError> {
+pub async fn link_wechat(state: &Context, citizen: &Citizen, code: &str) -> Result<(), ApiError> {
     let session = wechat_session(state, code).await?;
     let txn = state.begin().await?;
     let owner = citizen_account::Entity::find()
@@ -408,7 +408,7 @@ pub async fn link_wechat(state: &AppState, citizen: &Citizen, code: &str) -> Res
 /// phone per account (a new one replaces the old) and one account per phone (a number on
 /// another account is refused, never moved). Answers the number in E.164.
 pub async fn bind_phone_by_wechat(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     code: &str,
 ) -> Result<String, ApiError> {
@@ -491,7 +491,7 @@ fn phone_error(error: crate::platform::face::faceid::FaceProviderError) -> ApiEr
     }
 }
 
-async fn wechat_session(state: &AppState, code: &str) -> Result<wechat::WechatSession, ApiError> {
+async fn wechat_session(state: &Context, code: &str) -> Result<wechat::WechatSession, ApiError> {
     let (Some(app_id), Some(secret)) = (
         &state.config.wechat_app_id,
         &state.secrets.wechat_app_secret,
@@ -593,7 +593,7 @@ fn six_digits() -> String {
 }
 
 /// Keyed with the blind-index key: a 6-digit code's plain hash would fall to brute force.
-fn code_hash(state: &AppState, key: &str, code: &str) -> String {
+fn code_hash(state: &Context, key: &str, code: &str) -> String {
     state
         .sealer
         .blind_index("email_code", &format!("{key}\u{1f}{code}"))
@@ -659,7 +659,7 @@ pub enum Contact {
 /// rule again without WeChat), or `None` when no channel does.
 pub async fn reach(
     conn: &impl ConnectionTrait,
-    state: &AppState,
+    state: &Context,
     citizen: Uuid,
     notice: &Notice,
 ) -> Result<Option<(Contact, Option<Contact>)>, ApiError> {
@@ -705,7 +705,7 @@ pub async fn reach(
 
 /// The SMS parameters of `notice`, when SMS can be sent and its purpose has a template
 /// that maps the notice's fields.
-pub fn sms_params_of(state: &AppState, notice: &Notice) -> Option<Vec<String>> {
+pub fn sms_params_of(state: &Context, notice: &Notice) -> Option<Vec<String>> {
     let gateway = crate::platform::sms::SmsGateway::new(&state.config, &state.secrets, &state.http);
     let template = state.config.sms_templates.get(notice.purpose)?;
     gateway
@@ -718,7 +718,7 @@ pub fn sms_params_of(state: &AppState, notice: &Notice) -> Option<Vec<String>> {
 /// rule picks; answers whether one reached them.
 pub async fn notify(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     citizen: Uuid,
     notice: &Notice,
 ) -> Result<bool, ApiError> {
@@ -729,7 +729,7 @@ pub async fn notify(
 /// A WeChat message carries the person's next channel, queued if WeChat refuses it.
 pub async fn notify_as(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     citizen: Uuid,
     notice: &Notice,
     (email_template, ics): (&str, Option<String>),

@@ -18,7 +18,7 @@ use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::db::{begin_write, is_unique_violation};
 use crate::platform::rate_limit::{self, Limit};
-use crate::platform::rows::find_or;
+use crate::platform::{context::Context, rows::find_or};
 use crate::state::AppState;
 
 /// Wrong passwords in a row before the account locks.
@@ -151,7 +151,7 @@ fn pending_step(account: &staff_account::Model) -> Option<&'static str> {
     }
 }
 
-async fn record_failure(state: &AppState, account: &staff_account::Model) -> Result<(), ApiError> {
+async fn record_failure(state: &Context, account: &staff_account::Model) -> Result<(), ApiError> {
     let txn = state.begin().await?;
     // Counted in the database, so parallel wrong passwords cannot lose a count.
     staff_account::Entity::update_many()
@@ -194,7 +194,7 @@ async fn record_failure(state: &AppState, account: &staff_account::Model) -> Res
 }
 
 /// RFC 6238 with the usual authenticator-app settings: SHA-1, 6 digits, 30 s, one step of skew.
-fn totp_for(state: &AppState, account: &staff_account::Model) -> Result<Option<Totp>, ApiError> {
+fn totp_for(state: &Context, account: &staff_account::Model) -> Result<Option<Totp>, ApiError> {
     let Some(sealed) = &account.totp_secret_sealed else {
         return Ok(None);
     };
@@ -214,7 +214,7 @@ fn totp_for(state: &AppState, account: &staff_account::Model) -> Result<Option<T
 /// step is recorded with a conditional update, so a code works once (RFC 6238 5.2) even
 /// when two requests bring it at the same moment.
 async fn totp_matches(
-    state: &AppState,
+    state: &Context,
     account: &staff_account::Model,
     code: &str,
 ) -> Result<bool, ApiError> {
@@ -237,7 +237,7 @@ async fn totp_matches(
 
 /// Changes the caller's password; other sessions end. Clears the first-password step.
 pub async fn change_password(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     current: String,
     new: String,
@@ -305,7 +305,7 @@ async fn set_restriction(
 }
 
 /// A fresh TOTP secret for the caller (not active until confirmed with a code).
-pub async fn start_totp(state: &AppState, staff: &Staff) -> Result<(String, String), ApiError> {
+pub async fn start_totp(state: &Context, staff: &Staff) -> Result<(String, String), ApiError> {
     let account = load(state, staff.id).await?;
     // A stolen access token must not be enough to replace a working second factor.
     if account.totp_enabled {
@@ -335,7 +335,7 @@ pub async fn start_totp(state: &AppState, staff: &Staff) -> Result<(String, Stri
 }
 
 /// Turns TOTP on once the caller proves the authenticator app has the secret.
-pub async fn confirm_totp(state: &AppState, staff: &Staff, code: &str) -> Result<(), ApiError> {
+pub async fn confirm_totp(state: &Context, staff: &Staff, code: &str) -> Result<(), ApiError> {
     rate_limit::hit(
         &state.db,
         &format!("totp-confirm:{}", staff.id),
@@ -367,7 +367,7 @@ pub async fn confirm_totp(state: &AppState, staff: &Staff, code: &str) -> Result
     Ok(())
 }
 
-async fn load(state: &AppState, id: Uuid) -> Result<staff_account::Model, ApiError> {
+async fn load(state: &Context, id: Uuid) -> Result<staff_account::Model, ApiError> {
     find_or::<staff_account::Entity>(&state.db, id, Code::StaffNotFound).await
 }
 
@@ -392,7 +392,7 @@ fn require_district(admin: &Admin) -> Result<(), ApiError> {
 /// Creates a staff account with a generated first password (returned once, to be
 /// changed at first sign-in).
 pub async fn create(
-    state: &AppState,
+    state: &Context,
     admin: &Admin,
     new: NewStaff,
 ) -> Result<(staff_account::Model, String), ApiError> {
@@ -448,7 +448,7 @@ pub async fn create(
 
 /// Disables or enables an account; disabling ends its sessions at once.
 pub async fn set_disabled(
-    state: &AppState,
+    state: &Context,
     admin: &Admin,
     id: Uuid,
     disabled: bool,
@@ -542,7 +542,7 @@ pub async fn reset_from_server(
 /// end and it sets TOTP up again at its next sign-in. Not one's own: a stolen access
 /// token must not be enough to replace a working second factor.
 pub async fn reset_totp(
-    state: &AppState,
+    state: &Context,
     admin: &Admin,
     id: Uuid,
 ) -> Result<staff_account::Model, ApiError> {
@@ -610,7 +610,7 @@ async fn keep_one_admin(txn: &DatabaseTransaction, disabling: Uuid) -> Result<()
 
 /// A page of staff accounts by username.
 pub async fn list(
-    state: &AppState,
+    state: &Context,
     admin: &Admin,
     after: Option<String>,
     limit: u32,
@@ -627,7 +627,7 @@ pub async fn list(
 
 /// Checks that a scope names a place that exists for its kind.
 pub async fn check_scope(
-    state: &AppState,
+    state: &Context,
     kind: ScopeKind,
     id: Option<String>,
 ) -> Result<Scope, ApiError> {

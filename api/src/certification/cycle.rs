@@ -26,8 +26,8 @@ use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
 use crate::platform::jobs;
-use crate::platform::rows::find_or;
 use crate::platform::tx::Tx;
+use crate::platform::{context::Context, rows::find_or};
 use crate::state::AppState;
 
 /// The proxy service code that lets a relative certify for a transferee.
@@ -120,7 +120,7 @@ pub async fn proxies(
 
 async fn tell(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     t: &transferee::Model,
     what: &str,
     body: String,
@@ -160,7 +160,7 @@ async fn tell(
 /// no account, or one without WeChat.
 async fn by_registry_phone(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     t: &transferee::Model,
     notice: &Notice,
 ) -> Result<(), ApiError> {

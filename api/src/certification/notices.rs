@@ -9,14 +9,14 @@ use super::cycle::own_accounts;
 use super::ways::in_scope;
 use crate::auth::extract::Staff;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::platform::context::Context;
 
 /// How many of the latest notices a desk is shown.
 const SHOWN: u64 = 100;
 
 /// The transferee's certification notices, newest first (staff of their street).
 pub async fn of_transferee(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
 ) -> Result<Vec<message::Model>, ApiError> {

@@ -17,11 +17,11 @@ use crate::identity::access;
 use crate::identity::domain::IdNumber;
 use crate::identity::service::id_index;
 use crate::platform::audit;
+use crate::platform::context::Context;
 use crate::platform::db::is_unique_violation;
-use crate::state::AppState;
 
 /// The street id for an id or a Chinese name, or `certification.unknown_street`.
-pub async fn street(state: &AppState, text: &str) -> Result<String, ApiError> {
+pub async fn street(state: &Context, text: &str) -> Result<String, ApiError> {
     Streets::load(&state.db)
         .await?
         .resolve(text)
@@ -31,7 +31,7 @@ pub async fn street(state: &AppState, text: &str) -> Result<String, ApiError> {
 
 /// Adds one record (an admin); an ID number already there is a conflict.
 pub async fn create(
-    state: &AppState,
+    state: &Context,
     admin: &Staff,
     new: NewTransferee,
 ) -> Result<transferee::Model, ApiError> {
@@ -71,7 +71,7 @@ pub struct Patch {
 }
 
 pub async fn update(
-    state: &AppState,
+    state: &Context,
     admin: &Staff,
     id: Uuid,
     patch: Patch,
@@ -133,7 +133,7 @@ pub async fn update(
 /// Excuses a transferee until a date with a reason (street staff). The due date moves to
 /// one notice period after the exemption, so nobody is overdue the day it ends.
 pub async fn exempt(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
     until: Option<(NaiveDate, String)>,
@@ -177,7 +177,7 @@ pub async fn exempt(
 /// Records a relative (a citizen with a verified real name) who may certify for the
 /// transferee, from the signed consent form at the desk.
 pub async fn add_proxy(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
     proxy_id: &IdNumber,
@@ -226,7 +226,7 @@ pub async fn add_proxy(
 
 /// The relatives recorded for a transferee, newest first, each with their masked ID number.
 pub async fn recorded_proxies(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
 ) -> Result<Vec<(transferee_proxy::Model, String)>, ApiError> {
@@ -266,7 +266,7 @@ async fn with_masked_numbers(
 /// Revokes a recorded proxy (the relative or the transferee withdrew the signed consent);
 /// revoking a revoked one changes nothing.
 pub async fn revoke_proxy(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
     proxy_id: Uuid,
@@ -303,7 +303,7 @@ pub async fn revoke_proxy(
 
 /// How to reach a transferee: the phone (opened) and the linked accounts.
 pub async fn contact(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
 ) -> Result<(Option<String>, Vec<(Uuid, &'static str)>), ApiError> {
@@ -334,7 +334,7 @@ pub async fn contact(
 
 /// A transferee's certifications, newest first: how, when and by whom, with back pay.
 pub async fn history(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
 ) -> Result<Vec<survival_certification::Model>, ApiError> {
@@ -348,7 +348,7 @@ pub async fn history(
 
 /// The transferees a citizen may certify for: themself, and those who made them a proxy.
 pub async fn mine(
-    state: &AppState,
+    state: &Context,
     citizen: Uuid,
 ) -> Result<Vec<(transferee::Model, bool)>, ApiError> {
     let own_index: Option<String> = real_name::Entity::find_by_id(citizen)
@@ -410,7 +410,7 @@ pub async fn mine(
 /// One page of transferees by id: of a street (`None`: all), optionally one ID number.
 /// The caller has checked the street against the staff member's scope.
 pub async fn list(
-    state: &AppState,
+    state: &Context,
     street: Option<&str>,
     id_number: Option<&IdNumber>,
     after: Option<Uuid>,

@@ -10,7 +10,7 @@ use super::cycle::status_of;
 use super::domain::Status;
 use crate::error::ApiError;
 use crate::platform::clock;
-use crate::state::AppState;
+use crate::platform::context::Context;
 
 /// `street` = `None` means the whole district.
 fn of<E: EntityTrait>(
@@ -26,7 +26,7 @@ fn of<E: EntityTrait>(
 
 /// Transferees of a street with their status today.
 pub async fn with_status(
-    state: &AppState,
+    state: &Context,
     street: Option<&str>,
 ) -> Result<Vec<(transferee::Model, Status)>, ApiError> {
     let today = clock::today();
@@ -49,7 +49,7 @@ pub async fn with_status(
 }
 
 /// How many transferees of a street (`None`: all) are in a cycle (allowance not stopped).
-pub async fn in_cycle(state: &AppState, street: Option<&str>) -> Result<u64, ApiError> {
+pub async fn in_cycle(state: &Context, street: Option<&str>) -> Result<u64, ApiError> {
     use sea_orm::PaginatorTrait;
     Ok(of(
         transferee::Entity::find(),
@@ -116,7 +116,7 @@ fn allowance_zh(status: &str) -> &'static str {
 
 /// Certifications per day from `since` to today, cumulative.
 pub async fn progress(
-    state: &AppState,
+    state: &Context,
     street: Option<&str>,
     since: NaiveDate,
 ) -> Result<Vec<(NaiveDate, u64)>, ApiError> {

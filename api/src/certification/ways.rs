@@ -19,9 +19,9 @@ use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
-use crate::platform::db::is_unique_violation;
 use crate::platform::face::{Outcome, Provider, StartedCheck, Subject, Verdict};
 use crate::platform::rows::find_or;
+use crate::platform::{context::Context, db::is_unique_violation};
 use crate::state::AppState;
 
 /// A citizen acting for a transferee: as themself, or as a proxy.
@@ -49,7 +49,7 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<transferee::M
 }
 
 /// Whether `citizen` is the transferee (verified or not) or a consented proxy.
-pub async fn acting_for(state: &AppState, citizen: Uuid, id: Uuid) -> Result<Acting, ApiError> {
+pub async fn acting_for(state: &Context, citizen: Uuid, id: Uuid) -> Result<Acting, ApiError> {
     let t = find(&state.db, id).await?;
     let claim = cycle::claimants(&state.db, &t)
         .await?
@@ -81,7 +81,7 @@ pub async fn acting_for(state: &AppState, citizen: Uuid, id: Uuid) -> Result<Act
 
 /// Staff may act on transferees of their street (the district on all).
 pub async fn in_scope(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
 ) -> Result<transferee::Model, ApiError> {
@@ -110,7 +110,7 @@ pub enum ConsentBy<'a> {
 /// transferee's own account or staff (from the signed form) may: a relative cannot
 /// consent to someone else's biometric processing.
 pub async fn set_consent(
-    state: &AppState,
+    state: &Context,
     id: Uuid,
     by: ConsentBy<'_>,
     give: bool,
@@ -216,7 +216,7 @@ pub async fn with_open_review(
 
 /// Takes one of today's attempts, or none is left: one conditional update, so parallel
 /// starts cannot exceed the limit.
-async fn take_attempt(state: &AppState, id: Uuid) -> Result<(), ApiError> {
+async fn take_attempt(state: &Context, id: Uuid) -> Result<(), ApiError> {
     let today = clock::today();
     let limit = state.config.face_attempts_per_day as i32;
     let day = transferee::Column::AttemptDay;
@@ -248,7 +248,7 @@ async fn take_attempt(state: &AppState, id: Uuid) -> Result<(), ApiError> {
 /// Takes one of an unverified claimant's own attempts: anyone can bind a transferee's ID
 /// number unverified, so their tries are counted per account (a day being 24 hours
 /// here), and the transferee's own budget stays for the verified account and proxies.
-async fn take_claimant_attempt(state: &AppState, account: Uuid, id: Uuid) -> Result<(), ApiError> {
+async fn take_claimant_attempt(state: &Context, account: Uuid, id: Uuid) -> Result<(), ApiError> {
     let limit = crate::platform::rate_limit::Limit {
         hits: state.config.face_attempts_per_day as i32,
         window_secs: 24 * 3600,
@@ -263,7 +263,7 @@ async fn take_claimant_attempt(state: &AppState, account: Uuid, id: Uuid) -> Res
 }
 
 /// The registered name and ID number, opened for a provider call only.
-fn identity(state: &AppState, t: &transferee::Model) -> Result<(String, String), ApiError> {
+fn identity(state: &Context, t: &transferee::Model) -> Result<(String, String), ApiError> {
     let name = state
         .sealer
         .open(&t.name_sealed)
@@ -283,7 +283,7 @@ pub struct Started {
 
 /// Starts a face check for the transferee from the caller's account.
 pub async fn start(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
     provider: Provider,
@@ -353,7 +353,7 @@ pub async fn start(
 
 /// Asks the attempt's provider what the check came to, for the transferee's identity.
 async fn ask_provider(
-    state: &AppState,
+    state: &Context,
     t: &transferee::Model,
     a: &attempt::Model,
 ) -> Result<Verdict, ApiError> {
@@ -428,7 +428,7 @@ pub async fn finish(
     Ok(certified)
 }
 
-async fn is_verified(state: &AppState, citizen: &Citizen) -> Result<bool, ApiError> {
+async fn is_verified(state: &Context, citizen: &Citizen) -> Result<bool, ApiError> {
     let row = entity::real_name::Entity::find_by_id(citizen.id)
         .one(&state.db)
         .await?;
@@ -436,7 +436,7 @@ async fn is_verified(state: &AppState, citizen: &Citizen) -> Result<bool, ApiErr
 }
 
 /// A passed face check of one's own face also verifies one's bound real name.
-async fn verify_real_name(state: &AppState, citizen: &Citizen) -> Result<(), ApiError> {
+async fn verify_real_name(state: &Context, citizen: &Citizen) -> Result<(), ApiError> {
     let row = entity::real_name::Entity::find_by_id(citizen.id)
         .one(&state.db)
         .await?;
@@ -540,7 +540,7 @@ async fn still_acting(
 /// One more failed face; at the configured number a manual review opens.
 async fn count_failure(
     conn: &impl ConnectionTrait,
-    state: &AppState,
+    state: &Context,
     t: transferee::Model,
 ) -> Result<(), ApiError> {
     let failures = t.failed_attempts + 1;

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::auth::extract::Staff;
 use crate::error::ApiError;
 use crate::platform::audit::{self, Actor};
+use crate::platform::context::Context;
 use crate::platform::jobs;
 use crate::state::AppState;
 
@@ -43,7 +44,7 @@ pub struct Moved {
 
 /// Records the job; the caller starts [`run_job`] outside the request.
 pub async fn create(
-    state: &AppState,
+    state: &Context,
     admin: &Staff,
     due_on: NaiveDate,
     street: Option<String>,
@@ -68,7 +69,7 @@ pub async fn run_job(state: AppState, id: Uuid) {
 }
 
 /// Window jobs nobody runs (queued, or left by a runner that died), for the sweeper.
-pub async fn resume_left(state: &AppState) {
+pub async fn resume_left(state: &Context) {
     loop {
         match jobs::claim_next(&state.db, WINDOW_JOB, jobs::stale_after(&state.config)).await {
             Ok(Some(job)) => run_claimed(state, job).await,
@@ -81,7 +82,7 @@ pub async fn resume_left(state: &AppState) {
     }
 }
 
-async fn run_claimed(state: &AppState, job: entity::job::Model) {
+async fn run_claimed(state: &Context, job: entity::job::Model) {
     let outcome = match move_all(state, &job).await {
         Ok(moved) => serde_json::to_value(moved).map_err(|_| "server.internal"),
         Err(e) => {
@@ -96,7 +97,7 @@ async fn run_claimed(state: &AppState, job: entity::job::Model) {
 
 /// Moves the matching records batch by batch, reporting progress after each commit, then
 /// records one audit event for the whole window.
-async fn move_all(state: &AppState, job: &entity::job::Model) -> Result<Moved, ApiError> {
+async fn move_all(state: &Context, job: &entity::job::Model) -> Result<Moved, ApiError> {
     let p: Params = serde_json::from_str(&job.params).map_err(ApiError::internal)?;
     let mut total: Moved = job
         .result

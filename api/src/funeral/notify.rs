@@ -6,8 +6,8 @@ use entity::{funeral_booking as booking, resource};
 use crate::auth::citizen::{self, Notice};
 use crate::error::ApiError;
 use crate::platform::clock;
+use crate::platform::context::Context;
 use crate::platform::tx::Tx;
-use crate::state::AppState;
 
 /// What happened, for the wording.
 #[derive(Clone, Copy)]
@@ -25,7 +25,7 @@ pub enum Moment {
 /// `funeral_booking`). No name of the deceased in it: the masked ID is enough to tell.
 pub async fn queue(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     row: &booking::Model,
     home: &resource::Model,
     moment: Moment,

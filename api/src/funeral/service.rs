@@ -20,9 +20,9 @@ use crate::identity::domain::IdNumber;
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
-use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
 use crate::platform::tx::Tx;
+use crate::platform::{context::Context, db::is_unique_violation};
 use crate::scheduling::service as scheduling;
 use crate::state::AppState;
 
@@ -497,7 +497,7 @@ async fn check(state: &AppState, citizen: &Citizen, b: &NewBooking) -> Result<Ch
 /// Transport is booked within the home's window like its slots: a pick-up 30 days ahead
 /// at a home that books 7 days ahead is refused, naming `transport.requested_at`.
 async fn check_transport_window(
-    state: &AppState,
+    state: &Context,
     home: &resource::Model,
     transport: Option<&NewTransport>,
     now: DateTime<Utc>,
@@ -591,7 +591,7 @@ async fn own_media(state: &AppState, citizen: &Citizen, id: Uuid) -> Result<(), 
 
 /// The chosen slot of `business_type`, which must be this home's and still bookable.
 async fn chosen_slot(
-    state: &AppState,
+    state: &Context,
     home: &resource::Model,
     id: Option<Uuid>,
     business_type: &str,
@@ -618,7 +618,7 @@ async fn chosen_slot(
 /// Prices the requested items from the home's current catalogue and checks that they
 /// fit the transport, farewell and cremation choices.
 async fn priced_lines(
-    state: &AppState,
+    state: &Context,
     home_id: &str,
     b: &NewBooking,
 ) -> Result<(Vec<domain::Line>, i64), ApiError> {
@@ -683,7 +683,7 @@ fn first_date(
 
 #[allow(clippy::too_many_arguments)]
 fn new_row(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     b: &NewBooking,
     home: &resource::Model,
@@ -827,7 +827,7 @@ pub async fn for_citizen(
 }
 
 /// The citizen's bookings, newest first.
-pub async fn list_mine(state: &AppState, citizen: &Citizen) -> Result<Vec<Full>, ApiError> {
+pub async fn list_mine(state: &Context, citizen: &Citizen) -> Result<Vec<Full>, ApiError> {
     let rows = booking::Entity::find()
         .filter(booking::Column::BookedBy.eq(citizen.id))
         .order_by_desc(booking::Column::Id)
@@ -886,7 +886,7 @@ pub async fn for_staff(
 /// The home's bookings (default: the clerk's own home; a district admin may leave it out
 /// for every home), by first service date, filtered by that date and status.
 pub async fn list_for_home(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     home_id: Option<String>,
     date: Option<NaiveDate>,
@@ -958,7 +958,7 @@ pub async fn slots_of(
 
 /// Cancels an active booking (the family may), until the home's cancel time before its
 /// first service; the seats and the deceased's key are freed in the same transaction.
-pub async fn cancel(state: &AppState, citizen: &Citizen, id: Uuid) -> Result<Full, ApiError> {
+pub async fn cancel(state: &Context, citizen: &Citizen, id: Uuid) -> Result<Full, ApiError> {
     let txn = state.begin().await?;
     let (row, _) = for_citizen(&txn, citizen, id).await?;
     if !ACTIVE.contains(&row.status.as_str()) {
@@ -1003,7 +1003,7 @@ pub async fn cancel(state: &AppState, citizen: &Citizen, id: Uuid) -> Result<Ful
 /// Lapses the bookings their home did not confirm within `funeral_confirm_minutes` of
 /// the last change (a booking waiting on the family, after the home proposed another
 /// transport time, does not lapse): the seats come back and the family is told.
-pub async fn lapse_unconfirmed(state: &AppState) -> Result<u64, ApiError> {
+pub async fn lapse_unconfirmed(state: &Context) -> Result<u64, ApiError> {
     let cutoff = Utc::now() - Duration::minutes(state.config.funeral_confirm_minutes);
     let stale = booking::Entity::find()
         .filter(booking::Column::Status.eq("pending"))
@@ -1087,7 +1087,7 @@ async fn end(
 /// The family accepts the transport time the home proposed: the transport is agreed and
 /// the booking confirmed.
 pub async fn accept_transport_time(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<Full, ApiError> {
@@ -1135,7 +1135,7 @@ pub async fn accept_transport_time(
 
 /// The home confirms a pending booking; a requested transport is agreed at the requested
 /// time. Refused while the family has not answered a proposed time.
-pub async fn confirm(state: &AppState, staff: &Staff, id: Uuid) -> Result<Full, ApiError> {
+pub async fn confirm(state: &Context, staff: &Staff, id: Uuid) -> Result<Full, ApiError> {
     let txn = state.begin().await?;
     let (row, _) = for_staff(&txn, staff, id).await?;
     if row.status != "pending" || row.transport_status.as_deref() == Some("proposed") {
@@ -1172,7 +1172,7 @@ pub async fn confirm(state: &AppState, staff: &Staff, id: Uuid) -> Result<Full, 
 
 /// The home proposes another transport time; the family accepts it (or cancels).
 pub async fn propose_transport_time(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
     at: DateTime<Utc>,
@@ -1242,7 +1242,7 @@ pub async fn propose_transport_time(
 
 /// The home marks a confirmed booking done, from its first service date on: the
 /// deceased's key is freed, the seats stay counted (the services took place).
-pub async fn mark_done(state: &AppState, staff: &Staff, id: Uuid) -> Result<Full, ApiError> {
+pub async fn mark_done(state: &Context, staff: &Staff, id: Uuid) -> Result<Full, ApiError> {
     let txn = state.begin().await?;
     let (row, _) = for_staff(&txn, staff, id).await?;
     if row.status == "confirmed" && clock::today() < row.service_date {
@@ -1271,7 +1271,7 @@ pub async fn mark_done(state: &AppState, staff: &Staff, id: Uuid) -> Result<Full
 /// Audits a clerk's step, tells the family and commits.
 async fn staff_step(
     txn: Tx,
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     row: &booking::Model,
     action: &'static str,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::domain::ScopeKind;
 use crate::auth::extract::Staff;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::platform::context::Context;
 
 crate::closed_set! {
     /// What a staff member read (查阅事项).
@@ -92,7 +92,7 @@ pub struct Seen {
 const SHOWN: u64 = 500;
 
 /// The reads of the caller's data (by their bound real name's ID number), newest first.
-pub async fn of_citizen(state: &AppState, citizen: Uuid) -> Result<Vec<Seen>, ApiError> {
+pub async fn of_citizen(state: &Context, citizen: Uuid) -> Result<Vec<Seen>, ApiError> {
     let Some(index) = index_of(&state.db, citizen).await? else {
         return Ok(Vec::new());
     };

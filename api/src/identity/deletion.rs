@@ -16,6 +16,7 @@ use crate::auth::session;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
+use crate::platform::context::Context;
 use crate::platform::rows::find_or;
 use crate::state::AppState;
 use DeletionBlocker as B;
@@ -122,7 +123,7 @@ impl Blocker {
 }
 
 /// Everything that blocks deleting the citizen's account, oldest kind first.
-pub async fn blockers(state: &AppState, citizen: Uuid) -> Result<Vec<Blocker>, ApiError> {
+pub async fn blockers(state: &Context, citizen: Uuid) -> Result<Vec<Blocker>, ApiError> {
     let index = access::index_of(&state.db, citizen).await?;
     blockers_in(&state.db, citizen, index.as_deref()).await
 }

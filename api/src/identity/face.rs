@@ -14,15 +14,15 @@ use super::service::{event, get};
 use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
+use crate::platform::context::Context;
 use crate::platform::face::{Outcome, Provider, StartedCheck, Subject, Verdict};
 use crate::platform::rate_limit::{self, Limit};
 use crate::platform::rows::find_or;
-use crate::state::AppState;
 
 /// Gives (`true`) or withdraws the caller's consent to face processing for verifying
 /// their real name. Withdrawing stops checks not yet confirmed from counting.
 pub async fn set_consent(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     give: bool,
 ) -> Result<real_name::Model, ApiError> {
@@ -66,7 +66,7 @@ pub struct Started {
 
 /// Starts a face check of the caller's bound, unverified real name with `provider`.
 pub async fn start(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     provider: Provider,
 ) -> Result<Started, ApiError> {
@@ -135,7 +135,7 @@ fn may_check(row: &real_name::Model) -> Result<(), ApiError> {
 
 /// One of the account's checks of the last 24 hours (`face_attempts_per_day`), counted
 /// when started: a check costs the service a provider call whatever it comes to.
-async fn take_attempt(state: &AppState, citizen: Uuid) -> Result<(), ApiError> {
+async fn take_attempt(state: &Context, citizen: Uuid) -> Result<(), ApiError> {
     let limit = Limit {
         hits: state.config.face_attempts_per_day as i32,
         window_secs: 24 * 3600,
@@ -145,7 +145,7 @@ async fn take_attempt(state: &AppState, citizen: Uuid) -> Result<(), ApiError> {
 }
 
 /// The bound name and ID number, opened for a provider call only.
-fn opened(state: &AppState, row: &real_name::Model) -> Result<(String, String), ApiError> {
+fn opened(state: &Context, row: &real_name::Model) -> Result<(String, String), ApiError> {
     let name = state
         .sealer
         .open(&row.name_sealed)
@@ -160,7 +160,7 @@ fn opened(state: &AppState, row: &real_name::Model) -> Result<(String, String), 
 /// Confirms a started check with its provider, once. A pass verifies the real name (and
 /// answers it); anything else is recorded and answered as its error.
 pub async fn confirm(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<real_name::Model, ApiError> {
@@ -183,7 +183,7 @@ pub async fn confirm(
 /// What the check came to: refused for a reason of ours (a name re-bound since, the
 /// consent withdrawn, the session expired), else what the provider says.
 async fn verdict(
-    state: &AppState,
+    state: &Context,
     row: &real_name::Model,
     started: &check::Model,
 ) -> Result<Verdict, ApiError> {
@@ -214,7 +214,7 @@ async fn verdict(
 /// at once settle it once), and on a pass verifies the real name in the same
 /// transaction. A failure is committed before it is answered.
 async fn settle(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     started: &check::Model,
     verdict: Verdict,

@@ -16,8 +16,8 @@ use super::service::event;
 use crate::auth::extract::Citizen;
 use crate::error::ApiError;
 use crate::platform::audit::{self, Actor};
+use crate::platform::context::Context;
 use crate::platform::crypto::Sealer;
-use crate::state::AppState;
 
 /// The copy: when it was made, and each table's rows about the citizen.
 pub struct Copy {
@@ -26,7 +26,7 @@ pub struct Copy {
 }
 
 /// Collects the copy and records its download.
-pub async fn download(state: &AppState, citizen: &Citizen) -> Result<Copy, ApiError> {
+pub async fn download(state: &Context, citizen: &Citizen) -> Result<Copy, ApiError> {
     let index = access::index_of(&state.db, citizen.id).await?;
     let mut tables = by_account(&state.db, citizen.id).await?;
     if let Some(index) = &index {

@@ -14,12 +14,12 @@ use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
+use crate::platform::context::Context;
 use crate::platform::crypto::Sealer;
 use crate::platform::db::is_unique_violation;
 use crate::platform::outbox::{self, WechatMessage};
 use crate::platform::rows::find_or;
 use crate::platform::tx::Tx;
-use crate::state::AppState;
 
 /// The purpose tag of the ID-number blind index.
 const ID_INDEX: &str = "id_number";
@@ -88,7 +88,7 @@ pub fn parse_name(field: &str, text: &str) -> Result<String, ApiError> {
 
 /// Opens a sealed ID number for a rule that needs what it encodes (age, sex). A value
 /// that does not open or no longer parses is a server fault, never an empty answer.
-pub fn open_id_number(state: &AppState, sealed: &str) -> Result<IdNumber, ApiError> {
+pub fn open_id_number(state: &Context, sealed: &str) -> Result<IdNumber, ApiError> {
     let text = state.sealer.open(sealed).map_err(ApiError::internal)?;
     IdNumber::parse(&text, clock::today())
         .map_err(|_| ApiError::internal("a stored ID number no longer parses"))
@@ -101,7 +101,7 @@ pub fn id_index(sealer: &Sealer, id: &IdNumber) -> String {
 
 /// Binds (or, while unverified, replaces) the caller's real name.
 pub async fn bind(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     name: String,
     id: IdNumber,
@@ -158,7 +158,7 @@ pub async fn bind(
 }
 
 /// The caller's real name, if bound.
-pub async fn get(state: &AppState, citizen: Uuid) -> Result<real_name::Model, ApiError> {
+pub async fn get(state: &Context, citizen: Uuid) -> Result<real_name::Model, ApiError> {
     find_or::<real_name::Entity>(&state.db, citizen, Code::RealNameNotFound).await
 }
 
@@ -167,7 +167,7 @@ pub async fn get(state: &AppState, citizen: Uuid) -> Result<real_name::Model, Ap
 /// over an unverified binding of the same number by another account: that binding is
 /// removed (and audited), so a leaked ID number cannot be squatted.
 pub async fn verify_in_person(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     citizen: Uuid,
     name: &str,
@@ -254,7 +254,7 @@ pub async fn verify_in_person(
 }
 
 /// A fresh, unverified real-name row.
-fn new_row(state: &AppState, citizen: Uuid, name: &str, id: &IdNumber) -> real_name::ActiveModel {
+fn new_row(state: &Context, citizen: Uuid, name: &str, id: &IdNumber) -> real_name::ActiveModel {
     let now = Utc::now();
     real_name::ActiveModel {
         citizen_id: Set(citizen),
@@ -326,7 +326,7 @@ pub struct NewProxy {
 /// Records the caller's consent for a proxy. Both must have bound real names; the proxy
 /// is found by ID number and must carry the name given.
 pub async fn grant_proxy(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     new: NewProxy,
 ) -> Result<proxy_consent::Model, ApiError> {
@@ -403,7 +403,7 @@ fn proxy_invalid(field: &str, zh: &'static str, en: &'static str) -> ApiError {
 
 /// Consents the caller gave and received, newest first.
 pub async fn list_proxies(
-    state: &AppState,
+    state: &Context,
     citizen: Uuid,
 ) -> Result<Vec<proxy_consent::Model>, ApiError> {
     use sea_orm::Condition;
@@ -420,7 +420,7 @@ pub async fn list_proxies(
 
 /// Revokes a consent; either side may. Someone else's consent is "not found".
 pub async fn revoke_proxy(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<proxy_consent::Model, ApiError> {
@@ -509,7 +509,7 @@ fn proxy_event(
 /// WeChat and a `proxy_granted` template is configured).
 async fn notify_proxy(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     consent: &proxy_consent::Model,
 ) -> Result<(), ApiError> {
     if !state.config.wechat_templates.contains_key("proxy_granted") {

@@ -9,12 +9,12 @@ use super::notify::{self, Moment};
 use super::service::{ACTIVE, end, event, load, masked};
 use crate::error::ApiError;
 use crate::platform::audit::{self, Actor};
+use crate::platform::context::Context;
 use crate::platform::tx::Tx;
 use crate::scheduling::{
     self,
     closing::{SeatHolder, TouchedBooking},
 };
-use crate::state::AppState;
 
 pub fn seat_holder() -> SeatHolder {
     SeatHolder {
@@ -46,7 +46,7 @@ async fn find(txn: &Tx, slots: &[Uuid]) -> Result<Vec<TouchedBooking>, ApiError>
 
 async fn cancel(
     txn: &Tx,
-    state: &AppState,
+    state: &Context,
     slots: &[Uuid],
     reason: &str,
 ) -> Result<Vec<TouchedBooking>, ApiError> {

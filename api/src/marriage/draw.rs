@@ -22,13 +22,13 @@ use crate::identity::domain::IdNumber;
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor};
 use crate::platform::clock;
+use crate::platform::context::Context;
 use crate::platform::crypto::sha256_hex;
 use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
 use crate::platform::tx::Tx;
 use crate::scheduling::draw::{self as lottery, event};
 use crate::scheduling::service as scheduling;
-use crate::state::AppState;
 
 /// What a request keeps, sealed: the parties as named, and which one handed it in.
 #[derive(Serialize, Deserialize)]
@@ -43,7 +43,7 @@ struct Payload {
 /// naming someone must not keep them from handing in their own, nor tell the requester
 /// that they did; a person wins at most one seat of a draw (see [`run`]).
 pub async fn hand_in(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     draw_id: Uuid,
     parties: Vec<NewParty>,
@@ -174,7 +174,7 @@ fn already_requested(position: usize) -> ApiError {
 /// agree to), withdraws it while the window is open; the people in it may then hand in
 /// another.
 pub async fn withdraw(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<request::Model, ApiError> {
@@ -242,7 +242,7 @@ async fn named_in(conn: &impl ConnectionTrait, citizen: &Citizen) -> Result<Vec<
 
 /// The requests the caller handed in or is named in, newest first.
 pub async fn list_mine(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
 ) -> Result<Vec<request::Model>, ApiError> {
     let named = named_in(&state.db, citizen).await?;
@@ -274,7 +274,7 @@ pub async fn ranking(conn: &impl ConnectionTrait, d: &draw::Model) -> Result<Vec
 }
 
 /// Runs every marriage draw whose window has closed (the sweeper calls this).
-pub async fn run_due(state: &AppState) -> Result<usize, ApiError> {
+pub async fn run_due(state: &Context) -> Result<usize, ApiError> {
     let mut ran = 0;
     for d in lottery::due(&state.db, Utc::now()).await? {
         let office = scheduling::resource(&state.db, &d.resource_id).await?;
@@ -297,7 +297,7 @@ pub async fn run_due(state: &AppState) -> Result<usize, ApiError> {
 /// Draws: ranks the pending requests, books winners in rank order into the day's slots
 /// by time, tells everyone the result. Once per draw, after its window closed.
 pub async fn run(
-    state: &AppState,
+    state: &Context,
     id: Uuid,
     actor: Actor,
     request_id: Option<String>,
@@ -395,7 +395,7 @@ enum Outcome {
 /// appointment. A refusal rolls the savepoint back, seat included.
 async fn book_winner(
     txn: &Tx,
-    state: &AppState,
+    state: &Context,
     office: &entity::resource::Model,
     kind: BusinessType,
     slots: &[entity::slot::Model],
@@ -484,7 +484,7 @@ async fn book_winner(
 )]
 async fn still_qualifies(
     txn: &sea_orm::DatabaseTransaction,
-    state: &AppState,
+    state: &Context,
     kind: BusinessType,
     slots: &[entity::slot::Model],
     r: &request::Model,
@@ -509,7 +509,7 @@ async fn still_qualifies(
 /// Records a request's rank and outcome and tells its requester.
 async fn settle(
     txn: &Tx,
-    state: &AppState,
+    state: &Context,
     d: &draw::Model,
     office_name: &str,
     r: &request::Model,
@@ -567,7 +567,7 @@ fn status_label(status: &str) -> &'static str {
 }
 
 /// The ID numbers of a request's parties, masked, for its owner's view.
-pub fn parties_masked(state: &AppState, r: &request::Model) -> Vec<String> {
+pub fn parties_masked(state: &Context, r: &request::Model) -> Vec<String> {
     let Some(payload) = state
         .sealer
         .open(&r.payload_sealed)

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::auth::citizen::{self, Notice};
 use crate::error::ApiError;
 use crate::platform::clock;
+use crate::platform::context::Context;
 use crate::platform::tx::Tx;
-use crate::state::AppState;
 
 /// What happened, for the wording.
 #[derive(Clone, Copy)]
@@ -40,7 +40,7 @@ fn business_label(kind: &str) -> &'static str {
 /// Queues the messages of `moment` to everyone concerned, in the caller's transaction.
 pub async fn queue(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     row: &appointment::Model,
     parties: &[party::Model],
     office: &resource::Model,
@@ -176,7 +176,7 @@ fn fold(line: &str) -> String {
 }
 
 /// Queues tomorrow's reminders once per appointment (the conditional update claims it).
-pub async fn remind_tomorrow(state: &AppState) -> Result<usize, ApiError> {
+pub async fn remind_tomorrow(state: &Context) -> Result<usize, ApiError> {
     let tomorrow = clock::today() + Duration::days(1);
     let due = appointment::Entity::find()
         .filter(appointment::Column::Status.eq("confirmed"))

@@ -15,9 +15,9 @@ use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::domain::{IdNumber, Sex};
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
-use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
 use crate::platform::tx::Tx;
+use crate::platform::{context::Context, db::is_unique_violation};
 use crate::scheduling::service as scheduling;
 use crate::scheduling::{draw, waitlist};
 use crate::state::AppState;
@@ -34,7 +34,7 @@ pub struct NewParty {
 /// Books a slot for the parties; the caller must be one of them, with a verified real
 /// name. With `offer`, the caller claims the seat their waitlist entry holds in the slot.
 pub async fn book(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     office_id: &str,
     kind: BusinessType,
@@ -88,7 +88,7 @@ pub async fn book(
 }
 
 /// The blind indexes of the parties' ID numbers, in their order.
-pub fn id_indexes(state: &AppState, parties: &[NewParty]) -> Vec<String> {
+pub fn id_indexes(state: &Context, parties: &[NewParty]) -> Vec<String> {
     parties
         .iter()
         .map(|p| identity::id_index(&state.sealer, &p.id))
@@ -100,7 +100,7 @@ pub fn id_indexes(state: &AppState, parties: &[NewParty]) -> Vec<String> {
 /// record is checked when they confirm, not here: the booker must not learn from a
 /// refusal anything about a person they named (see [`confirm`]).
 pub async fn check_people(
-    state: &AppState,
+    state: &Context,
     kind: BusinessType,
     parties: &[NewParty],
     caller_index: &str,
@@ -131,7 +131,7 @@ pub struct Booking<'a> {
 /// number neither blocks their own booking nor tells the booker whether they hold one.
 pub async fn write_appointment(
     txn: &Tx,
-    state: &AppState,
+    state: &Context,
     b: Booking<'_>,
     divorce: Option<&entity::divorce_application::Model>,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
@@ -276,7 +276,7 @@ pub(super) fn masked(parties: &[party::Model]) -> String {
 
 /// The other party confirms from their own account (verified real name).
 pub async fn confirm(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
@@ -339,7 +339,7 @@ pub async fn confirm(
 /// Cancels an active appointment (a party may), until the office's cancel time before
 /// the slot; the seat and the parties' active keys are freed in the same transaction.
 pub async fn cancel(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
@@ -375,7 +375,7 @@ pub async fn cancel(
 /// status change is conditional, so two enders cannot both release the seat.
 pub(super) async fn end(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     row: &appointment::Model,
     status: &str,
 ) -> Result<bool, ApiError> {
@@ -434,7 +434,7 @@ async fn set_status(
 
 /// Releases appointments whose second party did not confirm in time. Runs in every
 /// instance; the conditional status change makes each release happen once.
-pub async fn expire_unconfirmed(state: &AppState) -> Result<usize, ApiError> {
+pub async fn expire_unconfirmed(state: &Context) -> Result<usize, ApiError> {
     let due = appointment::Entity::find()
         .filter(appointment::Column::Status.eq("pending_confirmation"))
         .filter(appointment::Column::ConfirmDeadline.lte(Utc::now()))
@@ -531,7 +531,7 @@ pub async fn load_for_citizen(
 
 /// The citizen's appointments (booked or as a party), newest first.
 pub async fn list_for_citizen(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
 ) -> Result<Vec<(appointment::Model, Vec<party::Model>)>, ApiError> {
     let index = identity::verified_index(&state.db, citizen.id).await.ok();
@@ -566,7 +566,7 @@ pub fn covers(staff: &Staff, office_id: &str) -> bool {
 
 /// The day's appointments of an office for the desk, by slot time.
 pub async fn day_sheet(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     office_id: &str,
     date: chrono::NaiveDate,
@@ -598,7 +598,7 @@ pub async fn day_sheet(
 /// Finds appointments by booking code, QR content or a party's ID number, within the
 /// clerk's offices.
 pub async fn desk_lookup(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     query: &str,
 ) -> Result<Vec<(appointment::Model, Vec<party::Model>)>, ApiError> {
@@ -643,7 +643,7 @@ pub async fn desk_lookup(
 /// A desk's look-up shows the parties' names and masked numbers: a read of each party's
 /// data, written to the access log.
 async fn record_lookup(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     row: &appointment::Model,
     parties: &[party::Model],
@@ -662,7 +662,7 @@ async fn record_lookup(
 /// A desk action on an appointment of the clerk's office: `check_in` (confirmed →
 /// checked_in), `complete` (checked_in → completed), `no_show` (confirmed → no_show).
 pub async fn desk_action(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
     action: &str,
@@ -930,7 +930,7 @@ pub async fn seed_offices(txn: &Tx) -> Result<(), ApiError> {
 /// Records a joint divorce application handed in at the desk today by both parties:
 /// the cooling-off period starts the next day.
 pub async fn record_divorce_application(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     office_id: &str,
     parties: Vec<NewParty>,
@@ -1017,7 +1017,7 @@ pub async fn record_divorce_application(
 
 /// The divorce applications the caller is a party of.
 pub async fn my_divorce_applications(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
 ) -> Result<Vec<entity::divorce_application::Model>, ApiError> {
     use entity::divorce_application as application;
@@ -1035,7 +1035,7 @@ pub async fn my_divorce_applications(
 
 /// Either party withdraws during the cooling-off period (until its last day, inclusive).
 pub async fn withdraw_divorce_application(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<entity::divorce_application::Model, ApiError> {
@@ -1131,7 +1131,7 @@ async fn divorce_application_for(
 }
 
 /// Applications nobody booked a certificate appointment for in time lapse (count as withdrawn).
-pub async fn lapse_divorce_applications(state: &AppState) -> Result<u64, ApiError> {
+pub async fn lapse_divorce_applications(state: &Context) -> Result<u64, ApiError> {
     use entity::divorce_application as application;
     let lapsed = application::Entity::update_many()
         .col_expr(application::Column::Status, Expr::value("lapsed"))
@@ -1144,13 +1144,13 @@ pub async fn lapse_divorce_applications(state: &AppState) -> Result<u64, ApiErro
 }
 
 /// Refuses one person blocked for no-shows (before they join a waitlist).
-pub async fn check_not_blocked(state: &AppState, index: &str) -> Result<(), ApiError> {
+pub async fn check_not_blocked(state: &Context, index: &str) -> Result<(), ApiError> {
     check_no_shows(state, &[index.to_owned()]).await
 }
 
 /// Refuses a booking when a party missed `no_show_limit` appointments within
 /// `no_show_window_days`, until `no_show_block_days` after the last one.
-async fn check_no_shows(state: &AppState, indexes: &[String]) -> Result<(), ApiError> {
+async fn check_no_shows(state: &Context, indexes: &[String]) -> Result<(), ApiError> {
     let conn = &state.db;
     let config = &state.config;
     let today = crate::platform::clock::today();
@@ -1202,7 +1202,7 @@ async fn check_no_shows(state: &AppState, indexes: &[String]) -> Result<(), ApiE
 /// one transaction: the new seat is taken first (or `scheduling.slot_full`), the old one
 /// given back. Allowed until the office's cancel time before the old slot.
 pub async fn reschedule(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
     slot_id: Uuid,

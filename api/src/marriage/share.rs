@@ -15,8 +15,8 @@ use super::service;
 use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code};
 use crate::identity::service as identity;
+use crate::platform::context::Context;
 use crate::platform::crypto::Sealer;
-use crate::state::AppState;
 
 /// Keeps these MACs apart from every other use of the blind-index key.
 const PURPOSE: &str = "marriage-share-link";
@@ -55,7 +55,7 @@ fn appointment_of(sealer: &Sealer, token: &str) -> Option<Uuid> {
 /// still waiting for confirmation before its deadline, and the caller, by their verified
 /// real name, one of its parties (to anyone else the link shows nothing).
 pub async fn open(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     token: &str,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
@@ -76,7 +76,7 @@ pub async fn open(
 
 /// Confirms the appointment a share link names, as its other party.
 pub async fn confirm(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     token: &str,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {

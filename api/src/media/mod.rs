@@ -4,6 +4,7 @@
 //! own rows and decide who else may read them (`service::read_unchecked`).
 mod dto;
 pub mod error;
+pub mod gate;
 pub mod intake;
 pub mod kinds;
 pub(crate) mod routes;

@@ -6,16 +6,14 @@
 //! Only its uploader (and district staff) may read it here; rooms that attach a file to
 //! something (an application's materials) decide who else may, and read it through
 //! [`read_unchecked`] after their own check.
-use std::sync::Arc;
 
 use chrono::Utc;
 use entity::media_object as media;
 use sea_orm::{EntityTrait, Set};
-use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use super::intake::{self, Limits, Refusal};
-use super::store::{LocalFolder, MediaStore};
+pub use super::gate::{DECODE_BUDGET_MB, Media, decode_mb};
+use super::intake::{self, Refusal};
 use crate::auth::domain::{Role, ScopeKind};
 use crate::auth::extract::Caller;
 use crate::error::{ApiError, Code};
@@ -23,47 +21,6 @@ use crate::platform::audit::{self, Actor, Event};
 use crate::platform::crypto::sha256_hex;
 use crate::platform::rows::find_or;
 use crate::state::AppState;
-
-/// Megabytes all decodes together may hold. A 48-megapixel photo (the largest a phone
-/// saves) needs about 144 MB decoded plus its scaled copy, so it runs alone; 12 MP
-/// photos (about 36 MB plus the copy) run one per core.
-pub const DECODE_BUDGET_MB: u32 = 220;
-
-/// What a face comparison holds besides its two photos' decodes (the models' buffers).
-const COMPARE_MB: u32 = 32;
-
-/// The store and the decode gate, shared by all workers.
-#[derive(Clone)]
-pub struct Media {
-    pub store: Arc<dyn MediaStore>,
-    pub limits: Limits,
-    /// One permit a core: CPU-bound work never queues more threads than cores.
-    cores: Arc<Semaphore>,
-    /// One permit a megabyte of [`DECODE_BUDGET_MB`].
-    budget: Arc<Semaphore>,
-}
-
-impl Media {
-    /// Files in `data_dir/media`.
-    pub fn local(data_dir: &std::path::Path) -> Media {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Media {
-            store: Arc::new(LocalFolder::new(data_dir.join("media"))),
-            limits: Limits::default(),
-            cores: Arc::new(Semaphore::new(cores)),
-            budget: Arc::new(Semaphore::new(DECODE_BUDGET_MB as usize)),
-        }
-    }
-}
-
-/// Megabytes of the budget a decode of these bytes takes (capped at the whole budget: a
-/// job larger than it runs alone rather than never).
-pub fn decode_mb(bytes: &[u8], limits: &Limits) -> u32 {
-    let mb = intake::decode_cost(bytes, limits).div_ceil(1024 * 1024);
-    u32::try_from(mb)
-        .unwrap_or(u32::MAX)
-        .clamp(1, DECODE_BUDGET_MB)
-}
 
 fn owner(caller: &Caller) -> (&'static str, Uuid, Actor, Option<String>) {
     match caller {
@@ -77,46 +34,6 @@ fn owner(caller: &Caller) -> (&'static str, Uuid, Actor, Option<String>) {
             },
             s.request_id.clone(),
         ),
-    }
-}
-
-impl Media {
-    /// Runs CPU-bound image work off the async runtime once `mb` megabytes of the decode
-    /// budget and a core are free (the same gate for uploads and face comparisons, so
-    /// together they stay bounded).
-    pub async fn gated<T: Send + 'static>(
-        &self,
-        mb: u32,
-        job: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
-        // The permits travel into the blocking task: a request dropped at its deadline
-        // cannot free them while the job still runs. Memory first, then a core, always
-        // in that order, so two jobs never hold one each and wait for the other.
-        let memory = self
-            .budget
-            .clone()
-            .acquire_many_owned(mb.clamp(1, DECODE_BUDGET_MB))
-            .await
-            .map_err(ApiError::internal)?;
-        let core = self
-            .cores
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(ApiError::internal)?;
-        tokio::task::spawn_blocking(move || {
-            let _permits = (memory, core);
-            job()
-        })
-        .await
-        .map_err(ApiError::internal)
-    }
-
-    /// The budget a face comparison of these two photos takes.
-    pub fn compare_mb(&self, chip: &[u8], live: &[u8]) -> u32 {
-        decode_mb(chip, &self.limits)
-            .saturating_add(decode_mb(live, &self.limits))
-            .saturating_add(COMPARE_MB)
     }
 }
 

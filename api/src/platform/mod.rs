@@ -6,6 +6,7 @@ pub mod booking_code;
 pub mod client;
 pub mod clock;
 pub mod closed_set;
+pub mod context;
 pub mod crypto;
 pub mod db;
 pub mod extract;

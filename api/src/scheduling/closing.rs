@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use entity::{resource, slot};
-use futures_util::future::BoxFuture;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -22,35 +21,7 @@ use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::tx::Tx;
 use crate::state::AppState;
 
-/// A booking holding seats on a day that closes.
-#[derive(Clone, Debug)]
-pub struct TouchedBooking {
-    /// `marriage_appointment`, ...
-    pub kind: &'static str,
-    pub id: Uuid,
-    /// What the people concerned and the desk know it by (a booking code).
-    pub code: String,
-    pub slot_id: Uuid,
-}
-
-/// The bookings of a room holding seats of these slots.
-pub type FindTouched =
-    for<'a> fn(&'a Tx, &'a [Uuid]) -> BoxFuture<'a, Result<Vec<TouchedBooking>, ApiError>>;
-
-/// Cancels a room's bookings on these slots with the reason, gives their seats back and
-/// queues the notices, in the caller's transaction; answers what it cancelled.
-pub type CancelTouched = for<'a> fn(
-    &'a Tx,
-    &'a AppState,
-    &'a [Uuid],
-    &'a str,
-) -> BoxFuture<'a, Result<Vec<TouchedBooking>, ApiError>>;
-
-/// What a room lends scheduling so that a closing day can tell and cancel its bookings.
-pub struct SeatHolder {
-    pub find: FindTouched,
-    pub cancel: CancelTouched,
-}
+pub use super::holders::{CancelTouched, FindTouched, SeatHolder, TouchedBooking};
 
 pub use super::states::OnBookings;
 

@@ -14,10 +14,10 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, Code, Message};
 use crate::platform::audit::{self, Actor, Event};
+use crate::platform::context::Context;
 use crate::platform::crypto::{random_bytes, sha256_hex};
 use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
-use crate::state::AppState;
 
 /// Where a draw stands at `now`: `scheduled` (requests not yet taken), `collecting`,
 /// `closed` (waiting to be drawn), `drawn`.
@@ -58,7 +58,7 @@ pub struct NewDraw {
 /// Opens a day of a resource as a draw. The day must have slots of that business type
 /// and no bookings yet, and requests must close before the day starts.
 pub async fn create(
-    state: &AppState,
+    state: &Context,
     r: &resource::Model,
     spec: NewDraw,
     actor: Actor,
@@ -239,7 +239,7 @@ pub async fn list(
 /// Runs first in the draw's transaction: a second runner finds nothing to do.
 pub async fn start_run(
     conn: &impl ConnectionTrait,
-    state: &AppState,
+    state: &Context,
     d: &draw::Model,
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, ApiError> {

@@ -4,12 +4,13 @@
 //! seat counters can never be overbooked. Owns `resource`, `slot_template`,
 //! `calendar_day`, `resource_exception`, `slot`, `waitlist_entry`, `draw`, `peak_period`,
 //! `peak_slot_template`. Rooms that book call `service`.
-mod cache;
+pub mod cache;
 pub mod closing;
 pub mod domain;
 pub mod draw;
 mod dto;
 pub mod error;
+pub mod holders;
 pub mod peak;
 mod routes;
 pub mod service;

@@ -14,8 +14,8 @@ pub use super::cache::{AnswerKey, AvailabilityCache, CACHE_TTL, Lookup, Refresh}
 use super::domain::{self, CalendarKind, Window};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
-use crate::platform::rows::find_or;
 use crate::platform::tx::Tx;
+use crate::platform::{context::Context, rows::find_or};
 
 /// A resource or 404.
 pub async fn resource(conn: &impl ConnectionTrait, id: &str) -> Result<resource::Model, ApiError> {
@@ -294,7 +294,7 @@ pub async fn lock_day(
 /// waiting for the day are offered them at once (see `waitlist`).
 pub async fn release_seats(
     tx: &Tx,
-    state: &crate::state::AppState,
+    state: &Context,
     slot_id: Uuid,
     seats: i32,
 ) -> Result<(), ApiError> {

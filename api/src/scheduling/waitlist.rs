@@ -16,10 +16,10 @@ use crate::auth::citizen::{Notice, notify};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
+use crate::platform::context::Context;
 use crate::platform::db::is_unique_violation;
 use crate::platform::rows::find_or;
 use crate::platform::tx::Tx;
-use crate::state::AppState;
 
 /// Statuses in which an entry keeps its place (and its `active_key`).
 pub const ACTIVE: [&str; 2] = ["waiting", "offered"];
@@ -37,7 +37,7 @@ fn active_key(
 /// names the person (the blind index of their ID number), so two accounts of one person
 /// still hold one place.
 pub async fn join(
-    state: &AppState,
+    state: &Context,
     r: &resource::Model,
     business_type: &str,
     date: NaiveDate,
@@ -114,7 +114,7 @@ pub async fn join(
 /// order they joined. Runs in the caller's transaction, right after seats were released.
 pub async fn offer_free_seats(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     r: &resource::Model,
     business_type: &str,
     date: NaiveDate,
@@ -170,7 +170,7 @@ pub async fn offer_free_seats(
 /// Offers the free seats of a day to every business type's line (after a capacity change).
 pub async fn offer_day(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     resource_id: &str,
     date: NaiveDate,
 ) -> Result<(), ApiError> {
@@ -252,7 +252,7 @@ async fn release(conn: &impl ConnectionTrait, slot_id: Uuid) -> Result<(), ApiEr
 
 async fn tell_offer(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     e: &entry::Model,
     r: &resource::Model,
     seat: &slot::Model,
@@ -314,7 +314,7 @@ pub async fn claim(
 
 /// The caller leaves the line, or declines the seat offered (which goes to the next).
 pub async fn leave(
-    state: &AppState,
+    state: &Context,
     entry_id: Uuid,
     citizen_id: Uuid,
     request_id: Option<String>,
@@ -346,12 +346,7 @@ pub async fn leave(
 }
 
 /// Ends an active entry; an offer's seat is released and offered to the next in line.
-async fn end(
-    conn: &Tx,
-    state: &AppState,
-    e: &entry::Model,
-    status: &str,
-) -> Result<bool, ApiError> {
+async fn end(conn: &Tx, state: &Context, e: &entry::Model, status: &str) -> Result<bool, ApiError> {
     let ended = entry::Entity::update_many()
         .col_expr(entry::Column::Status, Expr::value(status))
         .col_expr(
@@ -378,7 +373,7 @@ async fn end(
 /// anyway, and a held seat goes on to the next in line.
 pub async fn end_for_person(
     conn: &Tx,
-    state: &AppState,
+    state: &Context,
     subject_key: &str,
     business_types: &[&str],
 ) -> Result<(), ApiError> {
@@ -396,7 +391,7 @@ pub async fn end_for_person(
 
 /// Lapses offers not claimed in time (their seats go to the next in line) and closes
 /// the lines of days that have passed. Runs in every instance; each change is conditional.
-pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
+pub async fn sweep(state: &Context) -> Result<usize, ApiError> {
     let now = Utc::now();
     let due = entry::Entity::find()
         .filter(entry::Column::Status.eq("offered"))

@@ -20,11 +20,11 @@ use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::domain::mask_name;
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
-use crate::platform::clock;
 use crate::platform::crypto::{random_bytes, sha256_hex};
 use crate::platform::db::{is_unique_violation, statement};
 use crate::platform::rate_limit::{self, Limit};
 use crate::platform::rows::{find_or, transition};
+use crate::platform::{clock, context::Context};
 use crate::state::AppState;
 
 /// Tributes one person may leave on one page in one (Beijing) day.
@@ -508,7 +508,7 @@ pub fn tribute_column(kind: &str) -> Option<&'static str> {
 /// transaction; answers the new counts. No read-modify-write, so no increment is lost
 /// however many arrive at once.
 pub async fn tribute(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
     token: Option<&str>,
@@ -585,7 +585,7 @@ fn first_state(
 }
 
 /// The default display name: the masked real name.
-async fn default_display_name(state: &AppState, citizen: Uuid) -> Result<String, ApiError> {
+async fn default_display_name(state: &Context, citizen: Uuid) -> Result<String, ApiError> {
     let row = identity::get(state, citizen).await?;
     let name = state
         .sealer
@@ -596,7 +596,7 @@ async fn default_display_name(state: &AppState, citizen: Uuid) -> Result<String,
 
 /// Posts a message (verified real name behind, chosen display name in front).
 pub async fn post_message(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
     token: Option<&str>,
@@ -776,7 +776,7 @@ pub enum Moderation {
 /// step is one conditional update from the state read, so two moderators at once cannot
 /// both apply theirs.
 pub async fn moderate(
-    state: &AppState,
+    state: &Context,
     viewer: &Viewer,
     id: Uuid,
     message_id: Uuid,
@@ -845,7 +845,7 @@ pub async fn moderate(
 
 /// Takes a page down (`taken_down`, with the reason) or restores it (`active`): staff.
 pub async fn set_status(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     id: Uuid,
     take_down: bool,
@@ -917,7 +917,7 @@ fn invitation_code() -> String {
 
 /// A new one-use invitation code (the creator), valid for 7 days.
 pub async fn invite(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<(String, chrono::DateTime<Utc>), ApiError> {
@@ -956,7 +956,7 @@ pub async fn invite(
 /// Joins a page's family with an invitation code: the code is used by one conditional
 /// update (one use), the membership is a unique row.
 pub async fn join(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     code: &str,
 ) -> Result<memorial::Model, ApiError> {
@@ -1023,7 +1023,7 @@ pub async fn join(
 
 /// The family: the creator and the members, with masked real names (the family only).
 pub async fn members(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<Vec<(Uuid, Relation, chrono::DateTime<Utc>, Option<String>)>, ApiError> {
@@ -1061,7 +1061,7 @@ pub async fn members(
 
 /// Removes a member: the creator removes anyone, a member may leave.
 pub async fn remove_member(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
     member: Uuid,
@@ -1096,7 +1096,7 @@ pub async fn remove_member(
 
 /// Replaces the sensitive-word list (district admins); answers it in normal form.
 pub async fn save_words(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     words: Vec<String>,
 ) -> Result<Vec<String>, ApiError> {
@@ -1153,7 +1153,7 @@ pub async fn save_words(
 }
 
 /// The sensitive-word list (district staff).
-pub async fn words(state: &AppState, staff: &Staff) -> Result<Vec<String>, ApiError> {
+pub async fn words(state: &Context, staff: &Staff) -> Result<Vec<String>, ApiError> {
     if staff.scope.kind != ScopeKind::District {
         return Err(ApiError::new(Code::Forbidden));
     }
@@ -1162,7 +1162,7 @@ pub async fn words(state: &AppState, staff: &Staff) -> Result<Vec<String>, ApiEr
 
 /// Replaces the share-link token (the creator): a link passed too far stops working.
 pub async fn rotate_link(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<memorial::Model, ApiError> {

@@ -20,8 +20,8 @@ use crate::error::{ApiError, Code};
 use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::clock;
-use crate::platform::db::is_unique_violation;
 use crate::platform::rows::find_or;
+use crate::platform::{context::Context, db::is_unique_violation};
 use crate::state::AppState;
 
 /// Photos per attachment.
@@ -39,7 +39,7 @@ pub struct NewOrder {
 
 /// Places an order (verified real name: the family answers for it).
 pub async fn order(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     new: NewOrder,
 ) -> Result<order::Model, ApiError> {
@@ -189,7 +189,7 @@ async fn step(
 
 /// The family cancels while no one has accepted the order.
 pub async fn cancel(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<order::Model, ApiError> {
@@ -212,7 +212,7 @@ pub async fn cancel(
 }
 
 /// Cemetery staff take the order on.
-pub async fn accept(state: &AppState, staff: &Staff, id: Uuid) -> Result<order::Model, ApiError> {
+pub async fn accept(state: &Context, staff: &Staff, id: Uuid) -> Result<order::Model, ApiError> {
     let row = for_staff(&state.db, staff, id).await?;
     let txn = state.begin().await?;
     step(
@@ -330,7 +330,7 @@ pub async fn attach_proof(
 
 /// The family accepts the proof (`confirmed`) or disputes it with a reason (`disputed`).
 pub async fn decide(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
     dispute: Option<String>,

@@ -21,12 +21,12 @@ use crate::identity::service as identity;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::booking_code;
 use crate::platform::clock;
+use crate::platform::context::Context;
 use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
 use crate::platform::tx::Tx;
 use crate::scheduling::peak;
 use crate::scheduling::service::{self as scheduling, ResourceSpec, TemplateSlot};
-use crate::state::AppState;
 
 /// The business type of cemetery visits in the scheduling core.
 pub const VISIT: &str = "visit";
@@ -58,7 +58,7 @@ pub async fn cemetery(conn: &impl ConnectionTrait, id: &str) -> Result<resource:
 
 /// Books a visit for the caller's party.
 pub async fn book(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     new: NewVisit,
 ) -> Result<(visit::Model, Vec<visitor::Model>), ApiError> {
@@ -169,7 +169,7 @@ fn grave_filter(cemetery_id: &str, grave_key: &str, date: NaiveDate) -> sea_orm:
 /// Writes the party; a person already holding a visit that day makes the unique index
 /// refuse the insert (`tomb.visitor_already_booked`), whatever the timing.
 async fn add_visitors(
-    state: &AppState,
+    state: &Context,
     txn: &DatabaseTransaction,
     row: &visit::Model,
     people: &[(String, IdNumber)],
@@ -207,7 +207,7 @@ async fn add_visitors(
 /// which PostgreSQL has aborted at the refused insert; it tells the booker only what the
 /// index told them already (that this number has a visit that day).
 async fn already_booked(
-    state: &AppState,
+    state: &Context,
     date: NaiveDate,
     people: &[(String, IdNumber)],
 ) -> ApiError {
@@ -298,7 +298,7 @@ pub async fn mine(
 /// Cancels a visit until `cancel_minutes` before its slot: seats, the grave's persons and
 /// the party's day go back in the same transaction.
 pub async fn cancel(
-    state: &AppState,
+    state: &Context,
     citizen: &Citizen,
     id: Uuid,
 ) -> Result<visit::Model, ApiError> {
@@ -400,7 +400,7 @@ pub async fn day_list(
 /// Finds today's and later reservations by code, QR content or a visitor's ID number,
 /// within the clerk's cemeteries.
 pub async fn lookup(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     query: &str,
 ) -> Result<Vec<visit::Model>, ApiError> {
@@ -435,7 +435,7 @@ pub async fn lookup(
 }
 
 /// Lets a party in at the gate: on the day of the visit, once.
-pub async fn check_in(state: &AppState, staff: &Staff, id: Uuid) -> Result<visit::Model, ApiError> {
+pub async fn check_in(state: &Context, staff: &Staff, id: Uuid) -> Result<visit::Model, ApiError> {
     let row = for_staff(&state.db, staff, id).await?;
     if row.visit_date != clock::today() {
         return Err(ApiError::new(Code::VisitNotToday));
@@ -473,7 +473,7 @@ pub async fn check_in(state: &AppState, staff: &Staff, id: Uuid) -> Result<visit
 
 /// Counts persons who came without a reservation today.
 pub async fn record_walk_in(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     cemetery_id: &str,
     persons: i32,
@@ -522,7 +522,7 @@ pub struct Load {
 
 /// What the gate knows of a day: seats, persons booked and in, walk-ins.
 pub async fn load(
-    state: &AppState,
+    state: &Context,
     staff: &Staff,
     cemetery_id: &str,
     date: NaiveDate,

@@ -49,7 +49,7 @@ pub struct StartedCheck<'a> {
     pub openid: Option<&'a str>,
 }
 
-/// How the service reaches the providers (built by `AppState::face_providers`). An
+/// How the service reaches the providers (built by `Context::face_providers`). An
 /// unconfigured provider answers `certification.provider_unavailable`.
 pub struct Providers<'a> {
     pub http: &'a reqwest::Client,
