@@ -386,6 +386,16 @@ pub async fn fresh_pg_database() -> String {
     format!("{base}/{name}")
 }
 
+/// Waits, when needed, until the rate limits' fixed window of `window_secs` has at least
+/// `needed_secs` left. A test that counts up to a limit and ran across the window's end
+/// would see the count start again (the server's windows are fixed spans of UTC time).
+pub async fn with_room_in_window(window_secs: i64, needed_secs: i64) {
+    let left = window_secs - chrono::Utc::now().timestamp().rem_euclid(window_secs);
+    if left < needed_secs {
+        tokio::time::sleep(std::time::Duration::from_secs(left as u64 + 1)).await;
+    }
+}
+
 /// Declares each named `async fn name(backend: Backend)` as two tests, `name::sqlite` and
 /// `name::postgres`. The functions stay plain items beside the call, so rustfmt formats
 /// them (a macro body it would leave alone).

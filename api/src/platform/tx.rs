@@ -183,7 +183,8 @@ impl Tx {
     }
 }
 
-/// For what only the inner transaction has (a savepoint: `tx.begin()`).
+/// Functions that take the plain `&DatabaseTransaction` (the seeds, the stores that
+/// set off nothing) are handed a `&Tx` through this.
 impl std::ops::Deref for Tx {
     type Target = DatabaseTransaction;
 

@@ -1112,6 +1112,7 @@ async fn an_unverified_claim_may_only_consent_and_try_a_face(backend: Backend) {
 
 async fn an_unverified_claimant_spends_only_their_own_face_attempts(backend: Backend) {
     let app = spawn_app(backend).await;
+    minzheng_tests::with_room_in_window(86_400, 120).await;
     let admin = app.admin().await;
     let (id, number) = transferee(
         &app,

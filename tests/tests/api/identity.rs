@@ -749,6 +749,7 @@ async fn an_app_verifies_by_faceid_and_the_rules_hold_between_start_and_confirm(
 
 async fn face_checks_of_a_real_name_are_limited_a_day(backend: Backend) {
     let app = spawn_app_with(backend, |c| c.face_attempts_per_day = 2).await;
+    minzheng_tests::with_room_in_window(86_400, 120).await;
     let citizen = app
         .citizen_with_real_name("zhang", "张三", &id_number(ZHANG))
         .await;
