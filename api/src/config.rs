@@ -375,6 +375,10 @@ impl Config {
     }
 
     /// Checks that serde cannot express.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one check per setting, in their order"
+    )]
     fn check(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.database_url {
             let known = ["postgres://", "postgresql://", "sqlite:"];
@@ -719,6 +723,10 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures answer figment's own large error"
+)]
 mod tests {
     use super::*;
 
@@ -801,6 +809,7 @@ mod tests {
     }
 
     #[test]
+    #[expect(clippy::too_many_lines, reason = "every default and bound in one test")]
     fn certification_and_faceid_settings_have_defaults_and_bounds() {
         figment::Jail::expect_with(|jail| {
             let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;

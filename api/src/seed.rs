@@ -35,11 +35,11 @@ pub async fn run(
         txn.commit().await?;
     }
     if let Some(txn) = claim(db, "demo_marriage_offices_at").await? {
-        marriage::service::seed_offices(&txn).await?;
+        marriage::seed::seed_offices(&txn).await?;
         txn.commit().await?;
     }
     if let Some(txn) = claim(db, "demo_funeral_homes_at").await? {
-        crate::funeral::service::seed_homes(&txn).await?;
+        crate::funeral::seed::seed_homes(&txn).await?;
         txn.commit().await?;
     }
     if let Some(txn) = claim(db, "demo_cemeteries_at").await? {
@@ -56,7 +56,7 @@ pub async fn run(
     }
     if let Some(txn) = claim(db, "demo_same_day_at").await? {
         seed_same_day(&txn).await?;
-        crate::funeral::service::seed_demo_home(&txn).await?;
+        crate::funeral::seed::seed_demo_home(&txn).await?;
         txn.commit().await?;
     }
     Ok(
@@ -71,7 +71,7 @@ pub async fn run(
 /// hour of every day, bookable until it starts, no previous-day cut-off, no working-day
 /// rule (only from 23:45 Beijing time is nothing left today). Demo places, not the bureau's.
 async fn seed_same_day(txn: &Tx) -> Result<(), ApiError> {
-    use crate::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
+    use crate::scheduling::setup::{ResourceSpec, TemplateSlot, replace_template, save_resource};
     let places = [
         (
             "marriage-demo",

@@ -65,6 +65,10 @@ pub fn install_tls_provider() {
 
 impl AppState {
     /// The state over a database, with the rooms' seat holders (`startup::seat_holders`).
+    #[expect(
+        clippy::expect_used,
+        reason = "the client is built at start-up, before any request, with the TLS provider installed"
+    )]
     pub fn new(
         db: DatabaseConnection,
         config: Arc<Config>,

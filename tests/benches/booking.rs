@@ -16,6 +16,12 @@
 //!   as many slots).
 //!
 //! Client and server share this process and the machine's cores, as the reference does.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "tests stop at the first surprise, and each reads as one story"
+)]
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 

@@ -8,6 +8,12 @@
 //! The pair: a chip photo (102 x 126, detected at x4) and a 341 x 400 portrait (detected
 //! at 800 px, the size every live photo is brought to, so a phone photo costs about the
 //! same plus its scaling). Decoding is the caller's and not counted.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "tests stop at the first surprise, and each reads as one story"
+)]
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

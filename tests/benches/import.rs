@@ -3,6 +3,12 @@
 //! the reference of the same rows, already built and sealed, written with the same
 //! multi-row INSERTs and nothing else, on SQLite and PostgreSQL in one run. Not a test:
 //! `scripts/bench` runs it in release mode and writes `docs/benchmarks/certification.md`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "tests stop at the first surprise, and each reads as one story"
+)]
 use std::time::Instant;
 
 use minzheng::certification::import::{check, import};

@@ -7,6 +7,12 @@
 //! The intake does more than the reference: sniffing, the pixel check from the header,
 //! the truncation check, EXIF orientation, a 320 px thumbnail (a second encode), SHA-256,
 //! AES-GCM sealing of both files, the writes to the data folder and the database row.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "tests stop at the first surprise, and each reads as one story"
+)]
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;

@@ -21,6 +21,12 @@
 //!
 //! Fixtures (places, verified people, their tokens) are written in this process with the
 //! service's own functions and the same keys the server is given.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "tests stop at the first surprise, and each reads as one story"
+)]
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -36,7 +42,7 @@ use minzheng::config::Config;
 use minzheng::marriage::domain::BusinessType;
 use minzheng::marriage::service::{NewParty, book};
 use minzheng::platform::audit::Actor;
-use minzheng::scheduling::service::{ResourceSpec, TemplateSlot, replace_template, save_resource};
+use minzheng::scheduling::setup::{ResourceSpec, TemplateSlot, replace_template, save_resource};
 use minzheng::state::AppState;
 use minzheng_tests::peers::{FakeWechat, WECHAT_APP_ID, WECHAT_SECRET, fake_wechat};
 use minzheng_tests::{Backend, PG_URL_VAR, id_number, next_weekday, test_secrets};
@@ -160,11 +166,12 @@ impl Store {
 
     /// The configuration this process uses for its own connection and fixtures.
     fn config(&self) -> Config {
-        let mut config = Config::default();
-        config.data_dir = self.dir.path().join("data-0");
-        config.database_url = self.database_url.clone();
-        config.db_max_connections = 8;
-        config
+        Config {
+            data_dir: self.dir.path().join("data-0"),
+            database_url: self.database_url.clone(),
+            db_max_connections: 8,
+            ..Config::default()
+        }
     }
 
     /// Starts an instance and waits until it is ready; also returns how long that took.

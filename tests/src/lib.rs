@@ -4,6 +4,12 @@
 //! PostgreSQL comes from `MINZHENG_TEST_DATABASE_URL` (a URL of a server where the test
 //! user may `CREATE DATABASE`); `scripts/test` starts a throwaway cluster and sets it.
 //! Write tests with [`on_both_backends!`] so that each runs on SQLite and on PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "tests stop at the first surprise, and each reads as one story"
+)]
 pub mod peers;
 
 use std::path::PathBuf;

@@ -2,6 +2,12 @@
 //! other test allocates meanwhile): every hostile file stays within what the decode
 //! budget reserved for it from its header (plus a little for the encoder), so a colour
 //! profile or text chunk that inflates to 300 MB cannot lift memory.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "tests stop at the first surprise, and each reads as one story"
+)]
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -280,6 +280,7 @@ async fn set_meta(conn: &impl ConnectionTrait, key: &str, value: &str) -> Result
 /// The `rotate-blind-index` command on a migrated database: the new key from
 /// `MINZHENG_BLIND_INDEX_KEY_NEXT`, a progress bar on stderr, and the value of
 /// `MINZHENG_BLIND_INDEX_KEY_ROTATIONS` to start the service with on stdout.
+#[expect(clippy::expect_used, reason = "a literal progress template")]
 pub async fn command(
     db: &DatabaseConnection,
     secrets: &crate::config::Secrets,

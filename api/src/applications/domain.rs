@@ -351,6 +351,10 @@ pub fn working_days_between(
 }
 
 /// The eight services as seeded: common local rules (RULES.md), which admins adjust.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the seeded rules, written out as data"
+)]
 pub fn seed_definitions() -> Vec<(&'static str, ServiceDef)> {
     let text = |key: &str, label: &str, required: bool| FieldDef {
         key: key.into(),

@@ -12,5 +12,6 @@ pub mod review;
 mod routes;
 pub mod service;
 pub mod states;
+mod view;
 
 pub use routes::routes;

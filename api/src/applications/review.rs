@@ -192,29 +192,8 @@ pub async fn act(
 ) -> Result<application::Model, ApiError> {
     let app = visible(state, staff, id).await?;
     let party = party_of(staff).ok_or_else(|| ApiError::new(Code::Forbidden))?;
-    let action: &'static str = super::domain::TRANSITIONS
-        .iter()
-        .map(|(_, a, _, _)| *a)
-        .find(|a| *a == action)
-        .ok_or_else(|| {
-            ApiError::new(Code::InvalidBody).with_field(FieldError {
-                field: "action".into(),
-                reason: "value",
-                message: Message::new("未知的操作", "unknown action"),
-            })
-        })?;
-    let needs_note = matches!(
-        action,
-        "approve" | "reject" | "return_incomplete" | "request_supplement" | "record_visit"
-    );
-    let note = note.filter(|n| !n.trim().is_empty());
-    if needs_note && note.is_none() {
-        return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
-            field: "reason".into(),
-            reason: "required",
-            message: Message::new("请填写理由或说明", "give the reason or the note"),
-        }));
-    }
+    let action = known_action(action)?;
+    let note = note_for(action, note)?;
     let service = service::service_of(&state.db, &app).await?;
     let by = By {
         party,
@@ -225,17 +204,7 @@ pub async fn act(
     let mut extra = Vec::new();
     if action == "request_supplement" {
         extra.push((application::Column::PausedOn, Expr::value(clock::today())));
-        // What is asked for: the answer must bring each of these.
-        for (i, code) in materials.iter().enumerate() {
-            if !service.def.materials.iter().any(|m| &m.code == code) {
-                return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
-                    field: format!("materials[{i}]"),
-                    reason: "value",
-                    message: Message::new("该事项没有这项材料", "not a material of this service"),
-                }));
-            }
-        }
-        let codes = (!materials.is_empty()).then(|| materials.join(","));
+        let codes = asked_materials(&service.def, &materials)?;
         extra.push((application::Column::SupplementCodes, Expr::value(codes)));
     }
     let txn = state.begin().await?;
@@ -253,6 +222,57 @@ pub async fn act(
     .await?;
     txn.commit().await?;
     Ok(moved)
+}
+
+/// The action named, as the state machine spells it.
+fn known_action(action: &str) -> Result<&'static str, ApiError> {
+    super::domain::TRANSITIONS
+        .iter()
+        .map(|(_, a, _, _)| *a)
+        .find(|a| *a == action)
+        .ok_or_else(|| {
+            ApiError::new(Code::InvalidBody).with_field(FieldError {
+                field: "action".into(),
+                reason: "value",
+                message: Message::new("未知的操作", "unknown action"),
+            })
+        })
+}
+
+/// The note, blank taken as none; decisions, returns, supplement requests and home
+/// visits must have one.
+fn note_for(action: &str, note: Option<String>) -> Result<Option<String>, ApiError> {
+    let needs_note = matches!(
+        action,
+        "approve" | "reject" | "return_incomplete" | "request_supplement" | "record_visit"
+    );
+    let note = note.filter(|n| !n.trim().is_empty());
+    if needs_note && note.is_none() {
+        return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+            field: "reason".into(),
+            reason: "required",
+            message: Message::new("请填写理由或说明", "give the reason or the note"),
+        }));
+    }
+    Ok(note)
+}
+
+/// What a supplement request asks for, each a material of the service (the answer must
+/// bring each of these), stored comma-separated; none named is none stored.
+fn asked_materials(
+    def: &super::domain::ServiceDef,
+    materials: &[String],
+) -> Result<Option<String>, ApiError> {
+    for (i, code) in materials.iter().enumerate() {
+        if !def.materials.iter().any(|m| &m.code == code) {
+            return Err(ApiError::new(Code::InvalidBody).with_field(FieldError {
+                field: format!("materials[{i}]"),
+                reason: "value",
+                message: Message::new("该事项没有这项材料", "not a material of this service"),
+            }));
+        }
+    }
+    Ok((!materials.is_empty()).then(|| materials.join(",")))
 }
 
 /// One row of the statistics.
@@ -318,16 +338,7 @@ pub async fn statistics(
     }
     let medians = durations
         .into_iter()
-        .map(|(code, mut days)| {
-            days.sort_by(|a, b| a.total_cmp(b));
-            let n = days.len();
-            let median = if n % 2 == 1 {
-                days[n / 2]
-            } else {
-                (days[n / 2 - 1] + days[n / 2]) / 2.0
-            };
-            (code, (median * 10.0).round() / 10.0)
-        })
+        .map(|(code, days)| (code, median_days(days)))
         .collect();
     let counts = counts
         .into_iter()
@@ -340,6 +351,18 @@ pub async fn statistics(
         })
         .collect();
     Ok((counts, medians))
+}
+
+/// The median of processing times in days, to a tenth of a day.
+fn median_days(mut days: Vec<f64>) -> f64 {
+    days.sort_by(|a, b| a.total_cmp(b));
+    let n = days.len();
+    let median = if n % 2 == 1 {
+        days[n / 2]
+    } else {
+        (days[n / 2 - 1] + days[n / 2]) / 2.0
+    };
+    (median * 10.0).round() / 10.0
 }
 
 /// The statistics as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read

@@ -147,13 +147,12 @@ pub async fn send_code(state: &Context, address: &Address, client: &str) -> Resu
     if let Some(existing) = sign_in_code::Entity::find_by_id(key.clone())
         .one(&state.db)
         .await?
+        && let Some(until) = existing.locked_until.filter(|t| *t > now)
     {
-        if let Some(until) = existing.locked_until.filter(|t| *t > now) {
-            return Err(too_many(
-                Code::CodeLocked,
-                (until - now).num_seconds().max(1),
-            ));
-        }
+        return Err(too_many(
+            Code::CodeLocked,
+            (until - now).num_seconds().max(1),
+        ));
     }
     let code = six_digits();
     // An SMS is sent before the code is stored: Tencent's refusal is the citizen's answer,

@@ -97,9 +97,11 @@ fn unauthenticated() -> ApiError {
     )
 }
 
-fn context(
-    req: &HttpRequest,
-) -> Result<(web::Data<AppState>, Option<String>, Option<String>), ApiError> {
+/// What every extractor reads from a request: the state, the bearer token and the
+/// request id.
+type RequestParts = (web::Data<AppState>, Option<String>, Option<String>);
+
+fn context(req: &HttpRequest) -> Result<RequestParts, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()

@@ -66,8 +66,7 @@ pub fn check_rules(password: &str, username: &str) -> Result<(), ApiError> {
         Some(("length", "密码至少 12 个字符", "at least 12 characters"))
     } else if count > MAX_LEN {
         Some(("length", "密码最多 128 个字符", "at most 128 characters"))
-    } else if COMMON.contains(&lower.as_str())
-        || password.chars().all(|c| Some(c) == password.chars().next())
+    } else if COMMON.contains(&lower.as_str()) || password.chars().all(|c| password.starts_with(c))
     {
         Some((
             "common",

@@ -210,7 +210,7 @@ pub async fn live_of(
         .into_iter()
         .filter(|s| usable(s, kind, now).is_ok())
         .collect();
-    live.sort_by(|a, b| b.id.cmp(&a.id));
+    live.sort_by_key(|s| std::cmp::Reverse(s.id));
     Ok(live)
 }
 

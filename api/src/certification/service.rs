@@ -328,7 +328,7 @@ pub async fn contact(
         target_kind: "transferee",
         target_id: &target,
     };
-    access::record(&state.db, staff, &read, &[t.id_number_index.clone()]).await?;
+    access::record(&state.db, staff, &read, &[t.id_number_index]).await?;
     Ok((phone, accounts))
 }
 
@@ -380,14 +380,13 @@ pub async fn mine(
         .all(&state.db)
         .await?;
     let mut out = Vec::new();
-    if let Some(index) = &own_index {
-        if let Some(t) = transferee::Entity::find()
+    if let Some(index) = &own_index
+        && let Some(t) = transferee::Entity::find()
             .filter(transferee::Column::IdNumberIndex.eq(index))
             .one(&state.db)
             .await?
-        {
-            out.push((t, false));
-        }
+    {
+        out.push((t, false));
     }
     let others = transferee::Entity::find()
         .filter(

@@ -193,20 +193,20 @@ pub fn check_order(
 ) -> Result<(), OrderError> {
     let transport_gap = chrono::Duration::minutes(gaps.transport);
     let farewell_gap = chrono::Duration::minutes(gaps.farewell);
-    if let (Some(t), Some((start, _))) = (transport, farewell) {
-        if t + transport_gap > start {
-            return Err(OrderError::TransportAfterFarewell);
-        }
+    if let (Some(t), Some((start, _))) = (transport, farewell)
+        && t + transport_gap > start
+    {
+        return Err(OrderError::TransportAfterFarewell);
     }
-    if let (Some(t), Some(c)) = (transport, cremation) {
-        if t + transport_gap > c {
-            return Err(OrderError::TransportAfterCremation);
-        }
+    if let (Some(t), Some(c)) = (transport, cremation)
+        && t + transport_gap > c
+    {
+        return Err(OrderError::TransportAfterCremation);
     }
-    if let (Some((_, end)), Some(c)) = (farewell, cremation) {
-        if end + farewell_gap > c {
-            return Err(OrderError::FarewellAfterCremation);
-        }
+    if let (Some((_, end)), Some(c)) = (farewell, cremation)
+        && end + farewell_gap > c
+    {
+        return Err(OrderError::FarewellAfterCremation);
     }
     Ok(())
 }

@@ -43,6 +43,7 @@ mod dto;
 pub mod error;
 mod notify;
 mod routes;
+pub mod seed;
 pub mod service;
 pub mod states;
 

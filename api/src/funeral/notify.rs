@@ -23,6 +23,10 @@ pub enum Moment {
 
 /// Queues the family's notice in the caller's transaction (email and WeChat, purpose
 /// `funeral_booking`). No name of the deceased in it: the masked ID is enough to tell.
+#[expect(
+    clippy::too_many_lines,
+    reason = "each moment's message beside the others"
+)]
 pub async fn queue(
     conn: &Tx,
     state: &Context,

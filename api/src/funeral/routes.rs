@@ -49,6 +49,7 @@ fn invalid(field: &str, reason: &'static str, zh: &'static str, en: &'static str
 }
 
 /// Everything about a booking, as `party` sees it.
+#[expect(clippy::too_many_lines, reason = "one field of the answer a line")]
 async fn view(state: &AppState, (row, lines): Full, party: Party) -> Result<BookingDto, ApiError> {
     let home = service::home(&state.db, &row.home_id).await?;
     let (farewell, cremation) = service::slots_of(&state.db, &row).await?;

@@ -124,6 +124,10 @@ impl IdNumber {
         format!("{}***********{}", &self.0[..3], &self.0[14..])
     }
 
+    #[expect(
+        clippy::expect_used,
+        reason = "IdNumber::parse checked the eight date digits"
+    )]
     pub fn birth_date(&self) -> NaiveDate {
         NaiveDate::parse_from_str(&self.0[6..14], "%Y%m%d").expect("checked in parse")
     }

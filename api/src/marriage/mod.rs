@@ -9,6 +9,7 @@ mod dto;
 pub mod error;
 pub mod notify;
 mod routes;
+pub mod seed;
 pub mod service;
 mod share;
 pub mod states;

@@ -38,6 +38,10 @@ fn business_label(kind: &str) -> &'static str {
 }
 
 /// Queues the messages of `moment` to everyone concerned, in the caller's transaction.
+#[expect(
+    clippy::too_many_lines,
+    reason = "each moment's message beside the others"
+)]
 pub async fn queue(
     conn: &Tx,
     state: &Context,
@@ -207,7 +211,6 @@ pub async fn remind_tomorrow(state: &Context) -> Result<usize, ApiError> {
         }
         txn.commit().await?;
     }
-    if queued > 0 {}
     Ok(queued)
 }
 

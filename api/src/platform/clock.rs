@@ -15,17 +15,6 @@ pub fn format(instant: DateTime<Utc>) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    #[test]
-    fn instants_are_shown_in_beijing_time_with_the_offset() {
-        let instant = chrono::Utc.with_ymd_and_hms(2026, 5, 20, 1, 0, 0).unwrap();
-        assert_eq!(super::format(instant), "2026-05-20T09:00:00+08:00");
-    }
-}
-
 /// The `time` field format of WeChat subscribe messages: `2026年5月20日 09:30`.
 pub fn format_wechat(instant: DateTime<Utc>) -> String {
     use chrono::{Datelike, Timelike};
@@ -38,4 +27,15 @@ pub fn format_wechat(instant: DateTime<Utc>) -> String {
         t.hour(),
         t.minute()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    #[test]
+    fn instants_are_shown_in_beijing_time_with_the_offset() {
+        let instant = chrono::Utc.with_ymd_and_hms(2026, 5, 20, 1, 0, 0).unwrap();
+        assert_eq!(super::format(instant), "2026-05-20T09:00:00+08:00");
+    }
 }

@@ -82,6 +82,10 @@ impl Sealer {
     }
 
     /// The nonce followed by the ciphertext.
+    #[expect(
+        clippy::expect_used,
+        reason = "without the OS's randomness no nonce is safe: stopping is right"
+    )]
     fn encrypt(&self, plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).expect("the OS has randomness");
@@ -115,6 +119,10 @@ impl Sealer {
     /// rotation's key in turn ([`rekey`]): a stored index is rotated from what is stored,
     /// without its plain value, and one who has an older key alone can no longer test
     /// guesses against the database.
+    #[expect(
+        clippy::expect_used,
+        reason = "the sealer is always built with its first key, and HMAC takes any key length"
+    )]
     pub fn blind_index(&self, purpose: &str, value: &str) -> String {
         let (first, rotations) = self
             .index_keys
@@ -142,6 +150,7 @@ impl Sealer {
 }
 
 /// A stored blind index keyed again with a rotation's key.
+#[expect(clippy::expect_used, reason = "HMAC takes any key length")]
 pub fn rekey(key: &[u8; 32], index: &str) -> String {
     let mut mac = <Hmac<Sha256>>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(index.as_bytes());
@@ -159,6 +168,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// `n` random bytes from the OS.
+#[expect(
+    clippy::expect_used,
+    reason = "without the OS's randomness no key, code or nonce is safe: stopping is right"
+)]
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).expect("the OS has randomness");

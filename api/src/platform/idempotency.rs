@@ -60,6 +60,7 @@ pub const NOT_REPLAYED: [&str; 8] = [
 /// and body gets that answer again with `Idempotency-Replayed: true`; the same key with
 /// another body gets 422; while the first still runs, 409 with `Retry-After`. A refused
 /// request (4xx/5xx) keeps nothing, so a corrected retry runs. Keys are per caller.
+#[expect(clippy::too_many_lines, reason = "replay, claim and store, in order")]
 pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

@@ -1,7 +1,6 @@
 //! WeChat's server API as far as the service uses it. The base URL is configuration, so
 //! tests point it at a fake that speaks the same JSON.
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -100,10 +99,11 @@ impl AccessTokenCache {
         force: bool,
     ) -> Result<String, String> {
         let mut current = self.current.lock().await;
-        if let Some((token, until)) = current.as_ref() {
-            if !force && *until > std::time::Instant::now() {
-                return Ok(token.clone());
-            }
+        let fresh = current
+            .as_ref()
+            .filter(|(_, until)| *until > std::time::Instant::now());
+        if let Some((token, _)) = fresh.filter(|_| !force) {
+            return Ok(token.clone());
         }
         let url = format!("{}/cgi-bin/stable_token", base.trim_end_matches('/'));
         let body = serde_json::json!({"grant_type": "client_credential", "appid": app_id, "secret": secret, "force_refresh": force});

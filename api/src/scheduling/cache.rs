@@ -13,11 +13,16 @@ use crate::platform::tx::Stale;
 /// is never shown as free for long, yet long enough to absorb an opening-time read storm.
 pub const CACHE_TTL: StdDuration = StdDuration::from_secs(1);
 
+/// A day's slots are cached by resource, business type and date.
+type DayKey = (String, String, NaiveDate);
+/// When the slots were read, under which generation of the resource, and the slots.
+type CachedDay = (Instant, u64, Arc<Vec<slot::Model>>);
+
 /// Recent availability per (resource, business type, date), per instance.
 #[derive(Default)]
 pub struct AvailabilityCache {
     /// Slots of a day, with the resource's generation they were read under.
-    days: Mutex<HashMap<(String, String, NaiveDate), (Instant, u64, Arc<Vec<slot::Model>>)>>,
+    days: Mutex<HashMap<DayKey, CachedDay>>,
     /// Whole answers of the public route, as sent, for the read storm at opening time:
     /// a hit touches no database at all.
     answers: Mutex<Answers>,
@@ -79,10 +84,10 @@ impl Refresh<'_> {
 
 impl Drop for Refresh<'_> {
     fn drop(&mut self) {
-        if self.owner {
-            if let Ok(mut answers) = self.cache.answers.lock() {
-                answers.refreshing.remove(&self.key);
-            }
+        if self.owner
+            && let Ok(mut answers) = self.cache.answers.lock()
+        {
+            answers.refreshing.remove(&self.key);
         }
     }
 }
@@ -96,7 +101,7 @@ impl AvailabilityCache {
         answers.generation.get(resource).copied().unwrap_or(0)
     }
 
-    pub(super) fn get(&self, key: &(String, String, NaiveDate)) -> Option<Arc<Vec<slot::Model>>> {
+    pub(super) fn get(&self, key: &DayKey) -> Option<Arc<Vec<slot::Model>>> {
         let generation = self.generation(&key.0);
         let days = self.days.lock().ok()?;
         days.get(key)
@@ -106,12 +111,7 @@ impl AvailabilityCache {
 
     /// Keeps the slots of a day read under `generation` (a read that raced with a change
     /// is never served afterwards).
-    pub(super) fn put(
-        &self,
-        key: (String, String, NaiveDate),
-        generation: u64,
-        slots: Arc<Vec<slot::Model>>,
-    ) {
+    pub(super) fn put(&self, key: DayKey, generation: u64, slots: Arc<Vec<slot::Model>>) {
         if let Ok(mut days) = self.days.lock() {
             if days.len() > 10_000 {
                 days.retain(|_, (at, _, _)| at.elapsed() < CACHE_TTL);

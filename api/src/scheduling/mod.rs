@@ -3,7 +3,8 @@
 //! make-up working days), dated exceptions, booking windows and cut-offs, and slots whose
 //! seat counters can never be overbooked. Owns `resource`, `slot_template`,
 //! `calendar_day`, `resource_exception`, `slot`, `waitlist_entry`, `draw`, `peak_period`,
-//! `peak_slot_template`. Rooms that book call `service`.
+//! `peak_slot_template`. Rooms that book call `service`; what admins set up
+//! (resources, templates, calendar, exceptions) is `setup`.
 pub mod cache;
 pub mod closing;
 pub mod domain;
@@ -14,6 +15,7 @@ pub mod holders;
 pub mod peak;
 mod routes;
 pub mod service;
+pub mod setup;
 pub mod states;
 pub mod waitlist;
 

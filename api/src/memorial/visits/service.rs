@@ -25,8 +25,8 @@ use crate::platform::context::Context;
 use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
 use crate::platform::tx::Tx;
-use crate::scheduling::peak;
-use crate::scheduling::service::{self as scheduling, ResourceSpec, TemplateSlot};
+use crate::scheduling::setup::{self, ResourceSpec, TemplateSlot};
+use crate::scheduling::{peak, service as scheduling};
 
 /// The business type of cemetery visits in the scheduling core.
 pub const VISIT: &str = "visit";
@@ -574,6 +574,10 @@ fn event(
 
 /// Demo cemeteries: a public cemetery and a village burial ground, open every day, with
 /// 清明 2027 and 冬至 2026 as peak periods (half-hour slots, earlier opening).
+#[expect(
+    clippy::too_many_lines,
+    reason = "demo cemeteries, written out as data"
+)]
 pub async fn seed_cemeteries(txn: &Tx) -> Result<(), ApiError> {
     let places = [
         (
@@ -604,7 +608,7 @@ pub async fn seed_cemeteries(txn: &Tx) -> Result<(), ApiError> {
             cancel_minutes: 60,
             working_days_only: false,
         };
-        scheduling::save_resource(txn, spec, Actor::System, None).await?;
+        setup::save_resource(txn, spec, Actor::System, None).await?;
         let hours = [
             "08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00", "16:00",
         ];
@@ -618,7 +622,7 @@ pub async fn seed_cemeteries(txn: &Tx) -> Result<(), ApiError> {
                 })
             })
             .collect();
-        scheduling::replace_template(txn, id, VISIT, slots, Actor::System, None).await?;
+        setup::replace_template(txn, id, VISIT, slots, Actor::System, None).await?;
         for (period, first, last) in [
             ("冬至", (2026, 12, 19), (2026, 12, 23)),
             ("清明", (2027, 3, 27), (2027, 4, 11)),

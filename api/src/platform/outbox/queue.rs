@@ -29,6 +29,12 @@ pub struct Outbox {
     pub(super) wake: Arc<Notify>,
 }
 
+impl Default for Outbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Outbox {
     pub fn new() -> Outbox {
         Outbox {
