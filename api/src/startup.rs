@@ -119,7 +119,7 @@ impl Application {
         tokio::spawn(worker.run());
         tokio::spawn(crate::platform::housekeeping::run(db.clone()));
         tokio::spawn(crate::platform::audit::chainer(db.clone()));
-        tokio::spawn(marriage::service::sweeper(state.clone()));
+        tokio::spawn(marriage::sweeper::sweeper(state.clone()));
         tokio::spawn(applications::service::sweeper(state.clone()));
         tokio::spawn(crate::certification::cycle::sweeper(state.clone()));
         tokio::spawn(crate::funeral::service::sweeper(state.clone()));

@@ -3,7 +3,7 @@
 //! `scripts/bench` runs it in release mode and writes `docs/benchmarks/booking.md`.
 //!
 //! For each store:
-//! - floor: the seat-taking conditional UPDATE (`scheduling::service::take_seats_in`), each
+//! - floor: the seat-taking conditional UPDATE (`scheduling::engine::take_seats_in`), each
 //!   in its own write transaction, straight on the database, over 10 slots and on one hot
 //!   slot, from as many tasks as the HTTP clients below;
 //! - reference: the same booking transaction the route runs (`marriage::service::book`:
@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use minzheng::platform::db::begin_write;
-use minzheng::scheduling::service::take_seats_in;
+use minzheng::scheduling::engine::take_seats_in;
 use minzheng_tests::{Backend, PG_URL_VAR, TestApp, id_number, next_weekday, spawn_app_with};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};

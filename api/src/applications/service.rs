@@ -689,7 +689,7 @@ pub async fn working_days(
     from: NaiveDate,
 ) -> Result<impl Fn(NaiveDate) -> bool + use<>, ApiError> {
     let calendar =
-        crate::scheduling::service::calendar(&state.db, from, from + chrono::Duration::days(500))
+        crate::scheduling::engine::calendar(&state.db, from, from + chrono::Duration::days(500))
             .await?;
     Ok(move |d: NaiveDate| crate::scheduling::domain::is_working_day(d, calendar.get(&d).copied()))
 }

@@ -667,7 +667,7 @@ pub async fn check_scope(
         // the account would see nothing (a typo once made such a clerk).
         (_, Some(id)) => {
             let kinds = place_kinds(kind);
-            let place = crate::scheduling::service::resource(&state.db, &id).await;
+            let place = crate::scheduling::engine::resource(&state.db, &id).await;
             match place {
                 Ok(place) if kinds.contains(&place.kind.as_str()) => {
                     Ok(Scope { kind, id: Some(id) })

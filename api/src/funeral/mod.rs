@@ -5,9 +5,9 @@
 //! Design decisions:
 //! - A funeral home is a scheduling `resource` of kind `funeral_home` with two business
 //!   types: `farewell` (slot capacity = farewell halls) and `cremation` (cremations per
-//!   slot). Seats are taken with `scheduling::service::take_seats` in the booking's write
+//!   slot). Seats are held with `scheduling::engine::hold` in the booking's write
 //!   transaction, before the booking row, so no timing overbooks; cancelling gives them
-//!   back with `release_seats`; a booking marked done keeps them (the service happened).
+//!   back with `engine::release`; a booking marked done keeps them (the service happened).
 //! - Body transport is not a slot: the family asks for a time, the home confirms it or
 //!   proposes another (`transport.status` `requested` → `proposed` → `agreed`); the family
 //!   accepts a proposal, which confirms the booking. States and who moves them:

@@ -23,7 +23,7 @@ use crate::platform::clock;
 use crate::platform::rows::{find_or, transition};
 use crate::platform::tx::Tx;
 use crate::platform::{context::Context, db::is_unique_violation};
-use crate::scheduling::service as scheduling;
+use crate::scheduling::engine::{self as scheduling, Hold};
 use crate::state::AppState;
 
 /// A booking with its lines.
@@ -253,7 +253,7 @@ pub async fn book(state: &AppState, citizen: &Citizen, b: NewBooking) -> Result<
     let txn = state.begin().await?;
     // The seats first: they are the contended rows, and a full slot stops here.
     for s in farewell.iter().chain(cremation.iter()) {
-        scheduling::take_seats(&txn, s, 1).await?;
+        scheduling::hold(&txn, s, Hold::Seats(1)).await?;
     }
     // The deceased's active key next: a second active booking fails here whatever the
     // timing, and the seats taken above roll back with it.
@@ -378,7 +378,7 @@ async fn check_transport_window(
         .requested_at
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .date_naive();
-    let window = crate::scheduling::peak::window_on(&state.db, home, day).await?;
+    let window = scheduling::window_on(&state.db, home, day).await?;
     if day > window.last_open_date(now) {
         return Err(ApiError::new(Code::NotOpenYet).with_field(FieldError {
             field: "transport.requested_at".into(),
@@ -481,8 +481,7 @@ async fn chosen_slot(
         }));
     }
     // The window of the slot's day (a peak period may change it).
-    let window = crate::scheduling::peak::window_on(&state.db, home, s.date).await?;
-    scheduling::check_open(&window, &s, now)?;
+    scheduling::gate(&state.db, home, business_type, &s, now).await?;
     Ok(Some(s))
 }
 
@@ -853,7 +852,7 @@ pub async fn cancel(state: &Context, citizen: &Citizen, id: Uuid) -> Result<Full
         return Err(ApiError::new(Code::FuneralWrongState));
     }
     for s in farewell.iter().chain(cremation.iter()) {
-        scheduling::release_seats(&txn, state, s.id, 1).await?;
+        scheduling::release(&txn, state, s.id, 1).await?;
     }
     record(
         &txn,
@@ -895,7 +894,7 @@ pub async fn lapse_unconfirmed(state: &Context) -> Result<u64, ApiError> {
         let home = home(&txn, &row.home_id).await?;
         let (farewell, cremation) = slots_of(&txn, &row).await?;
         for s in farewell.iter().chain(cremation.iter()) {
-            scheduling::release_seats(&txn, state, s.id, 1).await?;
+            scheduling::release(&txn, state, s.id, 1).await?;
         }
         let summary = format!(
             "lapsed unconfirmed after {} minutes, {}",

@@ -56,7 +56,7 @@ async fn cancel(
             continue;
         }
         let (_, parties): (_, Vec<party::Model>) = load(txn, row.id).await?;
-        let office = scheduling::service::resource(txn, &row.office_id).await?;
+        let office = scheduling::engine::resource(txn, &row.office_id).await?;
         notify::queue(
             txn,
             state,

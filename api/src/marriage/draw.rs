@@ -28,7 +28,7 @@ use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
 use crate::platform::tx::Tx;
 use crate::scheduling::draw::{self as lottery, event};
-use crate::scheduling::service as scheduling;
+use crate::scheduling::engine::{self as scheduling, Hold};
 
 /// What a request keeps, sealed: the parties as named, and which one handed it in.
 #[derive(Serialize, Deserialize)]
@@ -446,7 +446,7 @@ async fn book_winner(
     let savepoint = txn.savepoint().await?;
     let mut seat = None;
     for s in slots {
-        match scheduling::take_seats(&savepoint, s, 1).await {
+        match scheduling::hold(&savepoint, s, Hold::Drawn).await {
             Ok(()) => {
                 seat = Some(s);
                 break;

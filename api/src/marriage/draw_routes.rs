@@ -17,7 +17,7 @@ use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
 use crate::platform::pagination::{PageQuery, slice};
 use crate::scheduling::draw::{self as lottery, NewDraw};
-use crate::scheduling::service as scheduling;
+use crate::scheduling::engine as scheduling;
 use crate::state::AppState;
 
 type State = web::Data<AppState>;

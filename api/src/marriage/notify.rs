@@ -205,7 +205,7 @@ pub async fn remind_tomorrow(state: &Context) -> Result<usize, ApiError> {
                 .filter(party::Column::AppointmentId.eq(row.id))
                 .all(&txn)
                 .await?;
-            let office = crate::scheduling::service::resource(&txn, &row.office_id).await?;
+            let office = crate::scheduling::engine::resource(&txn, &row.office_id).await?;
             queue(&txn, state, &row, &parties, &office, Moment::Reminder).await?;
             queued += 1;
         }

@@ -18,9 +18,8 @@ use crate::platform::audit::{self, Actor, Event};
 use crate::platform::rows::{find_or, transition};
 use crate::platform::tx::Tx;
 use crate::platform::{context::Context, db::is_unique_violation};
-use crate::scheduling::service as scheduling;
-use crate::scheduling::{draw, waitlist};
-use crate::state::AppState;
+use crate::scheduling::engine::{self as scheduling, Hold};
+use crate::scheduling::waitlist;
 
 /// Statuses in which an appointment holds its seat and its parties' active keys.
 pub const ACTIVE: [&str; 2] = ["pending_confirmation", "confirmed"];
@@ -49,12 +48,7 @@ pub async fn book(
     };
     let office = scheduling::resource(&state.db, office_id).await?;
     let slot = scheduling::slot(&state.db, slot_id).await?;
-    if slot.resource_id != office.id || slot.business_type != kind.as_str() {
-        return Err(ApiError::new(Code::SlotNotFound));
-    }
-    let window = crate::scheduling::peak::window_on(&state.db, &office, slot.date).await?;
-    scheduling::check_open(&window, &slot, Utc::now())?;
-    draw::check_no_open_draw(&state.db, &office.id, kind.as_str(), slot.date).await?;
+    scheduling::gate(&state.db, &office, kind.as_str(), &slot, Utc::now()).await?;
     check_people(state, kind, &parties, &caller_index, slot.date).await?;
     // A divorce appointment needs the joint application, past its cooling-off period.
     let divorce = match kind {
@@ -66,12 +60,14 @@ pub async fn book(
     let txn = state.begin().await?;
     // The seat first: it is the contended row, and a full slot stops here. A waitlist
     // offer already holds one.
-    match offer {
-        Some(entry) => waitlist::claim(&txn, entry, citizen.id, slot_id).await?,
-        None => scheduling::take_seats(&txn, &slot, 1).await?,
-    }
-    // Again under the slot's lock: a draw opened meanwhile wins (see `draw::create`).
-    draw::check_no_open_draw(&txn, &office.id, kind.as_str(), slot.date).await?;
+    let hold = match offer {
+        Some(entry) => Hold::Offer {
+            entry,
+            citizen: citizen.id,
+        },
+        None => Hold::Seats(1),
+    };
+    scheduling::hold(&txn, &slot, hold).await?;
     let booking = Booking {
         booker: citizen.id,
         caller_position,
@@ -395,7 +391,7 @@ pub(super) async fn end(
     if ended.rows_affected == 0 {
         return Ok(false);
     }
-    scheduling::release_seats(conn, state, row.slot_id, 1).await?;
+    scheduling::release(conn, state, row.slot_id, 1).await?;
     // A cancelled or lapsed certificate appointment gives the application back its window.
     entity::divorce_application::Entity::update_many()
         .col_expr(
@@ -467,38 +463,6 @@ pub async fn expire_unconfirmed(state: &Context) -> Result<usize, ApiError> {
         txn.commit().await?;
     }
     Ok(released)
-}
-
-/// Runs [`expire_unconfirmed`] every `sweep_interval_secs` until the process ends.
-pub async fn sweeper(state: AppState) {
-    let every = std::time::Duration::from_secs(state.config.sweep_interval_secs.max(1));
-    loop {
-        if let Err(e) = notify::remind_tomorrow(&state).await {
-            tracing::error!(code = e.code.as_str(), "marriage: cannot queue reminders");
-        }
-        if let Err(e) = lapse_divorce_applications(&state).await {
-            tracing::error!(
-                code = e.code.as_str(),
-                "marriage: cannot lapse divorce applications"
-            );
-        }
-        if let Err(e) = super::draw::run_due(&state).await {
-            tracing::error!(code = e.code.as_str(), "marriage: cannot run due draws");
-        }
-        if let Err(e) = waitlist::sweep(&state).await {
-            tracing::error!(
-                code = e.code.as_str(),
-                "marriage: cannot lapse waitlist offers"
-            );
-        }
-        if let Err(e) = expire_unconfirmed(&state).await {
-            tracing::error!(
-                code = e.code.as_str(),
-                "marriage: cannot release unconfirmed appointments"
-            );
-        }
-        tokio::time::sleep(every).await;
-    }
 }
 
 pub(super) async fn load(
@@ -1172,15 +1136,10 @@ pub async fn reschedule(
         return Err(ApiError::new(Code::CancelClosed));
     }
     let slot = scheduling::slot(&state.db, slot_id).await?;
-    if slot.resource_id != row.office_id
-        || slot.business_type != row.business_type
-        || slot.id == row.slot_id
-    {
+    if slot.id == row.slot_id {
         return Err(ApiError::new(Code::SlotNotFound));
     }
-    let window = crate::scheduling::peak::window_on(&state.db, &office, slot.date).await?;
-    scheduling::check_open(&window, &slot, now)?;
-    draw::check_no_open_draw(&state.db, &office.id, &row.business_type, slot.date).await?;
+    scheduling::gate(&state.db, &office, &row.business_type, &slot, now).await?;
     let kind = BusinessType::parse(&row.business_type)
         .ok_or_else(|| ApiError::internal("unknown business type"))?;
     if kind == BusinessType::Marriage {
@@ -1212,8 +1171,7 @@ pub async fn reschedule(
         }
     }
     let txn = state.begin().await?;
-    scheduling::take_seats(&txn, &slot, 1).await?;
-    draw::check_no_open_draw(&txn, &office.id, &row.business_type, slot.date).await?;
+    scheduling::hold(&txn, &slot, Hold::Seats(1)).await?;
     // Cancelled, expired or moved meanwhile: the transaction rolls back the new seat.
     transition(
         &txn,
@@ -1232,7 +1190,7 @@ pub async fn reschedule(
         Code::AppointmentState,
     )
     .await?;
-    scheduling::release_seats(&txn, state, row.slot_id, 1).await?;
+    scheduling::release(&txn, state, row.slot_id, 1).await?;
     let summary = format!(
         "moved from {} to {}",
         clock_text(row.starts_at),

@@ -13,7 +13,7 @@ use crate::identity::service as identity;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
 use crate::platform::pagination::{PageQuery, slice};
-use crate::scheduling::{service as scheduling, waitlist};
+use crate::scheduling::{engine as scheduling, waitlist};
 use crate::state::AppState;
 
 type State = web::Data<AppState>;

@@ -79,8 +79,8 @@ pub async fn create(
             "requests must close in the future, after they open and before the day starts",
         )));
     }
-    let cal = super::service::calendar(&state.db, spec.date, spec.date).await?;
-    let slots = super::service::day_slots(
+    let cal = super::calendar::calendar(&state.db, spec.date, spec.date).await?;
+    let slots = super::days::day_slots(
         &state.db,
         r,
         &spec.business_type,
@@ -114,7 +114,7 @@ pub async fn create(
     // Lock the day's slots first (a no-op update): a booking that took a seat before has
     // committed when this returns, and one after finds the draw (it checks again under
     // the slot's lock), so "no bookings on a draw day" holds whatever the timing.
-    super::service::lock_day(&txn, &r.id, &spec.business_type, spec.date).await?;
+    super::seats::lock_day(&txn, &r.id, &spec.business_type, spec.date).await?;
     let booked = slot::Entity::find()
         .filter(slot::Column::ResourceId.eq(&r.id))
         .filter(slot::Column::BusinessType.eq(&spec.business_type))

@@ -6,15 +6,18 @@
 //! `peak_slot_template`. Rooms that book call `service`; what admins set up
 //! (resources, templates, calendar, exceptions) is `setup`.
 pub mod cache;
+mod calendar;
 pub mod closing;
+mod days;
 pub mod domain;
 pub mod draw;
 mod dto;
+pub mod engine;
 pub mod error;
 pub mod holders;
 pub mod peak;
 mod routes;
-pub mod service;
+mod seats;
 pub mod setup;
 pub mod states;
 pub mod waitlist;

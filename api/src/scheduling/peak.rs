@@ -9,8 +9,8 @@ use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
+use super::calendar::{self, event};
 use super::domain::{self, Window};
-use super::service::{self, event};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::tx::Tx;
@@ -72,7 +72,7 @@ pub fn covering(periods: &[peak_period::Model], date: NaiveDate) -> Option<&peak
 
 /// The booking window of a date: the period's earlier opening, or the resource's own.
 pub fn window(r: &resource::Model, period: Option<&peak_period::Model>) -> Window {
-    let usual = service::window(r);
+    let usual = calendar::window(r);
     match period {
         Some(p) => Window {
             days: i64::from(p.window_days),
@@ -135,7 +135,7 @@ pub async fn create(
     actor: Actor,
     request_id: Option<String>,
 ) -> Result<peak_period::Model, ApiError> {
-    service::resource(conn, resource_id).await?;
+    calendar::resource(conn, resource_id).await?;
     if !in_range(conn, resource_id, new.first_date, new.last_date)
         .await?
         .is_empty()

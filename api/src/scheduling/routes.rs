@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::dto::*;
 use super::setup::{self, ResourceSpec, TemplateSlot};
 use super::states::{OnBookings, ResourceExceptionKind, SlotBusinessType};
-use super::{closing, domain, peak, service};
+use super::{closing, domain, engine, peak};
 use crate::auth::extract::Admin;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::audit::Actor;
@@ -25,7 +25,7 @@ type State = web::Data<AppState>;
 /// `past`, not `open`; the cached day does not know the time of the request. (A day whose
 /// booking closed by a cut-off before its slots start stays `open` with every slot
 /// `bookable: false`.)
-fn state_now(d: &service::Day, now: chrono::DateTime<chrono::Utc>) -> &'static str {
+fn state_now(d: &engine::Day, now: chrono::DateTime<chrono::Utc>) -> &'static str {
     let all_started = !d.slots.is_empty() && d.slots.iter().all(|s| s.starts_at <= now);
     match d.state {
         "open" if all_started => "past",
@@ -105,7 +105,7 @@ async fn get_resource(
     state: State,
     id: web::Path<String>,
 ) -> Result<web::Json<ResourceDto>, ApiError> {
-    Ok(web::Json(service::resource(&state.db, &id).await?.into()))
+    Ok(web::Json(engine::resource(&state.db, &id).await?.into()))
 }
 
 /// Create or change a bookable place (admins).
@@ -411,11 +411,11 @@ async fn availability(
         to,
     );
     let refresh = match state.availability.answer(key) {
-        service::Lookup::Hit(body) => return Ok(json_bytes(body)),
-        service::Lookup::Miss(refresh) => refresh,
+        engine::Lookup::Hit(body) => return Ok(json_bytes(body)),
+        engine::Lookup::Miss(refresh) => refresh,
     };
-    let r = service::resource(&state.db, &id).await?;
-    let days = service::availability(
+    let r = engine::resource(&state.db, &id).await?;
+    let days = engine::availability(
         &state.db,
         &state.availability,
         &r,
@@ -441,7 +441,7 @@ async fn availability(
                     remaining: (s.capacity - s.booked).max(0),
                     bookable: d.state == "open"
                         && s.booked < s.capacity
-                        && service::check_open(&d.window, s, now).is_ok(),
+                        && engine::check_open(&d.window, s, now).is_ok(),
                 })
                 .collect(),
         })
@@ -502,7 +502,7 @@ async fn list_periods(
     id: web::Path<String>,
     Query(page): Query<PageQuery>,
 ) -> Result<web::Json<PeakPeriodListDto>, ApiError> {
-    let r = service::resource(&state.db, &id).await?;
+    let r = engine::resource(&state.db, &id).await?;
     let today = clock::today();
     let far = today + Duration::days(800);
     let all = peak::in_range(&state.db, &r.id, today, far).await?;

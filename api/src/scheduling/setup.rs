@@ -7,8 +7,8 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
+use super::calendar::{calendar, event, resource};
 use super::domain::{self, CalendarKind};
-use super::service::{calendar, event, resource};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::tx::Tx;

@@ -375,7 +375,7 @@ async fn supplements_pause_the_clock_and_the_state_machine_refuses_what_it_must(
     let today = (Utc::now() + Duration::hours(8)).date_naive();
     let paused_on = today - Duration::days(10);
     let calendar =
-        minzheng::scheduling::service::calendar(&app.db, paused_on, after + Duration::days(60))
+        minzheng::scheduling::engine::calendar(&app.db, paused_on, after + Duration::days(60))
             .await
             .unwrap();
     let working = |d: chrono::NaiveDate| {

@@ -16,7 +16,7 @@ use crate::platform::booking_code;
 use crate::platform::clock;
 use crate::platform::extract::{Json, Query};
 use crate::platform::pagination::{PageQuery, slice};
-use crate::scheduling::service as scheduling;
+use crate::scheduling::engine as scheduling;
 use crate::state::AppState;
 
 type State = web::Data<AppState>;

@@ -25,8 +25,9 @@ use crate::platform::context::Context;
 use crate::platform::db::is_unique_violation;
 use crate::platform::rows::{find_or, transition};
 use crate::platform::tx::Tx;
+use crate::scheduling::engine::{self as scheduling, Hold};
+use crate::scheduling::peak;
 use crate::scheduling::setup::{self, ResourceSpec, TemplateSlot};
-use crate::scheduling::{peak, service as scheduling};
 
 /// The business type of cemetery visits in the scheduling core.
 pub const VISIT: &str = "visit";
@@ -66,16 +67,12 @@ pub async fn book(
     identity::verified_index(&state.db, citizen.id).await?;
     let place = cemetery(&state.db, &new.cemetery_id).await?;
     let s = scheduling::slot(&state.db, new.slot_id).await?;
-    if s.resource_id != place.id || s.business_type != VISIT {
-        return Err(ApiError::new(Code::SlotNotFound));
-    }
     let now = Utc::now();
-    let window = peak::window_on(&state.db, &place, s.date).await?;
-    scheduling::check_open(&window, &s, now)?;
+    scheduling::gate(&state.db, &place, VISIT, &s, now).await?;
     let persons = new.visitors.len() as i32;
     let txn = state.begin().await?;
     // The conditional seat update first: on SQLite it takes the write lock at once.
-    scheduling::take_seats(&txn, &s, persons).await?;
+    scheduling::hold(&txn, &s, Hold::Seats(persons)).await?;
     take_grave(
         &txn,
         &place.id,
@@ -336,7 +333,7 @@ pub async fn cancel(
         .filter(visitor::Column::VisitId.eq(row.id))
         .exec(&txn)
         .await?;
-    scheduling::release_seats(&txn, state, s.id, row.persons).await?;
+    scheduling::release(&txn, state, s.id, row.persons).await?;
     audit::record(
         &txn,
         event(
