@@ -16,10 +16,10 @@ pub use super::cache::{AnswerKey, AvailabilityCache, CACHE_TTL, Lookup, Refresh}
 pub use super::calendar::{calendar, resource, window};
 pub use super::days::day_slots;
 use super::domain::{self, Window};
-pub use super::seats::{check_open, slot};
 /// The seat's conditional update alone, outside a `Tx` (nothing is told of the change):
 /// only for measuring it (`tests/benches/booking.rs`), never to book.
 pub use super::seats::take_seats_in;
+pub use super::seats::{check_open, slot};
 use super::{draw, peak, seats, waitlist};
 use crate::error::{ApiError, Code};
 use crate::platform::context::Context;

@@ -41,7 +41,11 @@ pub async fn take_seats(tx: &Tx, slot: &slot::Model, seats: i32) -> Result<(), A
 
 /// The conditional update itself, on any connection: `take_seats` without naming the
 /// changed day (the booking bench's floor measures it alone).
-pub async fn take_seats_in(conn: &impl ConnectionTrait, slot_id: Uuid, seats: i32) -> Result<(), ApiError> {
+pub async fn take_seats_in(
+    conn: &impl ConnectionTrait,
+    slot_id: Uuid,
+    seats: i32,
+) -> Result<(), ApiError> {
     let taken = slot::Entity::update_many()
         .col_expr(
             slot::Column::Booked,
