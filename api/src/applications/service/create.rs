@@ -1,5 +1,4 @@
 //! Starting an application.
-
 use chrono::Utc;
 use entity::{application, application_hold as hold};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};

@@ -1,4 +1,5 @@
-//! What the application use cases share: who acts, loading an application and its parts, the draft lock, working days.
+//! What the application use cases share: who acts, loading an application and its parts,
+//! the draft lock, working days.
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};

@@ -1,5 +1,4 @@
 //! Handing an application in, and withdrawing it.
-
 use chrono::Utc;
 use entity::{application, application_hold as hold, application_member as member};
 use sea_orm::sea_query::Expr;

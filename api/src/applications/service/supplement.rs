@@ -1,5 +1,4 @@
 //! Answering a reviewer's request for more materials.
-
 use chrono::{NaiveDate, Utc};
 use entity::{application, application_material as material};
 use sea_orm::sea_query::Expr;

@@ -1,4 +1,5 @@
-//! A status change of an application: the conditional update, its history row, its audit event and the notice to the applicant.
+//! A status change of an application: the conditional update, its history row, its audit
+//! event and the notice to the applicant.
 use std::collections::BTreeMap;
 
 use chrono::Utc;

@@ -1,4 +1,5 @@
-//! Booking funeral services: the seats through the booking engine, the booking and its lines in one transaction.
+//! Booking funeral services: the seats through the booking engine, the booking and its
+//! lines in one transaction.
 use entity::{funeral_booking as booking, funeral_booking_line as line};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;

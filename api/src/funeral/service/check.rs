@@ -1,4 +1,5 @@
-//! The checks of a funeral booking before its transaction: the home, the slots, the order of services, the priced lines.
+//! The checks of a funeral booking before its transaction: the home, the slots, the order
+//! of services, the priced lines.
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{funeral_booking as booking, resource, slot};
 use uuid::Uuid;

@@ -1,4 +1,5 @@
-//! What the funeral use cases share: a home, its gaps, loading a booking with its lines, who may see it, ending it, a staff step, the audit event.
+//! What the funeral use cases share: a home, its gaps, loading a booking with its lines,
+//! who may see it, ending it, a staff step, the audit event.
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{funeral_booking as booking, funeral_booking_line as line, resource, slot};
 use sea_orm::sea_query::Expr;

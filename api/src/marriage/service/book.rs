@@ -1,4 +1,5 @@
-//! Booking an appointment: the seat through the booking engine, the appointment and its parties in one transaction.
+//! Booking an appointment: the seat through the booking engine, the appointment and its
+//! parties in one transaction.
 use chrono::{Duration, Utc};
 use entity::{marriage_appointment as appointment, marriage_party as party};
 use sea_orm::sea_query::Expr;

@@ -1,4 +1,5 @@
-//! The registration desk: the day's sheet, looking an appointment up, checking in, completing, no-shows and their undo.
+//! The registration desk: the day's sheet, looking an appointment up, checking in,
+//! completing, no-shows and their undo.
 use chrono::{Duration, Utc};
 use entity::{marriage_appointment as appointment, marriage_party as party};
 use sea_orm::sea_query::Expr;

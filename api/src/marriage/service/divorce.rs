@@ -1,4 +1,5 @@
-//! Joint divorce applications: recorded at the desk, the cooling-off period, withdrawn or lapsed.
+//! Joint divorce applications: recorded at the desk, the cooling-off period, withdrawn or
+//! lapsed.
 use chrono::{Duration, Utc};
 use entity::marriage_appointment as appointment;
 use sea_orm::sea_query::Expr;

@@ -1,4 +1,5 @@
-//! What the marriage use cases share: loading an appointment, its party keys, ending it, the no-show block, the audit event.
+//! What the marriage use cases share: loading an appointment, its party keys, ending it,
+//! the no-show block, the audit event.
 use chrono::{Duration, Utc};
 use entity::{marriage_appointment as appointment, marriage_party as party};
 use sea_orm::sea_query::Expr;

@@ -1,4 +1,5 @@
-//! What the memorial hall use cases share: who the caller is to a hall, opening it, refusals, the sensitive words, the audit event.
+//! What the memorial hall use cases share: who the caller is to a hall, opening it,
+//! refusals, the sensitive words, the audit event.
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{memorial, memorial_member, sensitive_word};
