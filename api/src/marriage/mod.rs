@@ -13,6 +13,7 @@ pub mod seed;
 pub mod service;
 mod share;
 pub mod states;
+pub mod status;
 pub mod sweeper;
 mod waitlist_routes;
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::domain;
 use super::dto::*;
 use super::service;
+use super::status::DeskAction;
 use crate::auth::extract::{Citizen, Staff};
 use crate::error::ApiError;
 use crate::platform::clock;
@@ -269,7 +270,7 @@ async fn check_in(
 ) -> Result<web::Json<AppointmentDto>, ApiError> {
     Ok(web::Json(dto(
         &state,
-        service::desk_action(&state, &staff, id.into_inner(), "check_in").await?,
+        service::desk_action(&state, &staff, id.into_inner(), DeskAction::CheckIn).await?,
     )?))
 }
 
@@ -284,7 +285,7 @@ async fn complete(
 ) -> Result<web::Json<AppointmentDto>, ApiError> {
     Ok(web::Json(dto(
         &state,
-        service::desk_action(&state, &staff, id.into_inner(), "complete").await?,
+        service::desk_action(&state, &staff, id.into_inner(), DeskAction::Complete).await?,
     )?))
 }
 
@@ -299,7 +300,7 @@ async fn no_show(
 ) -> Result<web::Json<AppointmentDto>, ApiError> {
     Ok(web::Json(dto(
         &state,
-        service::desk_action(&state, &staff, id.into_inner(), "no_show").await?,
+        service::desk_action(&state, &staff, id.into_inner(), DeskAction::NoShow).await?,
     )?))
 }
 
@@ -316,7 +317,7 @@ async fn undo_no_show(
 ) -> Result<web::Json<AppointmentDto>, ApiError> {
     Ok(web::Json(dto(
         &state,
-        service::desk_action(&state, &staff, id.into_inner(), "undo_no_show").await?,
+        service::desk_action(&state, &staff, id.into_inner(), DeskAction::UndoNoShow).await?,
     )?))
 }
 

@@ -35,6 +35,11 @@ macro_rules! closed_set {
                     $($name::$variant => $wire,)+
                 }
             }
+
+            /// The value a stored string names, if it names one.
+            pub fn from_stored(text: &str) -> Option<$name> {
+                $name::ALL.into_iter().find(|v| v.as_str() == text)
+            }
         }
     };
 }
@@ -61,5 +66,14 @@ mod tests {
             );
         }
         assert!(serde_json::from_value::<Colour>("blue".into()).is_err());
+    }
+
+    #[test]
+    fn a_stored_string_names_its_value_or_none() {
+        for v in Colour::ALL {
+            assert_eq!(Colour::from_stored(v.as_str()), Some(v));
+        }
+        assert_eq!(Colour::from_stored("Red"), None);
+        assert_eq!(Colour::from_stored("deep blue"), None);
     }
 }

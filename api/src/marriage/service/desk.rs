@@ -11,7 +11,10 @@ use crate::auth::extract::Staff;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::service as identity;
 use crate::marriage::domain::{self};
+use crate::marriage::states::AppointmentStatus;
+use crate::marriage::status::{DeskAction, next};
 use crate::platform::audit::{self, Actor};
+use crate::platform::tx::Tx;
 use crate::platform::{context::Context, db::is_unique_violation};
 
 /// The day's appointments of an office for the desk, by slot time.
@@ -109,103 +112,88 @@ pub(super) async fn record_lookup(
     access::record(&state.db, staff, &read, &subjects).await
 }
 
-/// A desk action on an appointment of the clerk's office: `check_in` (confirmed →
-/// checked_in), `complete` (checked_in → completed), `no_show` (confirmed → no_show).
-#[expect(
-    clippy::too_many_lines,
-    reason = "a transaction's steps in order; #17 splits it"
-)]
+/// A desk step on an appointment of the clerk's office; which status it needs and
+/// leaves is `status::next` (check-in: confirmed → checked_in, complete: checked_in →
+/// completed, no-show: confirmed → no_show, its undo: no_show → confirmed).
 pub async fn desk_action(
     state: &Context,
     staff: &Staff,
     id: Uuid,
-    action: &str,
+    action: DeskAction,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
     let txn = state.begin().await?;
     let (row, _) = load(&txn, id).await?;
     if !covers(staff, &row.office_id) {
         return Err(ApiError::new(Code::AppointmentNotFound));
     }
+    check_desk_moment(&row, action)?;
+    let Some(to) = AppointmentStatus::from_stored(&row.status).and_then(|s| next(s, action)) else {
+        return Err(ApiError::new(Code::AppointmentState));
+    };
     let changed = match action {
-        "check_in" if row.date != crate::platform::clock::today() => {
-            return Err(
-                ApiError::new(Code::AppointmentState).with_detail(Message::new(
-                    "只能在预约当天签到",
-                    "check-in is on the appointment day only",
-                )),
-            );
-        }
-        "check_in" => set_status(&txn, id, "confirmed", "checked_in").await?,
-        "complete" => {
-            let done = set_status(&txn, id, "checked_in", "completed").await?;
-            if done {
-                free_keys(&txn, id).await?;
-                entity::divorce_application::Entity::update_many()
-                    .col_expr(
-                        entity::divorce_application::Column::Status,
-                        Expr::value("completed"),
-                    )
-                    .filter(entity::divorce_application::Column::AppointmentId.eq(id))
-                    .exec(&txn)
-                    .await?;
-            }
-            done
-        }
-        // A no-show keeps its seat counted (the slot has passed) but frees the people.
-        "no_show" if Utc::now() < row.starts_at => {
-            return Err(
-                ApiError::new(Code::AppointmentState).with_detail(Message::new(
-                    "预约时段尚未开始，不能记为未到",
-                    "the slot has not started yet",
-                )),
-            );
-        }
-        "no_show" => {
-            let done = set_status(&txn, id, "confirmed", "no_show").await?;
-            if done {
-                free_keys(&txn, id).await?;
-                // A missed certificate appointment ends the divorce application: counted as withdrawn.
-                entity::divorce_application::Entity::update_many()
-                    .col_expr(
-                        entity::divorce_application::Column::Status,
-                        Expr::value("lapsed"),
-                    )
-                    .filter(entity::divorce_application::Column::AppointmentId.eq(id))
-                    .exec(&txn)
-                    .await?;
-            }
-            done
-        }
-        "undo_no_show" => undo_no_show(&txn, &row).await?,
-        _ => false,
+        DeskAction::UndoNoShow => undo_no_show(&txn, &row).await?,
+        _ => set_status(&txn, id, &row.status, to.as_str()).await?,
     };
     if !changed {
         return Err(ApiError::new(Code::AppointmentState));
+    }
+    match action {
+        DeskAction::Complete => end_at_desk(&txn, id, "completed").await?,
+        // A no-show keeps its seat counted (the slot has passed) but frees the people; a
+        // missed certificate appointment ends the divorce application, counted as withdrawn.
+        DeskAction::NoShow => end_at_desk(&txn, id, "lapsed").await?,
+        DeskAction::CheckIn | DeskAction::UndoNoShow => {}
     }
     let actor = Actor::Staff {
         id: staff.id,
         role: staff.role.as_str(),
     };
-    let action_name = match action {
-        "check_in" => "marriage.appointment.check_in",
-        "complete" => "marriage.appointment.complete",
-        "undo_no_show" => "marriage.appointment.no_show_undone",
-        _ => "marriage.appointment.no_show",
-    };
-    audit::record(
-        &txn,
-        event(
-            actor,
-            action_name,
-            id,
-            format!("{action} at the desk"),
-            staff.request_id.clone(),
-        ),
-    )
-    .await?;
+    let summary = format!("{} at the desk", action.as_str());
+    let e = event(
+        actor,
+        action.audit_action(),
+        id,
+        summary,
+        staff.request_id.clone(),
+    );
+    audit::record(&txn, e).await?;
     let answer = load(&txn, id).await?;
     txn.commit().await?;
     Ok(answer)
+}
+
+/// The moment a step needs: check-in on the appointment's day, a no-show once its slot
+/// has begun.
+fn check_desk_moment(row: &appointment::Model, action: DeskAction) -> Result<(), ApiError> {
+    let refused = |zh: &'static str, en: &'static str| {
+        Err(ApiError::new(Code::AppointmentState).with_detail(Message::new(zh, en)))
+    };
+    match action {
+        DeskAction::CheckIn if row.date != crate::platform::clock::today() => refused(
+            "只能在预约当天签到",
+            "check-in is on the appointment day only",
+        ),
+        DeskAction::NoShow if Utc::now() < row.starts_at => refused(
+            "预约时段尚未开始，不能记为未到",
+            "the slot has not started yet",
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// An appointment the desk finished (completed, or a no-show): its parties' keys are
+/// free, and its divorce application, if any, ends with it (`divorce_status`).
+async fn end_at_desk(txn: &Tx, id: Uuid, divorce_status: &str) -> Result<(), ApiError> {
+    free_keys(txn, id).await?;
+    entity::divorce_application::Entity::update_many()
+        .col_expr(
+            entity::divorce_application::Column::Status,
+            Expr::value(divorce_status),
+        )
+        .filter(entity::divorce_application::Column::AppointmentId.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// How long a desk may take back a no-show it recorded: a slip of the hand next to 签到
