@@ -2,7 +2,7 @@
 use actix_web::{get, put, web};
 
 use super::rules::{State, service_dto};
-use crate::applications::catalogue::{self};
+use crate::applications::catalogue;
 use crate::applications::domain::ServiceDef;
 use crate::applications::dto::*;
 use crate::auth::extract::{DistrictAdmin, Guarded};

@@ -7,7 +7,7 @@ use crate::applications::catalogue::Service;
 use crate::applications::domain::Party;
 use crate::applications::dto::*;
 use crate::applications::review;
-use crate::applications::service::{self};
+use crate::applications::service;
 use crate::auth::extract::Staff;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::state::AppState;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::rules::By;
 use super::transition::record;
-use crate::applications::catalogue::{self};
+use crate::applications::catalogue;
 use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code, Message};
 use crate::identity::service as identity;

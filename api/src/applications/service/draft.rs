@@ -12,7 +12,7 @@ use super::rules::{
     NewMember, draft_for, field_error, for_citizen, lock_draft, members_of, own_media,
     problems_error,
 };
-use crate::applications::domain::{self};
+use crate::applications::domain;
 use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code};
 use crate::identity::service as identity;

@@ -10,7 +10,7 @@ use super::rules::{
     working_days,
 };
 use super::transition::transition;
-use crate::applications::catalogue::{self};
+use crate::applications::catalogue;
 use crate::applications::domain::{self, ACTIVE};
 use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code};

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::rules::{By, field_error, for_citizen, own_media, service_of, working_days};
 use super::transition::transition;
-use crate::applications::domain::{self};
+use crate::applications::domain;
 use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::clock;

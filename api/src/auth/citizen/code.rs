@@ -12,7 +12,7 @@ use super::rules::{Address, Identity, code_hash, event, find_or_create, six_digi
 use crate::auth::session::{self, TokenPair};
 use crate::auth::tokens::AccountKind;
 use crate::error::{ApiError, Code};
-use crate::platform::audit::{self};
+use crate::platform::audit;
 use crate::platform::outbox::{self, Email};
 use crate::platform::rate_limit::{self, Limit, too_many};
 use crate::platform::sms::{SmsError, SmsGateway};

@@ -10,7 +10,7 @@ use crate::auth::extract::Citizen;
 use crate::auth::session::{self, TokenPair};
 use crate::auth::tokens::AccountKind;
 use crate::error::{ApiError, Code};
-use crate::platform::audit::{self};
+use crate::platform::audit;
 use crate::platform::db::is_unique_violation;
 use crate::platform::rate_limit::{self, Limit};
 use crate::platform::wechat;

@@ -11,7 +11,7 @@ use super::rules::{actor, clear_totp, event, is_district_admin, require_district
 use crate::auth::domain::{Role, Scope, ScopeKind};
 use crate::auth::extract::Admin;
 use crate::auth::password;
-use crate::auth::session::{self};
+use crate::auth::session;
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::db::{begin_write, is_unique_violation};

@@ -3,9 +3,9 @@ use actix_web::{HttpResponse, post};
 
 use super::rules::{State, invalid};
 use crate::auth::extract::Admin;
-use crate::certification::cycle::{self};
+use crate::certification::cycle;
 use crate::certification::dto::*;
-use crate::certification::service::{self};
+use crate::certification::service;
 use crate::certification::window as window_job;
 use crate::error::ApiError;
 use crate::platform::clock;

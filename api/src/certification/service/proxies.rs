@@ -8,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::extract::Staff;
-use crate::certification::cycle::{self};
+use crate::certification::cycle;
 use crate::certification::ways::{in_scope, staff_actor};
 use crate::error::{ApiError, Code};
 use crate::identity::domain::IdNumber;

@@ -4,7 +4,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::auth::extract::Staff;
-use crate::certification::cycle::{self};
+use crate::certification::cycle;
 use crate::certification::ways::in_scope;
 use crate::error::ApiError;
 use crate::identity::access;

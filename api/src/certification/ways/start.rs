@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::rules::{acting_for, identity, may_face};
 use crate::auth::extract::Citizen;
-use crate::certification::cycle::{self};
+use crate::certification::cycle;
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::clock;

@@ -4,7 +4,7 @@ use actix_web::{get, put, web};
 use super::rules::{State, home_dto, invalid, item_dto};
 use crate::auth::extract::{DistrictAdmin, Guarded};
 use crate::error::ApiError;
-use crate::funeral::domain::{self};
+use crate::funeral::domain;
 use crate::funeral::dto::*;
 use crate::funeral::service::{self, ItemSpec};
 use crate::platform::audit::Actor;

@@ -8,7 +8,7 @@ use crate::auth::extract::Staff;
 use crate::error::ApiError;
 use crate::funeral::domain::Party;
 use crate::funeral::dto::*;
-use crate::funeral::service::{self};
+use crate::funeral::service;
 use crate::platform::extract::{Json, Query};
 
 /// A home's bookings for its clerks (and district admins), by first service date:

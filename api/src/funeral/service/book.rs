@@ -8,7 +8,7 @@ use super::check::{Checked, NewBooking, check};
 use super::rules::{Full, field, record};
 use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code};
-use crate::funeral::domain::{self};
+use crate::funeral::domain;
 use crate::funeral::notify::{self, Moment};
 use crate::platform::audit::Actor;
 use crate::platform::db::is_unique_violation;

@@ -11,7 +11,7 @@ use crate::funeral::domain::ACTIVE;
 use crate::funeral::notify::{self, Moment};
 use crate::platform::audit::Actor;
 use crate::platform::context::Context;
-use crate::scheduling::engine::{self as scheduling};
+use crate::scheduling::engine as scheduling;
 use crate::state::AppState;
 
 // ---------------------------------------------------------------- changes

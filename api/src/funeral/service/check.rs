@@ -13,7 +13,7 @@ use crate::identity::domain::IdNumber;
 use crate::identity::service as identity;
 use crate::platform::clock;
 use crate::platform::context::Context;
-use crate::scheduling::engine::{self as scheduling};
+use crate::scheduling::engine as scheduling;
 use crate::state::AppState;
 
 // ---------------------------------------------------------------- booking

@@ -15,7 +15,7 @@ use crate::platform::audit::{self, Actor, Event};
 use crate::platform::context::Context;
 use crate::platform::rows::find_or;
 use crate::platform::tx::Tx;
-use crate::scheduling::engine::{self as scheduling};
+use crate::scheduling::engine as scheduling;
 
 /// A booking with its lines.
 pub type Full = (booking::Model, Vec<line::Model>);

@@ -9,7 +9,7 @@ use super::rules::{Full, end, event, for_staff, staff_actor, staff_step};
 use crate::auth::extract::Staff;
 use crate::error::{ApiError, Code, Message};
 use crate::funeral::notify::Moment;
-use crate::platform::audit::{self};
+use crate::platform::audit;
 use crate::platform::clock;
 use crate::platform::context::Context;
 use crate::state::AppState;

@@ -17,7 +17,7 @@ use crate::platform::context::Context;
 use crate::platform::crypto::sha256_hex;
 use crate::platform::tx::Tx;
 use crate::scheduling::draw::{self as lottery, event};
-use crate::scheduling::engine::{self as scheduling};
+use crate::scheduling::engine as scheduling;
 
 /// Runs every marriage draw whose window has closed (the sweeper calls this).
 pub async fn run_due(state: &Context) -> Result<usize, ApiError> {

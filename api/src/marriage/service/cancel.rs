@@ -8,7 +8,7 @@ use crate::auth::extract::Citizen;
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::context::Context;
-use crate::scheduling::engine::{self as scheduling};
+use crate::scheduling::engine as scheduling;
 
 /// Cancels an active appointment (a party may), until the office's cancel time before
 /// the slot; the seat and the parties' active keys are freed in the same transaction.

@@ -13,7 +13,7 @@ use crate::marriage::domain::BusinessType;
 use crate::marriage::notify::{self, Moment};
 use crate::platform::audit::{self, Actor};
 use crate::platform::{context::Context, db::is_unique_violation};
-use crate::scheduling::engine::{self as scheduling};
+use crate::scheduling::engine as scheduling;
 use crate::scheduling::waitlist;
 
 /// The other party confirms from their own account (verified real name).

@@ -10,7 +10,7 @@ use super::rules::{covers, event, free_keys, load, set_status};
 use crate::auth::extract::Staff;
 use crate::error::{ApiError, Code, FieldError, Message};
 use crate::identity::service as identity;
-use crate::marriage::domain::{self};
+use crate::marriage::domain;
 use crate::marriage::states::AppointmentStatus;
 use crate::marriage::status::{DeskAction, next};
 use crate::platform::audit::{self, Actor};

@@ -15,7 +15,7 @@ use crate::marriage::domain::{self, BusinessType};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::context::Context;
 use crate::platform::rows::find_or;
-use crate::scheduling::engine::{self as scheduling};
+use crate::scheduling::engine as scheduling;
 
 /// Records a joint divorce application handed in at the desk today by both parties:
 /// the cooling-off period starts the next day.

@@ -16,7 +16,7 @@ use crate::platform::audit::{Actor, Event};
 use crate::platform::context::Context;
 use crate::platform::rows::find_or;
 use crate::platform::tx::Tx;
-use crate::scheduling::engine::{self as scheduling};
+use crate::scheduling::engine as scheduling;
 
 /// Statuses in which an appointment holds its seat and its parties' active keys.
 pub const ACTIVE: [&str; 2] = ["pending_confirmation", "confirmed"];

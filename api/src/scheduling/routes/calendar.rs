@@ -8,7 +8,7 @@ use crate::error::{ApiError, Code, FieldError, Message};
 use crate::platform::extract::Json;
 use crate::scheduling::closing;
 use crate::scheduling::dto::*;
-use crate::scheduling::setup::{self};
+use crate::scheduling::setup;
 use crate::scheduling::states::{OnBookings, ResourceExceptionKind};
 
 /// Close a day or change its capacity (admins): holidays of the office, 5.20, 七夕, 清明.

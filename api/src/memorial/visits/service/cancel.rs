@@ -11,7 +11,7 @@ use crate::error::{ApiError, Code};
 use crate::platform::audit::{self, Actor};
 use crate::platform::context::Context;
 use crate::platform::rows::transition;
-use crate::scheduling::engine::{self as scheduling};
+use crate::scheduling::engine as scheduling;
 
 /// Cancels a visit until `cancel_minutes` before its slot: seats, the grave's persons and
 /// the party's day go back in the same transaction.

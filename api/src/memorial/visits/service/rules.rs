@@ -10,7 +10,7 @@ use crate::auth::extract::{Citizen, Staff};
 use crate::error::{ApiError, Code};
 use crate::platform::audit::{Actor, Event};
 use crate::platform::rows::find_or;
-use crate::scheduling::engine::{self as scheduling};
+use crate::scheduling::engine as scheduling;
 
 /// The business type of cemetery visits in the scheduling core.
 pub const VISIT: &str = "visit";
