@@ -16,6 +16,7 @@ pub mod identity;
 pub mod marriage;
 pub mod media;
 pub mod memorial;
+pub mod mount;
 pub mod notices;
 pub mod openapi;
 pub mod platform;

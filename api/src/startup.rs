@@ -7,8 +7,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use sea_orm::DatabaseConnection;
-use utoipa_actix_web::service_config::ServiceConfig;
-use utoipa_actix_web::{AppExt, scope};
+use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::config::{Config, Secrets};
@@ -17,32 +16,9 @@ use crate::platform::outbox::Mailer;
 use crate::platform::{db, http, idempotency};
 use crate::seed::{self, Seeded};
 use crate::state::AppState;
-use crate::{
-    admin, applications, auth, funeral, health, identity, marriage, media, memorial, openapi,
-    scheduling,
-};
+use crate::{admin, applications, marriage, openapi};
 
-/// Registers every room's routes; the OpenAPI contract is collected from the same calls.
-pub fn mount(cfg: &mut ServiceConfig) {
-    // One `/api/v1` scope: actix stops at the first scope whose prefix matches, so two
-    // scopes sharing a prefix would hide each other's routes.
-    let v1 = scope("/api/v1")
-        .service(openapi::contract)
-        .configure(admin::routes)
-        .configure(auth::routes)
-        .configure(auth::admin_routes)
-        .configure(scheduling::routes)
-        .configure(marriage::routes)
-        .configure(marriage::desk_routes)
-        .configure(media::routes)
-        .configure(applications::routes)
-        .configure(funeral::routes)
-        .configure(memorial::routes)
-        .configure(crate::certification::routes)
-        .configure(crate::notices::routes::routes)
-        .service(scope("/identity").configure(identity::routes));
-    cfg.configure(health::routes).service(v1);
-}
+pub use crate::mount::mount;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]

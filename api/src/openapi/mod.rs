@@ -1,11 +1,14 @@
 //! The OpenAPI 3.1 contract, generated from the same registrations that mount the routes
-//! (see `startup::mount`), so that the two cannot drift. [`spec`] adds what every
+//! (see `mount::mount`), so that the two cannot drift. [`spec`] adds what every
 //! operation shares: the problem+json error answers and the table of error codes.
 pub mod errors;
 pub mod pages;
+pub mod route;
 
+pub use route::{ContractJson, contract};
+
+use actix_web::App;
 use actix_web::http::Method;
-use actix_web::{App, HttpResponse, get, web};
 use utoipa::OpenApi;
 use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::Operation;
@@ -72,25 +75,12 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
-/// The contract as served: the JSON text made once at start-up.
-pub struct ContractJson(pub String);
-
-/// The OpenAPI 3.1 contract of this service (this document).
-#[utoipa::path(tag = "operations", operation_id = "ops.openapi",
-    responses((status = 200, description = "The OpenAPI 3.1 document", body = serde_json::Value, content_type = "application/json")))]
-#[get("/openapi.json")]
-pub async fn contract(json: web::Data<ContractJson>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(json.0.clone())
-}
-
 /// The complete contract as the server publishes it.
 pub fn spec() -> Spec {
     let (_, spec) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(crate::startup::mount)
+        .configure(crate::mount::mount)
         .split_for_parts();
     finish(spec)
 }
