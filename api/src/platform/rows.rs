@@ -1,7 +1,10 @@
 //! The shapes every room's store repeats: a row by its key or the room's "not found"
-//! code, and the conditional status change (one update filtered on the state it leaves,
-//! refused when another request moved the row first).
-use sea_orm::{ConnectionTrait, EntityTrait, PrimaryKeyTrait, UpdateMany};
+//! code, a row with its children, and the conditional status change (one update filtered
+//! on the state it leaves, refused when another request moved the row first).
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, QueryOrder, UpdateMany,
+};
+use uuid::Uuid;
 
 use crate::error::{ApiError, Code};
 
@@ -30,4 +33,26 @@ pub async fn find_or<E: EntityTrait>(
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::new(missing))
+}
+
+/// The row of `P` with this key and its children in `C` (the rows whose `parent` column
+/// holds the key, by `order`), or `missing`: an appointment with its parties, a booking
+/// with its lines.
+pub async fn find_with_children<P: EntityTrait, C: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    missing: Code,
+    parent: C::Column,
+    order: C::Column,
+) -> Result<(P::Model, Vec<C::Model>), ApiError>
+where
+    Uuid: Into<<P::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+{
+    let row = find_or::<P>(conn, id, missing).await?;
+    let children = C::find()
+        .filter(parent.eq(id))
+        .order_by_asc(order)
+        .all(conn)
+        .await?;
+    Ok((row, children))
 }

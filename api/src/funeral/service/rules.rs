@@ -13,7 +13,7 @@ use crate::funeral::domain::{self, HOME_KIND};
 use crate::funeral::notify::{self, Moment};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::context::Context;
-use crate::platform::rows::find_or;
+use crate::platform::rows::find_with_children;
 use crate::platform::tx::Tx;
 use crate::scheduling::engine as scheduling;
 
@@ -129,13 +129,15 @@ pub(super) fn first_date(
 
 /// A booking and its lines, or 404.
 pub async fn load(conn: &impl ConnectionTrait, id: Uuid) -> Result<Full, ApiError> {
-    let row = find_or::<booking::Entity>(conn, id, Code::FuneralBookingNotFound).await?;
-    let lines = line::Entity::find()
-        .filter(line::Column::BookingId.eq(id))
-        .order_by_asc(line::Column::Position)
-        .all(conn)
-        .await?;
-    Ok((row, lines))
+    let (parent, order) = (line::Column::BookingId, line::Column::Position);
+    find_with_children::<booking::Entity, line::Entity>(
+        conn,
+        id,
+        Code::FuneralBookingNotFound,
+        parent,
+        order,
+    )
+    .await
 }
 
 /// A booking the citizen made; anyone else's is "not found".

@@ -14,7 +14,7 @@ use crate::identity::service as identity;
 use crate::marriage::domain::{self, BusinessType, PartiesError};
 use crate::platform::audit::{Actor, Event};
 use crate::platform::context::Context;
-use crate::platform::rows::find_or;
+use crate::platform::rows::find_with_children;
 use crate::platform::tx::Tx;
 use crate::scheduling::engine as scheduling;
 
@@ -138,13 +138,15 @@ pub(crate) async fn load(
     conn: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<(appointment::Model, Vec<party::Model>), ApiError> {
-    let row = find_or::<appointment::Entity>(conn, id, Code::AppointmentNotFound).await?;
-    let parties = party::Entity::find()
-        .filter(party::Column::AppointmentId.eq(id))
-        .order_by_asc(party::Column::Position)
-        .all(conn)
-        .await?;
-    Ok((row, parties))
+    let (parent, order) = (party::Column::AppointmentId, party::Column::Position);
+    find_with_children::<appointment::Entity, party::Entity>(
+        conn,
+        id,
+        Code::AppointmentNotFound,
+        parent,
+        order,
+    )
+    .await
 }
 
 /// An appointment the citizen booked or is a party of; anyone else's is "not found".
