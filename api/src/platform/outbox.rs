@@ -273,7 +273,8 @@ impl Worker {
             .collect();
         let body = serde_json::json!({
             "touser": openid, "template_id": template_id, "page": message.page, "data": data,
-            "miniprogram_state": self.config.wechat_miniprogram_state, "lang": "zh_CN"});
+            "miniprogram_state": self.config.wechat_miniprogram_state, "lang": "zh_CN",
+        });
         let base = &self.config.wechat_api_base;
         // A rejected token is fetched afresh once; anything else waits for the backoff.
         for force in [false, true] {

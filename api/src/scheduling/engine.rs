@@ -12,8 +12,9 @@ use entity::{resource, slot};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-pub use super::cache::{AnswerKey, AvailabilityCache, CACHE_TTL, Lookup, Refresh};
-pub use super::calendar::{calendar, resource, window};
+use super::cache::AvailabilityCache;
+pub use super::cache::Lookup;
+pub use super::calendar::{calendar, resource};
 pub use super::days::day_slots;
 use super::domain::{self, Window};
 /// The seat's conditional update alone, outside a `Tx` (nothing is told of the change):

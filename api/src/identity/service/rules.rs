@@ -42,11 +42,13 @@ pub fn parse_name(field: &str, text: &str) -> Result<String, ApiError> {
                 "characters",
                 "姓名只能由汉字（少数民族姓名可用间隔号“·”）或英文字母和空格组成".to_owned(),
                 "a name is Chinese characters (with the middle dot · in minority names), or Latin letters and spaces".to_owned(),
-            )};
+            ),
+        };
         ApiError::new(Code::InvalidBody).with_field(FieldError {
             field: field.into(),
             reason,
-            message: Message::new(zh, en)})
+            message: Message::new(zh, en),
+        })
     })
 }
 

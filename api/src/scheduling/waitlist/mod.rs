@@ -11,4 +11,6 @@ mod offer;
 pub use end::{claim, end_for_person, leave, sweep};
 pub use entries::{ACTIVE, list_mine, mine, place_in_line};
 pub use join::join;
-pub use offer::{offer_day, offer_free_seats, pass_on};
+/// For the engine's `release` only: rooms give seats back through `engine::release`.
+pub(in crate::scheduling) use offer::pass_on;
+pub use offer::{offer_day, offer_free_seats};

@@ -149,7 +149,12 @@ async fn take_a_free_seat(
 
 /// Gives `n` seats of a slot back and offers them to the day's line at once, in the
 /// transaction that frees them (the engine's `release`, and an offer that ends).
-pub async fn pass_on(tx: &Tx, state: &Context, slot_id: Uuid, n: i32) -> Result<(), ApiError> {
+pub(in crate::scheduling) async fn pass_on(
+    tx: &Tx,
+    state: &Context,
+    slot_id: Uuid,
+    n: i32,
+) -> Result<(), ApiError> {
     seats::give_back(tx, slot_id, n).await?;
     let s = seats::slot(tx, slot_id).await?;
     tx.seats_changed(&s.resource_id, &s.business_type, s.date);
